@@ -1,2 +1,4 @@
 // Small cross-cutting building blocks shared by every folder: time, ids, typed errors.
 export { ManualClock, systemClock, type Clock } from './clock.js';
+export { newId, newSecret } from './ids.js';
+export { AppError, isAppError, notFound, validationFailed, type AppErrorCode, type ErrorDetails } from './errors.js';

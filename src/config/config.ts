@@ -1,0 +1,101 @@
+// The environment is read here and nowhere else: parsed once with zod, then frozen and passed
+// to whatever needs it. Defaults give the embedded mode (SQLite file under ./data, the built-in
+// HubSpot sandbox) so `npm start` works on a fresh machine with nothing configured.
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const environmentSchema = z.object({
+  HUBSYNC_HOST: z.string().default('127.0.0.1'),
+  HUBSYNC_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HUBSYNC_DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalString,
+  HUBSYNC_SECRET_KEY: optionalString,
+  HUBSYNC_ADMIN_EMAIL: optionalString,
+  HUBSYNC_ADMIN_PASSWORD: optionalString,
+  HUBSYNC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HUBSYNC_PUBLIC_URL: optionalString,
+  HUBSYNC_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  HUBSYNC_SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+  HUBSPOT_BASE_URL: optionalString,
+  HUBSPOT_API_KEY: optionalString,
+  HUBSPOT_PORTAL_ID: optionalString,
+  HUBSPOT_CLIENT_ID: optionalString,
+  HUBSPOT_CLIENT_SECRET: optionalString,
+  HUBSPOT_REDIRECT_URL: optionalString,
+  HUBSPOT_AUTHORIZE_URL: optionalString,
+  HUBSYNC_SANDBOX: z.enum(['auto', 'on', 'off']).default('auto'),
+  HUBSYNC_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+});
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string };
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  database: DatabaseConfig;
+  secretKey: string | undefined;
+  admin: { email: string | undefined; password: string | undefined };
+  logLevel: z.infer<typeof environmentSchema>['HUBSYNC_LOG_LEVEL'];
+  publicUrl: string;
+  bodyLimitBytes: number;
+  syncLogRetentionDays: number;
+  hubspot: {
+    /** Where HubSpot's API lives; undefined means "use the built-in sandbox" when enabled. */
+    baseUrl: string | undefined;
+    apiKey: string | undefined;
+    portalId: string | undefined;
+    oauth: { clientId: string; clientSecret: string; redirectUrl: string; authorizeUrl: string } | undefined;
+  };
+  /** Whether `serve` starts the built-in sandbox: `auto` = when no real HubSpot is configured. */
+  sandbox: { mode: 'auto' | 'on' | 'off'; port: number };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment into a frozen Config; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const database: DatabaseConfig =
+    e.DATABASE_URL && /^postgres(ql)?:\/\//.test(e.DATABASE_URL)
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'sqlite', file: e.DATABASE_URL?.replace(/^sqlite:(\/\/)?/, '') ?? `${e.HUBSYNC_DATA_DIR}/hubsync.sqlite` };
+  const publicUrl = e.HUBSYNC_PUBLIC_URL ?? `http://localhost:${e.HUBSYNC_PORT}`;
+  const oauth =
+    e.HUBSPOT_CLIENT_ID && e.HUBSPOT_CLIENT_SECRET
+      ? {
+          clientId: e.HUBSPOT_CLIENT_ID,
+          clientSecret: e.HUBSPOT_CLIENT_SECRET,
+          redirectUrl: e.HUBSPOT_REDIRECT_URL ?? `${publicUrl}/api/oauth/hubspot/callback`,
+          authorizeUrl: e.HUBSPOT_AUTHORIZE_URL ?? 'https://app.hubspot.com/oauth/authorize',
+        }
+      : undefined;
+  const config: Config = {
+    host: e.HUBSYNC_HOST,
+    port: e.HUBSYNC_PORT,
+    dataDir: e.HUBSYNC_DATA_DIR,
+    database,
+    secretKey: e.HUBSYNC_SECRET_KEY,
+    admin: { email: e.HUBSYNC_ADMIN_EMAIL, password: e.HUBSYNC_ADMIN_PASSWORD },
+    logLevel: e.HUBSYNC_LOG_LEVEL,
+    publicUrl,
+    bodyLimitBytes: e.HUBSYNC_BODY_LIMIT_BYTES,
+    syncLogRetentionDays: e.HUBSYNC_SYNC_LOG_RETENTION_DAYS,
+    hubspot: { baseUrl: e.HUBSPOT_BASE_URL, apiKey: e.HUBSPOT_API_KEY, portalId: e.HUBSPOT_PORTAL_ID, oauth },
+    sandbox: { mode: e.HUBSYNC_SANDBOX, port: e.HUBSYNC_SANDBOX_PORT },
+  };
+  return Object.freeze(config);
+}

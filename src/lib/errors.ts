@@ -1,0 +1,58 @@
+// Expected failures carry a stable string code; the HTTP layer turns codes into statuses with
+// one table (src/http/error-codes.ts). Bugs stay plain Errors and become a 500 without details.
+
+export type AppErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INVALID_JSON'
+  | 'UNAUTHENTICATED'
+  | 'INVALID_CREDENTIALS'
+  | 'FORBIDDEN'
+  | 'CSRF_FAILED'
+  | 'NOT_FOUND'
+  | 'ROUTE_NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'CONFLICT'
+  | 'SYNC_ALREADY_RUNNING'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNPROCESSABLE'
+  | 'EMAIL_MAPPING_LOCKED'
+  | 'MAPPING_INVALID'
+  | 'HUBSPOT_NOT_CONNECTED'
+  | 'HUBSPOT_MISSING_SCOPES'
+  | 'HUBSPOT_REJECTED'
+  | 'HUBSPOT_PORTAL_MISMATCH'
+  | 'HUBSPOT_UNAVAILABLE'
+  | 'OAUTH_NOT_CONFIGURED'
+  | 'OAUTH_STATE_INVALID'
+  | 'RATE_LIMITED'
+  | 'LOGIN_THROTTLED'
+  | 'INTERNAL';
+
+export interface ErrorDetails {
+  [key: string]: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: AppErrorCode, message: string, details?: ErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+export function notFound(what: string): AppError {
+  return new AppError('NOT_FOUND', `${what} was not found.`);
+}
+
+export function validationFailed(field: string, message: string, extra?: ErrorDetails): AppError {
+  return new AppError('VALIDATION_FAILED', `${field}: ${message}`, { field, ...extra });
+}

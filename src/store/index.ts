@@ -1,0 +1,10 @@
+// The database: connection, migrations and repositories. Repositories are plain functions
+// taking the database (or a transaction) first; the caller owns the transaction.
+export { openDatabase, type Db, type OpenedDatabase } from './database.js';
+export { migrateToLatest, type MigrateOutcome } from './migrate.js';
+export * from './workspace.repository.js';
+export * from './session.repository.js';
+export * from './audit.repository.js';
+export * from './customer.repository.js';
+export * from './custom-field.repository.js';
+export type { Database } from './tables.js';

@@ -1,0 +1,8 @@
+// The ordered list of migrations. Forward-only: a released migration is never edited; a change
+// is a new, higher-numbered file. The same list runs on SQLite and PostgreSQL.
+import type { Migration } from 'kysely';
+import * as m001 from './001-initial.js';
+
+export const migrations: Record<string, Migration> = {
+  '001-initial': m001,
+};

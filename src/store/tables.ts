@@ -1,0 +1,126 @@
+// Row types: the database's own shape (snake_case, timestamps as epoch milliseconds, JSON as
+// text so the same migrations serve SQLite and PostgreSQL). Repositories map these to the
+// camelCase domain types at the boundary; nothing outside src/store sees a row.
+import type { Generated } from 'kysely';
+
+export interface WorkspaceTable {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: number;
+}
+
+export interface UserTable {
+  id: string;
+  email: string;
+  email_lower: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface MembershipTable {
+  workspace_id: string;
+  user_id: string;
+  role: string;
+  created_at: number;
+}
+
+export interface SessionTable {
+  token_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface CustomFieldTable {
+  id: string;
+  workspace_id: string;
+  key: string;
+  label: string;
+  type: string;
+  /** JSON array of { value, label }, for the choice types. */
+  options: string;
+  archived_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CustomerTable {
+  id: string;
+  workspace_id: string;
+  external_id: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  /** Lower-cased, trimmed email: the comparison key (two customers may share it). */
+  email_lower: string | null;
+  phone: string | null;
+  street: string | null;
+  city: string | null;
+  postal_code: string | null;
+  region: string | null;
+  country: string | null;
+  company_name: string | null;
+  lifecycle_stage: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON object: custom field key → value. */
+  custom_values: string;
+  /** JSON object: field name (or `custom.<key>`) → epoch ms of its last change. */
+  field_updated_at: string;
+  /** Lower-cased "first last email" used by search. */
+  search_text: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  /** Bumped on every content change; the sync engine compares it to detect in-flight edits. */
+  version: number;
+  hubspot_id: string | null;
+  /** One of the seven seed statuses, kept current by the sync module (see src/sync). */
+  sync_status: string;
+  sync_error: string | null;
+  /** Hash of the property values last accepted by HubSpot. */
+  synced_hash: string | null;
+  synced_at: number | null;
+  last_attempt_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  workspace_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  /** JSON object; never holds a secret. */
+  details: string;
+  created_at: number;
+}
+
+export interface Database {
+  workspaces: WorkspaceTable;
+  users: UserTable;
+  memberships: MembershipTable;
+  sessions: SessionTable;
+  api_keys: ApiKeyTable;
+  custom_fields: CustomFieldTable;
+  customers: CustomerTable;
+  audit_log: AuditLogTable;
+  schema_probe: { id: Generated<number> };
+}
