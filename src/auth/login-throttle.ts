@@ -4,7 +4,10 @@
 import type { Clock } from '../lib/index.js';
 
 export interface LoginThrottleOptions {
+  /** Failures allowed per account (key prefix `email:`) within the window. */
   maxFailures: number;
+  /** Failures allowed per client address (key prefix `ip:`): higher, since offices share one. */
+  maxFailuresPerAddress: number;
   windowMs: number;
 }
 
@@ -13,7 +16,7 @@ export class LoginThrottle {
   readonly #clock: Clock;
   readonly #options: LoginThrottleOptions;
 
-  constructor(clock: Clock, options: LoginThrottleOptions = { maxFailures: 5, windowMs: 15 * 60_000 }) {
+  constructor(clock: Clock, options: LoginThrottleOptions = { maxFailures: 5, maxFailuresPerAddress: 50, windowMs: 15 * 60_000 }) {
     this.#clock = clock;
     this.#options = options;
   }
@@ -24,7 +27,8 @@ export class LoginThrottle {
     let wait = 0;
     for (const key of keys) {
       const recent = this.#recent(key, now);
-      if (recent.length >= this.#options.maxFailures) wait = Math.max(wait, recent[0]! + this.#options.windowMs - now);
+      const max = key.startsWith('ip:') ? this.#options.maxFailuresPerAddress : this.#options.maxFailures;
+      if (recent.length >= max) wait = Math.max(wait, recent[0]! + this.#options.windowMs - now);
     }
     return wait;
   }

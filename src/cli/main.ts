@@ -1,0 +1,108 @@
+// The `hubsync` command: serve, migrate, import, sandbox, sync. Each subcommand reads the
+// environment through loadConfig() once and hands the result to the composition root.
+import { createReadStream } from 'node:fs';
+import { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { importCustomersCsv } from '../customers/index.js';
+import { systemClock } from '../lib/index.js';
+import { createService, startService } from '../main.js';
+import { findWorkspaceBySlug, migrateToLatest, openDatabase } from '../store/index.js';
+import { DEFAULT_WORKSPACE_SLUG } from '../workspaces/index.js';
+import { ProgressBar } from './progress.js';
+
+export function buildProgram(): Command {
+  const program = new Command('hubsync')
+    .description('Keeps your customers in sync with HubSpot CRM.')
+    .showHelpAfterError()
+    .exitOverride((error) => process.exit(error.exitCode));
+
+  program
+    .command('serve')
+    .description('Start the web UI and REST API (migrates the database first)')
+    .option('--port <port>', 'port to listen on (default $HUBSYNC_PORT or 3000)')
+    .option('--host <host>', 'address to bind (default $HUBSYNC_HOST or 127.0.0.1)')
+    .action(async (options: { port?: string; host?: string }) => {
+      const config = loadConfig({
+        ...process.env,
+        ...(options.port ? { HUBSYNC_PORT: options.port } : {}),
+        ...(options.host ? { HUBSYNC_HOST: options.host } : {}),
+      });
+      const service = await startService(config);
+      const out = process.stdout;
+      if (service.bootstrap.created) {
+        out.write(`\nCreated workspace "${DEFAULT_WORKSPACE_SLUG}" and its admin ${service.bootstrap.adminEmail}.\n`);
+        if (service.bootstrap.generatedPassword) {
+          out.write(`Admin password (shown once, save it now): ${service.bootstrap.generatedPassword}\n`);
+        }
+      }
+      out.write(`\nhubsync is running at ${service.url}  (API docs: ${service.url}/api/docs)\n`);
+      const stop = async () => {
+        await service.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('migrate')
+    .description('Bring the database schema up to date and exit')
+    .action(async () => {
+      const config = loadConfig();
+      const database = openDatabase(config.database);
+      try {
+        const { applied } = await migrateToLatest(database.db);
+        process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
+      } finally {
+        await database.close();
+      }
+    });
+
+  program
+    .command('import')
+    .description('Import customers from a CSV file (header row names the fields)')
+    .argument('<file>', 'CSV file, e.g. customers.csv')
+    .option('-w, --workspace <slug>', 'workspace to import into', DEFAULT_WORKSPACE_SLUG)
+    .option('--errors <n>', 'print at most this many bad rows', '100')
+    .addHelpText('after', '\nExample:\n  hubsync import customers.csv --workspace default\n')
+    .action(async (file: string, options: { workspace: string; errors: string }) => {
+      const config = loadConfig();
+      const service = await createService(config, { logger: false });
+      try {
+        const workspace = await findWorkspaceBySlug(service.database.db, options.workspace);
+        if (!workspace) throw new Error(`Workspace "${options.workspace}" does not exist.`);
+        const bar = new ProgressBar('Importing');
+        const maxErrors = Number(options.errors);
+        let printed = 0;
+        const result = await importCustomersCsv(
+          { db: service.database.db, clock: systemClock, listeners: service.context.customerListeners },
+          workspace.id,
+          createReadStream(file),
+          {
+            onProgress: (p) => bar.update(p.rowsRead, undefined, `rows · ${p.created} created · ${p.updated} updated · ${p.failed} failed`),
+            onRowError: (e) => {
+              if (printed++ < maxErrors) process.stderr.write(`\nline ${e.line}: ${e.message}`);
+            },
+          },
+        );
+        bar.finish(
+          `Imported ${result.rowsRead} rows: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged, ${result.failed} failed.`,
+        );
+        if (result.failed > printed) process.stderr.write(`(${result.failed - printed} more bad rows not printed)\n`);
+        process.exitCode = result.failed > 0 ? 2 : 0;
+      } finally {
+        await service.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(`hubsync: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

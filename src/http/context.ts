@@ -1,0 +1,16 @@
+// Everything a route needs, built once by the composition root (src/main.ts) and passed in.
+import type { FastifyBaseLogger } from 'fastify';
+import type { LoginThrottle } from '../auth/index.js';
+import type { Config } from '../config/index.js';
+import type { CustomerChangeListener } from '../customers/index.js';
+import type { Clock } from '../lib/index.js';
+import type { Db } from '../store/index.js';
+
+export interface AppContext {
+  config: Readonly<Config>;
+  db: Db;
+  clock: Clock;
+  throttle: LoginThrottle;
+  customerListeners: CustomerChangeListener[];
+  logger?: FastifyBaseLogger | undefined;
+}

@@ -1,0 +1,68 @@
+// Custom field definitions: everyone in the workspace reads them, admins change them.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { audit } from '../../audit/index.js';
+import { changeCustomField, createCustomField, CUSTOM_FIELD_TYPES } from '../../customers/index.js';
+import { listCustomFields } from '../../store/index.js';
+import { workspaceAccess } from '../caller.js';
+import type { AppContext } from '../context.js';
+import { customFieldJson, customFieldSchema, workspaceParam } from '../schemas.js';
+
+const option = z.object({ value: z.string().min(1).max(200), label: z.string().min(1).max(200) }).strict();
+
+export function customFieldRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/api/workspaces/:workspace/custom-fields',
+      { schema: { tags: ['custom fields'], summary: 'Custom customer fields of the workspace', params: workspaceParam, response: { 200: z.object({ customFields: z.array(customFieldSchema) }) } } },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        return { customFields: (await listCustomFields(ctx.db, workspace.id)).map(customFieldJson) };
+      },
+    );
+
+    app.post(
+      '/api/workspaces/:workspace/custom-fields',
+      {
+        schema: {
+          tags: ['custom fields'],
+          summary: 'Create a custom field (admins only)',
+          params: workspaceParam,
+          body: z.object({ key: z.string().min(1).max(63), label: z.string().min(1).max(200), type: z.enum(CUSTOM_FIELD_TYPES), options: z.array(option).max(500).optional() }).strict(),
+          response: { 201: customFieldSchema },
+        },
+      },
+      async (request, reply) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+        const field = await ctx.db.transaction().execute(async (trx) => {
+          const created = await createCustomField(trx, ctx.clock, access.workspace.id, request.body);
+          await audit(trx, ctx.clock, { workspaceId: access.workspace.id, actor: access.actor, action: 'custom_field.created', target: { type: 'custom_field', id: created.id }, details: { key: created.key, type: created.type } });
+          return created;
+        });
+        return reply.status(201).send(customFieldJson(field));
+      },
+    );
+
+    app.patch(
+      '/api/workspaces/:workspace/custom-fields/:fieldId',
+      {
+        schema: {
+          tags: ['custom fields'],
+          summary: 'Rename, add options to, archive or restore a custom field (admins only)',
+          params: workspaceParam.extend({ fieldId: z.string() }),
+          body: z.object({ label: z.string().min(1).max(200).optional(), options: z.array(option).max(500).optional(), archived: z.boolean().optional() }).strict(),
+          response: { 200: customFieldSchema },
+        },
+      },
+      async (request) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+        const field = await ctx.db.transaction().execute(async (trx) => {
+          const updated = await changeCustomField(trx, ctx.clock, access.workspace.id, request.params.fieldId, request.body);
+          await audit(trx, ctx.clock, { workspaceId: access.workspace.id, actor: access.actor, action: 'custom_field.changed', target: { type: 'custom_field', id: updated.id }, details: { ...request.body } });
+          return updated;
+        });
+        return customFieldJson(field);
+      },
+    );
+  };
+}

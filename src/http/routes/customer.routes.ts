@@ -1,0 +1,158 @@
+// Customers: CRUD, search and cursor pagination, bulk upsert by externalId, CSV import.
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { bulkUpsertCustomers, createCustomer, deleteCustomer, importCustomersCsv, updateCustomer, type CustomerServiceDeps } from '../../customers/index.js';
+import { AppError } from '../../lib/index.js';
+import { findCustomer, listCustomers, SYNC_STATUSES, type SyncStatus } from '../../store/index.js';
+import { workspaceAccess } from '../caller.js';
+import type { AppContext } from '../context.js';
+import { customerJson, customerSchema, workspaceParam } from '../schemas.js';
+
+const customerParams = workspaceParam.extend({ customerId: z.string().min(1).max(100) });
+
+/** Any JSON object: field-level validation happens in the customers module, which names the field. */
+const customerBody = z.record(z.string(), z.unknown()).meta({ description: 'Customer fields: built-in keys, tags, custom: { key: value }, externalId' });
+
+export const MAX_BULK_UPSERT = 1000;
+
+function cursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+function decodeCursor(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const decoded = Buffer.from(value, 'base64url').toString();
+  if (!/^cus_[a-z0-9]+$/.test(decoded)) throw new AppError('VALIDATION_FAILED', 'query.after: is not a cursor this API returned', { field: 'query.after' });
+  return decoded;
+}
+
+export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  const deps = (): CustomerServiceDeps => ({ db: ctx.db, clock: ctx.clock, listeners: ctx.customerListeners });
+  return async (app) => {
+    app.get(
+      '/api/workspaces/:workspace/customers',
+      {
+        schema: {
+          tags: ['customers'],
+          summary: 'List customers with search, filters and cursor pagination',
+          params: workspaceParam,
+          querystring: z
+            .object({
+              q: z.string().max(200).optional().describe('Matches first name, last name or email'),
+              email: z.string().max(254).optional(),
+              lifecycleStage: z.string().max(100).optional(),
+              tag: z.string().max(100).optional(),
+              status: z.string().max(200).optional().describe(`Comma-separated: ${SYNC_STATUSES.join(', ')}`),
+              updatedSince: z.iso.datetime().optional(),
+              sort: z.enum(['created', '-created']).default('created'),
+              after: z.string().max(200).optional(),
+              limit: z.coerce.number().int().min(1).max(500).default(50),
+            })
+            .strict(),
+          response: { 200: z.object({ customers: z.array(customerSchema), nextCursor: z.string().nullable() }) },
+        },
+      },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const q = request.query;
+        const statuses = q.status?.split(',').map((s) => s.trim()).filter(Boolean);
+        const unknown = statuses?.find((s) => !(SYNC_STATUSES as readonly string[]).includes(s));
+        if (unknown) throw new AppError('VALIDATION_FAILED', `query.status: "${unknown}" is not one of ${SYNC_STATUSES.join(', ')}`, { field: 'query.status' });
+        const page = await listCustomers(ctx.db, {
+          workspaceId: workspace.id,
+          search: q.q,
+          email: q.email,
+          lifecycleStage: q.lifecycleStage,
+          tag: q.tag,
+          statuses: statuses as SyncStatus[] | undefined,
+          updatedSince: q.updatedSince ? Date.parse(q.updatedSince) : undefined,
+          sort: q.sort,
+          after: decodeCursor(q.after),
+          limit: q.limit,
+        });
+        const last = page.customers.at(-1);
+        return { customers: page.customers.map(customerJson), nextCursor: page.hasMore && last ? cursor(last.id) : null };
+      },
+    );
+
+    app.post(
+      '/api/workspaces/:workspace/customers',
+      { schema: { tags: ['customers'], summary: 'Create a customer', params: workspaceParam, body: customerBody, response: { 201: customerSchema } } },
+      async (request, reply) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const customer = await createCustomer(deps(), workspace.id, request.body);
+        return reply.status(201).send(customerJson(customer));
+      },
+    );
+
+    app.get(
+      '/api/workspaces/:workspace/customers/:customerId',
+      { schema: { tags: ['customers'], summary: 'Read one customer', params: customerParams, response: { 200: customerSchema } } },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const customer = await findCustomer(ctx.db, workspace.id, request.params.customerId);
+        if (!customer) throw new AppError('NOT_FOUND', 'Customer was not found.');
+        return customerJson(customer);
+      },
+    );
+
+    app.patch(
+      '/api/workspaces/:workspace/customers/:customerId',
+      { schema: { tags: ['customers'], summary: 'Change some fields of a customer; null clears a field', params: customerParams, body: customerBody, response: { 200: customerSchema } } },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        return customerJson(await updateCustomer(deps(), workspace.id, request.params.customerId, request.body));
+      },
+    );
+
+    app.delete(
+      '/api/workspaces/:workspace/customers/:customerId',
+      { schema: { tags: ['customers'], summary: 'Delete a customer (kept as deleted; frees its externalId)', params: customerParams } },
+      async (request, reply) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        await deleteCustomer(deps(), workspace.id, request.params.customerId);
+        return reply.status(204).send();
+      },
+    );
+
+    app.post(
+      '/api/workspaces/:workspace/customers/bulk-upsert',
+      {
+        bodyLimit: 16 * 1024 * 1024,
+        schema: {
+          tags: ['customers'],
+          summary: `Create or update up to ${MAX_BULK_UPSERT} customers by externalId; each item succeeds or fails alone`,
+          params: workspaceParam,
+          body: z.object({ customers: z.array(customerBody).min(1).max(MAX_BULK_UPSERT) }).strict(),
+        },
+      },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const results = await bulkUpsertCustomers(deps(), workspace.id, request.body.customers);
+        const count = (status: string) => results.filter((r) => r.status === status).length;
+        return { created: count('created'), updated: count('updated'), unchanged: count('unchanged'), failed: count('error'), results };
+      },
+    );
+
+    app.post(
+      '/api/workspaces/:workspace/customers/import',
+      {
+        bodyLimit: 2 * 1024 * 1024 * 1024,
+        schema: {
+          tags: ['customers'],
+          summary: 'Import customers from CSV (Content-Type: text/csv); header row names the fields; streamed',
+          params: workspaceParam,
+        },
+      },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        if (!String(request.headers['content-type'] ?? '').startsWith('text/csv')) {
+          throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file with Content-Type: text/csv.');
+        }
+        const result = await importCustomersCsv(deps(), workspace.id, request.body as Readable);
+        return result;
+      },
+    );
+  };
+}

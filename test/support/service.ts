@@ -1,0 +1,103 @@
+// Starts the real hubsync service on a random port against a test database, and gives tests a
+// small HTTP client that keeps a session cookie and sends the CSRF header like the web UI does.
+import { loadConfig, type Config } from '../../src/config/index.js';
+import type { Clock } from '../../src/lib/index.js';
+import { startService, type Service } from '../../src/main.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'correct-horse-battery';
+
+export interface TestService {
+  service: Service;
+  url: string;
+  config: Readonly<Config>;
+  db: TestDatabase;
+  close(): Promise<void>;
+}
+
+export async function startTestService(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestService> {
+  const db = await createTestDatabase();
+  const base = loadConfig({
+    HUBSYNC_PORT: '0',
+    HUBSYNC_ADMIN_EMAIL: ADMIN_EMAIL,
+    HUBSYNC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    HUBSYNC_LOG_LEVEL: 'silent',
+    HUBSYNC_SANDBOX: 'off',
+    HUBSYNC_BODY_LIMIT_BYTES: '65536',
+    ...options.env,
+  });
+  const config = Object.freeze({ ...base, database: db.config });
+  const service = await startService(config, { ...(options.clock ? { clock: options.clock } : {}), logger: false });
+  const address = service.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    service,
+    url: `http://127.0.0.1:${port}`,
+    config,
+    db,
+    async close() {
+      await service.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A signed-in browser-like client, or an API-key client when `apiKey` is set. */
+export class ApiClient {
+  #cookie = '';
+  #csrf = '';
+  readonly #base: string;
+  readonly #apiKey: string | undefined;
+
+  constructor(base: string, apiKey?: string) {
+    this.#base = base;
+    this.#apiKey = apiKey;
+  }
+
+  static async signIn(base: string, email: string, password: string): Promise<ApiClient> {
+    const client = new ApiClient(base);
+    const response = await client.request('POST', '/api/auth/login', { email, password });
+    if (response.status !== 200) throw new Error(`sign-in failed: ${response.status} ${JSON.stringify(response.body)}`);
+    return client;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience: bodies are asserted field by field
+  async request<T = any>(method: string, path: string, body?: unknown, init: { rawBody?: string; contentType?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (this.#cookie) headers['cookie'] = this.#cookie;
+    if (this.#csrf && method !== 'GET') headers['x-csrf-token'] = this.#csrf;
+    if (this.#apiKey) headers['authorization'] = `Bearer ${this.#apiKey}`;
+    let payload: string | undefined;
+    if (init.rawBody !== undefined) {
+      payload = init.rawBody;
+      headers['content-type'] = init.contentType ?? 'application/json';
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${this.#base}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) this.#cookie = setCookie.split(';')[0]!;
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as T) : (undefined as T);
+    if (parsed && typeof parsed === 'object' && 'csrfToken' in parsed) this.#csrf = String((parsed as { csrfToken: string }).csrfToken);
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
+
+  /** The session cookie, for tests that craft requests by hand. */
+  get cookie(): string {
+    return this.#cookie;
+  }
+
+  get = <T = Record<string, unknown>>(path: string) => this.request<T>('GET', path);
+  post = <T = Record<string, unknown>>(path: string, body?: unknown) => this.request<T>('POST', path, body);
+  patch = <T = Record<string, unknown>>(path: string, body?: unknown) => this.request<T>('PATCH', path, body);
+  delete = <T = Record<string, unknown>>(path: string) => this.request<T>('DELETE', path);
+}
