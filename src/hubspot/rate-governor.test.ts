@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../lib/clock.js';
+import { HubSpotApiError } from './errors.js';
+import {
+  createRateGovernor,
+  createRateGovernorRegistry,
+  RATE_LIMIT_TIERS,
+  type RateGovernor,
+  type RateLimits,
+  type RatePermit,
+} from './rate-governor.js';
+
+const MARGIN = 50;
+const limits = (overrides: Partial<RateLimits> = {}): RateLimits => ({
+  burstMax: 3,
+  burstWindowMs: 1_000,
+  searchMax: 2,
+  searchWindowMs: 1_000,
+  dailyMax: null,
+  ...overrides,
+});
+
+/** Lets promise callbacks (grants after a clock advance) run. */
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** Tracks which acquisitions have been granted so far. */
+function track(promise: Promise<RatePermit>) {
+  const state: { permit: RatePermit | null; error: unknown } = { permit: null, error: null };
+  promise.then(
+    (permit) => {
+      state.permit = permit;
+    },
+    (error: unknown) => {
+      state.error = error;
+    },
+  );
+  return state;
+}
+
+function setup(overrides: Partial<RateLimits> = {}, reserve = 0.1) {
+  const clock = new ManualClock();
+  const governor = createRateGovernor({ clock, limits: limits(overrides), safetyMarginMs: MARGIN, dailyReserveFraction: reserve });
+  return { clock, governor };
+}
+
+async function acquireMany(governor: RateGovernor, n: number) {
+  const states = Array.from({ length: n }, () => track(governor.acquire()));
+  await flush();
+  return states;
+}
+
+const headers = (h: Record<string, string | number>) =>
+  Object.fromEntries(Object.entries(h).map(([k, v]) => [`x-hubspot-ratelimit-${k}`, String(v)]));
+
+describe('rate governor: rolling burst window', () => {
+  it('grants up to the limit, then frees a slot one window plus margin after its response', async () => {
+    const { clock, governor } = setup();
+    const states = await acquireMany(governor, 4);
+    expect(states.map((s) => s.permit !== null)).toEqual([true, true, true, false]);
+
+    clock.advance(200);
+    states[0]?.permit?.settle({ status: 200, headers: {} });
+    clock.advance(999 + MARGIN);
+    await flush();
+    expect(states[3]?.permit).toBeNull();
+    clock.advance(1);
+    await flush();
+    expect(states[3]?.permit).not.toBeNull();
+  });
+
+  it('keeps an in-flight request counted however long it takes', async () => {
+    const { clock, governor } = setup({ burstMax: 1 });
+    const [first, second] = await acquireMany(governor, 2);
+    clock.advance(60_000);
+    await flush();
+    expect(second?.permit).toBeNull();
+    first?.permit?.settle(null);
+    clock.advance(1_000 + MARGIN);
+    await flush();
+    expect(second?.permit).not.toBeNull();
+  });
+
+  it('learns the real Max and interval from response headers', async () => {
+    const { governor } = setup({ burstMax: 3 });
+    const [first] = await acquireMany(governor, 1);
+    first?.permit?.settle({ status: 200, headers: headers({ max: 5, remaining: 4, 'interval-milliseconds': 2_000 }) });
+    const more = await acquireMany(governor, 5);
+    expect(more.filter((s) => s.permit !== null)).toHaveLength(4);
+    expect(governor.snapshot().burst).toMatchObject({ limit: 5, windowMs: 2_000, busy: 5, queued: 1 });
+  });
+
+  it('adopts a lower Remaining than it counted (others share the portal)', async () => {
+    const { governor } = setup({ burstMax: 10 });
+    const [first] = await acquireMany(governor, 1);
+    first?.permit?.settle({ status: 200, headers: headers({ max: 10, remaining: 2 }) });
+    const more = await acquireMany(governor, 3);
+    expect(more.map((s) => s.permit !== null)).toEqual([true, true, false]);
+  });
+
+  it('ignores a Remaining that is higher than its own count', async () => {
+    const { governor } = setup({ burstMax: 3 });
+    const [a, b] = await acquireMany(governor, 2);
+    a?.permit?.settle({ status: 200, headers: headers({ max: 3, remaining: 2 }) });
+    b?.permit?.settle({ status: 200, headers: headers({ max: 3, remaining: 2 }) });
+    const more = await acquireMany(governor, 2);
+    expect(more.map((s) => s.permit !== null)).toEqual([true, false]);
+  });
+
+  it('pauses the whole lane after a burst 429 for the interval', async () => {
+    const { clock, governor } = setup({ burstMax: 10 });
+    const [first] = await acquireMany(governor, 1);
+    first?.permit?.settle({
+      status: 429,
+      headers: headers({ max: 10, remaining: 0, 'interval-milliseconds': 10_000 }),
+      rateLimit: 'TEN_SECONDLY_ROLLING',
+    });
+    const [waiting] = await acquireMany(governor, 1);
+    clock.advance(9_999);
+    await flush();
+    expect(waiting?.permit).toBeNull();
+    clock.advance(MARGIN + 1);
+    await flush();
+    expect(waiting?.permit).not.toBeNull();
+  });
+});
+
+describe('rate governor: search budget', () => {
+  it('has its own budget, independent of the burst window', async () => {
+    const { clock, governor } = setup({ burstMax: 1, searchMax: 2 });
+    const searches = [0, 1, 2].map(() => track(governor.acquire({ lane: 'search' })));
+    const standard = track(governor.acquire());
+    await flush();
+    expect(searches.map((s) => s.permit !== null)).toEqual([true, true, false]);
+    expect(standard.permit).not.toBeNull();
+    searches[0]?.permit?.settle({ status: 200, headers: {} });
+    clock.advance(1_000 + MARGIN);
+    await flush();
+    expect(searches[2]?.permit).not.toBeNull();
+  });
+
+  it('pauses search for a second after a secondly 429 without touching the burst lane', async () => {
+    const { clock, governor } = setup({ searchMax: 5 });
+    const first = track(governor.acquire({ lane: 'search' }));
+    await flush();
+    first.permit?.settle({ status: 429, headers: {}, rateLimit: 'SECONDLY' });
+    const search = track(governor.acquire({ lane: 'search' }));
+    const standard = track(governor.acquire());
+    await flush();
+    expect(search.permit).toBeNull();
+    expect(standard.permit).not.toBeNull();
+    clock.advance(1_000);
+    await flush();
+    expect(search.permit).not.toBeNull();
+  });
+});
+
+describe('rate governor: daily budget', () => {
+  it('stops background calls at 90 % and lets interactive calls use the rest', async () => {
+    const { governor } = setup({ burstMax: 1_000, dailyMax: 20 });
+    for (let i = 0; i < 18; i++) (await governor.acquire()).settle({ status: 200, headers: {} });
+
+    const refused = await governor.acquire().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HubSpotApiError);
+    expect((refused as HubSpotApiError).code).toBe('HUBSPOT_DAILY_BUDGET_RESERVED');
+
+    await governor.acquire({ priority: 'interactive' });
+    await governor.acquire({ priority: 'interactive' });
+    const exhausted = await governor.acquire({ priority: 'interactive' }).catch((error: unknown) => error);
+    expect((exhausted as HubSpotApiError).code).toBe('HUBSPOT_DAILY_LIMIT_REACHED');
+    expect(governor.snapshot().daily).toMatchObject({ limit: 20, used: 20, backgroundStopsAt: 18 });
+  });
+
+  it('follows the Daily / Daily-Remaining headers', async () => {
+    const { governor } = setup({ burstMax: 1_000, dailyMax: null });
+    (await governor.acquire()).settle({ status: 200, headers: headers({ daily: 1_000, 'daily-remaining': 50 }) });
+    expect(governor.snapshot().daily).toMatchObject({ limit: 1_000, used: 950, backgroundStopsAt: 900 });
+    await expect(governor.acquire()).rejects.toMatchObject({ code: 'HUBSPOT_DAILY_BUDGET_RESERVED' });
+  });
+
+  it('refuses everything after a DAILY 429 until the next UTC day', async () => {
+    const { clock, governor } = setup({ burstMax: 1_000, dailyMax: 250_000 });
+    (await governor.acquire()).settle({ status: 429, headers: {}, rateLimit: 'DAILY' });
+    await expect(governor.acquire({ priority: 'interactive' })).rejects.toMatchObject({ code: 'HUBSPOT_DAILY_LIMIT_REACHED' });
+    clock.advance(24 * 3_600_000);
+    await expect(governor.acquire()).resolves.toBeDefined();
+  });
+
+  it('has no daily limit for OAuth apps unless headers say so', async () => {
+    const clock = new ManualClock();
+    const governor = createRateGovernor({ clock, limits: RATE_LIMIT_TIERS['oauth-app'] });
+    expect(governor.snapshot().daily.limit).toBeNull();
+    expect(governor.snapshot().burst.limit).toBe(110);
+  });
+});
+
+describe('rate governor: fairness', () => {
+  it('serves waiters first come, first served', async () => {
+    const { clock, governor } = setup({ burstMax: 1 });
+    const order: string[] = [];
+    const first = await governor.acquire();
+    const waiters = ['a', 'b', 'c'].map((name) =>
+      governor.acquire().then((permit) => {
+        order.push(name);
+        permit.settle({ status: 200, headers: {} });
+      }),
+    );
+    first.settle({ status: 200, headers: {} });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1_000 + MARGIN);
+      await flush();
+    }
+    await Promise.all(waiters);
+    expect(order).toEqual(['a', 'b', 'c']);
+  });
+
+  it('serves interactive waiters before background ones', async () => {
+    const { clock, governor } = setup({ burstMax: 1 });
+    const first = await governor.acquire();
+    const background = track(governor.acquire({ priority: 'background' }));
+    const interactive = track(governor.acquire({ priority: 'interactive' }));
+    first.settle({ status: 200, headers: {} });
+    clock.advance(1_000 + MARGIN);
+    await flush();
+    expect(interactive.permit).not.toBeNull();
+    expect(background.permit).toBeNull();
+  });
+
+  it('wakes only as many waiters as slots freed', async () => {
+    const { clock, governor } = setup({ burstMax: 2 });
+    const states = await acquireMany(governor, 7);
+    states[0]?.permit?.settle({ status: 200, headers: {} });
+    states[1]?.permit?.settle({ status: 200, headers: {} });
+    clock.advance(1_000 + MARGIN);
+    await flush();
+    expect(states.filter((s) => s.permit !== null)).toHaveLength(4);
+    expect(governor.snapshot().burst.queued).toBe(3);
+  });
+
+  it('drops an aborted waiter from the queue', async () => {
+    const { clock, governor } = setup({ burstMax: 1 });
+    const first = await governor.acquire();
+    const controller = new AbortController();
+    const aborted = track(governor.acquire({ signal: controller.signal }));
+    const next = track(governor.acquire());
+    controller.abort();
+    await flush();
+    expect((aborted.error as HubSpotApiError).code).toBe('HUBSPOT_ABORTED');
+    first.settle({ status: 200, headers: {} });
+    clock.advance(1_000 + MARGIN);
+    await flush();
+    expect(next.permit).not.toBeNull();
+  });
+});
+
+describe('rate governor registry', () => {
+  it('gives every client of a portal the same governor, with limits by tier', () => {
+    const registry = createRateGovernorRegistry({ clock: new ManualClock() });
+    const pro = registry.forPortal(42, 'pro');
+    expect(registry.forPortal(42)).toBe(pro);
+    expect(registry.get(42)).toBe(pro);
+    expect(registry.forPortal(7, 'enterprise')).not.toBe(pro);
+    expect(pro.snapshot()).toMatchObject({ portalId: 42, burst: { limit: 190 }, daily: { limit: 625_000 } });
+    expect(registry.forPortal(7).snapshot().daily.limit).toBe(1_000_000);
+    expect(registry.snapshots()).toHaveLength(2);
+  });
+});
