@@ -45,7 +45,8 @@ export interface RateLimits {
   dailyMax: number | null;
 }
 
-export type RateLimitTier = 'free' | 'starter' | 'pro' | 'enterprise' | 'oauth-app';
+/** `boosted`: Professional with the API limit increase add-on. */
+export type RateLimitTier = 'free' | 'starter' | 'pro' | 'enterprise' | 'boosted' | 'oauth-app';
 
 const SEARCH = { searchMax: 5, searchWindowMs: 1_000 } as const;
 
@@ -55,6 +56,7 @@ export const RATE_LIMIT_TIERS: Readonly<Record<RateLimitTier, Readonly<RateLimit
   starter: { burstMax: 100, burstWindowMs: 10_000, ...SEARCH, dailyMax: 250_000 },
   pro: { burstMax: 190, burstWindowMs: 10_000, ...SEARCH, dailyMax: 625_000 },
   enterprise: { burstMax: 190, burstWindowMs: 10_000, ...SEARCH, dailyMax: 1_000_000 },
+  boosted: { burstMax: 250, burstWindowMs: 10_000, ...SEARCH, dailyMax: 1_625_000 },
   'oauth-app': { burstMax: 110, burstWindowMs: 10_000, ...SEARCH, dailyMax: null },
 });
 
