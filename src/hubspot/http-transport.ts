@@ -142,7 +142,7 @@ export class HttpTransport {
     for (;;) {
       httpAttempt += 1;
       retryAttempt += 1;
-      if (call.signal?.aborted) throw this.#aborted(spec, httpAttempt - 1);
+      if (call.signal?.aborted) throw this.#aborted(spec, httpAttempt - 1, false);
       let permit: RatePermit | null = null;
       if (lane !== 'none') {
         try {
@@ -160,7 +160,7 @@ export class HttpTransport {
       if ('aborted' in result) {
         permit?.settle(null);
         this.#record({ spec, call, startedAt, durationMs, attempt: httpAttempt, status: null, errorCode: 'HUBSPOT_ABORTED', retried: false, rateLimited: false, correlationId: undefined });
-        throw this.#aborted(spec, httpAttempt);
+        throw this.#aborted(spec, httpAttempt, true);
       }
       const { outcome } = result;
       const decision = decideRetry({
@@ -214,7 +214,7 @@ export class HttpTransport {
       }
       if (decision.retry) {
         const slept = await this.#sleep(decision.waitMs, call.signal);
-        if (!slept) throw this.#aborted(spec, httpAttempt);
+        if (!slept) throw this.#aborted(spec, httpAttempt, false);
         continue;
       }
       throw this.#failure(spec, outcome, classification, {
@@ -335,7 +335,12 @@ export class HttpTransport {
     }
   }
 
-  #aborted(spec: RequestSpec, attempts: number): HubSpotApiError {
+  /**
+   * `inFlight`: the abort cut a sent request short, so a create may have been applied. Aborts
+   * between attempts follow only outcomes HubSpot certainly did not apply (a non-idempotent
+   * request is never retried otherwise).
+   */
+  #aborted(spec: RequestSpec, attempts: number, inFlight: boolean): HubSpotApiError {
     return new HubSpotApiError({
       code: 'HUBSPOT_ABORTED',
       message: `HubSpot ${spec.method} ${spec.route} was aborted by the caller`,
@@ -343,8 +348,7 @@ export class HttpTransport {
       route: spec.route,
       retryable: false,
       attempts,
-      // An abort after sending leaves a create in an unknown state, like a timeout.
-      maybeApplied: attempts > 0 && !spec.idempotent,
+      maybeApplied: inFlight && !spec.idempotent,
     });
   }
 
@@ -356,7 +360,6 @@ export class HttpTransport {
       route: spec.route,
       retryable: error.retryable,
       attempts,
-      maybeApplied: attempts > 0 && !spec.idempotent,
     });
   }
 

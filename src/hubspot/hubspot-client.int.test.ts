@@ -472,7 +472,11 @@ describe('HubSpot client over HTTP: requests and attribution', () => {
     const controller = new AbortController();
     const pending = hs.contacts.get('1', { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
-    await expect(pending).rejects.toMatchObject({ code: 'HUBSPOT_ABORTED' });
+    await expect(pending).rejects.toMatchObject({ code: 'HUBSPOT_ABORTED', maybeApplied: false });
+    const create = new AbortController();
+    const creating = hs.contacts.create({ properties: { email: 'a@example.com' } }, { signal: create.signal });
+    setTimeout(() => create.abort(), 50);
+    await expect(creating).rejects.toMatchObject({ code: 'HUBSPOT_ABORTED', maybeApplied: true });
     await hs.close();
   });
 });
