@@ -264,3 +264,58 @@ describe('rate governor registry', () => {
     expect(registry.snapshots()).toHaveLength(2);
   });
 });
+
+describe('rate governor: simulated load against a HubSpot-like rolling window', () => {
+  /** Runs promise chains to completion without moving time. */
+  const settleMicrotasks = async () => {
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+  };
+
+  it('keeps 8 callers at ≥ 95 % of 100 / 10 s with no 429, despite latency either way', async () => {
+    const clock = new ManualClock();
+    const governor = createRateGovernor({ clock, limits: RATE_LIMIT_TIERS.free });
+    // HubSpot's side: counts a request when it arrives, rolling 10 s window, 100 max.
+    const arrivals: number[] = [];
+    let rejected = 0;
+    let accepted = 0;
+    const serve = (now: number) => {
+      while (arrivals.length > 0 && (arrivals[0] ?? 0) <= now - 10_000) arrivals.shift();
+      if (arrivals.length >= 100) {
+        rejected += 1;
+        return { status: 429, headers: headers({ max: 100, remaining: 0, 'interval-milliseconds': 10_000 }) };
+      }
+      arrivals.push(now);
+      accepted += 1;
+      return { status: 200, headers: headers({ max: 100, remaining: 100 - arrivals.length, 'interval-milliseconds': 10_000 }) };
+    };
+    const acceptedAt: number[] = [];
+    let running = true;
+    const caller = async (index: number) => {
+      while (running) {
+        const permit = await governor.acquire();
+        await clock.sleep(30 + index); // request travels to HubSpot
+        const answer = serve(clock.now());
+        if (answer.status === 200) acceptedAt.push(clock.now());
+        await clock.sleep(40); // response travels back
+        permit.settle(answer.status === 429 ? { ...answer, rateLimit: 'TEN_SECONDLY_ROLLING' } : answer);
+      }
+    };
+    const start = clock.now();
+    const callers = Array.from({ length: 8 }, (_, i) => caller(i));
+    for (let t = 0; t < 60_000; t += 5) {
+      clock.advance(5);
+      await settleMicrotasks();
+    }
+    running = false;
+    for (let t = 0; t < 20_000; t += 5) {
+      clock.advance(5);
+      await settleMicrotasks();
+    }
+    await Promise.all(callers);
+
+    expect(rejected).toBe(0);
+    const steady = acceptedAt.filter((at) => at > start + 10_000 && at <= start + 60_000).length;
+    expect(steady / 5).toBeGreaterThanOrEqual(95); // per 10 s over the last 50 s
+    expect(accepted).toBeGreaterThan(500);
+  });
+});
