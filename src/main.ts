@@ -2,12 +2,17 @@
 // migrations, bootstraps the first admin, builds the services and the HTTP app, and starts
 // whatever else the configuration asks for (the built-in HubSpot sandbox in the embedded mode).
 import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import { SYSTEM_ACTOR } from './audit/index.js';
 import { LoginThrottle } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { buildApp, type AppContext, type RouteGroup } from './http/index.js';
-import { systemClock, type Clock } from './lib/index.js';
-import { migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
-import { bootstrap, type BootstrapOutcome } from './workspaces/index.js';
+import { DEFAULT_BASE_URL } from './hubspot/index.js';
+import { HubSpotGateway } from './integration/index.js';
+import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
+import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
+import { MappingService, onCustomersChanged, PushEngine } from './sync/index.js';
+import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
 
 export interface Service {
   app: FastifyInstance;
@@ -23,6 +28,8 @@ export interface CreateServiceOptions {
   clock?: Clock;
   logger?: boolean;
   extraRoutes?: RouteGroup[];
+  /** HubSpot's base URL when the configuration names none (the built-in sandbox's URL). */
+  fallbackHubSpotBaseUrl?: string;
 }
 
 /** Builds the whole service without listening (tests use `app.inject` or `listen` on port 0). */
@@ -31,14 +38,35 @@ export async function createService(config: Readonly<Config>, options: CreateSer
   const database = openDatabase(config.database);
   await migrateToLatest(database.db);
   const bootstrapped = await bootstrap(database.db, clock, config.admin);
+  const secrets = loadSecretBox({ secretKey: config.secretKey, keyFile: join(config.dataDir, 'secret.key') });
+  const hubspot = new HubSpotGateway({
+    db: database.db,
+    clock,
+    secrets,
+    baseUrl: config.hubspot.baseUrl ?? options.fallbackHubSpotBaseUrl ?? DEFAULT_BASE_URL,
+    oauth: config.hubspot.oauth,
+    expectedPortalId: config.hubspot.portalId,
+  });
+  const push = new PushEngine({ db: database.db, clock, gateway: hubspot });
+  // With SQLite one process owns the file, so any run still marked running died with its process.
+  await push.recoverInterruptedRuns(config.database.kind === 'sqlite');
   const context: AppContext = {
     config,
     db: database.db,
     clock,
     throttle: new LoginThrottle(clock),
-    customerListeners: [],
+    customerListeners: [onCustomersChanged],
+    hubspot,
+    mappings: new MappingService(database.db, clock, hubspot),
+    push,
   };
+  if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);
   const app = await buildApp(context, { routes: options.extraRoutes ?? [], logger: options.logger ?? true });
+  const retentionMs = config.syncLogRetentionDays * 24 * 3600_000;
+  const pruneLog = () => deleteOldSyncLog(database.db, clock.now() - retentionMs).catch((error: unknown) => app.log.warn({ err: error }, 'sync log pruning failed'));
+  await pruneLog();
+  const pruneTimer = setInterval(pruneLog, 3600_000);
+  pruneTimer.unref();
   const service: Service = {
     app,
     database,
@@ -46,7 +74,9 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     bootstrap: bootstrapped,
     url: undefined,
     async close() {
+      clearInterval(pruneTimer);
       await app.close();
+      await hubspot.close();
       await database.close();
     },
   };
@@ -58,4 +88,20 @@ export async function startService(config: Readonly<Config>, options: CreateServ
   const address = await service.app.listen({ host: config.host, port: config.port });
   service.url = address.replace('127.0.0.1', 'localhost');
   return service;
+}
+
+/**
+ * Single-workspace deployments configure the token in the environment (HUBSPOT_API_KEY, with
+ * HUBSPOT_PORTAL_ID checked against it); it connects the default workspace at start-up.
+ */
+async function connectFromEnvironment(context: AppContext, token: string): Promise<void> {
+  const workspace = await findWorkspaceBySlug(context.db, DEFAULT_WORKSPACE_SLUG);
+  if (!workspace) return;
+  try {
+    if (await context.hubspot.holdsToken(workspace.id, token)) return;
+    await context.hubspot.connectPrivateApp(workspace, { ...SYSTEM_ACTOR, label: 'HUBSPOT_API_KEY (environment)' }, token, 'environment');
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`HUBSPOT_API_KEY could not connect the default workspace: ${message}`, { cause: error });
+  }
 }

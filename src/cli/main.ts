@@ -6,7 +6,7 @@ import { loadConfig } from '../config/index.js';
 import { importCustomersCsv } from '../customers/index.js';
 import { systemClock } from '../lib/index.js';
 import { createService, startService } from '../main.js';
-import { findWorkspaceBySlug, migrateToLatest, openDatabase } from '../store/index.js';
+import { findRun, findWorkspaceBySlug, migrateToLatest, openDatabase } from '../store/index.js';
 import { DEFAULT_WORKSPACE_SLUG } from '../workspaces/index.js';
 import { ProgressBar } from './progress.js';
 
@@ -90,6 +90,37 @@ export function buildProgram(): Command {
         );
         if (result.failed > printed) process.stderr.write(`(${result.failed - printed} more bad rows not printed)\n`);
         process.exitCode = result.failed > 0 ? 2 : 0;
+      } finally {
+        await service.close();
+      }
+    });
+
+  program
+    .command('sync')
+    .description('Sync now: push customers to HubSpot (creates, updates, retries) with a progress bar')
+    .option('-w, --workspace <slug>', 'workspace to sync', DEFAULT_WORKSPACE_SLUG)
+    .addHelpText('after', '\nExample:\n  hubsync sync --workspace default\n')
+    .action(async (options: { workspace: string }) => {
+      const config = loadConfig();
+      const service = await createService(config, { logger: false });
+      try {
+        const workspace = await findWorkspaceBySlug(service.database.db, options.workspace);
+        if (!workspace) throw new Error(`Workspace "${options.workspace}" does not exist.`);
+        const run = await service.context.push.start(workspace.id, { kind: 'cli', actor: { type: 'system', id: null, label: 'hubsync CLI' } });
+        const bar = new ProgressBar('Syncing');
+        const done = service.context.push.wait(run.id);
+        let finished = false;
+        void done.finally(() => (finished = true));
+        while (!finished) {
+          const current = await findRun(service.database.db, workspace.id, run.id);
+          if (current) bar.update(current.processed, current.total, `· ${current.created} created · ${current.updated} updated · ${current.failed} failed`);
+          await Promise.race([done, new Promise((r) => setTimeout(r, 500))]);
+        }
+        const last = (await findRun(service.database.db, workspace.id, run.id))!;
+        bar.finish(
+          `Sync ${last.status}: ${last.created} created, ${last.updated} updated, ${last.failed} failed, ${last.skipped} skipped (duplicate or no email); ${last.api_calls} API calls.${last.error ? ` ${last.error}` : ''}`,
+        );
+        process.exitCode = last.status === 'succeeded' ? (last.failed > 0 ? 2 : 0) : 1;
       } finally {
         await service.close();
       }

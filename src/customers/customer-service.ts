@@ -15,8 +15,11 @@ import {
 import { applyPatch, EMPTY_VALUES, validateCustomerPatch, type FieldProblem } from './customer-input.js';
 import type { CustomFieldDefinition, CustomFieldType } from './fields.js';
 
-/** Called inside the writing transaction with the ids of customers that changed. */
-export type CustomerChangeListener = (db: Db, workspaceId: string, customerIds: string[]) => Promise<void>;
+/**
+ * Called inside the writing transaction with the ids of customers that changed and the
+ * (lower-cased) emails they had before, whose duplicate groups may have changed too.
+ */
+export type CustomerChangeListener = (db: Db, workspaceId: string, customerIds: string[], previousEmails: string[]) => Promise<void>;
 
 export interface CustomerServiceDeps {
   db: Db;
@@ -77,8 +80,9 @@ export function buildCustomer(
   return { ok: true, customer };
 }
 
-async function notify(deps: CustomerServiceDeps, db: Db, workspaceId: string, ids: string[]): Promise<void> {
-  for (const listener of deps.listeners) await listener(db, workspaceId, ids);
+async function notify(deps: CustomerServiceDeps, db: Db, workspaceId: string, ids: string[], previousEmails: (string | null)[] = []): Promise<void> {
+  const emails = previousEmails.filter((e): e is string => Boolean(e)).map((e) => e.trim().toLowerCase());
+  for (const listener of deps.listeners) await listener(db, workspaceId, ids, emails);
 }
 
 export async function createCustomer(deps: CustomerServiceDeps, workspaceId: string, input: Record<string, unknown>): Promise<Customer> {
@@ -127,7 +131,7 @@ export async function updateCustomer(
     const applied = applyPatch(existing, existing.fieldUpdatedAt, checked.patch, now);
     if (applied.changed.length === 0 && externalId === existing.externalId) return existing;
     await updateCustomerContent(trx, { ...existing, ...applied.values, externalId, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
-    await notify(deps, trx, workspaceId, [id]);
+    await notify(deps, trx, workspaceId, [id], [existing.email]);
     return (await findCustomer(trx, workspaceId, id))!;
   });
 }
@@ -136,7 +140,7 @@ export async function deleteCustomer(deps: CustomerServiceDeps, workspaceId: str
   await deps.db.transaction().execute(async (trx) => {
     const deleted = await softDeleteCustomer(trx, workspaceId, id, deps.clock.now());
     if (!deleted) throw notFound('Customer');
-    await notify(deps, trx, workspaceId, [id]);
+    await notify(deps, trx, workspaceId, [id], [deleted.email]);
   });
 }
 
@@ -163,6 +167,7 @@ export async function bulkUpsertCustomers(
     const seen = new Set<string>();
     const toInsert: Customer[] = [];
     const changedIds: string[] = [];
+    const previousEmails: (string | null)[] = [];
     for (const [index, item] of items.entries()) {
       const externalId = externalIds[index]!;
       const fail = (problems: FieldProblem[]) =>
@@ -213,11 +218,12 @@ export async function bulkUpsertCustomers(
       }
       await updateCustomerContent(trx, { ...current, ...applied.values, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
       changedIds.push(current.id);
+      previousEmails.push(current.email);
       results.push({ index, externalId, status: 'updated', id: current.id });
     }
     await insertCustomers(trx, toInsert);
     changedIds.push(...toInsert.map((c) => c.id));
-    if (changedIds.length > 0) await notify(deps, trx, workspaceId, changedIds);
+    if (changedIds.length > 0) await notify(deps, trx, workspaceId, changedIds, previousEmails);
     return results;
   });
 }

@@ -11,6 +11,8 @@ import { renderError } from './errors.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { customFieldRoutes } from './routes/custom-field.routes.js';
 import { customerRoutes } from './routes/customer.routes.js';
+import { hubspotRoutes } from './routes/hubspot.routes.js';
+import { syncRoutes } from './routes/sync.routes.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
 
 export type RouteGroup = (app: FastifyInstance) => Promise<void>;
@@ -76,6 +78,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(workspaceRoutes(ctx));
   await app.register(customFieldRoutes(ctx));
   await app.register(customerRoutes(ctx));
+  await app.register(hubspotRoutes(ctx));
+  await app.register(syncRoutes(ctx));
   for (const group of options.routes ?? []) await app.register(group);
 
   return app;

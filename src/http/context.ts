@@ -4,7 +4,9 @@ import type { LoginThrottle } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
 import type { Clock } from '../lib/index.js';
+import type { HubSpotGateway } from '../integration/index.js';
 import type { Db } from '../store/index.js';
+import type { MappingService, PushEngine } from '../sync/index.js';
 
 export interface AppContext {
   config: Readonly<Config>;
@@ -12,5 +14,8 @@ export interface AppContext {
   clock: Clock;
   throttle: LoginThrottle;
   customerListeners: CustomerChangeListener[];
+  hubspot: HubSpotGateway;
+  mappings: MappingService;
+  push: PushEngine;
   logger?: FastifyBaseLogger | undefined;
 }

@@ -123,6 +123,7 @@ export function customerToRow(c: Customer): Row {
     synced_hash: c.sync.syncedHash,
     synced_at: c.sync.syncedAt,
     last_attempt_at: c.sync.lastAttemptAt,
+    current_hash: null,
   };
 }
 

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter, type MigrationLockOptions } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/index.js';
 import type { Database } from './tables.js';
@@ -21,6 +21,33 @@ export interface OpenedDatabase {
 // timestamp or a counter well inside Number's safe range.
 pg.types.setTypeParser(20, (value) => Number(value));
 
+/**
+ * Kysely's SQLite adapter leaves the migration lock to the single connection, which does not
+ * stop a second process. Writing the lock row first inside the migration transaction takes
+ * SQLite's write lock, so the other process waits (busy timeout) and then sees the work done.
+ */
+class LockingSqliteAdapter extends SqliteAdapter {
+  // SQLite runs DDL inside transactions; saying so makes the migrator use one, and the lock
+  // below is held by that transaction.
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+
+  override async acquireMigrationLock(db: Kysely<unknown>, options: MigrationLockOptions): Promise<void> {
+    await (db as unknown as Kysely<Record<string, { id: string; is_locked: number }>>)
+      .updateTable(options.lockTable)
+      .set({ is_locked: 1 })
+      .where('id', '=', options.lockRowId)
+      .execute();
+  }
+}
+
+class LockingSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new LockingSqliteAdapter();
+  }
+}
+
 export function openDatabase(config: DatabaseConfig): OpenedDatabase {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: 10 });
@@ -35,6 +62,6 @@ export function openDatabase(config: DatabaseConfig): OpenedDatabase {
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new LockingSqliteDialect({ database: sqlite }) });
   return { db, kind: 'sqlite', close: () => db.destroy() };
 }

@@ -97,6 +97,77 @@ export interface CustomerTable {
   synced_hash: string | null;
   synced_at: number | null;
   last_attempt_at: number | null;
+  /** Hash of the property values the customer would push now under the current mapping. */
+  current_hash: string | null;
+}
+
+export interface HubSpotConnectionTable {
+  workspace_id: string;
+  method: string;
+  source: string;
+  portal_id: number;
+  scopes: string;
+  /** The private-app token or the OAuth refresh token, encrypted (AES-256-GCM). */
+  secret_enc: string;
+  access_token_enc: string | null;
+  access_expires_at: number | null;
+  token_hint: string;
+  status: string;
+  last_error: string | null;
+  connected_by: string;
+  connected_at: number;
+  updated_at: number;
+}
+
+export interface OAuthStateTable {
+  state_hash: string;
+  workspace_id: string;
+  user_id: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface FieldMappingTable {
+  workspace_id: string;
+  object_type: string;
+  field: string;
+  property: string | null;
+  updated_at: number;
+}
+
+export interface SyncRunTable {
+  id: string;
+  workspace_id: string;
+  status: string;
+  trigger: string;
+  started_by: string;
+  owner: string;
+  started_at: number;
+  heartbeat_at: number;
+  finished_at: number | null;
+  phase: string;
+  total: number;
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+  skipped: number;
+  api_calls: number;
+  cancel_requested: number;
+  error: string | null;
+}
+
+export interface SyncAttemptTable {
+  id: string;
+  run_id: string;
+  workspace_id: string;
+  customer_id: string;
+  operation: string;
+  outcome: string;
+  message: string | null;
+  correlation_id: string | null;
+  hubspot_id: string | null;
+  at: number;
 }
 
 export interface AuditLogTable {
@@ -122,5 +193,10 @@ export interface Database {
   custom_fields: CustomFieldTable;
   customers: CustomerTable;
   audit_log: AuditLogTable;
+  hubspot_connections: HubSpotConnectionTable;
+  oauth_states: OAuthStateTable;
+  field_mappings: FieldMappingTable;
+  sync_runs: SyncRunTable;
+  sync_attempts: SyncAttemptTable;
   schema_probe: { id: Generated<number> };
 }

@@ -2,7 +2,9 @@
 // is a new, higher-numbered file. The same list runs on SQLite and PostgreSQL.
 import type { Migration } from 'kysely';
 import * as m001 from './001-initial.js';
+import * as m002 from './002-hubspot-sync.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
+  '002-hubspot-sync': m002,
 };

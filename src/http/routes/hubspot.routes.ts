@@ -1,0 +1,126 @@
+// Config → Integrations → HubSpot: the connection (token, OAuth, reveal, disconnect, health) and
+// the contact field mapping.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../lib/index.js';
+import { requireUser, workspaceAccess } from '../caller.js';
+import type { AppContext } from '../context.js';
+import { workspaceParam } from '../schemas.js';
+
+const connectionSchema = z
+  .object({
+    status: z.enum(['not_connected', 'connected', 'token_invalid', 'missing_scopes', 'rate_limited', 'reconnect_needed']),
+    method: z.enum(['private_app', 'oauth']).nullable(),
+    source: z.enum(['api', 'environment']).nullable(),
+    portalId: z.number().nullable(),
+    scopes: z.array(z.string()),
+    missingOptionalScopes: z.array(z.string()),
+    tokenPreview: z.string().nullable(),
+    connectedBy: z.string().nullable(),
+    connectedAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+    oauthAvailable: z.boolean(),
+    usage: z.object({ callsToday: z.number(), errorsToday: z.number(), rateLimitedToday: z.number(), dailyLimit: z.number().nullable() }),
+  })
+  .meta({ id: 'HubSpotConnection' });
+
+export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/workspaces/:workspace/hubspot/connection', { schema: { tags: ['hubspot'], summary: 'Connection status and health', params: workspaceParam, response: { 200: connectionSchema } } }, async (request) => {
+      const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+      return ctx.hubspot.view(workspace.id);
+    });
+
+    app.put(
+      '/api/workspaces/:workspace/hubspot/connection',
+      {
+        schema: {
+          tags: ['hubspot'],
+          summary: 'Connect with a private-app access token (checked live against HubSpot)',
+          params: workspaceParam,
+          body: z.object({ accessToken: z.string().min(1).max(500) }).strict(),
+          response: { 200: connectionSchema },
+        },
+      },
+      async (request) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+        return ctx.hubspot.connectPrivateApp(access.workspace, access.actor, request.body.accessToken);
+      },
+    );
+
+    app.post(
+      '/api/workspaces/:workspace/hubspot/connection/reveal',
+      { schema: { tags: ['hubspot'], summary: 'Reveal the stored token (admins only; audited)', params: workspaceParam, response: { 200: z.object({ accessToken: z.string() }) } } },
+      async (request) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+        return { accessToken: await ctx.hubspot.reveal(access.workspace, access.actor) };
+      },
+    );
+
+    app.delete('/api/workspaces/:workspace/hubspot/connection', { schema: { tags: ['hubspot'], summary: 'Disconnect: revoke/forget credentials; local records stay', params: workspaceParam } }, async (request, reply) => {
+      const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+      await ctx.hubspot.disconnect(access.workspace, access.actor);
+      return reply.status(204).send();
+    });
+
+    app.post(
+      '/api/workspaces/:workspace/hubspot/oauth/start',
+      { schema: { tags: ['hubspot'], summary: 'An authorization link for this workspace (single use, expires in 10 minutes)', params: workspaceParam, response: { 200: z.object({ url: z.string() }) } } },
+      async (request) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+        const user = requireUser(request);
+        return { url: await ctx.hubspot.startOAuth(access.workspace, user.user.id) };
+      },
+    );
+
+    app.get(
+      '/api/oauth/hubspot/callback',
+      {
+        schema: {
+          tags: ['hubspot'],
+          summary: "HubSpot's redirect after the user approved (or denied) the app",
+          querystring: z.object({ code: z.string().optional(), state: z.string().optional(), error: z.string().optional(), error_description: z.string().optional() }),
+        },
+      },
+      async (request, reply) => {
+        const { code, state, error } = request.query;
+        if (error || !code || !state) {
+          const reason = encodeURIComponent(request.query.error_description ?? error ?? 'The authorization was not completed.');
+          return reply.redirect(`/?oauthError=${reason}`);
+        }
+        try {
+          const workspace = await ctx.hubspot.completeOAuth(code, state);
+          return reply.redirect(`/w/${workspace.slug}/integrations/hubspot/connection?connected=oauth`);
+        } catch (failure) {
+          const message = failure instanceof AppError ? failure.message : 'The authorization could not be completed.';
+          return reply.redirect(`/?oauthError=${encodeURIComponent(message)}`);
+        }
+      },
+    );
+
+    app.get(
+      '/api/workspaces/:workspace/hubspot/mapping',
+      { schema: { tags: ['hubspot'], summary: 'Contact field mapping with the live HubSpot properties', params: workspaceParam, querystring: z.object({ refresh: z.enum(['true', 'false']).optional() }).strict() } },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        return ctx.mappings.view(workspace.id, request.query.refresh === 'true');
+      },
+    );
+
+    app.put(
+      '/api/workspaces/:workspace/hubspot/mapping',
+      {
+        schema: {
+          tags: ['hubspot'],
+          summary: 'Save the contact field mapping; a field left out or null is not synced; email is locked to email',
+          params: workspaceParam,
+          body: z.object({ mappings: z.record(z.string(), z.string().max(200).nullable()) }).strict(),
+        },
+      },
+      async (request) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+        return ctx.mappings.save(access.workspace, access.actor, request.body.mappings);
+      },
+    );
+  };
+}

@@ -1,0 +1,222 @@
+// The Synchronization view: summary, status table, Sync now runs with live progress (SSE),
+// cancel, and the sync log (runs and per-record attempts).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../lib/index.js';
+import type { SyncRunRow } from '../../store/index.js';
+import { countByStatus, findRun, listAttempts, listCustomers, listRuns, SYNC_STATUSES, type SyncStatus } from '../../store/index.js';
+import { workspaceAccess } from '../caller.js';
+import type { AppContext } from '../context.js';
+import { iso, STATUS_LABELS, workspaceParam } from '../schemas.js';
+
+const runParams = workspaceParam.extend({ runId: z.string().min(1).max(100) });
+
+export const runSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
+    trigger: z.string(),
+    startedBy: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    phase: z.string(),
+    total: z.number(),
+    processed: z.number(),
+    created: z.number(),
+    updated: z.number(),
+    failed: z.number(),
+    skipped: z.number(),
+    apiCalls: z.number(),
+    cancelRequested: z.boolean(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'SyncRun' });
+
+export function runJson(run: SyncRunRow): z.infer<typeof runSchema> {
+  return {
+    id: run.id,
+    status: run.status as z.infer<typeof runSchema>['status'],
+    trigger: run.trigger,
+    startedBy: run.started_by,
+    startedAt: iso(run.started_at),
+    finishedAt: run.finished_at === null ? null : iso(run.finished_at),
+    phase: run.phase,
+    total: run.total,
+    processed: run.processed,
+    created: run.created,
+    updated: run.updated,
+    failed: run.failed,
+    skipped: run.skipped,
+    apiCalls: run.api_calls,
+    cancelRequested: run.cancel_requested === 1,
+    error: run.error,
+  };
+}
+
+const cursorOf = (id: string) => Buffer.from(id).toString('base64url');
+const fromCursor = (c: string | undefined) => (c ? Buffer.from(c, 'base64url').toString() : undefined);
+
+export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/api/workspaces/:workspace/sync/summary',
+      { schema: { tags: ['sync'], summary: 'How many customers will be created, updated, are synced, or cannot be synced', params: workspaceParam } },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const c = await countByStatus(ctx.db, workspace.id);
+        const total = Object.values(c).reduce((a, b) => a + b, 0);
+        return {
+          total,
+          willCreate: c.not_synced + c.error,
+          willUpdate: c.needs_update + c.outdated,
+          synced: c.synced,
+          cantSync: c.no_email,
+          noEmail: c.no_email,
+          duplicate: c.duplicate,
+          failed: c.error + c.outdated,
+          byStatus: c,
+        };
+      },
+    );
+
+    app.get(
+      '/api/workspaces/:workspace/sync/records',
+      {
+        schema: {
+          tags: ['sync'],
+          summary: 'Every customer with its sync status, last error and HubSpot id',
+          params: workspaceParam,
+          querystring: z
+            .object({
+              status: z.string().max(200).optional(),
+              q: z.string().max(200).optional(),
+              sort: z.enum(['created', '-created']).default('created'),
+              after: z.string().max(200).optional(),
+              limit: z.coerce.number().int().min(1).max(500).default(50),
+            })
+            .strict(),
+        },
+      },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const statuses = request.query.status?.split(',').map((s) => s.trim()).filter(Boolean);
+        const unknown = statuses?.find((s) => !(SYNC_STATUSES as readonly string[]).includes(s));
+        if (unknown) throw new AppError('VALIDATION_FAILED', `query.status: "${unknown}" is not one of ${SYNC_STATUSES.join(', ')}`, { field: 'query.status' });
+        const page = await listCustomers(ctx.db, {
+          workspaceId: workspace.id,
+          search: request.query.q,
+          statuses: statuses as SyncStatus[] | undefined,
+          sort: request.query.sort,
+          after: fromCursor(request.query.after),
+          limit: request.query.limit,
+        });
+        const last = page.customers.at(-1);
+        return {
+          records: page.customers.map((c) => ({
+            customerId: c.id,
+            name: [c.firstName, c.lastName].filter(Boolean).join(' '),
+            email: c.email,
+            status: c.sync.status,
+            statusLabel: STATUS_LABELS[c.sync.status],
+            hubspotId: c.sync.hubspotId,
+            lastError: c.sync.error,
+            updatedAt: iso(c.updatedAt),
+            syncedAt: c.sync.syncedAt === null ? null : iso(c.sync.syncedAt),
+          })),
+          nextCursor: page.hasMore && last ? cursorOf(last.id) : null,
+        };
+      },
+    );
+
+    app.post(
+      '/api/workspaces/:workspace/sync/runs',
+      { schema: { tags: ['sync'], summary: 'Sync now: create, update and retry in one run (409 if one is running)', params: workspaceParam, response: { 202: runSchema } } },
+      async (request, reply) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace);
+        const run = await ctx.push.start(access.workspace.id, { kind: access.actor.type === 'api_key' ? 'api' : 'manual', actor: access.actor });
+        return reply.status(202).send(runJson(run));
+      },
+    );
+
+    app.get(
+      '/api/workspaces/:workspace/sync/runs',
+      { schema: { tags: ['sync'], summary: 'Sync runs, newest first', params: workspaceParam, querystring: z.object({ before: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(20) }).strict() } },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const runs = await listRuns(ctx.db, workspace.id, request.query.before, request.query.limit);
+        return { runs: runs.map(runJson) };
+      },
+    );
+
+    app.get('/api/workspaces/:workspace/sync/runs/:runId', { schema: { tags: ['sync'], summary: 'One run with its progress', params: runParams, response: { 200: runSchema } } }, async (request) => {
+      const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+      const run = await findRun(ctx.db, workspace.id, request.params.runId);
+      if (!run) throw new AppError('NOT_FOUND', 'Sync run was not found.');
+      return runJson(run);
+    });
+
+    app.post('/api/workspaces/:workspace/sync/runs/:runId/cancel', { schema: { tags: ['sync'], summary: 'Ask a running sync to stop after its current batch', params: runParams, response: { 202: runSchema } } }, async (request, reply) => {
+      const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+      return reply.status(202).send(runJson(await ctx.push.cancel(workspace.id, request.params.runId)));
+    });
+
+    app.get('/api/workspaces/:workspace/sync/runs/:runId/events', { schema: { tags: ['sync'], summary: 'Server-Sent Events: `progress` with the run, then `done`', params: runParams } }, async (request, reply) => {
+      const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+      const first = await findRun(ctx.db, workspace.id, request.params.runId);
+      if (!first) throw new AppError('NOT_FOUND', 'Sync run was not found.');
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      let closed = false;
+      request.raw.on('close', () => (closed = true));
+      let last = '';
+      // The run's row is the truth whichever process runs it, so progress is read from it.
+      while (!closed) {
+        const run = await findRun(ctx.db, workspace.id, request.params.runId);
+        if (!run) break;
+        const json = JSON.stringify(runJson(run));
+        if (json !== last) {
+          out.write(`event: progress\ndata: ${json}\n\n`);
+          last = json;
+        }
+        if (run.status !== 'running') {
+          out.write(`event: done\ndata: ${json}\n\n`);
+          break;
+        }
+        await ctx.clock.sleep(400);
+      }
+      out.end();
+    });
+
+    app.get(
+      '/api/workspaces/:workspace/sync/runs/:runId/attempts',
+      {
+        schema: {
+          tags: ['sync'],
+          summary: "One run's record attempts with HubSpot's messages",
+          params: runParams,
+          querystring: z.object({ outcome: z.enum(['success', 'error']).optional(), after: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+        },
+      },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const rows = await listAttempts(ctx.db, workspace.id, request.params.runId, { after: request.query.after, outcome: request.query.outcome, limit: request.query.limit + 1 });
+        const page = rows.slice(0, request.query.limit);
+        return {
+          attempts: page.map((a) => ({
+            id: a.id,
+            customerId: a.customer_id,
+            customerName: a.customer_name || a.customer_email || a.customer_id,
+            operation: a.operation,
+            outcome: a.outcome,
+            message: a.message,
+            correlationId: a.correlation_id,
+            hubspotId: a.hubspot_id,
+            at: iso(a.at),
+          })),
+          nextCursor: rows.length > request.query.limit ? page.at(-1)!.id : null,
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,439 @@
+// Each workspace's way to HubSpot: connecting (private-app token or OAuth 2), keeping the
+// credentials encrypted, handing out a rate-governed client, refreshing OAuth access tokens
+// (one refresh in flight per connection), and reporting connection health.
+import { randomBytes } from 'node:crypto';
+import { audit, type Actor } from '../audit/index.js';
+import { sha256 } from '../auth/index.js';
+import {
+  createDailyCallCounter,
+  createHubSpotClient,
+  createHubSpotOAuthClient,
+  createRateGovernorRegistry,
+  isHubSpotApiError,
+  staticToken,
+  type AccessTokenProvider,
+  type CallRecord,
+  type DailyCallCounter,
+  type HubSpotClient,
+  type RateGovernorRegistry,
+} from '../hubspot/index.js';
+import { AppError, type Clock, type SecretBox } from '../lib/index.js';
+import type { Db, Workspace } from '../store/index.js';
+import { consumeOAuthState, deleteConnection, findConnection, findWorkspaceById, insertOAuthState, saveConnection, updateConnection } from '../store/index.js';
+
+export const REQUIRED_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read'] as const;
+export const OPTIONAL_SCOPES = ['crm.schemas.contacts.write'] as const;
+/** What the OAuth install asks for: the minimum, plus `oauth` which HubSpot requires. */
+const OAUTH_SCOPES = ['oauth', ...REQUIRED_SCOPES];
+
+export type ConnectionStatus = 'not_connected' | 'connected' | 'token_invalid' | 'missing_scopes' | 'rate_limited' | 'reconnect_needed';
+
+export interface ConnectionView {
+  status: ConnectionStatus;
+  method: 'private_app' | 'oauth' | null;
+  source: 'api' | 'environment' | null;
+  portalId: number | null;
+  scopes: string[];
+  missingOptionalScopes: string[];
+  tokenPreview: string | null;
+  connectedBy: string | null;
+  connectedAt: string | null;
+  lastError: string | null;
+  oauthAvailable: boolean;
+  usage: { callsToday: number; errorsToday: number; rateLimitedToday: number; dailyLimit: number | null };
+}
+
+export interface OAuthSettings {
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string;
+  authorizeUrl: string;
+}
+
+export interface HubSpotGatewayOptions {
+  db: Db;
+  clock: Clock;
+  secrets: SecretBox;
+  baseUrl: string;
+  oauth: OAuthSettings | undefined;
+  /** From HUBSPOT_PORTAL_ID: a token for any other portal is refused. */
+  expectedPortalId?: string | undefined;
+  timeoutMs?: number;
+}
+
+const OAUTH_STATE_TTL_MS = 10 * 60_000;
+/** Refresh this long before HubSpot would reject the access token. */
+const REFRESH_MARGIN_MS = 60_000;
+
+function tokenHint(token: string): string {
+  return token.length <= 12 ? '••••' : `${token.slice(0, 8)}…${token.slice(-4)}`;
+}
+
+function hubspotProblem(error: unknown, action: string): AppError {
+  if (isHubSpotApiError(error)) {
+    if (error.code === 'HUBSPOT_TIMEOUT' || error.code === 'HUBSPOT_NETWORK' || error.code === 'HUBSPOT_UNAVAILABLE') {
+      return new AppError('HUBSPOT_UNAVAILABLE', `HubSpot could not be reached to ${action}. Try again in a moment.`, { hubspotCode: error.code }, { cause: error });
+    }
+    return new AppError('HUBSPOT_REJECTED', error.hubspotMessage ?? `HubSpot refused to ${action}.`, {
+      hubspotStatus: error.status,
+      hubspotCategory: error.category,
+      correlationId: error.correlationId,
+    }, { cause: error });
+  }
+  return new AppError('HUBSPOT_UNAVAILABLE', `HubSpot could not be reached to ${action}.`, undefined, { cause: error });
+}
+
+export class HubSpotGateway {
+  readonly governors: RateGovernorRegistry;
+  readonly calls: DailyCallCounter;
+  readonly #options: HubSpotGatewayOptions;
+  readonly #clients = new Map<string, { client: HubSpotClient; key: string }>();
+  readonly #refreshes = new Map<string, Promise<string>>();
+  readonly #tagListeners = new Map<string, (call: CallRecord) => void>();
+
+  constructor(options: HubSpotGatewayOptions) {
+    this.#options = options;
+    this.governors = createRateGovernorRegistry({ clock: options.clock });
+    this.calls = createDailyCallCounter({ clock: options.clock });
+  }
+
+  get baseUrl(): string {
+    return this.#options.baseUrl;
+  }
+
+  /** Receives every call made with `tag` (a sync run counts its API calls this way). */
+  onTaggedCall(tag: string, listener: (call: CallRecord) => void): () => void {
+    this.#tagListeners.set(tag, listener);
+    return () => this.#tagListeners.delete(tag);
+  }
+
+  #onCall = (call: CallRecord) => {
+    this.calls.record(call);
+    if (call.tag) this.#tagListeners.get(call.tag)?.(call);
+  };
+
+  #newClient(auth: AccessTokenProvider, portalId?: number): HubSpotClient {
+    return createHubSpotClient({
+      baseUrl: this.#options.baseUrl,
+      auth,
+      clock: this.#options.clock,
+      onCall: this.#onCall,
+      ...(this.#options.timeoutMs ? { timeoutMs: this.#options.timeoutMs } : {}),
+      ...(portalId === undefined ? {} : { portalId, governor: this.governors.forPortal(portalId, 'free') }),
+    });
+  }
+
+  /** The workspace's client; throws HUBSPOT_NOT_CONNECTED when there is no usable connection. */
+  async clientFor(workspaceId: string): Promise<HubSpotClient> {
+    const row = await findConnection(this.#options.db, workspaceId);
+    if (!row) throw new AppError('HUBSPOT_NOT_CONNECTED', 'Connect HubSpot first (Config → Integrations → HubSpot → Connection).');
+    if (row.status === 'reconnect_needed') {
+      throw new AppError('HUBSPOT_NOT_CONNECTED', 'HubSpot needs to be reconnected: the authorization was revoked or expired.');
+    }
+    const key = `${row.method}:${row.connected_at}`;
+    const cached = this.#clients.get(workspaceId);
+    if (cached && cached.key === key) return cached.client;
+    if (cached) await cached.client.close();
+    const auth = row.method === 'oauth' ? this.#oauthProvider(workspaceId) : staticToken(this.#options.secrets.decrypt(row.secret_enc));
+    const client = this.#newClient(auth, Number(row.portal_id));
+    this.#clients.set(workspaceId, { client, key });
+    return client;
+  }
+
+  async #forgetClient(workspaceId: string): Promise<void> {
+    const cached = this.#clients.get(workspaceId);
+    this.#clients.delete(workspaceId);
+    await cached?.client.close();
+  }
+
+  /**
+   * Checks a private-app token live and stores it encrypted. A missing required scope is named;
+   * any other refusal carries HubSpot's own message.
+   */
+  async connectPrivateApp(workspace: Workspace, actor: Actor, rawToken: string, source: 'api' | 'environment' = 'api'): Promise<ConnectionView> {
+    const token = rawToken.trim();
+    if (token === '') throw new AppError('VALIDATION_FAILED', 'accessToken: paste the private app access token (pat-…).', { field: 'accessToken' });
+    const probe = this.#newClient(staticToken(token));
+    let scopes: string[];
+    let portalId: number;
+    try {
+      const info = await probe.account.privateAppTokenInfo(token, { priority: 'interactive' });
+      scopes = info.scopes;
+      portalId = info.hubId;
+    } catch (error) {
+      throw hubspotProblem(error, 'check the access token');
+    } finally {
+      await probe.close();
+    }
+    const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
+    if (missing.length > 0) {
+      const list = missing.join(', ');
+      throw new AppError(
+        'HUBSPOT_MISSING_SCOPES',
+        `The access token is missing the scope${missing.length > 1 ? 's' : ''} ${list}. Add ${missing.length > 1 ? 'them' : 'it'} to the private app in HubSpot (Development → Private apps → Scopes), then paste the token again.`,
+        { missingScopes: missing, grantedScopes: scopes },
+      );
+    }
+    if (this.#options.expectedPortalId && String(portalId) !== this.#options.expectedPortalId) {
+      throw new AppError(
+        'HUBSPOT_PORTAL_MISMATCH',
+        `This token belongs to HubSpot portal ${portalId}, but HUBSPOT_PORTAL_ID is ${this.#options.expectedPortalId}. Use a token from portal ${this.#options.expectedPortalId} or correct HUBSPOT_PORTAL_ID.`,
+        { tokenPortalId: portalId, expectedPortalId: this.#options.expectedPortalId },
+      );
+    }
+    const now = this.#options.clock.now();
+    await this.#options.db.transaction().execute(async (trx) => {
+      await saveConnection(trx, {
+        workspace_id: workspace.id,
+        method: 'private_app',
+        source,
+        portal_id: portalId,
+        scopes: JSON.stringify(scopes),
+        secret_enc: this.#options.secrets.encrypt(token),
+        access_token_enc: null,
+        access_expires_at: null,
+        token_hint: tokenHint(token),
+        status: 'connected',
+        last_error: null,
+        connected_by: actor.label,
+        connected_at: now,
+        updated_at: now,
+      });
+      await audit(trx, this.#options.clock, { workspaceId: workspace.id, actor, action: 'hubspot.connected', details: { method: 'private_app', portalId, source } });
+    });
+    await this.#forgetClient(workspace.id);
+    return this.view(workspace.id);
+  }
+
+  /** Whether `token` is the one already stored (used to skip re-checking an unchanged env token). */
+  async holdsToken(workspaceId: string, token: string): Promise<boolean> {
+    const row = await findConnection(this.#options.db, workspaceId);
+    return row !== undefined && row.status === 'connected' && this.#options.secrets.decrypt(row.secret_enc) === token;
+  }
+
+  /** The stored token in clear, for an admin's explicit reveal; audited. */
+  async reveal(workspace: Workspace, actor: Actor): Promise<string> {
+    const row = await findConnection(this.#options.db, workspace.id);
+    if (!row) throw new AppError('HUBSPOT_NOT_CONNECTED', 'No HubSpot token is stored for this workspace.');
+    await audit(this.#options.db, this.#options.clock, { workspaceId: workspace.id, actor, action: 'hubspot.token_revealed', details: { method: row.method } });
+    return this.#options.secrets.decrypt(row.secret_enc);
+  }
+
+  /** Forgets the credentials (revoking an OAuth refresh token at HubSpot first). Local records stay. */
+  async disconnect(workspace: Workspace, actor: Actor): Promise<void> {
+    const row = await findConnection(this.#options.db, workspace.id);
+    if (!row) return;
+    let revoked: boolean | undefined;
+    if (row.method === 'oauth') {
+      const oauth = createHubSpotOAuthClient({ baseUrl: this.#options.baseUrl, clock: this.#options.clock });
+      try {
+        await oauth.revokeRefreshToken(this.#options.secrets.decrypt(row.secret_enc));
+        revoked = true;
+      } catch (error) {
+        // A token HubSpot already dropped cannot be revoked again; forgetting it is still right.
+        revoked = false;
+        void error;
+      } finally {
+        await oauth.close();
+      }
+    }
+    await this.#options.db.transaction().execute(async (trx) => {
+      await deleteConnection(trx, workspace.id);
+      await audit(trx, this.#options.clock, { workspaceId: workspace.id, actor, action: 'hubspot.disconnected', details: { method: row.method, ...(revoked === undefined ? {} : { refreshTokenRevoked: revoked }) } });
+    });
+    await this.#forgetClient(workspace.id);
+  }
+
+  async view(workspaceId: string): Promise<ConnectionView> {
+    const row = await findConnection(this.#options.db, workspaceId);
+    const oauthAvailable = this.#options.oauth !== undefined;
+    if (!row) {
+      return {
+        status: 'not_connected',
+        method: null,
+        source: null,
+        portalId: null,
+        scopes: [],
+        missingOptionalScopes: [],
+        tokenPreview: null,
+        connectedBy: null,
+        connectedAt: null,
+        lastError: null,
+        oauthAvailable,
+        usage: { callsToday: 0, errorsToday: 0, rateLimitedToday: 0, dailyLimit: null },
+      };
+    }
+    const portalId = Number(row.portal_id);
+    const scopes = JSON.parse(row.scopes) as string[];
+    const today = this.calls.today(portalId);
+    const snapshot = this.governors.get(portalId)?.snapshot();
+    let status = row.status as ConnectionStatus;
+    if (status === 'connected' && snapshot?.daily.exhausted) status = 'rate_limited';
+    return {
+      status,
+      method: row.method as 'private_app' | 'oauth',
+      source: row.source as 'api' | 'environment',
+      portalId,
+      scopes,
+      missingOptionalScopes: row.method === 'private_app' ? OPTIONAL_SCOPES.filter((s) => !scopes.includes(s)) : [],
+      tokenPreview: row.token_hint,
+      connectedBy: row.connected_by,
+      connectedAt: new Date(row.connected_at).toISOString(),
+      lastError: row.last_error,
+      oauthAvailable,
+      usage: {
+        callsToday: snapshot?.daily.used ?? today.calls,
+        errorsToday: today.errors,
+        rateLimitedToday: today.rateLimited,
+        dailyLimit: snapshot?.daily.limit ?? (row.method === 'oauth' ? null : 250_000),
+      },
+    };
+  }
+
+  /** Records that HubSpot refused the stored credentials, so health shows it and work pauses. */
+  async markCredentialsRefused(workspaceId: string, message: string): Promise<void> {
+    const row = await findConnection(this.#options.db, workspaceId);
+    if (!row) return;
+    await updateConnection(this.#options.db, workspaceId, {
+      status: row.method === 'oauth' ? 'reconnect_needed' : 'token_invalid',
+      last_error: message,
+      updated_at: this.#options.clock.now(),
+    });
+  }
+
+  // OAuth 2 ------------------------------------------------------------------------------
+
+  #stateSignature(nonce: string, workspaceId: string): string {
+    return this.#options.secrets.sign(`oauth-state.${nonce}.${workspaceId}`).slice(0, 22);
+  }
+
+  /** A single-use, expiring, signed authorization link for this workspace. */
+  async startOAuth(workspace: Workspace, userId: string): Promise<string> {
+    const oauth = this.#options.oauth;
+    if (!oauth) throw new AppError('OAUTH_NOT_CONFIGURED', 'OAuth is not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.');
+    const nonce = randomBytes(18).toString('base64url');
+    const state = `${nonce}.${this.#stateSignature(nonce, workspace.id)}`;
+    await insertOAuthState(this.#options.db, { stateHash: sha256(state), workspaceId: workspace.id, userId, expiresAt: this.#options.clock.now() + OAUTH_STATE_TTL_MS });
+    const url = new URL(oauth.authorizeUrl);
+    url.searchParams.set('client_id', oauth.clientId);
+    url.searchParams.set('redirect_uri', oauth.redirectUrl);
+    url.searchParams.set('scope', OAUTH_SCOPES.join(' '));
+    url.searchParams.set('optional_scope', OPTIONAL_SCOPES.join(' '));
+    url.searchParams.set('state', state);
+    return url.toString();
+  }
+
+  /** Handles HubSpot's redirect: checks the state, exchanges the code, stores the tokens. */
+  async completeOAuth(code: string, state: string): Promise<Workspace> {
+    const oauth = this.#options.oauth;
+    if (!oauth) throw new AppError('OAUTH_NOT_CONFIGURED', 'OAuth is not configured.');
+    const consumed = await consumeOAuthState(this.#options.db, sha256(state), this.#options.clock.now());
+    const [nonce, signature] = state.split('.');
+    if (!consumed || !nonce || signature !== this.#stateSignature(nonce, consumed.workspaceId)) {
+      throw new AppError('OAUTH_STATE_INVALID', 'This authorization link is invalid, expired or already used. Start again from the Connection tab.');
+    }
+    const workspace = await findWorkspaceById(this.#options.db, consumed.workspaceId);
+    if (!workspace) throw new AppError('NOT_FOUND', 'Workspace was not found.');
+    const client = createHubSpotOAuthClient({ baseUrl: this.#options.baseUrl, clock: this.#options.clock });
+    try {
+      const tokens = await client.exchangeAuthorizationCode({ clientId: oauth.clientId, clientSecret: oauth.clientSecret, code, redirectUri: oauth.redirectUrl });
+      const info = await client.getAccessTokenInfo(tokens.access_token);
+      const now = this.#options.clock.now();
+      const actor: Actor = { type: 'user', id: consumed.userId, label: info.user ?? consumed.userId };
+      await this.#options.db.transaction().execute(async (trx) => {
+        await saveConnection(trx, {
+          workspace_id: workspace.id,
+          method: 'oauth',
+          source: 'api',
+          portal_id: info.hub_id,
+          scopes: JSON.stringify((info as { scopes?: string[] }).scopes ?? OAUTH_SCOPES),
+          secret_enc: this.#options.secrets.encrypt(tokens.refresh_token),
+          access_token_enc: this.#options.secrets.encrypt(tokens.access_token),
+          access_expires_at: now + tokens.expires_in * 1000,
+          token_hint: tokenHint(tokens.refresh_token),
+          status: 'connected',
+          last_error: null,
+          connected_by: actor.label,
+          connected_at: now,
+          updated_at: now,
+        });
+        await audit(trx, this.#options.clock, { workspaceId: workspace.id, actor, action: 'hubspot.connected', details: { method: 'oauth', portalId: info.hub_id } });
+      });
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw hubspotProblem(error, 'finish the authorization');
+    } finally {
+      await client.close();
+    }
+    await this.#forgetClient(workspace.id);
+    return workspace;
+  }
+
+  #oauthProvider(workspaceId: string): AccessTokenProvider {
+    const current = async (): Promise<{ token: string; expiresAt: number } | undefined> => {
+      const row = await findConnection(this.#options.db, workspaceId);
+      if (!row?.access_token_enc || row.access_expires_at === null) return undefined;
+      return { token: this.#options.secrets.decrypt(row.access_token_enc), expiresAt: Number(row.access_expires_at) };
+    };
+    return {
+      getAccessToken: async () => {
+        const pending = this.#refreshes.get(workspaceId);
+        if (pending) return pending;
+        const stored = await current();
+        if (stored && stored.expiresAt - REFRESH_MARGIN_MS > this.#options.clock.now()) return stored.token;
+        return this.#refresh(workspaceId);
+      },
+      refreshAfterUnauthorized: async (rejected) => {
+        const pending = this.#refreshes.get(workspaceId);
+        if (pending) return pending.catch(() => null);
+        const stored = await current();
+        // Someone else already refreshed: use their token instead of refreshing again.
+        if (stored && stored.token !== rejected && stored.expiresAt > this.#options.clock.now()) return stored.token;
+        return this.#refresh(workspaceId).catch(() => null);
+      },
+    };
+  }
+
+  /** One refresh in flight per connection; every waiting call gets its result. */
+  #refresh(workspaceId: string): Promise<string> {
+    const existing = this.#refreshes.get(workspaceId);
+    if (existing) return existing;
+    const run = (async () => {
+      const oauth = this.#options.oauth;
+      const row = await findConnection(this.#options.db, workspaceId);
+      if (!oauth || !row) throw new AppError('HUBSPOT_NOT_CONNECTED', 'HubSpot is not connected.');
+      const client = createHubSpotOAuthClient({ baseUrl: this.#options.baseUrl, clock: this.#options.clock });
+      try {
+        const tokens = await client.refreshAccessToken({ clientId: oauth.clientId, clientSecret: oauth.clientSecret, refreshToken: this.#options.secrets.decrypt(row.secret_enc), redirectUri: oauth.redirectUrl });
+        const now = this.#options.clock.now();
+        await updateConnection(this.#options.db, workspaceId, {
+          access_token_enc: this.#options.secrets.encrypt(tokens.access_token),
+          access_expires_at: now + tokens.expires_in * 1000,
+          ...(tokens.refresh_token ? { secret_enc: this.#options.secrets.encrypt(tokens.refresh_token) } : {}),
+          status: 'connected',
+          last_error: null,
+          updated_at: now,
+        });
+        return tokens.access_token;
+      } catch (error) {
+        if (isHubSpotApiError(error) && !error.retryable) {
+          await this.markCredentialsRefused(workspaceId, `HubSpot refused the refresh token: ${error.hubspotMessage ?? error.message}. Reconnect HubSpot.`);
+        }
+        throw error;
+      } finally {
+        await client.close();
+      }
+    })();
+    this.#refreshes.set(workspaceId, run);
+    void run.then(
+      () => this.#refreshes.delete(workspaceId),
+      () => this.#refreshes.delete(workspaceId),
+    );
+    return run;
+  }
+
+  async close(): Promise<void> {
+    for (const { client } of this.#clients.values()) await client.close();
+    this.#clients.clear();
+  }
+}

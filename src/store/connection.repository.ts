@@ -1,0 +1,48 @@
+// The HubSpot connection of each workspace and the one-time OAuth states. Secrets arrive here
+// already encrypted; this module never sees a token in clear.
+import type { Db } from './database.js';
+import type { HubSpotConnectionTable } from './tables.js';
+
+export type ConnectionRow = HubSpotConnectionTable;
+
+export async function findConnection(db: Db, workspaceId: string): Promise<ConnectionRow | undefined> {
+  return db.selectFrom('hubspot_connections').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst();
+}
+
+export async function saveConnection(db: Db, row: ConnectionRow): Promise<void> {
+  const { workspace_id: _key, ...rest } = row;
+  await db
+    .insertInto('hubspot_connections')
+    .values(row)
+    .onConflict((oc) => oc.column('workspace_id').doUpdateSet(rest))
+    .execute();
+}
+
+export async function updateConnection(db: Db, workspaceId: string, change: Partial<Omit<ConnectionRow, 'workspace_id'>>): Promise<void> {
+  await db.updateTable('hubspot_connections').set(change).where('workspace_id', '=', workspaceId).execute();
+}
+
+export async function deleteConnection(db: Db, workspaceId: string): Promise<void> {
+  await db.deleteFrom('hubspot_connections').where('workspace_id', '=', workspaceId).execute();
+}
+
+export async function insertOAuthState(db: Db, state: { stateHash: string; workspaceId: string; userId: string; expiresAt: number }): Promise<void> {
+  await db
+    .insertInto('oauth_states')
+    .values({ state_hash: state.stateHash, workspace_id: state.workspaceId, user_id: state.userId, expires_at: state.expiresAt, used_at: null })
+    .execute();
+}
+
+/** Marks the state used and returns it, or undefined when unknown, expired or already used. */
+export async function consumeOAuthState(db: Db, stateHash: string, now: number): Promise<{ workspaceId: string; userId: string } | undefined> {
+  const result = await db
+    .updateTable('oauth_states')
+    .set({ used_at: now })
+    .where('state_hash', '=', stateHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return undefined;
+  const row = await db.selectFrom('oauth_states').select(['workspace_id', 'user_id']).where('state_hash', '=', stateHash).executeTakeFirstOrThrow();
+  return { workspaceId: row.workspace_id, userId: row.user_id };
+}

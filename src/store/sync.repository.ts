@@ -1,0 +1,203 @@
+// Sync state in the database: field mappings, status counts and the status table, sync runs
+// and their per-record attempts.
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { SyncAttemptTable, SyncRunTable } from './tables.js';
+import type { SyncStatus } from './customer.repository.js';
+
+export async function loadMappingRows(db: Db, workspaceId: string, objectType: string): Promise<{ field: string; property: string | null }[]> {
+  return db.selectFrom('field_mappings').select(['field', 'property']).where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).execute();
+}
+
+export async function replaceMapping(db: Db, workspaceId: string, objectType: string, rows: { field: string; property: string | null }[], now: number): Promise<void> {
+  await db.deleteFrom('field_mappings').where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).execute();
+  if (rows.length === 0) return;
+  await db
+    .insertInto('field_mappings')
+    .values(rows.map((r) => ({ workspace_id: workspaceId, object_type: objectType, field: r.field, property: r.property, updated_at: now })))
+    .execute();
+}
+
+export async function countByStatus(db: Db, workspaceId: string): Promise<Record<SyncStatus, number>> {
+  const rows = await db
+    .selectFrom('customers')
+    .select(['sync_status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .groupBy('sync_status')
+    .execute();
+  const counts = { synced: 0, needs_update: 0, not_synced: 0, outdated: 0, error: 0, duplicate: 0, no_email: 0 } satisfies Record<SyncStatus, number>;
+  for (const row of rows) counts[row.sync_status as SyncStatus] = Number(row.n);
+  return counts;
+}
+
+/** Rows the sync engine needs for status and hash work. */
+export interface SyncCandidate {
+  id: string;
+  emailLower: string | null;
+  createdAt: number;
+  hubspotId: string | null;
+  syncError: string | null;
+  currentHash: string | null;
+  syncedHash: string | null;
+  status: SyncStatus;
+}
+
+const candidateColumns = ['id', 'email_lower', 'created_at', 'hubspot_id', 'sync_error', 'current_hash', 'synced_hash', 'sync_status'] as const;
+
+function toCandidate(row: { id: string; email_lower: string | null; created_at: number; hubspot_id: string | null; sync_error: string | null; current_hash: string | null; synced_hash: string | null; sync_status: string }): SyncCandidate {
+  return {
+    id: row.id,
+    emailLower: row.email_lower,
+    createdAt: row.created_at,
+    hubspotId: row.hubspot_id,
+    syncError: row.sync_error,
+    currentHash: row.current_hash,
+    syncedHash: row.synced_hash,
+    status: row.sync_status as SyncStatus,
+  };
+}
+
+export async function findCandidatesByEmails(db: Db, workspaceId: string, emails: string[]): Promise<SyncCandidate[]> {
+  const out: SyncCandidate[] = [];
+  for (let i = 0; i < emails.length; i += 500) {
+    const rows = await db
+      .selectFrom('customers')
+      .select(candidateColumns)
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .where('email_lower', 'in', emails.slice(i, i + 500))
+      .execute();
+    out.push(...rows.map(toCandidate));
+  }
+  return out;
+}
+
+export async function findCandidatesByIds(db: Db, workspaceId: string, ids: string[]): Promise<SyncCandidate[]> {
+  const out: SyncCandidate[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('customers')
+      .select(candidateColumns)
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    out.push(...rows.map(toCandidate));
+  }
+  return out;
+}
+
+export async function setCurrentHashes(db: Db, updates: { id: string; hash: string }[]): Promise<void> {
+  for (const u of updates) await db.updateTable('customers').set({ current_hash: u.hash }).where('id', '=', u.id).execute();
+}
+
+export async function setStatuses(db: Db, updates: { id: string; status: SyncStatus }[]): Promise<void> {
+  // Group by status so a large refresh is a handful of statements, not one per row.
+  const byStatus = new Map<SyncStatus, string[]>();
+  for (const u of updates) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u.id]);
+  for (const [status, ids] of byStatus) {
+    for (let i = 0; i < ids.length; i += 500) {
+      await db.updateTable('customers').set({ sync_status: status }).where('id', 'in', ids.slice(i, i + 500)).execute();
+    }
+  }
+}
+
+/** Records HubSpot's acceptance of pushed values: the link and the hash of what it accepted. */
+export async function recordPushSuccess(db: Db, workspaceId: string, id: string, result: { hubspotId: string; hash: string; at: number }): Promise<void> {
+  await db
+    .updateTable('customers')
+    .set({ hubspot_id: result.hubspotId, synced_hash: result.hash, sync_error: null, synced_at: result.at, last_attempt_at: result.at })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function recordPushFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number }): Promise<void> {
+  await db
+    .updateTable('customers')
+    .set({ sync_error: failure.message, last_attempt_at: failure.at })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Keyset page of ids in the given statuses, for planning and running a push. */
+export async function pageIdsByStatus(db: Db, workspaceId: string, statuses: readonly SyncStatus[], after: string | undefined, limit: number): Promise<string[]> {
+  let q = db
+    .selectFrom('customers')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('sync_status', 'in', [...statuses]);
+  if (after) q = q.where('id', '>', after);
+  const rows = await q.orderBy('id').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
+
+export async function pageAllIds(db: Db, workspaceId: string, after: string | undefined, limit: number): Promise<string[]> {
+  let q = db.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null);
+  if (after) q = q.where('id', '>', after);
+  return (await q.orderBy('id').limit(limit).execute()).map((r) => r.id);
+}
+
+// Runs --------------------------------------------------------------------------------
+
+export type SyncRunRow = SyncRunTable;
+
+export async function insertRun(db: Db, run: SyncRunRow): Promise<void> {
+  await db.insertInto('sync_runs').values(run).execute();
+}
+
+export async function findRun(db: Db, workspaceId: string, id: string): Promise<SyncRunRow | undefined> {
+  return db.selectFrom('sync_runs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findRunningRun(db: Db, workspaceId: string): Promise<SyncRunRow | undefined> {
+  return db.selectFrom('sync_runs').selectAll().where('workspace_id', '=', workspaceId).where('status', '=', 'running').executeTakeFirst();
+}
+
+export async function updateRun(db: Db, id: string, change: Partial<Omit<SyncRunRow, 'id' | 'workspace_id'>>): Promise<void> {
+  await db.updateTable('sync_runs').set(change).where('id', '=', id).execute();
+}
+
+export async function listRuns(db: Db, workspaceId: string, before: string | undefined, limit: number): Promise<SyncRunRow[]> {
+  let q = db.selectFrom('sync_runs').selectAll().where('workspace_id', '=', workspaceId);
+  if (before) q = q.where('id', '<', before);
+  return q.orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** Marks runs whose process is gone as interrupted; returns how many. */
+export async function interruptStaleRuns(db: Db, options: { heartbeatBefore: number; orOwnerNot?: string; now: number }): Promise<number> {
+  let q = db.updateTable('sync_runs').set({ status: 'interrupted', finished_at: options.now, error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' }).where('status', '=', 'running');
+  q = options.orOwnerNot
+    ? q.where((eb) => eb.or([eb('heartbeat_at', '<', options.heartbeatBefore), eb('owner', '!=', options.orOwnerNot!)]))
+    : q.where('heartbeat_at', '<', options.heartbeatBefore);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export type SyncAttemptRow = SyncAttemptTable;
+
+export async function insertAttempts(db: Db, attempts: SyncAttemptRow[]): Promise<void> {
+  for (let i = 0; i < attempts.length; i += 500) await db.insertInto('sync_attempts').values(attempts.slice(i, i + 500)).execute();
+}
+
+export async function listAttempts(db: Db, workspaceId: string, runId: string, options: { after?: string | undefined; outcome?: string | undefined; limit: number }): Promise<(SyncAttemptRow & { customer_name: string | null; customer_email: string | null })[]> {
+  let q = db
+    .selectFrom('sync_attempts')
+    .leftJoin('customers', 'customers.id', 'sync_attempts.customer_id')
+    .selectAll('sync_attempts')
+    .select([sql<string | null>`trim(coalesce(customers.first_name, '') || ' ' || coalesce(customers.last_name, ''))`.as('customer_name'), 'customers.email as customer_email'])
+    .where('sync_attempts.workspace_id', '=', workspaceId)
+    .where('sync_attempts.run_id', '=', runId);
+  if (options.after) q = q.where('sync_attempts.id', '>', options.after);
+  if (options.outcome) q = q.where('sync_attempts.outcome', '=', options.outcome);
+  return q.orderBy('sync_attempts.id').limit(options.limit).execute();
+}
+
+export async function deleteOldSyncLog(db: Db, before: number): Promise<number> {
+  const attempts = await db.deleteFrom('sync_attempts').where('at', '<', before).executeTakeFirst();
+  await db.deleteFrom('sync_runs').where('finished_at', '<', before).execute();
+  return Number(attempts.numDeletedRows);
+}

@@ -1,0 +1,176 @@
+// Field mapping, pure: which local customer field fills which HubSpot contact property, the
+// suggested defaults, the compatibility rules checked on save, and how a local value is written
+// in the property's format. No database or network here.
+import { createHash } from 'node:crypto';
+import { BUILT_IN_FIELDS, type CustomFieldDefinition } from '../customers/index.js';
+import type { Property } from '../hubspot/index.js';
+import type { CustomerValues } from '../store/index.js';
+
+/** Local field → HubSpot property name (absent = "don't sync"). */
+export type Mapping = Record<string, string>;
+
+export type LocalFieldType = 'text' | 'tags' | CustomFieldDefinition['type'];
+
+export interface LocalField {
+  /** `email`, `firstName`, …, `tags`, or `custom.<key>`. */
+  field: string;
+  label: string;
+  kind: 'builtin' | 'custom';
+  type: LocalFieldType;
+  options: { value: string; label: string }[];
+}
+
+export const EMAIL_FIELD = 'email';
+export const EMAIL_PROPERTY = 'email';
+
+const DEFAULTS: Record<string, string> = {
+  email: 'email',
+  firstName: 'firstname',
+  lastName: 'lastname',
+  phone: 'phone',
+  companyName: 'company',
+  street: 'address',
+  city: 'city',
+  postalCode: 'zip',
+  region: 'state',
+  country: 'country',
+  lifecycleStage: 'lifecyclestage',
+};
+
+export function localFields(customFields: CustomFieldDefinition[]): LocalField[] {
+  return [
+    ...BUILT_IN_FIELDS.map((f) => ({ field: f.key, label: f.label, kind: 'builtin' as const, type: 'text' as const, options: [] })),
+    { field: 'tags', label: 'Tags', kind: 'builtin', type: 'tags', options: [] },
+    ...customFields
+      .filter((f) => !f.archived)
+      .map((f) => ({ field: `custom.${f.key}`, label: f.label, kind: 'custom' as const, type: f.type, options: f.options })),
+  ];
+}
+
+/** Properties a mapping may target: writable, not calculated, not hidden. */
+export function writableProperties(properties: Property[]): Property[] {
+  return properties.filter((p) => !p.modificationMetadata?.readOnlyValue && !p.calculated && !p.hidden && !p.archived);
+}
+
+/** First-visit suggestions: the seed's defaults, and custom fields whose key names a property. */
+export function suggestMapping(fields: LocalField[], properties: Property[]): Mapping {
+  const names = new Set(writableProperties(properties).map((p) => p.name));
+  const mapping: Mapping = { [EMAIL_FIELD]: EMAIL_PROPERTY };
+  for (const f of fields) {
+    const candidate = f.kind === 'builtin' ? DEFAULTS[f.field] : f.field.slice('custom.'.length);
+    if (candidate && names.has(candidate)) mapping[f.field] = candidate;
+  }
+  return mapping;
+}
+
+export interface MappingProblem {
+  field: string;
+  message: string;
+}
+
+function compatibility(field: LocalField, property: Property): string | null {
+  const t = property.type;
+  const label = `${property.label} (${property.name}) is a ${t} property`;
+  const isText = t === 'string' || t === 'phone_number';
+  const optionValues = new Set(property.options.map((o) => o.value));
+  const missingOptions = () => field.options.map((o) => o.value).filter((v) => !optionValues.has(v));
+  switch (field.type) {
+    case 'text':
+      if (isText) return null;
+      // The lifecycle stage is free text locally but HubSpot's own choice list remotely;
+      // HubSpot checks each value and a refused one becomes that record's error.
+      if (t === 'enumeration' && field.field === 'lifecycleStage') return null;
+      return `${field.label} is free text and cannot fill ${label}.`;
+    case 'tags':
+      if (isText || (t === 'enumeration' && property.fieldType === 'checkbox')) return null;
+      return `Tags are a list of text and need a text or multiple-checkbox property; ${label}.`;
+    case 'number':
+      return t === 'number' || isText ? null : `${field.label} is a number and cannot fill ${label}.`;
+    case 'date':
+      return t === 'date' || t === 'datetime' || isText ? null : `${field.label} is a date and cannot fill ${label}.`;
+    case 'boolean':
+      if (t === 'bool' || isText || (t === 'enumeration' && property.fieldType === 'booleancheckbox')) return null;
+      return `${field.label} is yes/no and cannot fill ${label}.`;
+    case 'single_choice':
+    case 'multiple_choice': {
+      if (isText) return null;
+      if (t !== 'enumeration') return `${field.label} is a choice and cannot fill ${label}.`;
+      if (field.type === 'multiple_choice' && property.fieldType !== 'checkbox') {
+        return `${field.label} allows several choices but ${property.label} (${property.name}) holds only one.`;
+      }
+      const missing = missingOptions();
+      return missing.length === 0 ? null : `${property.label} (${property.name}) does not allow the option${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; allowed: ${[...optionValues].join(', ')}.`;
+    }
+  }
+}
+
+/** Every reason the mapping cannot be saved, by field; empty when it is fine. */
+export function validateMapping(mapping: Record<string, string | null>, fields: LocalField[], properties: Property[]): MappingProblem[] {
+  const problems: MappingProblem[] = [];
+  const byName = new Map(writableProperties(properties).map((p) => [p.name, p]));
+  const allByName = new Map(properties.map((p) => [p.name, p]));
+  const used = new Map<string, string>();
+  if (mapping[EMAIL_FIELD] !== undefined && mapping[EMAIL_FIELD] !== EMAIL_PROPERTY) {
+    problems.push({ field: EMAIL_FIELD, message: 'Email is required and always maps to the HubSpot email property.' });
+  }
+  for (const [fieldName, propertyName] of Object.entries(mapping)) {
+    const field = fields.find((f) => f.field === fieldName);
+    if (!field) {
+      problems.push({ field: fieldName, message: 'is not a customer field of this workspace.' });
+      continue;
+    }
+    if (propertyName === null || propertyName === '') continue;
+    const property = byName.get(propertyName);
+    if (!property) {
+      problems.push({
+        field: fieldName,
+        message: allByName.has(propertyName) ? `${propertyName} is read-only in HubSpot.` : `HubSpot has no contact property named ${propertyName}.`,
+      });
+      continue;
+    }
+    const other = used.get(propertyName);
+    if (other) {
+      problems.push({ field: fieldName, message: `${property.label} (${propertyName}) is already filled by ${fields.find((f) => f.field === other)?.label ?? other}; one property takes one field.` });
+      continue;
+    }
+    used.set(propertyName, fieldName);
+    const problem = compatibility(field, property);
+    if (problem) problems.push({ field: fieldName, message: problem });
+  }
+  return problems;
+}
+
+function readField(values: CustomerValues, field: string): unknown {
+  if (field.startsWith('custom.')) return values.custom[field.slice('custom.'.length)];
+  return (values as unknown as Record<string, unknown>)[field];
+}
+
+/** A local value written the way HubSpot stores it: every value a string, `""` clears. */
+export function formatValue(value: unknown, property: Property | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.join(';');
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return String(value);
+  const text = String(value);
+  if (property?.type === 'datetime' && /^\d{4}-\d{2}-\d{2}$/.test(text)) return String(Date.parse(`${text}T00:00:00Z`));
+  return text;
+}
+
+/** The property values a customer pushes under a mapping (email first, then by field). */
+export function propertiesFor(values: CustomerValues, mapping: Mapping, properties: Map<string, Property>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const field of Object.keys(mapping).sort()) {
+    const property = mapping[field]!;
+    out[property] = formatValue(readField(values, field), properties.get(property));
+  }
+  if (values.email) out[EMAIL_PROPERTY] = values.email.trim();
+  return out;
+}
+
+/** Stable hash of pushed values: equal hashes mean "nothing to update". */
+export function hashProperties(properties: Record<string, string>): string {
+  const sorted = Object.keys(properties)
+    .sort()
+    .map((k) => [k, properties[k]]);
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('base64url').slice(0, 22);
+}

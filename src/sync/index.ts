@@ -1,0 +1,6 @@
+// Contact push sync: field mapping, per-customer statuses, Sync now runs and the sync log.
+export { EMAIL_FIELD, EMAIL_PROPERTY, formatValue, hashProperties, localFields, propertiesFor, suggestMapping, validateMapping, type LocalField, type Mapping, type MappingProblem } from './field-mapping.js';
+export { computeStatus, PUSHABLE_STATUSES, type StatusInput } from './sync-status.js';
+export { effectiveMapping, onCustomersChanged, refreshStatuses, refreshWholeWorkspace } from './status-refresh.js';
+export { MappingService, type MappingView } from './mapping-service.js';
+export { assertRunTransition, BATCH_SIZE, inputsNamedByError, PushEngine, RUN_TRANSITIONS, type PushItem, type RunStatus } from './push-run.js';

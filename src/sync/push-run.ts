@@ -1,0 +1,349 @@
+// A "Sync now" run: pushes every customer whose status calls for it (Not synced, Needs update,
+// Error, Outdated) in batches of up to 100 through the rate-governed client.
+//
+// Run states (sync_runs.status):
+//   running      owned by one process, which heartbeats after every batch;
+//   succeeded    every planned customer was attempted (some may have ended as Error);
+//   failed       stopped early by something that affects all records (credentials refused,
+//                daily limit reached, HubSpot unreachable after retries);
+//   cancelled    an operator asked it to stop; finished batches stay done;
+//   interrupted  its process died (found by a stale heartbeat or at start-up).
+// Allowed moves: running → succeeded | failed | cancelled | interrupted. Nothing leaves the
+// final states; a new run starts fresh from the stored statuses.
+//
+// Why it cannot duplicate or lie: new contacts are written with batch upsert keyed by email,
+// so a batch replayed after a crash matches the contacts it already created; a customer is
+// marked Synced only from the hash of the values HubSpot accepted, compared with the hash of
+// its values now, so an edit made while its batch was in flight leaves it Needs update.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../audit/index.js';
+import { isHubSpotApiError, type BatchError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
+import type { HubSpotGateway } from '../integration/index.js';
+import { AppError, newId, type Clock } from '../lib/index.js';
+import type { Customer, Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
+import {
+  findRun,
+  findRunningRun,
+  insertAttempts,
+  insertRun,
+  interruptStaleRuns,
+  pageIdsByStatus,
+  recordPushFailure,
+  recordPushSuccess,
+  rowToCustomer,
+  updateRun,
+  countByStatus,
+} from '../store/index.js';
+import { hashProperties, type Mapping } from './field-mapping.js';
+import { effectiveMapping, pushPropertiesFor, refreshStatuses } from './status-refresh.js';
+import { PUSHABLE_STATUSES } from './sync-status.js';
+
+export const BATCH_SIZE = 100;
+const HEARTBEAT_STALE_MS = 60_000;
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+const FINAL: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  running: ['succeeded', 'failed', 'cancelled', 'interrupted'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+  interrupted: [],
+};
+
+export function assertRunTransition(from: RunStatus, to: RunStatus): void {
+  if (!RUN_TRANSITIONS[from].includes(to)) throw new Error(`A sync run cannot go from ${from} to ${to}.`);
+}
+
+export interface PushItem {
+  customer: Customer;
+  properties: Record<string, string>;
+  hash: string;
+}
+
+export type ItemOutcome =
+  | { kind: 'success'; hubspotId: string; operation: 'create' | 'update'; correlationId?: string | undefined }
+  | { kind: 'failure'; message: string; correlationId?: string | undefined };
+
+export interface PushEngineDeps {
+  db: Db;
+  clock: Clock;
+  gateway: HubSpotGateway;
+  /** Identifies this process as a run owner. */
+  owner?: string;
+}
+
+/** Which inputs a batch-level validation error is about: those holding a value it names. */
+export function inputsNamedByError(items: PushItem[], error: { message: string; validation: { name: string; message: string }[] }): Set<number> {
+  const hit = new Set<number>();
+  const haystacks = [error.message, ...error.validation.map((v) => v.message)].map((m) => m.toLowerCase());
+  items.forEach((item, index) => {
+    const names = error.validation.length > 0 ? error.validation.map((v) => v.name) : Object.keys(item.properties);
+    for (const name of names) {
+      const value = item.properties[name];
+      if (value && value.length >= 3 && haystacks.some((h) => h.includes(value.toLowerCase()))) hit.add(index);
+    }
+  });
+  return hit;
+}
+
+function errorMessage(error: HubSpotApiError): string {
+  const details = error.validationErrors.map((v) => v.message).filter(Boolean);
+  return details.length > 0 ? details.join('; ') : (error.hubspotMessage ?? error.message);
+}
+
+function batchErrorMessage(error: BatchError): string {
+  return error.message;
+}
+
+/** Errors that concern the whole connection, not a record: the run stops. */
+function isRunFatal(error: unknown): boolean {
+  return isHubSpotApiError(error) && (error.code === 'HUBSPOT_UNAUTHORIZED' || error.code === 'HUBSPOT_MISSING_SCOPES' || error.code === 'HUBSPOT_DAILY_LIMIT_REACHED');
+}
+
+export class PushEngine {
+  readonly #deps: PushEngineDeps;
+  readonly #owner: string;
+  readonly #active = new Map<string, Promise<void>>();
+
+  constructor(deps: PushEngineDeps) {
+    this.#deps = deps;
+    this.#owner = deps.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  /** Marks runs whose process is gone as interrupted (all but this process's when `allOthers`). */
+  async recoverInterruptedRuns(allOthers: boolean): Promise<number> {
+    const now = this.#deps.clock.now();
+    return interruptStaleRuns(this.#deps.db, { heartbeatBefore: now - HEARTBEAT_STALE_MS, ...(allOthers ? { orOwnerNot: this.#owner } : {}), now });
+  }
+
+  /**
+   * Starts a run in the background and returns it. A second start while one runs gets
+   * SYNC_ALREADY_RUNNING with the running run's id.
+   */
+  async start(workspaceId: string, trigger: { kind: 'manual' | 'api' | 'cli' | 'schedule'; actor: Actor }): Promise<SyncRunRow> {
+    await this.#deps.gateway.clientFor(workspaceId); // fails early when not connected
+    await interruptStaleRuns(this.#deps.db, { heartbeatBefore: this.#deps.clock.now() - HEARTBEAT_STALE_MS, now: this.#deps.clock.now() });
+    const now = this.#deps.clock.now();
+    const counts = await countByStatus(this.#deps.db, workspaceId);
+    const total = PUSHABLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+    const run: SyncRunRow = {
+      id: newId('run', this.#deps.clock),
+      workspace_id: workspaceId,
+      status: 'running',
+      trigger: trigger.kind,
+      started_by: trigger.actor.label,
+      owner: this.#owner,
+      started_at: now,
+      heartbeat_at: now,
+      finished_at: null,
+      phase: 'planning',
+      total,
+      processed: 0,
+      created: 0,
+      updated: 0,
+      failed: 0,
+      skipped: counts.duplicate + counts.no_email,
+      api_calls: 0,
+      cancel_requested: 0,
+      error: null,
+    };
+    try {
+      await insertRun(this.#deps.db, run);
+    } catch (error) {
+      const running = await findRunningRun(this.#deps.db, workspaceId);
+      if (running) {
+        throw new AppError('SYNC_ALREADY_RUNNING', `A sync is already running (started ${new Date(running.started_at).toISOString()} by ${running.started_by}).`, { runId: running.id });
+      }
+      throw error;
+    }
+    const done = this.#execute(run).finally(() => this.#active.delete(run.id));
+    this.#active.set(run.id, done);
+    return run;
+  }
+
+  /** Resolves when the run finishes (for the CLI and tests). */
+  async wait(runId: string): Promise<void> {
+    await this.#active.get(runId);
+  }
+
+  async cancel(workspaceId: string, runId: string): Promise<SyncRunRow> {
+    const run = await findRun(this.#deps.db, workspaceId, runId);
+    if (!run) throw new AppError('NOT_FOUND', 'Sync run was not found.');
+    if (run.status !== 'running') throw new AppError('CONFLICT', `This run is already ${run.status}.`);
+    await updateRun(this.#deps.db, runId, { cancel_requested: 1 });
+    return { ...run, cancel_requested: 1 };
+  }
+
+  async #finish(run: SyncRunRow, status: RunStatus, error: string | null): Promise<void> {
+    assertRunTransition('running', status);
+    await updateRun(this.#deps.db, run.id, { status, phase: 'done', finished_at: this.#deps.clock.now(), error });
+  }
+
+  async #execute(run: SyncRunRow): Promise<void> {
+    const { db, gateway, clock } = this.#deps;
+    const workspaceId = run.workspace_id;
+    let apiCalls = 0;
+    const stopCounting = gateway.onTaggedCall(run.id, () => {
+      apiCalls++;
+    });
+    const counters = { processed: 0, created: 0, updated: 0, failed: 0 };
+    try {
+      const client = await gateway.clientFor(workspaceId);
+      const { mapping } = await effectiveMapping(db, workspaceId);
+      await updateRun(db, run.id, { phase: 'pushing' });
+      let after: string | undefined;
+      for (;;) {
+        const current = await findRun(db, workspaceId, run.id);
+        if (current?.cancel_requested) {
+          await this.#finish(run, 'cancelled', null);
+          return;
+        }
+        const ids = await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, after, BATCH_SIZE);
+        if (ids.length === 0) break;
+        after = ids.at(-1);
+        const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).orderBy('id').execute();
+        const items = rows.map((row) => this.#item(rowToCustomer(row), mapping));
+        const outcomes = await this.#pushBatch(client, items, run.id);
+        await this.#record(run, items, outcomes);
+        counters.processed += items.length;
+        for (const [i, outcome] of outcomes.entries()) {
+          if (outcome.kind === 'failure') counters.failed++;
+          else if (outcome.operation === 'create') counters.created++;
+          else counters.updated++;
+          void i;
+        }
+        await updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now(), total: Math.max(run.total, counters.processed) });
+      }
+      await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
+      await this.#finish(run, 'succeeded', null);
+    } catch (error) {
+      const message = error instanceof AppError ? error.message : isHubSpotApiError(error) ? (error.hubspotMessage ?? error.message) : 'The sync stopped because of an unexpected error.';
+      if (isHubSpotApiError(error) && error.code === 'HUBSPOT_UNAUTHORIZED') await gateway.markCredentialsRefused(workspaceId, message);
+      await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
+      await this.#finish(run, 'failed', message);
+      if (!(error instanceof AppError) && !isHubSpotApiError(error)) throw error;
+    } finally {
+      stopCounting();
+    }
+  }
+
+  #item(customer: Customer, mapping: Mapping): PushItem {
+    const properties = pushPropertiesFor(customer, mapping);
+    return { customer, properties, hash: hashProperties(properties) };
+  }
+
+  /** Sends one batch and returns an outcome per item, isolating records HubSpot refuses. */
+  async #pushBatch(client: HubSpotClient, items: PushItem[], tag: string): Promise<ItemOutcome[]> {
+    const outcomes: ItemOutcome[] = new Array(items.length);
+    const creates = items.map((item, i) => ({ item, i })).filter((x) => x.item.customer.sync.hubspotId === null);
+    const updates = items.map((item, i) => ({ item, i })).filter((x) => x.item.customer.sync.hubspotId !== null);
+    if (creates.length > 0) {
+      const results = await this.#upsertIsolating(client, creates.map((x) => x.item), tag);
+      results.forEach((r, k) => (outcomes[creates[k]!.i] = r));
+    }
+    if (updates.length > 0) {
+      const results = await this.#updateIsolating(client, updates.map((x) => x.item), tag);
+      results.forEach((r, k) => (outcomes[updates[k]!.i] = r));
+    }
+    return outcomes;
+  }
+
+  /** Upsert by email. A whole-batch refusal is narrowed to the inputs it names, else bisected. */
+  async #upsertIsolating(client: HubSpotClient, items: PushItem[], tag: string): Promise<ItemOutcome[]> {
+    if (items.length === 0) return [];
+    try {
+      const result = await client.contacts.batchUpsert(
+        items.map((item) => ({ idProperty: 'email', id: item.properties['email']!, properties: item.properties })),
+        { tag },
+      );
+      const byEmail = new Map(result.results.map((r) => [String(r.properties['email'] ?? '').toLowerCase(), r]));
+      return items.map((item): ItemOutcome => {
+        const hit = byEmail.get(item.properties['email']!.toLowerCase());
+        if (hit) return { kind: 'success', hubspotId: hit.id, operation: hit.new ? 'create' : 'update' };
+        const error = result.errors.find((e) => JSON.stringify(e).toLowerCase().includes(item.properties['email']!.toLowerCase()));
+        return { kind: 'failure', message: error ? batchErrorMessage(error) : 'HubSpot did not return this contact in the batch result.' };
+      });
+    } catch (error) {
+      return this.#isolate(error, items, (subset) => this.#upsertIsolating(client, subset, tag));
+    }
+  }
+
+  async #updateIsolating(client: HubSpotClient, items: PushItem[], tag: string): Promise<ItemOutcome[]> {
+    if (items.length === 0) return [];
+    try {
+      const result = await client.contacts.batchUpdate(
+        items.map((item) => ({ id: item.customer.sync.hubspotId!, properties: item.properties })),
+        { tag },
+      );
+      const byId = new Map(result.results.map((r) => [r.id, r]));
+      return items.map((item): ItemOutcome => {
+        const id = item.customer.sync.hubspotId!;
+        if (byId.has(id)) return { kind: 'success', hubspotId: id, operation: 'update' };
+        const error = result.errors.find((e) => JSON.stringify(e).includes(id));
+        return { kind: 'failure', message: error ? batchErrorMessage(error) : 'HubSpot did not return this contact in the batch result.' };
+      });
+    } catch (error) {
+      return this.#isolate(error, items, (subset) => this.#updateIsolating(client, subset, tag));
+    }
+  }
+
+  async #isolate(error: unknown, items: PushItem[], retry: (subset: PushItem[]) => Promise<ItemOutcome[]>): Promise<ItemOutcome[]> {
+    if (isRunFatal(error) || !isHubSpotApiError(error)) throw error;
+    // Transient trouble outlasted the client's retries: these records end as errors this run.
+    if (error.retryable || error.status === undefined || error.status >= 500 || error.status === 429) {
+      return items.map(() => ({ kind: 'failure', message: `HubSpot did not accept the batch after retries: ${error.hubspotMessage ?? error.message}`, correlationId: error.correlationId }));
+    }
+    if (items.length === 1) return [{ kind: 'failure', message: errorMessage(error), correlationId: error.correlationId }];
+    const named = inputsNamedByError(items, { message: error.hubspotMessage ?? '', validation: [...error.validationErrors] });
+    const outcomes: ItemOutcome[] = new Array(items.length);
+    let rest: { item: PushItem; i: number }[];
+    if (named.size > 0 && named.size < items.length) {
+      for (const i of named) outcomes[i] = { kind: 'failure', message: errorMessage(error), correlationId: error.correlationId };
+      rest = items.map((item, i) => ({ item, i })).filter((x) => !named.has(x.i));
+      const results = await retry(rest.map((x) => x.item));
+      results.forEach((r, k) => (outcomes[rest[k]!.i] = r));
+      return outcomes;
+    }
+    // HubSpot did not say which input it refused: split the batch until it does.
+    const middle = Math.ceil(items.length / 2);
+    return [...(await retry(items.slice(0, middle))), ...(await retry(items.slice(middle)))];
+  }
+
+  async #record(run: SyncRunRow, items: PushItem[], outcomes: ItemOutcome[]): Promise<void> {
+    const { db, clock } = this.#deps;
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      const attempts: SyncAttemptRow[] = [];
+      for (const [i, item] of items.entries()) {
+        const outcome = outcomes[i]!;
+        if (outcome.kind === 'success') {
+          await recordPushSuccess(trx, run.workspace_id, item.customer.id, { hubspotId: outcome.hubspotId, hash: item.hash, at: now });
+        } else {
+          await recordPushFailure(trx, run.workspace_id, item.customer.id, { message: outcome.message, at: now });
+        }
+        attempts.push({
+          id: newId('att', clock),
+          run_id: run.id,
+          workspace_id: run.workspace_id,
+          customer_id: item.customer.id,
+          operation: outcome.kind === 'success' ? outcome.operation : item.customer.sync.hubspotId ? 'update' : 'create',
+          outcome: outcome.kind === 'success' ? 'success' : 'error',
+          message: outcome.kind === 'failure' ? outcome.message : null,
+          correlation_id: outcome.correlationId ?? null,
+          hubspot_id: outcome.kind === 'success' ? outcome.hubspotId : item.customer.sync.hubspotId,
+          at: now,
+        });
+      }
+      await insertAttempts(trx, attempts);
+      // Statuses are recomputed from the rows as they are now, so a concurrent edit wins.
+      await refreshStatuses(trx, run.workspace_id, items.map((item) => item.customer.id), []);
+    });
+  }
+
+  isFinal(status: string): boolean {
+    return FINAL.has(status as RunStatus);
+  }
+}

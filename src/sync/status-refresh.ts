@@ -1,0 +1,115 @@
+// Keeps every customer's stored status true after any change: an edit (new values → new
+// current hash), a push result, a mapping change (all hashes), or an email change (the
+// duplicate owner of both the old and the new address may change).
+import { loadFieldDefinitions } from '../customers/index.js';
+import type { Customer, Db, SyncCandidate } from '../store/index.js';
+import { findCandidatesByEmails, findCandidatesByIds, findCustomer, loadMappingRows, pageAllIds, rowToCustomer, setCurrentHashes, setStatuses } from '../store/index.js';
+import { hashProperties, localFields, propertiesFor, type Mapping } from './field-mapping.js';
+import { computeStatus } from './sync-status.js';
+
+export const CONTACTS = 'contacts';
+
+const BUILT_IN_DEFAULTS: Mapping = {
+  email: 'email',
+  firstName: 'firstname',
+  lastName: 'lastname',
+  phone: 'phone',
+  companyName: 'company',
+  street: 'address',
+  city: 'city',
+  postalCode: 'zip',
+  region: 'state',
+  country: 'country',
+  lifecycleStage: 'lifecyclestage',
+};
+
+/** The saved mapping, or — before an admin saved one — the seed's built-in defaults. */
+export async function effectiveMapping(db: Db, workspaceId: string): Promise<{ mapping: Mapping; saved: boolean }> {
+  const rows = await loadMappingRows(db, workspaceId, CONTACTS);
+  if (rows.length === 0) return { mapping: { ...BUILT_IN_DEFAULTS }, saved: false };
+  const mapping: Mapping = {};
+  for (const row of rows) if (row.property) mapping[row.field] = row.property;
+  // Fields that were archived since do not push.
+  const fields = new Set(localFields(await loadFieldDefinitions(db, workspaceId)).map((f) => f.field));
+  for (const field of Object.keys(mapping)) if (!fields.has(field)) delete mapping[field];
+  return { mapping, saved: true };
+}
+
+export function pushPropertiesFor(customer: Customer, mapping: Mapping): Record<string, string> {
+  return propertiesFor(customer, mapping, new Map());
+}
+
+/** The owner of an email among customers sharing it: the one linked to HubSpot, else the oldest. */
+function ownerOf(group: SyncCandidate[]): string {
+  const sorted = [...group].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  return (sorted.find((c) => c.hubspotId !== null) ?? sorted[0]!).id;
+}
+
+/** Recomputes the status of the given customers and of everyone sharing the given emails. */
+export async function refreshStatuses(db: Db, workspaceId: string, ids: string[], emails: string[]): Promise<void> {
+  const byId = new Map((await findCandidatesByIds(db, workspaceId, ids)).map((c) => [c.id, c]));
+  const allEmails = new Set(emails.filter(Boolean));
+  for (const c of byId.values()) if (c.emailLower) allEmails.add(c.emailLower);
+  const groups = new Map<string, SyncCandidate[]>();
+  for (const c of await findCandidatesByEmails(db, workspaceId, [...allEmails])) {
+    byId.set(c.id, c);
+    groups.set(c.emailLower!, [...(groups.get(c.emailLower!) ?? []), c]);
+  }
+  const owners = new Set([...groups.values()].map(ownerOf));
+  const updates = [];
+  for (const c of byId.values()) {
+    const status = computeStatus({
+      hasEmail: c.emailLower !== null,
+      isDuplicate: c.emailLower !== null && !owners.has(c.id),
+      hubspotId: c.hubspotId,
+      lastAttemptFailed: c.syncError !== null,
+      currentHash: c.currentHash,
+      syncedHash: c.syncedHash,
+    });
+    if (status !== c.status) updates.push({ id: c.id, status });
+  }
+  await setStatuses(db, updates);
+}
+
+/** Recomputes current hashes (what each would push now) for the given customers. */
+export async function refreshHashes(db: Db, workspaceId: string, ids: string[], mapping: Mapping): Promise<void> {
+  const updates: { id: string; hash: string }[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const row of rows) {
+      const customer = rowToCustomer(row);
+      updates.push({ id: customer.id, hash: hashProperties(pushPropertiesFor(customer, mapping)) });
+    }
+  }
+  await setCurrentHashes(db, updates);
+}
+
+/**
+ * The customer change listener: runs inside the writing transaction, so a status is never
+ * stale once the write commits.
+ */
+export async function onCustomersChanged(db: Db, workspaceId: string, ids: string[], previousEmails: string[] = []): Promise<void> {
+  const { mapping } = await effectiveMapping(db, workspaceId);
+  await refreshHashes(db, workspaceId, ids, mapping);
+  await refreshStatuses(db, workspaceId, ids, previousEmails);
+}
+
+/** After a mapping change: every customer's hash and status, in pages. */
+export async function refreshWholeWorkspace(db: Db, workspaceId: string, onProgress?: (done: number) => void): Promise<void> {
+  const { mapping } = await effectiveMapping(db, workspaceId);
+  let after: string | undefined;
+  let done = 0;
+  for (;;) {
+    const ids = await pageAllIds(db, workspaceId, after, 1000);
+    if (ids.length === 0) break;
+    await refreshHashes(db, workspaceId, ids, mapping);
+    await refreshStatuses(db, workspaceId, ids, []);
+    done += ids.length;
+    onProgress?.(done);
+    after = ids.at(-1);
+  }
+}
+
+export async function customerEmail(db: Db, workspaceId: string, id: string): Promise<string | null> {
+  return (await findCustomer(db, workspaceId, id))?.email?.toLowerCase() ?? null;
+}
