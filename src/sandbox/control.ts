@@ -140,6 +140,12 @@ export class SandboxControl {
     this.#state.setTier(target, checked);
   }
 
+  /** Counts `count` requests against a portal's daily limit, as if they had been made today. */
+  consumeDailyQuota(portalId: number, count: number): void {
+    this.#state.portal(portalId);
+    this.#state.limiter.consumeDaily(portalId, count, this.#state.clock.now());
+  }
+
   updateSettings(update: SettingsUpdate): void {
     if (update.faults !== undefined) this.setFaults(update.faults);
     if (update.latencyMs !== undefined) this.setLatency(update.latencyMs ?? undefined);
@@ -337,6 +343,10 @@ export function controlRoutes(state: SandboxState, control: SandboxControl): Rou
       if (target === undefined) throw controlError(400, 'INVALID_TARGET', 'Give a token or a portalId.');
       control.setTier(typeof target === 'number' ? target : String(target), b['tier'] as Tier);
       return ok({ ok: true });
+    }),
+    r('POST', '/portals/{portalId}/daily-usage', (req) => {
+      control.consumeDailyQuota(Number(req.params['portalId']), Number(body(req)['count'] ?? 0));
+      return { status: 204 };
     }),
     r('GET', '/counts', () => ok(control.counts())),
     r('DELETE', '/counts', () => {
