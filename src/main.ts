@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from './audit/index.js';
 import { LoginThrottle } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { buildApp, type AppContext, type RouteGroup } from './http/index.js';
+import { startSandbox, type RunningSandbox } from './sandbox/index.js';
 import { DEFAULT_BASE_URL } from './hubspot/index.js';
 import { HubSpotGateway } from './integration/index.js';
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
@@ -83,11 +84,41 @@ export async function createService(config: Readonly<Config>, options: CreateSer
   return service;
 }
 
-export async function startService(config: Readonly<Config>, options: CreateServiceOptions = {}): Promise<Service> {
-  const service = await createService(config, options);
+export interface StartedService extends Service {
+  /** The built-in HubSpot sandbox, when this process started one. */
+  sandbox: { baseUrl: string; token: string; portalId: number } | undefined;
+}
+
+/** Whether `serve` should start the built-in sandbox: on request, or when no HubSpot is configured. */
+export function wantsSandbox(config: Readonly<Config>): boolean {
+  if (config.sandbox.mode !== 'auto') return config.sandbox.mode === 'on';
+  return !config.hubspot.baseUrl && !config.hubspot.apiKey && !config.hubspot.oauth;
+}
+
+const SANDBOX_PORTAL_ID = 1_000_001;
+
+export async function startService(config: Readonly<Config>, options: CreateServiceOptions = {}): Promise<StartedService> {
+  let sandbox: RunningSandbox | undefined;
+  let sandboxInfo: StartedService['sandbox'];
+  if (wantsSandbox(config)) {
+    // The sandbox keeps its data in memory; its token is derived from this install's secret key
+    // so a restart keeps the stored connection valid.
+    const secrets = loadSecretBox({ secretKey: config.secretKey, keyFile: join(config.dataDir, 'secret.key') });
+    const token = `pat-na1-${secrets.sign('built-in-sandbox-token').slice(0, 32)}`;
+    sandbox = await startSandbox({ host: config.host, port: config.sandbox.port, privateAppTokens: [{ token, portalId: SANDBOX_PORTAL_ID }] });
+    sandboxInfo = { baseUrl: sandbox.baseUrl, token, portalId: SANDBOX_PORTAL_ID };
+  }
+  const service = await createService(config, { ...options, ...(sandbox ? { fallbackHubSpotBaseUrl: sandbox.baseUrl } : {}) });
   const address = await service.app.listen({ host: config.host, port: config.port });
   service.url = address.replace('127.0.0.1', 'localhost');
-  return service;
+  const close = service.close.bind(service);
+  return Object.assign(service, {
+    sandbox: sandboxInfo,
+    async close() {
+      await close();
+      await sandbox?.close();
+    },
+  });
 }
 
 /**

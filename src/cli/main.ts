@@ -5,9 +5,10 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { importCustomersCsv } from '../customers/index.js';
 import { systemClock } from '../lib/index.js';
-import { createService, startService } from '../main.js';
+import { createService, startService, wantsSandbox } from '../main.js';
 import { findRun, findWorkspaceBySlug, migrateToLatest, openDatabase } from '../store/index.js';
 import { DEFAULT_WORKSPACE_SLUG } from '../workspaces/index.js';
+import { registerSandboxCommand } from '../sandbox/cli.js';
 import { ProgressBar } from './progress.js';
 
 export function buildProgram(): Command {
@@ -34,6 +35,10 @@ export function buildProgram(): Command {
         if (service.bootstrap.generatedPassword) {
           out.write(`Admin password (shown once, save it now): ${service.bootstrap.generatedPassword}\n`);
         }
+      }
+      if (service.sandbox) {
+        out.write(`\nNo HubSpot is configured, so the built-in HubSpot sandbox runs at ${service.sandbox.baseUrl} (portal ${service.sandbox.portalId}).\n`);
+        out.write(`Paste this access token on Config → Integrations → HubSpot → Connection: ${service.sandbox.token}\n`);
       }
       out.write(`\nhubsync is running at ${service.url}  (API docs: ${service.url}/api/docs)\n`);
       const stop = async () => {
@@ -95,6 +100,8 @@ export function buildProgram(): Command {
       }
     });
 
+  registerSandboxCommand(program);
+
   program
     .command('sync')
     .description('Sync now: push customers to HubSpot (creates, updates, retries) with a progress bar')
@@ -102,7 +109,8 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExample:\n  hubsync sync --workspace default\n')
     .action(async (options: { workspace: string }) => {
       const config = loadConfig();
-      const service = await createService(config, { logger: false });
+      // In the embedded mode the sandbox lives in the `serve` process; reach it on its port.
+      const service = await createService(config, { logger: false, ...(wantsSandbox(config) ? { fallbackHubSpotBaseUrl: `http://127.0.0.1:${config.sandbox.port}` } : {}) });
       try {
         const workspace = await findWorkspaceBySlug(service.database.db, options.workspace);
         if (!workspace) throw new Error(`Workspace "${options.workspace}" does not exist.`);

@@ -35,7 +35,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
           },
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: false,
-    disableRequestLogging: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

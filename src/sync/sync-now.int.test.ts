@@ -1,0 +1,109 @@
+// Seed 000 end to end, through the public API only, against the sandbox over real HTTP.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandboxedService, syncNow, type SandboxedService } from '../../test/support/sandboxed.js';
+
+let env: SandboxedService;
+const W = '/api/workspaces/default';
+
+const contactsByEmail = () => new Map(env.sandbox.control.listObjects(env.portalId, 'contacts').map((c) => [String(c.properties['email']), c]));
+
+beforeAll(async () => {
+  env = await startSandboxedService();
+});
+afterAll(async () => env?.close());
+
+describe('Sync now', () => {
+  it('computes the summary, pushes every customer once, and reports the seven statuses truthfully', async () => {
+    const { admin } = env;
+    await admin.post(`${W}/custom-fields`, { key: 'plan', label: 'Plan', type: 'single_choice', options: [{ value: 'basic', label: 'Basic' }] });
+    // 50 customers already exist in HubSpot by email (with other values).
+    env.sandbox.control.seedContacts(env.portalId, Array.from({ length: 50 }, (_, i) => ({ email: `c${i}@example.com`, firstname: 'Old' })));
+
+    const customers: Record<string, unknown>[] = [];
+    for (let i = 0; i < 940; i++) customers.push({ externalId: `e${i}`, email: `c${i}@example.com`, firstName: `Zoë ${i} 😀`, lastName: `O'Brien`, city: 'Zürich' });
+    // 10 invalid emails HubSpot refuses; 20 customers sharing 10 emails; 30 without email.
+    for (let i = 0; i < 10; i++) customers.push({ externalId: `bad${i}`, email: `bad${i}@nowhere`, firstName: 'Bad' });
+    for (let i = 0; i < 10; i++) customers.push({ externalId: `dup${i}`, email: `C${900 + i}@Example.com`, firstName: 'Second' });
+    for (let i = 0; i < 30; i++) customers.push({ externalId: `none${i}`, firstName: 'Walk-in' });
+    for (let i = 0; i < customers.length; i += 500) {
+      const r = await admin.post(`${W}/customers/bulk-upsert`, { customers: customers.slice(i, i + 500) });
+      expect(r.body['failed']).toBe(0);
+    }
+
+    const before = await admin.get(`${W}/sync/summary`);
+    expect(before.body).toMatchObject({ total: 990, willCreate: 950, willUpdate: 0, synced: 0, cantSync: 30, duplicate: 10 });
+
+    const run = await syncNow(admin);
+    expect(run).toMatchObject({ status: 'succeeded', processed: 950, created: 890, updated: 50, failed: 10 });
+
+    const after = await admin.get<{ byStatus: Record<string, number> }>(`${W}/sync/summary`);
+    expect(after.body.byStatus).toEqual({ synced: 940, needs_update: 0, not_synced: 0, outdated: 0, error: 10, duplicate: 10, no_email: 30 });
+
+    const contacts = contactsByEmail();
+    expect(contacts.size).toBe(940);
+    expect(env.sandbox.control.listObjects(env.portalId, 'contacts')).toHaveLength(940);
+    expect(contacts.get('c7@example.com')!.properties).toMatchObject({ firstname: 'Zoë 7 😀', lastname: "O'Brien", city: 'Zürich' });
+    // Pre-existing contacts were matched and updated, never duplicated.
+    expect(contacts.get('c3@example.com')!.properties['firstname']).toBe('Zoë 3 😀');
+    // The duplicate never overwrote the first customer's contact.
+    expect(contacts.get('c905@example.com')!.properties['firstname']).toBe('Zoë 905 😀');
+
+    const errors = await admin.get<{ records: { email: string; statusLabel: string; lastError: string; hubspotId: string | null }[] }>(`${W}/sync/records?status=error`);
+    expect(errors.body.records).toHaveLength(10);
+    expect(errors.body.records[0]).toMatchObject({ statusLabel: 'Error', hubspotId: null });
+    expect(errors.body.records[0]!.lastError).toContain('is invalid');
+    const synced = await admin.get<{ records: { hubspotId: string | null }[] }>(`${W}/sync/records?status=synced&limit=5`);
+    expect(synced.body.records.every((r) => r.hubspotId !== null)).toBe(true);
+  });
+
+  it('sends only the changed customers on the next run', async () => {
+    const { admin } = env;
+    const page = await admin.get<{ customers: { id: string }[] }>(`${W}/customers?status=synced&limit=5`);
+    for (const c of page.body.customers) await admin.patch(`${W}/customers/${c.id}`, { lastName: 'Édité' });
+    const summary = await admin.get<{ byStatus: Record<string, number> }>(`${W}/sync/summary`);
+    expect(summary.body.byStatus['needs_update']).toBe(5);
+
+    env.sandbox.control.resetCounts();
+    const run = await syncNow(admin);
+    expect(run).toMatchObject({ status: 'succeeded', updated: 5 });
+    const counts = env.sandbox.control.counts();
+    const updateCalls = Object.values(counts.byRoute['POST /crm/v3/objects/contacts/batch/update'] ?? {}).reduce((a, b) => a + b, 0);
+    const upsertCalls = Object.values(counts.byRoute['POST /crm/v3/objects/contacts/batch/upsert'] ?? {}).reduce((a, b) => a + b, 0);
+    expect(updateCalls).toBe(1);
+    // The 10 invalid emails are retried (Error is retried by Sync now) and refused again.
+    expect(upsertCalls).toBeGreaterThan(0);
+    const after = await admin.get<{ byStatus: Record<string, number> }>(`${W}/sync/summary`);
+    expect(after.body.byStatus['needs_update']).toBe(0);
+    expect(after.body.byStatus['synced']).toBe(940);
+  });
+
+  it('marks a previously synced customer Outdated when its next push fails, and records every attempt', async () => {
+    const { admin } = env;
+    const page = await admin.get<{ customers: { id: string }[] }>(`${W}/customers?status=synced&limit=1`);
+    const id = page.body.customers[0]!.id;
+    await admin.patch(`${W}/customers/${id}`, { lifecycleStage: 'not-a-stage' });
+    const run = await syncNow(admin);
+    const customer = await admin.get<{ sync: { status: string; lastError: string } }>(`${W}/customers/${id}`);
+    expect(customer.body.sync.status).toBe('outdated');
+    expect(customer.body.sync.lastError).toContain('not-a-stage');
+    const attempts = await admin.get<{ attempts: { customerId: string; outcome: string; message: string }[] }>(`${W}/sync/runs/${String(run['id'])}/attempts?outcome=error`);
+    expect(attempts.body.attempts.find((a) => a.customerId === id)?.message).toContain('not-a-stage');
+  });
+
+  it('refuses a second run while one is running (409 with its id)', async () => {
+    const { admin } = env;
+    env.sandbox.control.setLatency(300);
+    const page = await admin.get<{ customers: { id: string }[] }>(`${W}/customers?status=synced&limit=3`);
+    for (const c of page.body.customers) await admin.patch(`${W}/customers/${c.id}`, { city: 'Genève' });
+    const first = await admin.post<{ id: string }>(`${W}/sync/runs`);
+    const second = await admin.post(`${W}/sync/runs`);
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ error: { code: 'SYNC_ALREADY_RUNNING', details: { runId: first.body.id } } });
+    env.sandbox.control.setLatency(undefined);
+    for (;;) {
+      const run = await admin.get(`${W}/sync/runs/${first.body.id}`);
+      if (run.body['status'] !== 'running') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+});

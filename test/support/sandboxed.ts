@@ -1,0 +1,48 @@
+// A hubsync service wired to a fresh in-process HubSpot sandbox, signed in as the admin and
+// connected with a private-app token: the starting point of every sync test.
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import type { SandboxOptions } from '../../src/sandbox/index.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from './service.js';
+
+export interface SandboxedService {
+  sandbox: RunningSandbox;
+  ts: TestService;
+  admin: ApiClient;
+  portalId: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startSandboxedService(options: { sandbox?: SandboxOptions; connect?: boolean } = {}): Promise<SandboxedService> {
+  const sandbox = await startSandbox({ ...options.sandbox });
+  const { portalId } = sandbox.control.createPortal({ tier: 'enterprise' });
+  const { token } = sandbox.control.createPrivateAppToken({ portalId });
+  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: sandbox.baseUrl } });
+  const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  if (options.connect !== false) {
+    const connected = await admin.request('PUT', '/api/workspaces/default/hubspot/connection', { accessToken: token });
+    if (connected.status !== 200) throw new Error(`connect failed: ${JSON.stringify(connected.body)}`);
+  }
+  return {
+    sandbox,
+    ts,
+    admin,
+    portalId,
+    token,
+    async close() {
+      await ts.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** Starts Sync now and polls the run until it ends; returns the finished run. */
+export async function syncNow(admin: ApiClient, workspace = 'default'): Promise<Record<string, unknown>> {
+  const started = await admin.post<{ id: string }>(`/api/workspaces/${workspace}/sync/runs`);
+  if (started.status !== 202) throw new Error(`sync start failed: ${started.status} ${JSON.stringify(started.body)}`);
+  for (;;) {
+    const run = await admin.get(`/api/workspaces/${workspace}/sync/runs/${started.body.id}`);
+    if (run.body['status'] !== 'running') return run.body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
