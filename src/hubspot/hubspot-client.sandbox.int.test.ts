@@ -167,6 +167,16 @@ describe('client against the sandbox: faults and limits', () => {
     expect(calls.filter((c) => c.status === 200)).toHaveLength(350);
   });
 
+  it('keeps CRM search inside its own 5 / s budget', async () => {
+    const calls: CallRecord[] = [];
+    const hs = client({ onCall: (c) => calls.push(c) });
+    await hs.contacts.create({ properties: { email: 'searchable@example.com' } });
+    const request = { filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ' as const, value: 'searchable@example.com' }] }] };
+    const results = await Promise.all(Array.from({ length: 17 }, () => hs.contacts.search(request)));
+    expect(results.every((r) => r.total === 1)).toBe(true);
+    expect(calls.filter((c) => c.status === 429)).toHaveLength(0);
+  });
+
   it('adopts the Remaining header when another process has spent the budget, avoiding 429s', async () => {
     const fresh = sb.control.createPrivateAppToken({ tier: 'free' });
     const calls: CallRecord[] = [];
