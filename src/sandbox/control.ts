@@ -118,7 +118,11 @@ export class SandboxControl {
   }
 
   setFaults(faults: FaultSettings): void {
-    this.#state.settings.faults = checkFaults({ ...faults });
+    try {
+      this.#state.settings.faults = checkFaults({ ...faults });
+    } catch (err) {
+      throw controlError(400, 'INVALID_FAULTS', err instanceof Error ? err.message : String(err));
+    }
   }
 
   setLatency(latency: Latency | undefined): void {

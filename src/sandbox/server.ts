@@ -239,7 +239,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         reply = errorReply(err, correlationId);
       }
     }
-    state.count(key, reply.status);
+    // The control API is the observer, not the observed: its own calls are not counted.
+    if (!isControl) state.count(key, reply.status);
     log?.(`${method} ${url.pathname} ${reply.status}`);
     if (!res.destroyed) send(res, reply);
   };

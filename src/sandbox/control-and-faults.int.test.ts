@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSandbox, seededRandom, type RunningSandbox } from './index.js';
+import { sandboxCaller, type SandboxCall } from './testing.js';
+
+let sb: RunningSandbox;
+let call: SandboxCall;
+const control = () => sandboxCaller(sb.baseUrl);
+
+beforeAll(async () => {
+  sb = await startSandbox({ random: seededRandom(42), hangMs: 2000 });
+});
+afterAll(() => sb.close());
+beforeEach(() => {
+  sb.control.reset();
+  sb.control.setFaults({});
+  sb.control.setLatency(undefined);
+  call = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ tier: 'unlimited' }).token);
+});
+
+describe('control API over HTTP', () => {
+  it('creates portals, tokens and apps, seeds and lists records, and resets', async () => {
+    const portal = await control()<{ portalId: number }>('POST', '/_sandbox/portals', { tier: 'free' });
+    expect(portal.status).toBe(201);
+    const token = await control()<{ token: string; scopes: string[] }>('POST', '/_sandbox/tokens', { portalId: portal.body.portalId });
+    expect(token.body.token).toMatch(/^pat-na1-/);
+    expect(token.body.scopes).toContain('crm.objects.contacts.write');
+    const app = await control()('POST', '/_sandbox/oauth-apps', { redirectUris: ['http://localhost/cb'] });
+    expect(app.body).toMatchObject({ clientId: expect.any(String) as string, clientSecret: expect.any(String) as string, appId: expect.any(Number) as number });
+    const seeded = await control()<{ ids: string[] }>('POST', `/_sandbox/portals/${portal.body.portalId}/objects/contacts`, { records: [{ email: 'seed@example.com', firstname: 'S' }] });
+    expect(seeded.body.ids).toHaveLength(1);
+    const api = sandboxCaller(sb.baseUrl, token.body.token);
+    expect((await api<{ properties: Record<string, string> }>('GET', `/crm/v3/objects/contacts/${seeded.body.ids[0]!}`)).body.properties['firstname']).toBe('S');
+    const listed = await control()<{ results: { properties: Record<string, string> }[] }>('GET', `/_sandbox/portals/${portal.body.portalId}/objects/contacts`);
+    expect(listed.body.results[0]!.properties['email']).toBe('seed@example.com');
+    expect((await control()('POST', '/_sandbox/reset')).status).toBe(204);
+    expect((await api('GET', '/crm/v3/objects/contacts')).status).toBe(401);
+  });
+
+  it('counts requests per route template and status', async () => {
+    const c = await call<{ id: string }>('POST', '/crm/v3/objects/contacts', { properties: { email: 'n@example.com' } });
+    await call('GET', `/crm/v3/objects/contacts/${c.body.id}`);
+    await call('GET', '/crm/v3/objects/contacts/123456');
+    await call('POST', '/crm/v3/objects/CONTACT/batch/upsert', { inputs: [] });
+    const counts = (await control()<{ total: number; byRoute: Record<string, Record<string, number>> }>('GET', '/_sandbox/counts')).body;
+    expect(counts.byRoute).toEqual({
+      'POST /crm/v3/objects/contacts': { '201': 1 },
+      'GET /crm/v3/objects/contacts/{id}': { '200': 1, '404': 1 },
+      'POST /crm/v3/objects/contacts/batch/upsert': { '400': 1 },
+    });
+    expect(counts.total).toBe(4);
+    await control()('DELETE', '/_sandbox/counts');
+    expect(sb.control.counts()).toEqual({ total: 0, byRoute: {} });
+  });
+
+  it('changes faults, latency, search lag and settings at run time', async () => {
+    const res = await control()<Record<string, unknown>>('PUT', '/_sandbox/settings', { faults: { '503': 1 }, latencyMs: [1, 2], searchLagMs: 5, retryAfter: true });
+    expect(res.body).toMatchObject({ faults: { '503': 1 }, latencyMs: [1, 2], searchLagMs: 5, retryAfter: true });
+    expect((await call('GET', '/crm/v3/objects/contacts')).status).toBe(503);
+    await control()('PUT', '/_sandbox/faults', {});
+    expect((await call('GET', '/crm/v3/objects/contacts')).status).toBe(200);
+    expect((await control()('PUT', '/_sandbox/faults', { teapot: 1 })).status).toBe(400);
+    await control()('PUT', '/_sandbox/settings', { latencyMs: null, searchLagMs: 0, retryAfter: false });
+  });
+});
+
+describe('fault injection', () => {
+  it('injects each status fault with HubSpot-shaped bodies', async () => {
+    for (const status of ['429', '500', '502', '503', '504'] as const) {
+      sb.control.setFaults({ [status]: 1 });
+      const res = await call('GET', '/crm/v3/objects/contacts');
+      expect(res.status).toBe(Number(status));
+      expect(res.body).toMatchObject({ status: 'error', correlationId: res.headers.get('x-hubspot-correlation-id') });
+      if (status === '429') expect(res.body).toMatchObject({ errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' });
+    }
+  });
+
+  it('drops connections and hangs requests until the client gives up', async () => {
+    sb.control.setFaults({ drop: 1 });
+    await expect(call('GET', '/crm/v3/objects/contacts')).rejects.toThrow();
+    sb.control.setFaults({ timeout: 1 });
+    const started = Date.now();
+    await expect(fetch(`${sb.baseUrl}/crm/v3/objects/contacts`, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(sb.control.counts().byRoute['GET /crm/v3/objects/contacts']).toMatchObject({ drop: 1, timeout: 1 });
+  });
+
+  it('hits a fault rate close to the asked probability with a seeded source', async () => {
+    sb.control.setFaults({ '500': 0.3 });
+    let failures = 0;
+    for (let i = 0; i < 200; i++) if ((await call('GET', '/account-info/v3/details')).status === 500) failures++;
+    expect(failures).toBeGreaterThan(40);
+    expect(failures).toBeLessThan(80);
+  });
+
+  it('adds latency', async () => {
+    sb.control.setLatency(60);
+    const started = Date.now();
+    await call('GET', '/crm/v3/objects/contacts');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+  });
+
+  it('never faults the control API', async () => {
+    sb.control.setFaults({ '500': 1 });
+    expect((await control()('GET', '/_sandbox/counts')).status).toBe(200);
+  });
+});
+
+describe('control API switch', () => {
+  it('answers 404 under /_sandbox when controlApi is false', async () => {
+    const closed = await startSandbox({ controlApi: false, privateAppTokens: [{ token: 'pat-na1-fixed' }] });
+    try {
+      expect((await sandboxCaller(closed.baseUrl)('GET', '/_sandbox/counts')).status).toBe(404);
+      expect((await sandboxCaller(closed.baseUrl, 'pat-na1-fixed')('GET', '/crm/v3/objects/contacts')).status).toBe(200);
+      expect(closed.privateAppTokens[0]!.token).toBe('pat-na1-fixed');
+    } finally {
+      await closed.close();
+    }
+  });
+});
