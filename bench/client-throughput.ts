@@ -83,12 +83,12 @@ export async function runClientThroughputBench(params: ClientThroughputParams): 
       try {
         await client.contacts.list({ limit: 1 });
         successTimes.push(performance.now() - started);
+        if (successTimes.length % 500 === 0) {
+          params.log?.(`  ${successTimes.length} calls done, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+        }
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'UNKNOWN';
         failuresByCode[code] = (failuresByCode[code] ?? 0) + 1;
-      }
-      if (params.log !== undefined && (successTimes.length + 1) % 500 === 0) {
-        params.log(`  ${successTimes.length} calls done, ${((performance.now() - started) / 1000).toFixed(0)} s`);
       }
     }
   };
