@@ -29,6 +29,8 @@ export interface CreateServiceOptions {
   clock?: Clock;
   logger?: boolean;
   extraRoutes?: RouteGroup[];
+  /** Where log lines go (tests capture them to prove no secret is logged). */
+  logStream?: NodeJS.WritableStream;
   /** HubSpot's base URL when the configuration names none (the built-in sandbox's URL). */
   fallbackHubSpotBaseUrl?: string;
 }
@@ -62,7 +64,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     push,
   };
   if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);
-  const app = await buildApp(context, { routes: options.extraRoutes ?? [], logger: options.logger ?? true });
+  const app = await buildApp(context, { routes: options.extraRoutes ?? [], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });
   const retentionMs = config.syncLogRetentionDays * 24 * 3600_000;
   const pruneLog = () => deleteOldSyncLog(database.db, clock.now() - retentionMs).catch((error: unknown) => app.log.warn({ err: error }, 'sync log pruning failed'));
   await pruneLog();

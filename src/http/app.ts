@@ -21,6 +21,7 @@ export interface BuildAppOptions {
   /** Extra route groups from other modules (the HubSpot integration, sync, web UI). */
   routes?: RouteGroup[];
   logger?: boolean | { level: string };
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -32,6 +33,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
             level: typeof options.logger === 'object' ? options.logger.level : ctx.config.logLevel,
             // Credentials must never reach a log line.
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+            ...(options.logStream ? { stream: options.logStream } : {}),
           },
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: false,

@@ -62,8 +62,14 @@ export interface HubSpotGatewayOptions {
 }
 
 const OAUTH_STATE_TTL_MS = 10 * 60_000;
-/** Refresh this long before HubSpot would reject the access token. */
-const REFRESH_MARGIN_MS = 60_000;
+/**
+ * When to refresh: a minute before expiry, or at 80 % of the lifetime for short-lived tokens.
+ * The stored `access_expires_at` is this refresh time, not HubSpot's expiry.
+ */
+function refreshAt(now: number, expiresInSeconds: number): number {
+  const lifetime = expiresInSeconds * 1000;
+  return now + lifetime - Math.min(60_000, lifetime * 0.2);
+}
 
 function tokenHint(token: string): string {
   return token.length <= 12 ? '••••' : `${token.slice(0, 8)}…${token.slice(-4)}`;
@@ -349,7 +355,7 @@ export class HubSpotGateway {
           scopes: JSON.stringify((info as { scopes?: string[] }).scopes ?? OAUTH_SCOPES),
           secret_enc: this.#options.secrets.encrypt(tokens.refresh_token),
           access_token_enc: this.#options.secrets.encrypt(tokens.access_token),
-          access_expires_at: now + tokens.expires_in * 1000,
+          access_expires_at: refreshAt(now, tokens.expires_in),
           token_hint: tokenHint(tokens.refresh_token),
           status: 'connected',
           last_error: null,
@@ -380,7 +386,7 @@ export class HubSpotGateway {
         const pending = this.#refreshes.get(workspaceId);
         if (pending) return pending;
         const stored = await current();
-        if (stored && stored.expiresAt - REFRESH_MARGIN_MS > this.#options.clock.now()) return stored.token;
+        if (stored && stored.expiresAt > this.#options.clock.now()) return stored.token;
         return this.#refresh(workspaceId);
       },
       refreshAfterUnauthorized: async (rejected) => {
@@ -388,7 +394,7 @@ export class HubSpotGateway {
         if (pending) return pending.catch(() => null);
         const stored = await current();
         // Someone else already refreshed: use their token instead of refreshing again.
-        if (stored && stored.token !== rejected && stored.expiresAt > this.#options.clock.now()) return stored.token;
+        if (stored && stored.token !== rejected) return stored.token;
         return this.#refresh(workspaceId).catch(() => null);
       },
     };
@@ -408,7 +414,7 @@ export class HubSpotGateway {
         const now = this.#options.clock.now();
         await updateConnection(this.#options.db, workspaceId, {
           access_token_enc: this.#options.secrets.encrypt(tokens.access_token),
-          access_expires_at: now + tokens.expires_in * 1000,
+          access_expires_at: refreshAt(now, tokens.expires_in),
           ...(tokens.refresh_token ? { secret_enc: this.#options.secrets.encrypt(tokens.refresh_token) } : {}),
           status: 'connected',
           last_error: null,

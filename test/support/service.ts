@@ -1,5 +1,8 @@
 // Starts the real hubsync service on a random port against a test database, and gives tests a
 // small HTTP client that keeps a session cookie and sends the CSRF header like the web UI does.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import type { Clock } from '../../src/lib/index.js';
 import { startService, type Service } from '../../src/main.js';
@@ -16,19 +19,21 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startTestService(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestService> {
+export async function startTestService(options: { env?: Record<string, string>; clock?: Clock; logStream?: NodeJS.WritableStream } = {}): Promise<TestService> {
   const db = await createTestDatabase();
   const base = loadConfig({
     HUBSYNC_PORT: '0',
     HUBSYNC_ADMIN_EMAIL: ADMIN_EMAIL,
     HUBSYNC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    HUBSYNC_LOG_LEVEL: 'silent',
+    HUBSYNC_LOG_LEVEL: options.logStream ? 'debug' : 'silent',
     HUBSYNC_SANDBOX: 'off',
     HUBSYNC_BODY_LIMIT_BYTES: '65536',
     ...options.env,
   });
-  const config = Object.freeze({ ...base, database: db.config });
-  const service = await startService(config, { ...(options.clock ? { clock: options.clock } : {}), logger: false });
+  // Each test service keeps its secret key file in its own directory.
+  const dataDir = db.config.kind === 'sqlite' ? dirname(db.config.file) : mkdtempSync(join(tmpdir(), 'hubsync-data-'));
+  const config = Object.freeze({ ...base, dataDir, database: db.config });
+  const service = await startService(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logStream ? { logStream: options.logStream, logger: true } : { logger: false }) });
   const address = service.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
