@@ -103,6 +103,18 @@ function isRunFatal(error: unknown): boolean {
   return isHubSpotApiError(error) && (error.code === 'HUBSPOT_UNAUTHORIZED' || error.code === 'HUBSPOT_MISSING_SCOPES' || error.code === 'HUBSPOT_DAILY_LIMIT_REACHED');
 }
 
+/** True when `owner` names a process on this machine that no longer exists. */
+export function ownerIsGone(owner: string, host = hostname()): boolean {
+  const [ownerHost, pid] = owner.split(':');
+  if (ownerHost !== host || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export class PushEngine {
   readonly #deps: PushEngineDeps;
   readonly #owner: string;
@@ -126,6 +138,10 @@ export class PushEngine {
   async start(workspaceId: string, trigger: { kind: 'manual' | 'api' | 'cli' | 'schedule'; actor: Actor }): Promise<SyncRunRow> {
     await this.#deps.gateway.clientFor(workspaceId); // fails early when not connected
     await interruptStaleRuns(this.#deps.db, { heartbeatBefore: this.#deps.clock.now() - HEARTBEAT_STALE_MS, now: this.#deps.clock.now() });
+    const running = await findRunningRun(this.#deps.db, workspaceId);
+    if (running && ownerIsGone(running.owner)) {
+      await updateRun(this.#deps.db, running.id, { status: 'interrupted', finished_at: this.#deps.clock.now(), error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' });
+    }
     const now = this.#deps.clock.now();
     const counts = await countByStatus(this.#deps.db, workspaceId);
     const total = PUSHABLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
