@@ -52,7 +52,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hubspot/webhooks?source=test`;
-  sb = await startSandbox({ webhookBatchDelayMs: 10, webhookRetryScale: 0.0001 });
+  sb = await startSandbox({ webhookBatchDelayMs: 250, webhookRetryScale: 0.0001 });
 });
 afterAll(async () => {
   await sb.close();
@@ -135,6 +135,7 @@ describe('webhooks', () => {
     await waitFor(() => received.length === 3);
     expect(received.map((r) => (r.events[0]!['attemptNumber'] as number))).toEqual([0, 1, 2]);
     expect(received.every((r) => r.valid)).toBe(true);
+    await waitFor(() => sb.control.webhookDeliveries().length === 3);
     const deliveries = sb.control.webhookDeliveries();
     expect(deliveries.map((d) => d.status)).toEqual([500, 500, 204]);
   });
