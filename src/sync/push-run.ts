@@ -295,12 +295,18 @@ export class PushEngine {
         { tag },
       );
       const byId = new Map(result.results.map((r) => [r.id, r]));
-      return items.map((item): ItemOutcome => {
+      const outcomes = items.map((item): ItemOutcome | 'gone' => {
         const id = item.customer.sync.hubspotId!;
         if (byId.has(id)) return { kind: 'success', hubspotId: id, operation: 'update' };
         const error = result.errors.find((e) => JSON.stringify(e).includes(id));
+        // The linked contact no longer exists (deleted in HubSpot): find or create it by email.
+        if (error?.category === 'OBJECT_NOT_FOUND') return 'gone';
         return { kind: 'failure', message: error ? batchErrorMessage(error) : 'HubSpot did not return this contact in the batch result.' };
       });
+      const gone = items.filter((_, i) => outcomes[i] === 'gone');
+      const relinked = await this.#upsertIsolating(client, gone, tag);
+      let k = 0;
+      return outcomes.map((o) => (o === 'gone' ? relinked[k++]! : o));
     } catch (error) {
       return this.#isolate(error, items, (subset) => this.#updateIsolating(client, subset, tag));
     }

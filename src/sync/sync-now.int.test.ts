@@ -107,3 +107,62 @@ describe('Sync now', () => {
     }
   });
 });
+
+describe('contacts deleted in HubSpot', () => {
+  it('re-creates the contact by email instead of failing forever', async () => {
+    const { admin } = env;
+    const page = await admin.get<{ customers: { id: string; email: string; sync: { hubspotId: string } }[] }>(`${W}/customers?status=synced&limit=2`);
+    const [gone, kept] = page.body.customers;
+    const archived = await fetch(`${env.sandbox.baseUrl}/crm/v3/objects/contacts/${gone!.sync.hubspotId}`, { method: 'DELETE', headers: { authorization: `Bearer ${env.token}` } });
+    expect(archived.status).toBe(204);
+    await admin.patch(`${W}/customers/${gone!.id}`, { firstName: 'Back' });
+    await admin.patch(`${W}/customers/${kept!.id}`, { firstName: 'Still' });
+    const run = await syncNow(admin);
+    // Only the earlier tests' refused records fail again; the two here succeed.
+    expect(run['failed']).toBe(11);
+    expect((await admin.get<{ sync: { status: string } }>(`${W}/customers/${kept!.id}`)).body.sync.status).toBe('synced');
+    const after = await admin.get<{ sync: { status: string; hubspotId: string } }>(`${W}/customers/${gone!.id}`);
+    expect(after.body.sync.status).toBe('synced');
+    expect(after.body.sync.hubspotId).not.toBe(gone!.sync.hubspotId);
+    expect(contactsByEmail().get(gone!.email.toLowerCase())?.properties['firstname']).toBe('Back');
+  });
+});
+
+describe('field mapping API', () => {
+  it('locks email, checks types, and turns Synced customers into Needs update when the mapping changes', async () => {
+    const { admin } = env;
+    const view = await admin.get<{ fields: { field: string; property: string | null; locked: boolean }[]; properties: { name: string }[] }>(`${W}/hubspot/mapping`);
+    expect(view.body.fields.find((f) => f.field === 'email')).toMatchObject({ property: 'email', locked: true });
+    expect(view.body.properties.some((p) => p.name === 'hs_object_id')).toBe(false);
+
+    const locked = await admin.request('PUT', `${W}/hubspot/mapping`, { mappings: { email: 'firstname' } });
+    expect(locked.status).toBe(422);
+    expect(locked.body).toMatchObject({ error: { code: 'EMAIL_MAPPING_LOCKED' } });
+    const unmapped = await admin.request('PUT', `${W}/hubspot/mapping`, { mappings: { email: null } });
+    expect(unmapped.status).toBe(422);
+
+    const wrongType = await admin.request('PUT', `${W}/hubspot/mapping`, { mappings: { firstName: 'numemployees' } });
+    expect(wrongType.status).toBe(422);
+    expect(wrongType.body).toMatchObject({ error: { code: 'MAPPING_INVALID', details: { problems: [{ field: 'firstName' }] } } });
+    const twice = await admin.request('PUT', `${W}/hubspot/mapping`, { mappings: { firstName: 'firstname', lastName: 'firstname' } });
+    expect(twice.body.error.details.problems[0].message).toContain('already filled');
+
+    const before = await admin.get<{ byStatus: Record<string, number> }>(`${W}/sync/summary`);
+    const saved = await admin.request('PUT', `${W}/hubspot/mapping`, { mappings: { firstName: 'firstname', lastName: 'lastname', city: 'city', phone: 'mobilephone' } });
+    expect(saved.status).toBe(200);
+    expect(saved.body.saved).toBe(true);
+    const after = await admin.get<{ byStatus: Record<string, number> }>(`${W}/sync/summary`);
+    // Dropping lifecycle stage, address fields and mapping phone elsewhere changes what every synced customer pushes.
+    expect(after.body.byStatus['needs_update']).toBe(before.body.byStatus['synced']);
+    const auditLog = await admin.get<{ entries: { action: string }[] }>(`${W}/audit-log?action=hubspot.mapping`);
+    expect(auditLog.body.entries).toHaveLength(1);
+  });
+
+  it('refuses mapping changes from members', async () => {
+    await env.admin.post(`${W}/users`, { email: 'viewer@example.com', role: 'member', password: 'viewer-password-1' });
+    const { ApiClient } = await import('../../test/support/service.js');
+    const member = await ApiClient.signIn(env.ts.url, 'viewer@example.com', 'viewer-password-1');
+    expect((await member.request('PUT', `${W}/hubspot/mapping`, { mappings: {} })).status).toBe(403);
+    expect((await member.get(`${W}/hubspot/mapping`)).status).toBe(200);
+  });
+});
