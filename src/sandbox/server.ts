@@ -145,6 +145,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const correlationId = randomUUID();
+    let startedAt = 0;
     res.setHeader('x-hubspot-correlation-id', correlationId);
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
@@ -183,6 +184,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       }
     }
 
+    // Own processing time (after latency injection), reported as Server-Timing so benchmarks
+    // can tell the sandbox's cost apart from the client's and the network's.
+    startedAt = performance.now();
     let reply: Reply;
     if (!route) {
       reply = { status: 404, body: { status: 'error', message: 'resource not found', correlationId, category: 'OBJECT_NOT_FOUND' } };
@@ -242,7 +246,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     // The control API is the observer, not the observed: its own calls are not counted.
     if (!isControl) state.count(key, reply.status);
     log?.(`${method} ${url.pathname} ${reply.status}`);
-    if (!res.destroyed) send(res, reply);
+    if (!res.destroyed) {
+      res.setHeader('server-timing', `sandbox;dur=${(performance.now() - startedAt).toFixed(3)}`);
+      send(res, reply);
+    }
   };
 
   const server: Server = createServer((req, res) => {
