@@ -1,0 +1,216 @@
+// `npm run bench`: hubsync's benchmarks in one process tree — the HubSpot sandbox with
+// HubSpot-like latency and a tier's rate limits, the real service and sync engine — printed as
+// a table and written to docs/benchmarks.md (between the bench markers only).
+//
+//   npm run bench -- [--customers 50000] [--changed 0.01] [--mixed 10000] [--naive 300]
+//                    [--naive-concurrency 4] [--scale 1000000] [--tier pro]
+//                    [--latency 80-250] [--skip naive,scale,…] [--no-docs]
+//   npm run bench:smoke      seconds-long: tiny sizes, no latency, unlimited tier, no docs
+//
+// Benchmarks are not tests: nothing here asserts timing; a scenario that throws makes the run
+// exit non-zero.
+import { TIERS, type Tier } from '../src/sandbox/index.js';
+import { describeMachine, flag, formatInt, formatMiB, formatMs, machineInfo, markdownTable, numberFlag, textTable, writeDocSection } from './lib/report.js';
+import { runNaive, type NaiveFigures } from './scenarios/naive.js';
+import { runInitialAndIncremental, runMixed, type IncrementalFigures, type InitialFigures, type MixedFigures } from './scenarios/push.js';
+import { runLocalScale, type LocalScaleFigures } from './scenarios/local-scale.js';
+import { importMemoryTable, runImportMemoryBench, type ImportMemoryFigures } from './import-memory.js';
+
+const BATCH_SIZE = 100;
+const MIB = 2 ** 20;
+
+interface BenchParams {
+  smoke: boolean;
+  customers: number;
+  changedShare: number;
+  mixed: number;
+  naive: number;
+  naiveConcurrency: number;
+  scale: number;
+  tier: Tier;
+  latencyMs: [number, number];
+  skip: Set<string>;
+  writeDocs: boolean;
+}
+
+function parseParams(argv: readonly string[]): BenchParams {
+  const smoke = argv.includes('--smoke');
+  const tier = flag(argv, 'tier', smoke ? 'unlimited' : 'pro');
+  if (!(TIERS as readonly string[]).includes(tier)) throw new Error(`--tier must be one of ${TIERS.join(', ')}`);
+  const latency = flag(argv, 'latency', smoke ? '0-0' : '80-250');
+  const match = /^(\d+)(?:-(\d+))?$/.exec(latency);
+  if (!match) throw new Error('--latency must look like 80-250 (ms)');
+  return {
+    smoke,
+    customers: numberFlag(argv, 'customers', smoke ? 300 : 50_000),
+    changedShare: numberFlag(argv, 'changed', 0.01),
+    mixed: numberFlag(argv, 'mixed', smoke ? 200 : 10_000),
+    naive: numberFlag(argv, 'naive', smoke ? 20 : 300),
+    naiveConcurrency: numberFlag(argv, 'naive-concurrency', 4),
+    scale: numberFlag(argv, 'scale', smoke ? 2_000 : 1_000_000),
+    tier: tier as Tier,
+    latencyMs: [Number(match[1]), Number(match[2] ?? match[1])],
+    skip: new Set(flag(argv, 'skip', '').split(',').filter(Boolean)),
+    writeDocs: !smoke && !argv.includes('--no-docs'),
+  };
+}
+
+interface Figures {
+  initial?: { initial: InitialFigures; incremental: IncrementalFigures };
+  mixed?: MixedFigures;
+  naive?: NaiveFigures;
+  scale?: LocalScaleFigures;
+  importMemory?: ImportMemoryFigures;
+}
+
+type Row = [scenario: string, measure: string, goal: string, measured: string, met: string];
+
+const met = (ok: boolean): string => (ok ? 'yes' : '**no**');
+const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)} %`;
+
+function buildRows(p: BenchParams, f: Figures): Row[] {
+  const rows: Row[] = [];
+  const burst = burstFor(p.tier);
+  const ceiling = burst === undefined ? undefined : (BATCH_SIZE * burst) / 10;
+  if (f.initial) {
+    const { initial: i, incremental: inc } = f.initial;
+    const name = `Initial push, ${formatInt(i.customers)} new`;
+    rows.push([name, 'wall time', '', formatMs(i.run.wallMs), '']);
+    rows.push([name, 'records / s', ceiling === undefined ? '' : `≥ ${formatInt(ceiling * 0.95)}`, formatInt(i.recordsPerSecond), ceiling === undefined ? '' : met(i.recordsPerSecond >= ceiling * 0.95)]);
+    if (ceiling !== undefined) {
+      rows.push([name, `ratio to ceiling (${BATCH_SIZE} × ${(burst ?? 0) / 10} req/s = ${formatInt(ceiling)} rec/s)`, '≥ 95 %', pct(i.recordsPerSecond / ceiling), met(i.recordsPerSecond / ceiling >= 0.95)]);
+    }
+    rows.push([name, 'API calls (run / sandbox saw)', `≈ ${formatInt(Math.ceil(i.customers / BATCH_SIZE))}`, `${formatInt(i.run.apiCalls)} / ${formatInt(i.sandboxRequests)}`, '']);
+    const share429 = i.sandboxRequests === 0 ? 0 : i.rateLimited429 / i.sandboxRequests;
+    rows.push([name, '429s received', '< 1 % of calls', `${formatInt(i.rateLimited429)} (${pct(share429, 2)})`, met(share429 < 0.01)]);
+    rows.push([name, 'created / failed', '', `${formatInt(i.run.created)} / ${formatInt(i.run.failed)}`, '']);
+    rows.push([name, 'peak RSS (bench process: service + sandbox)', '', formatMiB(i.peakRssBytes), '']);
+    const incName = `Incremental, ${formatInt(inc.changed)} edited (${pct(p.changedShare, 0)})`;
+    const goalCalls = Math.ceil(inc.changed / BATCH_SIZE);
+    rows.push([incName, 'API calls (run / sandbox saw)', `≤ ⌈${formatInt(inc.changed)}/100⌉ + 2 = ${goalCalls + 2}`, `${inc.run.apiCalls} / ${inc.sandboxRequests}`, met(inc.sandboxRequests <= goalCalls + 2)]);
+    rows.push([incName, 'records pushed', formatInt(inc.changed), formatInt(inc.run.processed), met(inc.run.processed === inc.changed)]);
+    rows.push([incName, 'wall time', '', formatMs(inc.run.wallMs), '']);
+  }
+  if (f.mixed) {
+    const m = f.mixed;
+    const name = `Mixed, ${formatInt(m.customers)}: ${formatInt(m.existing)} already in HubSpot, ${formatInt(m.invalid)} invalid emails`;
+    rows.push([name, 'API calls per record', '', `${m.callsPerRecord.toFixed(4)} (${formatInt(m.run.apiCalls)} calls)`, '']);
+    rows.push([name, 'created / updated / failed', `${formatInt(m.customers - m.existing - m.invalid)} / ${formatInt(m.existing)} / ${formatInt(m.invalid)}`, `${formatInt(m.run.created)} / ${formatInt(m.run.updated)} / ${formatInt(m.run.failed)}`, met(m.run.failed === m.invalid && m.run.created + m.run.updated === m.customers - m.invalid)]);
+    rows.push([name, 'contacts in HubSpot afterwards', formatInt(m.customers - m.invalid), formatInt(m.contactsInHubSpot), met(m.contactsInHubSpot === m.customers - m.invalid)]);
+    rows.push([name, 'wall time · records / s · 429s', '', `${formatMs(m.run.wallMs)} · ${formatInt(m.customers / (m.run.wallMs / 1000))} · ${m.rateLimited429}`, '']);
+  }
+  if (f.naive) {
+    const n = f.naive;
+    const name = `Naive baseline, ${formatInt(n.customers)} new (search by email, then POST/PATCH; hubsync client + governor, ${n.concurrency} workers)`;
+    rows.push([name, 'records / s', '', n.recordsPerSecond.toFixed(2), '']);
+    rows.push([name, 'API calls per record', '', `${n.callsPerRecord.toFixed(2)} (${n.rateLimited429} × 429, ${n.failed} failed)`, '']);
+    if (f.initial) {
+      const N = f.initial.initial.customers;
+      rows.push([name, `extrapolated to ${formatInt(N)} (linear)`, '', formatMs((N / n.recordsPerSecond) * 1000), '']);
+      rows.push(['hubsync vs naive', 'speed-up (records / s)', '', `${(f.initial.initial.recordsPerSecond / n.recordsPerSecond).toFixed(1)} ×`, '']);
+      rows.push(['hubsync vs naive', 'API calls per record', '', `${(f.initial.initial.run.apiCalls / N).toFixed(3)} vs ${n.callsPerRecord.toFixed(2)}`, '']);
+    }
+  }
+  if (f.scale) {
+    const s = f.scale;
+    const name = `Local scale, ${formatInt(s.customers)} customers`;
+    const atMillion = s.customers >= 1_000_000;
+    rows.push([name, 'load (repository insert, not HTTP)', '', formatMs(s.loadMs), '']);
+    rows.push([name, 'GET …/sync/summary (median of 6 after 1 cold)', '≤ 200 ms', `${formatMs(s.summaryMs.median)} (cold ${formatMs(s.summaryMs.first)})`, atMillion ? met(s.summaryMs.median <= 200) : 'n/a (< 1M)']);
+    rows.push([name, 'GET …/sync/records?limit=50 (first page)', '≤ 50 ms', `${formatMs(s.firstPageMs.median)} (cold ${formatMs(s.firstPageMs.first)})`, atMillion ? met(s.firstPageMs.median <= 50) : 'n/a (< 1M)']);
+    rows.push([name, 'GET …/sync/records?status=needs_update&limit=50', '≤ 50 ms', `${formatMs(s.filteredPageMs.median)} (cold ${formatMs(s.filteredPageMs.first)})`, atMillion ? met(s.filteredPageMs.median <= 50) : 'n/a (< 1M)']);
+    rows.push([name, `edit ${formatInt(s.changed)} (1 %) via bulk-upsert`, '', formatMs(s.editMs), '']);
+    rows.push([name, `planning, Sync now's way: count by status + page ${formatInt(s.pushable)} pushable ids`, '', formatMs(s.planPushableMs), '']);
+    rows.push([name, 'planning, full recompute: refreshWholeWorkspace (1 % changed)', '', formatMs(s.refreshChangedMs), '']);
+    rows.push([name, 'refreshWholeWorkspace, all new (statuses of freshly loaded rows)', '', formatMs(s.refreshAllNewMs), '']);
+    rows.push([name, `Sync now of the ${formatInt(s.changed)} changed: wall · calls`, `calls ≤ ${Math.ceil(s.changed / BATCH_SIZE) + 2}`, `${formatMs(s.sync.wallMs)} · ${s.sync.apiCalls} calls, ${s.sync.failed} failed`, met(s.sync.apiCalls <= Math.ceil(s.changed / BATCH_SIZE) + 2 && s.sync.failed === 0)]);
+    rows.push([name, 'peak RSS of the hubsync process during the Sync now', '≤ 300 MiB', formatMiB(s.peakRss.sync), atMillion ? met(s.peakRss.sync <= 300 * MIB) : 'n/a (< 1M)']);
+    rows.push([name, 'peak RSS of the hubsync process, whole scenario (load · refresh · queries · sync)', '', `${formatMiB(s.peakRss.overall)} (${formatMiB(s.peakRss.load)} · ${formatMiB(s.peakRss.refresh)} · ${formatMiB(s.peakRss.queries)} · ${formatMiB(s.peakRss.sync)})`, '']);
+  }
+  if (f.importMemory) {
+    for (const [measure, goal, measured, ok] of importMemoryTable(f.importMemory).rows) rows.push([`CSV import, ${formatInt(f.importMemory.rows)} rows`, measure!, goal!, measured!, ok!]);
+  }
+  return rows;
+}
+
+function burstFor(tier: Tier): number | undefined {
+  return { free: 100, pro: 190, enterprise: 190, boosted: 250, unlimited: undefined }[tier];
+}
+
+async function main(): Promise<void> {
+  const p = parseParams(process.argv.slice(2));
+  const machine = machineInfo();
+  const log = (line: string) => console.log(line);
+  const paramText =
+    `tier ${p.tier}, latency ${p.latencyMs[0]}–${p.latencyMs[1]} ms per request, initial ${formatInt(p.customers)}, changed ${pct(p.changedShare, 0)}, ` +
+    `mixed ${formatInt(p.mixed)}, naive ${formatInt(p.naive)} × ${p.naiveConcurrency} workers, local scale ${formatInt(p.scale)}` +
+    (p.skip.size > 0 ? `, skipped: ${[...p.skip].join(', ')}` : '');
+  log(`hubsync bench${p.smoke ? ' (smoke)' : ''}: ${paramText}`);
+  log(describeMachine(machine));
+  const started = performance.now();
+  const figures: Figures = {};
+  const failures: string[] = [];
+  const scenario = async (name: string, work: () => Promise<void>) => {
+    if (p.skip.has(name)) return;
+    log(`\n▶ ${name}`);
+    const t = performance.now();
+    try {
+      await work();
+      log(`  done in ${formatMs(performance.now() - t)}`);
+    } catch (error) {
+      failures.push(name);
+      console.error(`  ${name} failed:`, error);
+    }
+  };
+  const push = { tier: p.tier, latencyMs: p.latencyMs, log };
+  await scenario('initial', async () => {
+    figures.initial = await runInitialAndIncremental({ ...push, customers: p.customers, changedShare: p.changedShare });
+  });
+  await scenario('mixed', async () => {
+    figures.mixed = await runMixed({ ...push, customers: p.mixed, existingShare: 0.3, invalidShare: 0.05 });
+  });
+  await scenario('naive', async () => {
+    figures.naive = await runNaive({ customers: p.naive, concurrency: p.naiveConcurrency, tier: p.tier, latencyMs: p.latencyMs });
+  });
+  await scenario('scale', async () => {
+    figures.scale = await runLocalScale({ customers: p.scale, changedShare: p.changedShare, tier: p.tier, latencyMs: p.latencyMs, log });
+  });
+  // The 1M import has its own script and docs section; the smoke run checks it still works.
+  if (p.smoke) {
+    await scenario('import', async () => {
+      figures.importMemory = await runImportMemoryBench({ rows: 200 });
+      if (figures.importMemory.exitCode !== 0) throw new Error(`hubsync import exited ${figures.importMemory.exitCode}: ${figures.importMemory.summaryLine}`);
+    });
+  }
+  const totalMs = performance.now() - started;
+
+  const header = ['scenario', 'measure', 'goal', 'measured', 'met?'];
+  const rows = buildRows(p, figures);
+  log(`\n${textTable(header, rows)}\n\ntotal ${formatMs(totalMs)}${failures.length > 0 ? ` · FAILED: ${failures.join(', ')}` : ''}`);
+
+  if (p.writeDocs && failures.length === 0) {
+    writeDocSection(
+      'bench',
+      [
+        '## `npm run bench`',
+        '',
+        `${describeMachine(machine)} · total ${formatMs(totalMs)}`,
+        '',
+        `Parameters: ${paramText}. Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`.`.replace(' -- .', '.'),
+        '',
+        'The sandbox (in the bench process) answers like HubSpot with the tier\'s burst limit; hubsync is the real service on a temp SQLite file, ' +
+          'driven over its HTTP API (bulk-upsert, Sync now, summary, records). "API calls (run)" are the attempts the sync run counted; ' +
+          '"sandbox saw" counts every request the sandbox answered meanwhile. Local scale runs the hubsync side in a child process, so its RSS excludes the sandbox.',
+        '',
+        markdownTable(header, rows),
+      ].join('\n'),
+    );
+    log('wrote the bench section of docs/benchmarks.md');
+  }
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

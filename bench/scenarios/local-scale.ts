@@ -1,0 +1,219 @@
+// Local scale: what hubsync itself costs at 1,000,000 customers, HubSpot aside. Runs in a child
+// process so its peak RSS is hubsync's alone (the sandbox stays in the parent):
+//   load      customers written straight through the customer repository (insertCustomers, in
+//             transactions), built like the service builds them — HTTP would take too long;
+//   refresh   refreshWholeWorkspace: every customer's hash and status (what a mapping change
+//             costs, and how the loaded rows get their statuses);
+//   summary / first page   GET …/sync/summary and GET …/sync/records?limit=50 over HTTP;
+//   edit 1 % through POST …/customers/bulk-upsert, then planning: (a) what Sync now does to plan
+//             — count by status + page every pushable id — and (b) a full refreshWholeWorkspace;
+//   sync      Sync now over HTTP: pushes the 1 % to the sandbox.
+//
+// The parent seeds the sandbox with the 1 % (so their HubSpot ids exist) and passes the ids.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sql } from 'kysely';
+import { buildCustomer } from '../../src/customers/customer-service.js';
+import { newId, systemClock } from '../../src/lib/index.js';
+import { startSandbox, type Tier } from '../../src/sandbox/index.js';
+import { countByStatus, findWorkspaceBySlug, insertCustomers, pageIdsByStatus, type Customer } from '../../src/store/index.js';
+import { PUSHABLE_STATUSES, refreshWholeWorkspace } from '../../src/sync/index.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService } from '../../test/support/service.js';
+import { rssSampler } from '../lib/report.js';
+import { bulkUpsert, customerAt, syncNow, type RunResult } from './harness.js';
+
+export interface LocalScaleFigures {
+  customers: number;
+  changed: number;
+  loadMs: number;
+  refreshAllNewMs: number;
+  summaryMs: { first: number; median: number };
+  firstPageMs: { first: number; median: number };
+  filteredPageMs: { first: number; median: number };
+  editMs: number;
+  /** Sync now's own planning: count by status + page every pushable id. */
+  planPushableMs: number;
+  pushable: number;
+  /** refreshWholeWorkspace over every customer with 1 % changed. */
+  refreshChangedMs: number;
+  sync: RunResult;
+  /** Per phase; `overall` is the largest (start-up excluded). */
+  peakRss: { load: number; refresh: number; queries: number; sync: number; overall: number };
+}
+
+interface ChildInput {
+  customers: number;
+  changed: number;
+  baseUrl: string;
+  token: string;
+  /** customer index → HubSpot id, for the customers the run will update. */
+  seeded: [number, string][];
+}
+
+const RESULT_PREFIX = 'LOCAL_SCALE_RESULT ';
+
+async function timeIt<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await work();
+  return { ms: performance.now() - started, value };
+}
+
+async function repeatTimed(times: number, work: () => Promise<void>): Promise<{ first: number; median: number }> {
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) samples.push((await timeIt(work)).ms);
+  const sorted = samples.slice(1).sort((a, b) => a - b);
+  return { first: samples[0]!, median: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)]! : samples[0]! };
+}
+
+/** The child's work; runs inside the child process. */
+async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
+  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: input.baseUrl } });
+  try {
+    const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const connected = await admin.request('PUT', '/api/workspaces/default/hubspot/connection', { accessToken: input.token });
+    if (connected.status !== 200) throw new Error(`connecting HubSpot failed: ${JSON.stringify(connected.body)}`);
+    const db = ts.service.database.db;
+    const workspace = await findWorkspaceBySlug(db, 'default');
+    if (!workspace) throw new Error('no default workspace');
+
+    // Load: built like the service builds them, written through the repository.
+    let rss = rssSampler();
+    const load = await timeIt(async () => {
+      const chunk = 10_000;
+      for (let start = 0; start < input.customers; start += chunk) {
+        const now = systemClock.now();
+        const batch: Customer[] = [];
+        for (let i = start; i < Math.min(input.customers, start + chunk); i++) {
+          const built = buildCustomer(workspace.id, { ...customerAt(i) }, [], now, newId('cus'));
+          if (!built.ok) throw new Error(`customer ${i}: ${JSON.stringify(built.problems)}`);
+          batch.push(built.customer);
+        }
+        await db.transaction().execute((trx) => insertCustomers(trx, batch));
+      }
+    });
+    const loadRss = rss.stop();
+
+    rss = rssSampler();
+    const refreshAllNew = await timeIt(() => db.transaction().execute((trx) => refreshWholeWorkspace(trx, workspace.id)));
+    const refreshRss = rss.stop();
+
+    // As if a first full push had succeeded: every customer linked and synced with its current
+    // hash (SQLite: the row id stands in for a HubSpot id); the 1 % get their seeded ids.
+    await sql`update customers set hubspot_id = 'L' || rowid, synced_hash = current_hash, sync_status = 'synced', synced_at = ${systemClock.now()}
+              where workspace_id = ${workspace.id} and sync_status = 'not_synced'`.execute(db);
+    await db.transaction().execute(async (trx) => {
+      for (const [index, hubspotId] of input.seeded) {
+        await trx.updateTable('customers').set({ hubspot_id: hubspotId }).where('workspace_id', '=', workspace.id).where('external_id', '=', customerAt(index).externalId).execute();
+      }
+    });
+
+    rss = rssSampler();
+    const summaryMs = await repeatTimed(7, async () => {
+      const r = await admin.get('/api/workspaces/default/sync/summary');
+      if (r.status !== 200 || r.body['total'] !== input.customers) throw new Error(`summary: ${r.status} ${JSON.stringify(r.body)}`);
+    });
+    const firstPageMs = await repeatTimed(7, async () => {
+      const r = await admin.get<{ records: unknown[] }>('/api/workspaces/default/sync/records?limit=50');
+      if (r.status !== 200 || r.body.records.length !== 50) throw new Error(`records: ${r.status}`);
+    });
+
+    const edits = input.seeded.map(([index]) => ({ ...customerAt(index), city: 'Moved Town' }));
+    const edit = await timeIt(() => bulkUpsert(admin, edits));
+    const filteredPageMs = await repeatTimed(7, async () => {
+      const r = await admin.get<{ records: unknown[] }>('/api/workspaces/default/sync/records?limit=50&status=needs_update');
+      if (r.status !== 200 || r.body.records.length !== Math.min(50, edits.length)) throw new Error(`filtered records: ${r.status}`);
+    });
+    const plan = await timeIt(async () => {
+      const counts = await countByStatus(db, workspace.id);
+      let after: string | undefined;
+      let pushable = 0;
+      for (;;) {
+        const ids = await pageIdsByStatus(db, workspace.id, PUSHABLE_STATUSES, after, 100);
+        if (ids.length === 0) break;
+        pushable += ids.length;
+        after = ids.at(-1);
+      }
+      return { counts, pushable };
+    });
+    const refreshChanged = await timeIt(() => db.transaction().execute((trx) => refreshWholeWorkspace(trx, workspace.id)));
+    const queriesRss = rss.stop();
+
+    rss = rssSampler();
+    const sync = await syncNow(admin);
+    const syncRss = rss.stop();
+    if (sync.status !== 'succeeded') throw new Error(`sync ended ${sync.status}: ${sync.error ?? ''}`);
+
+    return {
+      customers: input.customers,
+      changed: input.seeded.length,
+      loadMs: load.ms,
+      refreshAllNewMs: refreshAllNew.ms,
+      summaryMs,
+      firstPageMs,
+      filteredPageMs,
+      editMs: edit.ms,
+      planPushableMs: plan.ms,
+      pushable: plan.value.pushable,
+      refreshChangedMs: refreshChanged.ms,
+      sync,
+      peakRss: { load: loadRss, refresh: refreshRss, queries: queriesRss, sync: syncRss, overall: Math.max(loadRss, refreshRss, queriesRss, syncRss) },
+    };
+  } finally {
+    await ts.close();
+  }
+}
+
+/** Starts the sandbox here, the hubsync side in a child process, and returns its figures. */
+export async function runLocalScale(params: {
+  customers: number;
+  changedShare: number;
+  tier: Tier;
+  latencyMs: [number, number];
+  log: (line: string) => void;
+}): Promise<LocalScaleFigures> {
+  const sandbox = await startSandbox({ tier: params.tier, latencyMs: params.latencyMs, logger: false });
+  const dir = mkdtempSync(join(tmpdir(), 'hubsync-local-scale-'));
+  try {
+    const { portalId } = sandbox.control.createPortal({ tier: params.tier });
+    const { token } = sandbox.control.createPrivateAppToken({ portalId });
+    const changed = Math.max(1, Math.round(params.customers * params.changedShare));
+    const stride = params.customers / changed;
+    const indexes = Array.from({ length: changed }, (_, k) => Math.floor(k * stride));
+    const ids = sandbox.control.seedContacts(
+      portalId,
+      indexes.map((i) => ({ email: customerAt(i).email, firstname: customerAt(i).firstName, lastname: customerAt(i).lastName })),
+    );
+    const input: ChildInput = { customers: params.customers, changed, baseUrl: sandbox.baseUrl, token, seeded: indexes.map((i, k) => [i, ids[k]!]) };
+    const inputFile = join(dir, 'input.json');
+    writeFileSync(inputFile, JSON.stringify(input));
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', inputFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => {
+      output += data.toString('utf8');
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    const line = output.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+    if (code !== 0 || !line) throw new Error(`local-scale child exited ${code}: ${output.slice(-2000)}`);
+    return JSON.parse(line.slice(RESULT_PREFIX.length)) as LocalScaleFigures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await sandbox.close();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === '--child') {
+  const input = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as ChildInput;
+  childMain(input).then(
+    (figures) => {
+      process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(figures)}\n`);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
