@@ -29,6 +29,8 @@ describe('associations v4', () => {
     expect(res.body.results.map((r) => r.associationSpec.associationTypeId).sort((a, b) => a - b)).toEqual([279, 280]);
     const fromContact = await call<Assoc>('GET', `/crm/v4/objects/contacts/${contact}/associations/companies`);
     expect(fromContact.body.results).toEqual([{ toObjectId: Number(company), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 279, label: null }] }]);
+    const withBlock = await call<{ associations?: Record<string, { results: { id: string; type: string }[] }> }>('GET', `/crm/v3/objects/contacts/${contact}?associations=companies,deals`);
+    expect(withBlock.body.associations).toEqual({ companies: { results: [{ id: company, type: 'contact_to_company_unlabeled' }] } });
     const fromCompany = await call<Assoc>('GET', `/crm/v4/objects/companies/${company}/associations/contacts`);
     expect(fromCompany.body.results[0]).toMatchObject({ toObjectId: Number(contact), associationTypes: [{ typeId: 280 }] });
   });

@@ -284,6 +284,7 @@ export interface RenderedRecord {
   updatedAt: string;
   archived: boolean;
   archivedAt?: string;
+  associations?: Record<string, { results: { id: string; type: string }[] }>;
 }
 
 function known(defs: ReadonlyMap<string, PropertyDefinition>, type: ObjectType, name: string): boolean {

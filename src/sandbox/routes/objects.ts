@@ -29,7 +29,8 @@ import type { Portal } from '../portal.js';
 import type { AuthedRequest, Reply, Route } from '../router.js';
 import { compareForSort, matchesGroups, matchesQuery, parseSearchRequest, SEARCH_RESULT_CAP } from '../search.js';
 import type { SandboxState } from '../state.js';
-import { OBJECT_TYPE_LABELS, type ObjectType } from '../types.js';
+import { ASSOCIATION_TYPES } from '../associations.js';
+import { OBJECT_TYPE_LABELS, parseObjectType, type ObjectType } from '../types.js';
 import {
   batchInputs,
   boolParam,
@@ -97,7 +98,8 @@ export function objectRoutes(state: SandboxState): Route[] {
     if (Number.isNaN(after)) throw validationError(`after must be a cursor from paging.next.after, got ${afterRaw ?? ''}.`);
     const page = req.portal.objects[type].list(after, limit, boolParam(req.query, 'archived'));
     const properties = listParam(req.query, 'properties');
-    const results = page.records.map((r) => renderRecord(req.portal, type, r, properties, withHistory));
+    const assoc = listParam(req.query, 'associations');
+    const results = page.records.map((r) => withAssociations(req.portal, type, r, renderRecord(req.portal, type, r, properties, withHistory), assoc));
     const body: Record<string, unknown> = { results };
     if (page.next !== undefined) {
       const link = new URLSearchParams(req.query);
@@ -113,7 +115,8 @@ export function objectRoutes(state: SandboxState): Route[] {
     const archived = boolParam(req.query, 'archived');
     if (!record || record.archived !== archived) throw notFoundError();
     const props = listParam(req.query, 'properties');
-    return { status: 200, body: renderRecord(req.portal, type, record, props, listParam(req.query, 'propertiesWithHistory')) };
+    const rendered = renderRecord(req.portal, type, record, props, listParam(req.query, 'propertiesWithHistory'));
+    return { status: 200, body: withAssociations(req.portal, type, record, rendered, listParam(req.query, 'associations')) };
   };
 
   const create = (req: AuthedRequest): Reply => {
@@ -373,6 +376,29 @@ export function objectRoutes(state: SandboxState): Route[] {
     { method: 'PATCH', path: `${base}/{id}`, auth: 'bearer', scope: write, handler: update },
     { method: 'DELETE', path: `${base}/{id}`, auth: 'bearer', scope: write, handler: archiveOne },
   ];
+}
+
+const SINGULAR: Record<ObjectType, string> = { contacts: 'contact', companies: 'company', deals: 'deal', notes: 'note' };
+
+/**
+ * Adds the v3 `associations` block a GET returns when `?associations=companies,…` is asked:
+ * `{ companies: { results: [{ id, type: "contact_to_company_unlabeled" }] } }`.
+ */
+function withAssociations(portal: Portal, type: ObjectType, record: CrmRecord, rendered: RenderedRecord, names: string[] | undefined): RenderedRecord {
+  if (!names || names.length === 0) return rendered;
+  const block: Record<string, { results: { id: string; type: string }[] }> = {};
+  for (const name of names) {
+    const toType = parseObjectType(name);
+    if (!toType) continue;
+    const results = portal.associations.list(type, record.id, toType).flatMap(([id, typeIds]) =>
+      typeIds.map((typeId) => {
+        const base = `${SINGULAR[type]}_to_${SINGULAR[toType]}`;
+        return { id, type: ASSOCIATION_TYPES.get(typeId)?.label === null ? `${base}_unlabeled` : base };
+      }),
+    );
+    if (results.length > 0) block[toType] = { results };
+  }
+  return Object.keys(block).length > 0 ? { ...rendered, associations: block } : rendered;
 }
 
 function systemValue(type: ObjectType, record: CrmRecord, name: string): string | undefined {
