@@ -1,12 +1,12 @@
 // Local scale: what hubsync itself costs at 1,000,000 customers, HubSpot aside. Runs in a child
 // process so its peak RSS is hubsync's alone (the sandbox stays in the parent):
 //   load      customers written straight through the customer repository (insertCustomers, in
-//             transactions), built like the service builds them — HTTP would take too long;
-//   refresh   refreshWholeWorkspace: every customer's hash and status (what a mapping change
-//             costs, and how the loaded rows get their statuses);
+//             transactions), built like the service builds them and stored as a finished first
+//             push leaves them (Synced, hash computed by the sync module) — HTTP would take too long;
 //   summary / first page   GET …/sync/summary and GET …/sync/records?limit=50 over HTTP;
 //   edit 1 % through POST …/customers/bulk-upsert, then planning: (a) what Sync now does to plan
-//             — count by status + page every pushable id — and (b) a full refreshWholeWorkspace;
+//             — count by status + page every pushable id — and (b) a full refreshWholeWorkspace
+//             (what saving the field mapping does, in one transaction);
 //   sync      Sync now over HTTP: pushes the 1 % to the sandbox.
 //
 // The parent seeds the sandbox with the 1 % (so their HubSpot ids exist) and passes the ids.
@@ -16,12 +16,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { sql } from 'kysely';
 import { buildCustomer } from '../../src/customers/customer-service.js';
 import { newId, systemClock } from '../../src/lib/index.js';
 import { startSandbox, type Tier } from '../../src/sandbox/index.js';
 import { countByStatus, findWorkspaceBySlug, insertCustomers, pageIdsByStatus, type Customer } from '../../src/store/index.js';
-import { PUSHABLE_STATUSES, refreshWholeWorkspace } from '../../src/sync/index.js';
+import { effectiveMapping, hashProperties, propertiesFor, PUSHABLE_STATUSES, refreshWholeWorkspace } from '../../src/sync/index.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService } from '../../test/support/service.js';
 import { rssSampler } from '../lib/report.js';
 import { bulkUpsert, customerAt, syncNow, type RunResult } from './harness.js';
@@ -30,7 +29,6 @@ export interface LocalScaleFigures {
   customers: number;
   changed: number;
   loadMs: number;
-  refreshAllNewMs: number;
   summaryMs: { first: number; median: number };
   firstPageMs: { first: number; median: number };
   filteredPageMs: { first: number; median: number };
@@ -42,7 +40,7 @@ export interface LocalScaleFigures {
   refreshChangedMs: number;
   sync: RunResult;
   /** Per phase; `overall` is the largest (start-up excluded). */
-  peakRss: { load: number; refresh: number; queries: number; sync: number; overall: number };
+  peakRss: { load: number; queries: number; sync: number; overall: number };
 }
 
 interface ChildInput {
@@ -80,7 +78,12 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
     const workspace = await findWorkspaceBySlug(db, 'default');
     if (!workspace) throw new Error('no default workspace');
 
-    // Load: built like the service builds them, written through the repository.
+    // Load: built like the service builds them and written through the repository, already in
+    // the state a finished first push leaves: linked, with the accepted hash equal to the current
+    // one (computed as the sync module computes it), so status Synced. The 1 % that will be
+    // edited get the HubSpot ids the parent seeded; the rest get stand-in ids.
+    const { mapping } = await effectiveMapping(db, workspace.id);
+    const seededIds = new Map(input.seeded);
     let rss = rssSampler();
     const load = await timeIt(async () => {
       const chunk = 10_000;
@@ -90,26 +93,22 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
         for (let i = start; i < Math.min(input.customers, start + chunk); i++) {
           const built = buildCustomer(workspace.id, { ...customerAt(i) }, [], now, newId('cus'));
           if (!built.ok) throw new Error(`customer ${i}: ${JSON.stringify(built.problems)}`);
-          batch.push(built.customer);
+          const customer = built.customer;
+          const hash = hashProperties(propertiesFor(customer, mapping, new Map()));
+          customer.sync = { ...customer.sync, hubspotId: seededIds.get(i) ?? `L${i}`, status: 'synced', syncedHash: hash, syncedAt: now, lastAttemptAt: now };
+          batch.push(customer);
         }
-        await db.transaction().execute((trx) => insertCustomers(trx, batch));
+        await db.transaction().execute(async (trx) => {
+          await insertCustomers(trx, batch);
+          // insertCustomers leaves current_hash to the sync module; here it equals the accepted hash
+          // (ids are time-ordered, so this batch is every id from its first on).
+          await trx.updateTable('customers').set((eb) => ({ current_hash: eb.ref('synced_hash') })).where('workspace_id', '=', workspace.id).where('id', '>=', batch[0]!.id).execute();
+        });
       }
     });
     const loadRss = rss.stop();
-
-    rss = rssSampler();
-    const refreshAllNew = await timeIt(() => db.transaction().execute((trx) => refreshWholeWorkspace(trx, workspace.id)));
-    const refreshRss = rss.stop();
-
-    // As if a first full push had succeeded: every customer linked and synced with its current
-    // hash (SQLite: the row id stands in for a HubSpot id); the 1 % get their seeded ids.
-    await sql`update customers set hubspot_id = 'L' || rowid, synced_hash = current_hash, sync_status = 'synced', synced_at = ${systemClock.now()}
-              where workspace_id = ${workspace.id} and sync_status = 'not_synced'`.execute(db);
-    await db.transaction().execute(async (trx) => {
-      for (const [index, hubspotId] of input.seeded) {
-        await trx.updateTable('customers').set({ hubspot_id: hubspotId }).where('workspace_id', '=', workspace.id).where('external_id', '=', customerAt(index).externalId).execute();
-      }
-    });
+    const loaded = await countByStatus(db, workspace.id);
+    if (loaded.synced !== input.customers) throw new Error(`expected ${input.customers} synced after load, got ${JSON.stringify(loaded)}`);
 
     rss = rssSampler();
     const summaryMs = await repeatTimed(7, async () => {
@@ -151,7 +150,6 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
       customers: input.customers,
       changed: input.seeded.length,
       loadMs: load.ms,
-      refreshAllNewMs: refreshAllNew.ms,
       summaryMs,
       firstPageMs,
       filteredPageMs,
@@ -160,7 +158,7 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
       pushable: plan.value.pushable,
       refreshChangedMs: refreshChanged.ms,
       sync,
-      peakRss: { load: loadRss, refresh: refreshRss, queries: queriesRss, sync: syncRss, overall: Math.max(loadRss, refreshRss, queriesRss, syncRss) },
+      peakRss: { load: loadRss, queries: queriesRss, sync: syncRss, overall: Math.max(loadRss, queriesRss, syncRss) },
     };
   } finally {
     await ts.close();
