@@ -23,7 +23,8 @@ export interface LocalField {
 export const EMAIL_FIELD = 'email';
 export const EMAIL_PROPERTY = 'email';
 
-const DEFAULTS: Record<string, string> = {
+/** The seed's suggested defaults for built-in fields (field → HubSpot contact property). */
+export const DEFAULT_PROPERTIES: Readonly<Record<string, string>> = {
   email: 'email',
   firstName: 'firstname',
   lastName: 'lastname',
@@ -57,7 +58,7 @@ export function suggestMapping(fields: LocalField[], properties: Property[]): Ma
   const names = new Set(writableProperties(properties).map((p) => p.name));
   const mapping: Mapping = { [EMAIL_FIELD]: EMAIL_PROPERTY };
   for (const f of fields) {
-    const candidate = f.kind === 'builtin' ? DEFAULTS[f.field] : f.field.slice('custom.'.length);
+    const candidate = f.kind === 'builtin' ? DEFAULT_PROPERTIES[f.field] : f.field.slice('custom.'.length);
     if (candidate && names.has(candidate)) mapping[f.field] = candidate;
   }
   return mapping;

@@ -4,29 +4,16 @@
 import { loadFieldDefinitions } from '../customers/index.js';
 import type { Customer, Db, SyncCandidate } from '../store/index.js';
 import { findCandidatesByEmails, findCandidatesByIds, findCustomer, loadMappingRows, pageAllIds, rowToCustomer, setCurrentHashes, setStatuses } from '../store/index.js';
-import { hashProperties, localFields, propertiesFor, type Mapping } from './field-mapping.js';
+import { DEFAULT_PROPERTIES, hashProperties, localFields, propertiesFor, type Mapping } from './field-mapping.js';
 import { computeStatus } from './sync-status.js';
 
 export const CONTACTS = 'contacts';
 
-const BUILT_IN_DEFAULTS: Mapping = {
-  email: 'email',
-  firstName: 'firstname',
-  lastName: 'lastname',
-  phone: 'phone',
-  companyName: 'company',
-  street: 'address',
-  city: 'city',
-  postalCode: 'zip',
-  region: 'state',
-  country: 'country',
-  lifecycleStage: 'lifecyclestage',
-};
 
 /** The saved mapping, or — before an admin saved one — the seed's built-in defaults. */
 export async function effectiveMapping(db: Db, workspaceId: string): Promise<{ mapping: Mapping; saved: boolean }> {
   const rows = await loadMappingRows(db, workspaceId, CONTACTS);
-  if (rows.length === 0) return { mapping: { ...BUILT_IN_DEFAULTS }, saved: false };
+  if (rows.length === 0) return { mapping: { ...DEFAULT_PROPERTIES }, saved: false };
   const mapping: Mapping = {};
   for (const row of rows) if (row.property) mapping[row.field] = row.property;
   // Fields that were archived since do not push.
