@@ -1,0 +1,237 @@
+// The hubsync API's JSON shapes as the UI uses them. They mirror the zod response schemas in
+// src/http/schemas.ts and src/http/routes/*.ts; keep this the only place they are written down
+// so a change on the server is one edit here.
+
+export const SYNC_STATUSES = ['synced', 'needs_update', 'not_synced', 'outdated', 'error', 'duplicate', 'no_email'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+/** Seed 000's wording, identical to the server's STATUS_LABELS. */
+export const STATUS_LABELS: Record<SyncStatus, string> = {
+  synced: 'Synced',
+  needs_update: 'Needs update',
+  not_synced: 'Not synced',
+  outdated: 'Outdated',
+  error: 'Error',
+  duplicate: 'Duplicate',
+  no_email: 'No email',
+};
+
+/** Seed 000's explanation of each status, shown as the badge's tooltip and in the legend. */
+export const STATUS_HELP: Record<SyncStatus, string> = {
+  synced: 'Pushed to HubSpot and up to date.',
+  needs_update: "Already in HubSpot, but the customer's data has changed since the last sync. The next run will update the contact.",
+  not_synced: "Has an email and is ready to go, but hasn't been pushed yet. The next run will create the contact.",
+  outdated: 'Was synced successfully before, but the most recent attempt failed.',
+  error: 'The last attempt failed and the contact was never created.',
+  duplicate: 'Another customer already owns this email address in HubSpot. To avoid overwriting the other contact, this customer is not pushed.',
+  no_email: "The customer has no email address, so they can't be turned into a HubSpot contact.",
+};
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: ErrorDetails };
+}
+
+export interface ErrorDetails {
+  field?: string;
+  problems?: { field: string; message: string }[];
+  missingScopes?: string[];
+  runId?: string;
+  [key: string]: unknown;
+}
+
+export type Role = 'admin' | 'member';
+
+export interface WorkspaceMembership {
+  slug: string;
+  name: string;
+  role: Role;
+}
+
+export interface Me {
+  user: { id: string; email: string; name: string };
+  csrfToken: string;
+  workspaces: WorkspaceMembership[];
+}
+
+export type CustomValue = string | number | boolean | string[];
+
+export const BUILT_IN_FIELDS = [
+  { key: 'firstName', label: 'First name' },
+  { key: 'lastName', label: 'Last name' },
+  { key: 'email', label: 'Email' },
+  { key: 'phone', label: 'Phone' },
+  { key: 'street', label: 'Street address' },
+  { key: 'city', label: 'City' },
+  { key: 'postalCode', label: 'Postal code' },
+  { key: 'region', label: 'Region / state' },
+  { key: 'country', label: 'Country' },
+  { key: 'companyName', label: 'Company name' },
+  { key: 'lifecycleStage', label: 'Lifecycle stage' },
+] as const;
+export type BuiltInField = (typeof BUILT_IN_FIELDS)[number]['key'];
+
+export type Customer = { [K in BuiltInField]: string | null } & {
+  id: string;
+  externalId: string | null;
+  tags: string[];
+  custom: Record<string, CustomValue>;
+  fieldUpdatedAt: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  sync: { status: SyncStatus; statusLabel: string; hubspotId: string | null; lastError: string | null; syncedAt: string | null };
+};
+
+export interface CustomerPage {
+  customers: Customer[];
+  nextCursor: string | null;
+}
+
+export const CUSTOM_FIELD_TYPES = ['text', 'number', 'date', 'boolean', 'single_choice', 'multiple_choice'] as const;
+export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
+
+export interface ChoiceOption {
+  value: string;
+  label: string;
+}
+
+export interface CustomField {
+  id: string;
+  key: string;
+  label: string;
+  type: CustomFieldType;
+  options: ChoiceOption[];
+  archived: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ConnectionStatus = 'not_connected' | 'connected' | 'token_invalid' | 'missing_scopes' | 'rate_limited' | 'reconnect_needed';
+
+export interface Connection {
+  status: ConnectionStatus;
+  method: 'private_app' | 'oauth' | null;
+  source?: 'api' | 'environment' | null;
+  portalId: number | null;
+  scopes: string[];
+  missingOptionalScopes: string[];
+  tokenPreview: string | null;
+  connectedBy: string | null;
+  connectedAt: string | null;
+  lastError: string | null;
+  oauthAvailable: boolean;
+  usage: { callsToday: number; dailyLimit: number | null; errorsToday?: number; rateLimitedToday?: number };
+}
+
+export interface MappingField {
+  /** `email`, `firstName`, … or `custom.<key>`. */
+  field: string;
+  label: string;
+  kind: 'builtin' | 'custom';
+  type: string;
+  property: string | null;
+  locked: boolean;
+}
+
+export interface HubSpotProperty {
+  name: string;
+  label: string;
+  type: string;
+  fieldType: string;
+  groupName: string;
+  options: ChoiceOption[];
+}
+
+export interface MappingView {
+  fields: MappingField[];
+  properties: HubSpotProperty[];
+  saved: boolean;
+}
+
+export interface SyncSummary {
+  total: number;
+  willCreate: number;
+  willUpdate: number;
+  synced: number;
+  cantSync: number;
+  noEmail: number;
+  duplicate: number;
+  failed: number;
+  byStatus: Record<SyncStatus, number>;
+}
+
+export interface SyncRecord {
+  customerId: string;
+  name: string;
+  email: string | null;
+  status: SyncStatus;
+  statusLabel: string;
+  hubspotId: string | null;
+  lastError: string | null;
+  updatedAt: string;
+  syncedAt?: string | null;
+}
+
+export interface SyncRecordPage {
+  records: SyncRecord[];
+  nextCursor: string | null;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface SyncRun {
+  id: string;
+  status: RunStatus;
+  trigger: string;
+  startedBy: string;
+  startedAt: string;
+  finishedAt: string | null;
+  phase: string;
+  total: number;
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+  skipped: number;
+  apiCalls: number;
+  cancelRequested?: boolean;
+  error: string | null;
+}
+
+export interface SyncAttempt {
+  id: string;
+  customerId: string;
+  customerName: string;
+  operation: 'create' | 'update' | 'skip' | string;
+  outcome: 'success' | 'error';
+  message: string | null;
+  correlationId: string | null;
+  hubspotId?: string | null;
+  at: string;
+}
+
+export interface AttemptPage {
+  attempts: SyncAttempt[];
+  nextCursor: string | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  actor: { type: string; id: string; label: string };
+  action: string;
+  target: { type: string; id: string } | null;
+  details: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  nextCursor: string | null;
+}
+
+export interface WorkspaceUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}

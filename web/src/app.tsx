@@ -1,0 +1,65 @@
+// The page map. Everything a workspace owns lives under /w/:workspace/…, the same paths the
+// API's OAuth callback redirects to (/w/<slug>/integrations/hubspot/connection).
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { Loading, ErrorMessage } from './components/ui.js';
+import { AdminOnly, Shell, WorkspaceGate } from './layout.js';
+import { AuditLogPage } from './pages/audit-log.js';
+import { CustomFieldsPage } from './pages/custom-fields.js';
+import { CustomerPage } from './pages/customer.js';
+import { CustomersPage } from './pages/customers.js';
+import { HubSpotPage } from './pages/hubspot/hubspot-page.js';
+import { SignInPage } from './pages/sign-in.js';
+import { SyncLogPage, SyncRunPage } from './pages/sync-log.js';
+import { SessionProvider, useMeQuery } from './session.js';
+
+export function App() {
+  const me = useMeQuery();
+  const location = useLocation();
+  if (me.isPending) return <Loading label="Loading hubsync…" />;
+  if (me.isError) return <div className="centered"><ErrorMessage error={me.error} title="hubsync could not load." /></div>;
+  if (!me.data) {
+    if (location.pathname === '/sign-in') return <SignInPage />;
+    const next = location.pathname + location.search;
+    return <Navigate to={`/sign-in${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`} replace />;
+  }
+  const first = me.data.workspaces[0];
+  return (
+    <SessionProvider me={me.data}>
+      <Routes>
+        <Route path="/sign-in" element={<Navigate to="/" replace />} />
+        <Route path="/" element={first ? <Navigate to={`/w/${first.slug}/customers`} replace /> : <Shell><NoWorkspace /></Shell>} />
+        <Route path="/w/:workspace" element={<Shell><WorkspaceGate /></Shell>}>
+          <Route index element={<Navigate to="customers" replace />} />
+          <Route path="customers" element={<CustomersPage />} />
+          <Route path="customers/:customerId" element={<CustomerPage />} />
+          <Route path="custom-fields" element={<AdminOnly what="Custom fields"><CustomFieldsPage /></AdminOnly>} />
+          <Route path="integrations/hubspot" element={<HubSpotPage />} />
+          <Route path="integrations/hubspot/:tab" element={<HubSpotPage />} />
+          <Route path="sync-log" element={<SyncLogPage />} />
+          <Route path="sync-log/:runId" element={<SyncRunPage />} />
+          <Route path="audit-log" element={<AdminOnly what="The audit log"><AuditLogPage /></AdminOnly>} />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+        <Route path="*" element={<Shell><NotFound /></Shell>} />
+      </Routes>
+    </SessionProvider>
+  );
+}
+
+function NoWorkspace() {
+  return (
+    <section className="no-access">
+      <h1>No workspace yet</h1>
+      <p>Your account is not a member of any workspace. Ask an admin to add you.</p>
+    </section>
+  );
+}
+
+function NotFound() {
+  return (
+    <section className="no-access">
+      <h1>Page not found</h1>
+      <p>There is nothing at this address.</p>
+    </section>
+  );
+}

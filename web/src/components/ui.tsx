@@ -1,0 +1,144 @@
+// Small building blocks every page uses: status badges, error/loading/empty states, field
+// errors, cursor pagination and a confirmation dialog.
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { ApiError } from '../api/client.js';
+import { STATUS_HELP, STATUS_LABELS, type SyncStatus } from '../api/types.js';
+
+export function StatusBadge({ status }: { status: SyncStatus }) {
+  return (
+    <span className={`badge badge-${status}`} title={STATUS_HELP[status]}>
+      {STATUS_LABELS[status]}
+    </span>
+  );
+}
+
+/** Shows an API error's message where the request failed. */
+export function ErrorMessage({ error, title }: { error: unknown; title?: string }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <div className="alert alert-error" role="alert">
+      {title ? <strong>{title} </strong> : null}
+      {message}
+    </div>
+  );
+}
+
+export function FieldError({ id, error, field }: { id: string; error: unknown; field: string }) {
+  const message = error instanceof ApiError ? error.fieldError(field) : undefined;
+  if (!message) return null;
+  return (
+    <p className="field-error" id={id} role="alert">
+      {message}
+    </p>
+  );
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+export function formatNumber(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Cursor pagination state: the cursors of the pages before the current one. */
+export function useCursorPages(resetKey: string) {
+  const [stack, setStack] = useState<string[]>([]);
+  const [lastKey, setLastKey] = useState(resetKey);
+  if (lastKey !== resetKey) {
+    setLastKey(resetKey);
+    setStack([]);
+  }
+  const cursor = stack.at(-1);
+  return {
+    cursor,
+    page: stack.length + 1,
+    next: (nextCursor: string) => setStack((s) => [...s, nextCursor]),
+    prev: () => setStack((s) => s.slice(0, -1)),
+  };
+}
+
+export function Pager({ page, hasNext, onPrev, onNext, label }: { page: number; hasNext: boolean; onPrev: () => void; onNext: () => void; label: string }) {
+  return (
+    <nav className="pager" aria-label={`${label} pages`}>
+      <button type="button" className="btn btn-secondary" onClick={onPrev} disabled={page <= 1}>
+        ← Previous
+      </button>
+      <span className="pager-page">Page {page}</span>
+      <button type="button" className="btn btn-secondary" onClick={onNext} disabled={!hasNext}>
+        Next →
+      </button>
+    </nav>
+  );
+}
+
+/** A modal confirmation; Escape or Cancel closes it. */
+export function ConfirmDialog(props: { title: string; children: ReactNode; confirmLabel: string; danger?: boolean; busy?: boolean; onConfirm: () => void; onCancel: () => void }) {
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const onCancel = useRef(props.onCancel);
+  useEffect(() => {
+    onCancel.current = props.onCancel;
+  });
+  useEffect(() => {
+    cancelRef.current?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') onCancel.current();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  return (
+    <div className="modal-backdrop">
+      <div className="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+        <h2 id="confirm-title">{props.title}</h2>
+        <div className="modal-body">{props.children}</div>
+        <div className="modal-actions">
+          <button type="button" ref={cancelRef} className="btn btn-secondary" onClick={props.onCancel}>
+            Cancel
+          </button>
+          <button type="button" className={props.danger ? 'btn btn-danger' : 'btn btn-primary'} onClick={props.onConfirm} disabled={props.busy}>
+            {props.confirmLabel}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function PageHeader({ title, children, breadcrumb }: { title: string; children?: ReactNode; breadcrumb?: ReactNode }) {
+  return (
+    <header className="page-header">
+      {breadcrumb ? <div className="breadcrumb">{breadcrumb}</div> : null}
+      <div className="page-header-row">
+        <h1>{title}</h1>
+        {children ? <div className="page-actions">{children}</div> : null}
+      </div>
+    </header>
+  );
+}
+
+export function NoAccess({ what }: { what: string }) {
+  return (
+    <section className="no-access" aria-labelledby="no-access-title">
+      <div className="no-access-icon" aria-hidden="true">🔒</div>
+      <h1 id="no-access-title">You don't have access</h1>
+      <p>{what} is only available to workspace admins. Ask an admin of this workspace to change it, or to make you an admin.</p>
+    </section>
+  );
+}

@@ -1,0 +1,58 @@
+// Config → Integrations → HubSpot, organised into the three tabs of seed 000: Connection,
+// Field mapping and Synchronization. Connection and Field mapping are admin configuration;
+// members see a clear refusal there and can use Synchronization.
+import { Link, Navigate, useParams } from 'react-router';
+import { NoAccess, PageHeader } from '../../components/ui.js';
+import { useIsAdmin, useWorkspace } from '../../layout.js';
+import { ConnectionTab } from './connection-tab.js';
+import { MappingTab } from './mapping-tab.js';
+import { SyncTab } from './sync-tab.js';
+
+const TABS = [
+  { id: 'connection', label: 'Connection', adminOnly: true },
+  { id: 'mapping', label: 'Field mapping', adminOnly: true },
+  { id: 'sync', label: 'Synchronization', adminOnly: false },
+] as const;
+
+export function HubSpotPage() {
+  const workspace = useWorkspace();
+  const isAdmin = useIsAdmin();
+  const { tab } = useParams();
+  const current = TABS.find((t) => t.id === tab);
+  if (!current) return <Navigate to={`/w/${workspace}/integrations/hubspot/${isAdmin ? 'connection' : 'sync'}`} replace />;
+  const base = `/w/${workspace}/integrations/hubspot`;
+  return (
+    <>
+      <PageHeader
+        title="HubSpot"
+        breadcrumb={
+          <>
+            <span>Config</span> <span aria-hidden="true">›</span> <span>Integrations</span> <span aria-hidden="true">›</span> <span>HubSpot</span>
+          </>
+        }
+      />
+      <nav className="tabs" aria-label="HubSpot settings">
+        <ul role="tablist">
+          {TABS.map((t) => (
+            <li key={t.id} role="presentation">
+              <Link role="tab" id={`tab-${t.id}`} aria-selected={t.id === current.id} aria-controls="tab-panel" className={t.id === current.id ? 'tab active' : 'tab'} to={`${base}/${t.id}`}>
+                {t.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div id="tab-panel" role="tabpanel" aria-labelledby={`tab-${current.id}`} className="tab-panel">
+        {current.adminOnly && !isAdmin ? (
+          <NoAccess what={`The ${current.label} tab`} />
+        ) : current.id === 'connection' ? (
+          <ConnectionTab />
+        ) : current.id === 'mapping' ? (
+          <MappingTab />
+        ) : (
+          <SyncTab />
+        )}
+      </div>
+    </>
+  );
+}

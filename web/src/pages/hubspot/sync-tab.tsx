@@ -1,0 +1,220 @@
+// Synchronization tab: the summary (will be created / will be updated / already synced /
+// can't be synced), Sync now with a live progress bar, and the table of every customer with
+// its status, filterable and searchable; the table refreshes when the run ends.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { api, ApiError, get, query, ws } from '../../api/client.js';
+import { STATUS_HELP, STATUS_LABELS, SYNC_STATUSES, type SyncRecordPage, type SyncRun, type SyncStatus, type SyncSummary } from '../../api/types.js';
+import { useDebounced } from '../../components/hooks.js';
+import { Empty, ErrorMessage, formatDate, formatNumber, Loading, Pager, StatusBadge, useCursorPages } from '../../components/ui.js';
+import { useWorkspace } from '../../layout.js';
+import { useRunProgress } from './run-progress.js';
+
+const PAGE_SIZE = 25;
+
+export function SyncTab() {
+  const workspace = useWorkspace();
+  const client = useQueryClient();
+  const summary = useQuery({ queryKey: ['sync', workspace, 'summary'], queryFn: () => get<SyncSummary>(`${ws(workspace)}/sync/summary`) });
+  const latest = useQuery({ queryKey: ['sync', workspace, 'runs', 'latest'], queryFn: () => get<{ runs: SyncRun[] }>(`${ws(workspace)}/sync/runs${query({ limit: 1 })}`) });
+  const [runId, setRunId] = useState<string | null>(null);
+  const latestRun = latest.data?.runs[0] ?? null;
+  // Follow the run this page started, or one already running when the page opened.
+  const followed = runId ?? (latestRun?.status === 'running' ? latestRun.id : null);
+  const live = useRunProgress(workspace, followed, () => {
+    void client.invalidateQueries({ queryKey: ['sync', workspace] });
+    void client.invalidateQueries({ queryKey: ['customers', workspace] });
+    void client.invalidateQueries({ queryKey: ['hubspot-connection', workspace] });
+  });
+  const start = useMutation({
+    mutationFn: () => api<SyncRun>('POST', `${ws(workspace)}/sync/runs`),
+    onSuccess: (run) => setRunId(run.id),
+    onError: (error) => {
+      // Someone else's run is already going: follow that one instead.
+      if (error instanceof ApiError && error.code === 'SYNC_ALREADY_RUNNING' && typeof error.details.runId === 'string') setRunId(error.details.runId);
+    },
+  });
+  const run = live ?? (followed ? null : latestRun);
+  const running = run?.status === 'running' || start.isPending || (followed !== null && live === null);
+
+  return (
+    <div className="stack">
+      <section className="card" aria-labelledby="summary-title">
+        <div className="card-header">
+          <h2 id="summary-title">Summary</h2>
+          <button type="button" className="btn btn-primary" onClick={() => start.mutate()} disabled={running}>
+            {running ? 'Syncing…' : 'Sync now'}
+          </button>
+        </div>
+        {summary.isPending ? <Loading /> : summary.isError ? <ErrorMessage error={summary.error} /> : <SummaryCards summary={summary.data} />}
+        {start.error && !(start.error instanceof ApiError && start.error.code === 'SYNC_ALREADY_RUNNING') ? <ErrorMessage error={start.error} title="Sync did not start." /> : null}
+        {run || running ? <RunProgress run={run} /> : null}
+      </section>
+      <RecordsTable />
+      <details className="card legend">
+        <summary>What the statuses mean</summary>
+        <dl>
+          {SYNC_STATUSES.map((s) => (
+            <div key={s}>
+              <dt>
+                <StatusBadge status={s} />
+              </dt>
+              <dd>{STATUS_HELP[s]}</dd>
+            </div>
+          ))}
+        </dl>
+      </details>
+    </div>
+  );
+}
+
+function SummaryCards({ summary }: { summary: SyncSummary }) {
+  const cards = [
+    { value: summary.willCreate, label: 'will be created', tone: 'create' },
+    { value: summary.willUpdate, label: 'will be updated', tone: 'update' },
+    { value: summary.synced, label: 'already synced', tone: 'ok' },
+    { value: summary.cantSync, label: "can't be synced (no email)", tone: 'muted' },
+  ];
+  return (
+    <>
+      <ul className="summary" aria-label="Sync summary">
+        {cards.map((c) => (
+          <li key={c.label} className={`summary-card tone-${c.tone}`}>
+            <span className="summary-value">{formatNumber(c.value)}</span>
+            <span className="summary-label">{c.label}</span>
+          </li>
+        ))}
+      </ul>
+      <p className="muted small">
+        {formatNumber(summary.total)} customers in total
+        {summary.duplicate ? ` · ${formatNumber(summary.duplicate)} duplicate${summary.duplicate === 1 ? '' : 's'} not pushed` : ''}
+        {summary.failed ? ` · ${formatNumber(summary.failed)} failed last time (retried by the next run)` : ''}
+      </p>
+    </>
+  );
+}
+
+const RUN_OUTCOME: Record<SyncRun['status'], string> = {
+  running: 'Sync in progress',
+  succeeded: 'Sync finished',
+  failed: 'Sync failed',
+  cancelled: 'Sync cancelled',
+  interrupted: 'Sync interrupted',
+};
+
+function RunProgress({ run }: { run: SyncRun | null }) {
+  const total = run?.total ?? 0;
+  const processed = run?.processed ?? 0;
+  const percent = total > 0 ? Math.round((processed / total) * 100) : run && run.status !== 'running' ? 100 : 0;
+  const status = run?.status ?? 'running';
+  return (
+    <div className={`run run-${status}`} aria-live="polite">
+      <div className="run-head">
+        <strong>{RUN_OUTCOME[status]}</strong>
+        <span className="muted">
+          {run ? `${formatNumber(processed)} of ${formatNumber(total)} customers` : 'Starting…'}
+          {run?.phase && status === 'running' ? ` · ${run.phase}` : ''}
+        </span>
+      </div>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Sync progress"
+        aria-valuemin={0}
+        aria-valuemax={Math.max(total, 1)}
+        aria-valuenow={total > 0 ? processed : status === 'running' ? 0 : 1}
+        aria-valuetext={`${percent}% — ${formatNumber(processed)} of ${formatNumber(total)} customers`}
+      >
+        <span className={status === 'running' ? 'progress-fill animated' : 'progress-fill'} style={{ width: `${percent}%` }} />
+      </div>
+      {run ? (
+        <p className="run-counts small">
+          {formatNumber(run.created)} created · {formatNumber(run.updated)} updated · {formatNumber(run.failed)} failed · {formatNumber(run.skipped)} skipped
+          {run.finishedAt ? <span className="muted"> · finished {formatDate(run.finishedAt)}</span> : null}
+        </p>
+      ) : null}
+      {run?.error ? <ErrorMessage error={new Error(run.error)} /> : null}
+    </div>
+  );
+}
+
+function RecordsTable() {
+  const workspace = useWorkspace();
+  const [status, setStatus] = useState<SyncStatus | ''>('');
+  const [search, setSearch] = useState('');
+  const q = useDebounced(search.trim());
+  const pages = useCursorPages(`${q}|${status}`);
+  const records = useQuery({
+    queryKey: ['sync', workspace, 'records', { q, status, after: pages.cursor }],
+    queryFn: () => get<SyncRecordPage>(`${ws(workspace)}/sync/records${query({ q, status, after: pages.cursor, limit: PAGE_SIZE })}`),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <section className="card card-flush" aria-labelledby="records-title">
+      <div className="card-header padded">
+        <h2 id="records-title">Customers</h2>
+        <div className="toolbar toolbar-inline">
+          <label htmlFor="record-search" className="visually-hidden">
+            Search customers
+          </label>
+          <input id="record-search" type="search" placeholder="Search by name or email" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <label className="inline-field">
+            <span>Status</span>
+            <select value={status} onChange={(e) => setStatus(e.target.value as SyncStatus | '')}>
+              <option value="">All statuses</option>
+              {SYNC_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {STATUS_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      </div>
+      {records.isPending ? (
+        <Loading />
+      ) : records.isError ? (
+        <div className="banner">
+          <ErrorMessage error={records.error} />
+        </div>
+      ) : records.data.records.length === 0 ? (
+        <Empty>{q || status ? 'No customers match this filter.' : 'No customers yet.'}</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table" aria-label="Customers and their sync status">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col" className="hide-narrow">Email</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="hide-narrow">HubSpot id</th>
+                <th scope="col">Last error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {records.data.records.map((r) => (
+                <tr key={r.customerId}>
+                  <td>
+                    <Link to={`/w/${workspace}/customers/${r.customerId}`}>{r.name || r.email || r.customerId}</Link>
+                  </td>
+                  <td className="hide-narrow">{r.email ?? <span className="muted">—</span>}</td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td className="hide-narrow">{r.hubspotId ?? <span className="muted">—</span>}</td>
+                  <td className="error-cell">{r.lastError ? <span className="error-text">{r.lastError}</span> : <span className="muted">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {records.data ? (
+        <div className="padded">
+          <Pager label="Customer" page={pages.page} hasNext={Boolean(records.data.nextCursor)} onPrev={pages.prev} onNext={() => records.data.nextCursor && pages.next(records.data.nextCursor)} />
+        </div>
+      ) : null}
+    </section>
+  );
+}

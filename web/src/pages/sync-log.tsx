@@ -1,0 +1,232 @@
+// Sync log: every run with its counts, and one run's record attempts with HubSpot's messages.
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { get, query, ws } from '../api/client.js';
+import type { AttemptPage, SyncRun } from '../api/types.js';
+import { Empty, ErrorMessage, formatDate, formatNumber, Loading, PageHeader, Pager, useCursorPages } from '../components/ui.js';
+import { useWorkspace } from '../layout.js';
+
+const RUN_STATUS: Record<SyncRun['status'], string> = {
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
+};
+
+export function RunStatusPill({ status }: { status: SyncRun['status'] }) {
+  return <span className={`pill run-pill-${status}`}>{RUN_STATUS[status]}</span>;
+}
+
+function duration(run: SyncRun): string {
+  if (!run.finishedAt) return '—';
+  const ms = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
+  if (ms < 1000) return `${ms} ms`;
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+const RUNS_PAGE = 20;
+
+export function SyncLogPage() {
+  const workspace = useWorkspace();
+  const pages = useCursorPages('runs');
+  const runs = useQuery({
+    queryKey: ['sync', workspace, 'runs', { before: pages.cursor }],
+    queryFn: () => get<{ runs: SyncRun[] }>(`${ws(workspace)}/sync/runs${query({ before: pages.cursor, limit: RUNS_PAGE })}`),
+    placeholderData: keepPreviousData,
+    refetchInterval: (q) => (q.state.data?.runs.some((r) => r.status === 'running') ? 2000 : false),
+  });
+  const list = runs.data?.runs ?? [];
+  const last = list.at(-1);
+  return (
+    <>
+      <PageHeader title="Sync log" />
+      <div className="card card-flush">
+        {runs.isPending ? (
+          <Loading />
+        ) : runs.isError ? (
+          <ErrorMessage error={runs.error} />
+        ) : list.length === 0 ? (
+          <Empty>
+            No sync runs yet. Start one with Sync now on the <Link to={`/w/${workspace}/integrations/hubspot/sync`}>Synchronization tab</Link>.
+          </Empty>
+        ) : (
+          <div className="table-wrap">
+            <table className="table" aria-label="Sync runs">
+              <thead>
+                <tr>
+                  <th scope="col">Started</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="num">Customers</th>
+                  <th scope="col" className="num">Created</th>
+                  <th scope="col" className="num">Updated</th>
+                  <th scope="col" className="num">Failed</th>
+                  <th scope="col" className="num hide-narrow">Skipped</th>
+                  <th scope="col" className="num hide-narrow">API calls</th>
+                  <th scope="col" className="hide-narrow">Duration</th>
+                  <th scope="col" className="hide-narrow">Started by</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((r) => (
+                  <tr key={r.id}>
+                    <td>
+                      <Link to={`/w/${workspace}/sync-log/${r.id}`}>{formatDate(r.startedAt)}</Link>
+                    </td>
+                    <td>
+                      <RunStatusPill status={r.status} />
+                    </td>
+                    <td className="num">
+                      {formatNumber(r.processed)}
+                      {r.status === 'running' ? ` / ${formatNumber(r.total)}` : ''}
+                    </td>
+                    <td className="num">{formatNumber(r.created)}</td>
+                    <td className="num">{formatNumber(r.updated)}</td>
+                    <td className={r.failed ? 'num error-text' : 'num'}>{formatNumber(r.failed)}</td>
+                    <td className="num hide-narrow">{formatNumber(r.skipped)}</td>
+                    <td className="num hide-narrow">{formatNumber(r.apiCalls)}</td>
+                    <td className="hide-narrow">{duration(r)}</td>
+                    <td className="hide-narrow">{r.startedBy}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+      {runs.data ? <Pager label="Sync run" page={pages.page} hasNext={list.length === RUNS_PAGE} onPrev={pages.prev} onNext={() => last && pages.next(last.id)} /> : null}
+    </>
+  );
+}
+
+export function SyncRunPage() {
+  const workspace = useWorkspace();
+  const { runId = '' } = useParams();
+  const [outcome, setOutcome] = useState<'' | 'success' | 'error'>('');
+  const pages = useCursorPages(outcome);
+  const run = useQuery({
+    queryKey: ['sync', workspace, 'run', runId],
+    queryFn: () => get<SyncRun>(`${ws(workspace)}/sync/runs/${encodeURIComponent(runId)}`),
+    refetchInterval: (q) => (q.state.data?.status === 'running' ? 1000 : false),
+  });
+  const attempts = useQuery({
+    queryKey: ['sync', workspace, 'attempts', runId, { outcome, after: pages.cursor }],
+    queryFn: () => get<AttemptPage>(`${ws(workspace)}/sync/runs/${encodeURIComponent(runId)}/attempts${query({ outcome, after: pages.cursor, limit: 50 })}`),
+    placeholderData: keepPreviousData,
+  });
+  const breadcrumb = <Link to={`/w/${workspace}/sync-log`}>← Sync log</Link>;
+  if (run.isPending) return <Loading />;
+  if (run.isError) {
+    return (
+      <>
+        <PageHeader title="Sync run" breadcrumb={breadcrumb} />
+        <ErrorMessage error={run.error} />
+      </>
+    );
+  }
+  const r = run.data;
+  return (
+    <>
+      <PageHeader title={`Sync run of ${formatDate(r.startedAt)}`} breadcrumb={breadcrumb} />
+      <section className="card">
+        <dl className="facts">
+          <div>
+            <dt>Status</dt>
+            <dd>
+              <RunStatusPill status={r.status} />
+            </dd>
+          </div>
+          <div>
+            <dt>Customers</dt>
+            <dd>
+              {formatNumber(r.processed)} of {formatNumber(r.total)}
+            </dd>
+          </div>
+          <div>
+            <dt>Created / updated</dt>
+            <dd>
+              {formatNumber(r.created)} / {formatNumber(r.updated)}
+            </dd>
+          </div>
+          <div>
+            <dt>Failed / skipped</dt>
+            <dd>
+              {formatNumber(r.failed)} / {formatNumber(r.skipped)}
+            </dd>
+          </div>
+          <div>
+            <dt>API calls</dt>
+            <dd>{formatNumber(r.apiCalls)}</dd>
+          </div>
+          <div>
+            <dt>Duration</dt>
+            <dd>{duration(r)}</dd>
+          </div>
+          <div>
+            <dt>Started by</dt>
+            <dd>
+              {r.startedBy} <span className="muted">({r.trigger})</span>
+            </dd>
+          </div>
+        </dl>
+        {r.error ? <ErrorMessage error={new Error(r.error)} /> : null}
+      </section>
+      <section className="card card-flush" aria-labelledby="attempts-title">
+        <div className="card-header padded">
+          <h2 id="attempts-title">Record attempts</h2>
+          <label className="inline-field">
+            <span>Outcome</span>
+            <select value={outcome} onChange={(e) => setOutcome(e.target.value as '' | 'success' | 'error')}>
+              <option value="">All</option>
+              <option value="success">Succeeded</option>
+              <option value="error">Failed</option>
+            </select>
+          </label>
+        </div>
+        {attempts.isPending ? (
+          <Loading />
+        ) : attempts.isError ? (
+          <ErrorMessage error={attempts.error} />
+        ) : attempts.data.attempts.length === 0 ? (
+          <Empty>No record attempts{outcome ? ' with this outcome' : ''} in this run.</Empty>
+        ) : (
+          <div className="table-wrap">
+            <table className="table" aria-label="Record attempts">
+              <thead>
+                <tr>
+                  <th scope="col">Customer</th>
+                  <th scope="col">Operation</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Message</th>
+                  <th scope="col" className="hide-narrow">Correlation id</th>
+                  <th scope="col" className="hide-narrow">At</th>
+                </tr>
+              </thead>
+              <tbody>
+                {attempts.data.attempts.map((a) => (
+                  <tr key={a.id}>
+                    <td>
+                      <Link to={`/w/${workspace}/customers/${a.customerId}`}>{a.customerName}</Link>
+                    </td>
+                    <td className="capitalize">{a.operation}</td>
+                    <td>{a.outcome === 'success' ? <span className="pill pill-ok">Success</span> : <span className="pill pill-error">Error</span>}</td>
+                    <td className={a.outcome === 'error' ? 'error-text' : undefined}>{a.message ?? <span className="muted">—</span>}</td>
+                    <td className="hide-narrow">{a.correlationId ? <code>{a.correlationId}</code> : '—'}</td>
+                    <td className="hide-narrow">{formatDate(a.at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {attempts.data ? (
+          <div className="padded">
+            <Pager label="Attempt" page={pages.page} hasNext={Boolean(attempts.data.nextCursor)} onPrev={pages.prev} onNext={() => attempts.data.nextCursor && pages.next(attempts.data.nextCursor)} />
+          </div>
+        ) : null}
+      </section>
+    </>
+  );
+}

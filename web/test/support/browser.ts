@@ -1,0 +1,109 @@
+// Browser-test support: the real hubsync service serving the built UI on a random port, and
+// Debian's Chromium driven by playwright-core with a fresh profile per browser.
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
+import { webUiRoutes } from '../../../src/http/web-ui.js';
+import { startService, type StartedService } from '../../../src/main.js';
+import { createTestDatabase } from '../../../test/support/database.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient } from '../../../test/support/service.js';
+
+export { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient };
+
+export const DIST_DIR = fileURLToPath(new URL('../../dist', import.meta.url));
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
+
+export interface UiService {
+  url: string;
+  service: StartedService;
+  admin: ApiClient;
+  close(): Promise<void>;
+}
+
+/** Starts hubsync against a fresh database with the web UI mounted. */
+export async function startUiService(env: Record<string, string> = {}): Promise<UiService> {
+  const db = await createTestDatabase();
+  const base = loadConfig({
+    HUBSYNC_PORT: '0',
+    HUBSYNC_ADMIN_EMAIL: ADMIN_EMAIL,
+    HUBSYNC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    HUBSYNC_LOG_LEVEL: 'silent',
+    HUBSYNC_SANDBOX: 'off',
+    ...env,
+  });
+  const dataDir = db.config.kind === 'sqlite' ? dirname(db.config.file) : mkdtempSync(join(tmpdir(), 'hubsync-data-'));
+  const config = Object.freeze({ ...base, dataDir, database: db.config });
+  let service: StartedService;
+  try {
+    service = await startService(config, { logger: false, extraRoutes: [webUiRoutes({ distDir: DIST_DIR })] });
+  } catch (error) {
+    // Once src/main.ts mounts the UI itself, a second catch-all route is refused: use its own.
+    if (!(error instanceof Error) || !/already declared|GET.*\/\*/i.test(error.message)) throw error;
+    service = await startService(config, { logger: false });
+  }
+  const address = service.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  const admin = await ApiClient.signIn(url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  return {
+    url,
+    service,
+    admin,
+    async close() {
+      await service.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface Browser {
+  page: Page;
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** A Chromium with its own fresh profile (so its own cookies): one per signed-in person. */
+export async function openBrowser(viewport = { width: 1280, height: 860 }): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'hubsync-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  return {
+    page,
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+      // An uncaught exception in the UI fails the test even when the screen looked right.
+      expect(errors, 'uncaught errors in the page').toEqual([]);
+    },
+  };
+}
+
+export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // Let transitions (progress bar width, spinners) settle so pictures are stable.
+  await page.waitForTimeout(350);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage: true });
+}
