@@ -67,6 +67,22 @@ async function repeatTimed(times: number, work: () => Promise<void>): Promise<{ 
   return { first: samples[0]!, median: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)]! : samples[0]! };
 }
 
+/**
+ * After minutes without a request the server may be closing the idle keep-alive socket just as
+ * the next request reuses it (ECONNRESET). An untimed request on an unrelated route, retried,
+ * gets a live connection without warming the queries measured next.
+ */
+async function freshConnection(admin: ApiClient): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.get('/api/workspaces/default/sync/runs?limit=1');
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
 /** The child's work; runs inside the child process. */
 async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
   const ts = await startTestService({ env: { HUBSPOT_BASE_URL: input.baseUrl } });
@@ -110,6 +126,7 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
     const loaded = await countByStatus(db, workspace.id);
     if (loaded.synced !== input.customers) throw new Error(`expected ${input.customers} synced after load, got ${JSON.stringify(loaded)}`);
 
+    await freshConnection(admin);
     rss = rssSampler();
     const summaryMs = await repeatTimed(7, async () => {
       const r = await admin.get('/api/workspaces/default/sync/summary');
@@ -121,6 +138,7 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
     });
 
     const edits = input.seeded.map(([index]) => ({ ...customerAt(index), city: 'Moved Town' }));
+    await freshConnection(admin);
     const edit = await timeIt(() => bulkUpsert(admin, edits));
     const filteredPageMs = await repeatTimed(7, async () => {
       const r = await admin.get<{ records: unknown[] }>('/api/workspaces/default/sync/records?limit=50&status=needs_update');
@@ -141,6 +159,7 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
     const refreshChanged = await timeIt(() => db.transaction().execute((trx) => refreshWholeWorkspace(trx, workspace.id)));
     const queriesRss = rss.stop();
 
+    await freshConnection(admin);
     rss = rssSampler();
     const sync = await syncNow(admin);
     const syncRss = rss.stop();
