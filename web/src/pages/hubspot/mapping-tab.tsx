@@ -171,7 +171,14 @@ export function MappingTab() {
           {save.isPending ? 'Saving…' : 'Save'}
         </button>
         {draft ? (
-          <button type="button" className="btn btn-secondary" onClick={() => setDraft(null)}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            onClick={() => {
+              setDraft(null);
+              save.reset();
+            }}
+          >
             Discard changes
           </button>
         ) : null}
