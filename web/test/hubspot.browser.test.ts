@@ -152,12 +152,13 @@ describe('Config → Integrations → HubSpot', () => {
     await table.locator('.badge', { hasText: 'Synced' }).waitFor();
     await page.getByLabel('Search customers').fill('');
     await expect.poll(() => table.locator('tbody tr').count()).toBe(25);
-    await screenshot(page, 'hubspot-synchronization.png');
 
     // A changed customer reads Needs update; its name links to the customer page.
     const customer = (await ui.admin.get<{ customers: { id: string }[] }>('/api/workspaces/default/customers?q=Customer007')).body.customers[0]!;
     expect((await ui.admin.patch(`/api/workspaces/default/customers/${customer.id}`, { companyName: 'Renamed Ltd' })).status).toBe(200);
     await page.reload();
+    await table.locator('tr', { hasText: 'Customer007 Sample' }).locator('.badge', { hasText: 'Needs update' }).waitFor();
+    await screenshot(page, 'hubspot-synchronization.png');
     await page.getByLabel('Search customers').fill('Customer007');
     await table.locator('.badge', { hasText: 'Needs update' }).waitFor();
     await table.getByRole('link', { name: 'Customer007 Sample' }).click();

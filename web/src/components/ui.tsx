@@ -136,9 +136,20 @@ export function PageHeader({ title, children, breadcrumb }: { title: string; chi
 export function NoAccess({ what }: { what: string }) {
   return (
     <section className="no-access" aria-labelledby="no-access-title">
-      <div className="no-access-icon" aria-hidden="true">🔒</div>
+      <div className="no-access-icon">
+        <LockIcon size={36} />
+      </div>
       <h1 id="no-access-title">You don't have access</h1>
       <p>{what} is only available to workspace admins. Ask an admin of this workspace to change it, or to make you an admin.</p>
     </section>
+  );
+}
+
+export function LockIcon({ size = 14 }: { size?: number }) {
+  return (
+    <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" className="icon">
+      <rect x="4" y="11" width="16" height="10" rx="2" />
+      <path d="M8 11V7a4 4 0 0 1 8 0v4" />
+    </svg>
   );
 }

@@ -6,7 +6,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError, get, query, ws } from '../../api/client.js';
 import type { HubSpotProperty, MappingView } from '../../api/types.js';
-import { ErrorMessage, Loading } from '../../components/ui.js';
+import { ErrorMessage, Loading, LockIcon } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
 
 export const EMAIL_LOCK_EXPLANATION =
@@ -128,7 +128,7 @@ export function MappingTab() {
                           <option value={f.property ?? 'email'}>{propertyLabel(f.property ?? 'email')}</option>
                         </select>
                         <div className="alert alert-warning small" id={`${id}-lock`}>
-                          <span aria-hidden="true">🔒 </span>
+                          <LockIcon />{' '}
                           {EMAIL_LOCK_EXPLANATION}
                         </div>
                       </div>

@@ -189,7 +189,7 @@ function RecordsTable() {
                 <th scope="col" className="hide-narrow">Email</th>
                 <th scope="col">Status</th>
                 <th scope="col" className="hide-narrow">HubSpot id</th>
-                <th scope="col">Last error</th>
+                <th scope="col" className="hide-narrow">Last error</th>
               </tr>
             </thead>
             <tbody>
@@ -197,13 +197,14 @@ function RecordsTable() {
                 <tr key={r.customerId}>
                   <td>
                     <Link to={`/w/${workspace}/customers/${r.customerId}`}>{r.name || r.email || r.customerId}</Link>
+                    {r.lastError ? <div className="error-text small show-narrow">{r.lastError}</div> : null}
                   </td>
                   <td className="hide-narrow">{r.email ?? <span className="muted">—</span>}</td>
                   <td>
                     <StatusBadge status={r.status} />
                   </td>
                   <td className="hide-narrow">{r.hubspotId ?? <span className="muted">—</span>}</td>
-                  <td className="error-cell">{r.lastError ? <span className="error-text">{r.lastError}</span> : <span className="muted">—</span>}</td>
+                  <td className="error-cell hide-narrow">{r.lastError ? <span className="error-text">{r.lastError}</span> : <span className="muted">—</span>}</td>
                 </tr>
               ))}
             </tbody>
