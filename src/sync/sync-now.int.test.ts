@@ -166,3 +166,24 @@ describe('field mapping API', () => {
     expect((await member.get(`${W}/hubspot/mapping`)).status).toBe(200);
   });
 });
+
+describe('live progress', () => {
+  it('streams progress events over SSE and ends with done', async () => {
+    const { admin } = env;
+    env.sandbox.control.setLatency(100);
+    const page = await admin.get<{ customers: { id: string }[] }>(`${W}/customers?status=synced&limit=250`);
+    const batch = page.body.customers.slice(0, 250).map((c, i) => ({ id: c.id, i }));
+    for (const { id, i } of batch) await admin.patch(`${W}/customers/${id}`, { phone: `+41 44 ${1000 + i}` });
+    const started = await admin.post<{ id: string }>(`${W}/sync/runs`);
+    const response = await fetch(`${env.ts.url}${W}/sync/runs/${started.body.id}/events`, { headers: { cookie: admin.cookie } });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const text = await response.text();
+    env.sandbox.control.setLatency(undefined);
+    const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({ type: m[1], run: JSON.parse(m[2]!) as { status: string; processed: number } }));
+    expect(events.at(-1)!.type).toBe('done');
+    expect(events.at(-1)!.run.status).toBe('succeeded');
+    const progress = events.filter((e) => e.type === 'progress').map((e) => e.run.processed);
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+});
