@@ -33,7 +33,13 @@ export async function startTestService(options: { env?: Record<string, string>; 
   // Each test service keeps its secret key file in its own directory.
   const dataDir = db.config.kind === 'sqlite' ? dirname(db.config.file) : mkdtempSync(join(tmpdir(), 'hubsync-data-'));
   const config = Object.freeze({ ...base, dataDir, database: db.config });
-  const service = await startService(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logStream ? { logStream: options.logStream, logger: true } : { logger: false }) });
+  let service: Service;
+  try {
+    service = await startService(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logStream ? { logStream: options.logStream, logger: true } : { logger: false }) });
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
   const address = service.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
