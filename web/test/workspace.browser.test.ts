@@ -1,6 +1,11 @@
 // The admin UI without HubSpot: signing in and out, customers (search, pages, edit with field
 // errors), custom fields, the audit log, the workspace switcher, and what members may not see.
+import Fastify from 'fastify';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webUiRoutes } from '../../src/http/web-ui.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, openBrowser, screenshot, signIn, startUiService, type UiService } from './support/browser.js';
 
 const MEMBER_EMAIL = 'member@example.com';
@@ -184,5 +189,34 @@ describe('members', () => {
     } finally {
       await close();
     }
+  });
+});
+
+describe('serving the UI', () => {
+  it('answers deep links with the app, unknown API paths with the error envelope, and assets from the build', async () => {
+    const page = await fetch(`${ui.url}/w/default/integrations/hubspot/sync`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<div id="root"></div>');
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const script = await fetch(`${ui.url}${asset}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
+    expect((await script.text()).length).toBeGreaterThan(1000);
+    const api = await fetch(`${ui.url}/api/no-such-route`);
+    expect(api.status).toBe(404);
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('ROUTE_NOT_FOUND');
+    const escape = await fetch(`${ui.url}/..%2f..%2fpackage.json`);
+    expect(await escape.text()).not.toContain('"dependencies"');
+  });
+
+  it('says to run npm run build when there is no build', async () => {
+    const app = Fastify();
+    await app.register(webUiRoutes({ distDir: join(mkdtempSync(join(tmpdir(), 'hubsync-nodist-')), 'dist') }));
+    const response = await app.inject({ method: 'GET', url: '/w/default/customers' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('npm run build');
+    await app.close();
   });
 });
