@@ -124,7 +124,8 @@ function buildRows(p: BenchParams, f: Figures): Row[] {
     rows.push([name, 'planning, full recompute: refreshWholeWorkspace (1 % changed)', '', formatMs(s.refreshChangedMs), '']);
     rows.push([name, `Sync now of the ${formatInt(s.changed)} changed: wall · calls`, `calls ≤ ${Math.ceil(s.changed / BATCH_SIZE) + 2}`, `${formatMs(s.sync.wallMs)} · ${s.sync.apiCalls} calls, ${s.sync.failed} failed`, met(s.sync.apiCalls <= Math.ceil(s.changed / BATCH_SIZE) + 2 && s.sync.failed === 0)]);
     rows.push([name, 'peak RSS of the hubsync process during the Sync now', '≤ 300 MiB', formatMiB(s.peakRss.sync), atMillion ? met(s.peakRss.sync <= 300 * MIB) : 'n/a (< 1M)']);
-    rows.push([name, 'peak RSS of the hubsync process by phase: bench loader · queries, edit, planning · Sync now', '', `${formatMiB(s.peakRss.load)} · ${formatMiB(s.peakRss.queries)} · ${formatMiB(s.peakRss.sync)}`, '']);
+    rows.push([name, 'peak RSS of the hubsync process during refreshWholeWorkspace', '', formatMiB(s.peakRss.refresh), '']);
+    rows.push([name, 'RSS of the hubsync process: idle after start-up · peak while bench loads · peak for queries, edit, planning', '', `${formatMiB(s.peakRss.idle)} · ${formatMiB(s.peakRss.load)} · ${formatMiB(s.peakRss.queries)}`, '']);
   }
   if (f.importMemory) {
     for (const [measure, goal, measured, ok] of importMemoryTable(f.importMemory).rows) rows.push([`CSV import, ${formatInt(f.importMemory.rows)} rows`, measure!, goal!, measured!, ok!]);
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
         '',
         `${describeMachine(machine)} · total ${formatMs(totalMs)}`,
         '',
-        `Parameters: ${paramText}. Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`.`.replace(' -- .', '.'),
+        `Parameters: ${paramText}. Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
         '',
         'The sandbox (in the bench process) answers like HubSpot with the tier\'s burst limit; hubsync is the real service on a temp SQLite file, ' +
           'driven over its HTTP API (bulk-upsert, Sync now, summary, records). "API calls (run)" are the attempts the sync run counted; ' +

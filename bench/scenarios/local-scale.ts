@@ -39,8 +39,8 @@ export interface LocalScaleFigures {
   /** refreshWholeWorkspace over every customer with 1 % changed. */
   refreshChangedMs: number;
   sync: RunResult;
-  /** Per phase; `overall` is the largest (start-up excluded). */
-  peakRss: { load: number; queries: number; sync: number; overall: number };
+  /** Peak per phase; `idle` is the RSS after start-up and sign-in, before any customer exists. */
+  peakRss: { idle: number; load: number; queries: number; refresh: number; sync: number };
 }
 
 interface ChildInput {
@@ -100,6 +100,7 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
     // edited get the HubSpot ids the parent seeded; the rest get stand-in ids.
     const { mapping } = await effectiveMapping(db, workspace.id);
     const seededIds = new Map(input.seeded);
+    const idleRss = process.memoryUsage.rss();
     let rss = rssSampler();
     const load = await timeIt(async () => {
       const chunk = 10_000;
@@ -156,8 +157,10 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
       }
       return { counts, pushable };
     });
-    const refreshChanged = await timeIt(() => db.transaction().execute((trx) => refreshWholeWorkspace(trx, workspace.id)));
     const queriesRss = rss.stop();
+    rss = rssSampler();
+    const refreshChanged = await timeIt(() => db.transaction().execute((trx) => refreshWholeWorkspace(trx, workspace.id)));
+    const refreshRss = rss.stop();
 
     await freshConnection(admin);
     rss = rssSampler();
@@ -177,7 +180,7 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
       pushable: plan.value.pushable,
       refreshChangedMs: refreshChanged.ms,
       sync,
-      peakRss: { load: loadRss, queries: queriesRss, sync: syncRss, overall: Math.max(loadRss, queriesRss, syncRss) },
+      peakRss: { idle: idleRss, load: loadRss, queries: queriesRss, refresh: refreshRss, sync: syncRss },
     };
   } finally {
     await ts.close();
