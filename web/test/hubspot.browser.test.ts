@@ -32,9 +32,11 @@ beforeAll(async () => {
     phone: `+35121000${String(i).padStart(4, '0')}`,
     companyName: 'Sample Café',
   }));
-  customers.push({ externalId: 'no-mail', firstName: 'Nora', lastName: 'Nomail' });
-  customers.push({ externalId: 'dupe', firstName: 'Dana', lastName: 'Double', email: 'customer0@example.com' });
-  expect((await ui.admin.post('/api/workspaces/default/customers/bulk-upsert', { customers })).body['created']).toBe(CUSTOMERS + 2);
+  // Spread over the first page of the table, so its screenshot shows every kind of row.
+  customers.splice(3, 0, { externalId: 'bad-stage', firstName: 'Erin', lastName: 'Error', email: 'erin@example.com', lifecycleStage: 'not-a-stage' });
+  customers.splice(5, 0, { externalId: 'no-mail', firstName: 'Nora', lastName: 'Nomail' });
+  customers.splice(8, 0, { externalId: 'dupe', firstName: 'Dana', lastName: 'Double', email: 'customer0@example.com' });
+  expect((await ui.admin.post('/api/workspaces/default/customers/bulk-upsert', { customers })).body['created']).toBe(CUSTOMERS + 3);
   browser = await openBrowser();
   page = browser.page;
   await signIn(page, ui.url, ADMIN_EMAIL, ADMIN_PASSWORD);
@@ -111,7 +113,7 @@ describe('Config → Integrations → HubSpot', () => {
     await page.getByRole('tab', { name: 'Synchronization' }).click();
     const summary = page.getByRole('list', { name: 'Sync summary' });
     await summary.getByText('will be created').waitFor();
-    await expect.poll(() => summary.textContent()).toContain(`${CUSTOMERS}will be created`);
+    await expect.poll(() => summary.textContent()).toContain(`${CUSTOMERS + 1}will be created`);
     await expect.poll(() => summary.textContent()).toContain("1can't be synced (no email)");
     await screenshot(page, 'hubspot-synchronization-before.png');
 
@@ -146,6 +148,11 @@ describe('Config → Integrations → HubSpot', () => {
     await page.getByRole('combobox', { name: 'Status' }).selectOption('duplicate');
     await table.getByRole('link', { name: 'Dana Double' }).waitFor();
     await table.locator('.badge', { hasText: 'Duplicate' }).waitFor();
+    // HubSpot refuses Erin's lifecycle stage: Error, with HubSpot's message in the table.
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('error');
+    const erin = table.locator('tr', { hasText: 'Erin Error' });
+    await erin.locator('.badge', { hasText: 'Error' }).waitFor();
+    expect((await erin.locator('.error-text').first().textContent())?.length).toBeGreaterThan(5);
     await page.getByRole('combobox', { name: 'Status' }).selectOption('');
     await page.getByLabel('Search customers').fill('Customer007');
     await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
@@ -166,6 +173,27 @@ describe('Config → Integrations → HubSpot', () => {
     await page.locator('.badge', { hasText: 'Needs update' }).waitFor();
     const hubspotId = page.locator('.facts div', { hasText: 'HubSpot id' }).locator('dd');
     expect(await hubspotId.textContent()).toMatch(/^\d+$/);
+  });
+
+  it('updates changed contacts on the next run and marks a failed update Outdated with its error', async () => {
+    const found = await ui.admin.get<{ customers: { id: string }[] }>('/api/workspaces/default/customers?q=Customer008');
+    expect((await ui.admin.patch(`/api/workspaces/default/customers/${found.body.customers[0]!.id}`, { lifecycleStage: 'not-a-stage' })).status).toBe(200);
+    await page.getByRole('link', { name: 'HubSpot' }).click();
+    await page.getByRole('tab', { name: 'Synchronization' }).click();
+    const summary = page.getByRole('list', { name: 'Sync summary' });
+    await expect.poll(() => summary.textContent()).toContain('2will be updated');
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    const table = page.getByRole('table', { name: 'Customers and their sync status' });
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('outdated');
+    const row = table.locator('tr', { hasText: 'Customer008 Sample' });
+    await row.locator('.badge', { hasText: 'Outdated' }).waitFor();
+    expect((await row.locator('.error-text').first().textContent())?.length).toBeGreaterThan(5);
+    await page.getByText('Sync finished').waitFor();
+    expect(await page.getByText('1 updated').count()).toBe(1);
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('');
+    await page.getByLabel('Search customers').fill('Customer007');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+    await table.locator('tr', { hasText: 'Customer007 Sample' }).locator('.badge', { hasText: 'Synced' }).waitFor();
   });
 
   it('fits a narrow screen', async () => {
@@ -189,7 +217,7 @@ describe('Config → Integrations → HubSpot', () => {
   it('lists the run in the sync log and drills into its record attempts', async () => {
     await page.getByRole('link', { name: 'Sync log' }).click();
     const runs = page.getByRole('table', { name: 'Sync runs' });
-    await runs.getByText('Succeeded').waitFor();
+    await expect.poll(() => runs.getByText('Succeeded').count()).toBe(2);
     await runs.locator('tbody tr').first().getByRole('link').click();
     const attempts = page.getByRole('table', { name: 'Record attempts' });
     await attempts.locator('tbody tr').first().waitFor();

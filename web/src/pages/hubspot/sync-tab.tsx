@@ -16,8 +16,10 @@ const PAGE_SIZE = 25;
 export function SyncTab() {
   const workspace = useWorkspace();
   const client = useQueryClient();
-  const summary = useQuery({ queryKey: ['sync', workspace, 'summary'], queryFn: () => get<SyncSummary>(`${ws(workspace)}/sync/summary`) });
-  const latest = useQuery({ queryKey: ['sync', workspace, 'runs', 'latest'], queryFn: () => get<{ runs: SyncRun[] }>(`${ws(workspace)}/sync/runs${query({ limit: 1 })}`) });
+  // Customers change behind the UI's back (the host app writes through the API), so this tab
+  // always asks again when opened instead of trusting the cache.
+  const summary = useQuery({ queryKey: ['sync', workspace, 'summary'], queryFn: () => get<SyncSummary>(`${ws(workspace)}/sync/summary`), staleTime: 0 });
+  const latest = useQuery({ queryKey: ['sync', workspace, 'runs', 'latest'], queryFn: () => get<{ runs: SyncRun[] }>(`${ws(workspace)}/sync/runs${query({ limit: 1 })}`), staleTime: 0 });
   const [runId, setRunId] = useState<string | null>(null);
   const latestRun = latest.data?.runs[0] ?? null;
   // Follow the run this page started, or one already running when the page opened.
@@ -149,6 +151,7 @@ function RecordsTable() {
     queryKey: ['sync', workspace, 'records', { q, status, after: pages.cursor }],
     queryFn: () => get<SyncRecordPage>(`${ws(workspace)}/sync/records${query({ q, status, after: pages.cursor, limit: PAGE_SIZE })}`),
     placeholderData: keepPreviousData,
+    staleTime: 0,
   });
   return (
     <section className="card card-flush" aria-labelledby="records-title">
