@@ -225,9 +225,16 @@ describe('Config → Integrations → HubSpot', () => {
     await screenshot(page, 'sync-log-run.png');
   });
 
-  it('disconnects after a confirmation', async () => {
+  it('moves between tabs with the arrow keys, and disconnects after a confirmation', async () => {
     await page.goto(`${ui.url}/w/default/integrations/hubspot/connection`);
     await expect.poll(() => page.getByTestId('connection-status').textContent()).toContain('Connected');
+    // The tabs work from the keyboard: arrow keys move between them.
+    await page.getByRole('tab', { name: 'Connection' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForURL(/\/integrations\/hubspot\/mapping$/);
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Field mapping');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForURL(/\/integrations\/hubspot\/connection$/);
     await page.getByRole('button', { name: 'Disconnect' }).click();
     const dialog = page.getByRole('dialog', { name: 'Disconnect HubSpot?' });
     await dialog.waitFor();

@@ -1,7 +1,8 @@
 // Config → Integrations → HubSpot, organised into the three tabs of seed 000: Connection,
 // Field mapping and Synchronization. Connection and Field mapping are admin configuration;
 // members see a clear refusal there and can use Synchronization.
-import { Link, Navigate, useParams } from 'react-router';
+import type { KeyboardEvent } from 'react';
+import { Link, Navigate, useNavigate, useParams } from 'react-router';
 import { NoAccess, PageHeader } from '../../components/ui.js';
 import { useIsAdmin, useWorkspace } from '../../layout.js';
 import { ConnectionTab } from './connection-tab.js';
@@ -18,9 +19,19 @@ export function HubSpotPage() {
   const workspace = useWorkspace();
   const isAdmin = useIsAdmin();
   const { tab } = useParams();
+  const navigate = useNavigate();
   const current = TABS.find((t) => t.id === tab);
   if (!current) return <Navigate to={`/w/${workspace}/integrations/hubspot/${isAdmin ? 'connection' : 'sync'}`} replace />;
   const base = `/w/${workspace}/integrations/hubspot`;
+  // Arrow keys move between tabs, as the ARIA tabs pattern expects.
+  const onKeyDown = (event: KeyboardEvent) => {
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    event.preventDefault();
+    const next = TABS[(TABS.findIndex((t) => t.id === current.id) + step + TABS.length) % TABS.length]!;
+    navigate(`${base}/${next.id}`);
+    requestAnimationFrame(() => document.getElementById(`tab-${next.id}`)?.focus());
+  };
   return (
     <>
       <PageHeader
@@ -32,10 +43,10 @@ export function HubSpotPage() {
         }
       />
       <nav className="tabs" aria-label="HubSpot settings">
-        <ul role="tablist">
+        <ul role="tablist" onKeyDown={onKeyDown}>
           {TABS.map((t) => (
             <li key={t.id} role="presentation">
-              <Link role="tab" id={`tab-${t.id}`} aria-selected={t.id === current.id} aria-controls="tab-panel" className={t.id === current.id ? 'tab active' : 'tab'} to={`${base}/${t.id}`}>
+              <Link role="tab" id={`tab-${t.id}`} aria-selected={t.id === current.id} aria-controls="tab-panel" tabIndex={t.id === current.id ? 0 : -1} className={t.id === current.id ? 'tab active' : 'tab'} to={`${base}/${t.id}`}>
                 {t.label}
               </Link>
             </li>
