@@ -1,13 +1,22 @@
 // Entry point of the admin UI: one query cache, the router, the stylesheet.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { ApiError } from './api/client.js';
 import { App } from './app.js';
+import { ME_KEY } from './session.js';
 import './styles.css';
 
-const queryClient = new QueryClient({
+// A session that ends while the app is open (expired, signed out elsewhere) answers 401:
+// forget the user, and the app shows the sign-in page with the way back to this page.
+const onError = (error: unknown) => {
+  if (error instanceof ApiError && error.status === 401 && error.code !== 'INVALID_CREDENTIALS') queryClient.setQueryData(ME_KEY, null);
+};
+
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError }),
+  mutationCache: new MutationCache({ onError }),
   defaultOptions: {
     queries: {
       staleTime: 10_000,

@@ -59,6 +59,26 @@ describe('signing in', () => {
       await close();
     }
   });
+
+  it('returns to sign-in, and then to the same page, when the session ends while the app is open', async () => {
+    const { page, context, close } = await openBrowser();
+    try {
+      await signIn(page, ui.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await page.getByRole('heading', { name: 'Customers' }).waitFor();
+      // End the session from outside the page (as an expiry or a sign-out elsewhere would).
+      const cookie = (await context.cookies(ui.url)).map((c) => `${c.name}=${c.value}`).join('; ');
+      const me = (await (await fetch(`${ui.url}/api/auth/me`, { headers: { cookie } })).json()) as { csrfToken: string };
+      expect((await fetch(`${ui.url}/api/auth/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': me.csrfToken } })).status).toBe(204);
+      await page.getByRole('link', { name: 'Sync log' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.getByLabel('Email').fill(ADMIN_EMAIL);
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Sync log' }).waitFor();
+    } finally {
+      await close();
+    }
+  });
 });
 
 describe('customers', () => {

@@ -37,6 +37,7 @@ export function SyncTab() {
       if (error instanceof ApiError && error.code === 'SYNC_ALREADY_RUNNING' && typeof error.details.runId === 'string') setRunId(error.details.runId);
     },
   });
+  const cancel = useMutation({ mutationFn: (id: string) => api<SyncRun>('POST', `${ws(workspace)}/sync/runs/${encodeURIComponent(id)}/cancel`) });
   const run = live ?? (followed ? null : latestRun);
   const running = run?.status === 'running' || start.isPending || (followed !== null && live === null);
 
@@ -51,7 +52,8 @@ export function SyncTab() {
         </div>
         {summary.isPending ? <Loading /> : summary.isError ? <ErrorMessage error={summary.error} /> : <SummaryCards summary={summary.data} />}
         {start.error && !(start.error instanceof ApiError && start.error.code === 'SYNC_ALREADY_RUNNING') ? <ErrorMessage error={start.error} title="Sync did not start." /> : null}
-        {run || running ? <RunProgress run={run} /> : null}
+        {run || running ? <RunProgress run={run} onCancel={run?.status === 'running' && !run.cancelRequested ? () => cancel.mutate(run.id) : undefined} /> : null}
+        <ErrorMessage error={cancel.error} title="The run could not be cancelled." />
       </section>
       <RecordsTable />
       <details className="card legend">
@@ -105,7 +107,7 @@ const RUN_OUTCOME: Record<SyncRun['status'], string> = {
   interrupted: 'Sync interrupted',
 };
 
-function RunProgress({ run }: { run: SyncRun | null }) {
+function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: (() => void) | undefined }) {
   const total = run?.total ?? 0;
   const processed = run?.processed ?? 0;
   const percent = total > 0 ? Math.round((processed / total) * 100) : run && run.status !== 'running' ? 100 : 0;
@@ -117,6 +119,12 @@ function RunProgress({ run }: { run: SyncRun | null }) {
         <span className="muted">
           {run ? `${formatNumber(processed)} of ${formatNumber(total)} customers` : 'Starting…'}
           {run?.phase && status === 'running' ? ` · ${run.phase}` : ''}
+          {run?.cancelRequested && status === 'running' ? ' · stopping after the current batch' : ''}
+          {onCancel ? (
+            <button type="button" className="btn btn-link" onClick={onCancel}>
+              Cancel
+            </button>
+          ) : null}
         </span>
       </div>
       <div
