@@ -6,7 +6,14 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RouteGroup } from './app.js';
+
+/**
+ * `<repo>/web/dist`, found from this file: src/http/web-ui.ts and its build dist/http/web-ui.js
+ * sit at the same depth, so the same relative path works under tsx and compiled.
+ */
+export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export interface WebUiOptions {
   /** The Vite output directory, normally `<repo>/web/dist`. */

@@ -7,14 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
-import { webUiRoutes } from '../../../src/http/web-ui.js';
+import { DEFAULT_WEB_DIST_DIR, webUiRoutes } from '../../../src/http/web-ui.js';
 import { startService, type StartedService } from '../../../src/main.js';
 import { createTestDatabase } from '../../../test/support/database.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient } from '../../../test/support/service.js';
 
 export { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient };
 
-export const DIST_DIR = fileURLToPath(new URL('../../dist', import.meta.url));
+export const DIST_DIR = DEFAULT_WEB_DIST_DIR;
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
 
 export interface UiService {
