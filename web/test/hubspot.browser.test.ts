@@ -209,6 +209,16 @@ describe('Config → Integrations → HubSpot', () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'HubSpot' }).waitFor();
       await page.getByRole('button', { name: 'Menu' }).click();
       await screenshot(page, 'hubspot-synchronization-narrow.png');
+      for (const [path, ready] of [
+        ['integrations/hubspot/connection', 'Access token'],
+        ['integrations/hubspot/mapping', 'Company name'],
+        ['customers', 'Search customers'],
+        ['audit-log', 'Audit log'],
+      ] as const) {
+        await page.goto(`${ui.url}/w/default/${path}`);
+        await page.getByLabel(ready).or(page.getByRole('table', { name: ready })).first().waitFor();
+        expect(await page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(390);
+      }
     } finally {
       await page.setViewportSize({ width: 1280, height: 860 });
     }

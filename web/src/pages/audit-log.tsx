@@ -47,10 +47,19 @@ export function AuditLogPage() {
                   <tr key={e.id}>
                     <td className="nowrap">{formatDate(e.createdAt)}</td>
                     <td>{e.actor.label}</td>
-                    <td>
-                      <code>{e.action}</code>
+                    <td className="nowrap">
+                      <code className="code-nowrap">{e.action}</code>
                     </td>
-                    <td className="hide-narrow">{e.target ? `${e.target.type} ${e.target.id}` : '—'}</td>
+                    <td className="hide-narrow">
+                      {e.target ? (
+                        <>
+                          {e.target.type.replace(/_/g, ' ')}
+                          <div className="muted small">{e.target.id}</div>
+                        </>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
                     <td className="details-cell">{describeDetails(e.details) || <span className="muted">—</span>}</td>
                   </tr>
                 ))}
