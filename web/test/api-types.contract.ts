@@ -1,0 +1,26 @@
+// Compile-time contract between the UI's API types (web/src/api/types.ts) and the server's own
+// response types: `npm run typecheck:web` fails when a server shape drifts from what the UI
+// reads. Nothing here runs; the exported aliases only exist to be type-checked.
+import type { z } from 'zod';
+import type { CustomerJson, customFieldSchema, STATUS_LABELS as SERVER_STATUS_LABELS } from '../../src/http/schemas.js';
+import type { runSchema } from '../../src/http/routes/sync.routes.js';
+import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
+import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
+import type { Customer, CustomField, MappingView, SyncRun, SyncStatus } from '../src/api/types.js';
+
+type Assert<T extends true> = T;
+/** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
+type Fits<A, B> = [A] extends [B] ? true : false;
+type Same<A, B> = Fits<A, B> extends true ? Fits<B, A> : false;
+
+// The seven statuses and their labels are the same set on both sides.
+export type StatusesMatch = Assert<Same<ServerSyncStatus, SyncStatus>>;
+export type LabelsCoverStatuses = Assert<Same<keyof typeof SERVER_STATUS_LABELS, SyncStatus>>;
+
+// The customer schema types `sync.status` as a plain string (zod enum built from an array), so
+// it is compared with the precise status put back.
+type ServerCustomer = Omit<CustomerJson, 'sync'> & { sync: Omit<CustomerJson['sync'], 'status'> & { status: ServerSyncStatus } };
+export type CustomerFits = Assert<Fits<ServerCustomer, Customer>>;
+export type CustomFieldFits = Assert<Fits<Omit<z.infer<typeof customFieldSchema>, 'type'>, Omit<CustomField, 'type'>>>;
+export type SyncRunFits = Assert<Fits<z.infer<typeof runSchema>, SyncRun>>;
+export type MappingFits = Assert<Fits<ServerMappingView, MappingView>>;
