@@ -1,6 +1,7 @@
 // The hubsync API's JSON shapes as the UI uses them. They mirror the zod response schemas in
 // src/http/schemas.ts and src/http/routes/*.ts; keep this the only place they are written down
-// so a change on the server is one edit here.
+// so a change on the server is one edit here. web/test/api-types.contract.ts checks them against
+// the server's own types at compile time (npm run typecheck:web).
 
 export const SYNC_STATUSES = ['synced', 'needs_update', 'not_synced', 'outdated', 'error', 'duplicate', 'no_email'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];

@@ -2,7 +2,7 @@
 // or restore it. Archived fields keep their values but no longer accept new ones.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api, get, ws } from '../api/client.js';
+import { api, ApiError, get, ws } from '../api/client.js';
 import { CUSTOM_FIELD_TYPES, type ChoiceOption, type CustomField, type CustomFieldType } from '../api/types.js';
 import { Empty, ErrorMessage, FieldError, Loading, PageHeader } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
@@ -15,6 +15,8 @@ const TYPE_LABELS: Record<CustomFieldType, string> = {
   single_choice: 'Single choice',
   multiple_choice: 'Multiple choice',
 };
+
+const FORM_FIELDS = ['key', 'label', 'type', 'options'];
 
 const isChoice = (type: CustomFieldType) => type === 'single_choice' || type === 'multiple_choice';
 
@@ -105,7 +107,8 @@ function CreateFieldForm({ onCreated }: { onCreated: () => void }) {
   return (
     <form className="card" onSubmit={submit} aria-labelledby="new-field-title">
       <h2 id="new-field-title">New field</h2>
-      {create.error && !['key', 'label', 'type', 'options'].includes(String((create.error as { details?: { field?: string } }).details?.field)) ? <ErrorMessage error={create.error} /> : null}
+      {/* Errors about one field are shown next to it; anything else here. */}
+      {create.error && !(create.error instanceof ApiError && FORM_FIELDS.includes(create.error.details.field ?? '')) ? <ErrorMessage error={create.error} /> : null}
       {create.isSuccess ? (
         <p className="alert alert-success" role="status">
           Field “{create.data.label}” created.
