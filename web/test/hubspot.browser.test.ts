@@ -19,7 +19,7 @@ const CUSTOMERS = 240;
 
 beforeAll(async () => {
   // A little latency per HubSpot call so a run lasts long enough to be watched.
-  sandbox = await startSandbox({ latencyMs: [60, 90] });
+  sandbox = await startSandbox({ latencyMs: [200, 250] });
   ({ portalId } = sandbox.control.createPortal({ tier: 'pro' }));
   ({ token } = sandbox.control.createPrivateAppToken({ portalId }));
   ({ token: restrictedToken } = sandbox.control.createPrivateAppToken({ portalId, scopes: ['crm.objects.contacts.read', 'crm.schemas.contacts.read'] }));
