@@ -59,6 +59,7 @@ describe('Config → Integrations → HubSpot', () => {
     const failure = page.locator('#token-outcome [role=alert]');
     await failure.waitFor();
     expect(await failure.textContent()).toContain('crm.objects.contacts.write');
+    await screenshot(page, 'hubspot-connection-missing-scope.png');
     await expect.poll(() => page.getByTestId('connection-status').textContent()).not.toContain('Connected');
 
     await page.getByLabel('Access token').fill(token);
