@@ -228,6 +228,10 @@ describe('serving the UI', () => {
     const api = await fetch(`${ui.url}/api/no-such-route`);
     expect(api.status).toBe(404);
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe('ROUTE_NOT_FOUND');
+    // The API's own documentation keeps its routes.
+    const docs = await fetch(`${ui.url}/api/docs/json`);
+    expect(docs.status).toBe(200);
+    expect(((await docs.json()) as { openapi?: string }).openapi).toBeDefined();
     const escape = await fetch(`${ui.url}/..%2f..%2fpackage.json`);
     expect(await escape.text()).not.toContain('"dependencies"');
   });
