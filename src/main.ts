@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from './audit/index.js';
 import { LoginThrottle } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { buildApp, type AppContext, type RouteGroup } from './http/index.js';
+import { DEFAULT_WEB_DIST_DIR, webUiRoutes } from './http/web-ui.js';
 import { startSandbox, type RunningSandbox } from './sandbox/index.js';
 import { DEFAULT_BASE_URL } from './hubspot/index.js';
 import { HubSpotGateway } from './integration/index.js';
@@ -64,7 +65,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     push,
   };
   if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);
-  const app = await buildApp(context, { routes: options.extraRoutes ?? [], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });
+  const app = await buildApp(context, { routes: [...(options.extraRoutes ?? []), webUiRoutes({ distDir: DEFAULT_WEB_DIST_DIR })], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });
   const retentionMs = config.syncLogRetentionDays * 24 * 3600_000;
   const pruneLog = () => deleteOldSyncLog(database.db, clock.now() - retentionMs).catch((error: unknown) => app.log.warn({ err: error }, 'sync log pruning failed'));
   await pruneLog();

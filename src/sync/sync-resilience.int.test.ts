@@ -37,7 +37,9 @@ async function prepare(count: number, sandboxOptions: Parameters<typeof startSan
 function runSyncChild(): ChildProcess {
   const config = ts!.config;
   const databaseUrl = config.database.kind === 'sqlite' ? config.database.file : config.database.url;
-  return spawn(process.execPath, [join(ROOT, 'bin', 'hubsync.js'), 'sync', '--workspace', 'default'], {
+  // The CLI from the current sources (bin/hubsync.js would prefer a possibly stale dist/).
+  const entry = `const { main } = await import(${JSON.stringify(join(ROOT, 'src', 'cli', 'main.ts'))}); await main(['node', 'hubsync', 'sync', '--workspace', 'default']);`;
+  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry], {
     env: { ...process.env, DATABASE_URL: databaseUrl, HUBSYNC_DATA_DIR: config.dataDir, HUBSPOT_BASE_URL: sandbox!.baseUrl, HUBSYNC_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -53,14 +55,16 @@ function expectConverged(portalId: number, count: number): void {
 describe('crash safety', () => {
   it('converges with zero duplicates after the syncing process is killed mid-run', async () => {
     const count = 20_000;
-    const { admin, portalId } = await prepare(count, { latencyMs: [20, 40] });
+    const { admin, portalId } = await prepare(count, { latencyMs: [150, 250] });
     // The child process owns the sync; this process only serves as the sandbox and observer.
     const child = runSyncChild();
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += String(chunk)));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     for (;;) {
       const created = sandbox!.control.listObjects(portalId, 'contacts').length;
       if (created >= 4_000) break;
-      if (child.exitCode !== null) throw new Error('the sync finished before it could be killed');
+      if (child.exitCode !== null) throw new Error(`the sync ended (exit ${child.exitCode}) before it could be killed: ${stderr.slice(-500)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     child.kill('SIGKILL');
