@@ -40,51 +40,60 @@ export interface CreateServiceOptions {
 export async function createService(config: Readonly<Config>, options: CreateServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const database = openDatabase(config.database);
-  await migrateToLatest(database.db);
-  const bootstrapped = await bootstrap(database.db, clock, config.admin);
-  const secrets = loadSecretBox({ secretKey: config.secretKey, keyFile: join(config.dataDir, 'secret.key') });
-  const hubspot = new HubSpotGateway({
-    db: database.db,
-    clock,
-    secrets,
-    baseUrl: config.hubspot.baseUrl ?? options.fallbackHubSpotBaseUrl ?? DEFAULT_BASE_URL,
-    oauth: config.hubspot.oauth,
-    expectedPortalId: config.hubspot.portalId,
-  });
-  const push = new PushEngine({ db: database.db, clock, gateway: hubspot });
-  // With SQLite one process owns the file, so any run still marked running died with its process.
-  await push.recoverInterruptedRuns(config.database.kind === 'sqlite');
-  const context: AppContext = {
-    config,
-    db: database.db,
-    clock,
-    throttle: new LoginThrottle(clock),
-    customerListeners: [onCustomersChanged],
-    hubspot,
-    mappings: new MappingService(database.db, clock, hubspot),
-    push,
-  };
-  if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);
-  const app = await buildApp(context, { routes: [...(options.extraRoutes ?? []), webUiRoutes({ distDir: DEFAULT_WEB_DIST_DIR })], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });
-  const retentionMs = config.syncLogRetentionDays * 24 * 3600_000;
-  const pruneLog = () => deleteOldSyncLog(database.db, clock.now() - retentionMs).catch((error: unknown) => app.log.warn({ err: error }, 'sync log pruning failed'));
-  await pruneLog();
-  const pruneTimer = setInterval(pruneLog, 3600_000);
-  pruneTimer.unref();
-  const service: Service = {
-    app,
-    database,
-    context,
-    bootstrap: bootstrapped,
-    url: undefined,
-    async close() {
-      clearInterval(pruneTimer);
-      await app.close();
-      await hubspot.close();
-      await database.close();
-    },
-  };
-  return service;
+  // Whatever fails after the database opens must not leave its connections behind.
+  let hubspotToClose: HubSpotGateway | undefined;
+  try {
+    await migrateToLatest(database.db);
+    const bootstrapped = await bootstrap(database.db, clock, config.admin);
+    const secrets = loadSecretBox({ secretKey: config.secretKey, keyFile: join(config.dataDir, 'secret.key') });
+    const hubspot = new HubSpotGateway({
+      db: database.db,
+      clock,
+      secrets,
+      baseUrl: config.hubspot.baseUrl ?? options.fallbackHubSpotBaseUrl ?? DEFAULT_BASE_URL,
+      oauth: config.hubspot.oauth,
+      expectedPortalId: config.hubspot.portalId,
+    });
+    hubspotToClose = hubspot;
+    const push = new PushEngine({ db: database.db, clock, gateway: hubspot });
+    // With SQLite one process owns the file, so any run still marked running died with its process.
+    await push.recoverInterruptedRuns(config.database.kind === 'sqlite');
+    const context: AppContext = {
+      config,
+      db: database.db,
+      clock,
+      throttle: new LoginThrottle(clock),
+      customerListeners: [onCustomersChanged],
+      hubspot,
+      mappings: new MappingService(database.db, clock, hubspot),
+      push,
+    };
+    if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);
+    const app = await buildApp(context, { routes: [...(options.extraRoutes ?? []), webUiRoutes({ distDir: DEFAULT_WEB_DIST_DIR })], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });
+    const retentionMs = config.syncLogRetentionDays * 24 * 3600_000;
+    const pruneLog = () => deleteOldSyncLog(database.db, clock.now() - retentionMs).catch((error: unknown) => app.log.warn({ err: error }, 'sync log pruning failed'));
+    await pruneLog();
+    const pruneTimer = setInterval(pruneLog, 3600_000);
+    pruneTimer.unref();
+    const service: Service = {
+      app,
+      database,
+      context,
+      bootstrap: bootstrapped,
+      url: undefined,
+      async close() {
+        clearInterval(pruneTimer);
+        await app.close();
+        await hubspot.close();
+        await database.close();
+      },
+    };
+    return service;
+  } catch (error) {
+    await hubspotToClose?.close();
+    await database.close();
+    throw error;
+  }
 }
 
 export interface StartedService extends Service {
@@ -111,8 +120,21 @@ export async function startService(config: Readonly<Config>, options: CreateServ
     sandbox = await startSandbox({ host: config.host, port: config.sandbox.port, privateAppTokens: [{ token, portalId: SANDBOX_PORTAL_ID }] });
     sandboxInfo = { baseUrl: sandbox.baseUrl, token, portalId: SANDBOX_PORTAL_ID };
   }
-  const service = await createService(config, { ...options, ...(sandbox ? { fallbackHubSpotBaseUrl: sandbox.baseUrl } : {}) });
-  const address = await service.app.listen({ host: config.host, port: config.port });
+  let service: Service;
+  try {
+    service = await createService(config, { ...options, ...(sandbox ? { fallbackHubSpotBaseUrl: sandbox.baseUrl } : {}) });
+  } catch (error) {
+    await sandbox?.close();
+    throw error;
+  }
+  let address: string;
+  try {
+    address = await service.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await service.close();
+    await sandbox?.close();
+    throw error;
+  }
   service.url = address.replace('127.0.0.1', 'localhost');
   const close = service.close.bind(service);
   return Object.assign(service, {
