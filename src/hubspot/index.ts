@@ -41,6 +41,8 @@ export type {
   RatePermit,
 } from './rate-governor.js';
 
+export { hubSpotAcceptsEmail, invalidEmailMessage } from './email-rule.js';
+
 export { createDailyCallCounter } from './call-recorder.js';
 export type { CallHook, CallRecord, DailyCallCounter, DailyCallCounts } from './call-recorder.js';
 

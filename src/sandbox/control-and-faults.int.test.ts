@@ -49,7 +49,7 @@ describe('control API over HTTP', () => {
     });
     expect(counts.total).toBe(4);
     await control()('DELETE', '/_sandbox/counts');
-    expect(sb.control.counts()).toEqual({ total: 0, byRoute: {} });
+    expect(sb.control.counts()).toEqual({ total: 0, byRoute: {}, peakInFlight: 0 });
   });
 
   it('changes faults, latency, search lag and settings at run time', async () => {
@@ -97,6 +97,15 @@ describe('fault injection', () => {
     const started = Date.now();
     await call('GET', '/crm/v3/objects/contacts');
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+  });
+
+  it('reports the most API requests it answered at once, leaving control calls out', async () => {
+    sb.control.setLatency(80);
+    sb.control.resetCounts();
+    await Promise.all([1, 2, 3].map(() => call('GET', '/crm/v3/objects/contacts')));
+    await call('GET', '/crm/v3/objects/contacts');
+    await Promise.all([control()('GET', '/_sandbox/counts'), control()('GET', '/_sandbox/counts')]);
+    expect(sb.control.counts()).toMatchObject({ total: 4, peakInFlight: 3 });
   });
 
   it('never faults the control API', async () => {

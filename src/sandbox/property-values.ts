@@ -2,6 +2,7 @@
 // becomes a string, "" (or null) clears, and values must fit the property's type and options.
 // Pure, so the rules are unit-tested without a server.
 
+import { hubSpotAcceptsEmail, invalidEmailMessage } from '../hubspot/email-rule.js';
 import type { PropertyDefinition } from './default-properties.js';
 import type { PropertyProblem } from './hubspot-errors.js';
 
@@ -10,15 +11,9 @@ export interface CheckedValues {
   problems: PropertyProblem[];
 }
 
-// Loose on purpose: HubSpot accepts most address shapes but rejects ones without a dotted domain.
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@.]{2,}$/;
 const NUMBER_PATTERN = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const EPOCH_MS = /^-?\d{1,15}$/;
-
-export function isValidEmail(value: string): boolean {
-  return EMAIL_PATTERN.test(value);
-}
 
 function problem(name: string, error: string, message: string, localized = false): PropertyProblem {
   return localized
@@ -51,7 +46,7 @@ function checkOne(def: PropertyDefinition, value: string): { value: string } | P
   if (name === 'email') {
     // HubSpot stores contact emails lower-cased and trimmed.
     const email = value.trim().toLowerCase();
-    return isValidEmail(email) ? { value: email } : problem(name, 'INVALID_EMAIL', `Email address ${value} is invalid`);
+    return hubSpotAcceptsEmail(email) ? { value: email } : problem(name, 'INVALID_EMAIL', invalidEmailMessage(value));
   }
   switch (def.type) {
     case 'string':

@@ -253,10 +253,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   };
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      log?.(`sandbox failed to answer: ${String(err)}`);
-      if (!res.headersSent) res.writeHead(500).end();
-    });
+    const observed = !(req.url ?? '').startsWith('/_sandbox');
+    if (observed) state.requestStarted();
+    handle(req, res)
+      .catch((err: unknown) => {
+        log?.(`sandbox failed to answer: ${String(err)}`);
+        if (!res.headersSent) res.writeHead(500).end();
+      })
+      .finally(() => {
+        if (observed) state.requestEnded();
+      });
   });
   server.keepAliveTimeout = 5_000;
 

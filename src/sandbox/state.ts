@@ -27,6 +27,8 @@ export interface Settings {
 export interface Counts {
   total: number;
   byRoute: Record<string, Record<string, number>>;
+  /** Most API requests being answered at the same moment (control calls excluded). */
+  peakInFlight: number;
 }
 
 const FIRST_PORTAL_ID = 40_000_001;
@@ -40,7 +42,8 @@ export class SandboxState {
   readonly limiter = new RateLimiter();
   readonly webhooks: WebhookDispatcher;
   readonly crm: CrmContext;
-  counts: Counts = { total: 0, byRoute: {} };
+  counts: Counts = { total: 0, byRoute: {}, peakInFlight: 0 };
+  #inFlight = 0;
   #nextPortalId = FIRST_PORTAL_ID;
 
   constructor(clock: Clock, random: () => number, settings: Settings, webhookRetryScale: number, webhookBatchDelayMs: number) {
@@ -115,7 +118,16 @@ export class SandboxState {
   }
 
   resetCounts(): void {
-    this.counts = { total: 0, byRoute: {} };
+    this.counts = { total: 0, byRoute: {}, peakInFlight: this.#inFlight };
+  }
+
+  requestStarted(): void {
+    this.#inFlight++;
+    if (this.#inFlight > this.counts.peakInFlight) this.counts.peakInFlight = this.#inFlight;
+  }
+
+  requestEnded(): void {
+    this.#inFlight--;
   }
 
   /** Drops all data, portals, tokens and apps, and clears counters; settings stay. */

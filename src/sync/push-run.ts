@@ -18,7 +18,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/index.js';
-import { isHubSpotApiError, type BatchError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
+import { hubSpotAcceptsEmail, invalidEmailMessage, isHubSpotApiError, type BatchError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
 import type { Customer, Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
@@ -40,7 +40,7 @@ import { effectiveMapping, pushPropertiesFor, refreshStatuses } from './status-r
 import { PUSHABLE_STATUSES } from './sync-status.js';
 
 export const BATCH_SIZE = 100;
-/** Batches sent concurrently; at 80–250 ms per call, 6 keep a 19 requests/s portal busy. */
+/** Batches in flight at once; at 80–250 ms per call, 6 keep a 19 requests/s portal busy. */
 export const BATCHES_IN_FLIGHT = 6;
 const HEARTBEAT_STALE_MS = 60_000;
 
@@ -114,6 +114,55 @@ export function ownerIsGone(owner: string, host = hostname()): boolean {
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Hands out the run's batches in id order, one caller at a time: keyset pages of pushable ids,
+ * loaded a few batches ahead. Before each batch it checks whether the run was cancelled.
+ */
+class BatchSource {
+  #after: string | undefined;
+  #ready: PushItem[][] = [];
+  #exhausted = false;
+  #turn: Promise<unknown> = Promise.resolve();
+  cancelled = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly workspaceId: string,
+    private readonly runId: string,
+    private readonly toItem: (customer: Customer) => PushItem,
+  ) {}
+
+  /** The next batch, or null when there is none left or the run was cancelled. */
+  next(): Promise<PushItem[] | null> {
+    const result = this.#turn.then(() => this.#take());
+    this.#turn = result.catch(() => undefined);
+    return result;
+  }
+
+  async #take(): Promise<PushItem[] | null> {
+    if (this.cancelled) return null;
+    const run = await findRun(this.db, this.workspaceId, this.runId);
+    if (run?.cancel_requested) {
+      this.cancelled = true;
+      return null;
+    }
+    if (this.#ready.length === 0 && !this.#exhausted) await this.#load();
+    return this.#ready.shift() ?? null;
+  }
+
+  async #load(): Promise<void> {
+    const ids = await pageIdsByStatus(this.db, this.workspaceId, PUSHABLE_STATUSES, this.#after, BATCH_SIZE * BATCHES_IN_FLIGHT);
+    if (ids.length === 0) {
+      this.#exhausted = true;
+      return;
+    }
+    this.#after = ids.at(-1);
+    const rows = await this.db.selectFrom('customers').selectAll().where('workspace_id', '=', this.workspaceId).where('id', 'in', ids).orderBy('id').execute();
+    const items = rows.map((row) => this.toItem(rowToCustomer(row)));
+    for (let i = 0; i < items.length; i += BATCH_SIZE) this.#ready.push(items.slice(i, i + BATCH_SIZE));
   }
 }
 
@@ -208,44 +257,54 @@ export class PushEngine {
       apiCalls++;
     });
     const counters = { processed: 0, created: 0, updated: 0, failed: 0 };
+    // Progress writes are chained so a slower write never overwrites a newer count.
+    let progress: Promise<void> = Promise.resolve();
+    const saveProgress = (): Promise<void> => {
+      progress = progress.then(() => updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now(), total: Math.max(run.total, counters.processed) }));
+      return progress;
+    };
     try {
       const client = await gateway.clientFor(workspaceId);
       const { mapping } = await effectiveMapping(db, workspaceId);
       await updateRun(db, run.id, { phase: 'pushing' });
-      let after: string | undefined;
-      for (;;) {
-        const current = await findRun(db, workspaceId, run.id);
-        if (current?.cancel_requested) {
-          await this.#finish(run, 'cancelled', null);
-          return;
+      const source = new BatchSource(db, workspaceId, run.id, (customer) => this.#item(customer, mapping));
+      // A pool of workers, each taking the next batch as soon as its last one is recorded:
+      // HubSpot's latency, not its rate limit, would otherwise set the pace. The shared rate
+      // governor keeps the total within the portal's limits. When one worker meets an error
+      // that stops the run, the others finish and record the batch they hold, then stop.
+      let stopping = false;
+      const worker = async (): Promise<void> => {
+        while (!stopping) {
+          const batch = await source.next();
+          if (!batch) return;
+          const outcomes = await this.#pushBatch(client, batch, run.id);
+          await this.#record(run, batch, outcomes);
+          counters.processed += batch.length;
+          for (const outcome of outcomes) {
+            if (outcome.kind === 'failure') counters.failed++;
+            else if (outcome.operation === 'create') counters.created++;
+            else counters.updated++;
+          }
+          await saveProgress();
         }
-        // Several batches in flight: HubSpot's latency, not its rate limit, would otherwise set
-        // the pace. The shared rate governor keeps the total within the portal's limits.
-        const ids = await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, after, BATCH_SIZE * BATCHES_IN_FLIGHT);
-        if (ids.length === 0) break;
-        after = ids.at(-1);
-        const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).orderBy('id').execute();
-        const all = rows.map((row) => this.#item(rowToCustomer(row), mapping));
-        const batches: PushItem[][] = [];
-        for (let i = 0; i < all.length; i += BATCH_SIZE) batches.push(all.slice(i, i + BATCH_SIZE));
-        const results = await Promise.all(batches.map((batch) => this.#pushBatch(client, batch, run.id)));
-        const items = batches.flat();
-        const outcomes = results.flat();
-        await this.#record(run, items, outcomes);
-        counters.processed += items.length;
-        for (const [i, outcome] of outcomes.entries()) {
-          if (outcome.kind === 'failure') counters.failed++;
-          else if (outcome.operation === 'create') counters.created++;
-          else counters.updated++;
-          void i;
-        }
-        await updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now(), total: Math.max(run.total, counters.processed) });
-      }
+      };
+      const settled = await Promise.allSettled(
+        Array.from({ length: BATCHES_IN_FLIGHT }, () =>
+          worker().catch((error: unknown) => {
+            stopping = true;
+            throw error;
+          }),
+        ),
+      );
+      const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+      await progress;
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
-      await this.#finish(run, 'succeeded', null);
+      await this.#finish(run, source.cancelled ? 'cancelled' : 'succeeded', null);
     } catch (error) {
       const message = error instanceof AppError ? error.message : isHubSpotApiError(error) ? (error.hubspotMessage ?? error.message) : 'The sync stopped because of an unexpected error.';
       if (isHubSpotApiError(error) && error.code === 'HUBSPOT_UNAUTHORIZED') await gateway.markCredentialsRefused(workspaceId, message);
+      await progress.catch(() => undefined);
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
       await this.#finish(run, 'failed', message);
       if (!(error instanceof AppError) && !isHubSpotApiError(error)) throw error;
@@ -259,11 +318,21 @@ export class PushEngine {
     return { customer, properties, hash: hashProperties(properties) };
   }
 
-  /** Sends one batch and returns an outcome per item, isolating records HubSpot refuses. */
+  /**
+   * Sends one batch and returns an outcome per item, isolating records HubSpot refuses. An
+   * email HubSpot is known to refuse fails here with HubSpot's wording and is not sent: one such
+   * input would fail the whole batch and cost a retry.
+   */
   async #pushBatch(client: HubSpotClient, items: PushItem[], tag: string): Promise<ItemOutcome[]> {
     const outcomes: ItemOutcome[] = new Array(items.length);
-    const creates = items.map((item, i) => ({ item, i })).filter((x) => x.item.customer.sync.hubspotId === null);
-    const updates = items.map((item, i) => ({ item, i })).filter((x) => x.item.customer.sync.hubspotId !== null);
+    const sendable: { item: PushItem; i: number }[] = [];
+    items.forEach((item, i) => {
+      const email = item.properties['email'] ?? '';
+      if (hubSpotAcceptsEmail(email)) sendable.push({ item, i });
+      else outcomes[i] = { kind: 'failure', message: `${invalidEmailMessage(email)} (not sent: HubSpot refuses an address without a dotted domain).` };
+    });
+    const creates = sendable.filter((x) => x.item.customer.sync.hubspotId === null);
+    const updates = sendable.filter((x) => x.item.customer.sync.hubspotId !== null);
     if (creates.length > 0) {
       const results = await this.#upsertIsolating(client, creates.map((x) => x.item), tag);
       results.forEach((r, k) => (outcomes[creates[k]!.i] = r));
