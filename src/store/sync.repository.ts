@@ -88,8 +88,13 @@ export async function findCandidatesByIds(db: Db, workspaceId: string, ids: stri
   return out;
 }
 
+/** Writes current hashes, 200 rows per statement (one `case` over the ids). */
 export async function setCurrentHashes(db: Db, updates: { id: string; hash: string }[]): Promise<void> {
-  for (const u of updates) await db.updateTable('customers').set({ current_hash: u.hash }).where('id', '=', u.id).execute();
+  for (let i = 0; i < updates.length; i += 200) {
+    const chunk = updates.slice(i, i + 200);
+    const byId = sql<string>`case ${sql.ref('id')} ${sql.join(chunk.map((u) => sql`when ${u.id} then ${u.hash}`), sql` `)} end`;
+    await db.updateTable('customers').set({ current_hash: byId }).where('id', 'in', chunk.map((u) => u.id)).execute();
+  }
 }
 
 export async function setStatuses(db: Db, updates: { id: string; status: SyncStatus }[]): Promise<void> {

@@ -77,7 +77,7 @@ export class MappingService {
         .filter((f) => (before[f.field] ?? null) !== (mapping[f.field] || null))
         .map((f) => ({ field: f.field, from: before[f.field] ?? null, to: mapping[f.field] || null }));
       await audit(trx, this.clock, { workspaceId: workspace.id, actor, action: 'hubspot.mapping_saved', details: { objectType: CONTACTS, changes } });
-      await refreshWholeWorkspace(trx, workspace.id);
+      if (changes.length > 0) await refreshWholeWorkspace(trx, workspace.id);
     });
     return this.view(workspace.id);
   }

@@ -58,17 +58,18 @@ export async function refreshStatuses(db: Db, workspaceId: string, ids: string[]
   await setStatuses(db, updates);
 }
 
-/** Recomputes current hashes (what each would push now) for the given customers. */
-export async function refreshHashes(db: Db, workspaceId: string, ids: string[], mapping: Mapping): Promise<void> {
+/** Recomputes current hashes (what each would push now) for the given customers; writes only those that changed. */
+export async function refreshHashes(db: Db, workspaceId: string, ids: string[], mapping: Mapping): Promise<string[]> {
   const updates: { id: string; hash: string }[] = [];
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids.slice(i, i + 500)).execute();
     for (const row of rows) {
-      const customer = rowToCustomer(row);
-      updates.push({ id: customer.id, hash: hashProperties(pushPropertiesFor(customer, mapping)) });
+      const hash = hashProperties(pushPropertiesFor(rowToCustomer(row), mapping));
+      if (hash !== row.current_hash) updates.push({ id: row.id, hash });
     }
   }
   await setCurrentHashes(db, updates);
+  return updates.map((u) => u.id);
 }
 
 /**
@@ -81,7 +82,10 @@ export async function onCustomersChanged(db: Db, workspaceId: string, ids: strin
   await refreshStatuses(db, workspaceId, ids, previousEmails);
 }
 
-/** After a mapping change: every customer's hash and status, in pages. */
+/**
+ * After a mapping change: every customer's hash, in pages, and the status of those whose hash
+ * changed (nothing else a status depends on moved).
+ */
 export async function refreshWholeWorkspace(db: Db, workspaceId: string, onProgress?: (done: number) => void): Promise<void> {
   const { mapping } = await effectiveMapping(db, workspaceId);
   let after: string | undefined;
@@ -89,8 +93,8 @@ export async function refreshWholeWorkspace(db: Db, workspaceId: string, onProgr
   for (;;) {
     const ids = await pageAllIds(db, workspaceId, after, 1000);
     if (ids.length === 0) break;
-    await refreshHashes(db, workspaceId, ids, mapping);
-    await refreshStatuses(db, workspaceId, ids, []);
+    const changed = await refreshHashes(db, workspaceId, ids, mapping);
+    await refreshStatuses(db, workspaceId, changed, []);
     done += ids.length;
     onProgress?.(done);
     after = ids.at(-1);
