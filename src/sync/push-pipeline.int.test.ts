@@ -88,4 +88,30 @@ describe('push pipeline', () => {
     expect(errors.body.records.map((r) => r.email).sort()).toEqual(['m0@nowhere', 'm20@nowhere', 'm40@nowhere', 'm60@nowhere', 'm80@nowhere']);
     expect(errors.body.records[0]!.lastError).toMatch(/^Email address m\d+@nowhere is invalid/);
   });
+
+  // Last in this file: it spends the portal's daily limit.
+  it('stops the run when HubSpot refuses every call, after recording the batches HubSpot accepted', async () => {
+    const count = 3000;
+    await addCustomers(count, 'd');
+    const before = contactEmails().length;
+    const { byStatus: statusBefore } = (await env.admin.get<{ byStatus: Record<string, number> }>(`${W}/sync/summary`)).body;
+    env.sandbox.control.setLatency(150);
+    const started = await env.admin.post<{ id: string }>(`${W}/sync/runs`);
+    await waitForRun(started.body.id, (r) => Number(r['processed']) >= BATCH_SIZE);
+    env.sandbox.control.consumeDailyQuota(env.portalId, 10_000_000);
+    const failed = await waitForRun(started.body.id, (r) => r['status'] !== 'running');
+    env.sandbox.control.setLatency(undefined);
+    expect(failed['status']).toBe('failed');
+    expect(String(failed['error'])).toMatch(/daily/i);
+    const processed = Number(failed['processed']);
+    expect(processed).toBeGreaterThanOrEqual(BATCH_SIZE);
+    expect(processed).toBeLessThan(count);
+    const created = contactEmails().length - before;
+    const summary = await env.admin.get<{ byStatus: Record<string, number> }>(`${W}/sync/summary`);
+    // Every contact HubSpot created is linked and Synced; nobody else left Not synced.
+    const grew = (status: string) => summary.body.byStatus[status]! - statusBefore[status]!;
+    expect(grew('synced')).toBe(created);
+    expect(grew('not_synced') + grew('error')).toBe(-created);
+  });
 });
+
