@@ -7,23 +7,29 @@
 //   edit 1 % through POST …/customers/bulk-upsert, then planning: (a) what Sync now does to plan
 //             — count by status + page every pushable id — and (b) a full refreshWholeWorkspace
 //             (what saving the field mapping does, in one transaction);
-//   sync      Sync now over HTTP: pushes the 1 % to the sandbox.
+//   sync      in a second, freshly started hubsync process on the same database (what
+//             `hubsync sync` or a restarted service does): Sync now over HTTP pushes the 1 % to
+//             the sandbox; its peak RSS is the sync's, without the bench's own million-row load.
 //
 // The parent seeds the sandbox with the 1 % (so their HubSpot ids exist) and passes the ids.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildCustomer } from '../../src/customers/customer-service.js';
+import type { Config } from '../../src/config/index.js';
 import { newId, systemClock } from '../../src/lib/index.js';
+import { startService } from '../../src/main.js';
 import { startSandbox, type Tier } from '../../src/sandbox/index.js';
 import { countByStatus, findWorkspaceBySlug, insertCustomers, pageIdsByStatus, type Customer } from '../../src/store/index.js';
 import { effectiveMapping, hashProperties, propertiesFor, PUSHABLE_STATUSES, refreshWholeWorkspace } from '../../src/sync/index.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService } from '../../test/support/service.js';
 import { rssSampler } from '../lib/report.js';
 import { bulkUpsert, customerAt, syncNow, type RunResult } from './harness.js';
+
+const formatCount = (n: number) => n.toLocaleString('en-US');
 
 export interface LocalScaleFigures {
   customers: number;
@@ -39,9 +45,15 @@ export interface LocalScaleFigures {
   /** refreshWholeWorkspace over every customer with 1 % changed. */
   refreshChangedMs: number;
   sync: RunResult;
-  /** Peak per phase; `idle` is the RSS after start-up and sign-in, before any customer exists. */
-  peakRss: { idle: number; load: number; queries: number; refresh: number; sync: number };
+  /**
+   * Peak per phase; `idle` is the RSS after start-up and sign-in, before any customer exists;
+   * `syncIdle` and `sync` are the second process's, after start-up and during the Sync now.
+   */
+  peakRss: { idle: number; load: number; queries: number; refresh: number; syncIdle: number; sync: number };
 }
+
+type LoadFigures = Omit<LocalScaleFigures, 'sync' | 'peakRss'> & { peakRss: Omit<LocalScaleFigures['peakRss'], 'sync' | 'syncIdle'>; config: Readonly<Config> };
+type SyncFigures = { sync: RunResult; idleRss: number; peakRss: number };
 
 interface ChildInput {
   customers: number;
@@ -83,8 +95,8 @@ async function freshConnection(admin: ApiClient): Promise<void> {
   }
 }
 
-/** The child's work; runs inside the child process. */
-async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
+/** The first child's work: load, queries, edit, planning. Leaves the database for the second. */
+async function childMain(input: ChildInput): Promise<LoadFigures> {
   const ts = await startTestService({ env: { HUBSPOT_BASE_URL: input.baseUrl } });
   try {
     const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
@@ -162,12 +174,6 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
     const refreshChanged = await timeIt(() => db.transaction().execute((trx) => refreshWholeWorkspace(trx, workspace.id)));
     const refreshRss = rss.stop();
 
-    await freshConnection(admin);
-    rss = rssSampler();
-    const sync = await syncNow(admin);
-    const syncRss = rss.stop();
-    if (sync.status !== 'succeeded') throw new Error(`sync ended ${sync.status}: ${sync.error ?? ''}`);
-
     return {
       customers: input.customers,
       changed: input.seeded.length,
@@ -179,12 +185,42 @@ async function childMain(input: ChildInput): Promise<LocalScaleFigures> {
       planPushableMs: plan.ms,
       pushable: plan.value.pushable,
       refreshChangedMs: refreshChanged.ms,
-      sync,
-      peakRss: { idle: idleRss, load: loadRss, queries: queriesRss, refresh: refreshRss, sync: syncRss },
+      peakRss: { idle: idleRss, load: loadRss, queries: queriesRss, refresh: refreshRss },
+      config: ts.config,
     };
   } finally {
-    await ts.close();
+    // The database stays for the sync process; the parent removes it.
+    await ts.service.close();
   }
+}
+
+/** The second child's work: a fresh service on the loaded database runs Sync now. */
+async function syncChildMain(config: Readonly<Config>): Promise<SyncFigures> {
+  const service = await startService(config, { logger: false });
+  try {
+    const admin = await ApiClient.signIn(service.url!, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const idleRss = process.memoryUsage.rss();
+    const rss = rssSampler();
+    const sync = await syncNow(admin);
+    const peakRss = rss.stop();
+    if (sync.status !== 'succeeded') throw new Error(`sync ended ${sync.status}: ${sync.error ?? ''}`);
+    return { sync, idleRss, peakRss };
+  } finally {
+    await service.close();
+  }
+}
+
+/** Runs this file as a child with `mode` and returns the object it prints. */
+async function runChild<T>(mode: '--child' | '--sync-child', inputFile: string): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), mode, inputFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (data: Buffer) => {
+    output += data.toString('utf8');
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const line = output.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  if (code !== 0 || !line) throw new Error(`local-scale child (${mode}) exited ${code}: ${output.slice(-2000)}`);
+  return JSON.parse(line.slice(RESULT_PREFIX.length)) as T;
 }
 
 /** Starts the sandbox here, the hubsync side in a child process, and returns its figures. */
@@ -210,24 +246,28 @@ export async function runLocalScale(params: {
     const input: ChildInput = { customers: params.customers, changed, baseUrl: sandbox.baseUrl, token, seeded: indexes.map((i, k) => [i, ids[k]!]) };
     const inputFile = join(dir, 'input.json');
     writeFileSync(inputFile, JSON.stringify(input));
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', inputFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    child.stdout.on('data', (data: Buffer) => {
-      output += data.toString('utf8');
-    });
-    const [code] = (await once(child, 'exit')) as [number | null];
-    const line = output.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-    if (code !== 0 || !line) throw new Error(`local-scale child exited ${code}: ${output.slice(-2000)}`);
-    return JSON.parse(line.slice(RESULT_PREFIX.length)) as LocalScaleFigures;
+    const loaded = await runChild<LoadFigures>('--child', inputFile);
+    const { config, ...figures } = loaded;
+    try {
+      const configFile = join(dir, 'config.json');
+      writeFileSync(configFile, JSON.stringify(config));
+      params.log(`  scale: ${formatCount(params.customers)} loaded and measured; Sync now in a fresh hubsync process…`);
+      const synced = await runChild<SyncFigures>('--sync-child', configFile);
+      return { ...figures, sync: synced.sync, peakRss: { ...figures.peakRss, syncIdle: synced.idleRss, sync: synced.peakRss } };
+    } finally {
+      if (config.database.kind === 'sqlite') rmSync(dirname(config.database.file), { recursive: true, force: true });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await sandbox.close();
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === '--child') {
-  const input = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as ChildInput;
-  childMain(input).then(
+const childMode = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href ? process.argv[2] : undefined;
+if (childMode === '--child' || childMode === '--sync-child') {
+  const input = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as unknown;
+  const work = childMode === '--child' ? childMain(input as ChildInput) : syncChildMain(input as Readonly<Config>);
+  work.then(
     (figures) => {
       process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(figures)}\n`);
     },
