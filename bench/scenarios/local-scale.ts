@@ -26,10 +26,8 @@ import { startSandbox, type Tier } from '../../src/sandbox/index.js';
 import { countByStatus, findWorkspaceBySlug, insertCustomers, pageIdsByStatus, type Customer } from '../../src/store/index.js';
 import { effectiveMapping, hashProperties, propertiesFor, PUSHABLE_STATUSES, refreshWholeWorkspace } from '../../src/sync/index.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService } from '../../test/support/service.js';
-import { rssSampler } from '../lib/report.js';
+import { formatInt, rssSampler } from '../lib/report.js';
 import { bulkUpsert, customerAt, syncNow, type RunResult } from './harness.js';
-
-const formatCount = (n: number) => n.toLocaleString('en-US');
 
 export interface LocalScaleFigures {
   customers: number;
@@ -251,7 +249,7 @@ export async function runLocalScale(params: {
     try {
       const configFile = join(dir, 'config.json');
       writeFileSync(configFile, JSON.stringify(config));
-      params.log(`  scale: ${formatCount(params.customers)} loaded and measured; Sync now in a fresh hubsync process…`);
+      params.log(`  scale: ${formatInt(params.customers)} loaded and measured; Sync now in a fresh hubsync process…`);
       const synced = await runChild<SyncFigures>('--sync-child', configFile);
       return { ...figures, sync: synced.sync, peakRss: { ...figures.peakRss, syncIdle: synced.idleRss, sync: synced.peakRss } };
     } finally {

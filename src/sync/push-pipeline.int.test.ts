@@ -1,7 +1,7 @@
 // The push engine keeps several batches in flight, and a cancel lets the batches already sent
 // finish and be recorded: through the public API, against the sandbox over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxedService, syncNow, type SandboxedService } from '../../test/support/sandboxed.js';
+import { runEnded, startSandboxedService, syncNow, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
 import { BATCHES_IN_FLIGHT, BATCH_SIZE } from './push-run.js';
 
 let env: SandboxedService;
@@ -17,14 +17,6 @@ async function addCustomers(count: number, prefix: string): Promise<void> {
 }
 
 const contactEmails = () => env.sandbox.control.listObjects(env.portalId, 'contacts').map((c) => String(c.properties['email']));
-
-async function waitForRun(id: string, until: (run: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-  for (;;) {
-    const run = (await env.admin.get(`${W}/sync/runs/${id}`)).body;
-    if (until(run)) return run;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 beforeAll(async () => {
   env = await startSandboxedService();
@@ -56,10 +48,10 @@ describe('push pipeline', () => {
     const before = contactEmails().length;
     env.sandbox.control.setLatency(150);
     const started = await env.admin.post<{ id: string }>(`${W}/sync/runs`);
-    await waitForRun(started.body.id, (r) => Number(r['processed']) >= BATCH_SIZE);
+    await waitForRun(env.admin, started.body.id, (r) => Number(r['processed']) >= BATCH_SIZE);
     const cancel = await env.admin.post(`${W}/sync/runs/${started.body.id}/cancel`);
     expect(cancel.status).toBe(202);
-    const cancelled = await waitForRun(started.body.id, (r) => r['status'] !== 'running');
+    const cancelled = await waitForRun(env.admin, started.body.id, runEnded);
     env.sandbox.control.setLatency(undefined);
     expect(cancelled['status']).toBe('cancelled');
     const processed = Number(cancelled['processed']);
@@ -97,9 +89,9 @@ describe('push pipeline', () => {
     const { byStatus: statusBefore } = (await env.admin.get<{ byStatus: Record<string, number> }>(`${W}/sync/summary`)).body;
     env.sandbox.control.setLatency(150);
     const started = await env.admin.post<{ id: string }>(`${W}/sync/runs`);
-    await waitForRun(started.body.id, (r) => Number(r['processed']) >= BATCH_SIZE);
+    await waitForRun(env.admin, started.body.id, (r) => Number(r['processed']) >= BATCH_SIZE);
     env.sandbox.control.consumeDailyQuota(env.portalId, 10_000_000);
-    const failed = await waitForRun(started.body.id, (r) => r['status'] !== 'running');
+    const failed = await waitForRun(env.admin, started.body.id, runEnded);
     env.sandbox.control.setLatency(undefined);
     expect(failed['status']).toBe('failed');
     expect(String(failed['error'])).toMatch(/daily/i);

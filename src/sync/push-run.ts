@@ -18,7 +18,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/index.js';
-import { hubSpotAcceptsEmail, invalidEmailMessage, isHubSpotApiError, type BatchError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
+import { hubSpotAcceptsEmail, invalidEmailMessage, isHubSpotApiError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
 import type { Customer, Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
@@ -43,6 +43,7 @@ export const BATCH_SIZE = 100;
 /** Batches in flight at once; at 80–250 ms per call, 6 keep a 19 requests/s portal busy. */
 export const BATCHES_IN_FLIGHT = 6;
 const HEARTBEAT_STALE_MS = 60_000;
+const NOT_RETURNED = 'HubSpot did not return this contact in the batch result.';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -94,10 +95,6 @@ export function inputsNamedByError(items: PushItem[], error: { message: string; 
 function errorMessage(error: HubSpotApiError): string {
   const details = error.validationErrors.map((v) => v.message).filter(Boolean);
   return details.length > 0 ? details.join('; ') : (error.hubspotMessage ?? error.message);
-}
-
-function batchErrorMessage(error: BatchError): string {
-  return error.message;
 }
 
 /** Errors that concern the whole connection, not a record: the run stops. */
@@ -357,7 +354,7 @@ export class PushEngine {
         const hit = byEmail.get(item.properties['email']!.toLowerCase());
         if (hit) return { kind: 'success', hubspotId: hit.id, operation: hit.new ? 'create' : 'update' };
         const error = result.errors.find((e) => JSON.stringify(e).toLowerCase().includes(item.properties['email']!.toLowerCase()));
-        return { kind: 'failure', message: error ? batchErrorMessage(error) : 'HubSpot did not return this contact in the batch result.' };
+        return { kind: 'failure', message: error?.message ?? NOT_RETURNED };
       });
     } catch (error) {
       return this.#isolate(error, items, (subset) => this.#upsertIsolating(client, subset, tag));
@@ -378,7 +375,7 @@ export class PushEngine {
         const error = result.errors.find((e) => JSON.stringify(e).includes(id));
         // The linked contact no longer exists (deleted in HubSpot): find or create it by email.
         if (error?.category === 'OBJECT_NOT_FOUND') return 'gone';
-        return { kind: 'failure', message: error ? batchErrorMessage(error) : 'HubSpot did not return this contact in the batch result.' };
+        return { kind: 'failure', message: error?.message ?? NOT_RETURNED };
       });
       const gone = items.filter((_, i) => outcomes[i] === 'gone');
       const relinked = await this.#upsertIsolating(client, gone, tag);

@@ -1,6 +1,6 @@
 // Seed 000 end to end, through the public API only, against the sandbox over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxedService, syncNow, type SandboxedService } from '../../test/support/sandboxed.js';
+import { runEnded, startSandboxedService, syncNow, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
 
 let env: SandboxedService;
 const W = '/api/workspaces/default';
@@ -102,11 +102,7 @@ describe('Sync now', () => {
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ error: { code: 'SYNC_ALREADY_RUNNING', details: { runId: first.body.id } } });
     env.sandbox.control.setLatency(undefined);
-    for (;;) {
-      const run = await admin.get(`${W}/sync/runs/${first.body.id}`);
-      if (run.body['status'] !== 'running') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForRun(admin, first.body.id, runEnded);
   });
 });
 

@@ -36,13 +36,21 @@ export async function startSandboxedService(options: { sandbox?: SandboxOptions;
   };
 }
 
+/** Polls a sync run until `until` holds for it; returns the run as it was then. */
+export async function waitForRun(admin: ApiClient, runId: string, until: (run: Record<string, unknown>) => boolean, workspace = 'default'): Promise<Record<string, unknown>> {
+  for (;;) {
+    const run = await admin.get(`/api/workspaces/${workspace}/sync/runs/${runId}`);
+    if (until(run.body)) return run.body;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** True once a run has left `running`. */
+export const runEnded = (run: Record<string, unknown>): boolean => run['status'] !== 'running';
+
 /** Starts Sync now and polls the run until it ends; returns the finished run. */
 export async function syncNow(admin: ApiClient, workspace = 'default'): Promise<Record<string, unknown>> {
   const started = await admin.post<{ id: string }>(`/api/workspaces/${workspace}/sync/runs`);
   if (started.status !== 202) throw new Error(`sync start failed: ${started.status} ${JSON.stringify(started.body)}`);
-  for (;;) {
-    const run = await admin.get(`/api/workspaces/${workspace}/sync/runs/${started.body.id}`);
-    if (run.body['status'] !== 'running') return run.body;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitForRun(admin, started.body.id, runEnded, workspace);
 }

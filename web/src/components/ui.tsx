@@ -1,8 +1,9 @@
 // Small building blocks every page uses: status badges, error/loading/empty states, field
 // errors, cursor pagination and a confirmation dialog.
+import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client.js';
-import { STATUS_HELP, STATUS_LABELS, type SyncStatus } from '../api/types.js';
+import { STATUS_HELP, STATUS_LABELS, SYNC_STATUSES, type SyncStatus } from '../api/types.js';
 
 export function StatusBadge({ status }: { status: SyncStatus }) {
   return (
@@ -10,6 +11,31 @@ export function StatusBadge({ status }: { status: SyncStatus }) {
       {STATUS_LABELS[status]}
     </span>
   );
+}
+
+/** The "Status" filter of the record tables: all statuses, or one. */
+export function StatusFilter({ value, onChange }: { value: SyncStatus | ''; onChange: (status: SyncStatus | '') => void }) {
+  return (
+    <label className="inline-field">
+      <span>Status</span>
+      <select value={value} onChange={(e) => onChange(e.target.value as SyncStatus | '')}>
+        <option value="">All statuses</option>
+        {SYNC_STATUSES.map((s) => (
+          <option key={s} value={s}>
+            {STATUS_LABELS[s]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A query's loading and error states, `empty` when `isEmpty` holds for its data, else `children(data)`. */
+export function QueryView<T>({ query, isEmpty, empty, children }: { query: UseQueryResult<T>; isEmpty: (data: T) => boolean; empty: ReactNode; children: (data: T) => ReactNode }) {
+  if (query.isPending) return <Loading />;
+  if (query.isError) return <ErrorMessage error={query.error} />;
+  if (isEmpty(query.data)) return <Empty>{empty}</Empty>;
+  return <>{children(query.data)}</>;
 }
 
 /** Shows an API error's message where the request failed. */

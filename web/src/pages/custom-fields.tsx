@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, get, ws } from '../api/client.js';
 import { CUSTOM_FIELD_TYPES, type ChoiceOption, type CustomField, type CustomFieldType } from '../api/types.js';
-import { Empty, ErrorMessage, FieldError, Loading, PageHeader } from '../components/ui.js';
+import { ErrorMessage, FieldError, PageHeader, QueryView } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 
 const TYPE_LABELS: Record<CustomFieldType, string> = {
@@ -51,34 +51,30 @@ export function CustomFieldsPage() {
         <h2 id="fields-title" className="card-title">
           Fields
         </h2>
-        {fields.isPending ? (
-          <Loading />
-        ) : fields.isError ? (
-          <ErrorMessage error={fields.error} />
-        ) : fields.data.customFields.length === 0 ? (
-          <Empty>No custom fields yet. Create one above.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Label</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">State</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {fields.data.customFields.map((f) => (
-                  <FieldRow key={f.id} field={f} onChanged={refresh} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryView query={fields} isEmpty={(data) => data.customFields.length === 0} empty="No custom fields yet. Create one above.">
+          {(data) => (
+            <div className="table-wrap">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Label</th>
+                    <th scope="col">Key</th>
+                    <th scope="col">Type</th>
+                    <th scope="col">State</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.customFields.map((f) => (
+                    <FieldRow key={f.id} field={f} onChanged={refresh} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </QueryView>
       </section>
     </>
   );

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { get, query, ws } from '../api/client.js';
 import type { AttemptPage, SyncRun } from '../api/types.js';
-import { Empty, ErrorMessage, formatDate, formatNumber, Loading, PageHeader, Pager, useCursorPages } from '../components/ui.js';
+import { ErrorMessage, formatDate, formatNumber, Loading, PageHeader, Pager, QueryView, useCursorPages } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 
 const RUN_STATUS: Record<SyncRun['status'], string> = {
@@ -44,57 +44,51 @@ export function SyncLogPage() {
     <>
       <PageHeader title="Sync log" />
       <div className="card card-flush">
-        {runs.isPending ? (
-          <Loading />
-        ) : runs.isError ? (
-          <ErrorMessage error={runs.error} />
-        ) : list.length === 0 ? (
-          <Empty>
-            No sync runs yet. Start one with Sync now on the <Link to={`/w/${workspace}/integrations/hubspot/sync`}>Synchronization tab</Link>.
-          </Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table" aria-label="Sync runs">
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">Customers</th>
-                  <th scope="col" className="num">Created</th>
-                  <th scope="col" className="num">Updated</th>
-                  <th scope="col" className="num">Failed</th>
-                  <th scope="col" className="num hide-narrow">Skipped</th>
-                  <th scope="col" className="num hide-narrow">API calls</th>
-                  <th scope="col" className="hide-narrow">Duration</th>
-                  <th scope="col" className="hide-narrow">Started by</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((r) => (
-                  <tr key={r.id}>
-                    <td>
-                      <Link to={`/w/${workspace}/sync-log/${r.id}`}>{formatDate(r.startedAt)}</Link>
-                    </td>
-                    <td>
-                      <RunStatusPill status={r.status} />
-                    </td>
-                    <td className="num">
-                      {formatNumber(r.processed)}
-                      {r.status === 'running' ? ` / ${formatNumber(r.total)}` : ''}
-                    </td>
-                    <td className="num">{formatNumber(r.created)}</td>
-                    <td className="num">{formatNumber(r.updated)}</td>
-                    <td className={r.failed ? 'num error-text' : 'num'}>{formatNumber(r.failed)}</td>
-                    <td className="num hide-narrow">{formatNumber(r.skipped)}</td>
-                    <td className="num hide-narrow">{formatNumber(r.apiCalls)}</td>
-                    <td className="hide-narrow">{duration(r)}</td>
-                    <td className="hide-narrow">{r.startedBy}</td>
+        <QueryView query={runs} isEmpty={(data) => data.runs.length === 0} empty={<>No sync runs yet. Start one with Sync now on the <Link to={`/w/${workspace}/integrations/hubspot/sync`}>Synchronization tab</Link>.</>}>
+          {(data) => (
+            <div className="table-wrap">
+              <table className="table" aria-label="Sync runs">
+                <thead>
+                  <tr>
+                    <th scope="col">Started</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" className="num">Customers</th>
+                    <th scope="col" className="num">Created</th>
+                    <th scope="col" className="num">Updated</th>
+                    <th scope="col" className="num">Failed</th>
+                    <th scope="col" className="num hide-narrow">Skipped</th>
+                    <th scope="col" className="num hide-narrow">API calls</th>
+                    <th scope="col" className="hide-narrow">Duration</th>
+                    <th scope="col" className="hide-narrow">Started by</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+                </thead>
+                <tbody>
+                  {data.runs.map((r) => (
+                    <tr key={r.id}>
+                      <td>
+                        <Link to={`/w/${workspace}/sync-log/${r.id}`}>{formatDate(r.startedAt)}</Link>
+                      </td>
+                      <td>
+                        <RunStatusPill status={r.status} />
+                      </td>
+                      <td className="num">
+                        {formatNumber(r.processed)}
+                        {r.status === 'running' ? ` / ${formatNumber(r.total)}` : ''}
+                      </td>
+                      <td className="num">{formatNumber(r.created)}</td>
+                      <td className="num">{formatNumber(r.updated)}</td>
+                      <td className={r.failed ? 'num error-text' : 'num'}>{formatNumber(r.failed)}</td>
+                      <td className="num hide-narrow">{formatNumber(r.skipped)}</td>
+                      <td className="num hide-narrow">{formatNumber(r.apiCalls)}</td>
+                      <td className="hide-narrow">{duration(r)}</td>
+                      <td className="hide-narrow">{r.startedBy}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </QueryView>
       </div>
       {runs.data ? <Pager label="Sync run" page={pages.page} hasNext={list.length === RUNS_PAGE} onPrev={pages.prev} onNext={() => last && pages.next(last.id)} /> : null}
     </>
@@ -185,42 +179,38 @@ export function SyncRunPage() {
             </select>
           </label>
         </div>
-        {attempts.isPending ? (
-          <Loading />
-        ) : attempts.isError ? (
-          <ErrorMessage error={attempts.error} />
-        ) : attempts.data.attempts.length === 0 ? (
-          <Empty>No record attempts{outcome ? ' with this outcome' : ''} in this run.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table" aria-label="Record attempts">
-              <thead>
-                <tr>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Operation</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Message</th>
-                  <th scope="col" className="hide-narrow">Correlation id</th>
-                  <th scope="col" className="hide-narrow">At</th>
-                </tr>
-              </thead>
-              <tbody>
-                {attempts.data.attempts.map((a) => (
-                  <tr key={a.id}>
-                    <td>
-                      <Link to={`/w/${workspace}/customers/${a.customerId}`}>{a.customerName}</Link>
-                    </td>
-                    <td className="capitalize">{a.operation}</td>
-                    <td>{a.outcome === 'success' ? <span className="pill pill-ok">Success</span> : <span className="pill pill-error">Error</span>}</td>
-                    <td className={a.outcome === 'error' ? 'error-text' : undefined}>{a.message ?? <span className="muted">—</span>}</td>
-                    <td className="hide-narrow">{a.correlationId ? <code>{a.correlationId}</code> : '—'}</td>
-                    <td className="hide-narrow">{formatDate(a.at)}</td>
+        <QueryView query={attempts} isEmpty={(data) => data.attempts.length === 0} empty={<>No record attempts{outcome ? ' with this outcome' : ''} in this run.</>}>
+          {(data) => (
+            <div className="table-wrap">
+              <table className="table" aria-label="Record attempts">
+                <thead>
+                  <tr>
+                    <th scope="col">Customer</th>
+                    <th scope="col">Operation</th>
+                    <th scope="col">Outcome</th>
+                    <th scope="col">Message</th>
+                    <th scope="col" className="hide-narrow">Correlation id</th>
+                    <th scope="col" className="hide-narrow">At</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+                </thead>
+                <tbody>
+                  {data.attempts.map((a) => (
+                    <tr key={a.id}>
+                      <td>
+                        <Link to={`/w/${workspace}/customers/${a.customerId}`}>{a.customerName}</Link>
+                      </td>
+                      <td className="capitalize">{a.operation}</td>
+                      <td>{a.outcome === 'success' ? <span className="pill pill-ok">Success</span> : <span className="pill pill-error">Error</span>}</td>
+                      <td className={a.outcome === 'error' ? 'error-text' : undefined}>{a.message ?? <span className="muted">—</span>}</td>
+                      <td className="hide-narrow">{a.correlationId ? <code>{a.correlationId}</code> : '—'}</td>
+                      <td className="hide-narrow">{formatDate(a.at)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </QueryView>
         {attempts.data ? (
           <div className="padded">
             <Pager label="Attempt" page={pages.page} hasNext={Boolean(attempts.data.nextCursor)} onPrev={pages.prev} onNext={() => attempts.data.nextCursor && pages.next(attempts.data.nextCursor)} />

@@ -5,9 +5,9 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError, get, query, ws } from '../../api/client.js';
-import { STATUS_HELP, STATUS_LABELS, SYNC_STATUSES, type SyncRecordPage, type SyncRun, type SyncStatus, type SyncSummary } from '../../api/types.js';
+import { STATUS_HELP, SYNC_STATUSES, type SyncRecordPage, type SyncRun, type SyncStatus, type SyncSummary } from '../../api/types.js';
 import { useDebounced } from '../../components/hooks.js';
-import { Empty, ErrorMessage, formatDate, formatNumber, Loading, Pager, StatusBadge, useCursorPages } from '../../components/ui.js';
+import { Empty, ErrorMessage, formatDate, formatNumber, Loading, Pager, StatusBadge, StatusFilter, useCursorPages } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
 import { useRunProgress } from './run-progress.js';
 
@@ -170,17 +170,7 @@ function RecordsTable() {
             Search customers
           </label>
           <input id="record-search" type="search" placeholder="Search by name or email" value={search} onChange={(e) => setSearch(e.target.value)} />
-          <label className="inline-field">
-            <span>Status</span>
-            <select value={status} onChange={(e) => setStatus(e.target.value as SyncStatus | '')}>
-              <option value="">All statuses</option>
-              {SYNC_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {STATUS_LABELS[s]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <StatusFilter value={status} onChange={setStatus} />
         </div>
       </div>
       {records.isPending ? (
