@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { SYSTEM_ACTOR } from './audit/index.js';
-import { LoginThrottle } from './auth/index.js';
+import { LoginThrottle, verifyPassword, type PasswordVerifier } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { buildApp, type AppContext, type RouteGroup } from './http/index.js';
 import { DEFAULT_WEB_DIST_DIR, webUiRoutes } from './http/web-ui.js';
@@ -34,6 +34,8 @@ export interface CreateServiceOptions {
   logStream?: NodeJS.WritableStream;
   /** HubSpot's base URL when the configuration names none (the built-in sandbox's URL). */
   fallbackHubSpotBaseUrl?: string;
+  /** Password verification (tests wrap the real one to see which hash sign-in checked). */
+  verifyPassword?: PasswordVerifier;
 }
 
 /** Builds the whole service without listening (tests use `app.inject` or `listen` on port 0). */
@@ -63,6 +65,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       db: database.db,
       clock,
       throttle: new LoginThrottle(clock),
+      verifyPassword: options.verifyPassword ?? verifyPassword,
       customerListeners: [onCustomersChanged],
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),

@@ -9,6 +9,16 @@ const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptO
 
 const PARAMS = { N: 16384, r: 8, p: 1 };
 
+/**
+ * A hash with the same parameters as every real one, of a password no account has. Sign-in
+ * verifies against it when the email is unknown, so an unknown email costs the same scrypt work
+ * as a known one and the answer's timing does not reveal which accounts exist.
+ */
+export const DUMMY_PASSWORD_HASH = 'scrypt$16384$8$1$Rtvo6M99qu9No3QB6NzhMg==$mlrpbggNIjz5h8JUT0BVPyA5X69WmF7GFlV80bNSwRo=';
+
+/** Checks a password against a stored hash; injectable so tests can see which hash was used. */
+export type PasswordVerifier = (password: string, stored: string) => Promise<boolean>;
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const hash = await scrypt(password, salt, 32, { ...PARAMS, maxmem: 64 * 1024 * 1024 });

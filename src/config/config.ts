@@ -1,6 +1,7 @@
 // The environment is read here and nowhere else: parsed once with zod, then frozen and passed
 // to whatever needs it. Defaults give the embedded mode (SQLite file under ./data, the built-in
 // HubSpot sandbox) so `npm start` works on a fresh machine with nothing configured.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const optionalString = z
@@ -20,6 +21,8 @@ const environmentSchema = z.object({
   HUBSYNC_PUBLIC_URL: optionalString,
   HUBSYNC_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   HUBSYNC_SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+  HUBSYNC_TRUST_PROXY: optionalString,
+  HUBSYNC_OPEN_WORKSPACE_CREATION: z.enum(['true', 'false']).default('false'),
   HUBSPOT_BASE_URL: optionalString,
   HUBSPOT_API_KEY: optionalString,
   HUBSPOT_PORTAL_ID: optionalString,
@@ -46,6 +49,14 @@ export interface Config {
   publicUrl: string;
   bodyLimitBytes: number;
   syncLogRetentionDays: number;
+  /**
+   * Which proxies may name the client (X-Forwarded-For) and the protocol (X-Forwarded-Proto):
+   * none (`false`), any (`true`), the nearest N hops, or these addresses / CIDRs. Given to
+   * Fastify as `trustProxy`.
+   */
+  trustProxy: TrustProxy;
+  /** Whether every signed-in user may create workspaces (otherwise instance admins only). */
+  openWorkspaceCreation: boolean;
   hubspot: {
     /** Where HubSpot's API lives; undefined means "use the built-in sandbox" when enabled. */
     baseUrl: string | undefined;
@@ -55,6 +66,32 @@ export interface Config {
   };
   /** Whether `serve` starts the built-in sandbox: `auto` = when no real HubSpot is configured. */
   sandbox: { mode: 'auto' | 'on' | 'off'; port: number };
+}
+
+export type TrustProxy = boolean | number | string[];
+
+/** Names proxy-addr (Fastify's trusted-proxy matcher) understands besides addresses and CIDRs. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `HUBSYNC_TRUST_PROXY`: off by default; `true`, a hop count, or a comma-separated list. */
+export function parseTrustProxy(value: string | undefined): TrustProxy | { error: string } {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_RANGE_NAMES.has(entry)) continue;
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!family || !prefixOk || rest.length > 0) return { error: `"${entry}" is not an IP address, CIDR range, or one of loopback, linklocal, uniquelocal` };
+  }
+  return entries.length > 0 ? entries : false;
+}
+
+/** Fastify's `trustProxy` for a TrustProxy (a hop count becomes "trust the nearest N hops"). */
+export function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const trustProxy = parseTrustProxy(e.HUBSYNC_TRUST_PROXY);
+  if (typeof trustProxy === 'object' && 'error' in trustProxy) throw new ConfigError(`Invalid environment:\n  HUBSYNC_TRUST_PROXY: ${trustProxy.error}`);
   const database: DatabaseConfig =
     e.DATABASE_URL && /^postgres(ql)?:\/\//.test(e.DATABASE_URL)
       ? { kind: 'postgres', url: e.DATABASE_URL }
@@ -94,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     publicUrl,
     bodyLimitBytes: e.HUBSYNC_BODY_LIMIT_BYTES,
     syncLogRetentionDays: e.HUBSYNC_SYNC_LOG_RETENTION_DAYS,
+    trustProxy,
+    openWorkspaceCreation: e.HUBSYNC_OPEN_WORKSPACE_CREATION === 'true',
     hubspot: { baseUrl: e.HUBSPOT_BASE_URL, apiKey: e.HUBSPOT_API_KEY, portalId: e.HUBSPOT_PORTAL_ID, oauth },
     sandbox: { mode: e.HUBSYNC_SANDBOX, port: e.HUBSYNC_SANDBOX_PORT },
   };

@@ -1,2 +1,2 @@
 // Configuration: the environment parsed once into a typed, frozen object.
-export { ConfigError, loadConfig, type Config, type DatabaseConfig } from './config.js';
+export { ConfigError, fastifyTrustProxy, loadConfig, parseTrustProxy, type Config, type DatabaseConfig, type TrustProxy } from './config.js';

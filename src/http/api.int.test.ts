@@ -1,7 +1,7 @@
 // The foundation over real HTTP against a real database: sign-in, roles, tenancy, custom
 // fields, customers, bulk upsert, CSV import, and the error envelope for bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from '../../test/support/service.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, inviteMember, startTestService, type TestService } from '../../test/support/service.js';
 
 let ts: TestService;
 let admin: ApiClient;
@@ -111,8 +111,7 @@ describe('customers and custom fields', () => {
 
 describe('roles and tenancy', () => {
   it('refuses admin routes to members (403) and hides other workspaces (404)', async () => {
-    const added = await admin.post(`${W}/users`, { email: 'member@example.com', role: 'member', password: 'member-password-1' });
-    expect(added.status).toBe(201);
+    await inviteMember(admin, ts.url, 'default', { email: 'member@example.com', role: 'member', password: 'member-password-1' });
     const member = await ApiClient.signIn(ts.url, 'member@example.com', 'member-password-1');
     expect((await member.get(`${W}/customers`)).status).toBe(200);
     const refused = await member.post(`${W}/custom-fields`, { key: 'x', label: 'X', type: 'text' });

@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { fastifyTrustProxy } from '../config/index.js';
 import { identifyCaller } from './caller.js';
 import type { AppContext } from './context.js';
 import { renderError } from './errors.js';
@@ -36,7 +37,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
             ...(options.logStream ? { stream: options.logStream } : {}),
           },
     bodyLimit: ctx.config.bodyLimitBytes,
-    trustProxy: false,
+    trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

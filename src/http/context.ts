@@ -1,6 +1,6 @@
 // Everything a route needs, built once by the composition root (src/main.ts) and passed in.
 import type { FastifyBaseLogger } from 'fastify';
-import type { LoginThrottle } from '../auth/index.js';
+import type { LoginThrottle, PasswordVerifier } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
 import type { Clock } from '../lib/index.js';
@@ -13,6 +13,8 @@ export interface AppContext {
   db: Db;
   clock: Clock;
   throttle: LoginThrottle;
+  /** scrypt verification (src/auth/password.ts); injectable so tests see which hash sign-in checked. */
+  verifyPassword: PasswordVerifier;
   customerListeners: CustomerChangeListener[];
   hubspot: HubSpotGateway;
   mappings: MappingService;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from '../../test/support/service.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, inviteMember, startTestService, type TestService } from '../../test/support/service.js';
 import { TEST_DB_KIND } from '../../test/support/database.js';
 
 const W = '/api/workspaces/default';
@@ -42,8 +42,7 @@ beforeAll(async () => {
     },
   });
   admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
-  await admin.post(`${W}/users`, { email: 'member@example.com', role: 'member', password: 'member-password-1' });
-  member = await ApiClient.signIn(ts.url, 'member@example.com', 'member-password-1');
+  member = await inviteMember(admin, ts.url, 'default', { email: 'member@example.com', role: 'member', password: 'member-password-1' });
 });
 afterAll(async () => {
   await ts?.close();

@@ -27,6 +27,7 @@ export type AppErrorCode =
   | 'OAUTH_STATE_INVALID'
   | 'RATE_LIMITED'
   | 'LOGIN_THROTTLED'
+  | 'INVITATION_INVALID'
   | 'INTERNAL';
 
 export interface ErrorDetails {

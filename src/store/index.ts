@@ -4,6 +4,7 @@ export { openDatabase, type Db, type OpenedDatabase } from './database.js';
 export { migrateToLatest, type MigrateOutcome } from './migrate.js';
 export * from './workspace.repository.js';
 export * from './session.repository.js';
+export * from './invitation.repository.js';
 export * from './audit.repository.js';
 export * from './customer.repository.js';
 export * from './custom-field.repository.js';

@@ -44,6 +44,12 @@ export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
 }
 
+/** Signs a user out everywhere except the session given (after a password change). */
+export async function deleteOtherSessions(db: Db, userId: string, keepTokenHash: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('token_hash', '!=', keepTokenHash).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export interface ApiKeyRecord {
   id: string;
   workspaceId: string;

@@ -17,6 +17,8 @@ export interface UserTable {
   name: string;
   password_hash: string;
   created_at: number;
+  /** 1 when the account may create workspaces (migration 005). */
+  is_instance_admin: Generated<number>;
 }
 
 export interface MembershipTable {
@@ -24,6 +26,22 @@ export interface MembershipTable {
   user_id: string;
   role: string;
   created_at: number;
+}
+
+export interface InvitationTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  email_lower: string;
+  role: string;
+  /** SHA-256 of the one-time token; the token itself is shown to the inviting admin once. */
+  token_hash: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  accepted_by: string | null;
+  revoked_at: number | null;
 }
 
 export interface SessionTable {
@@ -188,6 +206,7 @@ export interface Database {
   workspaces: WorkspaceTable;
   users: UserTable;
   memberships: MembershipTable;
+  invitations: InvitationTable;
   sessions: SessionTable;
   api_keys: ApiKeyTable;
   custom_fields: CustomFieldTable;

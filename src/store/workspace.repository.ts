@@ -1,4 +1,5 @@
 // Workspaces (tenants), users and their per-workspace roles.
+import type { Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { MembershipTable, UserTable, WorkspaceTable } from './tables.js';
 
@@ -20,6 +21,8 @@ export interface User {
 
 export interface UserWithPassword extends User {
   passwordHash: string;
+  /** May create workspaces (the first admin; everyone with HUBSYNC_OPEN_WORKSPACE_CREATION). */
+  isInstanceAdmin: boolean;
 }
 
 export interface Membership {
@@ -38,12 +41,13 @@ const toWorkspace = (row: WorkspaceTable): Workspace => ({
   createdAt: row.created_at,
 });
 
-const toUser = (row: UserTable): UserWithPassword => ({
+const toUser = (row: Selectable<UserTable>): UserWithPassword => ({
   id: row.id,
   email: row.email,
   name: row.name,
   createdAt: row.created_at,
   passwordHash: row.password_hash,
+  isInstanceAdmin: Number(row.is_instance_admin) === 1,
 });
 
 export async function insertWorkspace(db: Db, workspace: Workspace): Promise<void> {
@@ -78,8 +82,13 @@ export async function insertUser(db: Db, user: UserWithPassword): Promise<void> 
       name: user.name,
       password_hash: user.passwordHash,
       created_at: user.createdAt,
+      is_instance_admin: user.isInstanceAdmin ? 1 : 0,
     })
     .execute();
+}
+
+export async function updateUserPassword(db: Db, userId: string, passwordHash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserWithPassword | undefined> {
@@ -151,7 +160,7 @@ export async function listMembersOfWorkspace(db: Db, workspaceId: string): Promi
     .orderBy('users.email_lower')
     .execute();
   return rows.map((row) => {
-    const { passwordHash: _omit, ...user } = toUser(row);
+    const { passwordHash: _omit, isInstanceAdmin: _admin, ...user } = toUser(row);
     return { ...user, role: row.role as Role };
   });
 }

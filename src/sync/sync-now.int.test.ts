@@ -156,12 +156,13 @@ describe('field mapping API', () => {
     expect(auditLog.body.entries).toHaveLength(1);
   });
 
-  it('refuses mapping changes from members', async () => {
-    await env.admin.post(`${W}/users`, { email: 'viewer@example.com', role: 'member', password: 'viewer-password-1' });
-    const { ApiClient } = await import('../../test/support/service.js');
-    const member = await ApiClient.signIn(env.ts.url, 'viewer@example.com', 'viewer-password-1');
+  it('keeps the mapping (which reads HubSpot live) to admins: members can neither change nor read it', async () => {
+    const { inviteMember } = await import('../../test/support/service.js');
+    const member = await inviteMember(env.admin, env.ts.url, 'default', { email: 'viewer@example.com', role: 'member', password: 'viewer-password-1' });
     expect((await member.request('PUT', `${W}/hubspot/mapping`, { mappings: {} })).status).toBe(403);
-    expect((await member.get(`${W}/hubspot/mapping`)).status).toBe(200);
+    const read = await member.get(`${W}/hubspot/mapping`);
+    expect(read.status).toBe(403);
+    expect(read.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
   });
 });
 

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
+import type { PasswordVerifier } from '../../src/auth/index.js';
 import type { Clock } from '../../src/lib/index.js';
 import { startService, type Service } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -19,7 +20,9 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startTestService(options: { env?: Record<string, string>; clock?: Clock; logStream?: NodeJS.WritableStream } = {}): Promise<TestService> {
+export async function startTestService(
+  options: { env?: Record<string, string>; clock?: Clock; logStream?: NodeJS.WritableStream; verifyPassword?: PasswordVerifier } = {},
+): Promise<TestService> {
   const db = await createTestDatabase();
   const base = loadConfig({
     HUBSYNC_PORT: '0',
@@ -35,7 +38,10 @@ export async function startTestService(options: { env?: Record<string, string>; 
   const config = Object.freeze({ ...base, dataDir, database: db.config });
   let service: Service;
   try {
-    service = await startService(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logStream ? { logStream: options.logStream, logger: true } : { logger: false }) });
+    service = await startService(config, {
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.verifyPassword ? { verifyPassword: options.verifyPassword } : {}),
+      ...(options.logStream ? { logStream: options.logStream, logger: true } : { logger: false }) });
   } catch (error) {
     await db.drop();
     throw error;
@@ -111,4 +117,17 @@ export class ApiClient {
   post = <T = Record<string, unknown>>(path: string, body?: unknown) => this.request<T>('POST', path, body);
   patch = <T = Record<string, unknown>>(path: string, body?: unknown) => this.request<T>('PATCH', path, body);
   delete = <T = Record<string, unknown>>(path: string) => this.request<T>('DELETE', path);
+}
+
+/**
+ * Adds a person to a workspace the way people join: the admin invites the email, the invitee
+ * accepts the link with a new account (name + password). Returns the invitee, signed in.
+ */
+export async function inviteMember(admin: ApiClient, base: string, workspace: string, input: { email: string; role: 'admin' | 'member'; password: string; name?: string }): Promise<ApiClient> {
+  const invited = await admin.post<{ token: string }>(`/api/workspaces/${workspace}/invitations`, { email: input.email, role: input.role });
+  if (invited.status !== 201) throw new Error(`invitation failed: ${invited.status} ${JSON.stringify(invited.body)}`);
+  const invitee = new ApiClient(base);
+  const accepted = await invitee.post('/api/invitations/accept', { token: invited.body.token, name: input.name ?? input.email.split('@')[0], password: input.password });
+  if (accepted.status !== 200) throw new Error(`accepting the invitation failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return invitee;
 }

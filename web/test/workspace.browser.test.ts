@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webUiRoutes } from '../../src/http/web-ui.js';
+import { inviteMember } from '../../test/support/service.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, openBrowser, screenshot, signIn, startUiService, type UiService } from './support/browser.js';
 
 const MEMBER_EMAIL = 'member@example.com';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   customers.push({ externalId: 'zoe', firstName: 'Zoë', lastName: 'Quinn', email: 'zoe@example.com', city: 'Porto', custom: { plan: 'pro' } });
   const upserted = await api.post('/api/workspaces/default/customers/bulk-upsert', { customers });
   expect(upserted.body['created']).toBe(31);
-  expect((await api.post('/api/workspaces/default/users', { email: MEMBER_EMAIL, name: 'Mia Member', role: 'member', password: MEMBER_PASSWORD })).status).toBe(201);
+  await inviteMember(api, ui.url, 'default', { email: MEMBER_EMAIL, name: 'Mia Member', role: 'member', password: MEMBER_PASSWORD });
 });
 
 afterAll(async () => {

@@ -100,9 +100,18 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/api/workspaces/:workspace/hubspot/mapping',
-      { schema: { tags: ['hubspot'], summary: 'Contact field mapping with the live HubSpot properties', params: workspaceParam, querystring: z.object({ refresh: z.enum(['true', 'false']).optional() }).strict() } },
+      {
+        schema: {
+          tags: ['hubspot'],
+          summary: 'Contact field mapping with the live HubSpot properties (admins only)',
+          params: workspaceParam,
+          querystring: z.object({ refresh: z.enum(['true', 'false']).optional() }).strict(),
+        },
+      },
       async (request) => {
-        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        // Admins only: the mapping is configuration, and reading it calls HubSpot live (at most
+        // every few minutes per workspace, or on every ?refresh=true), spending the portal's quota.
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
         return ctx.mappings.view(workspace.id, request.query.refresh === 'true');
       },
     );

@@ -1,30 +1,40 @@
-// Workspaces, their members, API keys and the audit log.
+// Workspaces, their members, API keys and the audit log. Creating a workspace is an instance
+// admin's right (or everyone's with HUBSYNC_OPEN_WORKSPACE_CREATION); members are added by
+// invitation (invitation.routes.ts); only admins read the member list.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../audit/index.js';
 import { newApiKey, sha256 } from '../../auth/index.js';
 import { AppError, newId } from '../../lib/index.js';
 import { insertApiKey, listApiKeys, listAuditEntries, listMembersOfWorkspace, revokeApiKey, upsertMembership } from '../../store/index.js';
-import { addMember, changeRole, createWorkspace, removeMember } from '../../workspaces/index.js';
+import { changeRole, createWorkspace, removeMember } from '../../workspaces/index.js';
 import { requireUser, workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { iso, workspaceParam } from '../schemas.js';
+import { invitationRoutes } from './invitation.routes.js';
 
 const role = z.enum(['admin', 'member']);
 
 export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
+    await app.register(invitationRoutes(ctx));
+
     app.post(
       '/api/workspaces',
       {
         schema: {
           tags: ['workspaces'],
-          summary: 'Create a workspace; the creator becomes its admin',
-          body: z.object({ slug: z.string().min(2).max(63), name: z.string().min(1).max(200) }).strict(),
+          summary: 'Create a workspace (instance admins, or everyone when HUBSYNC_OPEN_WORKSPACE_CREATION=true); the creator becomes its admin',
+          // The slug's rules are checked by createWorkspace, so a malformed slug and a taken one
+          // get the very same answer.
+          body: z.object({ slug: z.string().max(100), name: z.string().min(1).max(200) }).strict(),
         },
       },
       async (request, reply) => {
         const caller = requireUser(request);
+        if (!ctx.config.openWorkspaceCreation && !caller.user.isInstanceAdmin) {
+          throw new AppError('FORBIDDEN', 'Only instance admins can create workspaces.');
+        }
         const workspace = await ctx.db.transaction().execute(async (trx) => {
           const created = await createWorkspace(trx, ctx.clock, request.body);
           await upsertMembership(trx, { workspaceId: created.id, userId: caller.user.id, role: 'admin', createdAt: ctx.clock.now() });
@@ -35,31 +45,12 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/api/workspaces/:workspace/users', { schema: { tags: ['users'], summary: 'Members of the workspace', params: workspaceParam } }, async (request) => {
-      const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+    // Admins only: the list names every member's email, which members and API keys do not need.
+    app.get('/api/workspaces/:workspace/users', { schema: { tags: ['users'], summary: 'Members of the workspace (admins only)', params: workspaceParam } }, async (request) => {
+      const { workspace } = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
       const members = await listMembersOfWorkspace(ctx.db, workspace.id);
       return { users: members.map((m) => ({ id: m.id, email: m.email, name: m.name, role: m.role, createdAt: iso(m.createdAt) })) };
     });
-
-    app.post(
-      '/api/workspaces/:workspace/users',
-      {
-        schema: {
-          tags: ['users'],
-          summary: 'Add a user (admins only); a new account gets a generated password unless one is given',
-          params: workspaceParam,
-          body: z.object({ email: z.email().max(254), name: z.string().min(1).max(200).optional(), role, password: z.string().min(10).max(200).optional() }).strict(),
-        },
-      },
-      async (request, reply) => {
-        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
-        const result = await ctx.db.transaction().execute((trx) => addMember(trx, ctx.clock, access.actor, access.workspace, request.body));
-        return reply.status(201).send({
-          user: { id: result.user.id, email: result.user.email, name: result.user.name, role: result.role },
-          ...(result.generatedPassword ? { generatedPassword: result.generatedPassword } : {}),
-        });
-      },
-    );
 
     app.patch(
       '/api/workspaces/:workspace/users/:userId',
