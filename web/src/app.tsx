@@ -3,6 +3,8 @@
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { Loading, ErrorMessage } from './components/ui.js';
 import { AdminOnly, Shell, WorkspaceGate } from './layout.js';
+import { AcceptInvitationPage } from './pages/accept-invitation.js';
+import { AccountPage } from './pages/account.js';
 import { AuditLogPage } from './pages/audit-log.js';
 import { CustomFieldsPage } from './pages/custom-fields.js';
 import { CustomerPage } from './pages/customer.js';
@@ -19,6 +21,7 @@ export function App() {
   if (me.isError) return <div className="centered"><ErrorMessage error={me.error} title="hubsync could not load." /></div>;
   if (!me.data) {
     if (location.pathname === '/sign-in') return <SignInPage />;
+    if (location.pathname === '/invitations/accept') return <AcceptInvitationPage me={null} />;
     const next = location.pathname + location.search;
     return <Navigate to={`/sign-in${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`} replace />;
   }
@@ -27,6 +30,8 @@ export function App() {
     <SessionProvider me={me.data}>
       <Routes>
         <Route path="/sign-in" element={<Navigate to="/" replace />} />
+        <Route path="/invitations/accept" element={<AcceptInvitationPage me={me.data} />} />
+        <Route path="/account" element={<Shell><AccountPage /></Shell>} />
         <Route path="/" element={first ? <Navigate to={`/w/${first.slug}/customers`} replace /> : <Shell><NoWorkspace /></Shell>} />
         <Route path="/w/:workspace" element={<Shell><WorkspaceGate /></Shell>}>
           <Route index element={<Navigate to="customers" replace />} />
@@ -50,7 +55,7 @@ function NoWorkspace() {
   return (
     <section className="no-access">
       <h1>No workspace yet</h1>
-      <p>Your account is not a member of any workspace. Ask an admin to add you.</p>
+      <p>Your account is not a member of any workspace. Ask an admin for an invitation link.</p>
     </section>
   );
 }

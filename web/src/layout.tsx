@@ -73,13 +73,13 @@ export function Shell({ children }: { children: ReactNode }) {
           ) : membership ? (
             <span className="workspace-name">{membership.name}</span>
           ) : null}
-          <span className="user" title={me.user.email}>
+          <NavLink className="user" to="/account" title={`${me.user.email} — account and password`}>
             <span className="avatar" aria-hidden="true">
               {(me.user.name || me.user.email).slice(0, 1).toUpperCase()}
             </span>
             <span className="user-name">{me.user.name || me.user.email}</span>
             {membership ? <span className="role-tag">{membership.role === 'admin' ? 'Admin' : 'Member'}</span> : null}
-          </span>
+          </NavLink>
           <button type="button" className="btn btn-ghost" onClick={onSignOut} disabled={signingOut}>
             Sign out
           </button>

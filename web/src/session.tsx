@@ -30,9 +30,14 @@ export function useMeQuery() {
 }
 
 export function useSignIn() {
+  const adopt = useAdoptSession();
+  return async (email: string, password: string): Promise<Me> => adopt(await api<Me>('POST', '/api/auth/login', { email, password }));
+}
+
+/** Makes a fresh sign-in's answer (login, accepting an invitation) the current session. */
+export function useAdoptSession() {
   const client = useQueryClient();
-  return async (email: string, password: string): Promise<Me> => {
-    const me = await api<Me>('POST', '/api/auth/login', { email, password });
+  return <T extends Me>(me: T): T => {
     setCsrfToken(me.csrfToken);
     client.clear();
     client.setQueryData(ME_KEY, me);

@@ -3,10 +3,12 @@
 // reads. Nothing here runs; the exported aliases only exist to be type-checked.
 import type { z } from 'zod';
 import type { CustomerJson, customFieldSchema, STATUS_LABELS as SERVER_STATUS_LABELS } from '../../src/http/schemas.js';
+import type { meSchema } from '../../src/http/routes/auth.routes.js';
+import type { acceptedSchema, createdInvitationSchema, invitationSchema } from '../../src/http/routes/invitation.routes.js';
 import type { runSchema } from '../../src/http/routes/sync.routes.js';
 import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
 import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
-import type { Customer, CustomField, MappingView, SyncRun, SyncStatus } from '../src/api/types.js';
+import type { CreatedInvitation, Customer, CustomField, Invitation, InvitationAccepted, MappingView, Me, SyncRun, SyncStatus } from '../src/api/types.js';
 
 type Assert<T extends true> = T;
 /** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
@@ -24,3 +26,9 @@ export type CustomerFits = Assert<Fits<ServerCustomer, Customer>>;
 export type CustomFieldFits = Assert<Fits<Omit<z.infer<typeof customFieldSchema>, 'type'>, Omit<CustomField, 'type'>>>;
 export type SyncRunFits = Assert<Fits<z.infer<typeof runSchema>, SyncRun>>;
 export type MappingFits = Assert<Fits<ServerMappingView, MappingView>>;
+
+// Accounts: who is signed in, invitations and accepting one.
+export type MeFits = Assert<Same<z.infer<typeof meSchema>, Me>>;
+export type InvitationFits = Assert<Same<z.infer<typeof invitationSchema>, Invitation>>;
+export type CreatedInvitationFits = Assert<Same<z.infer<typeof createdInvitationSchema>, CreatedInvitation>>;
+export type InvitationAcceptedFits = Assert<Same<z.infer<typeof acceptedSchema>, InvitationAccepted>>;

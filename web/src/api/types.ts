@@ -54,6 +54,28 @@ export interface Me {
   workspaces: WorkspaceMembership[];
 }
 
+/** POST /api/invitations/accept: the invitee, now signed in, and the workspace they joined. */
+export interface InvitationAccepted extends Me {
+  joined: WorkspaceMembership;
+}
+
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  status: InvitationStatus;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** POST …/invitations: the one-time token and link are in this answer only. */
+export interface CreatedInvitation extends Invitation {
+  token: string;
+  url: string;
+}
+
 export type CustomValue = string | number | boolean | string[];
 
 export const BUILT_IN_FIELDS = [
