@@ -15,6 +15,7 @@ import { hashPassword, newSessionToken, passwordProblem, sha256 } from '../auth/
 import type { Clock } from '../lib/index.js';
 import { AppError, newId, validationFailed } from '../lib/index.js';
 import type { Db, Invitation, Role, User, UserWithPassword, Workspace } from '../store/index.js';
+import { isUniqueViolation } from './workspace-service.js';
 import {
   findInvitationByTokenHash,
   findMembership,
@@ -119,8 +120,16 @@ export async function acceptInvitation(db: Db, clock: Clock, input: AcceptInput)
 
   const account = (existing ?? newUser)!;
   const role = await db.transaction().execute(async (trx) => {
+    // Two new-account acceptances for one email racing: the loser hits the unique email index.
+    if (newUser) {
+      try {
+        await insertUser(trx, newUser);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'An account for this email was created meanwhile: tick "I already have an account" and enter its password.');
+        throw error;
+      }
+    }
     const now = clock.now();
-    if (newUser) await insertUser(trx, newUser);
     if (!(await markInvitationAccepted(trx, invitation.id, account.id, now))) throw invalidLink();
     const current = await findMembership(trx, workspace.id, account.id);
     if (current) return current;
