@@ -39,9 +39,11 @@ describe('creating workspaces', () => {
     const taken = await admin.post('/api/workspaces', { slug: 'default', name: 'Again' });
     const malformed = await admin.post('/api/workspaces', { slug: 'Not A Slug!', name: 'Bad' });
     const tooShort = await admin.post('/api/workspaces', { slug: 'x', name: 'Short' });
+    const tooLong = await admin.post('/api/workspaces', { slug: 'x'.repeat(500), name: 'Long' });
     expect(taken.status).toBe(400);
     expect(taken.body).toEqual(malformed.body);
     expect(tooShort.body).toEqual(malformed.body);
+    expect(tooLong.body).toEqual(malformed.body);
     expect(malformed.status).toBe(taken.status);
   });
 });

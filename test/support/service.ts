@@ -41,7 +41,8 @@ export async function startTestService(
     service = await startService(config, {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.verifyPassword ? { verifyPassword: options.verifyPassword } : {}),
-      ...(options.logStream ? { logStream: options.logStream, logger: true } : { logger: false }) });
+      ...(options.logStream ? { logStream: options.logStream, logger: true } : { logger: false }),
+    });
   } catch (error) {
     await db.drop();
     throw error;

@@ -25,9 +25,9 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['workspaces'],
           summary: 'Create a workspace (instance admins, or everyone when HUBSYNC_OPEN_WORKSPACE_CREATION=true); the creator becomes its admin',
-          // The slug's rules are checked by createWorkspace, so a malformed slug and a taken one
-          // get the very same answer.
-          body: z.object({ slug: z.string().max(100), name: z.string().min(1).max(200) }).strict(),
+          // The slug's rules are all checked by createWorkspace (the body limit bounds its size), so
+          // a malformed slug of any length and a taken one get the very same answer.
+          body: z.object({ slug: z.string(), name: z.string().min(1).max(200) }).strict(),
         },
       },
       async (request, reply) => {
