@@ -1,7 +1,8 @@
 // Test support for the job layer (not a test itself): a migrated database per test file and
 // queue options with short intervals, shared by the contract suite and the SIGKILL child.
+import { z } from 'zod';
 import type { DatabaseConfig } from '../config/index.js';
-import type { AnyJobDefinition, JobQueueOptions } from './index.js';
+import { defineJob, type AnyJobDefinition, type JobQueueOptions } from './index.js';
 
 /** Queue options for tests: fast polling, short grace, pg-boss maintenance every second. */
 export function testQueueOptions(config: DatabaseConfig, catalog: readonly AnyJobDefinition[]): JobQueueOptions {
@@ -37,3 +38,12 @@ export async function eventually(what: string, condition: () => boolean | Promis
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** The job the SIGKILL test's child process takes and dies holding. */
+export const crashJob = defineJob({
+  name: 't.crash',
+  payload: z.object({ workspaceId: z.string() }),
+  exclusiveKey: (p) => p.workspaceId,
+  timeoutMs: 2_000,
+  retry: { limit: 3, baseMs: 1_000, maxMs: 1_000 },
+});
