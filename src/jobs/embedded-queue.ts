@@ -39,6 +39,10 @@ interface EmbeddedClaim extends ClaimedJob {
   leaseToken: string;
 }
 
+/** Finished jobs (completed, failed, merged) are deleted this long after they finished. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60_000;
+
 export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
   readonly backend = 'embedded' as const;
   readonly #db: Db;
@@ -47,8 +51,10 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
   readonly #graceMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #workers: QueueWorker<unknown, EmbeddedClaim>[] = [];
+  readonly #retentionMs: number;
   #scheduler: NodeJS.Timeout | undefined;
   #ticking = false;
+  #prunedAt = 0;
   #started = false;
   #stopped = false;
 
@@ -58,6 +64,7 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
     this.#pollIntervalMs = options.pollIntervalMs ?? 500;
     this.#graceMs = options.leaseGraceMs ?? 5_000;
     this.#onError = options.onError ?? ((error) => console.error('[jobs]', error));
+    this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   }
 
   async start(): Promise<void> {
@@ -210,6 +217,7 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
           .set({
             ...released,
             state: sql<string>`case when ${siblingIn('retry')} then 'merged' else 'retry' end`,
+            finished_at: sql<number | null>`case when ${siblingIn('retry')} then ${now} else null end`,
             run_at: now + retryDelayMs(definition.retry, job.attempt),
             last_error: settlement.error,
           })
@@ -221,6 +229,7 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
           .set({
             ...released,
             state: sql<string>`case when ${siblingIn('queued')} then 'merged' else 'queued' end`,
+            finished_at: sql<number | null>`case when ${siblingIn('queued')} then ${now} else null end`,
             attempts: sql<number>`attempts - 1`,
             run_at: now,
           })
@@ -264,6 +273,14 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
           return true;
         });
         if (fired) this.#wake(schedule.queue);
+      }
+      if (now - this.#prunedAt >= PRUNE_EVERY_MS) {
+        this.#prunedAt = now;
+        await this.#db
+          .deleteFrom('jobs')
+          .where('state', 'in', ['completed', 'failed', 'merged'])
+          .where('finished_at', '<', now - this.#retentionMs)
+          .execute();
       }
     } catch (error) {
       this.#onError(error);

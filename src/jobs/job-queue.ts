@@ -71,6 +71,8 @@ export interface JobQueueOptions {
    * (embedded: added to the lease; pg-boss: added to expireInSeconds). Default 5 000 ms.
    */
   leaseGraceMs?: number;
+  /** Embedded only: how long finished jobs are kept (pg-boss archives and deletes its own). Default 7 days. */
+  retentionMs?: number;
   /** Unexpected background errors (a failed poll, a pg-boss maintenance error). */
   onError?: (error: unknown) => void;
   /** pg-boss only. */
