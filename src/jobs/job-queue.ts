@@ -87,6 +87,11 @@ export interface JobQueueOptions {
     cronMonitorIntervalSeconds?: number;
     /** How often the scheduled sends are turned into jobs (cronWorkerIntervalSeconds); default 2 s. */
     cronWorkerIntervalSeconds?: number;
+    /**
+     * Connections for key locks (one per running keyed job) and continuation transactions;
+     * default 16, so up to ~15 keyed jobs run at once in a process. pg-boss itself uses 4 more.
+     */
+    lockConnections?: number;
     /** Delay before retrying a job whose key another process is running; default 1 000 ms. */
     lockedKeyDelayMs?: number;
   };

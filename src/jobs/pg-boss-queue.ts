@@ -67,7 +67,7 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
     this.#boss.on('error', (error) => this.#onError(error));
     // Key locks (one connection per running keyed job) and the short transactions that
     // complete a job and send its continuation together.
-    this.#pool = new pg.Pool({ connectionString: pgOptions.url, max: 16, application_name: 'hubsync-jobs-locks' });
+    this.#pool = new pg.Pool({ connectionString: pgOptions.url, max: pgOptions.lockConnections ?? 16, application_name: 'hubsync-jobs-locks' });
     this.#pool.on('error', (error) => this.#onError(error));
   }
 
