@@ -150,6 +150,21 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
 
   async claim(definition: JobDefinition<unknown>, max: number): Promise<EmbeddedClaim[]> {
     const now = Date.now();
+    // Reading first costs no write lock: an idle poll must not contend with the application's
+    // writes on the one SQLite file.
+    const due = await this.#db
+      .selectFrom('jobs')
+      .select('id')
+      .where('queue', '=', definition.name)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('state', 'in', ['queued', 'retry']), eb('run_at', '<=', now)]),
+          eb.and([eb('state', '=', 'active'), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .limit(1)
+      .executeTakeFirst();
+    if (!due) return [];
     // A job whose process died on its last allowed attempt fails for good.
     await this.#db
       .updateTable('jobs')

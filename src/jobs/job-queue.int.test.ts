@@ -243,6 +243,29 @@ describe(`job queue contract (${TEST_DB_KIND})`, () => {
     await processA.unschedule(tick);
   });
 
+  it('keeps a schedule across a restart: a process that never declared it fires it', async () => {
+    const tick = defineJob({ name: 't.tick-restart', payload: z.object({ scope: z.string() }) });
+    // The declaring process checks schedules rarely, so the tick is left to the next one.
+    const options = testQueueOptions(testDb.config, [tick]);
+    const declaring = createJobQueue(database, {
+      ...options,
+      pollIntervalMs: 60_000,
+      ...(options.postgres ? { postgres: { ...options.postgres, cronMonitorIntervalSeconds: 45 } } : {}),
+    });
+    await declaring.start();
+    await declaring.schedule(tick, '* * * * *', { scope: 'all' });
+    await declaring.stop();
+
+    const restarted = await startQueue([tick]);
+    const fired: unknown[] = [];
+    await restarted.work(tick, async (payload) => {
+      fired.push(payload);
+    });
+    await eventually('the tick to fire', () => fired.length > 0);
+    expect(fired[0]).toEqual({ scope: 'all' });
+    await restarted.unschedule(tick);
+  });
+
   it('hands a running job back on a graceful stop, without counting the attempt', async () => {
     const job = defineJob({ name: 't.handback', payload: byWorkspace, retry: { limit: 0 } });
     const first = await startQueue([job]);
