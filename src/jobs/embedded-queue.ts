@@ -54,6 +54,7 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
   readonly #retentionMs: number;
   #scheduler: NodeJS.Timeout | undefined;
   #ticking = false;
+  #tick: Promise<void> | undefined;
   #prunedAt = 0;
   #started = false;
   #stopped = false;
@@ -70,8 +71,10 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    this.#scheduler = setInterval(() => void this.#fireDueSchedules(), this.#pollIntervalMs);
-    await this.#fireDueSchedules();
+    this.#scheduler = setInterval(() => {
+      if (!this.#ticking) this.#tick = this.#fireDueSchedules();
+    }, this.#pollIntervalMs);
+    await (this.#tick = this.#fireDueSchedules());
   }
 
   async send<P>(definition: JobDefinition<P>, payload: P, options: SendOptions = {}): Promise<string | null> {
@@ -142,6 +145,7 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#scheduler);
+    await this.#tick;
     const graceful = options.graceful ?? true;
     await Promise.all(this.#workers.map((w) => w.stop(graceful, graceful ? (options.timeoutMs ?? 30_000) : 0)));
   }

@@ -48,7 +48,7 @@ interface Running<J> {
   abandoned: boolean;
 }
 
-type HandlerResult = { kind: 'resolved'; value: JobOutcome } | { kind: 'threw'; error: unknown } | { kind: 'unresponsive' };
+export type HandlerResult = { kind: 'resolved'; value: JobOutcome } | { kind: 'threw'; error: unknown } | { kind: 'unresponsive' };
 
 const MAX_ERROR_LENGTH = 2_000;
 
