@@ -202,6 +202,35 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+/** A job of the embedded queue (src/jobs); states and transitions are described there. */
+export interface JobTable {
+  id: string;
+  queue: string;
+  /** The payload as JSON. */
+  payload: string;
+  exclusive_key: string | null;
+  state: string;
+  /** How many times a worker has taken the job. */
+  attempts: number;
+  run_at: number;
+  lease_token: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/** A cron schedule of the embedded queue: one per queue, fired once per tick. */
+export interface JobScheduleTable {
+  queue: string;
+  cron: string;
+  timezone: string;
+  payload: string;
+  next_fire_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   users: UserTable;
@@ -217,5 +246,7 @@ export interface Database {
   field_mappings: FieldMappingTable;
   sync_runs: SyncRunTable;
   sync_attempts: SyncAttemptTable;
+  jobs: JobTable;
+  job_schedules: JobScheduleTable;
   schema_probe: { id: Generated<number> };
 }

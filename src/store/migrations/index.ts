@@ -6,6 +6,7 @@ import * as m002 from './002-hubspot-sync.js';
 import * as m003 from './003-status-count-index.js';
 import * as m004 from './004-partial-status-index.js';
 import * as m005 from './005-accounts-invitations.js';
+import * as m006 from './006-jobs.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '003-status-count-index': m003,
   '004-partial-status-index': m004,
   '005-accounts-invitations': m005,
+  '006-jobs': m006,
 };
