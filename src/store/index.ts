@@ -7,6 +7,7 @@ export * from './session.repository.js';
 export * from './audit.repository.js';
 export * from './customer.repository.js';
 export * from './custom-field.repository.js';
-export type { Database, HubSpotConnectionTable, SyncRunTable, SyncAttemptTable } from './tables.js';
+export type { Database, HubSpotConnectionTable, SyncRunTable, SyncAttemptTable, SyncSettingsTable } from './tables.js';
 export * from './connection.repository.js';
 export * from './sync.repository.js';
+export * from './sync-settings.repository.js';

@@ -170,6 +170,18 @@ export interface SyncAttemptTable {
   at: number;
 }
 
+export interface SyncSettingsTable {
+  workspace_id: string;
+  /** 1 = push a changed customer without waiting for a run. */
+  push_contacts_on_change: number;
+  push_companies_on_change: number;
+  /** 5-field cron read in `timezone`; null = no scheduled reconcile. */
+  reconcile_schedule: string | null;
+  /** IANA zone name. */
+  timezone: string;
+  updated_at: number;
+}
+
 export interface AuditLogTable {
   id: string;
   workspace_id: string | null;
@@ -198,5 +210,6 @@ export interface Database {
   field_mappings: FieldMappingTable;
   sync_runs: SyncRunTable;
   sync_attempts: SyncAttemptTable;
+  sync_settings: SyncSettingsTable;
   schema_probe: { id: Generated<number> };
 }

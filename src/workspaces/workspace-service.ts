@@ -5,6 +5,7 @@ import { generatePassword, hashPassword } from '../auth/index.js';
 import type { Clock } from '../lib/index.js';
 import { AppError, newId } from '../lib/index.js';
 import type { Db, Role, User, Workspace } from '../store/index.js';
+import { initSyncSettings } from '../sync/index.js';
 import {
   countAdmins,
   countWorkspaces,
@@ -53,6 +54,8 @@ export async function createWorkspace(db: Db, clock: Clock, input: { slug: strin
   }
   const workspace: Workspace = { id: newId('ws', clock), slug: input.slug, name: input.name.trim(), createdAt: clock.now() };
   await insertWorkspace(db, workspace);
+  // A new workspace pushes changes on its own; those from before migration 008 do not.
+  await initSyncSettings(db, workspace.id, workspace.createdAt);
   return workspace;
 }
 
