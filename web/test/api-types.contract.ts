@@ -4,9 +4,11 @@
 import type { z } from 'zod';
 import type { CustomerJson, customFieldSchema, STATUS_LABELS as SERVER_STATUS_LABELS } from '../../src/http/schemas.js';
 import type { runSchema } from '../../src/http/routes/sync.routes.js';
+import type { connectionSchema, syncSettingsSchema } from '../../src/http/routes/hubspot.routes.js';
+import type { RunTrigger as ServerRunTrigger } from '../../src/sync/index.js';
 import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
 import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
-import type { Customer, CustomField, MappingView, SyncRun, SyncStatus } from '../src/api/types.js';
+import type { Connection, Customer, CustomField, MappingView, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
 
 type Assert<T extends true> = T;
 /** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
@@ -24,3 +26,6 @@ export type CustomerFits = Assert<Fits<ServerCustomer, Customer>>;
 export type CustomFieldFits = Assert<Fits<Omit<z.infer<typeof customFieldSchema>, 'type'>, Omit<CustomField, 'type'>>>;
 export type SyncRunFits = Assert<Fits<z.infer<typeof runSchema>, SyncRun>>;
 export type MappingFits = Assert<Fits<ServerMappingView, MappingView>>;
+export type TriggersMatch = Assert<Same<ServerRunTrigger, RunTrigger>>;
+export type SyncSettingsSame = Assert<Same<z.infer<typeof syncSettingsSchema>, SyncSettings>>;
+export type ConnectionFits = Assert<Fits<z.infer<typeof connectionSchema>, Connection>>;

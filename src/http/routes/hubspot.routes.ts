@@ -10,7 +10,7 @@ import { requireUser, workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { workspaceParam } from '../schemas.js';
 
-const connectionSchema = z
+export const connectionSchema = z
   .object({
     status: z.enum(['not_connected', 'connected', 'token_invalid', 'missing_scopes', 'rate_limited', 'reconnect_needed']),
     method: z.enum(['private_app', 'oauth']).nullable(),
