@@ -43,11 +43,11 @@ describe('Config → Integrations → HubSpot → Settings', () => {
     await page.getByRole('tab', { name: 'Settings', selected: true }).waitFor();
     expect(await page.getByLabel('Sync contacts when a customer changes').isChecked()).toBe(true);
     expect(await page.getByLabel('Sync companies when an organization changes').isChecked()).toBe(true);
-    expect(await page.getByLabel('Schedule').inputValue()).toBe('nightly');
+    expect(await page.getByLabel('Schedule', { exact: true }).inputValue()).toBe('nightly');
     expect(await page.getByLabel('Time zone').inputValue()).toBe('UTC');
     await expect.poll(() => page.getByTestId('schedule-reading').textContent()).toBe('every day at 03:00, UTC');
     const saved = (await ui.admin.get<{ jitterSeconds: number; nextReconcileAt: string }>(`${W}/hubspot/settings`)).body;
-    expect(await page.getByTestId('next-reconcile').textContent()).toBe(await formatLikeTheUi(page, saved.nextReconcileAt));
+    expect(await page.getByTestId('next-reconcile').textContent()).toBe(await formatLikeTheUi(page, saved.nextReconcileAt, 'UTC'));
     const jitter = await page.getByTestId('schedule-jitter').textContent();
     const [minutes, seconds] = [Math.floor(saved.jitterSeconds / 60), saved.jitterSeconds % 60];
     if (minutes > 0) expect(jitter).toContain(`${minutes} min`);
@@ -56,7 +56,7 @@ describe('Config → Integrations → HubSpot → Settings', () => {
   });
 
   it('puts a cron with seconds and an unknown zone next to their fields, then saves a weekly schedule in Zurich', async () => {
-    await page.getByLabel('Schedule').selectOption('custom');
+    await page.getByLabel('Schedule', { exact: true }).selectOption('custom');
     await page.getByLabel('Cron expression').fill('0 30 9 * * 1');
     await page.getByRole('button', { name: 'Save settings' }).click();
     const cronError = page.locator('#schedule-cron-error');
@@ -75,19 +75,23 @@ describe('Config → Integrations → HubSpot → Settings', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.getByTestId('schedule-reading').textContent()).toBe('Mondays at 09:30, Europe/Zurich');
     expect(await zoneError.count()).toBe(0);
-    const saved = await ui.admin.get(`${W}/hubspot/settings`);
+    const saved = await ui.admin.get<{ nextReconcileAt: string }>(`${W}/hubspot/settings`);
+    // The next run on Zurich's wall clock: a Monday, 09:30 plus the jitter.
+    const next = await page.getByTestId('next-reconcile').textContent();
+    expect(next).toBe(await formatLikeTheUi(page, saved.body.nextReconcileAt, 'Europe/Zurich'));
+    expect(next).toMatch(/Mon.*09:(3\d|40)/);
     expect(saved.body).toMatchObject({ reconcileSchedule: '30 9 * * 1', timezone: 'Europe/Zurich', pushContactsOnChange: false, pushCompaniesOnChange: true });
     // After a reload the form shows what was saved.
     await page.reload();
     await page.getByTestId('schedule-reading').waitFor();
-    expect(await page.getByLabel('Schedule').inputValue()).toBe('custom');
+    expect(await page.getByLabel('Schedule', { exact: true }).inputValue()).toBe('custom');
     expect(await page.getByLabel('Cron expression').inputValue()).toBe('30 9 * * 1');
     expect(await page.getByLabel('Sync contacts when a customer changes').isChecked()).toBe(false);
     await screenshot(page, 'hubspot-settings.png');
   });
 
   it('turns the schedule off', async () => {
-    await page.getByLabel('Schedule').selectOption('off');
+    await page.getByLabel('Schedule', { exact: true }).selectOption('off');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.getByTestId('schedule-reading').textContent()).toBe('Off: no scheduled reconcile');
     expect(await page.getByTestId('next-reconcile').textContent()).toBe('—');
@@ -125,7 +129,13 @@ describe('Config → Integrations → HubSpot → Settings', () => {
   });
 });
 
-/** The UI's formatDate, as the browser (its locale and zone) renders it. */
-function formatLikeTheUi(page: Page, iso: string): Promise<string> {
-  return page.evaluate((value) => new Date(value).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }), iso);
+/** A time as the browser (its locale) renders it: in `zone` with the zone named, or like the UI's formatDate in the browser's zone. */
+function formatLikeTheUi(page: Page, iso: string, zone?: string): Promise<string> {
+  return page.evaluate(
+    ([value, timeZone]) =>
+      timeZone
+        ? new Date(value).toLocaleString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' })
+        : new Date(value).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
+    [iso, zone] as const,
+  );
 }

@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, get, ws } from '../../api/client.js';
 import type { SyncRun, SyncSettings, SyncSettingsPatch } from '../../api/types.js';
-import { ErrorMessage, FieldError, formatDate, Loading } from '../../components/ui.js';
+import { ErrorMessage, FieldError, Loading } from '../../components/ui.js';
 import { useIsAdmin, useWorkspace } from '../../layout.js';
 import { useRunProgress } from './run-progress.js';
 import { RunProgress } from './sync-tab.js';
@@ -107,7 +107,7 @@ function SettingsForm({ saved }: { saved: SyncSettings }) {
       <section className="card" aria-labelledby="on-change-title">
         <h2 id="on-change-title">Push changes automatically</h2>
         <p className="hint">When on, a customer created, edited, restored or imported is pushed to HubSpot within seconds, without anyone clicking Sync now.</p>
-        <div className="form-field">
+        <div className="toggle-list">
           <label className="checkbox">
             <input type="checkbox" checked={draft.pushContactsOnChange} disabled={!isAdmin} onChange={(e) => set({ pushContactsOnChange: e.target.checked })} />
             Sync contacts when a customer changes
@@ -199,6 +199,11 @@ function SettingsForm({ saved }: { saved: SyncSettings }) {
   );
 }
 
+/** A time on the schedule's own wall clock, with the zone named: "Mon, Dec 7, 2026, 09:39 CET". */
+function formatInZone(iso: string, timeZone: string): string {
+  return new Date(iso).toLocaleString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' });
+}
+
 function ScheduleFacts({ saved }: { saved: SyncSettings }) {
   const off = saved.reconcileSchedule === null;
   return (
@@ -209,7 +214,7 @@ function ScheduleFacts({ saved }: { saved: SyncSettings }) {
       </div>
       <div>
         <dt>Next run</dt>
-        <dd data-testid="next-reconcile">{saved.nextReconcileAt ? formatDate(saved.nextReconcileAt) : off ? '—' : 'Not scheduled while HubSpot is not connected'}</dd>
+        <dd data-testid="next-reconcile">{saved.nextReconcileAt ? formatInZone(saved.nextReconcileAt, saved.timezone) : off ? '—' : 'Not scheduled while HubSpot is not connected'}</dd>
       </div>
       {saved.jitterSeconds !== null ? (
         <div>
