@@ -112,6 +112,21 @@ describe('nextReconcileAt', () => {
   });
 });
 
+describe('cron day rules', () => {
+  it('fires on either day field when both are restricted, on both when one is *, and on the last day with L', () => {
+    const from = Date.UTC(2026, 5, 1, 12); // Monday 1 June 2026
+    const next = (cron: string, after: number) => nextReconcileAt(cron, 'UTC', 'ws', after)!.getTime() - scheduleJitter(cron, 'ws');
+    // "the 15th, or any Friday": Friday 5 June comes first.
+    expect(next('0 3 15 * 5', from)).toBe(Date.UTC(2026, 5, 5, 3));
+    expect(next('0 3 15 * 5', Date.UTC(2026, 5, 13))).toBe(Date.UTC(2026, 5, 15, 3));
+    // Day of month 1–31 is no restriction: Fridays only.
+    expect(next('0 3 1-31 * 5', from)).toBe(Date.UTC(2026, 5, 5, 3));
+    expect(next('0 0 29 2 *', from)).toBe(Date.UTC(2028, 1, 29));
+    expect(next('0 4 L * *', from)).toBe(Date.UTC(2026, 5, 30, 4));
+    expect(next('30 23 * 12 0', from)).toBe(Date.UTC(2026, 11, 6, 23, 30));
+  });
+});
+
 describe('dueInMinute', () => {
   /** Every minute tick in [from, to) at which the workspace is due. */
   const dueTicks = (schedule: string, zone: string, workspaceId: string, from: number, to: number) => {
@@ -138,10 +153,10 @@ describe('dueInMinute', () => {
 
   it('hands out an every-minute schedule once per minute and a 30-minute one 50 times on the 25-hour day', () => {
     const day = Date.UTC(2026, 9, 24, 22); // midnight in Zurich on the fall-back day
-    // Across the repeated hour (00:00–02:00 UTC is 02:00–03:00 twice in Zurich).
+    // Across the change at 01:00 UTC (00:00–02:00 UTC is 02:00–03:00 twice in Zurich).
     for (const id of ['ws_a', 'ws_b']) {
-      const everyMinute = dueTicks('* * * * *', ZURICH, id, day + 2 * HOUR, day + 5 * HOUR);
-      expect(everyMinute).toHaveLength(180);
+      const everyMinute = dueTicks('* * * * *', ZURICH, id, day + 2.5 * HOUR, day + 3.5 * HOUR);
+      expect(everyMinute).toHaveLength(60);
       for (const d of everyMinute) expect(d.at - d.tick).toBe(scheduleJitter('* * * * *', id));
     }
     // The day from local midnight to local midnight lasts 25 hours: 50 half hours.

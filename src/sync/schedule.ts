@@ -9,9 +9,11 @@
 // - The *jitter* is derived from a hash of the workspace id alone: a fixed whole number of
 //   seconds below min(10 minutes, interval / 10). It is the same on every process and every
 //   day, so each fire time moves by the same offset and no two firings swap order or merge.
-// - Fire times follow the wall clock of the zone (cron-parser). On the spring-forward day a
-//   time that does not exist (02:30 in Europe/Zurich) runs an hour later, at 03:30; on the
-//   fall-back day a time that occurs twice runs once, at its first occurrence.
+// - Fire times follow the wall clock of the zone. On the spring-forward day a time that does
+//   not exist (02:30 in Europe/Zurich) runs an hour later, at 03:30; on the fall-back day a
+//   time that occurs twice runs once, at its first occurrence, unless the hour field is a
+//   wildcard (`*` or a `*` step): such schedules run at both (`*/30 * * * *` keeps firing every
+//   30 real minutes through the repeated hour).
 // - A scheduler that wakes once a minute asks `dueInMinute` for each tick: every jittered fire
 //   time falls in exactly one minute, so each firing is handed out exactly once.
 import { createHash } from 'node:crypto';
@@ -42,7 +44,8 @@ export function checkCron(input: string): Checked<string> {
   if (count === 6) return { ok: false, message: `"${text}" has six fields, but seconds are not supported; use ${FIVE_FIELDS}` };
   if (count !== 5) return { ok: false, message: `"${text}" has ${count} field${count === 1 ? '' : 's'}; a schedule has ${FIVE_FIELDS}` };
   try {
-    parser.parseExpression(text, { tz: 'UTC', currentDate: new Date(INTERVAL_REFERENCE) }).next();
+    parser.parseExpression(text, { utc: true, currentDate: new Date(INTERVAL_REFERENCE) }).next();
+    nextWall(text, INTERVAL_REFERENCE);
   } catch (error) {
     return { ok: false, message: `"${text}" is not a valid cron expression (${(error as Error).message})` };
   }
@@ -68,11 +71,10 @@ const intervals = new Map<string, number>();
 export function scheduleInterval(cron: string): number {
   const known = intervals.get(cron);
   if (known !== undefined) return known;
-  const fires = parser.parseExpression(cron, { tz: 'UTC', currentDate: new Date(INTERVAL_REFERENCE) });
-  let previous = fires.next().getTime();
+  let previous = nextWall(cron, INTERVAL_REFERENCE);
   let smallest = Number.POSITIVE_INFINITY;
   for (let i = 1; i < INTERVAL_SAMPLE; i++) {
-    const next = fires.next().getTime();
+    const next = nextWall(cron, previous + MINUTE_MS);
     smallest = Math.min(smallest, next - previous);
     previous = next;
   }
@@ -89,11 +91,136 @@ export function scheduleJitter(cron: string, workspaceId: string): number {
   return Math.floor(fraction * limitSeconds) * 1000;
 }
 
-/** The first fire time of `cron` in `timezone` at or after `at` (ms). */
+const DAY_MS = 86_400_000;
+
+/** A cron's fields as sets, for walking wall times without cron-parser's per-step cost. */
+interface CronSets {
+  minutes: number[];
+  hours: number[];
+  months: Set<number>;
+  days: Set<number>;
+  weekdays: Set<number>;
+  /** Standard cron: when both day fields are restricted, a day matching either one fires. */
+  eitherDay: boolean;
+}
+
+const cronSets = new Map<string, CronSets | null>();
+
+/** The cron's sets, or null when it uses `L` or `#` (then cron-parser walks it). */
+function setsOf(cron: string): CronSets | null {
+  const known = cronSets.get(cron);
+  if (known !== undefined) return known;
+  let sets: CronSets | null = null;
+  if (!/[L#]/i.test(cron)) {
+    const f = parser.parseExpression(cron, { utc: true }).fields;
+    const days = new Set(f.dayOfMonth.map(Number));
+    const weekdays = new Set(f.dayOfWeek.map((d) => Number(d) % 7));
+    sets = { minutes: f.minute.map(Number).sort((a, b) => a - b), hours: f.hour.map(Number).sort((a, b) => a - b), months: new Set(f.month.map(Number)), days, weekdays, eitherDay: days.size < 31 && weekdays.size < 7 };
+  }
+  if (cronSets.size >= 1000) cronSets.clear();
+  cronSets.set(cron, sets);
+  return sets;
+}
+
+/** The first wall time (written as if UTC) at or after `from` at which `cron` fires. */
+function nextWall(cron: string, from: number): number {
+  const sets = setsOf(cron);
+  if (!sets) return parser.parseExpression(cron, { utc: true, currentDate: new Date(Math.ceil(from / 1000) * 1000 - 1000) }).next().getTime();
+  let t = Math.ceil(from / MINUTE_MS) * MINUTE_MS;
+  // Eight years always hold a firing of a valid cron (29 February included).
+  for (const end = t + 8 * 366 * DAY_MS; t < end; ) {
+    const d = new Date(t);
+    const [year, month, day] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
+    if (!sets.months.has(month + 1)) {
+      t = Date.UTC(year, month + 1, 1);
+      continue;
+    }
+    const domHit = sets.days.has(day);
+    const dowHit = sets.weekdays.has(d.getUTCDay());
+    if (!(sets.eitherDay ? domHit || dowHit : domHit && dowHit)) {
+      t = Date.UTC(year, month, day + 1);
+      continue;
+    }
+    const hour = sets.hours.find((h) => h >= d.getUTCHours());
+    if (hour === undefined) {
+      t = Date.UTC(year, month, day + 1);
+      continue;
+    }
+    if (hour > d.getUTCHours()) {
+      t = Date.UTC(year, month, day, hour);
+      continue;
+    }
+    const minute = sets.minutes.find((m) => m >= d.getUTCMinutes());
+    if (minute === undefined) {
+      t = Date.UTC(year, month, day, hour + 1);
+      continue;
+    }
+    return Date.UTC(year, month, day, hour, minute);
+  }
+  throw new Error(`The schedule "${cron}" never fires.`);
+}
+
+const HOUR_MS = 60 * MINUTE_MS;
+/** Wider than any daylight-saving shift (at most 2 hours anywhere). */
+const SHIFT_MS = 3 * HOUR_MS;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `zone`'s wall clock is ahead of UTC at instant `t` (ms). */
+function zoneOffset(zone: string, t: number): number {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formatters.set(zone, format);
+  }
+  const part: Record<string, number> = {};
+  for (const p of format.formatToParts(t)) part[p.type] = Number(p.value);
+  const wall = Date.UTC(part['year']!, part['month']! - 1, part['day']!, part['hour']!, part['minute']!, part['second']!);
+  return wall - Math.floor(t / 1000) * 1000;
+}
+
+const offsetSteady = (zone: string, t: number) => zoneOffset(zone, t - SHIFT_MS) === zoneOffset(zone, t + SHIFT_MS);
+
+/**
+ * The instants at which `zone`'s wall clock reads `wall` (a wall time written as if it were UTC).
+ * A wall time skipped by a spring-forward change is moved forward by the change (02:30 → 03:30);
+ * one repeated by a fall-back change happens twice, of which a schedule with a fixed hour keeps
+ * the first and one with an hour wildcard (`*` or a `*` step) keeps both.
+ */
+function wallToInstants(zone: string, wall: number, fixedHour: boolean): number[] {
+  const before = zoneOffset(zone, wall - 86_400_000);
+  const after = zoneOffset(zone, wall + 86_400_000);
+  const found = [...new Set([before, after])]
+    .map((offset) => wall - offset)
+    .filter((t) => t + zoneOffset(zone, t) === wall)
+    .sort((a, b) => a - b);
+  if (found.length === 0) return [wall - before];
+  return fixedHour ? found.slice(0, 1) : found;
+}
+
+/**
+ * The first fire time of `cron` in `timezone` at or after `at` (ms). The cron is walked on the
+ * zone's wall clock with plain UTC date arithmetic and each wall time mapped to its instants:
+ * cron-parser's own time-zone mode costs milliseconds a step (luxon), too slow for a scheduler
+ * asking this for every workspace every minute.
+ */
 function fireAtOrAfter(cron: string, timezone: string, at: number): number {
-  // cron-parser returns the first time strictly after currentDate, at whole seconds.
-  const from = Math.ceil(at / 1000) * 1000 - 1000;
-  return parser.parseExpression(cron, { tz: timezone, currentDate: new Date(from) }).next().getTime();
+  const fixedHour = !cron.split(' ')[1]!.startsWith('*');
+  // Near a change, a wall time before `at`'s own can land after `at`: start the walk earlier.
+  let wall = at + zoneOffset(timezone, at) - (offsetSteady(timezone, at) ? 0 : SHIFT_MS);
+  let best = Number.POSITIVE_INFINITY;
+  let bestWall = Number.POSITIVE_INFINITY;
+  for (;; wall += 1000) {
+    wall = nextWall(cron, wall);
+    if (wall > bestWall + SHIFT_MS) return best;
+    for (const t of wallToInstants(timezone, wall, fixedHour)) {
+      if (t >= at && t < best) {
+        best = t;
+        bestWall = wall;
+      }
+    }
+    // Away from a change, later wall times are later instants: the first one found is it.
+    if (best !== Number.POSITIVE_INFINITY && offsetSteady(timezone, best)) return best;
+  }
 }
 
 /**
