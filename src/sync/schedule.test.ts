@@ -1,3 +1,4 @@
+import parser from 'cron-parser';
 import { describe, expect, it } from 'vitest';
 import { checkCron, checkTimezone, describeSchedule, dueInMinute, MAX_JITTER_MS, nextReconcileAt, scheduleInterval, scheduleJitter } from './schedule.js';
 
@@ -124,6 +125,22 @@ describe('cron day rules', () => {
     expect(next('0 0 29 2 *', from)).toBe(Date.UTC(2028, 1, 29));
     expect(next('0 4 L * *', from)).toBe(Date.UTC(2026, 5, 30, 4));
     expect(next('30 23 * 12 0', from)).toBe(Date.UTC(2026, 11, 6, 23, 30));
+  });
+});
+
+describe('the wall-clock walk', () => {
+  it('agrees with cron-parser on the next fire time, in UTC and in Zurich away from the changes', () => {
+    const crons = ['0 3 * * *', '*/7 * * * *', '15 */3 * * *', '0 9-17 * * 1-5', '5 4 * 1 2', '0 0 1,15 * *', '30 6 * * 0', '0 12 * 2 *', '59 23 31 * *', '0 0 13 * 5', '*/20 8-10 * * sat'];
+    const starts = [Date.UTC(2026, 0, 1, 0, 0, 30), Date.UTC(2026, 5, 15, 13, 7), Date.UTC(2027, 1, 27, 23, 59, 59)];
+    for (const zone of ['UTC', ZURICH]) {
+      for (const cron of crons) {
+        for (const start of starts) {
+          const ours = nextReconcileAt(cron, zone, 'ws', start)!.getTime() - scheduleJitter(cron, 'ws');
+          const theirs = parser.parseExpression(cron, { tz: zone, currentDate: new Date(start - scheduleJitter(cron, 'ws') - 1000) }).next().getTime();
+          expect(new Date(ours).toISOString(), `${cron} in ${zone} after ${new Date(start).toISOString()}`).toBe(new Date(theirs).toISOString());
+        }
+      }
+    }
   });
 });
 
