@@ -188,6 +188,18 @@ export interface SyncAttemptTable {
   at: number;
 }
 
+export interface SyncSettingsTable {
+  workspace_id: string;
+  /** 1 = push a changed customer without waiting for a run. */
+  push_contacts_on_change: number;
+  push_companies_on_change: number;
+  /** 5-field cron read in `timezone`; null = no scheduled reconcile. */
+  reconcile_schedule: string | null;
+  /** IANA zone name. */
+  timezone: string;
+  updated_at: number;
+}
+
 export interface AuditLogTable {
   id: string;
   workspace_id: string | null;
@@ -248,5 +260,6 @@ export interface Database {
   sync_attempts: SyncAttemptTable;
   jobs: JobTable;
   job_schedules: JobScheduleTable;
+  sync_settings: SyncSettingsTable;
   schema_probe: { id: Generated<number> };
 }

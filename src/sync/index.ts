@@ -4,3 +4,7 @@ export { computeStatus, PUSHABLE_STATUSES, type StatusInput } from './sync-statu
 export { effectiveMapping, onCustomersChanged, refreshStatuses, refreshWholeWorkspace } from './status-refresh.js';
 export { MappingService, type MappingView } from './mapping-service.js';
 export { assertRunTransition, BATCH_SIZE, inputsNamedByError, PushEngine, RUN_TRANSITIONS, type PushItem, type RunStatus } from './push-run.js';
+export { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE, describeSchedule, dueInMinute, MAX_JITTER_MS, nextReconcileAt, scheduleInterval, scheduleJitter } from './schedule.js';
+export { initSyncSettings, NEW_WORKSPACE_SETTINGS, readSyncSettings, syncSettingsView, updateSyncSettings, type SyncSettings, type SyncSettingsPatch, type SyncSettingsView } from './sync-settings.js';
+export { healthState, syncHealth, type HealthState, type SyncHealth } from './sync-health.js';
+export { RUN_TRIGGERS, type RunTrigger } from './run-trigger.js';

@@ -37,6 +37,7 @@ import {
 } from '../store/index.js';
 import { hashProperties, type Mapping } from './field-mapping.js';
 import { effectiveMapping, pushPropertiesFor, refreshStatuses } from './status-refresh.js';
+import type { RunTrigger } from './run-trigger.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
 
 export const BATCH_SIZE = 100;
@@ -183,7 +184,7 @@ export class PushEngine {
    * Starts a run in the background and returns it. A second start while one runs gets
    * SYNC_ALREADY_RUNNING with the running run's id.
    */
-  async start(workspaceId: string, trigger: { kind: 'manual' | 'api' | 'cli' | 'schedule'; actor: Actor }): Promise<SyncRunRow> {
+  async start(workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }): Promise<SyncRunRow> {
     await this.#deps.gateway.clientFor(workspaceId); // fails early when not connected
     await interruptStaleRuns(this.#deps.db, { heartbeatBefore: this.#deps.clock.now() - HEARTBEAT_STALE_MS, now: this.#deps.clock.now() });
     const running = await findRunningRun(this.#deps.db, workspaceId);

@@ -5,6 +5,7 @@ import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from '../auth/ind
 import type { Clock } from '../lib/index.js';
 import { AppError, newId } from '../lib/index.js';
 import type { Db, Role, User, Workspace } from '../store/index.js';
+import { initSyncSettings } from '../sync/index.js';
 import {
   countAdmins,
   countWorkspaces,
@@ -61,6 +62,8 @@ export async function createWorkspace(db: Db, clock: Clock, input: { slug: strin
     if (isUniqueViolation(error)) throw slugUnavailable();
     throw error;
   }
+  // A new workspace pushes changes on its own; those from before migration 008 do not.
+  await initSyncSettings(db, workspace.id, workspace.createdAt);
   return workspace;
 }
 

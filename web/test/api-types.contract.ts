@@ -6,9 +6,11 @@ import type { CustomerJson, customFieldSchema, STATUS_LABELS as SERVER_STATUS_LA
 import type { meSchema } from '../../src/http/routes/auth.routes.js';
 import type { acceptedSchema, createdInvitationSchema, invitationSchema } from '../../src/http/routes/invitation.routes.js';
 import type { runSchema } from '../../src/http/routes/sync.routes.js';
+import type { connectionSchema, syncSettingsSchema } from '../../src/http/routes/hubspot.routes.js';
+import type { RunTrigger as ServerRunTrigger } from '../../src/sync/index.js';
 import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
 import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
-import type { CreatedInvitation, Customer, CustomField, Invitation, InvitationAccepted, MappingView, Me, SyncRun, SyncStatus } from '../src/api/types.js';
+import type { Connection, CreatedInvitation, Customer, CustomField, Invitation, InvitationAccepted, MappingView, Me, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
 
 type Assert<T extends true> = T;
 /** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
@@ -32,3 +34,8 @@ export type MeFits = Assert<Same<z.infer<typeof meSchema>, Me>>;
 export type InvitationFits = Assert<Same<z.infer<typeof invitationSchema>, Invitation>>;
 export type CreatedInvitationFits = Assert<Same<z.infer<typeof createdInvitationSchema>, CreatedInvitation>>;
 export type InvitationAcceptedFits = Assert<Same<z.infer<typeof acceptedSchema>, InvitationAccepted>>;
+
+// Automatic sync: triggers, settings, connection health.
+export type TriggersMatch = Assert<Same<ServerRunTrigger, RunTrigger>>;
+export type SyncSettingsSame = Assert<Same<z.infer<typeof syncSettingsSchema>, SyncSettings>>;
+export type ConnectionFits = Assert<Fits<z.infer<typeof connectionSchema>, Connection>>;

@@ -1,13 +1,16 @@
-// Config → Integrations → HubSpot: the connection (token, OAuth, reveal, disconnect, health) and
-// the contact field mapping.
+// Config → Integrations → HubSpot: the connection (token, OAuth, reveal, disconnect, health),
+// the contact field mapping, and the automatic-sync settings (on-change push, reconcile schedule).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ConnectionView } from '../../integration/index.js';
 import { AppError } from '../../lib/index.js';
+import { findConnection } from '../../store/index.js';
+import { readSyncSettings, RUN_TRIGGERS, syncHealth, syncSettingsView, updateSyncSettings } from '../../sync/index.js';
 import { requireUser, workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { workspaceParam } from '../schemas.js';
 
-const connectionSchema = z
+export const connectionSchema = z
   .object({
     status: z.enum(['not_connected', 'connected', 'token_invalid', 'missing_scopes', 'rate_limited', 'reconnect_needed']),
     method: z.enum(['private_app', 'oauth']).nullable(),
@@ -21,14 +24,55 @@ const connectionSchema = z
     lastError: z.string().nullable(),
     oauthAvailable: z.boolean(),
     usage: z.object({ callsToday: z.number(), errorsToday: z.number(), rateLimitedToday: z.number(), dailyLimit: z.number().nullable() }),
+    health: z.object({
+      state: z.enum(['not_connected', 'connected', 'token_invalid', 'rate_limited', 'failing']),
+      lastError: z.string().nullable(),
+      lastRun: z
+        .object({
+          id: z.string(),
+          status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
+          trigger: z.enum(RUN_TRIGGERS),
+          startedAt: z.string(),
+          finishedAt: z.string().nullable(),
+        })
+        .nullable(),
+      nextReconcileAt: z.string().nullable(),
+    }),
   })
   .meta({ id: 'HubSpotConnection' });
 
+export const syncSettingsSchema = z
+  .object({
+    pushContactsOnChange: z.boolean(),
+    pushCompaniesOnChange: z.boolean(),
+    reconcileSchedule: z.string().nullable(),
+    timezone: z.string(),
+    scheduleDescription: z.string(),
+    jitterSeconds: z.number().nullable(),
+    nextReconcileAt: z.string().nullable(),
+  })
+  .meta({ id: 'HubSpotSyncSettings' });
+
+const settingsPatchSchema = z
+  .object({
+    pushContactsOnChange: z.boolean().optional(),
+    pushCompaniesOnChange: z.boolean().optional(),
+    reconcileSchedule: z.string().max(200).nullable().optional(),
+    timezone: z.string().max(100).optional(),
+  })
+  .strict();
+
 export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  const withHealth = async (workspaceId: string, view: ConnectionView) => ({ ...view, health: await syncHealth(ctx.db, workspaceId, view, ctx.clock.now()) });
+  const settingsView = async (workspaceId: string) => {
+    const [settings, connection] = await Promise.all([readSyncSettings(ctx.db, workspaceId), findConnection(ctx.db, workspaceId)]);
+    return syncSettingsView(settings, workspaceId, { now: ctx.clock.now(), connected: connection !== undefined });
+  };
+
   return async (app) => {
     app.get('/api/workspaces/:workspace/hubspot/connection', { schema: { tags: ['hubspot'], summary: 'Connection status and health', params: workspaceParam, response: { 200: connectionSchema } } }, async (request) => {
       const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-      return ctx.hubspot.view(workspace.id);
+      return withHealth(workspace.id, await ctx.hubspot.view(workspace.id));
     });
 
     app.put(
@@ -44,7 +88,7 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
-        return ctx.hubspot.connectPrivateApp(access.workspace, access.actor, request.body.accessToken);
+        return withHealth(access.workspace.id, await ctx.hubspot.connectPrivateApp(access.workspace, access.actor, request.body.accessToken));
       },
     );
 
@@ -95,6 +139,34 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           const message = failure instanceof AppError ? failure.message : 'The authorization could not be completed.';
           return reply.redirect(`/?oauthError=${encodeURIComponent(message)}`);
         }
+      },
+    );
+
+    app.get(
+      '/api/workspaces/:workspace/hubspot/settings',
+      { schema: { tags: ['hubspot'], summary: 'Automatic sync: on-change push, the reconcile schedule in words, its jitter and the next run', params: workspaceParam, response: { 200: syncSettingsSchema } } },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        return settingsView(workspace.id);
+      },
+    );
+
+    app.patch(
+      '/api/workspaces/:workspace/hubspot/settings',
+      {
+        schema: {
+          tags: ['hubspot'],
+          summary: 'Change the automatic-sync settings (admins; audited). reconcileSchedule is a 5-field cron or null for off; timezone an IANA name',
+          params: workspaceParam,
+          body: settingsPatchSchema,
+          response: { 200: syncSettingsSchema },
+        },
+      },
+      async (request) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+        const patch = Object.fromEntries(Object.entries(request.body).filter(([, value]) => value !== undefined));
+        await updateSyncSettings(ctx.db, ctx.clock, access.workspace, access.actor, patch);
+        return settingsView(access.workspace.id);
       },
     );
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../../lib/index.js';
 import type { SyncRunRow } from '../../store/index.js';
 import { countByStatus, findRun, listAttempts, listCustomers, listRuns, SYNC_STATUSES, type SyncStatus } from '../../store/index.js';
+import { RUN_TRIGGERS, type RunTrigger } from '../../sync/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { iso, STATUS_LABELS, workspaceParam } from '../schemas.js';
@@ -15,7 +16,7 @@ export const runSchema = z
   .object({
     id: z.string(),
     status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
-    trigger: z.string(),
+    trigger: z.enum(RUN_TRIGGERS),
     startedBy: z.string(),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
@@ -36,7 +37,7 @@ export function runJson(run: SyncRunRow): z.infer<typeof runSchema> {
   return {
     id: run.id,
     status: run.status as z.infer<typeof runSchema>['status'],
-    trigger: run.trigger,
+    trigger: run.trigger as RunTrigger,
     startedBy: run.started_by,
     startedAt: iso(run.started_at),
     finishedAt: run.finished_at === null ? null : iso(run.finished_at),
@@ -133,7 +134,19 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       { schema: { tags: ['sync'], summary: 'Sync now: create, update and retry in one run (409 if one is running)', params: workspaceParam, response: { 202: runSchema } } },
       async (request, reply) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace);
-        const run = await ctx.push.start(access.workspace.id, { kind: access.actor.type === 'api_key' ? 'api' : 'manual', actor: access.actor });
+        const run = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
+        return reply.status(202).send(runJson(run));
+      },
+    );
+
+    // In this issue a reconcile pushes everything pending, as Sync now does; the inbound sync
+    // adds its pull to the same run. One run at a time per workspace, whatever started it.
+    app.post(
+      '/api/workspaces/:workspace/sync/reconcile',
+      { schema: { tags: ['sync'], summary: 'Reconcile now: the scheduled reconcile, started by hand (409 with the running run id if one is running)', params: workspaceParam, response: { 202: runSchema } } },
+      async (request, reply) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace);
+        const run = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
         return reply.status(202).send(runJson(run));
       },
     );

@@ -143,7 +143,33 @@ export interface Connection {
   lastError: string | null;
   oauthAvailable: boolean;
   usage: { callsToday: number; dailyLimit: number | null; errorsToday?: number; rateLimitedToday?: number };
+  health: SyncHealth;
 }
+
+export type HealthState = 'not_connected' | 'connected' | 'token_invalid' | 'rate_limited' | 'failing';
+
+export interface SyncHealth {
+  state: HealthState;
+  lastError: string | null;
+  lastRun: { id: string; status: RunStatus; trigger: RunTrigger; startedAt: string; finishedAt: string | null } | null;
+  nextReconcileAt: string | null;
+}
+
+/** Automatic sync: on-change push and the reconcile schedule (GET/PATCH …/hubspot/settings). */
+export interface SyncSettings {
+  pushContactsOnChange: boolean;
+  pushCompaniesOnChange: boolean;
+  /** 5-field cron read in `timezone`; null = off. */
+  reconcileSchedule: string | null;
+  timezone: string;
+  /** "every day at 03:00, Europe/Zurich", or "off". */
+  scheduleDescription: string;
+  /** This workspace's fixed offset from each scheduled time, in seconds. */
+  jitterSeconds: number | null;
+  nextReconcileAt: string | null;
+}
+
+export type SyncSettingsPatch = Partial<Pick<SyncSettings, 'pushContactsOnChange' | 'pushCompaniesOnChange' | 'reconcileSchedule' | 'timezone'>>;
 
 export interface MappingField {
   /** `email`, `firstName`, … or `custom.<key>`. */
@@ -201,10 +227,20 @@ export interface SyncRecordPage {
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
+/** Why a run started; who started it is `startedBy`. */
+export const RUN_TRIGGERS = ['manual', 'schedule', 'on_change', 'webhook'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+export const TRIGGER_LABELS: Record<RunTrigger, string> = {
+  manual: 'Manual',
+  schedule: 'Schedule',
+  on_change: 'On change',
+  webhook: 'Webhook',
+};
+
 export interface SyncRun {
   id: string;
   status: RunStatus;
-  trigger: string;
+  trigger: RunTrigger;
   startedBy: string;
   startedAt: string;
   finishedAt: string | null;

@@ -1,9 +1,9 @@
-// Sync log: every run with its counts, and one run's record attempts with HubSpot's messages.
+// Sync log: every run with its trigger and counts, and one run's record attempts with HubSpot's messages.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { get, query, ws } from '../api/client.js';
-import type { AttemptPage, SyncRun } from '../api/types.js';
+import { TRIGGER_LABELS, type AttemptPage, type SyncRun } from '../api/types.js';
 import { ErrorMessage, formatDate, formatNumber, Loading, PageHeader, Pager, QueryView, useCursorPages } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 
@@ -52,6 +52,7 @@ export function SyncLogPage() {
                   <tr>
                     <th scope="col">Started</th>
                     <th scope="col">Status</th>
+                    <th scope="col">Trigger</th>
                     <th scope="col" className="num">Customers</th>
                     <th scope="col" className="num">Created</th>
                     <th scope="col" className="num">Updated</th>
@@ -71,6 +72,7 @@ export function SyncLogPage() {
                       <td>
                         <RunStatusPill status={r.status} />
                       </td>
+                      <td data-testid="run-trigger">{TRIGGER_LABELS[r.trigger]}</td>
                       <td className="num">
                         {formatNumber(r.processed)}
                         {r.status === 'running' ? ` / ${formatNumber(r.total)}` : ''}
@@ -161,7 +163,7 @@ export function SyncRunPage() {
           <div>
             <dt>Started by</dt>
             <dd>
-              {r.startedBy} <span className="muted">({r.trigger})</span>
+              {r.startedBy} <span className="muted">({TRIGGER_LABELS[r.trigger]})</span>
             </dd>
           </div>
         </dl>

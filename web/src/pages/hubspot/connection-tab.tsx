@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, ApiError, get, ws } from '../../api/client.js';
-import type { Connection, ConnectionStatus } from '../../api/types.js';
+import { TRIGGER_LABELS, type Connection, type ConnectionStatus, type HealthState } from '../../api/types.js';
 import { ConfirmDialog, ErrorMessage, formatDate, formatNumber, Loading } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
 
@@ -151,6 +151,7 @@ export function ConnectionTab() {
           </p>
         ) : null}
         <Usage usage={c.usage} />
+        {isConnected ? <Health health={c.health} /> : null}
         {isConnected ? (
           <div className="form-actions">
             <button type="button" className="btn btn-danger-outline" onClick={() => setConfirming(true)}>
@@ -245,6 +246,59 @@ function SaveFailure({ error }: { error: ApiError }) {
     <div className="alert alert-error" role="alert">
       {error.code === 'HUBSPOT_REJECTED' ? <strong>HubSpot says: </strong> : null}
       {error.message}
+    </div>
+  );
+}
+
+const HEALTH_TEXT: Record<HealthState, { label: string; tone: 'ok' | 'warn' | 'error' | 'off' }> = {
+  connected: { label: 'Healthy', tone: 'ok' },
+  not_connected: { label: 'Not connected', tone: 'off' },
+  token_invalid: { label: 'Token invalid', tone: 'error' },
+  rate_limited: { label: 'Rate limited', tone: 'warn' },
+  failing: { label: 'Failing', tone: 'error' },
+};
+
+const RUN_STATUS_TEXT: Record<string, string> = { running: 'running', succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled', interrupted: 'interrupted' };
+
+/** F16: the sync's health, its last run and when the next scheduled reconcile starts. */
+function Health({ health }: { health: Connection['health'] }) {
+  const state = HEALTH_TEXT[health.state];
+  const last = health.lastRun;
+  return (
+    <div className="health" aria-label="Sync health">
+      <dl className="facts">
+        <div>
+          <dt>Sync health</dt>
+          <dd>
+            <span className={`status-dot-label tone-${state.tone}`} data-testid="sync-health">
+              <span className="status-dot" aria-hidden="true" />
+              {state.label}
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>Last run</dt>
+          <dd data-testid="last-run">
+            {last ? (
+              <>
+                {RUN_STATUS_TEXT[last.status]} {last.finishedAt ? formatDate(last.finishedAt) : formatDate(last.startedAt)} <span className="muted">({TRIGGER_LABELS[last.trigger]})</span>
+              </>
+            ) : (
+              'None yet'
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Next scheduled run</dt>
+          <dd data-testid="next-run">{health.nextReconcileAt ? formatDate(health.nextReconcileAt) : 'None (schedule off)'}</dd>
+        </div>
+      </dl>
+      {(health.state === 'failing' || health.state === 'rate_limited') && health.lastError ? (
+        <div className={health.state === 'failing' ? 'alert alert-error' : 'alert alert-info'} role="alert">
+          <strong>{health.state === 'failing' ? 'The last run failed: ' : 'The last run stopped: '}</strong>
+          {health.lastError}
+        </div>
+      ) : null}
     </div>
   );
 }

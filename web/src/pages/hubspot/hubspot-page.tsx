@@ -1,18 +1,21 @@
-// Config → Integrations → HubSpot, organised into the three tabs of seed 000: Connection,
-// Field mapping and Synchronization. Connection and Field mapping are admin configuration;
-// members see a clear refusal there and can use Synchronization.
+// Config → Integrations → HubSpot, organised into the three tabs of seed 000 (Connection,
+// Field mapping and Synchronization) plus Settings for automatic sync. Connection and Field
+// mapping are admin configuration; members see a clear refusal there, can use
+// Synchronization, and can read Settings and reconcile.
 import type { KeyboardEvent } from 'react';
 import { Link, Navigate, useNavigate, useParams } from 'react-router';
 import { NoAccess, PageHeader } from '../../components/ui.js';
 import { useIsAdmin, useWorkspace } from '../../layout.js';
 import { ConnectionTab } from './connection-tab.js';
 import { MappingTab } from './mapping-tab.js';
+import { SettingsTab } from './settings-tab.js';
 import { SyncTab } from './sync-tab.js';
 
 const TABS = [
   { id: 'connection', label: 'Connection', adminOnly: true },
   { id: 'mapping', label: 'Field mapping', adminOnly: true },
   { id: 'sync', label: 'Synchronization', adminOnly: false },
+  { id: 'settings', label: 'Settings', adminOnly: false },
 ] as const;
 
 export function HubSpotPage() {
@@ -60,6 +63,8 @@ export function HubSpotPage() {
           <ConnectionTab />
         ) : current.id === 'mapping' ? (
           <MappingTab />
+        ) : current.id === 'settings' ? (
+          <SettingsTab />
         ) : (
           <SyncTab />
         )}

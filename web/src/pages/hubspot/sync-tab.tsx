@@ -107,7 +107,7 @@ const RUN_OUTCOME: Record<SyncRun['status'], string> = {
   interrupted: 'Sync interrupted',
 };
 
-function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: (() => void) | undefined }) {
+export function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: (() => void) | undefined }) {
   const total = run?.total ?? 0;
   const processed = run?.processed ?? 0;
   const percent = total > 0 ? Math.round((processed / total) * 100) : run && run.status !== 'running' ? 100 : 0;

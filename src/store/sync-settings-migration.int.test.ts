@@ -1,0 +1,46 @@
+// Migration 008 on a database that already holds a workspace and runs: the workspace keeps
+// on-change push off and gets the nightly reconcile at 03:00 UTC; `api` and `cli` triggers
+// become `manual`.
+import { Migrator } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { openDatabase, type OpenedDatabase } from './database.js';
+import { migrateToLatest } from './migrate.js';
+import { migrations } from './migrations/index.js';
+
+let testDb: TestDatabase;
+let opened: OpenedDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  opened = openDatabase(testDb.config);
+});
+afterAll(async () => {
+  await opened?.close();
+  await testDb?.drop();
+});
+
+it('gives existing workspaces on-change push off and the nightly schedule, and narrows old triggers to manual', async () => {
+  const migrator = new Migrator({ db: opened.db, provider: { getMigrations: async () => migrations } });
+  const before = await migrator.migrateTo('004-partial-status-index');
+  expect(before.error).toBeUndefined();
+  const db = opened.db;
+  await db.insertInto('workspaces').values({ id: 'ws_old', slug: 'old', name: 'Old', created_at: 1_700_000_000_000 }).execute();
+  const run = { workspace_id: 'ws_old', status: 'succeeded', started_by: 'x', owner: 'o', started_at: 1, heartbeat_at: 1, finished_at: 2, phase: 'done', total: 0, processed: 0, created: 0, updated: 0, failed: 0, skipped: 0, api_calls: 0, cancel_requested: 0, error: null };
+  await db
+    .insertInto('sync_runs')
+    .values([
+      { ...run, id: 'run_1', trigger: 'api' },
+      { ...run, id: 'run_2', trigger: 'cli' },
+      { ...run, id: 'run_3', trigger: 'manual' },
+      { ...run, id: 'run_4', trigger: 'schedule' },
+    ])
+    .execute();
+
+  expect((await migrateToLatest(db)).applied).toContain('008-sync-settings');
+
+  expect(await db.selectFrom('sync_settings').selectAll().execute()).toEqual([
+    { workspace_id: 'ws_old', push_contacts_on_change: 0, push_companies_on_change: 0, reconcile_schedule: '0 3 * * *', timezone: 'UTC', updated_at: expect.anything() },
+  ]);
+  const triggers = await db.selectFrom('sync_runs').select(['id', 'trigger']).orderBy('id').execute();
+  expect(triggers.map((r) => r.trigger)).toEqual(['manual', 'manual', 'manual', 'schedule']);
+});

@@ -1,0 +1,108 @@
+// A workspace's automatic-sync settings: push changed contacts / companies on their own, and
+// when the reconcile runs (a 5-field cron in an IANA zone, or off). Validation and the
+// audited update live here; the schedule arithmetic is in schedule.ts.
+//
+// Defaults: a workspace created after migration 008 pushes changes on its own (its row is
+// written when it is created); one that existed before keeps on-change push off until an admin
+// turns it on (migration 008 wrote its row). Both reconcile nightly at 03:00 UTC.
+import { audit, type Actor } from '../audit/index.js';
+import { AppError, type Clock } from '../lib/index.js';
+import type { Db, SyncSettingsRow, Workspace } from '../store/index.js';
+import { findSyncSettings, saveSyncSettings } from '../store/index.js';
+import { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE, describeSchedule, nextReconcileAt, scheduleJitter } from './schedule.js';
+
+export interface SyncSettings {
+  pushContactsOnChange: boolean;
+  pushCompaniesOnChange: boolean;
+  /** 5-field cron read in `timezone`; null = no scheduled reconcile. */
+  reconcileSchedule: string | null;
+  timezone: string;
+}
+
+export type SyncSettingsPatch = Partial<SyncSettings>;
+
+/** What a workspace created from now on starts with. */
+export const NEW_WORKSPACE_SETTINGS: Readonly<SyncSettings> = Object.freeze({
+  pushContactsOnChange: true,
+  pushCompaniesOnChange: true,
+  reconcileSchedule: DEFAULT_RECONCILE_SCHEDULE,
+  timezone: DEFAULT_TIMEZONE,
+});
+
+/** The settings with what they mean now: the schedule in words, the jitter and the next run. */
+export interface SyncSettingsView extends SyncSettings {
+  scheduleDescription: string;
+  /** This workspace's fixed offset from each fire time, in seconds; null when the schedule is off. */
+  jitterSeconds: number | null;
+  /** ISO time of the next scheduled reconcile; null when the schedule is off or HubSpot is not connected. */
+  nextReconcileAt: string | null;
+}
+
+const fromRow = (row: SyncSettingsRow): SyncSettings => ({
+  pushContactsOnChange: row.push_contacts_on_change === 1,
+  pushCompaniesOnChange: row.push_companies_on_change === 1,
+  reconcileSchedule: row.reconcile_schedule,
+  timezone: row.timezone,
+});
+
+const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSettingsRow => ({
+  workspace_id: workspaceId,
+  push_contacts_on_change: settings.pushContactsOnChange ? 1 : 0,
+  push_companies_on_change: settings.pushCompaniesOnChange ? 1 : 0,
+  reconcile_schedule: settings.reconcileSchedule,
+  timezone: settings.timezone,
+  updated_at: now,
+});
+
+/** Writes a new workspace's settings row (in the caller's transaction). */
+export async function initSyncSettings(db: Db, workspaceId: string, now: number): Promise<void> {
+  await saveSyncSettings(db, toRow(workspaceId, NEW_WORKSPACE_SETTINGS, now));
+}
+
+export async function readSyncSettings(db: Db, workspaceId: string): Promise<SyncSettings> {
+  const row = await findSyncSettings(db, workspaceId);
+  // Every workspace gets a row (migration 008 or creation); one inserted behind hubsync's back
+  // is treated as new.
+  return row ? fromRow(row) : { ...NEW_WORKSPACE_SETTINGS };
+}
+
+export function syncSettingsView(settings: SyncSettings, workspaceId: string, options: { now: number; connected: boolean }): SyncSettingsView {
+  const schedule = settings.reconcileSchedule;
+  const next = schedule !== null && options.connected ? nextReconcileAt(schedule, settings.timezone, workspaceId, options.now) : null;
+  return {
+    ...settings,
+    scheduleDescription: describeSchedule(schedule, settings.timezone),
+    jitterSeconds: schedule === null ? null : scheduleJitter(schedule, workspaceId) / 1000,
+    nextReconcileAt: next === null ? null : next.toISOString(),
+  };
+}
+
+/** Validates the schedule and zone, saves, and records every changed value (old and new) in the audit log. */
+export async function updateSyncSettings(db: Db, clock: Clock, workspace: Workspace, actor: Actor, patch: SyncSettingsPatch): Promise<SyncSettings> {
+  const checked: SyncSettingsPatch = { ...patch };
+  if (patch.reconcileSchedule !== undefined && patch.reconcileSchedule !== null) {
+    const cron = checkCron(patch.reconcileSchedule);
+    if (!cron.ok) throw new AppError('VALIDATION_FAILED', `reconcileSchedule: ${cron.message}`, { field: 'reconcileSchedule' });
+    checked.reconcileSchedule = cron.value;
+  }
+  if (patch.timezone !== undefined) {
+    const zone = checkTimezone(patch.timezone);
+    if (!zone.ok) throw new AppError('VALIDATION_FAILED', `timezone: ${zone.message}`, { field: 'timezone' });
+    checked.timezone = zone.value;
+  }
+  return db.transaction().execute(async (trx) => {
+    const current = await readSyncSettings(trx, workspace.id);
+    const next: SyncSettings = { ...current };
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (const key of Object.keys(checked) as (keyof SyncSettings)[]) {
+      const value = checked[key];
+      if (value === undefined || value === current[key]) continue;
+      changes[key] = { from: current[key], to: value };
+      (next as unknown as Record<string, unknown>)[key] = value;
+    }
+    if (Object.keys(changes).length === 0) return current;
+    await saveSyncSettings(trx, toRow(workspace.id, next, clock.now()));
+    await audit(trx, clock, { workspaceId: workspace.id, actor, action: 'hubspot.sync_settings_changed', details: { changes } });
+    return next;
+  });
+}
