@@ -195,6 +195,11 @@ class GuardedBody extends Transform {
 export function registerRequestGuard(app: FastifyInstance, ctx: AppContext): void {
   const timeoutMs = ctx.config.requestTimeoutMs;
 
+  // Left alone, Node answers `Expect: 100-continue` (curl sends it for bodies over 1 MB) with
+  // "100 Continue" before any hook runs, inviting the body of a request that may be refused.
+  // Routed like any request instead, it gets its 100 only once the body is wanted (preParsing).
+  app.server.on('checkContinue', (request: IncomingMessage, response) => app.server.emit('request', request, response));
+
   app.addHook('onRequest', async (request, reply) => {
     try {
       if (request.is404) {
@@ -213,6 +218,7 @@ export function registerRequestGuard(app: FastifyInstance, ctx: AppContext): voi
 
   app.addHook('preParsing', async (request, reply, payload: Readable) => {
     if (!announcesBody(request)) return payload;
+    if (request.headers.expect?.toLowerCase() === '100-continue') reply.raw.writeContinue();
     const guarded = new GuardedBody(payload, {
       limit: request.routeOptions.bodyLimit ?? ctx.config.bodyLimitBytes,
       timeoutMs,

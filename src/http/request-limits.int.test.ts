@@ -154,6 +154,14 @@ describe('a request is judged before its body is read', () => {
     expect(exchange.serverBytesRead).toBeLessThan(32 * MiB);
   });
 
+  it('answers Expect: 100-continue with the refusal, not an invitation to send the body', async () => {
+    const head = (auth: string) => `POST ${W}/customers HTTP/1.1\r\nHost: test\r\n${auth}Content-Type: application/json\r\nContent-Length: 31\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
+    const refused = await rawExchange(ts, [{ data: head(''), pauseMs: 300 }]);
+    expect(refused.startsWith('HTTP/1.1 401 ')).toBe(true);
+    const invited = await rawExchange(ts, [{ data: head(`Authorization: Bearer ${apiKey}\r\n`), pauseMs: 300 }, { data: '{"email":"expect@example.com"} ' }]);
+    expect(invited.startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 ')).toBe(true);
+  });
+
   it('answers an oversize JSON body with a 413 that a send-everything-first client can read', async () => {
     const body = Buffer.from(JSON.stringify({ firstName: 'x'.repeat(2 * MiB) }));
     const head = `POST ${W}/customers HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
