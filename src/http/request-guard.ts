@@ -90,8 +90,11 @@ function checkBody(request: FastifyRequest): void {
  * is announced larger than the drain allowance, grows past it or takes too long ends the
  * connection instead (right after the answer, or at once).
  */
+const settled = new WeakSet<IncomingMessage>();
+
 function drainOrClose(raw: IncomingMessage, reply: FastifyReply, timeoutMs: number): void {
-  if (raw.complete) return;
+  if (raw.complete || settled.has(raw)) return;
+  settled.add(raw);
   const announced = Number(raw.headers['content-length']);
   if (Number.isFinite(announced) && announced > DRAIN_MAX_BYTES) {
     reply.header('connection', 'close');
@@ -171,6 +174,15 @@ class GuardedBody extends Transform {
     this.destroy(error);
   }
 
+  /** The handler answered without reading the body to its end (it refused the request). */
+  abandon(): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#disarm();
+    this.#source.unpipe(this);
+    this.destroy();
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.#failed) return callback();
     this.#received += chunk.length;
@@ -194,6 +206,7 @@ class GuardedBody extends Transform {
  */
 export function registerRequestGuard(app: FastifyInstance, ctx: AppContext): void {
   const timeoutMs = ctx.config.requestTimeoutMs;
+  const guards = new WeakMap<IncomingMessage, GuardedBody>();
 
   // Left alone, Node answers `Expect: 100-continue` (curl sends it for bodies over 1 MB) with
   // "100 Continue" before any hook runs, inviting the body of a request that may be refused.
@@ -228,6 +241,19 @@ export function registerRequestGuard(app: FastifyInstance, ctx: AppContext): voi
         else drainOrClose(request.raw, reply, timeoutMs);
       },
     });
+    guards.set(request.raw, guarded);
     return payload.pipe(guarded);
+  });
+
+  // A handler may answer before it has read the body — the CSV import refusing a workspace the
+  // caller cannot see. The rest of the body is then drained or the connection closed, as for a
+  // refusal in onRequest; otherwise the paused upload would hold the connection for good.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const guarded = guards.get(request.raw);
+    if (guarded && !request.raw.complete) {
+      guarded.abandon();
+      drainOrClose(request.raw, reply, timeoutMs);
+    }
+    return payload;
   });
 }

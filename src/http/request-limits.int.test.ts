@@ -305,6 +305,15 @@ describe('slow bodies meet the request timeout', () => {
     expect(JSON.parse(text.split('\r\n\r\n')[1] ?? '')).toMatchObject({ rowsRead: 12, created: 12, failed: 0 });
   });
 
+  it('lets go of an upload the handler refused before reading it, once the client stops sending', async () => {
+    // A workspace the key cannot see: the import answers 404 without reading the file. The
+    // client then holds the connection open without sending; the server must not keep it.
+    const head = `POST /api/workspaces/elsewhere/customers/import HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const data = 'email,firstName\nheld@example.com,Hal\n';
+    const text = await rawExchange(ts, [{ data: head }, { data: `${data.length.toString(16)}\r\n${data}\r\n` }]);
+    expect(envelopeOf(text)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+  });
+
   it('cuts off a CSV upload that stops sending with an enveloped 408', async () => {
     const head = `POST ${W}/customers/import HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n`;
     const data = 'email,firstName\nstalled@example.com,Stan\n';
