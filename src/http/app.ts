@@ -45,6 +45,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     http: {
       headersTimeout: ctx.config.requestTimeoutMs,
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(ctx.config.requestTimeoutMs / 4))),
+      // Node would answer a missing Host with a bare 400; the request guard answers in the envelope.
+      requireHostHeader: false,
     },
     clientErrorHandler: handleClientError,
     frameworkErrors: renderFrameworkError,

@@ -215,6 +215,9 @@ export function registerRequestGuard(app: FastifyInstance, ctx: AppContext): voi
 
   app.addHook('onRequest', async (request, reply) => {
     try {
+      if (request.raw.httpVersion === '1.1' && !request.headers.host) {
+        throw new AppError('BAD_REQUEST', 'An HTTP/1.1 request must have a Host header.');
+      }
       if (request.is404) {
         throw new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);
       }

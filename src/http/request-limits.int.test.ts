@@ -259,6 +259,11 @@ describe('errors raised before any route runs use the envelope', () => {
     expect(envelopeOf(text)).toMatchObject({ status: 431, body: { error: { code: 'HEADERS_TOO_LARGE' } } });
   });
 
+  it('an HTTP/1.1 request without a Host header is a 400', async () => {
+    const text = await rawExchange(ts, [{ data: 'GET /api/health HTTP/1.1\r\nConnection: close\r\n\r\n' }]);
+    expect(envelopeOf(text)).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST', message: 'An HTTP/1.1 request must have a Host header.' } } });
+  });
+
   it('a request that is not HTTP is a 400', async () => {
     const text = await rawExchange(ts, [{ data: 'HELLO THERE\r\n\r\n' }]);
     expect(envelopeOf(text)).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
