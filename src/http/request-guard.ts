@@ -123,6 +123,8 @@ function drainOrClose(raw: IncomingMessage, reply: FastifyReply, timeoutMs: numb
 class GuardedBody extends Transform {
   #received = 0;
   #failed = false;
+  #ended = false;
+  #chunks = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly #source: Readable;
   readonly #limit: number;
@@ -158,6 +160,18 @@ class GuardedBody extends Transform {
       this.#arm();
       return;
     }
+    // Bytes that reached the socket while this process was busy are read in the event loop's
+    // poll phase, after timers: judge only after it, so a stalled loop does not blame the client.
+    const chunksSeen = this.#chunks;
+    setImmediate(() => {
+      // For a streamed body a fresh chunk has already re-armed the timer.
+      if (this.#streamed && this.#chunks !== chunksSeen) return;
+      this.#judge();
+    });
+  }
+
+  #judge(): void {
+    if (this.#failed || this.#ended) return;
     const seconds = Math.round(this.#timeoutMs / 100) / 10;
     const message = this.#streamed
       ? `No part of the upload arrived for ${seconds} s; the request was cut off.`
@@ -186,6 +200,7 @@ class GuardedBody extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.#failed) return callback();
     this.#received += chunk.length;
+    this.#chunks++;
     if (this.#received > this.#limit) {
       this.fail(new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than this endpoint accepts (${this.#limit} bytes).`, { limitBytes: this.#limit }));
       return callback();
@@ -195,6 +210,7 @@ class GuardedBody extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
+    this.#ended = true;
     this.#disarm();
     callback();
   }

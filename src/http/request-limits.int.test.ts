@@ -304,8 +304,8 @@ describe('slow bodies meet the request timeout', () => {
     const payload = ['email,firstName\n', ...rows];
     const head = `POST ${W}/customers/import HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
     const chunk = (data: string) => `${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`;
-    // 13 pieces 150 ms apart: about 2 s in all, twice the timeout, never idle for long.
-    const text = await rawExchange(ts, [{ data: head }, ...payload.map((data) => ({ data: chunk(data), pauseMs: 150 })), { data: '0\r\n\r\n' }]);
+    // 13 pieces 120 ms apart: over 1.5 s in all, longer than the timeout, never idle for long.
+    const text = await rawExchange(ts, [{ data: head }, ...payload.map((data) => ({ data: chunk(data), pauseMs: 120 })), { data: '0\r\n\r\n' }]);
     expect(text.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
     expect(JSON.parse(text.split('\r\n\r\n')[1] ?? '')).toMatchObject({ rowsRead: 12, created: 12, failed: 0 });
   });
