@@ -29,6 +29,9 @@ declare module 'fastify' {
   }
 }
 
+/** Requests whose unread body is already being drained or closed on. */
+const settled = new WeakSet<IncomingMessage>();
+
 /** After refusing a request, at most this much of its unread body is drained before closing. */
 export const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
 /** …and for at most this long (or the request timeout, if shorter). */
@@ -88,10 +91,8 @@ function checkBody(request: FastifyRequest): void {
  * Lets the refused request's unread body arrive and be thrown away, so the answer reaches a
  * client that reads only after sending everything — as long as that stays cheap. A body that
  * is announced larger than the drain allowance, grows past it or takes too long ends the
- * connection instead (right after the answer, or at once).
+ * connection instead (right after the answer, or as soon as that is clear).
  */
-const settled = new WeakSet<IncomingMessage>();
-
 function drainOrClose(raw: IncomingMessage, reply: FastifyReply, timeoutMs: number): void {
   if (raw.complete || settled.has(raw)) return;
   settled.add(raw);
