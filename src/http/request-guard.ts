@@ -80,6 +80,10 @@ function checkBody(request: FastifyRequest): void {
   if (charset !== undefined && !UTF8.has(charset)) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `charset=${charset.slice(0, 40)} is not accepted here; send UTF-8.`, { accepts: [...accepts] });
   }
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding.slice(0, 40)} is not accepted; send the body uncompressed.`, { accepts: [...accepts] });
+  }
   const length = Number(request.headers['content-length']);
   const limit = request.routeOptions.bodyLimit;
   if (Number.isFinite(length) && limit !== undefined && length > limit) {

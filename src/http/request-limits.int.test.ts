@@ -209,13 +209,16 @@ describe('a request is judged before its body is read', () => {
     expect(csv.body).toMatchObject({ created: 1 });
   });
 
-  it('refuses JSON sent as text/plain, and other charsets, with 415', async () => {
+  it('refuses JSON sent as text/plain, other charsets and compressed bodies with 415', async () => {
     const host = new ApiClient(ts.url, apiKey);
     const plain = await host.request('POST', `${W}/customers`, undefined, { rawBody: '{"email":"plain@example.com"}', contentType: 'text/plain' });
     expect(plain.status).toBe(415);
     expect(plain.body).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', details: { accepts: ['application/json'] } } });
     const latin1 = await host.request('POST', `${W}/customers`, undefined, { rawBody: '{"email":"latin@example.com"}', contentType: 'application/json; charset=iso-8859-1' });
     expect(latin1.status).toBe(415);
+    const gzip = await host.request('POST', `${W}/customers`, undefined, { rawBody: '{"email":"gzip@example.com"}', headers: { 'content-encoding': 'gzip' } });
+    expect(gzip.status).toBe(415);
+    expect(gzip.body.error.message).toContain('Content-Encoding gzip');
     expect((await host.get<{ customers: unknown[] }>(`${W}/customers?email=plain@example.com`)).body.customers).toEqual([]);
   });
 
