@@ -9,7 +9,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   plugins: [react()],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  // No source maps in the build: the service would otherwise hand the UI's source to anyone.
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
   server: {
     port: 5173,
     proxy: { '/api': { target: process.env['HUBSYNC_URL'] ?? 'http://localhost:3000', changeOrigin: false } },

@@ -20,6 +20,7 @@ const environmentSchema = z.object({
   HUBSYNC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HUBSYNC_PUBLIC_URL: optionalString,
   HUBSYNC_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  HUBSYNC_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   HUBSYNC_SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   HUBSYNC_TRUST_PROXY: optionalString,
   HUBSYNC_OPEN_WORKSPACE_CREATION: z.enum(['true', 'false']).default('false'),
@@ -48,6 +49,11 @@ export interface Config {
   logLevel: z.infer<typeof environmentSchema>['HUBSYNC_LOG_LEVEL'];
   publicUrl: string;
   bodyLimitBytes: number;
+  /**
+   * How long a client may take to send a request's headers and whole body; for the streamed
+   * CSV import, how long the upload may sit idle while hubsync waits for its next bytes.
+   */
+  requestTimeoutMs: number;
   syncLogRetentionDays: number;
   /**
    * Which proxies may name the client (X-Forwarded-For) and the protocol (X-Forwarded-Proto):
@@ -132,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: e.HUBSYNC_LOG_LEVEL,
     publicUrl,
     bodyLimitBytes: e.HUBSYNC_BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.HUBSYNC_REQUEST_TIMEOUT_MS,
     syncLogRetentionDays: e.HUBSYNC_SYNC_LOG_RETENTION_DAYS,
     trustProxy,
     openWorkspaceCreation: e.HUBSYNC_OPEN_WORKSPACE_CREATION === 'true',

@@ -72,7 +72,10 @@ export async function importCustomersCsv(
   const batchSize = options.batchSize ?? 500;
   const keepErrors = options.keepErrors ?? 1000;
   const fields = await loadFieldDefinitions(deps.db, workspaceId);
-  const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
+  // pipe() does not pass the input's failure on (a cut-off upload): without this the loop below would wait forever.
+  input.once('error', (error) => parser.destroy(error));
+  input.pipe(parser);
   const result: CsvImportResult = { rowsRead: 0, created: 0, updated: 0, unchanged: 0, failed: 0, errors: [], columns: [] };
   let targets: (ColumnTarget | null)[] | undefined;
   let batch: { line: number; item: Record<string, unknown> }[] = [];

@@ -1,20 +1,23 @@
-// Builds the HTTP application: schema validation and OpenAPI from zod, cookies, caller
-// identification, the single error handler, and every route group.
+// Builds the HTTP application: schema validation and OpenAPI from zod, cookies, the request
+// guard (caller, media type, size and timeout decided before a body is read), the single error
+// handler (framework and connection-level errors included), security headers, and every route group.
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { fastifyTrustProxy } from '../config/index.js';
-import { identifyCaller } from './caller.js';
 import type { AppContext } from './context.js';
-import { renderError } from './errors.js';
+import { handleClientError, renderError, renderFrameworkError } from './errors.js';
+import { parseJsonBody } from './json-body.js';
+import { registerRequestGuard } from './request-guard.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { customFieldRoutes } from './routes/custom-field.routes.js';
 import { customerRoutes } from './routes/customer.routes.js';
 import { hubspotRoutes } from './routes/hubspot.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export type RouteGroup = (app: FastifyInstance) => Promise<void>;
 
@@ -38,10 +41,29 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
           },
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
+    // Request bodies are timed by the request guard (src/http/request-guard.ts), per route: a
+    // server-wide requestTimeout would also cut a long CSV upload. Headers must arrive in time.
+    http: {
+      headersTimeout: ctx.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(ctx.config.requestTimeoutMs / 4))),
+      // Node would answer a missing Host with a bare 400; the request guard answers in the envelope.
+      requireHostHeader: false,
+    },
+    clientErrorHandler: handleClientError,
+    frameworkErrors: renderFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // JSON is parsed by our parser (UTF-8 only, prototype keys named); text/plain is not JSON.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   // CSV uploads are streamed to the importer, never buffered whole.
   app.addContentTypeParser('text/csv', (_request, payload, done) => done(null, payload));
   app.setErrorHandler((error, request, reply) => reply.send(renderError(error instanceof Error ? error : new Error(String(error)), request, reply)));
@@ -50,6 +72,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
 
   await app.register(cookie);
+  // Before any route group or plugin, so every route inherits the hooks.
+  app.decorateRequest('caller', null);
+  registerRequestGuard(app, ctx);
+  registerSecurityHeaders(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'hubsync API', version: '0.1.0', description: 'Customers, HubSpot connection, field mapping and sync.' },
@@ -65,13 +91,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  app.decorateRequest('caller', null);
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/') || request.url.startsWith('/api/docs')) return;
-    await identifyCaller(ctx, request);
-  });
-
-  app.get('/api/health', { schema: { tags: ['health'], summary: 'Liveness: the service and its database answer' } }, async () => {
+  app.get('/api/health', { config: { caller: 'optional' }, schema: { tags: ['health'], summary: 'Liveness: the service and its database answer' } }, async () => {
     await ctx.db.selectFrom('workspaces').select('id').limit(1).execute();
     return { status: 'ok', database: ctx.config.database.kind };
   });

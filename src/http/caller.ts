@@ -23,7 +23,10 @@ declare module 'fastify' {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** onRequest hook: identifies the caller and enforces CSRF protection for cookie sessions. */
+/**
+ * Identifies the caller and enforces CSRF protection for cookie sessions. Called by the request
+ * guard (request-guard.ts) in onRequest for every /api route, before any body byte is read.
+ */
 export async function identifyCaller(ctx: AppContext, request: FastifyRequest): Promise<void> {
   request.caller = null;
   const authorization = request.headers.authorization;

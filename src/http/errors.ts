@@ -2,8 +2,11 @@
 // Internals (stack traces, SQL, library messages) of unexpected errors never reach the client.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { AppError, isAppError, type AppErrorCode } from '../lib/index.js';
 import { STATUS_BY_CODE } from './error-codes.js';
+import { API_CSP, COMMON_SECURITY_HEADERS } from './security-headers.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -33,6 +36,9 @@ function classify(error: FastifyError | Error, request: FastifyRequest): AppErro
     FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted here.`],
     FST_ERR_CTP_EMPTY_JSON_BODY: ['INVALID_JSON', 'The request body is empty but Content-Type says JSON.'],
     FST_ERR_CTP_INVALID_JSON_BODY: ['INVALID_JSON', 'The request body is not valid JSON.'],
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['BAD_REQUEST', 'The request body is not as long as its Content-Length says.'],
+    FST_ERR_BAD_URL: ['BAD_REQUEST', 'The URL is not validly percent-encoded.'],
+    FST_ERR_MAX_PARAM_LENGTH: ['URI_TOO_LONG', 'A part of the URL is longer than any this API accepts.'],
   };
   const mapped = fastifyError.code ? byFrameworkCode[fastifyError.code] : undefined;
   if (mapped) return new AppError(mapped[0], mapped[1]);
@@ -64,4 +70,44 @@ export function renderError(error: FastifyError | Error, request: FastifyRequest
       ...(appError.details ? { details: appError.details } : {}),
     },
   };
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL it cannot decode, or a path parameter too long to route,
+ * answered in the envelope like every other error.
+ */
+export function renderFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const body = renderError(error, request, reply);
+  reply.headers(COMMON_SECURITY_HEADERS).header('content-security-policy', API_CSP).send(body);
+}
+
+const CLIENT_ERRORS: Record<string, [AppErrorCode, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: ['REQUEST_TIMEOUT', 'The request did not arrive in time; it was cut off.'],
+  HPE_HEADER_OVERFLOW: ['HEADERS_TOO_LARGE', 'The request headers are larger than this server accepts.'],
+};
+
+/**
+ * Node's `clientError`: a request the HTTP parser refused (malformed, headers too large) or
+ * one whose headers did not arrive within the request timeout. No request object exists, so
+ * the envelope is written to the socket by hand, and the connection closed.
+ */
+export function handleClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // A response already on its way cannot be followed by another one.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const [code, message] = CLIENT_ERRORS[error.code ?? ''] ?? ['BAD_REQUEST', 'The request is not valid HTTP.'];
+    const status = STATUS_BY_CODE[code];
+    const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      connection: 'close',
+      'content-security-policy': API_CSP,
+      ...COMMON_SECURITY_HEADERS,
+    };
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${body}`);
+  }
+  socket.destroySoon();
 }

@@ -1,7 +1,9 @@
 // Serves the admin web UI (the Vite build in web/dist) next to the API. Every GET that is not
 // an /api path and names no built file answers with index.html, so the browser's router owns
-// deep links such as /w/default/integrations/hubspot/sync. Without a build, a short page says
-// how to make one instead of a bare 404.
+// deep links such as /w/default/integrations/hubspot/sync — except under /assets/, where a
+// missing file is a 404 (a stale page asking for an old chunk must not get HTML as script).
+// Source maps and dot-files are never served, even if a build left them behind. Without a
+// build, a short page says how to make one instead of a bare 404.
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { existsSync, statSync } from 'node:fs';
@@ -22,12 +24,20 @@ export interface WebUiOptions {
 
 const MISSING_BUILD_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>hubsync</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; line-height: 1.5">
+<body>
 <h1>The web UI has not been built yet</h1>
 <p>Run <code>npm run build</code> (or <code>npm run build:web</code>) and reload this page.
 The REST API is available under <a href="/api/docs">/api/docs</a>.</p>
 </body></html>
 `;
+
+function decodedPath(urlPath: string): string {
+  try {
+    return normalize(decodeURIComponent(urlPath)).replace(/\\/g, '/');
+  } catch {
+    return urlPath;
+  }
+}
 
 /** Whether `path` is a file inside `root` (never outside it, whatever the URL says). */
 function builtFile(root: string, urlPath: string): string | undefined {
@@ -38,7 +48,8 @@ function builtFile(root: string, urlPath: string): string | undefined {
     return undefined;
   }
   const relative = normalize(decoded).replace(/^([/\\])+/, '');
-  if (relative === '' || relative.split(sep).includes('..')) return undefined;
+  if (relative === '' || relative.split(sep).some((part) => part.startsWith('.'))) return undefined;
+  if (relative.endsWith('.map')) return undefined;
   const full = join(root, relative);
   try {
     return statSync(full).isFile() ? relative : undefined;
@@ -73,6 +84,10 @@ export function webUiRoutes(options: WebUiOptions): RouteGroup {
         // Vite fingerprints everything under assets/, so those may be cached for good.
         if (file.startsWith(`assets${sep}`)) reply.header('cache-control', 'public, max-age=31536000, immutable');
         return reply.sendFile(file);
+      }
+      const asked = decodedPath(path);
+      if (asked.startsWith('/assets/') || asked.endsWith('.map')) {
+        return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No file ${path.slice(0, 200)}.` } });
       }
       return sendIndex(reply);
     });

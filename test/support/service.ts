@@ -30,7 +30,8 @@ export async function startTestService(
     HUBSYNC_ADMIN_PASSWORD: ADMIN_PASSWORD,
     HUBSYNC_LOG_LEVEL: options.logStream ? 'debug' : 'silent',
     HUBSYNC_SANDBOX: 'off',
-    HUBSYNC_BODY_LIMIT_BYTES: '65536',
+    // The production default: bulk upserts of 1,000 customers must fit in it.
+    HUBSYNC_BODY_LIMIT_BYTES: '1048576',
     ...options.env,
   });
   // Each test service keeps its secret key file in its own directory.

@@ -29,6 +29,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/auth/login',
       {
+        config: { caller: 'optional' },
         schema: {
           tags: ['auth'],
           summary: 'Sign in with email and password; sets the session cookie',

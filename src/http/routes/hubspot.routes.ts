@@ -120,6 +120,7 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/oauth/hubspot/callback',
       {
+        config: { caller: 'optional' },
         schema: {
           tags: ['hubspot'],
           summary: "HubSpot's redirect after the user approved (or denied) the app",

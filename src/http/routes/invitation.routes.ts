@@ -99,6 +99,8 @@ export function invitationRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/invitations/accept',
       {
+        // The invitee may have no account yet: the token in the body is the credential.
+        config: { caller: 'optional' },
         schema: {
           tags: ['users'],
           summary:
