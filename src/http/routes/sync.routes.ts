@@ -130,11 +130,20 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.post(
       '/api/workspaces/:workspace/sync/runs',
-      { schema: { tags: ['sync'], summary: 'Sync now: create, update and retry in one run (409 if one is running)', params: workspaceParam, response: { 202: runSchema } } },
+      {
+        schema: {
+          tags: ['sync'],
+          summary: 'Sync now: create, update and retry in one run',
+          description:
+            '202 with the new run. 409 SYNC_ALREADY_RUNNING (details.runId) while a run is running. 200 with the newest run, not a new one, when it succeeded less than 10 s ago and nothing became pending since it started (a burst of clicks starts one run).',
+          params: workspaceParam,
+          response: { 200: runSchema, 202: runSchema },
+        },
+      },
       async (request, reply) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace);
-        const run = await ctx.push.start(access.workspace.id, { kind: access.actor.type === 'api_key' ? 'api' : 'manual', actor: access.actor });
-        return reply.status(202).send(runJson(run));
+        const { run, joined } = await ctx.push.start(access.workspace.id, { kind: access.actor.type === 'api_key' ? 'api' : 'manual', actor: access.actor });
+        return reply.status(joined ? 200 : 202).send(runJson(run));
       },
     );
 
