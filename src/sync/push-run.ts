@@ -18,7 +18,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/index.js';
-import { hubSpotAcceptsEmail, invalidEmailMessage, isHubSpotApiError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
+import { emailRefusalReason, invalidEmailMessage, isHubSpotApiError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
 import type { Customer, Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
@@ -372,8 +372,9 @@ export class PushEngine {
     const sendable: { item: PushItem; i: number }[] = [];
     items.forEach((item, i) => {
       const email = item.properties['email'] ?? '';
-      if (hubSpotAcceptsEmail(email)) sendable.push({ item, i });
-      else outcomes[i] = { kind: 'failure', message: `${invalidEmailMessage(email)} (not sent: HubSpot refuses an address without a dotted domain).` };
+      const refused = emailRefusalReason(email);
+      if (refused === null) sendable.push({ item, i });
+      else outcomes[i] = { kind: 'failure', message: `${invalidEmailMessage(email)} (not sent: ${refused}).` };
     });
     const creates = sendable.filter((x) => x.item.customer.sync.hubspotId === null);
     const updates = sendable.filter((x) => x.item.customer.sync.hubspotId !== null);

@@ -4,10 +4,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/index.js';
 import type { SyncRunRow } from '../../store/index.js';
-import { countByStatus, findRun, listAttempts, listCustomers, listRuns, SYNC_STATUSES, type SyncStatus } from '../../store/index.js';
+import { countByStatus, findRun, listAttempts, listCustomers, listRuns } from '../../store/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { iso, STATUS_LABELS, workspaceParam } from '../schemas.js';
+import { idCursorQuery, iso, limitQuery, opaqueCursor, opaqueCursorQuery, STATUS_LABELS, statusListQuery, textQuery, workspaceParam } from '../schemas.js';
 
 const runParams = workspaceParam.extend({ runId: z.string().min(1).max(100) });
 
@@ -53,8 +53,6 @@ export function runJson(run: SyncRunRow): z.infer<typeof runSchema> {
   };
 }
 
-const cursorOf = (id: string) => Buffer.from(id).toString('base64url');
-const fromCursor = (c: string | undefined) => (c ? Buffer.from(c, 'base64url').toString() : undefined);
 
 export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -88,26 +86,23 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           params: workspaceParam,
           querystring: z
             .object({
-              status: z.string().max(200).optional(),
-              q: z.string().max(200).optional(),
+              status: statusListQuery,
+              q: textQuery(200),
               sort: z.enum(['created', '-created']).default('created'),
-              after: z.string().max(200).optional(),
-              limit: z.coerce.number().int().min(1).max(500).default(50),
+              after: opaqueCursorQuery('cus'),
+              limit: limitQuery(500, 50),
             })
             .strict(),
         },
       },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        const statuses = request.query.status?.split(',').map((s) => s.trim()).filter(Boolean);
-        const unknown = statuses?.find((s) => !(SYNC_STATUSES as readonly string[]).includes(s));
-        if (unknown) throw new AppError('VALIDATION_FAILED', `query.status: "${unknown}" is not one of ${SYNC_STATUSES.join(', ')}`, { field: 'query.status' });
         const page = await listCustomers(ctx.db, {
           workspaceId: workspace.id,
           search: request.query.q,
-          statuses: statuses as SyncStatus[] | undefined,
+          statuses: request.query.status,
           sort: request.query.sort,
-          after: fromCursor(request.query.after),
+          after: request.query.after,
           limit: request.query.limit,
         });
         const last = page.customers.at(-1);
@@ -123,7 +118,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             updatedAt: iso(c.updatedAt),
             syncedAt: c.sync.syncedAt === null ? null : iso(c.sync.syncedAt),
           })),
-          nextCursor: page.hasMore && last ? cursorOf(last.id) : null,
+          nextCursor: page.hasMore && last ? opaqueCursor(last.id) : null,
         };
       },
     );
@@ -149,7 +144,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/api/workspaces/:workspace/sync/runs',
-      { schema: { tags: ['sync'], summary: 'Sync runs, newest first', params: workspaceParam, querystring: z.object({ before: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(20) }).strict() } },
+      { schema: { tags: ['sync'], summary: 'Sync runs, newest first', params: workspaceParam, querystring: z.object({ before: idCursorQuery('run'), limit: limitQuery(200, 20) }).strict() } },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         const runs = await listRuns(ctx.db, workspace.id, request.query.before, request.query.limit);
@@ -204,7 +199,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['sync'],
           summary: "One run's record attempts with HubSpot's messages",
           params: runParams,
-          querystring: z.object({ outcome: z.enum(['success', 'error']).optional(), after: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+          querystring: z.object({ outcome: z.enum(['success', 'error']).optional(), after: idCursorQuery('att'), limit: limitQuery(500, 100) }).strict(),
         },
       },
       async (request) => {
