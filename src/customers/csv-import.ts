@@ -38,19 +38,34 @@ class Utf8Lines extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: string) => void): void {
-    this.#emit(() => this.#decoder.decode(chunk, { stream: true }), callback);
+    this.#emit(() => this.#decoder.decode(chunk, { stream: true }), chunk, callback);
   }
 
   override _flush(callback: (error?: Error | null, data?: string) => void): void {
-    this.#emit(() => this.#decoder.decode(), callback);
+    this.#emit(() => this.#decoder.decode(), Buffer.alloc(0), callback);
   }
 
-  #emit(decode: () => string, callback: (error?: Error | null, data?: string) => void): void {
+  #emit(decode: () => string, chunk: Buffer, callback: (error?: Error | null, data?: string) => void): void {
     let text: string;
     try {
       text = decode();
     } catch {
-      callback(new InvalidUtf8Error(this.lines + 1));
+      // The line of the bad byte: newlines before the longest prefix of this chunk that decodes
+      // (an unfinished character at its end is fine while streaming, so the search is monotone).
+      let good = 0;
+      let bad = chunk.length;
+      while (good < bad) {
+        const mid = Math.ceil((good + bad) / 2);
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(0, mid), { stream: true });
+          good = mid;
+        } catch {
+          bad = mid - 1;
+        }
+      }
+      let newlines = 0;
+      for (let i = chunk.indexOf(10); i !== -1 && i < good; i = chunk.indexOf(10, i + 1)) newlines++;
+      callback(new InvalidUtf8Error(this.lines + newlines + 1));
       return;
     }
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lines++;
