@@ -62,6 +62,8 @@ export interface HubSpotGatewayOptions {
 }
 
 const OAUTH_STATE_TTL_MS = 10 * 60_000;
+/** How often a client checks that its connection is still the stored one (other processes). */
+const CONNECTION_RECHECK_MS = 1_000;
 /** Why a run stopped when its workspace was disconnected (stored on the run). */
 export const DISCONNECTED_RUN_MESSAGE = 'HubSpot was disconnected while this sync was running: it stopped at once and made no further HubSpot calls with the forgotten credentials. Customers not yet pushed keep their status; connect HubSpot again and run Sync now.';
 /**
@@ -157,15 +159,20 @@ export class HubSpotGateway {
 
   /**
    * Hands out tokens only while the connection they belong to is still stored: a client held by
-   * a run in another process stops at its next request once this workspace is disconnected or
-   * reconnected (this process aborts its own client at once, see #forgetClient).
+   * a run in another process stops within a second of this workspace being disconnected or
+   * reconnected (this process aborts its own client at once, see #forgetClient). The stored
+   * row is read at most once a second per client, so a busy run does not pay a query per call.
    */
   #whileConnected(workspaceId: string, key: string, auth: AccessTokenProvider): AccessTokenProvider {
+    let checkedAt = Number.NEGATIVE_INFINITY;
     const check = async (): Promise<void> => {
+      const now = performance.now();
+      if (now - checkedAt < CONNECTION_RECHECK_MS) return;
       const row = await findConnection(this.#options.db, workspaceId);
       if (!row || `${row.method}:${row.connected_at}` !== key) {
         throw new AppError('HUBSPOT_NOT_CONNECTED', 'HubSpot was disconnected or reconnected: these credentials are no longer used.');
       }
+      checkedAt = now;
     };
     return {
       getAccessToken: async () => {
