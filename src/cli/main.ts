@@ -114,7 +114,7 @@ export function buildProgram(): Command {
       try {
         const workspace = await findWorkspaceBySlug(service.database.db, options.workspace);
         if (!workspace) throw new Error(`Workspace "${options.workspace}" does not exist.`);
-        const run = await service.context.push.start(workspace.id, { kind: 'manual', actor: { type: 'system', id: null, label: 'hubsync CLI' } });
+        const { run } = await service.context.push.start(workspace.id, { kind: 'manual', actor: { type: 'system', id: null, label: 'hubsync CLI' } });
         const bar = new ProgressBar('Syncing');
         const done = service.context.push.wait(run.id);
         let finished = false;

@@ -5,6 +5,7 @@ import {
   BUILT_IN_FIELDS,
   validateBuiltInValue,
   validateCustomValue,
+  validateExternalId,
   validateTags,
   type CustomFieldDefinition,
   type CustomValue,
@@ -35,7 +36,11 @@ export function validateCustomerPatch(
   const problems: FieldProblem[] = [];
   const patch: CustomerPatch = { values: {}, custom: {} };
   for (const [key, raw] of Object.entries(input)) {
-    if (key === 'externalId' && allowed.externalId) continue;
+    if (key === 'externalId' && allowed.externalId) {
+      const result = validateExternalId(raw);
+      if (!result.ok) problems.push({ field: 'externalId', message: result.message });
+      continue;
+    }
     if (key === 'tags') {
       const result = validateTags(raw);
       if (result.ok) patch.values.tags = result.value;

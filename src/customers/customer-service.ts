@@ -13,7 +13,7 @@ import {
   updateCustomerContent,
 } from '../store/index.js';
 import { applyPatch, EMPTY_VALUES, validateCustomerPatch, type FieldProblem } from './customer-input.js';
-import type { CustomFieldDefinition, CustomFieldType } from './fields.js';
+import { validateExternalId, type CustomFieldDefinition, type CustomFieldType } from './fields.js';
 
 /**
  * Called inside the writing transaction with the ids of customers that changed and the
@@ -177,6 +177,11 @@ export async function bulkUpsertCustomers(
           status: 'error',
           error: { code: 'VALIDATION_FAILED', message: `${problems[0]!.field} ${problems[0]!.message}`, problems },
         });
+      const idCheck = validateExternalId(item['externalId']);
+      if (!idCheck.ok) {
+        fail([{ field: 'externalId', message: idCheck.message }]);
+        continue;
+      }
       if (!externalId && !options.createWithoutExternalId) {
         fail([{ field: 'externalId', message: 'is required for an upsert' }]);
         continue;

@@ -1,6 +1,7 @@
 // The customer's field catalog: built-in fields every workspace has, and the custom field types
 // a workspace admin can add. Validation here is pure (no database) so it is shared by the API,
 // the CSV import and the bulk upsert, and unit-tested on its own.
+import { checkEmailAddress } from '../lib/index.js';
 
 export const BUILT_IN_FIELDS = [
   { key: 'firstName', label: 'First name', column: 'first_name', maxLength: 200 },
@@ -45,12 +46,44 @@ export type CustomValue = string | number | boolean | string[];
 
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
-const MAX_TEXT = 65_535;
+/** A custom text value: HubSpot's limit for a text property value. */
+export const MAX_TEXT = 65_535;
+/** The host application's id for a customer. */
+export const MAX_EXTERNAL_ID = 255;
+
+// In a `u` regex a surrogate pair is one code point, so only unpaired halves match.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Text hubsync will not store: the NUL character (PostgreSQL cannot hold it, and no field needs
+ * it) and unpaired UTF-16 surrogates (not Unicode text; JSON can smuggle them in as \ud800).
+ * Returns the problem, or null when the text is fine.
+ */
+export function textProblem(value: string): string | null {
+  if (value.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+  if (LONE_SURROGATE.test(value)) return 'contains an unpaired surrogate, which is not valid Unicode text';
+  return null;
+}
+
+/** The externalId: text of at most 255 characters; null or "" clears it. */
+export function validateExternalId(raw: unknown): FieldResult<string | null> {
+  if (raw === null || raw === undefined || raw === '') return { ok: true, value: null };
+  if (typeof raw !== 'string') return { ok: false, message: 'must be text (or null to clear it)' };
+  const problem = textProblem(raw);
+  if (problem) return { ok: false, message: problem };
+  if (raw.length > MAX_EXTERNAL_ID) return { ok: false, message: `must be at most ${MAX_EXTERNAL_ID} characters` };
+  return { ok: true, value: raw };
+}
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Checks a custom field value against its definition; null clears the value. */
 export function validateCustomValue(definition: CustomFieldDefinition, raw: unknown): FieldResult<CustomValue | null> {
   if (raw === null || raw === undefined) return { ok: true, value: null };
+  const texts = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : [];
+  for (const text of texts) {
+    const problem = textProblem(text);
+    if (problem) return { ok: false, message: problem };
+  }
   switch (definition.type) {
     case 'text':
       if (typeof raw !== 'string') return { ok: false, message: 'must be text' };
@@ -120,27 +153,32 @@ export function parseCustomValueText(definition: CustomFieldDefinition, text: st
   }
 }
 
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
-
 /**
- * Built-in field values are stored as entered (trimmed of surrounding white space). The email is
- * only checked for a plausible shape here: HubSpot has the last word on whether it accepts it,
- * and a customer with an address HubSpot refuses still belongs in the local system of record.
+ * Built-in field values are stored as entered (trimmed of surrounding white space). The email
+ * must pass hubsync's one email rule (lib/email-address.ts, what HubSpot accepts), so an
+ * address that could never become a contact is refused at the door with the reason.
  */
 export function validateBuiltInValue(key: BuiltInTextField, raw: unknown): FieldResult<string | null> {
   if (raw === null || raw === undefined) return { ok: true, value: null };
   if (typeof raw !== 'string') return { ok: false, message: 'must be text' };
+  const problem = textProblem(raw);
+  if (problem) return { ok: false, message: problem };
   const field = BUILT_IN_FIELDS.find((f) => f.key === key)!;
   const value = raw.trim();
   if (value === '') return { ok: true, value: null };
   if (value.length > field.maxLength) return { ok: false, message: `must be at most ${field.maxLength} characters` };
-  if (key === 'email' && !EMAIL_SHAPE.test(value)) return { ok: false, message: `"${value}" is not an email address` };
+  if (key === 'email') {
+    const verdict = checkEmailAddress(value);
+    if (!verdict.ok) return { ok: false, message: `"${value}" is not a valid email address: ${verdict.reason}` };
+  }
   return { ok: true, value };
 }
 
 export function validateTags(raw: unknown): FieldResult<string[]> {
   if (raw === null || raw === undefined) return { ok: true, value: [] };
   if (!Array.isArray(raw) || raw.some((t) => typeof t !== 'string')) return { ok: false, message: 'must be a list of text tags' };
+  const problem = (raw as string[]).map(textProblem).find((p) => p !== null);
+  if (problem) return { ok: false, message: `each tag ${problem}` };
   const tags = [...new Set((raw as string[]).map((t) => t.trim()).filter((t) => t !== ''))];
   if (tags.some((t) => t.length > 100)) return { ok: false, message: 'each tag must be at most 100 characters' };
   if (tags.length > 200) return { ok: false, message: 'at most 200 tags' };

@@ -1,9 +1,124 @@
 // Shared request/response schemas; they validate input and document the API (OpenAPI).
 import { z } from 'zod';
-import type { Customer, CustomFieldRecord } from '../store/index.js';
+import { checkEmailAddress, MAX_EMAIL_LENGTH } from '../lib/index.js';
+import type { Customer, CustomFieldRecord, SyncStatus } from '../store/index.js';
 import { SYNC_STATUSES } from '../store/index.js';
 
 export const workspaceParam = z.object({ workspace: z.string().min(1).max(64) });
+
+// Query parameters -----------------------------------------------------------------------
+// Every list route parses its query with these, so `limit=0x10`, `limit=1e2`, `limit= 5`,
+// a date with an offset, or a cursor this API did not hand out answer the same clear 400
+// (VALIDATION_FAILED, `querystring.<name>: …`) everywhere, and the query object is .strict().
+
+/** A page size: digits only (no hex, exponent, sign, blanks), 1..max; `fallback` when absent. */
+export function limitQuery(max: number, fallback: number) {
+  return z
+    .string()
+    .regex(/^[0-9]{1,7}$/, { error: `must be a whole number from 1 to ${max}, written in digits` })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .pipe(z.number().int().min(1, { error: 'must be at least 1' }).max(max, { error: `must be at most ${max}` }))
+    .describe(`1 to ${max}; default ${fallback}`);
+}
+
+/**
+ * A point in time: ISO 8601 with seconds and a zone, `Z` or an offset (2026-01-01T00:00:00Z and
+ * 2026-01-01T01:00:00+01:00 are the same instant), parsed to epoch milliseconds.
+ */
+export const timestampQuery = z
+  .string()
+  .regex(/^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/, {
+    error: 'must be an ISO 8601 time with a zone, such as 2026-01-01T00:00:00Z or 2026-01-01T01:00:00+01:00',
+  })
+  .refine(
+    (v) => {
+      // Date.parse rolls 2026-02-30 over to March: check the calendar date itself.
+      const [year, month, day] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+      const date = new Date(Date.UTC(year, month - 1, day));
+      return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && !Number.isNaN(Date.parse(v));
+    },
+    { error: 'is not a real calendar time' },
+  )
+  .transform((v) => Date.parse(v))
+  .optional();
+
+const ID_BODY = /^[0-9a-z]{6,40}$/;
+const NOT_A_CURSOR = 'is not a cursor this API returned';
+
+/** A keyset cursor that is a plain id with this prefix (`run_…`, `att_…`, `aud_…`). */
+export function idCursorQuery(prefix: string) {
+  return z
+    .string()
+    .max(100)
+    .refine((v) => v.startsWith(`${prefix}_`) && ID_BODY.test(v.slice(prefix.length + 1)), { error: NOT_A_CURSOR })
+    .optional();
+}
+
+/** An opaque cursor (base64url of an id with this prefix), decoded to the id. */
+export function opaqueCursorQuery(prefix: string) {
+  return z
+    .string()
+    .max(200)
+    .transform((v, ctx) => {
+      const decoded = /^[A-Za-z0-9_-]+$/.test(v) ? Buffer.from(v, 'base64url').toString() : '';
+      if (!decoded.startsWith(`${prefix}_`) || !ID_BODY.test(decoded.slice(prefix.length + 1)) || Buffer.from(decoded).toString('base64url') !== v) {
+        ctx.addIssue({ code: 'custom', message: NOT_A_CURSOR });
+        return z.NEVER;
+      }
+      return decoded;
+    })
+    .optional();
+}
+
+/** The opaque cursor for an id (the inverse of opaqueCursorQuery). */
+export const opaqueCursor = (id: string): string => Buffer.from(id).toString('base64url');
+
+/** A comma-separated list of sync statuses. */
+export const statusListQuery = z
+  .string()
+  .max(200)
+  .transform((v, ctx) => {
+    const statuses = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = statuses.find((s) => !(SYNC_STATUSES as readonly string[]).includes(s));
+    if (unknown !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${unknown}" is not one of ${SYNC_STATUSES.join(', ')}` });
+      return z.NEVER;
+    }
+    return statuses as SyncStatus[];
+  })
+  .optional()
+  .describe(`Comma-separated: ${SYNC_STATUSES.join(', ')}`);
+
+/** Free text in a query (search, filters): no NUL or broken Unicode. */
+export function textQuery(max: number) {
+  return safeText(z.string().max(max)).optional();
+}
+
+/** For lists that take no parameters: any parameter is refused by name. */
+export const noQuery = z.object({}).strict();
+
+// Text in bodies ---------------------------------------------------------------------------
+
+/** Refuses NUL characters and unpaired surrogates, which hubsync never stores. */
+export function safeText<T extends z.ZodString>(schema: T) {
+  return schema
+    .refine((v) => !v.includes('\u0000'), { error: 'must not contain the NUL character (U+0000)' })
+    .refine((v) => !/\p{Cs}/u.test(v), { error: 'contains an unpaired surrogate, which is not valid Unicode text' });
+}
+
+/**
+ * An email address by hubsync's one rule (lib/email-address.ts): what HubSpot accepts, IDN
+ * included. For every route that takes a person's or customer's email.
+ */
+export const emailAddress = z
+  .string()
+  .trim()
+  .max(MAX_EMAIL_LENGTH)
+  .superRefine((v, ctx) => {
+    const verdict = checkEmailAddress(v);
+    if (!verdict.ok) ctx.addIssue({ code: 'custom', message: `is not a valid email address: ${verdict.reason}` });
+  });
 
 export const errorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) })

@@ -63,6 +63,8 @@ export interface TransportOptions {
   defaultPriority: CallPriority;
   dispatcher: Dispatcher;
   userAgent: string;
+  /** Aborts every call of this client, now and later (the credentials were forgotten). */
+  signal?: AbortSignal | undefined;
 }
 
 /** The keep-alive agent used when the caller passes no dispatcher. */
@@ -126,10 +128,13 @@ export class HttpTransport {
     const lane = spec.lane ?? 'standard';
     const priority = call.priority ?? o.defaultPriority;
     const timeoutMs = call.timeoutMs ?? o.timeoutMs;
+    const signal = o.signal && call.signal ? AbortSignal.any([o.signal, call.signal]) : (o.signal ?? call.signal);
     const useBearer = (spec.auth ?? 'bearer') === 'bearer';
     if (useBearer && o.auth === undefined) {
       throw new TypeError(`${spec.method} ${spec.route} needs an access token but the client has no auth provider`);
     }
+    // An aborted client asks for no token either: an OAuth refresh is a HubSpot call too.
+    if (signal?.aborted) throw this.#aborted(spec, 0, false);
     let token = useBearer && o.auth !== undefined ? await o.auth.getAccessToken() : undefined;
     // Every token used for this call is scrubbed from text taken from responses, in case a
     // server ever echoes it back in a message.
@@ -142,11 +147,11 @@ export class HttpTransport {
     for (;;) {
       httpAttempt += 1;
       retryAttempt += 1;
-      if (call.signal?.aborted) throw this.#aborted(spec, httpAttempt - 1, false);
+      if (signal?.aborted) throw this.#aborted(spec, httpAttempt - 1, false);
       let permit: RatePermit | null = null;
       if (lane !== 'none') {
         try {
-          permit = await o.governor.acquire({ lane, priority, ...(call.signal ? { signal: call.signal } : {}) });
+          permit = await o.governor.acquire({ lane, priority, ...(signal ? { signal } : {}) });
         } catch (error) {
           if (error instanceof HubSpotApiError) throw this.#withRoute(error, spec, httpAttempt - 1);
           throw error;
@@ -154,7 +159,7 @@ export class HttpTransport {
       }
       const startedAt = o.clock.now();
       const started = performance.now();
-      const result = await this.#attempt(url, spec, token, timeoutMs, call.signal);
+      const result = await this.#attempt(url, spec, token, timeoutMs, signal);
       const durationMs = performance.now() - started;
 
       if ('aborted' in result) {
@@ -213,7 +218,7 @@ export class HttpTransport {
         }
       }
       if (decision.retry) {
-        const slept = await this.#sleep(decision.waitMs, call.signal);
+        const slept = await this.#sleep(decision.waitMs, signal);
         if (!slept) throw this.#aborted(spec, httpAttempt, false);
         continue;
       }

@@ -45,6 +45,8 @@ export interface HubSpotClientOptions {
   /** An undici dispatcher; by default the client owns a keep-alive Agent (closed by `close()`). */
   dispatcher?: Dispatcher;
   userAgent?: string;
+  /** Once aborted, every call (in flight, waiting or new) fails with HUBSPOT_ABORTED. */
+  signal?: AbortSignal;
 }
 
 export interface HubSpotClient {
@@ -93,6 +95,7 @@ function buildTransport(options: Omit<HubSpotClientOptions, 'auth'> & { auth?: A
     defaultPriority: options.defaultPriority ?? 'background',
     dispatcher,
     userAgent: options.userAgent ?? 'hubsync',
+    signal: options.signal,
   });
   return { transport, governor, close: async () => ownedAgent?.close() };
 }

@@ -41,7 +41,7 @@ export type {
   RatePermit,
 } from './rate-governor.js';
 
-export { hubSpotAcceptsEmail, invalidEmailMessage } from './email-rule.js';
+export { emailRefusalReason, hubSpotAcceptsEmail, invalidEmailMessage } from './email-rule.js';
 
 export { createDailyCallCounter } from './call-recorder.js';
 export type { CallHook, CallRecord, DailyCallCounter, DailyCallCounts } from './call-recorder.js';

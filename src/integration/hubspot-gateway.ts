@@ -19,7 +19,7 @@ import {
 } from '../hubspot/index.js';
 import { AppError, type Clock, type SecretBox } from '../lib/index.js';
 import type { Db, Workspace } from '../store/index.js';
-import { consumeOAuthState, deleteConnection, findConnection, findWorkspaceById, insertOAuthState, saveConnection, updateConnection } from '../store/index.js';
+import { consumeOAuthState, deleteConnection, findConnection, findWorkspaceById, insertOAuthState, requestRunCancel, saveConnection, updateConnection } from '../store/index.js';
 
 export const REQUIRED_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read'] as const;
 export const OPTIONAL_SCOPES = ['crm.schemas.contacts.write'] as const;
@@ -62,6 +62,10 @@ export interface HubSpotGatewayOptions {
 }
 
 const OAUTH_STATE_TTL_MS = 10 * 60_000;
+/** How often a client checks that its connection is still the stored one (other processes). */
+const CONNECTION_RECHECK_MS = 1_000;
+/** Why a run stopped when its workspace was disconnected (stored on the run). */
+export const DISCONNECTED_RUN_MESSAGE = 'HubSpot was disconnected while this sync was running: it stopped at once and made no further HubSpot calls with the forgotten credentials. Customers not yet pushed keep their status; connect HubSpot again and run Sync now.';
 /**
  * When to refresh: a minute before expiry, or at 80 % of the lifetime for short-lived tokens.
  * The stored `access_expires_at` is this refresh time, not HubSpot's expiry.
@@ -93,7 +97,12 @@ export class HubSpotGateway {
   readonly governors: RateGovernorRegistry;
   readonly calls: DailyCallCounter;
   readonly #options: HubSpotGatewayOptions;
-  readonly #clients = new Map<string, { client: HubSpotClient; key: string }>();
+  /**
+   * One client per connected workspace. `stop` aborts every call the client makes, in flight or
+   * later: when the credentials are forgotten (disconnect, reconnect), a run still holding the
+   * client cannot use them again.
+   */
+  readonly #clients = new Map<string, { client: HubSpotClient; key: string; stop: AbortController }>();
   readonly #refreshes = new Map<string, Promise<string>>();
   readonly #tagListeners = new Map<string, (call: CallRecord) => void>();
 
@@ -118,10 +127,11 @@ export class HubSpotGateway {
     if (call.tag) this.#tagListeners.get(call.tag)?.(call);
   };
 
-  #newClient(auth: AccessTokenProvider, portalId?: number): HubSpotClient {
+  #newClient(auth: AccessTokenProvider, portalId?: number, signal?: AbortSignal): HubSpotClient {
     return createHubSpotClient({
       baseUrl: this.#options.baseUrl,
       auth,
+      ...(signal ? { signal } : {}),
       clock: this.#options.clock,
       onCall: this.#onCall,
       ...(this.#options.timeoutMs ? { timeoutMs: this.#options.timeoutMs } : {}),
@@ -141,14 +151,50 @@ export class HubSpotGateway {
     if (cached && cached.key === key) return cached.client;
     if (cached) await cached.client.close();
     const auth = row.method === 'oauth' ? this.#oauthProvider(workspaceId) : staticToken(this.#options.secrets.decrypt(row.secret_enc));
-    const client = this.#newClient(auth, Number(row.portal_id));
-    this.#clients.set(workspaceId, { client, key });
+    const stop = new AbortController();
+    const client = this.#newClient(this.#whileConnected(workspaceId, key, auth), Number(row.portal_id), stop.signal);
+    this.#clients.set(workspaceId, { client, key, stop });
     return client;
   }
 
+  /**
+   * Hands out tokens only while the connection they belong to is still stored: a client held by
+   * a run in another process stops within a second of this workspace being disconnected or
+   * reconnected (this process aborts its own client at once, see #forgetClient). The stored
+   * row is read at most once a second per client, so a busy run does not pay a query per call.
+   */
+  #whileConnected(workspaceId: string, key: string, auth: AccessTokenProvider): AccessTokenProvider {
+    let checkedAt = Number.NEGATIVE_INFINITY;
+    const check = async (): Promise<void> => {
+      const now = performance.now();
+      if (now - checkedAt < CONNECTION_RECHECK_MS) return;
+      const row = await findConnection(this.#options.db, workspaceId);
+      if (!row || `${row.method}:${row.connected_at}` !== key) {
+        throw new AppError('HUBSPOT_NOT_CONNECTED', 'HubSpot was disconnected or reconnected: these credentials are no longer used.');
+      }
+      checkedAt = now;
+    };
+    return {
+      getAccessToken: async () => {
+        await check();
+        return auth.getAccessToken();
+      },
+      ...(auth.refreshAfterUnauthorized
+        ? {
+            refreshAfterUnauthorized: async (rejected: string) => {
+              await check();
+              return auth.refreshAfterUnauthorized!(rejected);
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** Drops the workspace's client and aborts whatever it is doing (its credentials are gone). */
   async #forgetClient(workspaceId: string): Promise<void> {
     const cached = this.#clients.get(workspaceId);
     this.#clients.delete(workspaceId);
+    cached?.stop.abort();
     await cached?.client.close();
   }
 
@@ -245,6 +291,9 @@ export class HubSpotGateway {
     }
     await this.#options.db.transaction().execute(async (trx) => {
       await deleteConnection(trx, workspace.id);
+      // A run pushing now stops: here at once (the client is aborted below), in another
+      // process at its next request or batch.
+      await requestRunCancel(trx, workspace.id, DISCONNECTED_RUN_MESSAGE);
       await audit(trx, this.#options.clock, { workspaceId: workspace.id, actor, action: 'hubspot.disconnected', details: { method: row.method, ...(revoked === undefined ? {} : { refreshTokenRevoked: revoked }) } });
     });
     await this.#forgetClient(workspace.id);

@@ -3,3 +3,4 @@ export { ManualClock, systemClock, type Clock } from './clock.js';
 export { newId, newSecret } from './ids.js';
 export { AppError, isAppError, notFound, validationFailed, type AppErrorCode, type ErrorDetails } from './errors.js';
 export { loadSecretBox, SecretBox } from './secret-box.js';
+export { checkEmailAddress, MAX_EMAIL_LENGTH, type EmailVerdict } from './email-address.js';

@@ -172,6 +172,43 @@ export async function listRuns(db: Db, workspaceId: string, before: string | und
   return q.orderBy('id', 'desc').limit(limit).execute();
 }
 
+/**
+ * Takes the workspace's write lock for the rest of the transaction (a row lock on PostgreSQL,
+ * the database write lock on SQLite), so two Sync now requests decide one after the other.
+ */
+export async function lockWorkspaceForRunStart(db: Db, workspaceId: string): Promise<void> {
+  await db.updateTable('workspaces').set((eb) => ({ id: eb.ref('id') })).where('id', '=', workspaceId).execute();
+}
+
+/** The workspace's newest run, whatever its state. */
+export async function findLatestRun(db: Db, workspaceId: string): Promise<SyncRunRow | undefined> {
+  return db.selectFrom('sync_runs').selectAll().where('workspace_id', '=', workspaceId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+/**
+ * Whether anything became pushable since `since`: a customer waiting to be pushed that was not
+ * attempted since then, or was changed since, or a field mapping changed since.
+ */
+export async function hasWorkSince(db: Db, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean> {
+  const customer = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('sync_status', 'in', [...statuses])
+    .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', since), eb('updated_at', '>', since)]))
+    .limit(1)
+    .executeTakeFirst();
+  if (customer) return true;
+  const mapping = await db.selectFrom('field_mappings').select('field').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
+  return mapping !== undefined;
+}
+
+/** Asks the workspace's running run to stop, recording why (it ends `cancelled` with this message). */
+export async function requestRunCancel(db: Db, workspaceId: string, reason: string | null): Promise<void> {
+  await db.updateTable('sync_runs').set({ cancel_requested: 1, ...(reason === null ? {} : { error: reason }) }).where('workspace_id', '=', workspaceId).where('status', '=', 'running').execute();
+}
+
 /** Marks runs whose process is gone as interrupted; returns how many. */
 export async function interruptStaleRuns(db: Db, options: { heartbeatBefore: number; orOwnerNot?: string; now: number }): Promise<number> {
   let q = db.updateTable('sync_runs').set({ status: 'interrupted', finished_at: options.now, error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' }).where('status', '=', 'running');

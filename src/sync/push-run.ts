@@ -18,16 +18,19 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/index.js';
-import { hubSpotAcceptsEmail, invalidEmailMessage, isHubSpotApiError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
+import { emailRefusalReason, invalidEmailMessage, isHubSpotApiError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
 import type { Customer, Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
 import {
+  findLatestRun,
   findRun,
   findRunningRun,
+  hasWorkSince,
   insertAttempts,
   insertRun,
   interruptStaleRuns,
+  lockWorkspaceForRunStart,
   pageIdsByStatus,
   recordPushFailure,
   recordPushSuccess,
@@ -44,6 +47,13 @@ export const BATCH_SIZE = 100;
 /** Batches in flight at once; at 80–250 ms per call, 6 keep a 19 requests/s portal busy. */
 export const BATCHES_IN_FLIGHT = 6;
 const HEARTBEAT_STALE_MS = 60_000;
+/**
+ * How long a finished run answers Sync now in its place. A burst of clicks (or a retrying
+ * client) must not start run after run when each finishes in milliseconds: a Sync now that
+ * arrives less than this after the newest run ended `succeeded`, while nothing became pending
+ * since that run started (see hasWorkSince), gets that run back instead of a new one.
+ */
+export const RECENT_RUN_MS = 10_000;
 const NOT_RETURNED = 'HubSpot did not return this contact in the batch result.';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
@@ -100,7 +110,10 @@ function errorMessage(error: HubSpotApiError): string {
 
 /** Errors that concern the whole connection, not a record: the run stops. */
 function isRunFatal(error: unknown): boolean {
-  return isHubSpotApiError(error) && (error.code === 'HUBSPOT_UNAUTHORIZED' || error.code === 'HUBSPOT_MISSING_SCOPES' || error.code === 'HUBSPOT_DAILY_LIMIT_REACHED');
+  return (
+    isHubSpotApiError(error) &&
+    (error.code === 'HUBSPOT_UNAUTHORIZED' || error.code === 'HUBSPOT_MISSING_SCOPES' || error.code === 'HUBSPOT_DAILY_LIMIT_REACHED' || error.code === 'HUBSPOT_ABORTED')
+  );
 }
 
 /** True when `owner` names a process on this machine that no longer exists. */
@@ -125,6 +138,8 @@ class BatchSource {
   #exhausted = false;
   #turn: Promise<unknown> = Promise.resolve();
   cancelled = false;
+  /** Why the run was asked to stop, when the asker said (a disconnect does). */
+  cancelReason: string | null = null;
 
   constructor(
     private readonly db: Db,
@@ -145,6 +160,7 @@ class BatchSource {
     const run = await findRun(this.db, this.workspaceId, this.runId);
     if (run?.cancel_requested) {
       this.cancelled = true;
+      this.cancelReason = run.error;
       return null;
     }
     if (this.#ready.length === 0 && !this.#exhausted) await this.#load();
@@ -181,18 +197,45 @@ export class PushEngine {
   }
 
   /**
-   * Starts a run in the background and returns it. A second start while one runs gets
-   * SYNC_ALREADY_RUNNING with the running run's id.
+   * Starts a run in the background and returns it (`joined: false`). A start while one runs
+   * gets SYNC_ALREADY_RUNNING with the running run's id. A start that arrives less than
+   * RECENT_RUN_MS after the newest run succeeded, with nothing pending since that run began,
+   * gets that run back (`joined: true`) instead of starting another. Starts for one workspace
+   * are decided one at a time (a workspace lock), so a burst of clicks starts one run.
    */
-  async start(workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }): Promise<SyncRunRow> {
+  async start(workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }): Promise<{ run: SyncRunRow; joined: boolean }> {
     await this.#deps.gateway.clientFor(workspaceId); // fails early when not connected
     await interruptStaleRuns(this.#deps.db, { heartbeatBefore: this.#deps.clock.now() - HEARTBEAT_STALE_MS, now: this.#deps.clock.now() });
-    const running = await findRunningRun(this.#deps.db, workspaceId);
-    if (running && ownerIsGone(running.owner)) {
-      await updateRun(this.#deps.db, running.id, { status: 'interrupted', finished_at: this.#deps.clock.now(), error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' });
-    }
+    const started = await this.#deps.db.transaction().execute(async (trx) => {
+      await lockWorkspaceForRunStart(trx, workspaceId);
+      const running = await findRunningRun(trx, workspaceId);
+      if (running && ownerIsGone(running.owner)) {
+        await updateRun(trx, running.id, { status: 'interrupted', finished_at: this.#deps.clock.now(), error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' });
+      } else if (running) {
+        throw new AppError('SYNC_ALREADY_RUNNING', `A sync is already running (started ${new Date(running.started_at).toISOString()} by ${running.started_by}).`, { runId: running.id });
+      }
+      const latest = await findLatestRun(trx, workspaceId);
+      const now = this.#deps.clock.now();
+      if (
+        latest?.status === 'succeeded' &&
+        latest.finished_at !== null &&
+        now - latest.finished_at < RECENT_RUN_MS &&
+        !(await hasWorkSince(trx, workspaceId, PUSHABLE_STATUSES, latest.started_at))
+      ) {
+        return { run: latest, joined: true };
+      }
+      return { run: await this.#insertRun(trx, workspaceId, trigger), joined: false };
+    });
+    if (started.joined) return started;
+    const run = started.run;
+    const done = this.#execute(run).finally(() => this.#active.delete(run.id));
+    this.#active.set(run.id, done);
+    return started;
+  }
+
+  async #insertRun(db: Db, workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }): Promise<SyncRunRow> {
     const now = this.#deps.clock.now();
-    const counts = await countByStatus(this.#deps.db, workspaceId);
+    const counts = await countByStatus(db, workspaceId);
     const total = PUSHABLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
     const run: SyncRunRow = {
       id: newId('run', this.#deps.clock),
@@ -215,17 +258,7 @@ export class PushEngine {
       cancel_requested: 0,
       error: null,
     };
-    try {
-      await insertRun(this.#deps.db, run);
-    } catch (error) {
-      const running = await findRunningRun(this.#deps.db, workspaceId);
-      if (running) {
-        throw new AppError('SYNC_ALREADY_RUNNING', `A sync is already running (started ${new Date(running.started_at).toISOString()} by ${running.started_by}).`, { runId: running.id });
-      }
-      throw error;
-    }
-    const done = this.#execute(run).finally(() => this.#active.delete(run.id));
-    this.#active.set(run.id, done);
+    await insertRun(db, run);
     return run;
   }
 
@@ -298,12 +331,26 @@ export class PushEngine {
       if (failure) throw failure.reason;
       await progress;
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
-      await this.#finish(run, source.cancelled ? 'cancelled' : 'succeeded', null);
+      await this.#finish(run, source.cancelled ? 'cancelled' : 'succeeded', source.cancelled ? source.cancelReason : null);
     } catch (error) {
-      const message = error instanceof AppError ? error.message : isHubSpotApiError(error) ? (error.hubspotMessage ?? error.message) : 'The sync stopped because of an unexpected error.';
-      if (isHubSpotApiError(error) && error.code === 'HUBSPOT_UNAUTHORIZED') await gateway.markCredentialsRefused(workspaceId, message);
       await progress.catch(() => undefined);
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
+      // The credentials were forgotten under the run (disconnect, reconnect): the gateway
+      // aborted its calls. Asked to stop, it ends cancelled with the asker's reason.
+      const stoppedUnder = isHubSpotApiError(error) ? error.code === 'HUBSPOT_ABORTED' : error instanceof AppError && error.code === 'HUBSPOT_NOT_CONNECTED';
+      const latest = stoppedUnder ? await findRun(db, workspaceId, run.id) : undefined;
+      if (latest?.cancel_requested) {
+        await this.#finish(run, 'cancelled', latest.error ?? 'The sync was cancelled.');
+        return;
+      }
+      const message = stoppedUnder
+        ? 'HubSpot was disconnected or reconnected while this sync was running; it stopped without using the old credentials again. Run Sync now again.'
+        : error instanceof AppError
+          ? error.message
+          : isHubSpotApiError(error)
+            ? (error.hubspotMessage ?? error.message)
+            : 'The sync stopped because of an unexpected error.';
+      if (isHubSpotApiError(error) && error.code === 'HUBSPOT_UNAUTHORIZED') await gateway.markCredentialsRefused(workspaceId, message);
       await this.#finish(run, 'failed', message);
       if (!(error instanceof AppError) && !isHubSpotApiError(error)) throw error;
     } finally {
@@ -326,8 +373,9 @@ export class PushEngine {
     const sendable: { item: PushItem; i: number }[] = [];
     items.forEach((item, i) => {
       const email = item.properties['email'] ?? '';
-      if (hubSpotAcceptsEmail(email)) sendable.push({ item, i });
-      else outcomes[i] = { kind: 'failure', message: `${invalidEmailMessage(email)} (not sent: HubSpot refuses an address without a dotted domain).` };
+      const refused = emailRefusalReason(email);
+      if (refused === null) sendable.push({ item, i });
+      else outcomes[i] = { kind: 'failure', message: `${invalidEmailMessage(email)} (not sent: ${refused}).` };
     });
     const creates = sendable.filter((x) => x.item.customer.sync.hubspotId === null);
     const updates = sendable.filter((x) => x.item.customer.sync.hubspotId !== null);

@@ -144,7 +144,7 @@ describe('Reconcile now and run triggers', () => {
     const { context } = env.ts.service;
     const workspace = await findWorkspaceBySlug(context.db, 'default');
     await env.admin.patch(`/api/workspaces/default/customers/${(await env.admin.get<{ customers: { id: string }[] }>(`${W}/customers?limit=1`)).body.customers[0]!.id}`, { firstName: 'Changed' });
-    const run = await context.push.start(workspace!.id, { kind: 'schedule', actor: SYSTEM_ACTOR });
+    const { run } = await context.push.start(workspace!.id, { kind: 'schedule', actor: SYSTEM_ACTOR });
     await context.push.wait(run.id);
     const runs = await env.admin.get<{ runs: { id: string; trigger: string; startedBy: string; updated: number }[] }>(`${W}/sync/runs`);
     expect(runs.body.runs[0]).toMatchObject({ id: run.id, trigger: 'schedule', startedBy: 'hubsync', updated: 1 });

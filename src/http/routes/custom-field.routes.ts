@@ -6,15 +6,16 @@ import { changeCustomField, createCustomField, CUSTOM_FIELD_TYPES } from '../../
 import { listCustomFields } from '../../store/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { customFieldJson, customFieldSchema, workspaceParam } from '../schemas.js';
+import { customFieldJson, customFieldSchema, noQuery, safeText, workspaceParam } from '../schemas.js';
 
-const option = z.object({ value: z.string().min(1).max(200), label: z.string().min(1).max(200) }).strict();
+const option = z.object({ value: safeText(z.string().min(1).max(200)), label: safeText(z.string().min(1).max(200)) }).strict();
+const label = safeText(z.string().min(1).max(200));
 
 export function customFieldRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/api/workspaces/:workspace/custom-fields',
-      { schema: { tags: ['custom fields'], summary: 'Custom customer fields of the workspace', params: workspaceParam, response: { 200: z.object({ customFields: z.array(customFieldSchema) }) } } },
+      { schema: { tags: ['custom fields'], summary: 'Custom customer fields of the workspace', params: workspaceParam, querystring: noQuery, response: { 200: z.object({ customFields: z.array(customFieldSchema) }) } } },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         return { customFields: (await listCustomFields(ctx.db, workspace.id)).map(customFieldJson) };
@@ -28,7 +29,7 @@ export function customFieldRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['custom fields'],
           summary: 'Create a custom field (admins only)',
           params: workspaceParam,
-          body: z.object({ key: z.string().min(1).max(63), label: z.string().min(1).max(200), type: z.enum(CUSTOM_FIELD_TYPES), options: z.array(option).max(500).optional() }).strict(),
+          body: z.object({ key: safeText(z.string().min(1).max(63)), label, type: z.enum(CUSTOM_FIELD_TYPES), options: z.array(option).max(500).optional() }).strict(),
           response: { 201: customFieldSchema },
         },
       },
@@ -50,7 +51,7 @@ export function customFieldRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['custom fields'],
           summary: 'Rename, add options to, archive or restore a custom field (admins only)',
           params: workspaceParam.extend({ fieldId: z.string() }),
-          body: z.object({ label: z.string().min(1).max(200).optional(), options: z.array(option).max(500).optional(), archived: z.boolean().optional() }).strict(),
+          body: z.object({ label: label.optional(), options: z.array(option).max(500).optional(), archived: z.boolean().optional() }).strict(),
           response: { 200: customFieldSchema },
         },
       },

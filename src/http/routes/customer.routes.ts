@@ -4,10 +4,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bulkUpsertCustomers, createCustomer, deleteCustomer, importCustomersCsv, updateCustomer, type CustomerServiceDeps } from '../../customers/index.js';
 import { AppError } from '../../lib/index.js';
-import { findCustomer, listCustomers, SYNC_STATUSES, type SyncStatus } from '../../store/index.js';
+import { findCustomer, listCustomers } from '../../store/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { customerJson, customerSchema, workspaceParam } from '../schemas.js';
+import { customerJson, customerSchema, limitQuery, opaqueCursor, opaqueCursorQuery, statusListQuery, textQuery, timestampQuery, workspaceParam } from '../schemas.js';
 
 const customerParams = workspaceParam.extend({ customerId: z.string().min(1).max(100) });
 
@@ -15,17 +15,6 @@ const customerParams = workspaceParam.extend({ customerId: z.string().min(1).max
 const customerBody = z.record(z.string(), z.unknown()).meta({ description: 'Customer fields: built-in keys, tags, custom: { key: value }, externalId' });
 
 export const MAX_BULK_UPSERT = 1000;
-
-function cursor(id: string): string {
-  return Buffer.from(id).toString('base64url');
-}
-
-function decodeCursor(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const decoded = Buffer.from(value, 'base64url').toString();
-  if (!/^cus_[a-z0-9]+$/.test(decoded)) throw new AppError('VALIDATION_FAILED', 'query.after: is not a cursor this API returned', { field: 'query.after' });
-  return decoded;
-}
 
 export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const deps = (): CustomerServiceDeps => ({ db: ctx.db, clock: ctx.clock, listeners: ctx.customerListeners });
@@ -39,15 +28,15 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           params: workspaceParam,
           querystring: z
             .object({
-              q: z.string().max(200).optional().describe('Matches first name, last name or email'),
-              email: z.string().max(254).optional(),
-              lifecycleStage: z.string().max(100).optional(),
-              tag: z.string().max(100).optional(),
-              status: z.string().max(200).optional().describe(`Comma-separated: ${SYNC_STATUSES.join(', ')}`),
-              updatedSince: z.iso.datetime().optional(),
+              q: textQuery(200).describe('Matches first name, last name or email'),
+              email: textQuery(254),
+              lifecycleStage: textQuery(100),
+              tag: textQuery(100),
+              status: statusListQuery,
+              updatedSince: timestampQuery,
               sort: z.enum(['created', '-created']).default('created'),
-              after: z.string().max(200).optional(),
-              limit: z.coerce.number().int().min(1).max(500).default(50),
+              after: opaqueCursorQuery('cus'),
+              limit: limitQuery(500, 50),
             })
             .strict(),
           response: { 200: z.object({ customers: z.array(customerSchema), nextCursor: z.string().nullable() }) },
@@ -56,23 +45,20 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         const q = request.query;
-        const statuses = q.status?.split(',').map((s) => s.trim()).filter(Boolean);
-        const unknown = statuses?.find((s) => !(SYNC_STATUSES as readonly string[]).includes(s));
-        if (unknown) throw new AppError('VALIDATION_FAILED', `query.status: "${unknown}" is not one of ${SYNC_STATUSES.join(', ')}`, { field: 'query.status' });
         const page = await listCustomers(ctx.db, {
           workspaceId: workspace.id,
           search: q.q,
           email: q.email,
           lifecycleStage: q.lifecycleStage,
           tag: q.tag,
-          statuses: statuses as SyncStatus[] | undefined,
-          updatedSince: q.updatedSince ? Date.parse(q.updatedSince) : undefined,
+          statuses: q.status,
+          updatedSince: q.updatedSince,
           sort: q.sort,
-          after: decodeCursor(q.after),
+          after: q.after,
           limit: q.limit,
         });
         const last = page.customers.at(-1);
-        return { customers: page.customers.map(customerJson), nextCursor: page.hasMore && last ? cursor(last.id) : null };
+        return { customers: page.customers.map(customerJson), nextCursor: page.hasMore && last ? opaqueCursor(last.id) : null };
       },
     );
 

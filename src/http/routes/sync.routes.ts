@@ -4,11 +4,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/index.js';
 import type { SyncRunRow } from '../../store/index.js';
-import { countByStatus, findRun, listAttempts, listCustomers, listRuns, SYNC_STATUSES, type SyncStatus } from '../../store/index.js';
+import { countByStatus, findRun, listAttempts, listCustomers, listRuns } from '../../store/index.js';
 import { RUN_TRIGGERS, type RunTrigger } from '../../sync/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { iso, STATUS_LABELS, workspaceParam } from '../schemas.js';
+import { idCursorQuery, iso, limitQuery, opaqueCursor, opaqueCursorQuery, STATUS_LABELS, statusListQuery, textQuery, workspaceParam } from '../schemas.js';
 
 const runParams = workspaceParam.extend({ runId: z.string().min(1).max(100) });
 
@@ -54,8 +54,6 @@ export function runJson(run: SyncRunRow): z.infer<typeof runSchema> {
   };
 }
 
-const cursorOf = (id: string) => Buffer.from(id).toString('base64url');
-const fromCursor = (c: string | undefined) => (c ? Buffer.from(c, 'base64url').toString() : undefined);
 
 export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -89,26 +87,23 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           params: workspaceParam,
           querystring: z
             .object({
-              status: z.string().max(200).optional(),
-              q: z.string().max(200).optional(),
+              status: statusListQuery,
+              q: textQuery(200),
               sort: z.enum(['created', '-created']).default('created'),
-              after: z.string().max(200).optional(),
-              limit: z.coerce.number().int().min(1).max(500).default(50),
+              after: opaqueCursorQuery('cus'),
+              limit: limitQuery(500, 50),
             })
             .strict(),
         },
       },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        const statuses = request.query.status?.split(',').map((s) => s.trim()).filter(Boolean);
-        const unknown = statuses?.find((s) => !(SYNC_STATUSES as readonly string[]).includes(s));
-        if (unknown) throw new AppError('VALIDATION_FAILED', `query.status: "${unknown}" is not one of ${SYNC_STATUSES.join(', ')}`, { field: 'query.status' });
         const page = await listCustomers(ctx.db, {
           workspaceId: workspace.id,
           search: request.query.q,
-          statuses: statuses as SyncStatus[] | undefined,
+          statuses: request.query.status,
           sort: request.query.sort,
-          after: fromCursor(request.query.after),
+          after: request.query.after,
           limit: request.query.limit,
         });
         const last = page.customers.at(-1);
@@ -124,18 +119,27 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             updatedAt: iso(c.updatedAt),
             syncedAt: c.sync.syncedAt === null ? null : iso(c.sync.syncedAt),
           })),
-          nextCursor: page.hasMore && last ? cursorOf(last.id) : null,
+          nextCursor: page.hasMore && last ? opaqueCursor(last.id) : null,
         };
       },
     );
 
     app.post(
       '/api/workspaces/:workspace/sync/runs',
-      { schema: { tags: ['sync'], summary: 'Sync now: create, update and retry in one run (409 if one is running)', params: workspaceParam, response: { 202: runSchema } } },
+      {
+        schema: {
+          tags: ['sync'],
+          summary: 'Sync now: create, update and retry in one run',
+          description:
+            '202 with the new run. 409 SYNC_ALREADY_RUNNING (details.runId) while a run is running. 200 with the newest run, not a new one, when it succeeded less than 10 s ago and nothing became pending since it started (a burst of clicks starts one run).',
+          params: workspaceParam,
+          response: { 200: runSchema, 202: runSchema },
+        },
+      },
       async (request, reply) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace);
-        const run = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
-        return reply.status(202).send(runJson(run));
+        const { run, joined } = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
+        return reply.status(joined ? 200 : 202).send(runJson(run));
       },
     );
 
@@ -143,17 +147,17 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     // adds its pull to the same run. One run at a time per workspace, whatever started it.
     app.post(
       '/api/workspaces/:workspace/sync/reconcile',
-      { schema: { tags: ['sync'], summary: 'Reconcile now: the scheduled reconcile, started by hand (409 with the running run id if one is running)', params: workspaceParam, response: { 202: runSchema } } },
+      { schema: { tags: ['sync'], summary: 'Reconcile now: the scheduled reconcile, started by hand (409 with the running run id if one is running; 200 with a run that just succeeded, as Sync now)', params: workspaceParam, response: { 200: runSchema, 202: runSchema } } },
       async (request, reply) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace);
-        const run = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
-        return reply.status(202).send(runJson(run));
+        const { run, joined } = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
+        return reply.status(joined ? 200 : 202).send(runJson(run));
       },
     );
 
     app.get(
       '/api/workspaces/:workspace/sync/runs',
-      { schema: { tags: ['sync'], summary: 'Sync runs, newest first', params: workspaceParam, querystring: z.object({ before: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(20) }).strict() } },
+      { schema: { tags: ['sync'], summary: 'Sync runs, newest first', params: workspaceParam, querystring: z.object({ before: idCursorQuery('run'), limit: limitQuery(200, 20) }).strict() } },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         const runs = await listRuns(ctx.db, workspace.id, request.query.before, request.query.limit);
@@ -208,7 +212,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['sync'],
           summary: "One run's record attempts with HubSpot's messages",
           params: runParams,
-          querystring: z.object({ outcome: z.enum(['success', 'error']).optional(), after: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+          querystring: z.object({ outcome: z.enum(['success', 'error']).optional(), after: idCursorQuery('att'), limit: limitQuery(500, 100) }).strict(),
         },
       },
       async (request) => {

@@ -10,7 +10,7 @@ import { insertApiKey, listApiKeys, listAuditEntries, listMembersOfWorkspace, re
 import { changeRole, createWorkspace, removeMember } from '../../workspaces/index.js';
 import { requireUser, workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { iso, workspaceParam } from '../schemas.js';
+import { idCursorQuery, iso, limitQuery, noQuery, textQuery, workspaceParam } from '../schemas.js';
 import { invitationRoutes } from './invitation.routes.js';
 
 const role = z.enum(['admin', 'member']);
@@ -46,7 +46,7 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     );
 
     // Admins only: the list names every member's email, which members and API keys do not need.
-    app.get('/api/workspaces/:workspace/users', { schema: { tags: ['users'], summary: 'Members of the workspace (admins only)', params: workspaceParam } }, async (request) => {
+    app.get('/api/workspaces/:workspace/users', { schema: { tags: ['users'], summary: 'Members of the workspace (admins only)', params: workspaceParam, querystring: noQuery } }, async (request) => {
       const { workspace } = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
       const members = await listMembersOfWorkspace(ctx.db, workspace.id);
       return { users: members.map((m) => ({ id: m.id, email: m.email, name: m.name, role: m.role, createdAt: iso(m.createdAt) })) };
@@ -72,7 +72,7 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/api/workspaces/:workspace/api-keys', { schema: { tags: ['api keys'], summary: 'API keys (admins only; secrets are never shown again)', params: workspaceParam } }, async (request) => {
+    app.get('/api/workspaces/:workspace/api-keys', { schema: { tags: ['api keys'], summary: 'API keys (admins only; secrets are never shown again)', params: workspaceParam, querystring: noQuery } }, async (request) => {
       const { workspace } = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
       const keys = await listApiKeys(ctx.db, workspace.id);
       return {
@@ -131,7 +131,7 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['audit'],
           summary: 'Configuration changes, newest first (admins only)',
           params: workspaceParam,
-          querystring: z.object({ action: z.string().max(100).optional(), before: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }).strict(),
+          querystring: z.object({ action: textQuery(100), before: idCursorQuery('aud'), limit: limitQuery(500, 50) }).strict(),
         },
       },
       async (request) => {
