@@ -99,6 +99,10 @@ export interface SandboxOptions {
   webhookRetryScale?: number;
   /** How long events are gathered before a webhook batch is sent (real ms). Default 50. */
   webhookBatchDelayMs?: number;
+  /** Largest request body accepted, in bytes; larger ones get a 413 without being read. Default 8 MiB. */
+  maxBodyBytes?: number;
+  /** How long a request body may take to arrive before a 408 (real ms). Default 10,000. */
+  bodyTimeoutMs?: number;
   /** Gives API-created contacts and companies `lifecyclestage=lead` when none is sent, as HubSpot does. Default true. */
   defaultLifecycleStage?: boolean;
 }

@@ -237,7 +237,7 @@ export function associationRoutes(state: SandboxState): Route[] {
   const batch = '/crm/v4/associations/{fromType}/{toType}/batch';
   return [
     { method: 'PUT', path: `${single}/default/{toType}/{toId}`, auth: 'bearer', scope: write, handler: putDefault },
-    { method: 'PUT', path: `${single}/{toType}/{toId}`, auth: 'bearer', scope: write, handler: putLabelled },
+    { method: 'PUT', path: `${single}/{toType}/{toId}`, auth: 'bearer', scope: write, bodyShape: 'array', handler: putLabelled },
     { method: 'DELETE', path: `${single}/{toType}/{toId}`, auth: 'bearer', scope: write, handler: deleteOne },
     { method: 'GET', path: `${single}/{toType}`, auth: 'bearer', scope: read, handler: getPage },
     { method: 'POST', path: `${batch}/read`, auth: 'bearer', scope: read, handler: batchRead },
