@@ -24,6 +24,19 @@ const connectionSchema = z
   })
   .meta({ id: 'HubSpotConnection' });
 
+/**
+ * A token travels in an HTTP header, so it can only hold visible ASCII. Whitespace around a
+ * pasted token is trimmed when it is stored; anything else (inner spaces, line breaks, control
+ * or non-ASCII characters) is a typo HubSpot would refuse, answered here before any call.
+ */
+const accessTokenInput = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((token) => /^[\x21-\x7e]+$/.test(token.trim()), {
+    error: 'must be the token exactly as HubSpot shows it: letters, digits and punctuation, without spaces, line breaks, control or non-ASCII characters.',
+  });
+
 export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/api/workspaces/:workspace/hubspot/connection', { schema: { tags: ['hubspot'], summary: 'Connection status and health', params: workspaceParam, response: { 200: connectionSchema } } }, async (request) => {
@@ -38,7 +51,7 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['hubspot'],
           summary: 'Connect with a private-app access token (checked live against HubSpot)',
           params: workspaceParam,
-          body: z.object({ accessToken: z.string().min(1).max(500) }).strict(),
+          body: z.object({ accessToken: accessTokenInput }).strict(),
           response: { 200: connectionSchema },
         },
       },
