@@ -4,6 +4,7 @@
 import type { Caller } from '../auth.js';
 import { batchLimitError, validationError } from '../hubspot-errors.js';
 import type { WriteSource } from '../object-store.js';
+import { assertReadableValues } from '../property-input.js';
 import { parseObjectType, type ObjectType } from '../types.js';
 
 export const BATCH_MAX = 100;
@@ -60,6 +61,10 @@ export function batchInputs(body: unknown, max = BATCH_MAX): Record<string, unkn
   const inputs = isRecord(body) ? body['inputs'] : undefined;
   if (!Array.isArray(inputs)) throw validationError('The request body needs an inputs array.');
   if (inputs.length > max) throw batchLimitError(max);
+  // A value HubSpot cannot read as text fails the whole request, as HubSpot's JSON reading does.
+  inputs.forEach((input, i) => {
+    if (isRecord(input) && isRecord(input['properties'])) assertReadableValues(input['properties'], `inputs[${i}].properties`);
+  });
   return inputs.map((i) => (isRecord(i) ? i : {}));
 }
 
