@@ -4,6 +4,13 @@
 
 export type ErrorBody = Record<string, unknown>;
 
+/** HubSpot's `message`, or the control API's `error.message`. */
+function messageOf(body: ErrorBody): string | undefined {
+  if (typeof body['message'] === 'string') return body['message'];
+  const inner = body['error'];
+  return typeof inner === 'object' && inner !== null && typeof (inner as Record<string, unknown>)['message'] === 'string' ? String((inner as Record<string, unknown>)['message']) : undefined;
+}
+
 /** A failure a route wants rendered as a HubSpot error response. */
 export class ApiError extends Error {
   readonly status: number;
@@ -11,7 +18,7 @@ export class ApiError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(status: number, body: ErrorBody, headers: Record<string, string> = {}) {
-    super(typeof body['message'] === 'string' ? body['message'] : `HTTP ${status}`);
+    super(messageOf(body) ?? `HTTP ${status}`);
     this.status = status;
     this.body = body;
     this.headers = headers;
