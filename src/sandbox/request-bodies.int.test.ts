@@ -20,6 +20,11 @@ interface RawAnswer {
  * and reads until the server closes the connection. Fails when no answer comes within 5 s.
  */
 function rawRequest(port: number, head: string[], parts: (string | Buffer)[] = []): Promise<RawAnswer> {
+  return exchange(port, [`${head.join('\r\n')}\r\n\r\n`, ...parts]);
+}
+
+/** Writes `parts` as they are and reads the answer until the server closes the connection. */
+function exchange(port: number, parts: (string | Buffer)[]): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -43,7 +48,6 @@ function rawRequest(port: number, head: string[], parts: (string | Buffer)[] = [
     socket.on('close', done);
     // The server may close while we still write; what it answered before that is what counts.
     socket.on('error', () => undefined);
-    socket.write(`${head.join('\r\n')}\r\n\r\n`);
     for (const part of parts) socket.write(part);
   });
 }
@@ -55,7 +59,7 @@ let portalId: number;
 let call: SandboxCall;
 
 beforeAll(async () => {
-  sb = await startSandbox({ clock, maxBodyBytes: 4096, bodyTimeoutMs: 300 });
+  sb = await startSandbox({ clock, maxBodyBytes: 4096, requestTimeoutMs: 300 });
 });
 afterAll(() => sb.close());
 beforeEach(() => {
@@ -140,6 +144,34 @@ describe('bodies that arrive', () => {
   it('takes a body just under the limit', async () => {
     const res = await call('POST', '/crm/v3/objects/contacts', { properties: { email: 'big@example.com', firstname: 'x'.repeat(3900) } });
     expect(res.status).toBe(201);
+  });
+});
+
+describe('requests the HTTP parser refuses', () => {
+  it('answers 408 in HubSpot shape when the headers trickle in slower than the request timeout', async () => {
+    const res = await exchange(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1\r\nHost: x\r\n']);
+    expect(res.status).toBe(408);
+    expect(JSON.parse(res.body)).toEqual({
+      status: 'error',
+      message: 'The request headers did not arrive within 300 ms.',
+      correlationId: res.headers['x-hubspot-correlation-id'],
+      category: 'TIMEOUT',
+    });
+  });
+
+  it('answers 431 and 400 in HubSpot shape for oversized headers and malformed requests', async () => {
+    const big = await rawRequest(sb.port, ['GET /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20_000)}`]);
+    expect(big.status).toBe(431);
+    expect(JSON.parse(big.body)).toMatchObject({ status: 'error', message: 'The request headers are too large.', category: 'VALIDATION_ERROR' });
+    const garbage = await exchange(sb.port, ['HELLO THERE\r\n\r\n']);
+    expect(garbage.status).toBe(400);
+    expect(JSON.parse(garbage.body)).toMatchObject({ status: 'error', message: 'The request could not be parsed as HTTP.', category: 'VALIDATION_ERROR' });
+  });
+
+  it('answers 400 in HubSpot shape for a request target that is not a URL', async () => {
+    const res = await rawRequest(sb.port, ['GET http://[oops/crm/v3/objects/contacts HTTP/1.1', 'Host: x']);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR', correlationId: res.headers['x-hubspot-correlation-id'] });
   });
 });
 

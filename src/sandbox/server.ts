@@ -6,7 +6,8 @@
 // in size and time → scope → rate limits → status faults → handler → counts.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../lib/clock.js';
 import { SandboxControl, controlRoutes } from './control.js';
@@ -35,8 +36,8 @@ export interface RunningSandbox {
 
 /** Largest request body taken (8 MiB); larger ones get a 413 without being read. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
-/** How long a request body may take to arrive before a 408 (real ms). */
-export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+/** How long a request's headers, then its body, may take to arrive before a 408 (real ms). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const JSON_TYPE = 'application/json;charset=utf-8';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MEDIA_TYPES: Record<BodyMediaType, string> = { json: 'application/json', form: 'application/x-www-form-urlencoded' };
@@ -137,7 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     options.webhookBatchDelayMs ?? 50,
   );
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const control = new SandboxControl(state);
   control.setFaults(state.settings.faults);
   const router = new Router();
@@ -225,7 +226,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     let startedAt = performance.now();
     res.setHeader('x-hubspot-correlation-id', correlationId);
     const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sandbox.local');
+    } catch {
+      res.setHeader('connection', 'close');
+      send(res, { status: 400, body: { status: 'error', message: 'Invalid request URL.', correlationId, category: 'VALIDATION_ERROR' } });
+      return;
+    }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const matched = router.match(method, path);
     const route: Route | undefined = matched && (matched.route.auth !== 'control' || state.settings.controlApi) ? matched.route : undefined;
@@ -279,7 +287,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     let raw = '';
     if (declaresBody(req)) {
       if (expectsContinue) res.writeContinue();
-      const body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
+      const body = await readBody(req, maxBodyBytes, requestTimeoutMs);
       if (body.kind === 'gone') {
         res.destroy();
         return;
@@ -289,7 +297,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         return;
       }
       if (body.kind === 'timeout') {
-        const message = `The request body did not arrive within ${bodyTimeoutMs} ms.`;
+        const message = `The request body did not arrive within ${requestTimeoutMs} ms.`;
         refuse(errorReply(requestRefusal('REQUEST_TIMEOUT', message, shape), correlationId));
         return;
       }
@@ -372,13 +380,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     handle(req, res, expectsContinue)
       .catch((err: unknown) => {
         log?.(`sandbox failed to answer: ${String(err)}`);
-        if (!res.headersSent) res.writeHead(500).end();
+        if (!res.headersSent) send(res, { status: 500, body: { status: 'error', message: 'internal error', category: 'INTERNAL_ERROR' } });
       })
       .finally(() => {
         if (observed) state.requestEnded();
       });
   };
-  const server: Server = createServer((req, res) => serve(req, res, false));
+  const server: Server = createServer(
+    // Headers must arrive within the request timeout too (the body has its own timer above);
+    // the check runs often enough for short test timeouts.
+    { headersTimeout: requestTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) },
+    (req, res) => serve(req, res, false),
+  );
+  // What Node's HTTP parser refuses before a request exists (malformed request line or
+  // headers, headers too large, headers too slow) is answered in HubSpot's shape as well.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large.']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, `The request headers did not arrive within ${requestTimeoutMs} ms.`]
+          : [400, 'The request could not be parsed as HTTP.'];
+    const correlationId = randomUUID();
+    const body = JSON.stringify({ status: 'error', message, correlationId, category: status === 408 ? 'TIMEOUT' : 'VALIDATION_ERROR' });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${JSON_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-hubspot-correlation-id: ${correlationId}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   // `Expect: 100-continue` (curl sends it for large bodies): the refusals above go out instead
   // of the "100 Continue" that would invite the body.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => serve(req, res, true));

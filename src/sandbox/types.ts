@@ -101,8 +101,8 @@ export interface SandboxOptions {
   webhookBatchDelayMs?: number;
   /** Largest request body accepted, in bytes; larger ones get a 413 without being read. Default 8 MiB. */
   maxBodyBytes?: number;
-  /** How long a request body may take to arrive before a 408 (real ms). Default 10,000. */
-  bodyTimeoutMs?: number;
+  /** How long a request's headers, and then its body, may take to arrive before a 408 (real ms). Default 10,000. */
+  requestTimeoutMs?: number;
   /** Gives API-created contacts and companies `lifecyclestage=lead` when none is sent, as HubSpot does. Default true. */
   defaultLifecycleStage?: boolean;
 }
