@@ -107,6 +107,11 @@ function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/** HubSpot tokens are visible ASCII; anything else cannot go into an Authorization header as is. */
+function isSendableToken(token: string): boolean {
+  return /^[\x21-\x7e]+$/.test(token);
+}
+
 type AttemptResult =
   | { outcome: AttemptOutcome; bodyParsed: boolean }
   | { aborted: true };
@@ -148,6 +153,7 @@ export class HttpTransport {
       httpAttempt += 1;
       retryAttempt += 1;
       if (signal?.aborted) throw this.#aborted(spec, httpAttempt - 1, false);
+      if (token !== undefined && !isSendableToken(token)) throw this.#unsendableToken(spec, httpAttempt - 1);
       let permit: RatePermit | null = null;
       if (lane !== 'none') {
         try {
@@ -354,6 +360,22 @@ export class HttpTransport {
       retryable: false,
       attempts,
       maybeApplied: inFlight && !spec.idempotent,
+    });
+  }
+
+  /**
+   * A token HTTP cannot carry (a pasted line break, a control or non-ASCII character) would make
+   * the HTTP library throw, which looks like a network failure and would be retried and end as
+   * "HubSpot unavailable". It is a bad token: refused before sending, never retried.
+   */
+  #unsendableToken(spec: RequestSpec, attempts: number): HubSpotApiError {
+    return new HubSpotApiError({
+      code: 'HUBSPOT_UNAUTHORIZED',
+      message: `HubSpot ${spec.method} ${spec.route} was not sent: the access token contains spaces, line breaks, control or non-ASCII characters, which no HubSpot token has`,
+      method: spec.method,
+      route: spec.route,
+      retryable: false,
+      attempts,
     });
   }
 

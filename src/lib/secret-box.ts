@@ -46,7 +46,7 @@ function parseKey(text: string): Buffer {
 export function loadSecretBox(options: { secretKey: string | undefined; keyFile: string }): SecretBox {
   if (options.secretKey) return new SecretBox(parseKey(options.secretKey));
   if (!existsSync(options.keyFile)) {
-    mkdirSync(dirname(options.keyFile), { recursive: true });
+    mkdirSync(dirname(options.keyFile), { recursive: true, mode: 0o700 });
     try {
       writeFileSync(options.keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     } catch (error) {

@@ -40,10 +40,13 @@ describe('hubsync sandbox flags', () => {
     expect(sandboxOptionsFromFlags(base).privateAppTokens).toEqual([{ tier: 'pro' }]);
   });
 
-  it('rejects unknown tiers, faults and latencies', () => {
+  it('rejects unknown tiers, faults, latencies and portal ids that are not positive whole numbers', () => {
     expect(() => sandboxOptionsFromFlags({ ...base, tier: 'gold' })).toThrow(/--tier/);
     expect(() => sandboxOptionsFromFlags({ ...base, faults: 'boom=1' })).toThrow(/Unknown fault/);
     expect(() => sandboxOptionsFromFlags({ ...base, latency: 'slow' })).toThrow(/Latency/);
+    for (const portalId of ['0', '1.5', '-3', 'abc', '1e5']) {
+      expect(() => sandboxOptionsFromFlags({ ...base, portalId })).toThrow(`--portal-id must be a positive whole number, got "${portalId}".`);
+    }
   });
 
   it('registers a sandbox subcommand with help for every option', () => {

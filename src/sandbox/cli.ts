@@ -43,7 +43,10 @@ export function sandboxOptionsFromFlags(flags: SandboxCliFlags): SandboxOptions 
   }
   const tier = flags.tier as Tier;
   const scopes = flags.scopes ? flags.scopes.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  const portalId = flags.portalId === undefined ? undefined : nonNegative(flags.portalId, '--portal-id');
+  if (flags.portalId !== undefined && !/^[1-9]\d{0,14}$/.test(flags.portalId)) {
+    throw new InvalidArgumentError(`--portal-id must be a positive whole number, got "${flags.portalId}".`);
+  }
+  const portalId = flags.portalId === undefined ? undefined : Number(flags.portalId);
   const tokens = flags.privateAppToken.length > 0 ? flags.privateAppToken : [undefined];
   const options: SandboxOptions = {
     port: nonNegative(flags.port, '--port'),

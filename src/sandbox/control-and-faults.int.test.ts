@@ -32,7 +32,7 @@ describe('control API over HTTP', () => {
     expect((await api<{ properties: Record<string, string> }>('GET', `/crm/v3/objects/contacts/${seeded.body.ids[0]!}`)).body.properties['firstname']).toBe('S');
     const listed = await control()<{ results: { properties: Record<string, string> }[] }>('GET', `/_sandbox/portals/${portal.body.portalId}/objects/contacts`);
     expect(listed.body.results[0]!.properties['email']).toBe('seed@example.com');
-    expect((await control()('POST', '/_sandbox/reset')).status).toBe(204);
+    expect((await control()('POST', '/_sandbox/reset', {})).status).toBe(204);
     expect((await api('GET', '/crm/v3/objects/contacts')).status).toBe(401);
   });
 
@@ -48,7 +48,7 @@ describe('control API over HTTP', () => {
       'POST /crm/v3/objects/contacts/batch/upsert': { '400': 1 },
     });
     expect(counts.total).toBe(4);
-    await control()('DELETE', '/_sandbox/counts');
+    await control()('DELETE', '/_sandbox/counts', undefined, { 'content-type': 'application/json' });
     expect(sb.control.counts()).toEqual({ total: 0, byRoute: {}, peakInFlight: 0 });
   });
 

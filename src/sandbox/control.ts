@@ -8,8 +8,10 @@ import { ApiError } from './hubspot-errors.js';
 import { propertyValue } from './object-store.js';
 import type { Reply, RequestInfo, Route } from './router.js';
 import { checkFaults } from './faults.js';
+import type { Portal } from './portal.js';
 import type { Counts, SandboxState } from './state.js';
-import { TIERS, parseObjectType, type FaultSettings, type Latency, type ObjectType, type Tier } from './types.js';
+import { z } from 'zod';
+import { FAULT_KEYS, TIERS, parseObjectType, type FaultSettings, type Latency, type ObjectType, type Tier } from './types.js';
 
 export interface ObjectSnapshot {
   id: string;
@@ -18,6 +20,8 @@ export interface ObjectSnapshot {
   updatedAt: string;
   archived: boolean;
 }
+
+type Subscription = { subscriptionType: string; propertyName?: string; active?: boolean };
 
 export interface SettingsUpdate {
   faults?: FaultSettings;
@@ -39,6 +43,15 @@ function checkTier(tier: unknown): Tier | undefined {
     throw controlError(400, 'INVALID_TIER', `tier must be one of ${TIERS.join(', ')}.`);
   }
   return tier as Tier;
+}
+
+/** Portal ids are positive whole numbers, as HubSpot's are (docs/sandbox.md). */
+function checkPortalId(portalId: number | undefined): number | undefined {
+  if (portalId === undefined) return undefined;
+  if (!Number.isSafeInteger(portalId) || portalId < 1) {
+    throw controlError(400, 'INVALID_PORTAL_ID', `portalId must be a positive whole number, got ${String(portalId)}.`);
+  }
+  return portalId;
 }
 
 function checkType(raw: string): ObjectType {
@@ -64,8 +77,15 @@ export class SandboxControl {
     this.#state = state;
   }
 
+  /** The portal, or the control API's 404 (not HubSpot's: this is not a HubSpot call). */
+  #portal(portalId: number): Portal {
+    const portal = this.#state.portals.get(checkPortalId(portalId)!);
+    if (!portal) throw controlError(404, 'UNKNOWN_PORTAL', `Portal ${portalId} does not exist in this sandbox.`);
+    return portal;
+  }
+
   createPortal(opts: { portalId?: number; tier?: Tier } = {}): { portalId: number; tier: Tier } {
-    const portal = this.#state.createPortal({ portalId: opts.portalId, tier: checkTier(opts.tier) });
+    const portal = this.#state.createPortal({ portalId: checkPortalId(opts.portalId), tier: checkTier(opts.tier) });
     return { portalId: portal.portalId, tier: portal.tier };
   }
 
@@ -79,7 +99,7 @@ export class SandboxControl {
     if (opts.token !== undefined && this.#state.auth.privateTokens.has(opts.token)) {
       throw controlError(409, 'TOKEN_EXISTS', 'That token is already registered.');
     }
-    const t = this.#state.createPrivateAppToken({ token: opts.token, portalId: opts.portalId, scopes: opts.scopes, tier: checkTier(opts.tier) });
+    const t = this.#state.createPrivateAppToken({ token: opts.token, portalId: checkPortalId(opts.portalId), scopes: opts.scopes, tier: checkTier(opts.tier) });
     return { token: t.token, portalId: t.portalId, scopes: [...t.scopes], tier: t.tier };
   }
 
@@ -100,7 +120,7 @@ export class SandboxControl {
   authorize(opts: { clientId: string; portalId: number; redirectUri?: string; scopes?: string[] }): { code: string } {
     const app = this.#state.auth.apps.get(opts.clientId);
     if (!app) throw controlError(404, 'UNKNOWN_APP', `No OAuth app with client id ${opts.clientId}.`);
-    this.#state.portal(opts.portalId);
+    this.#portal(opts.portalId);
     const redirectUri = opts.redirectUri ?? app.redirectUris[0]!;
     const scopes = [...new Set([...(opts.scopes ?? app.scopes), 'oauth'])];
     return { code: this.#state.auth.issueCode(app, opts.portalId, scopes, redirectUri, this.#state.clock.now()) };
@@ -141,12 +161,14 @@ export class SandboxControl {
     if (typeof target === 'string' && !this.#state.auth.privateTokens.has(target)) {
       throw controlError(404, 'UNKNOWN_TOKEN', 'No such private-app token.');
     }
+    if (typeof target === 'number') this.#portal(target);
     this.#state.setTier(target, checked);
   }
 
   /** Counts `count` requests against a portal's daily limit, as if they had been made today. */
   consumeDailyQuota(portalId: number, count: number): void {
-    this.#state.portal(portalId);
+    this.#portal(portalId);
+    if (!Number.isSafeInteger(count) || count < 0) throw controlError(400, 'INVALID_COUNT', 'count must be a whole number ≥ 0.');
     this.#state.limiter.consumeDaily(portalId, count, this.#state.clock.now());
   }
 
@@ -174,7 +196,7 @@ export class SandboxControl {
    */
   seedObjects(portalId: number, type: ObjectType | string, records: Record<string, unknown>[]): string[] {
     const objectType = checkType(type);
-    const portal = this.#state.portal(portalId);
+    const portal = this.#portal(portalId);
     const store = portal.objects[objectType];
     const now = this.#state.clock.now();
     const source = { sourceType: 'IMPORT' };
@@ -202,7 +224,7 @@ export class SandboxControl {
   /** Every live (or archived) record of a type, with all stored and system properties. */
   listObjects(portalId: number, type: ObjectType | string, opts: { archived?: boolean } = {}): ObjectSnapshot[] {
     const objectType = checkType(type);
-    const store = this.#state.portal(portalId).objects[objectType];
+    const store = this.#portal(portalId).objects[objectType];
     const archived = opts.archived === true;
     const out: ObjectSnapshot[] = [];
     for (const r of store.order) {
@@ -247,8 +269,85 @@ export class SandboxControl {
   }
 }
 
-function body(req: RequestInfo): Record<string, unknown> {
-  return typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+// ---- HTTP form ---------------------------------------------------------------------------
+// Every body and path parameter is checked with a schema: a wrong type is a 400 naming the
+// field, never a NaN portal or a string where a number belongs. (The server already refused
+// unsafe requests that are not `Content-Type: application/json`.)
+
+/** Portal ids are positive whole numbers; JSON numbers or decimal digits. */
+const portalIdSchema = z.union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[1-9]\d{0,14}$/).transform(Number)]);
+const tierSchema = z.enum(TIERS);
+const scopesSchema = z.array(z.string().min(1).max(200)).max(200);
+/** A token goes into an Authorization header: visible ASCII only. */
+const tokenSchema = z.string().regex(/^[\x21-\x7e]{1,500}$/, 'must be 1 to 500 visible ASCII characters');
+const subscriptionsSchema = z.array(
+  z
+    .object({
+      subscriptionType: z.string().regex(/^(contact|company|deal)\.(creation|deletion|propertyChange|merge|associationChange)$/, 'must be {contact,company,deal}.{creation,deletion,propertyChange,merge,associationChange}'),
+      propertyName: z.string().min(1).optional(),
+      active: z.boolean().optional(),
+    })
+    .strict(),
+);
+const probability = z.number().min(0).max(1);
+const faultsSchema = z.object(Object.fromEntries(FAULT_KEYS.map((k) => [k, probability.optional()]))).strict();
+const latencySchema = z.union([z.number().nonnegative(), z.tuple([z.number().nonnegative(), z.number().nonnegative()])]);
+const seedValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+const schemas = {
+  portal: z.object({ portalId: portalIdSchema.optional(), tier: tierSchema.optional() }).strict(),
+  token: z.object({ token: tokenSchema.optional(), portalId: portalIdSchema.optional(), scopes: scopesSchema.optional(), tier: tierSchema.optional() }).strict(),
+  app: z
+    .object({ redirectUris: z.array(z.url()).min(1), scopes: scopesSchema.optional(), webhookUrl: z.url().optional(), subscriptions: subscriptionsSchema.optional() })
+    .strict(),
+  webhooks: z.object({ webhookUrl: z.url().optional(), subscriptions: subscriptionsSchema.optional() }).strict(),
+  authorize: z.object({ portalId: portalIdSchema, redirectUri: z.string().min(1).optional(), scopes: scopesSchema.optional() }).strict(),
+  seed: z.object({ records: z.array(z.record(z.string(), seedValue)) }).strict(),
+  settings: z
+    .object({
+      faults: faultsSchema.optional(),
+      latencyMs: latencySchema.nullable().optional(),
+      searchLagMs: z.number().nonnegative().optional(),
+      retryAfter: z.boolean().optional(),
+      accessTokenTtlSeconds: z.number().positive().optional(),
+      webhookRetryScale: z.number().positive().optional(),
+      defaultLifecycleStage: z.boolean().optional(),
+    })
+    .strict(),
+  faults: faultsSchema,
+  latency: z.object({ latencyMs: latencySchema.nullable() }).strict(),
+  searchLag: z.object({ searchLagMs: z.number().nonnegative() }).strict(),
+  tier: z
+    .object({ token: tokenSchema.optional(), portalId: portalIdSchema.optional(), tier: tierSchema })
+    .strict()
+    .refine((b) => (b.token === undefined) !== (b.portalId === undefined), { error: 'give either a token or a portalId' }),
+  dailyUsage: z.object({ count: z.number().int().nonnegative() }).strict(),
+  empty: z.object({}).strict(),
+};
+
+/** Parses a control request's body (absent = `{}`), or a 400 `INVALID_REQUEST` naming the field. */
+function parse<T>(schema: z.ZodType<T>, req: RequestInfo): T {
+  const result = schema.safeParse(req.body ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  throw controlError(400, 'INVALID_REQUEST', `${field === '' ? 'body' : field}: ${issue.message}`);
+}
+
+function portalParam(req: RequestInfo): number {
+  const result = portalIdSchema.safeParse(req.params['portalId']);
+  if (!result.success) throw controlError(400, 'INVALID_REQUEST', 'portalId: the portal id in the path must be a positive whole number.');
+  return result.data;
+}
+
+/** Drops keys whose value is undefined (the options objects use exactOptionalPropertyTypes). */
+function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+function subscriptions(list: { subscriptionType: string; propertyName?: string | undefined; active?: boolean | undefined }[] | undefined): { subscriptions?: Subscription[] } {
+  if (list === undefined) return {};
+  return { subscriptions: list.map((s) => ({ subscriptionType: s.subscriptionType, ...defined({ propertyName: s.propertyName, active: s.active }) })) };
 }
 
 function ok(value: unknown, status = 200): Reply {
@@ -258,107 +357,69 @@ function ok(value: unknown, status = 200): Reply {
 /** The HTTP form of `SandboxControl`, mounted under /_sandbox/. */
 export function controlRoutes(state: SandboxState, control: SandboxControl): Route[] {
   const r = (method: string, path: string, handler: (req: RequestInfo) => Reply): Route => ({ method, path: `/_sandbox${path}`, auth: 'control', handler });
-  const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
+  const portals = () => [...state.portals.values()].map((p) => ({ portalId: p.portalId, tier: p.tier }));
   return [
-    r('GET', '', () =>
-      ok({
-        portals: [...state.portals.values()].map((p) => ({ portalId: p.portalId, tier: p.tier })),
-        settings: control.settings(),
-      }),
-    ),
-    r('GET', '/portals', () => ok({ results: [...state.portals.values()].map((p) => ({ portalId: p.portalId, tier: p.tier })) })),
-    r('POST', '/portals', (req) => {
-      const b = body(req);
-      const portalId = num(b['portalId']);
-      return ok(control.createPortal({ ...(portalId === undefined ? {} : { portalId }), ...(b['tier'] === undefined ? {} : { tier: b['tier'] as Tier }) }), 201);
-    }),
-    r('POST', '/tokens', (req) => {
-      const b = body(req);
-      const portalId = num(b['portalId']);
-      return ok(
-        control.createPrivateAppToken({
-          ...(typeof b['token'] === 'string' ? { token: b['token'] } : {}),
-          ...(portalId === undefined ? {} : { portalId }),
-          ...(Array.isArray(b['scopes']) ? { scopes: b['scopes'].map(String) } : {}),
-          ...(b['tier'] === undefined ? {} : { tier: b['tier'] as Tier }),
-        }),
-        201,
-      );
-    }),
+    r('GET', '', () => ok({ portals: portals(), settings: control.settings() })),
+    r('GET', '/portals', () => ok({ results: portals() })),
+    r('POST', '/portals', (req) => ok(control.createPortal(defined(parse(schemas.portal, req))), 201)),
+    r('POST', '/tokens', (req) => ok(control.createPrivateAppToken(defined(parse(schemas.token, req))), 201)),
     r('POST', '/oauth-apps', (req) => {
-      const b = body(req);
-      return ok(
-        control.createOAuthApp({
-          redirectUris: Array.isArray(b['redirectUris']) ? b['redirectUris'].map(String) : [],
-          ...(Array.isArray(b['scopes']) ? { scopes: b['scopes'].map(String) } : {}),
-          ...(typeof b['webhookUrl'] === 'string' ? { webhookUrl: b['webhookUrl'] } : {}),
-          ...(Array.isArray(b['subscriptions']) ? { subscriptions: b['subscriptions'] as { subscriptionType: string }[] } : {}),
-        }),
-        201,
-      );
+      const b = parse(schemas.app, req);
+      return ok(control.createOAuthApp({ redirectUris: b.redirectUris, ...defined({ scopes: b.scopes, webhookUrl: b.webhookUrl }), ...subscriptions(b.subscriptions) }), 201);
     }),
     r('PUT', '/oauth-apps/{clientId}/webhooks', (req) => {
-      const b = body(req);
-      control.setWebhooks(req.params['clientId']!, {
-        ...(typeof b['webhookUrl'] === 'string' ? { webhookUrl: b['webhookUrl'] } : {}),
-        ...(Array.isArray(b['subscriptions']) ? { subscriptions: b['subscriptions'] as { subscriptionType: string }[] } : {}),
-      });
+      const b = parse(schemas.webhooks, req);
+      control.setWebhooks(req.params['clientId']!, { ...defined({ webhookUrl: b.webhookUrl }), ...subscriptions(b.subscriptions) });
       return ok({ ok: true });
     }),
     r('POST', '/oauth-apps/{clientId}/authorize', (req) => {
-      const b = body(req);
-      return ok(
-        control.authorize({
-          clientId: req.params['clientId']!,
-          portalId: Number(b['portalId']),
-          ...(typeof b['redirectUri'] === 'string' ? { redirectUri: b['redirectUri'] } : {}),
-          ...(Array.isArray(b['scopes']) ? { scopes: b['scopes'].map(String) } : {}),
-        }),
-      );
+      const b = parse(schemas.authorize, req);
+      return ok(control.authorize({ clientId: req.params['clientId']!, ...defined(b), portalId: b.portalId }));
     }),
     r('POST', '/portals/{portalId}/objects/{type}', (req) => {
-      const records = body(req)['records'];
-      if (!Array.isArray(records)) throw controlError(400, 'INVALID_SEED', 'records must be an array of property objects.');
-      return ok({ ids: control.seedObjects(Number(req.params['portalId']), req.params['type']!, records as Record<string, unknown>[]) }, 201);
+      const portalId = portalParam(req);
+      return ok({ ids: control.seedObjects(portalId, req.params['type']!, parse(schemas.seed, req).records) }, 201);
     }),
     r('GET', '/portals/{portalId}/objects/{type}', (req) =>
-      ok({ results: control.listObjects(Number(req.params['portalId']), req.params['type']!, { archived: req.query.get('archived') === 'true' }) }),
+      ok({ results: control.listObjects(portalParam(req), req.params['type']!, { archived: req.query.get('archived') === 'true' }) }),
     ),
     r('GET', '/settings', () => ok(control.settings())),
     r('PUT', '/settings', (req) => {
-      control.updateSettings(body(req) as SettingsUpdate);
+      const b = parse(schemas.settings, req);
+      control.updateSettings({ ...defined(b), ...(b.faults ? { faults: defined(b.faults) as FaultSettings } : {}) });
       return ok(control.settings());
     }),
     r('PUT', '/faults', (req) => {
-      control.setFaults(body(req) as FaultSettings);
+      control.setFaults(defined(parse(schemas.faults, req)) as FaultSettings);
       return ok(control.settings());
     }),
     r('PUT', '/latency', (req) => {
-      control.setLatency(checkLatency(body(req)['latencyMs']));
+      control.setLatency(parse(schemas.latency, req).latencyMs ?? undefined);
       return ok(control.settings());
     }),
     r('PUT', '/search-lag', (req) => {
-      control.setSearchLag(Number(body(req)['searchLagMs']));
+      control.setSearchLag(parse(schemas.searchLag, req).searchLagMs);
       return ok(control.settings());
     }),
     r('PUT', '/tier', (req) => {
-      const b = body(req);
-      const target = b['token'] ?? b['portalId'];
-      if (target === undefined) throw controlError(400, 'INVALID_TARGET', 'Give a token or a portalId.');
-      control.setTier(typeof target === 'number' ? target : String(target), b['tier'] as Tier);
+      const b = parse(schemas.tier, req);
+      control.setTier(b.token ?? b.portalId!, b.tier);
       return ok({ ok: true });
     }),
     r('POST', '/portals/{portalId}/daily-usage', (req) => {
-      control.consumeDailyQuota(Number(req.params['portalId']), Number(body(req)['count'] ?? 0));
+      const portalId = portalParam(req);
+      control.consumeDailyQuota(portalId, parse(schemas.dailyUsage, req).count);
       return { status: 204 };
     }),
     r('GET', '/counts', () => ok(control.counts())),
-    r('DELETE', '/counts', () => {
+    r('DELETE', '/counts', (req) => {
+      parse(schemas.empty, req);
       control.resetCounts();
       return { status: 204 };
     }),
     r('GET', '/webhooks/deliveries', () => ok({ results: control.webhookDeliveries() })),
-    r('POST', '/reset', () => {
+    r('POST', '/reset', (req) => {
+      parse(schemas.empty, req);
       control.reset();
       return { status: 204 };
     }),

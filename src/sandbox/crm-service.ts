@@ -14,6 +14,7 @@ import {
 import { conflictError, propertyValuesError, validationError, type PropertyProblem } from './hubspot-errors.js';
 import { propertyHistory, propertyValue, type CrmRecord, type WriteSource } from './object-store.js';
 import type { Portal } from './portal.js';
+import { assertReadableValues } from './property-input.js';
 import { checkPropertyValues } from './property-values.js';
 import type { ObjectType } from './types.js';
 
@@ -60,6 +61,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Checks input values for a type; throws HubSpot's VALIDATION_ERROR listing every bad one. */
 export function checkValues(portal: Portal, type: ObjectType, input: unknown): Record<string, string> {
   if (input !== undefined && !isRecord(input)) throw validationError('properties must be an object of property names to values.');
+  if (input !== undefined) assertReadableValues(input, 'properties');
   const { values, problems } = checkPropertyValues(portal.properties[type], input ?? {}, portal.portalId);
   const extra: PropertyProblem[] = [];
   const body = values['hs_note_body'];

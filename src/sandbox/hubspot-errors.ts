@@ -4,6 +4,13 @@
 
 export type ErrorBody = Record<string, unknown>;
 
+/** HubSpot's `message`, or the control API's `error.message`. */
+function messageOf(body: ErrorBody): string | undefined {
+  if (typeof body['message'] === 'string') return body['message'];
+  const inner = body['error'];
+  return typeof inner === 'object' && inner !== null && typeof (inner as Record<string, unknown>)['message'] === 'string' ? String((inner as Record<string, unknown>)['message']) : undefined;
+}
+
 /** A failure a route wants rendered as a HubSpot error response. */
 export class ApiError extends Error {
   readonly status: number;
@@ -11,7 +18,7 @@ export class ApiError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(status: number, body: ErrorBody, headers: Record<string, string> = {}) {
-    super(typeof body['message'] === 'string' ? body['message'] : `HTTP ${status}`);
+    super(messageOf(body) ?? `HTTP ${status}`);
     this.status = status;
     this.body = body;
     this.headers = headers;
@@ -140,6 +147,30 @@ export function serverFault(status: number): ApiError {
 
 export function batchLimitError(max: number): ApiError {
   return validationError(`Batch input limit exceeded: a batch request can have at most ${max} inputs.`);
+}
+
+/**
+ * Why the server refused a request before any handler ran: too large (413), a media type the
+ * route does not take (415), a body that did not arrive in time (408) or that is not the JSON
+ * the route needs (400). The wording is ours; HubSpot's API gateway has its own.
+ */
+export type RequestRefusal = 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'REQUEST_TIMEOUT' | 'INVALID_JSON';
+
+const REFUSAL_STATUS: Record<RequestRefusal, number> = {
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  REQUEST_TIMEOUT: 408,
+  INVALID_JSON: 400,
+};
+
+/**
+ * A refusal in HubSpot's error shape (`category` VALIDATION_ERROR, or TIMEOUT for 408), or in
+ * the control API's `{ error: { code, message } }` shape.
+ */
+export function requestRefusal(kind: RequestRefusal, message: string, shape: 'hubspot' | 'control'): ApiError {
+  const status = REFUSAL_STATUS[kind];
+  if (shape === 'control') return new ApiError(status, { error: { code: kind, message } });
+  return error(status, kind === 'REQUEST_TIMEOUT' ? 'TIMEOUT' : 'VALIDATION_ERROR', message);
 }
 
 /** OAuth endpoints use their own body shape: `{ status: CODE, message }`. */

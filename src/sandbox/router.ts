@@ -29,9 +29,16 @@ export interface AuthedRequest extends RequestInfo {
   portal: Portal;
 }
 
+/** Media types a request body may come in; the server refuses others with 415 before reading. */
+export type BodyMediaType = 'json' | 'form';
+
 interface BaseRoute {
   method: string;
   path: string;
+  /** Media types a body may have. Default: JSON only. */
+  accepts?: readonly BodyMediaType[];
+  /** The JSON value a body must be; anything else is a 400 before the handler runs. Default: an object. */
+  bodyShape?: 'object' | 'array';
 }
 
 /** A HubSpot route that needs a bearer token. `scope` names the scope it requires, if any. */

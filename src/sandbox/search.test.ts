@@ -84,4 +84,58 @@ describe('search request limits', () => {
     expect(parseSearchRequest({ limit: 200, after: '9800', sorts: ['-amount'] })).toMatchObject({ limit: 200, offset: 9800, sort: { propertyName: 'amount', direction: 'DESCENDING' } });
     expect(parseSearchRequest({}).limit).toBe(10);
   });
+
+  const message = (body: unknown): string => {
+    try {
+      parseSearchRequest(body);
+    } catch (err) {
+      if (err instanceof ApiError) return `${err.status} ${String(err.body['category'])}: ${err.message}`;
+      throw err;
+    }
+    return 'passed';
+  };
+  const one = (f: unknown) => ({ filterGroups: [{ filters: [f] }] });
+
+  it('refuses filter groups that are not arrays of filter objects, naming where', () => {
+    expect(message({ filterGroups: { filters: [filter] } })).toBe('400 VALIDATION_ERROR: filterGroups must be an array of { filters: [...] } objects.');
+    expect(message({ filterGroups: [filter] })).toBe('400 VALIDATION_ERROR: filterGroups[0] must be an object with a filters array.');
+    expect(message({ filterGroups: [{ filters: 'email' }] })).toBe('400 VALIDATION_ERROR: filterGroups[0] must be an object with a filters array.');
+    expect(message(one('email'))).toBe('400 VALIDATION_ERROR: filterGroups[0].filters[0] must be an object with propertyName, operator and value(s).');
+    expect(message('not an object')).toBe('400 VALIDATION_ERROR: The search request must be a JSON object.');
+  });
+
+  it('refuses filters without a propertyName or operator, or with an unknown operator', () => {
+    expect(message(one({ operator: 'EQ', value: 'a' }))).toBe('400 VALIDATION_ERROR: filterGroups[0].filters[0].propertyName is required: the name of the property to filter on.');
+    expect(message(one({ propertyName: 5, operator: 'EQ', value: 'a' }))).toMatch(/propertyName is required/);
+    expect(message(one({ propertyName: 'email', value: 'a' }))).toMatch(/^400 VALIDATION_ERROR: filterGroups\[0\]\.filters\[0\]\.operator is missing\. Allowed: EQ, NEQ/);
+    expect(message(one({ propertyName: 'email', operator: 'eq', value: 'a' }))).toMatch(/operator "eq" is not an operator/);
+  });
+
+  it('refuses values of the wrong type and operators missing what they compare against', () => {
+    expect(message(one({ propertyName: 'email', operator: 'EQ', value: { a: 1 } }))).toBe('400 VALIDATION_ERROR: filterGroups[0].filters[0].value must be a string, a number or a boolean.');
+    expect(message(one({ propertyName: 'email', operator: 'EQ', value: ['a'] }))).toMatch(/value must be a string/);
+    expect(message(one({ propertyName: 'email', operator: 'IN', values: 'a' }))).toBe('400 VALIDATION_ERROR: filterGroups[0].filters[0].values must be an array.');
+    expect(message(one({ propertyName: 'email', operator: 'IN', values: ['a', {}] }))).toBe('400 VALIDATION_ERROR: filterGroups[0].filters[0].values[1] must be a string, a number or a boolean.');
+    expect(message(one({ propertyName: 'email', operator: 'EQ' }))).toBe('400 VALIDATION_ERROR: filterGroups[0].filters[0]: EQ needs a value.');
+    expect(message(one({ propertyName: 'amount', operator: 'BETWEEN', value: '1' }))).toBe('400 VALIDATION_ERROR: filterGroups[0].filters[0]: BETWEEN needs a value and a highValue.');
+    expect(message(one({ propertyName: 'email', operator: 'IN', values: [] }))).toBe('400 VALIDATION_ERROR: filterGroups[0].filters[0]: IN needs a non-empty values array.');
+    expect(message({ limit: '0x10' })).toBe('400 VALIDATION_ERROR: limit must be between 0 and 200.');
+    expect(message({ limit: true })).toBe('400 VALIDATION_ERROR: limit must be between 0 and 200.');
+    expect(message({ after: 'garbage' })).toBe('400 VALIDATION_ERROR: after must be a non-negative offset.');
+    expect(message({ sorts: [{ propertyName: 'email', direction: 'UP' }] })).toBe('400 VALIDATION_ERROR: sorts[0].direction must be ASCENDING or DESCENDING.');
+    expect(message({ properties: ['email', 5] })).toBe('400 VALIDATION_ERROR: properties must be an array of property names.');
+    expect(message({ query: 5 })).toBe('400 VALIDATION_ERROR: query must be a string.');
+  });
+
+  it('reads numbers and booleans in filter values as their text, as HubSpot does', () => {
+    const parsed = parseSearchRequest({
+      filterGroups: [{ filters: [{ propertyName: 'amount', operator: 'GT', value: 100 }, { propertyName: 'hs_email_optout', operator: 'IN', values: [true, 'false'] }] }],
+      limit: '20',
+    });
+    expect(parsed.groups[0]).toEqual([
+      { propertyName: 'amount', operator: 'GT', value: '100' },
+      { propertyName: 'hs_email_optout', operator: 'IN', values: ['true', 'false'] },
+    ]);
+    expect(parsed.limit).toBe(20);
+  });
 });

@@ -52,45 +52,87 @@ export interface SearchQuery {
 type Getter = (name: string) => string | undefined;
 type TypeOf = (name: string) => PropertyType | undefined;
 
-function asString(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  return typeof v === 'string' ? v : String(v);
-}
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Filter values: HubSpot takes strings, and numbers or booleans it reads as their text. */
+function scalar(v: unknown, where: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') return String(v);
+  throw validationError(`${where} must be a string, a number or a boolean.`);
+}
+
+/** A whole number ≥ 0, given as a JSON number or as decimal digits (HubSpot reads both). */
+function wholeNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+  if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** Operators by what they compare against: nothing, one value, a range, or a list. */
+const NEEDS: Record<Operator, 'none' | 'value' | 'range' | 'values'> = {
+  EQ: 'value',
+  NEQ: 'value',
+  LT: 'value',
+  LTE: 'value',
+  GT: 'value',
+  GTE: 'value',
+  BETWEEN: 'range',
+  IN: 'values',
+  NOT_IN: 'values',
+  HAS_PROPERTY: 'none',
+  NOT_HAS_PROPERTY: 'none',
+  CONTAINS_TOKEN: 'value',
+  NOT_CONTAINS_TOKEN: 'value',
+};
+
+function parseFilter(raw: unknown, where: string): SearchFilter {
+  if (!isRecord(raw)) throw validationError(`${where} must be an object with propertyName, operator and value(s).`);
+  const propertyName = raw['propertyName'];
+  if (typeof propertyName !== 'string' || propertyName === '') throw validationError(`${where}.propertyName is required: the name of the property to filter on.`);
+  const operator = raw['operator'];
+  if (typeof operator !== 'string' || !(OPERATORS as readonly string[]).includes(operator)) {
+    const shown = operator === undefined ? 'is missing' : `${JSON.stringify(operator)} is not an operator`;
+    throw validationError(`${where}.operator ${shown}. Allowed: ${OPERATORS.join(', ')}.`);
+  }
+  const filter: SearchFilter = { propertyName, operator: operator as Operator };
+  const value = scalar(raw['value'], `${where}.value`);
+  if (value !== undefined) filter.value = value;
+  const highValue = scalar(raw['highValue'], `${where}.highValue`);
+  if (highValue !== undefined) filter.highValue = highValue;
+  const values = raw['values'];
+  if (values !== undefined && values !== null) {
+    if (!Array.isArray(values)) throw validationError(`${where}.values must be an array.`);
+    filter.values = values.map((v, i) => scalar(v, `${where}.values[${i}]`) ?? '');
+  }
+  const needs = NEEDS[filter.operator];
+  if ((needs === 'value' || needs === 'range') && filter.value === undefined) throw validationError(`${where}: ${operator} needs a value.`);
+  if (needs === 'range' && filter.highValue === undefined) throw validationError(`${where}: BETWEEN needs a value and a highValue.`);
+  if (needs === 'values' && (filter.values === undefined || filter.values.length === 0)) throw validationError(`${where}: ${operator} needs a non-empty values array.`);
+  return filter;
+}
+
 /** Validates a search body and applies HubSpot's limits; throws `ApiError` (400) when it breaks one. */
 export function parseSearchRequest(body: unknown): SearchQuery {
-  const b = isRecord(body) ? body : {};
-  const rawGroups = Array.isArray(b['filterGroups']) ? b['filterGroups'] : [];
+  if (body !== undefined && !isRecord(body)) throw validationError('The search request must be a JSON object.');
+  const b = body ?? {};
+  const rawGroups = b['filterGroups'] ?? [];
+  if (!Array.isArray(rawGroups)) throw validationError('filterGroups must be an array of { filters: [...] } objects.');
   if (rawGroups.length > 5) throw validationError('Too many filter groups: a search may have at most 5 filterGroups.');
   let total = 0;
-  const groups: SearchFilter[][] = rawGroups.map((g) => {
-    const filters = isRecord(g) && Array.isArray(g['filters']) ? g['filters'] : [];
+  const groups: SearchFilter[][] = rawGroups.map((g, gi) => {
+    const filters = isRecord(g) ? g['filters'] : undefined;
+    if (!Array.isArray(filters)) throw validationError(`filterGroups[${gi}] must be an object with a filters array.`);
     if (filters.length > 6) throw validationError('Too many filters: a filter group may have at most 6 filters.');
     total += filters.length;
-    return filters.map((f): SearchFilter => {
-      const rec = isRecord(f) ? f : {};
-      const operator = asString(rec['operator']) ?? 'EQ';
-      const propertyName = asString(rec['propertyName']);
-      if (!propertyName) throw validationError('Each filter needs a propertyName.');
-      if (!(OPERATORS as readonly string[]).includes(operator)) {
-        throw validationError(`Unknown filter operator ${operator}. Allowed: ${OPERATORS.join(', ')}.`);
-      }
-      const filter: SearchFilter = { propertyName, operator: operator as Operator };
-      const value = asString(rec['value']);
-      if (value !== undefined) filter.value = value;
-      const highValue = asString(rec['highValue']);
-      if (highValue !== undefined) filter.highValue = highValue;
-      if (Array.isArray(rec['values'])) filter.values = rec['values'].map((v) => asString(v) ?? '');
-      return filter;
-    });
+    return filters.map((f, fi) => parseFilter(f, `filterGroups[${gi}].filters[${fi}]`));
   });
   if (total > 18) throw validationError('Too many filters: a search may have at most 18 filters in all.');
 
-  const rawSorts = Array.isArray(b['sorts']) ? b['sorts'] : [];
+  const rawSorts = b['sorts'] ?? [];
+  if (!Array.isArray(rawSorts)) throw validationError('sorts must be an array.');
   if (rawSorts.length > 1) throw validationError('A search may have only one sort.');
   let sort: SearchSort | undefined;
   const first: unknown = rawSorts[0];
@@ -99,18 +141,25 @@ export function parseSearchRequest(body: unknown): SearchQuery {
       ? { propertyName: first.slice(1), direction: 'DESCENDING' }
       : { propertyName: first, direction: 'ASCENDING' };
   } else if (isRecord(first)) {
-    const propertyName = asString(first['propertyName']) ?? 'hs_object_id';
-    sort = { propertyName, direction: first['direction'] === 'DESCENDING' ? 'DESCENDING' : 'ASCENDING' };
+    const propertyName = first['propertyName'] ?? 'hs_object_id';
+    const direction = first['direction'] ?? 'ASCENDING';
+    if (typeof propertyName !== 'string') throw validationError('sorts[0].propertyName must be a string.');
+    if (direction !== 'ASCENDING' && direction !== 'DESCENDING') throw validationError('sorts[0].direction must be ASCENDING or DESCENDING.');
+    sort = { propertyName, direction };
+  } else if (first !== undefined) {
+    throw validationError('sorts[0] must be a property name or { propertyName, direction }.');
   }
 
-  const query = asString(b['query']);
+  const rawQuery = b['query'];
+  if (rawQuery !== undefined && rawQuery !== null && typeof rawQuery !== 'string') throw validationError('query must be a string.');
+  const query = typeof rawQuery === 'string' ? rawQuery : undefined;
   if (query !== undefined && query.length > 3000) throw validationError('The query may be at most 3000 characters long.');
-  const limit = b['limit'] === undefined ? SEARCH_DEFAULT_LIMIT : Number(b['limit']);
-  if (!Number.isInteger(limit) || limit < 0 || limit > SEARCH_MAX_LIMIT) {
+  const limit = b['limit'] === undefined || b['limit'] === null ? SEARCH_DEFAULT_LIMIT : wholeNumber(b['limit']);
+  if (limit === undefined || limit > SEARCH_MAX_LIMIT) {
     throw validationError(`limit must be between 0 and ${SEARCH_MAX_LIMIT}.`);
   }
-  const offset = b['after'] === undefined || b['after'] === '' ? 0 : Number(b['after']);
-  if (!Number.isInteger(offset) || offset < 0) throw validationError(`after must be a non-negative offset.`);
+  const offset = b['after'] === undefined || b['after'] === null || b['after'] === '' ? 0 : wholeNumber(b['after']);
+  if (offset === undefined) throw validationError(`after must be a non-negative offset.`);
   if (offset >= SEARCH_RESULT_CAP) {
     throw new ApiError(400, {
       status: 'error',
@@ -118,7 +167,11 @@ export function parseSearchRequest(body: unknown): SearchQuery {
       category: 'VALIDATION_ERROR',
     });
   }
-  const properties = Array.isArray(b['properties']) ? b['properties'].map((p) => String(p)) : undefined;
+  const rawProperties = b['properties'];
+  if (rawProperties !== undefined && (!Array.isArray(rawProperties) || !rawProperties.every((p) => typeof p === 'string'))) {
+    throw validationError('properties must be an array of property names.');
+  }
+  const properties = rawProperties as string[] | undefined;
   return { groups, sort, query: query === '' ? undefined : query, properties, limit, offset };
 }
 

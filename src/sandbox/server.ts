@@ -2,22 +2,25 @@
 // the slow part of a benchmark, needs raw control over sockets (dropped connections, hung
 // requests) and sets HubSpot's headers on every answer, so a thin hand-written pipeline is
 // both faster and simpler here. Per request: correlation id → route match → latency and
-// connection faults → auth → scope → rate limits → status faults → handler → counts.
+// connection faults → auth, media type and declared size (nothing read yet) → body, bounded
+// in size and time → scope → rate limits → status faults → handler → counts.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../lib/clock.js';
 import { SandboxControl, controlRoutes } from './control.js';
+import type { Caller } from './auth.js';
 import { pickFault, pickLatency } from './faults.js';
-import { ApiError, burstLimitError, dailyLimitError, missingScopes, searchLimitError, serverFault, validationError } from './hubspot-errors.js';
+import { ApiError, burstLimitError, dailyLimitError, missingScopes, requestRefusal, searchLimitError, serverFault } from './hubspot-errors.js';
 import { PROFILES } from './rate-limiter.js';
 import { associationRoutes } from './routes/associations.js';
 import { listRoutes } from './routes/lists.js';
 import { objectRoutes } from './routes/objects.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { propertyRoutes } from './routes/properties.js';
-import { Router, routeKey, type Reply, type RequestInfo, type Route } from './router.js';
+import { Router, routeKey, type BodyMediaType, type Reply, type RequestInfo, type Route } from './router.js';
 import { SandboxState } from './state.js';
 import { parseObjectType, type FaultKey, type SandboxOptions } from './types.js';
 
@@ -31,35 +34,79 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** Largest request body taken (8 MiB); larger ones get a 413 without being read. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** How long a request's headers, then its body, may take to arrive before a 408 (real ms). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const JSON_TYPE = 'application/json;charset=utf-8';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const MEDIA_TYPES: Record<BodyMediaType, string> = { json: 'application/json', form: 'application/x-www-form-urlencoded' };
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
+type BodyResult = { kind: 'read'; raw: string } | { kind: 'too-large' } | { kind: 'timeout' } | { kind: 'gone' };
+
+/**
+ * Reads a body up to `maxBytes`, for at most `timeoutMs`. Past the limit or the time it stops
+ * reading at once (the socket is closed after the refusal is sent), so a client cannot make
+ * the sandbox hold more than `maxBytes` of one request nor keep a request open by trickling.
+ */
+function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<BodyResult> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    let done = false;
+    const finish = (result: BodyResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onGone);
+      req.off('close', onGone);
+      if (result.kind !== 'read') req.pause();
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, { status: 'error', message: 'Request body too large', category: 'VALIDATION_ERROR' }));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+      if (size > maxBytes) finish({ kind: 'too-large' });
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => finish({ kind: 'read', raw: Buffer.concat(chunks).toString('utf8') });
+    const onGone = (): void => finish({ kind: 'gone' });
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onGone);
+    req.on('close', onGone);
   });
 }
 
-function parseBody(raw: string, contentType: string | undefined): unknown {
+/** `application/json; charset=UTF-8` → `application/json` (media types compare case-insensitively). */
+function mediaTypeOf(header: string | undefined): string | undefined {
+  const type = header?.split(';')[0]?.trim().toLowerCase();
+  return type === '' ? undefined : type;
+}
+
+/** Whether the request carries a body: a positive Content-Length or a chunked transfer. */
+function declaresBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const length = req.headers['content-length'];
+  return length !== undefined && Number(length) > 0;
+}
+
+function parseBody(raw: string, mediaType: string | undefined, shape: 'hubspot' | 'control'): unknown {
   if (raw === '') return undefined;
-  if (contentType?.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
+  if (mediaType === MEDIA_TYPES.form) return Object.fromEntries(new URLSearchParams(raw));
   try {
     return JSON.parse(raw) as unknown;
   } catch (err) {
-    throw validationError(`Invalid input JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw requestRefusal('INVALID_JSON', `Invalid input JSON: ${err instanceof Error ? err.message : String(err)}`, shape);
   }
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function realSleep(ms: number): Promise<void> {
@@ -90,6 +137,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     options.webhookRetryScale ?? 1,
     options.webhookBatchDelayMs ?? 50,
   );
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const control = new SandboxControl(state);
   control.setFaults(state.settings.faults);
   const router = new Router();
@@ -143,26 +192,65 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     return undefined;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /**
+   * Everything decided from the request line and headers alone, before a body byte is read:
+   * route, caller (bearer token), media type, declared size. A refusal here costs nothing
+   * whatever the client sends after the headers.
+   */
+  const checkBeforeBody = (req: IncomingMessage, route: Route, method: string): { caller?: Caller } => {
+    const shape = route.auth === 'control' ? 'control' : 'hubspot';
+    const caller = route.auth === 'bearer' ? state.auth.authenticate(req.headers.authorization, clock.now()) : undefined;
+    const hasBody = declaresBody(req);
+    const mediaType = mediaTypeOf(req.headers['content-type']);
+    const accepted = (route.accepts ?? ['json']).map((t) => MEDIA_TYPES[t]);
+    // The control API changes state on unsafe requests: asking for JSON even without a body
+    // means a web page cannot reach it with a form post or a "simple" cross-site fetch.
+    const needsType = hasBody || (route.auth === 'control' && !SAFE_METHODS.has(method));
+    if (needsType && (mediaType === undefined || !accepted.includes(mediaType))) {
+      throw requestRefusal(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${mediaType ?? '(none)'} is not supported here; send ${accepted.join(' or ')}.`,
+        shape,
+      );
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes) throw tooLarge(shape);
+    return caller === undefined ? {} : { caller };
+  };
+
+  const tooLarge = (shape: 'hubspot' | 'control'): ApiError =>
+    requestRefusal('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes, the most this API accepts.`, shape);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> => {
     const correlationId = randomUUID();
-    let startedAt = 0;
+    let startedAt = performance.now();
     res.setHeader('x-hubspot-correlation-id', correlationId);
     const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sandbox.local');
+    } catch {
+      res.setHeader('connection', 'close');
+      send(res, { status: 400, body: { status: 'error', message: 'Invalid request URL.', correlationId, category: 'VALIDATION_ERROR' } });
+      return;
+    }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const matched = router.match(method, path);
     const route: Route | undefined = matched && (matched.route.auth !== 'control' || state.settings.controlApi) ? matched.route : undefined;
     const key = route ? routeKey(route, matched!.params, (raw) => parseObjectType(raw) ?? raw) : `${method} (unmatched)`;
     const isControl = route?.auth === 'control';
+    const shape = isControl ? 'control' : 'hubspot';
 
-    let raw: string;
-    try {
-      raw = await readBody(req);
-    } catch {
-      res.destroy();
-      return;
-    }
+    /** Answers without reading (the rest of) the body; the connection is closed after it. */
+    const refuse = (reply: Reply): void => {
+      if (!isControl) state.count(key, reply.status);
+      log?.(`${method} ${url.pathname} ${reply.status}`);
+      if (res.destroyed) return;
+      res.setHeader('connection', 'close');
+      send(res, reply);
+    };
 
+    // Latency and connection faults come first, as on a real network, and read nothing.
     let fault: FaultKey | undefined;
     if (!isControl) {
       const latency = pickLatency(state.settings.latencyMs, random);
@@ -184,64 +272,98 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       }
     }
 
+    if (!route) {
+      refuse({ status: 404, body: { status: 'error', message: 'resource not found', correlationId, category: 'OBJECT_NOT_FOUND' } });
+      return;
+    }
+    let early: { caller?: Caller };
+    try {
+      early = checkBeforeBody(req, route, method);
+    } catch (err) {
+      refuse(errorReply(err, correlationId));
+      return;
+    }
+
+    let raw = '';
+    if (declaresBody(req)) {
+      if (expectsContinue) res.writeContinue();
+      const body = await readBody(req, maxBodyBytes, requestTimeoutMs);
+      if (body.kind === 'gone') {
+        res.destroy();
+        return;
+      }
+      if (body.kind === 'too-large') {
+        refuse(errorReply(tooLarge(shape), correlationId));
+        return;
+      }
+      if (body.kind === 'timeout') {
+        const message = `The request body did not arrive within ${requestTimeoutMs} ms.`;
+        refuse(errorReply(requestRefusal('REQUEST_TIMEOUT', message, shape), correlationId));
+        return;
+      }
+      raw = body.raw;
+    }
+
     // Own processing time (after latency injection), reported as Server-Timing so benchmarks
     // can tell the sandbox's cost apart from the client's and the network's.
     startedAt = performance.now();
     let reply: Reply;
-    if (!route) {
-      reply = { status: 404, body: { status: 'error', message: 'resource not found', correlationId, category: 'OBJECT_NOT_FOUND' } };
-    } else {
-      try {
-        const info: RequestInfo = {
-          method,
-          path,
-          query: url.searchParams,
-          headers: req.headers,
-          body: parseBody(raw, req.headers['content-type']),
-          params: matched!.params,
-          correlationId,
-        };
-        if (route.auth === 'bearer') {
-          const now = clock.now();
-          const caller = state.auth.authenticate(req.headers.authorization, now);
-          const portal = state.portals.get(caller.portalId) ?? state.createPortal({ portalId: caller.portalId });
-          const scope = route.scope?.(info.params);
-          if (scope && !caller.scopes.has(scope)) throw missingScopes([scope]);
-          const oauth = caller.kind === 'oauth';
-          const profile = oauth ? 'oauth' : caller.tier;
-          const verdict = state.limiter.take(
-            {
-              burstKey: oauth ? `oauth:${caller.appId}:${caller.portalId}` : caller.token,
-              portalId: caller.portalId,
-              profile,
-              dailyLimit: oauth ? undefined : PROFILES[portal.tier].daily,
-              search: route.search === true,
-            },
-            now,
-          );
-          for (const [k, v] of Object.entries(verdict.headers)) res.setHeader(k, v);
-          const groupName = oauth
-            ? `publicapi:oauth-api-calls-ten-secondly:${caller.appId}:${caller.portalId}`
-            : `publicapi:private-app-api-calls-ten-secondly:${caller.appId}:${caller.portalId}`;
-          if (!verdict.allowed) {
-            const err = verdict.policy === 'burst' ? burstLimitError(groupName) : verdict.policy === 'daily' ? dailyLimitError() : searchLimitError();
-            if (state.settings.retryAfter) res.setHeader('retry-after', String(verdict.retryAfterSeconds));
-            throw err;
-          }
-          const injected = statusFault(fault, groupName);
-          if (injected) {
-            if (fault === '429' && state.settings.retryAfter) res.setHeader('retry-after', '10');
-            throw injected;
-          }
-          reply = await route.handler({ ...info, caller, portal });
-        } else {
-          const injected = isControl ? undefined : statusFault(fault, 'publicapi:oauth');
-          if (injected) throw injected;
-          reply = await route.handler(info);
-        }
-      } catch (err) {
-        reply = errorReply(err, correlationId);
+    try {
+      const parsed = parseBody(raw, mediaTypeOf(req.headers['content-type']), shape);
+      const wanted = route.bodyShape ?? 'object';
+      const fits = wanted === 'array' ? Array.isArray(parsed) : typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+      if (parsed !== undefined && !fits) {
+        throw requestRefusal('INVALID_JSON', `Invalid input JSON: the request body must be ${wanted === 'array' ? 'an array' : 'an object'}, not ${describeJson(parsed)}.`, shape);
       }
+      const info: RequestInfo = {
+        method,
+        path,
+        query: url.searchParams,
+        headers: req.headers,
+        body: parsed,
+        params: matched!.params,
+        correlationId,
+      };
+      if (route.auth === 'bearer') {
+        const now = clock.now();
+        const caller = early.caller!;
+        const portal = state.portals.get(caller.portalId) ?? state.createPortal({ portalId: caller.portalId });
+        const scope = route.scope?.(info.params);
+        if (scope && !caller.scopes.has(scope)) throw missingScopes([scope]);
+        const oauth = caller.kind === 'oauth';
+        const profile = oauth ? 'oauth' : caller.tier;
+        const verdict = state.limiter.take(
+          {
+            burstKey: oauth ? `oauth:${caller.appId}:${caller.portalId}` : caller.token,
+            portalId: caller.portalId,
+            profile,
+            dailyLimit: oauth ? undefined : PROFILES[portal.tier].daily,
+            search: route.search === true,
+          },
+          now,
+        );
+        for (const [k, v] of Object.entries(verdict.headers)) res.setHeader(k, v);
+        const groupName = oauth
+          ? `publicapi:oauth-api-calls-ten-secondly:${caller.appId}:${caller.portalId}`
+          : `publicapi:private-app-api-calls-ten-secondly:${caller.appId}:${caller.portalId}`;
+        if (!verdict.allowed) {
+          const err = verdict.policy === 'burst' ? burstLimitError(groupName) : verdict.policy === 'daily' ? dailyLimitError() : searchLimitError();
+          if (state.settings.retryAfter) res.setHeader('retry-after', String(verdict.retryAfterSeconds));
+          throw err;
+        }
+        const injected = statusFault(fault, groupName);
+        if (injected) {
+          if (fault === '429' && state.settings.retryAfter) res.setHeader('retry-after', '10');
+          throw injected;
+        }
+        reply = await route.handler({ ...info, caller, portal });
+      } else {
+        const injected = isControl ? undefined : statusFault(fault, 'publicapi:oauth');
+        if (injected) throw injected;
+        reply = await route.handler(info);
+      }
+    } catch (err) {
+      reply = errorReply(err, correlationId);
     }
     // The control API is the observer, not the observed: its own calls are not counted.
     if (!isControl) state.count(key, reply.status);
@@ -252,18 +374,46 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
     const observed = !(req.url ?? '').startsWith('/_sandbox');
     if (observed) state.requestStarted();
-    handle(req, res)
+    handle(req, res, expectsContinue)
       .catch((err: unknown) => {
         log?.(`sandbox failed to answer: ${String(err)}`);
-        if (!res.headersSent) res.writeHead(500).end();
+        if (!res.headersSent) send(res, { status: 500, body: { status: 'error', message: 'internal error', category: 'INTERNAL_ERROR' } });
       })
       .finally(() => {
         if (observed) state.requestEnded();
       });
+  };
+  const server: Server = createServer(
+    // Headers must arrive within the request timeout too (the body has its own timer above);
+    // the check runs often enough for short test timeouts.
+    { headersTimeout: requestTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) },
+    (req, res) => serve(req, res, false),
+  );
+  // What Node's HTTP parser refuses before a request exists (malformed request line or
+  // headers, headers too large, headers too slow) is answered in HubSpot's shape as well.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large.']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, `The request headers did not arrive within ${requestTimeoutMs} ms.`]
+          : [400, 'The request could not be parsed as HTTP.'];
+    const correlationId = randomUUID();
+    const body = JSON.stringify({ status: 'error', message, correlationId, category: status === 408 ? 'TIMEOUT' : 'VALIDATION_ERROR' });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${JSON_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-hubspot-correlation-id: ${correlationId}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
+  // `Expect: 100-continue` (curl sends it for large bodies): the refusals above go out instead
+  // of the "100 Continue" that would invite the body.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => serve(req, res, true));
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {

@@ -99,6 +99,10 @@ export interface SandboxOptions {
   webhookRetryScale?: number;
   /** How long events are gathered before a webhook batch is sent (real ms). Default 50. */
   webhookBatchDelayMs?: number;
+  /** Largest request body accepted, in bytes; larger ones get a 413 without being read. Default 8 MiB. */
+  maxBodyBytes?: number;
+  /** How long a request's headers, and then its body, may take to arrive before a 408 (real ms). Default 10,000. */
+  requestTimeoutMs?: number;
   /** Gives API-created contacts and companies `lifecyclestage=lead` when none is sent, as HubSpot does. Default true. */
   defaultLifecycleStage?: boolean;
 }

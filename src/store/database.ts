@@ -1,7 +1,7 @@
 // Opens the database named by the configuration: a SQLite file through better-sqlite3 in the
 // embedded default, or PostgreSQL through pg. Both sit behind the same Kysely instance so
 // repositories are written once.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter, type MigrationLockOptions } from 'kysely';
@@ -48,13 +48,32 @@ class LockingSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * The database holds every customer's personal data: its directory is created 0700 and the
+ * file 0600 (both can only lose bits to the umask, never gain them). SQLite gives the -wal and
+ * -shm files it creates the database file's mode, so they are 0600 too. A file left readable
+ * by an older version is tightened the same way.
+ */
+function createPrivateFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (!existsSync(path)) continue;
+    try {
+      chmodSync(path, 0o600);
+    } catch {
+      // Someone else's file (a shared, read-only deployment): leave its mode to its owner.
+    }
+  }
+}
+
 export function openDatabase(config: DatabaseConfig): OpenedDatabase {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
-  if (config.file !== ':memory:') mkdirSync(dirname(config.file), { recursive: true });
+  if (config.file !== ':memory:') createPrivateFile(config.file);
   const sqlite = new SQLite(config.file);
   // WAL lets readers (the UI, the status table) proceed while a sync run writes; the busy
   // timeout makes a second process wait for the write lock instead of failing at once.

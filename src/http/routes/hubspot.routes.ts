@@ -62,6 +62,19 @@ const settingsPatchSchema = z
   })
   .strict();
 
+/**
+ * A token travels in an HTTP header, so it can only hold visible ASCII. Whitespace around a
+ * pasted token is trimmed when it is stored; anything else (inner spaces, line breaks, control
+ * or non-ASCII characters) is a typo HubSpot would refuse, answered here before any call.
+ */
+const accessTokenInput = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((token) => /^[\x21-\x7e]+$/.test(token.trim()), {
+    error: 'must be the token exactly as HubSpot shows it: letters, digits and punctuation, without spaces, line breaks, control or non-ASCII characters.',
+  });
+
 export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const withHealth = async (workspaceId: string, view: ConnectionView) => ({ ...view, health: await syncHealth(ctx.db, workspaceId, view, ctx.clock.now()) });
   const settingsView = async (workspaceId: string) => {
@@ -82,7 +95,7 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['hubspot'],
           summary: 'Connect with a private-app access token (checked live against HubSpot)',
           params: workspaceParam,
-          body: z.object({ accessToken: z.string().min(1).max(500) }).strict(),
+          body: z.object({ accessToken: accessTokenInput }).strict(),
           response: { 200: connectionSchema },
         },
       },

@@ -8,7 +8,7 @@ import type { Portal } from '../portal.js';
 import type { AuthedRequest, Reply, Route } from '../router.js';
 import type { SandboxState } from '../state.js';
 import { OBJECT_TYPE_IDS, OBJECT_TYPE_LABELS, type ObjectType } from '../types.js';
-import { isRecord, limitParam, objectScope, objectTypeParam, timestamps, writeSource } from './common.js';
+import { isRecord, afterParam, limitParam, objectScope, objectTypeParam, timestamps, writeSource } from './common.js';
 
 const READ_MAX = 1_000;
 const CREATE_MAX = 2_000;
@@ -132,7 +132,7 @@ export function associationRoutes(state: SandboxState): Route[] {
     const to = objectTypeParam(req.params['toType']);
     const fromId = req.portal.objects[from].resolve(req.params['fromId']!)?.id ?? req.params['fromId']!;
     const limit = limitParam(req.query, 500, 500);
-    const after = Number(req.query.get('after') ?? 0) || 0;
+    const after = afterParam(req.query);
     const all = req.portal.associations.list(from, fromId, to);
     const page = all.slice(after, after + limit);
     const body: Record<string, unknown> = {
@@ -237,7 +237,7 @@ export function associationRoutes(state: SandboxState): Route[] {
   const batch = '/crm/v4/associations/{fromType}/{toType}/batch';
   return [
     { method: 'PUT', path: `${single}/default/{toType}/{toId}`, auth: 'bearer', scope: write, handler: putDefault },
-    { method: 'PUT', path: `${single}/{toType}/{toId}`, auth: 'bearer', scope: write, handler: putLabelled },
+    { method: 'PUT', path: `${single}/{toType}/{toId}`, auth: 'bearer', scope: write, bodyShape: 'array', handler: putLabelled },
     { method: 'DELETE', path: `${single}/{toType}/{toId}`, auth: 'bearer', scope: write, handler: deleteOne },
     { method: 'GET', path: `${single}/{toType}`, auth: 'bearer', scope: read, handler: getPage },
     { method: 'POST', path: `${batch}/read`, auth: 'bearer', scope: read, handler: batchRead },

@@ -4,6 +4,7 @@
 import type { Caller } from '../auth.js';
 import { batchLimitError, validationError } from '../hubspot-errors.js';
 import type { WriteSource } from '../object-store.js';
+import { assertReadableValues } from '../property-input.js';
 import { parseObjectType, type ObjectType } from '../types.js';
 
 export const BATCH_MAX = 100;
@@ -47,12 +48,21 @@ export function boolParam(query: URLSearchParams, name: string): boolean {
   return query.get(name) === 'true';
 }
 
+/** `limit`: decimal digits only (`0x10`, `1e2` or ` 5` are refused), at least 1, capped at `max`. */
 export function limitParam(query: URLSearchParams, fallback: number, max: number): number {
   const raw = query.get('limit');
   if (raw === null || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw validationError(`limit must be a positive integer, got ${raw}.`);
+  const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1)) throw validationError(`limit must be a positive integer, got ${raw}.`);
   return Math.min(n, max);
+}
+
+/** `after`: the cursor a previous page's `paging.next.after` gave (an id or offset: digits). */
+export function afterParam(query: URLSearchParams): number {
+  const raw = query.get('after');
+  if (raw === null || raw === '') return 0;
+  if (!/^\d{1,15}$/.test(raw)) throw validationError(`after must be a cursor from paging.next.after, got ${raw}.`);
+  return Number(raw);
 }
 
 /** The `inputs` array of a batch body, with HubSpot's 100-input ceiling. */
@@ -60,6 +70,10 @@ export function batchInputs(body: unknown, max = BATCH_MAX): Record<string, unkn
   const inputs = isRecord(body) ? body['inputs'] : undefined;
   if (!Array.isArray(inputs)) throw validationError('The request body needs an inputs array.');
   if (inputs.length > max) throw batchLimitError(max);
+  // A value HubSpot cannot read as text fails the whole request, as HubSpot's JSON reading does.
+  inputs.forEach((input, i) => {
+    if (isRecord(input) && isRecord(input['properties'])) assertReadableValues(input['properties'], `inputs[${i}].properties`);
+  });
   return inputs.map((i) => (isRecord(i) ? i : {}));
 }
 

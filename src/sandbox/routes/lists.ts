@@ -6,7 +6,7 @@ import type { CrmList, Portal } from '../portal.js';
 import type { AuthedRequest, Reply, Route } from '../router.js';
 import type { SandboxState } from '../state.js';
 import { OBJECT_TYPE_IDS, parseObjectType } from '../types.js';
-import { isRecord, limitParam } from './common.js';
+import { afterParam, isRecord, limitParam } from './common.js';
 
 const PROCESSING_TYPES = ['MANUAL', 'DYNAMIC', 'SNAPSHOT'] as const;
 
@@ -144,7 +144,7 @@ export function listRoutes(state: SandboxState): Route[] {
   const members = (req: AuthedRequest): Reply => {
     const list = findList(req.portal, req.params['listId']);
     const limit = limitParam(req.query, 100, 250);
-    const after = Number(req.query.get('after') ?? 0) || 0;
+    const after = afterParam(req.query);
     const all = [...list.members];
     const page = all.slice(after, after + limit);
     const body: Record<string, unknown> = {
@@ -171,8 +171,8 @@ export function listRoutes(state: SandboxState): Route[] {
     { method: 'GET', path: `${base}/object-type-id/{objectTypeId}/name/{listName}`, auth: 'bearer', scope: read, handler: getByName },
     { method: 'GET', path: `${base}/{listId}`, auth: 'bearer', scope: read, handler: get },
     { method: 'DELETE', path: `${base}/{listId}`, auth: 'bearer', scope: write, handler: remove },
-    { method: 'PUT', path: `${base}/{listId}/memberships/add`, auth: 'bearer', scope: write, handler: add },
-    { method: 'PUT', path: `${base}/{listId}/memberships/remove`, auth: 'bearer', scope: write, handler: removeMembers },
+    { method: 'PUT', path: `${base}/{listId}/memberships/add`, auth: 'bearer', scope: write, bodyShape: 'array', handler: add },
+    { method: 'PUT', path: `${base}/{listId}/memberships/remove`, auth: 'bearer', scope: write, bodyShape: 'array', handler: removeMembers },
     { method: 'PUT', path: `${base}/{listId}/memberships/add-and-remove`, auth: 'bearer', scope: write, handler: addAndRemove },
     { method: 'GET', path: `${base}/{listId}/memberships`, auth: 'bearer', scope: read, handler: members },
     { method: 'DELETE', path: `${base}/{listId}/memberships`, auth: 'bearer', scope: write, handler: clear },

@@ -205,8 +205,8 @@ export function oauthRoutes(state: SandboxState): Route[] {
 
   return [
     { method: 'GET', path: '/oauth/authorize', auth: 'none', handler: consent },
-    { method: 'POST', path: '/oauth/authorize', auth: 'none', handler: approve },
-    { method: 'POST', path: '/oauth/v1/token', auth: 'none', handler: token },
+    { method: 'POST', path: '/oauth/authorize', auth: 'none', accepts: ['form', 'json'], handler: approve },
+    { method: 'POST', path: '/oauth/v1/token', auth: 'none', accepts: ['form', 'json'], handler: token },
     { method: 'GET', path: '/oauth/v1/access-tokens/{token}', auth: 'none', handler: accessTokenInfo },
     { method: 'GET', path: '/oauth/v1/refresh-tokens/{token}', auth: 'none', handler: refreshTokenInfo },
     { method: 'DELETE', path: '/oauth/v1/refresh-tokens/{token}', auth: 'none', handler: deleteRefreshToken },

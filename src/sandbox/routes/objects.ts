@@ -32,6 +32,7 @@ import type { SandboxState } from '../state.js';
 import { ASSOCIATION_TYPES } from '../associations.js';
 import { OBJECT_TYPE_LABELS, parseObjectType, type ObjectType } from '../types.js';
 import {
+  afterParam,
   batchInputs,
   boolParam,
   isRecord,
@@ -93,9 +94,7 @@ export function objectRoutes(state: SandboxState): Route[] {
     const type = objectTypeParam(req.params['type']);
     const withHistory = listParam(req.query, 'propertiesWithHistory');
     const limit = limitParam(req.query, 10, withHistory ? 50 : 100);
-    const afterRaw = req.query.get('after');
-    const after = afterRaw ? Number(afterRaw) : 0;
-    if (Number.isNaN(after)) throw validationError(`after must be a cursor from paging.next.after, got ${afterRaw ?? ''}.`);
+    const after = afterParam(req.query);
     const page = req.portal.objects[type].list(after, limit, boolParam(req.query, 'archived'));
     const properties = listParam(req.query, 'properties');
     const assoc = listParam(req.query, 'associations');
