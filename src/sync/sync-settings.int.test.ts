@@ -1,7 +1,7 @@
 // The automatic-sync settings API, Reconcile now, run triggers and sync health, through the
 // public API against the sandbox over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../test/support/service.js';
+import { ApiClient, inviteMember } from '../../test/support/service.js';
 import { runEnded, startSandboxedService, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
 import { SYSTEM_ACTOR } from '../audit/index.js';
 import { findWorkspaceBySlug } from '../store/index.js';
@@ -96,8 +96,7 @@ describe('settings API', () => {
   });
 
   it('lets members read the settings but only admins change them', async () => {
-    await env.admin.post(`${W}/users`, { email: 'member@example.com', role: 'member', password: 'member-password-1' });
-    const member = await ApiClient.signIn(env.ts.url, 'member@example.com', 'member-password-1');
+    const member = await inviteMember(env.admin, env.ts.url, 'default', { email: 'member@example.com', role: 'member', password: 'member-password-1' });
     expect((await member.get(`${W}/hubspot/settings`)).status).toBe(200);
     const refused = await member.request('PATCH', `${W}/hubspot/settings`, { reconcileSchedule: null });
     expect(refused.status).toBe(403);
@@ -155,6 +154,9 @@ describe('Reconcile now and run triggers', () => {
   it('records a run started with an API key as manual', async () => {
     const key = await env.admin.post<{ key: string }>(`${W}/api-keys`, { name: 'host app' });
     const app = new ApiClient(env.ts.url, key.body.key);
+    // Something to push, so the start is a new run rather than the one that just succeeded.
+    const customer = (await env.admin.get<{ customers: { id: string }[] }>(`${W}/customers?limit=1`)).body.customers[0]!;
+    await env.admin.patch(`${W}/customers/${customer.id}`, { firstName: 'Changed again' });
     const started = await app.post<{ id: string; trigger: string; startedBy: string }>(`${W}/sync/reconcile`);
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ trigger: 'manual', startedBy: expect.stringContaining('host app') });
