@@ -10,3 +10,4 @@ export * from './custom-field.repository.js';
 export type { Database, HubSpotConnectionTable, SyncRunTable, SyncAttemptTable } from './tables.js';
 export * from './connection.repository.js';
 export * from './sync.repository.js';
+export * from './rate-ledger.repository.js';

@@ -5,10 +5,12 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-hubspot-sync.js';
 import * as m003 from './003-status-count-index.js';
 import * as m004 from './004-partial-status-index.js';
+import * as m007 from './007-rate-budget.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '002-hubspot-sync': m002,
   '003-status-count-index': m003,
   '004-partial-status-index': m004,
+  '007-rate-budget': m007,
 };
