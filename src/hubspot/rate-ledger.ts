@@ -50,9 +50,10 @@ export interface SlotReservation {
   /** Whether HubSpot refused a call for the daily limit today (a DAILY 429). */
   dailyExhausted: boolean;
   /**
-   * When to ask again if the window held fewer slots than asked: the pause's end, the moment
-   * enough released slots expire, or (when in-flight slots must free first) a window from now.
-   * Undefined when the window was not what limited the grant.
+   * When to ask again if fewer slots were granted than asked: the pause's end, or the moment
+   * enough released slots expire. When in-flight slots must free first, a shared ledger says a
+   * window from now (another process holds them); the in-memory one says undefined (a release
+   * in this process will ask again). Undefined too when the window was not what limited it.
    */
   retryAt: number | undefined;
 }
@@ -166,13 +167,13 @@ export function createMemoryRateLedger(): RateLedger {
       let retryAt: number | undefined;
       if (paused !== null) retryAt = paused;
       else if (granted < request.count && slots.length >= request.limit) {
-        // As in the database: released slots expire within a window from now, in-flight ones a
-        // window after their response at the earliest (another governor may hold them).
+        // Undefined when in-flight slots must free first: in one process their release pumps
+        // the governor, and a timer here would spin a clock whose sleep moves time at once.
         const finite = slots
           .map((slot) => slot.expiresAt)
           .filter(Number.isFinite)
           .sort((a, b) => a - b);
-        retryAt = finite[slots.length - request.limit] ?? now + request.windowMs;
+        retryAt = finite[slots.length - request.limit];
       }
       return Promise.resolve({ slots: ids, busy: slots.length, pausedUntil: paused, dailyUsed: usage.calls, dailyExhausted, retryAt });
     },
