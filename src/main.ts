@@ -10,7 +10,7 @@ import { buildApp, type AppContext, type RouteGroup } from './http/index.js';
 import { DEFAULT_WEB_DIST_DIR, webUiRoutes } from './http/web-ui.js';
 import { startSandbox, type RunningSandbox } from './sandbox/index.js';
 import { DEFAULT_BASE_URL } from './hubspot/index.js';
-import { HubSpotGateway } from './integration/index.js';
+import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js';
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
 import { MappingService, onCustomersChanged, PushEngine } from './sync/index.js';
@@ -55,6 +55,8 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       baseUrl: config.hubspot.baseUrl ?? options.fallbackHubSpotBaseUrl ?? DEFAULT_BASE_URL,
       oauth: config.hubspot.oauth,
       expectedPortalId: config.hubspot.portalId,
+      // One rate budget per portal for every process sharing this database.
+      rateLedger: createDatabaseRateLedger(database.db, database.kind),
     });
     hubspotToClose = hubspot;
     const push = new PushEngine({ db: database.db, clock, gateway: hubspot });

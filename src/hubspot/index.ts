@@ -41,6 +41,9 @@ export type {
   RatePermit,
 } from './rate-governor.js';
 
+export { createMemoryRateLedger } from './rate-ledger.js';
+export type { DailyUsage, PauseLane, RateLedger, SlotReleaseRequest, SlotReservation, SlotReserveRequest } from './rate-ledger.js';
+
 export { emailRefusalReason, hubSpotAcceptsEmail, invalidEmailMessage } from './email-rule.js';
 
 export { createDailyCallCounter } from './call-recorder.js';

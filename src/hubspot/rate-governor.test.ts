@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
 import { HubSpotApiError } from './errors.js';
+import { createMemoryRateLedger } from './rate-ledger.js';
 import {
   createRateGovernor,
   createRateGovernorRegistry,
@@ -249,6 +250,69 @@ describe('rate governor: fairness', () => {
     clock.advance(1_000 + MARGIN);
     await flush();
     expect(next.permit).not.toBeNull();
+  });
+});
+
+describe('rate governor: one ledger shared by several governors (one per process)', () => {
+  function sharing(overrides: Partial<RateLimits> = {}, count = 2) {
+    const clock = new ManualClock();
+    const ledger = createMemoryRateLedger();
+    const governors = Array.from({ length: count }, () =>
+      createRateGovernor({ clock, ledger, portalId: 42, limits: limits(overrides), safetyMarginMs: MARGIN }),
+    );
+    return { clock, ledger, governors };
+  }
+
+  it('keeps their calls together within the window, and frees a slot one window after its response', async () => {
+    const { clock, governors } = sharing({ burstMax: 3 });
+    const [a, b] = governors;
+    const fromA = await acquireMany(a!, 2);
+    const fromB = await acquireMany(b!, 2);
+    expect([...fromA, ...fromB].map((s) => s.permit !== null)).toEqual([true, true, true, false]);
+
+    fromA[0]?.permit?.settle({ status: 200, headers: {} });
+    const later = track(b!.acquire()); // b asks again now that a's slot has a known expiry
+    clock.advance(1_000 + MARGIN - 1);
+    await flush();
+    expect(later.permit).toBeNull();
+    clock.advance(1);
+    await flush();
+    // One slot freed: b's first waiter gets it, the next still waits.
+    expect(fromB[1]?.permit).not.toBeNull();
+    expect(later.permit).toBeNull();
+  });
+
+  it('pauses every governor of the portal after a burst 429 seen by one', async () => {
+    const { clock, governors } = sharing({ burstMax: 10 });
+    const [a, b] = governors;
+    // No Remaining header: nothing is booked, so only the pause holds b back (9 slots are free).
+    (await a!.acquire()).settle({ status: 429, headers: headers({ 'interval-milliseconds': 1_000 }), rateLimit: 'TEN_SECONDLY_ROLLING' });
+    await flush();
+    const waiting = track(b!.acquire());
+    clock.advance(999);
+    await flush();
+    expect(waiting.permit).toBeNull();
+    clock.advance(1);
+    await flush();
+    expect(waiting.permit).not.toBeNull();
+  });
+
+  it('counts the day once for all of them', async () => {
+    const { ledger, governors } = sharing({ burstMax: 1_000, dailyMax: 20 });
+    const [a, b] = governors;
+    for (let i = 0; i < 10; i++) (await a!.acquire()).settle({ status: 200, headers: {} });
+    for (let i = 0; i < 8; i++) (await b!.acquire()).settle({ status: i === 0 ? 500 : 200, headers: {} });
+    await expect(a!.acquire()).rejects.toMatchObject({ code: 'HUBSPOT_DAILY_BUDGET_RESERVED' });
+    await expect(b!.acquire()).rejects.toMatchObject({ code: 'HUBSPOT_DAILY_BUDGET_RESERVED' });
+    expect(await ledger.usage(42, '2026-01-01')).toEqual({ calls: 18, errors: 1, rateLimited: 0 });
+  });
+
+  it('refuses every governor of the portal after a DAILY 429 seen by one', async () => {
+    const { governors } = sharing({ burstMax: 1_000, dailyMax: 250_000 });
+    const [a, b] = governors;
+    (await a!.acquire()).settle({ status: 429, headers: {}, rateLimit: 'DAILY' });
+    await flush();
+    await expect(b!.acquire({ priority: 'interactive' })).rejects.toMatchObject({ code: 'HUBSPOT_DAILY_LIMIT_REACHED' });
   });
 });
 

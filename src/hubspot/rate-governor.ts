@@ -1,8 +1,11 @@
-// Keeps one HubSpot portal under its rate limits for every client in the process.
+// Keeps one HubSpot portal under its rate limits, for every client and every process calling
+// for it.
 //
 // HubSpot counts requests per portal in a rolling 10-second window (the burst limit), a
 // separate 5-per-second budget for CRM search, and a daily total. The governor hands out one
-// permit per HTTP attempt:
+// permit per HTTP attempt; the counting itself lives in a RateLedger (rate-ledger.ts): in
+// memory for one process, or in the database so that several processes (`hubsync worker` ×3,
+// `hubsync sync` beside `serve`) share one budget per portal.
 //
 // - Burst and search are rolling windows of slots. A slot is taken when the request is sent
 //   and stays busy while in flight; once the response arrives it is held for one more window
@@ -10,18 +13,21 @@
 //   our receive, so releasing it a full window after *receipt* can never free a slot before
 //   HubSpot does, whatever the clock offset between us and them.
 // - Response headers keep the model honest: `-Max` and `-Interval-Milliseconds` replace the
-//   configured limits, and when `-Remaining` says HubSpot has counted more than we have (other
-//   processes share the portal) the difference is booked as extra busy slots. A 429 pauses the
-//   lane for the wait the response asks for.
-// - The daily count follows `-Daily-Remaining` when present, else it is counted here (the
-//   local count resets at UTC midnight). Background calls stop at `1 - dailyReserveFraction` of
-//   the limit and fail with `HUBSPOT_DAILY_BUDGET_RESERVED` — failing rather than waiting,
-//   because the budget only returns the next day and the job system is the right place to
-//   reschedule. Interactive calls may use the rest; at the limit everything fails with
+//   configured limits, and when `-Remaining` says HubSpot has counted more than the ledger
+//   holds (another app shares the portal) the difference is booked as extra busy slots. A 429
+//   pauses the lane — in the ledger, so for every process — for the wait the response asks for.
+// - The day's calls are counted in the ledger (once per attempt, whichever process made it)
+//   and follow `-Daily-Remaining` when HubSpot says more. Background calls stop at
+//   `1 - dailyReserveFraction` of the limit and fail with `HUBSPOT_DAILY_BUDGET_RESERVED` —
+//   failing rather than waiting, because the budget only returns the next day and the job
+//   system is the right place to reschedule. Interactive calls may use the rest; at the limit
+//   (or after a DAILY 429, until UTC midnight) everything fails with
 //   `HUBSPOT_DAILY_LIMIT_REACHED` without spending a call.
 // - Waiters queue per lane, interactive before background, first come first served within a
-//   priority. When a slot frees, exactly as many waiters as there are free slots are woken —
-//   never all of them.
+//   priority. One ledger reservation per lane is under way at a time, asking for as many slots
+//   as there are waiters of the next priority; exactly as many waiters as slots granted are
+//   woken — never all of them. Priorities order the calls of one process; across processes
+//   the ledger serves whoever asks first.
 //
 // All time comes from the injected Clock.
 
@@ -29,6 +35,7 @@ import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { HubSpotApiError, type HubSpotErrorCode } from './errors.js';
 import { parseRateLimitHeaders, type HeaderMap } from './rate-limit-headers.js';
+import { createMemoryRateLedger, type RateLedger, type SlotReleaseRequest, type SlotReservation } from './rate-ledger.js';
 import { rateLimitWaitMs, type RateLimitPolicy } from './retry-policy.js';
 
 export type CallPriority = 'background' | 'interactive';
@@ -100,6 +107,8 @@ export interface RateGovernorSnapshot {
 export interface RateGovernor {
   acquire(options?: AcquireOptions): Promise<RatePermit>;
   snapshot(): RateGovernorSnapshot;
+  /** Hands slots reserved ahead back to the ledger (on shutdown). */
+  close?(): Promise<void>;
 }
 
 export interface RateGovernorOptions {
@@ -110,64 +119,45 @@ export interface RateGovernorOptions {
   dailyReserveFraction?: number;
   /** Extra time a slot stays busy beyond the window, against timer granularity. Default 50 ms. */
   safetyMarginMs?: number;
+  /**
+   * Where the portal's budget is counted. Default: in this process. Pass the database ledger
+   * (src/integration) so every process calling for the portal counts in one place.
+   */
+  ledger?: RateLedger;
+  /**
+   * How long a slot taken by a process that then died stays busy in a shared ledger. It must
+   * outlast any request (client timeout, 30 s by default) plus the window. Default 120 s.
+   */
+  inFlightLeaseMs?: number;
 }
 
-interface Slot {
-  /** Infinity while the request is in flight. */
-  expiresAt: number;
-}
+const DEFAULT_IN_FLIGHT_LEASE_MS = 120_000;
+/** How long slots reserved ahead are kept without demand before they go back. */
+const SPARE_IDLE_MS = 1_000;
 
-class RollingWindow {
-  #slots: Slot[] = [];
+/** What this process knows of one lane: limits from the headers, the ledger's last answer. */
+class LaneState {
+  busy = 0;
   pausedUntil = 0;
+  /** A ledger reservation is under way; at most one per lane, so grants stay in queue order. */
+  reserving = false;
+  /** Something changed while reserving (a new waiter, a settle): pump again afterwards. */
+  again = false;
+  /** Slots reserved ahead of demand (see RateLedger.prefetch), with the day they were counted on. */
+  spare: { slot: string; day: string }[] = [];
+  /** An idle-return of the spare slots is scheduled. */
+  spareReturnArmed = false;
 
   constructor(
     public limit: number,
     public windowMs: number,
   ) {}
 
-  busy(now: number): number {
-    this.#slots = this.#slots.filter((slot) => slot.expiresAt > now);
-    return this.#slots.length;
-  }
-
-  free(now: number): number {
-    if (now < this.pausedUntil) return 0;
-    return Math.max(0, this.limit - this.busy(now));
-  }
-
-  take(): Slot {
-    const slot: Slot = { expiresAt: Number.POSITIVE_INFINITY };
-    this.#slots.push(slot);
-    return slot;
-  }
-
-  book(count: number, expiresAt: number): void {
-    for (let i = 0; i < count; i++) this.#slots.push({ expiresAt });
-  }
-
-  /** When the next slot frees; undefined when that depends on an in-flight request finishing. */
-  nextFreeAt(now: number): number | undefined {
-    const busy = this.busy(now);
-    let at = now < this.pausedUntil ? this.pausedUntil : now;
-    if (busy >= this.limit) {
-      const finite = this.#slots
-        .map((slot) => slot.expiresAt)
-        .filter(Number.isFinite)
-        .sort((a, b) => a - b);
-      const mustExpire = busy - this.limit + 1;
-      const expiry = finite[mustExpire - 1];
-      if (expiry === undefined) return undefined;
-      at = Math.max(at, expiry);
-    }
-    return at;
-  }
-
   snapshot(now: number, queued: number): LaneSnapshot {
     return {
       limit: this.limit,
       windowMs: this.windowMs,
-      busy: this.busy(now),
+      busy: this.busy,
       queued,
       pausedUntil: now < this.pausedUntil ? this.pausedUntil : null,
     };
@@ -178,34 +168,47 @@ function utcDay(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 10);
 }
 
+function nextUtcMidnight(epochMs: number): number {
+  return (Math.floor(epochMs / 86_400_000) + 1) * 86_400_000;
+}
+
 interface Waiter {
   priority: CallPriority;
-  grant: () => void;
-  fail: (error: HubSpotApiError) => void;
+  grant: (slot: string) => void;
+  fail: (error: unknown) => void;
 }
 
 class WindowedRateGovernor implements RateGovernor {
   readonly #clock: Clock;
+  readonly #ledger: RateLedger;
   readonly #portalId: number | undefined;
   readonly #reserveFraction: number;
   readonly #marginMs: number;
-  readonly #lanes: Record<RateLane, RollingWindow>;
+  readonly #leaseMs: number;
+  readonly #prefetch: number;
+  readonly #lanes: Record<RateLane, LaneState>;
   readonly #queues: Record<RateLane, Waiter[]> = { standard: [], search: [] };
   readonly #armedAt: Record<RateLane, number | null> = { standard: null, search: null };
   #dailyLimit: number | null;
-  #dailyUsed = 0;
+  /** Today's calls as the ledger counts them (every process sharing it). */
+  #ledgerDailyUsed = 0;
+  /** Today's calls as HubSpot counts them (`-Daily-Remaining`; includes other apps). */
+  #serverDailyUsed = 0;
   #dailyExhausted = false;
   #day: string;
 
   constructor(options: RateGovernorOptions) {
     this.#clock = options.clock ?? systemClock;
+    this.#ledger = options.ledger ?? createMemoryRateLedger();
     this.#portalId = options.portalId;
     this.#reserveFraction = options.dailyReserveFraction ?? 0.1;
     this.#marginMs = options.safetyMarginMs ?? 50;
+    this.#leaseMs = options.inFlightLeaseMs ?? DEFAULT_IN_FLIGHT_LEASE_MS;
+    this.#prefetch = this.#ledger.prefetch ?? 0;
     const { limits } = options;
     this.#lanes = {
-      standard: new RollingWindow(limits.burstMax, limits.burstWindowMs),
-      search: new RollingWindow(limits.searchMax, limits.searchWindowMs),
+      standard: new LaneState(limits.burstMax, limits.burstWindowMs),
+      search: new LaneState(limits.searchMax, limits.searchWindowMs),
     };
     this.#dailyLimit = limits.dailyMax;
     this.#day = utcDay(this.#clock.now());
@@ -225,9 +228,9 @@ class WindowedRateGovernor implements RateGovernor {
       };
       const waiter: Waiter = {
         priority,
-        grant: () => {
+        grant: (slot) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(this.#grant(lane));
+          resolve(this.#permit(lane, slot));
         },
         fail: (error) => {
           signal?.removeEventListener('abort', onAbort);
@@ -249,7 +252,7 @@ class WindowedRateGovernor implements RateGovernor {
       search: this.#lanes.search.snapshot(now, this.#queues.search.length),
       daily: {
         limit: this.#dailyLimit,
-        used: this.#dailyUsed,
+        used: this.#dailyUsed(),
         backgroundStopsAt: this.#backgroundStopsAt(),
         exhausted: this.#dailyExhausted,
       },
@@ -264,15 +267,27 @@ class WindowedRateGovernor implements RateGovernor {
     });
   }
 
+  #dailyUsed(): number {
+    return Math.max(this.#ledgerDailyUsed, this.#serverDailyUsed);
+  }
+
   #backgroundStopsAt(): number | null {
     return this.#dailyLimit === null ? null : Math.floor(this.#dailyLimit * (1 - this.#reserveFraction));
+  }
+
+  /** The most calls the day may hold once a call of this priority is made. */
+  #dailyCap(priority: CallPriority): number | null {
+    if (this.#dailyLimit === null) return null;
+    const stopsAt = this.#backgroundStopsAt();
+    return priority === 'background' && stopsAt !== null ? stopsAt : this.#dailyLimit;
   }
 
   #rollDay(now: number): void {
     const day = utcDay(now);
     if (day !== this.#day) {
       this.#day = day;
-      this.#dailyUsed = 0;
+      this.#ledgerDailyUsed = 0;
+      this.#serverDailyUsed = 0;
       this.#dailyExhausted = false;
     }
   }
@@ -280,9 +295,10 @@ class WindowedRateGovernor implements RateGovernor {
   #dailyRefusal(priority: CallPriority): HubSpotErrorCode | null {
     if (this.#dailyExhausted) return 'HUBSPOT_DAILY_LIMIT_REACHED';
     if (this.#dailyLimit === null) return null;
-    if (this.#dailyUsed >= this.#dailyLimit) return 'HUBSPOT_DAILY_LIMIT_REACHED';
+    const used = this.#dailyUsed();
+    if (used >= this.#dailyLimit) return 'HUBSPOT_DAILY_LIMIT_REACHED';
     const stopsAt = this.#backgroundStopsAt();
-    if (priority === 'background' && stopsAt !== null && this.#dailyUsed >= stopsAt) {
+    if (priority === 'background' && stopsAt !== null && used >= stopsAt) {
       return 'HUBSPOT_DAILY_BUDGET_RESERVED';
     }
     return null;
@@ -293,30 +309,141 @@ class WindowedRateGovernor implements RateGovernor {
     return interactive >= 0 ? interactive : 0;
   }
 
+  /**
+   * Refuses what the daily budget no longer allows, then asks the ledger for as many slots as
+   * there are waiters of the next priority. The answer grants that many waiters, in order.
+   */
   #pump(lane: RateLane): void {
+    const state = this.#lanes[lane];
     const queue = this.#queues[lane];
-    const window = this.#lanes[lane];
     const now = this.#clock.now();
     this.#rollDay(now);
-    while (queue.length > 0) {
+    if (queue.length === 0) {
+      this.#returnIdleSpares(lane);
+      return;
+    }
+    if (now < state.pausedUntil && !this.#dailyExhausted) {
+      this.#arm(lane, state.pausedUntil);
+      return;
+    }
+    // Slots reserved ahead were counted when reserved: they go first, without asking.
+    while (state.spare.length > 0 && queue.length > 0 && !this.#dailyExhausted) {
+      const index = this.#nextWaiter(queue);
+      const [waiter] = queue.splice(index, 1);
+      waiter?.grant(state.spare.shift()!.slot);
+    }
+    if (state.reserving) {
+      state.again = true;
+      return;
+    }
+    for (;;) {
       const index = this.#nextWaiter(queue);
       const waiter = queue[index];
-      if (waiter === undefined) break;
+      if (waiter === undefined) {
+        this.#returnIdleSpares(lane);
+        return;
+      }
       const refusal = this.#dailyRefusal(waiter.priority);
-      if (refusal !== null) {
-        queue.splice(index, 1);
-        waiter.fail(this.#dailyError(refusal));
+      if (refusal === null) break;
+      queue.splice(index, 1);
+      waiter.fail(this.#dailyError(refusal));
+    }
+    const priority = queue[this.#nextWaiter(queue)]?.priority ?? 'background';
+    const want = queue.filter((w) => w.priority === priority).length;
+    state.reserving = true;
+    state.again = false;
+    const day = this.#day;
+    this.#ledger
+      .reserve({
+        portalId: this.#portalId,
+        lane,
+        count: want + (lane === 'standard' ? this.#prefetch : 0),
+        limit: state.limit,
+        windowMs: state.windowMs,
+        dailyCap: this.#dailyCap(priority),
+        day,
+        now,
+        leaseMs: this.#leaseMs,
+      })
+      .then(
+        (reservation) => this.#reserved(lane, want, day, reservation),
+        (error: unknown) => {
+          // The ledger could not be reached (a database fault): the waiting calls fail with it
+          // rather than being sent uncounted.
+          state.reserving = false;
+          for (const waiter of queue.splice(0)) waiter.fail(error);
+        },
+      );
+  }
+
+  #reserved(lane: RateLane, want: number, day: string, reservation: SlotReservation): void {
+    const state = this.#lanes[lane];
+    state.reserving = false;
+    state.busy = reservation.busy;
+    if (reservation.pausedUntil !== null) state.pausedUntil = Math.max(state.pausedUntil, reservation.pausedUntil);
+    const now = this.#clock.now();
+    this.#rollDay(now);
+    if (day === this.#day) {
+      this.#ledgerDailyUsed = reservation.dailyUsed;
+      if (reservation.dailyExhausted) this.#dailyExhausted = true;
+    }
+    const queue = this.#queues[lane];
+    for (const slot of reservation.slots) {
+      const index = this.#nextWaiter(queue);
+      const waiter = queue[index];
+      if (waiter === undefined) {
+        // Reserved ahead (or its waiter gave up meanwhile): kept for the next call.
+        state.spare.push({ slot, day });
         continue;
       }
-      if (window.free(now) <= 0) break;
       queue.splice(index, 1);
-      waiter.grant();
+      waiter.grant(slot);
     }
-    if (queue.length > 0) this.#arm(lane, window.nextFreeAt(now));
+    const head = queue[this.#nextWaiter(queue)];
+    if (head === undefined) {
+      this.#returnIdleSpares(lane);
+      return;
+    }
+    // Ask again at once when the queue changed meanwhile, when every waiter asked for was served
+    // (others of the other priority wait), or when the daily budget now refuses the next one;
+    // otherwise when the ledger says a slot frees (or, undefined, when a response arrives).
+    if (state.again || reservation.slots.length >= want || this.#dailyRefusal(head.priority) !== null) {
+      this.#pump(lane);
+      return;
+    }
+    this.#arm(lane, reservation.retryAt);
+  }
+
+  /**
+   * Spare slots not wanted for a while go back to the ledger, so they neither hold the window
+   * for other processes nor count as calls of the day.
+   */
+  #returnIdleSpares(lane: RateLane): void {
+    const state = this.#lanes[lane];
+    if (state.spare.length === 0 || state.spareReturnArmed) return;
+    state.spareReturnArmed = true;
+    void this.#clock.sleep(SPARE_IDLE_MS).then(() => {
+      state.spareReturnArmed = false;
+      if (this.#queues[lane].length === 0) void this.#returnSpares(lane);
+    });
+  }
+
+  #returnSpares(lane: RateLane): Promise<unknown> {
+    const now = this.#clock.now();
+    const spare = this.#lanes[lane].spare.splice(0);
+    return Promise.all(
+      spare.map(({ slot, day }) =>
+        this.#ledger.release({ portalId: this.#portalId, lane, slot, day, now, expiresAt: now, unused: true, failed: false, rateLimited: false }).catch(() => undefined),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#returnSpares('standard'), this.#returnSpares('search')]);
   }
 
   #dailyError(code: HubSpotErrorCode): HubSpotApiError {
-    const used = `${this.#dailyUsed}/${this.#dailyLimit ?? '?'}`;
+    const used = `${this.#dailyUsed()}/${this.#dailyLimit ?? '?'}`;
     return code === 'HUBSPOT_DAILY_BUDGET_RESERVED'
       ? new HubSpotApiError({
           code,
@@ -328,7 +455,7 @@ class WindowedRateGovernor implements RateGovernor {
 
   /** Wakes the lane at `at`. One timer per lane; an earlier need replaces a later one. */
   #arm(lane: RateLane, at: number | undefined): void {
-    if (at === undefined) return; // an in-flight request's settle() will pump
+    if (at === undefined) return; // not waiting on the window: a settle() will pump
     const armed = this.#armedAt[lane];
     if (armed !== null && armed <= at) return;
     this.#armedAt[lane] = at;
@@ -338,48 +465,68 @@ class WindowedRateGovernor implements RateGovernor {
     });
   }
 
-  #grant(lane: RateLane): RatePermit {
-    const window = this.#lanes[lane];
-    const slot = window.take();
-    this.#dailyUsed += 1;
+  #permit(lane: RateLane, slot: string): RatePermit {
+    const state = this.#lanes[lane];
+    const day = this.#day;
     let settled = false;
     return {
       settle: (observation) => {
         if (settled) return;
         settled = true;
         const now = this.#clock.now();
-        slot.expiresAt = now + window.windowMs + this.#marginMs;
-        if (observation !== null) this.#observe(lane, observation, now);
-        this.#pump('standard');
-        this.#pump('search');
+        const expiresAt = now + state.windowMs + this.#marginMs;
+        const learned = observation === null ? {} : this.#observe(lane, observation, now);
+        const status = observation?.status ?? null;
+        void this.#ledger
+          .release({
+            portalId: this.#portalId,
+            lane,
+            slot,
+            day,
+            now,
+            expiresAt,
+            ...learned,
+            failed: status === null || status >= 400,
+            rateLimited: status === 429,
+          })
+          // A release that fails leaves the slot busy until its lease ends: safe, only slower.
+          .catch(() => undefined)
+          .finally(() => {
+            this.#pump('standard');
+            this.#pump('search');
+          });
       },
     };
   }
 
-  #observe(lane: RateLane, observation: RateObservation, now: number): void {
+  /** Applies what a response says to this process's view; returns what the ledger must learn. */
+  #observe(lane: RateLane, observation: RateObservation, now: number): Pick<SlotReleaseRequest, 'serverBusy' | 'pause'> {
+    const learned: Pick<SlotReleaseRequest, 'serverBusy' | 'pause'> = {};
     const headers = parseRateLimitHeaders(observation.headers);
     if (lane === 'standard') {
       const burst = this.#lanes.standard;
       if (headers.max !== undefined) burst.limit = headers.max;
       if (headers.intervalMs !== undefined) burst.windowMs = headers.intervalMs;
       if (headers.remaining !== undefined) {
-        const serverBusy = burst.limit - headers.remaining;
-        const localBusy = burst.busy(now);
-        if (serverBusy > localBusy) burst.book(serverBusy - localBusy, now + burst.windowMs + this.#marginMs);
+        learned.serverBusy = { count: Math.min(burst.limit, burst.limit - headers.remaining), until: now + burst.windowMs + this.#marginMs };
       }
     }
     if (headers.daily !== undefined) this.#dailyLimit = headers.daily;
     if (headers.dailyRemaining !== undefined && this.#dailyLimit !== null) {
-      this.#dailyUsed = Math.max(0, this.#dailyLimit - headers.dailyRemaining);
+      this.#serverDailyUsed = Math.max(0, this.#dailyLimit - headers.dailyRemaining);
     }
     if (observation.status === 429 && observation.rateLimit !== undefined) {
       if (observation.rateLimit === 'DAILY') {
         this.#dailyExhausted = true;
-        return;
+        learned.pause = { lane: 'daily', until: nextUtcMidnight(now) };
+        return learned;
       }
-      const paused = observation.rateLimit === 'SECONDLY' ? this.#lanes.search : this.#lanes.standard;
+      const pausedLane: RateLane = observation.rateLimit === 'SECONDLY' ? 'search' : 'standard';
+      const paused = this.#lanes[pausedLane];
       paused.pausedUntil = Math.max(paused.pausedUntil, now + rateLimitWaitMs(observation.rateLimit, observation.headers, now));
+      learned.pause = { lane: pausedLane, until: paused.pausedUntil };
     }
+    return learned;
   }
 }
 
@@ -392,6 +539,9 @@ export interface RateGovernorRegistryOptions {
   clock?: Clock;
   dailyReserveFraction?: number;
   safetyMarginMs?: number;
+  /** Shared by every governor of the registry; see RateGovernorOptions.ledger. */
+  ledger?: RateLedger;
+  inFlightLeaseMs?: number;
 }
 
 export interface RateGovernorRegistry {
@@ -402,6 +552,8 @@ export interface RateGovernorRegistry {
   forPortal(portalId: number, tier?: RateLimitTier): RateGovernor;
   get(portalId: number): RateGovernor | undefined;
   snapshots(): RateGovernorSnapshot[];
+  /** Closes every governor (see RateGovernor.close). */
+  close(): Promise<void>;
 }
 
 export function createRateGovernorRegistry(options: RateGovernorRegistryOptions = {}): RateGovernorRegistry {
@@ -417,5 +569,8 @@ export function createRateGovernorRegistry(options: RateGovernorRegistryOptions 
     },
     get: (portalId) => governors.get(portalId),
     snapshots: () => [...governors.values()].map((g) => g.snapshot()),
+    close: async () => {
+      await Promise.all([...governors.values()].map((g) => g.close?.()));
+    },
   };
 }

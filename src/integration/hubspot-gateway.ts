@@ -7,6 +7,7 @@ import { sha256 } from '../auth/index.js';
 import {
   createDailyCallCounter,
   createHubSpotClient,
+  createMemoryRateLedger,
   createHubSpotOAuthClient,
   createRateGovernorRegistry,
   isHubSpotApiError,
@@ -16,6 +17,7 @@ import {
   type DailyCallCounter,
   type HubSpotClient,
   type RateGovernorRegistry,
+  type RateLedger,
 } from '../hubspot/index.js';
 import { AppError, type Clock, type SecretBox } from '../lib/index.js';
 import type { Db, Workspace } from '../store/index.js';
@@ -59,6 +61,11 @@ export interface HubSpotGatewayOptions {
   /** From HUBSPOT_PORTAL_ID: a token for any other portal is refused. */
   expectedPortalId?: string | undefined;
   timeoutMs?: number;
+  /**
+   * Where each portal's rate budget and daily usage are counted. The composition root passes
+   * the database ledger so all processes share one budget per portal; default: this process.
+   */
+  rateLedger?: RateLedger;
 }
 
 const OAUTH_STATE_TTL_MS = 10 * 60_000;
@@ -96,6 +103,7 @@ function hubspotProblem(error: unknown, action: string): AppError {
 export class HubSpotGateway {
   readonly governors: RateGovernorRegistry;
   readonly calls: DailyCallCounter;
+  readonly #ledger: RateLedger;
   readonly #options: HubSpotGatewayOptions;
   /**
    * One client per connected workspace. `stop` aborts every call the client makes, in flight or
@@ -108,7 +116,8 @@ export class HubSpotGateway {
 
   constructor(options: HubSpotGatewayOptions) {
     this.#options = options;
-    this.governors = createRateGovernorRegistry({ clock: options.clock });
+    this.#ledger = options.rateLedger ?? createMemoryRateLedger();
+    this.governors = createRateGovernorRegistry({ clock: options.clock, ledger: this.#ledger });
     this.calls = createDailyCallCounter({ clock: options.clock });
   }
 
@@ -320,7 +329,9 @@ export class HubSpotGateway {
     }
     const portalId = Number(row.portal_id);
     const scopes = JSON.parse(row.scopes) as string[];
-    const today = this.calls.today(portalId);
+    // The ledger counts every process's calls for the portal; the governor may know more from
+    // HubSpot's Daily-Remaining header (other apps on the same portal).
+    const today = await this.#ledger.usage(portalId, new Date(this.#options.clock.now()).toISOString().slice(0, 10));
     const snapshot = this.governors.get(portalId)?.snapshot();
     let status = row.status as ConnectionStatus;
     if (status === 'connected' && snapshot?.daily.exhausted) status = 'rate_limited';
@@ -337,7 +348,7 @@ export class HubSpotGateway {
       lastError: row.last_error,
       oauthAvailable,
       usage: {
-        callsToday: snapshot?.daily.used ?? today.calls,
+        callsToday: Math.max(today.calls, snapshot?.daily.used ?? 0),
         errorsToday: today.errors,
         rateLimitedToday: today.rateLimited,
         dailyLimit: snapshot?.daily.limit ?? (row.method === 'oauth' ? null : 250_000),
@@ -490,5 +501,7 @@ export class HubSpotGateway {
   async close(): Promise<void> {
     for (const { client } of this.#clients.values()) await client.close();
     this.#clients.clear();
+    await this.governors.close();
+    await this.#ledger.flush?.();
   }
 }

@@ -12,3 +12,4 @@ export type { Database, HubSpotConnectionTable, SyncRunTable, SyncAttemptTable, 
 export * from './connection.repository.js';
 export * from './sync.repository.js';
 export * from './sync-settings.repository.js';
+export * from './rate-ledger.repository.js';

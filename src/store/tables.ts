@@ -243,6 +243,34 @@ export interface JobScheduleTable {
   updated_at: number;
 }
 
+/** A reserved window slot of a HubSpot portal (see rate-ledger.repository.ts). */
+export interface HubSpotRateSlotTable {
+  id: string;
+  portal_id: number;
+  /** `standard` (burst window) or `search`. */
+  lane: string;
+  /** When the slot frees: a lease while in flight, receipt + window once released. */
+  expires_at: number;
+  /** 1 until the response arrived. */
+  in_flight: number;
+}
+
+export interface HubSpotRatePauseTable {
+  portal_id: number;
+  /** `standard`, `search`, or `daily` (the daily limit was reached). */
+  lane: string;
+  paused_until: number;
+}
+
+export interface HubSpotDailyUsageTable {
+  portal_id: number;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  calls: number;
+  errors: number;
+  rate_limited: number;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   users: UserTable;
@@ -261,5 +289,8 @@ export interface Database {
   jobs: JobTable;
   job_schedules: JobScheduleTable;
   sync_settings: SyncSettingsTable;
+  hubspot_rate_slots: HubSpotRateSlotTable;
+  hubspot_rate_pauses: HubSpotRatePauseTable;
+  hubspot_daily_usage: HubSpotDailyUsageTable;
   schema_probe: { id: Generated<number> };
 }

@@ -7,6 +7,7 @@ import * as m003 from './003-status-count-index.js';
 import * as m004 from './004-partial-status-index.js';
 import * as m005 from './005-accounts-invitations.js';
 import * as m006 from './006-jobs.js';
+import * as m007 from './007-rate-budget.js';
 import * as m008 from './008-sync-settings.js';
 
 export const migrations: Record<string, Migration> = {
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   '004-partial-status-index': m004,
   '005-accounts-invitations': m005,
   '006-jobs': m006,
+  '007-rate-budget': m007,
   '008-sync-settings': m008,
 };
