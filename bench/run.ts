@@ -95,7 +95,8 @@ function buildRows(p: BenchParams, f: Figures): Row[] {
     const m = f.mixed;
     const name = `Mixed, ${formatInt(m.customers)}: ${formatInt(m.existing)} already in HubSpot, ${formatInt(m.invalid)} invalid emails`;
     rows.push([name, 'API calls per record', '', `${m.callsPerRecord.toFixed(4)} (${formatInt(m.run.apiCalls)} calls)`, '']);
-    rows.push([name, 'created / updated / failed', `${formatInt(m.customers - m.existing - m.invalid)} / ${formatInt(m.existing)} / ${formatInt(m.invalid)}`, `${formatInt(m.run.created)} / ${formatInt(m.run.updated)} / ${formatInt(m.run.failed)}`, met(m.run.failed === m.invalid && m.run.created + m.run.updated === m.customers - m.invalid)]);
+    rows.push([name, 'invalid emails refused when saved', formatInt(m.invalid), formatInt(m.refusedOnSave), met(m.refusedOnSave === m.invalid)]);
+    rows.push([name, 'created / updated / failed', `${formatInt(m.customers - m.existing - m.invalid)} / ${formatInt(m.existing)} / 0`, `${formatInt(m.run.created)} / ${formatInt(m.run.updated)} / ${formatInt(m.run.failed)}`, met(m.run.failed === 0 && m.run.created + m.run.updated === m.customers - m.invalid)]);
     rows.push([name, 'contacts in HubSpot afterwards', formatInt(m.customers - m.invalid), formatInt(m.contactsInHubSpot), met(m.contactsInHubSpot === m.customers - m.invalid)]);
     rows.push([name, 'wall time · records / s · 429s', '', `${formatMs(m.run.wallMs)} · ${formatInt(m.customers / (m.run.wallMs / 1000))} · ${m.rateLimited429}`, '']);
   }

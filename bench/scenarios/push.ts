@@ -2,7 +2,7 @@
 //   initial      N new customers → one Sync now (creates by batch upsert);
 //   incremental  then edit 1 % of them → Sync now again (updates only what changed);
 //   mixed        a fresh workspace where 30 % already exist in HubSpot by email and 5 % carry
-//                emails HubSpot refuses (`…@nowhere`): calls spent per record.
+//                emails HubSpot refuses (`…@nowhere`, refused when saved): calls spent per record.
 import type { Tier } from '../../src/sandbox/index.js';
 import { rssSampler } from '../lib/report.js';
 import { bulkUpsert, customerAt, sandboxTotals, startRig, syncNow, type RunResult } from './harness.js';
@@ -35,6 +35,8 @@ export interface MixedFigures {
   customers: number;
   existing: number;
   invalid: number;
+  /** Items the bulk upsert refused (the invalid emails). */
+  refusedOnSave: number;
   run: RunResult;
   sandboxRequests: number;
   rateLimited429: number;
@@ -106,7 +108,9 @@ export async function runMixed(params: PushParams & { customers: number; existin
       rig.portalId,
       existing.map((c) => ({ email: c.email, firstname: 'Seeded', lastname: 'Before' })),
     );
-    await bulkUpsert(rig.admin, customers);
+    // hubsync checks emails with HubSpot's rule when they are saved, so the invalid ones are
+    // refused there and never cost a call.
+    const refusedOnSave = await bulkUpsert(rig.admin, customers);
     rig.sandbox.control.resetCounts();
     const run = await syncNow(rig.admin);
     if (run.status !== 'succeeded') throw new Error(`mixed push ended ${run.status}: ${run.error ?? ''}`);
@@ -117,6 +121,7 @@ export async function runMixed(params: PushParams & { customers: number; existin
       customers: params.customers,
       existing: existing.length,
       invalid,
+      refusedOnSave,
       run,
       sandboxRequests: totals.requests,
       rateLimited429: totals.rateLimited,

@@ -27,7 +27,9 @@ describe('push pipeline', () => {
   it(`keeps up to ${BATCHES_IN_FLIGHT} batches in flight, never more, and sends each customer once`, async () => {
     const count = BATCH_SIZE * BATCHES_IN_FLIGHT * 3 + 37;
     await addCustomers(count, 'p');
-    env.sandbox.control.setLatency(100);
+    // Long enough that every worker's next batch is sent before the first answers, even on a
+    // loaded machine where recording a batch takes tens of milliseconds.
+    env.sandbox.control.setLatency(300);
     env.sandbox.control.resetCounts();
     const run = await syncNow(env.admin);
     env.sandbox.control.setLatency(undefined);
