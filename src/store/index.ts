@@ -8,6 +8,7 @@ export * from './invitation.repository.js';
 export * from './audit.repository.js';
 export * from './customer.repository.js';
 export * from './custom-field.repository.js';
-export type { Database, HubSpotConnectionTable, SyncRunTable, SyncAttemptTable, JobTable, JobScheduleTable } from './tables.js';
+export type { Database, HubSpotConnectionTable, SyncRunTable, SyncAttemptTable, JobTable, JobScheduleTable, PendingChangeTable } from './tables.js';
 export * from './connection.repository.js';
 export * from './sync.repository.js';
+export * from './pending-change.repository.js';

@@ -231,6 +231,15 @@ export interface JobScheduleTable {
   updated_at: number;
 }
 
+/** A record whose change must still be pushed (migration 009); drained by the on-change push. */
+export interface PendingChangeTable {
+  workspace_id: string;
+  object_type: string;
+  record_id: string;
+  changed_at: number;
+  version: number;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   users: UserTable;
@@ -248,5 +257,6 @@ export interface Database {
   sync_attempts: SyncAttemptTable;
   jobs: JobTable;
   job_schedules: JobScheduleTable;
+  pending_changes: PendingChangeTable;
   schema_probe: { id: Generated<number> };
 }

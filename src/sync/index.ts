@@ -3,4 +3,5 @@ export { EMAIL_FIELD, EMAIL_PROPERTY, formatValue, hashProperties, localFields, 
 export { computeStatus, PUSHABLE_STATUSES, type StatusInput } from './sync-status.js';
 export { effectiveMapping, onCustomersChanged, refreshStatuses, refreshWholeWorkspace } from './status-refresh.js';
 export { MappingService, type MappingView } from './mapping-service.js';
-export { assertRunTransition, BATCH_SIZE, inputsNamedByError, PushEngine, RUN_TRANSITIONS, type PushItem, type RunStatus } from './push-run.js';
+export { assertRunTransition, BATCH_SIZE, inputsNamedByError, PushEngine, RUN_TRANSITIONS, type PushItem, type RunStatus, type RunTrigger } from './push-run.js';
+export { FLUSH_DELAY_MS, FlushScheduler, OnChangePushSettings, pendingChangesListener, SLICE_BUDGET_MS, SYNC_JOBS, syncFlushJob, syncPushJob, workSyncJobs } from './sync-jobs.js';

@@ -7,6 +7,7 @@ import * as m003 from './003-status-count-index.js';
 import * as m004 from './004-partial-status-index.js';
 import * as m005 from './005-accounts-invitations.js';
 import * as m006 from './006-jobs.js';
+import * as m009 from './009-pending-changes.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '004-partial-status-index': m004,
   '005-accounts-invitations': m005,
   '006-jobs': m006,
+  '009-pending-changes': m009,
 };
