@@ -44,9 +44,10 @@ export interface CreateServiceOptions {
   /**
    * What this process does with jobs. `work` (default true): take sync jobs here (`serve`,
    * `worker`); false: only send them (`serve --web-only`, `import`). `inlineRuns`: Sync now runs
-   * in this process instead of as a job (`hubsync sync`, which shows its progress).
+   * in this process instead of as a job (`hubsync sync`, which shows its progress). `flushDelayMs`:
+   * how long after a change its on-change flush is sent (default FLUSH_DELAY_MS).
    */
-  jobs?: { work?: boolean; concurrency?: number; inlineRuns?: boolean };
+  jobs?: { work?: boolean; concurrency?: number; inlineRuns?: boolean; flushDelayMs?: number };
 }
 
 /** How long a stopping process waits for the jobs it runs to finish their batch and hand back. */
@@ -92,7 +93,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     // still take up (it resumes it) is left alone: other processes may share this database.
     await push.recoverInterruptedRuns(false);
     const onChangePush = new OnChangePushSettings();
-    const flushes = new FlushScheduler(jobs, (error) => reportJobError(error));
+    const flushes = new FlushScheduler(jobs, (error) => reportJobError(error), options.jobs?.flushDelayMs);
     const context: AppContext = {
       config,
       db: database.db,
