@@ -94,6 +94,8 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     await push.recoverInterruptedRuns(false);
     const onChangePush = new OnChangePushSettings();
     const flushes = new FlushScheduler(jobs, (error) => reportJobError(error), options.jobs?.flushDelayMs);
+    // Changes parked while the workspace was disconnected go out once it is connected again.
+    hubspot.onConnected((workspaceId) => flushes.wake(workspaceId));
     const context: AppContext = {
       config,
       db: database.db,

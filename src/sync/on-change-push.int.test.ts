@@ -134,4 +134,29 @@ describe('on-change push', () => {
     const record = await env.admin.get(`${W}/customers/${created.body.id}`);
     expect(record.body).toMatchObject({ sync: { status: 'synced' } });
   }, 60_000);
+
+  it('parks changes while disconnected, with no HubSpot call and no run, and pushes them once connected again', async () => {
+    const created = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'parked@example.com', firstName: 'connected' });
+    await settled();
+    const runsBefore = (await env.admin.get<{ runs: unknown[] }>(`${W}/sync/runs?limit=100`)).body.runs.length;
+    expect((await env.admin.delete(`${W}/hubspot/connection`)).status).toBe(204);
+    env.sandbox.control.resetCounts();
+    const flushed = async () => (await env.ts.service.jobs.counts()).find((c) => c.queue === 'sync.flush')!;
+    const completedBefore = (await flushed()).completed;
+    expect((await env.admin.patch(`${W}/customers/${created.body.id}`, { firstName: 'parked' })).status).toBe(200);
+    // The flush this change woke has run and found the workspace disconnected.
+    for (;;) {
+      const flush = await flushed();
+      if (flush.completed > completedBefore && flush.queued + flush.active + flush.retry === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(env.sandbox.control.counts().total).toBe(0);
+    expect((await env.admin.get<{ runs: unknown[] }>(`${W}/sync/runs?limit=100`)).body.runs).toHaveLength(runsBefore);
+    const parked = await env.ts.service.database.db.selectFrom('pending_changes').select('record_id').execute();
+    expect(parked.map((p) => p.record_id)).toEqual([created.body.id]);
+
+    expect((await env.admin.request('PUT', `${W}/hubspot/connection`, { accessToken: env.token })).status).toBe(200);
+    await settled();
+    expect(contactByEmail('parked@example.com')?.properties['firstname']).toBe('parked');
+  }, 60_000);
 });

@@ -9,7 +9,7 @@ import type { Actor } from '../audit/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
 import { defineJob, eraseDefinition, type JobQueue } from '../jobs/index.js';
 import type { Clock } from '../lib/index.js';
-import { deletePendingIfUnchanged, findRun, findRunningRun, markPending, pageIdsByStatus, readPending, workspacesWithPending, type Db } from '../store/index.js';
+import { deletePendingIfUnchanged, findConnection, findRun, findRunningRun, markPending, pageIdsByStatus, readPending, workspacesWithPending, type Db } from '../store/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
 import { CONTACTS } from './status-refresh.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
@@ -57,6 +57,12 @@ const ON_CHANGE_ACTOR: Actor = { type: 'system', id: null, label: 'On-change pus
 
 /** Runs started by a person or a schedule are executed by `sync.push` jobs only (CLI and on-change runs run where they started). */
 const JOB_TRIGGERS = new Set(['manual', 'api', 'schedule']);
+
+/** Whether the workspace has a usable HubSpot connection; without one, its changes stay parked. */
+async function connected(db: Db, workspaceId: string): Promise<boolean> {
+  const connection = await findConnection(db, workspaceId);
+  return connection !== undefined && connection.status !== 'reconnect_needed';
+}
 
 /**
  * Whether a workspace pushes contacts as they change.
@@ -170,6 +176,9 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
       while (!signal.aborted && Date.now() < until) {
         const rows = await readPending(db, workspaceId, CONTACTS, BATCH_SIZE);
         if (rows.length === 0) return;
+        // Disconnected (or the credentials were refused): the changes stay parked, no HubSpot
+        // call is made; connecting again wakes a flush (HubSpotGateway.onConnected).
+        if (!(await connected(db, workspaceId))) return;
         // A Sync now run holds the workspace: it pushes these too; its job sends a flush when done.
         if (await findRunningRun(db, workspaceId)) return;
         const run = await push.pushCustomers(workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
@@ -183,7 +192,9 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
   );
 
   await jobs.work(syncFlushSweepJob, async () => {
-    for (const workspaceId of await workspacesWithPending(db, CONTACTS)) await jobs.send(syncFlushJob, { workspaceId });
+    for (const workspaceId of await workspacesWithPending(db, CONTACTS)) {
+      if (await connected(db, workspaceId)) await jobs.send(syncFlushJob, { workspaceId });
+    }
   });
   await jobs.schedule(syncFlushSweepJob, '* * * * *', {});
 }
