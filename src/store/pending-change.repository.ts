@@ -50,8 +50,8 @@ export async function deletePendingIfUnchanged(db: Db, rows: readonly PendingCha
   });
 }
 
-/** Workspaces with pending changes of the object type (the sweep that wakes lost flushes). */
-export async function workspacesWithPending(db: Db, objectType: string): Promise<string[]> {
-  const rows = await db.selectFrom('pending_changes').select('workspace_id').distinct().where('object_type', '=', objectType).execute();
+/** Workspaces with changes of the object type pending since before `changedBefore` (the sweep that wakes lost flushes). */
+export async function workspacesWithPending(db: Db, objectType: string, changedBefore: number): Promise<string[]> {
+  const rows = await db.selectFrom('pending_changes').select('workspace_id').distinct().where('object_type', '=', objectType).where('changed_at', '<', changedBefore).execute();
   return rows.map((r) => r.workspace_id);
 }

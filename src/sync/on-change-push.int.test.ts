@@ -64,8 +64,9 @@ let proxy: HoldingProxy;
 beforeAll(async () => {
   proxy = new HoldingProxy();
   const proxyUrl = await proxy.listen();
-  // A flush goes out 1 s after the first change of a burst: ample for "10 quick edits".
-  env = await startSandboxedService({ connect: false, jobs: { flushDelayMs: 1_000 }, hubspotBaseUrl: proxyUrl });
+  // A flush goes out 3 s after the first change of a burst: ample for "10 quick edits" even on
+  // a loaded machine (the default, 300 ms, is for edits made by a program).
+  env = await startSandboxedService({ connect: false, jobs: { flushDelayMs: 3_000 }, hubspotBaseUrl: proxyUrl });
   proxy.target = env.sandbox.baseUrl;
   const connected = await env.admin.request('PUT', `${W}/hubspot/connection`, { accessToken: env.token });
   expect(connected.status).toBe(200);

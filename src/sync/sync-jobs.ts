@@ -18,6 +18,8 @@ import { PUSHABLE_STATUSES } from './sync-status.js';
 export const SLICE_BUDGET_MS = 20_000;
 /** How long after a change its flush is sent, so a burst of changes is pushed in full batches. */
 export const FLUSH_DELAY_MS = 300;
+/** The sweep wakes a flush only for changes pending at least this long. */
+export const SWEEP_MIN_AGE_MS = 30_000;
 
 const contactsKey = (p: { workspaceId: string }): string => `${p.workspaceId}:contacts`;
 const retry = { limit: 5, baseMs: 2_000, maxMs: 60_000 };
@@ -144,13 +146,14 @@ export function pendingChangesListener(deps: { clock: Clock; settings: OnChangeP
 
 export interface SyncJobDeps {
   db: Db;
+  clock: Clock;
   push: PushEngine;
   jobs: JobQueue;
 }
 
 /** Works the sync jobs in this process (`serve`, `worker`); `concurrency` overrides the definitions'. */
 export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: number } = {}): Promise<void> {
-  const { db, push, jobs } = deps;
+  const { db, clock, push, jobs } = deps;
   const work = options.concurrency ? { concurrency: options.concurrency } : {};
 
   await jobs.work(
@@ -192,7 +195,8 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
   );
 
   await jobs.work(syncFlushSweepJob, async () => {
-    for (const workspaceId of await workspacesWithPending(db, CONTACTS)) {
+    // Only changes their own wake-up should have pushed by now: a burst in progress is left to its flush.
+    for (const workspaceId of await workspacesWithPending(db, CONTACTS, clock.now() - SWEEP_MIN_AGE_MS)) {
       if (await connected(db, workspaceId)) await jobs.send(syncFlushJob, { workspaceId });
     }
   });
