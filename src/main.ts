@@ -13,13 +13,18 @@ import { DEFAULT_BASE_URL } from './hubspot/index.js';
 import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js';
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
-import { MappingService, onCustomersChanged, PushEngine } from './sync/index.js';
+import { createJobQueue, type JobQueue } from './jobs/index.js';
+import { FlushScheduler, MappingService, OnChangePushSettings, onCustomersChanged, pendingChangesListener, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
 import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
 
 export interface Service {
   app: FastifyInstance;
   database: OpenedDatabase;
   context: AppContext;
+  /** The job queue (sync runs, on-change pushes); worked here unless `jobs.work` was false. */
+  jobs: JobQueue;
+  /** Whether a workspace pushes contacts on change (TODO: the settings table, see sync-jobs.ts). */
+  onChangePush: OnChangePushSettings;
   bootstrap: BootstrapOutcome;
   /** Where the API listens, once started. */
   url: string | undefined;
@@ -36,7 +41,17 @@ export interface CreateServiceOptions {
   fallbackHubSpotBaseUrl?: string;
   /** Password verification (tests wrap the real one to see which hash sign-in checked). */
   verifyPassword?: PasswordVerifier;
+  /**
+   * What this process does with jobs. `work` (default true): take sync jobs here (`serve`,
+   * `worker`); false: only send them (`serve --web-only`, `import`). `inlineRuns`: Sync now runs
+   * in this process instead of as a job (`hubsync sync`, which shows its progress). `flushDelayMs`:
+   * how long after a change its on-change flush is sent (default FLUSH_DELAY_MS).
+   */
+  jobs?: { work?: boolean; concurrency?: number; inlineRuns?: boolean; flushDelayMs?: number };
 }
+
+/** How long a stopping process waits for the jobs it runs to finish their batch and hand back. */
+export const JOB_STOP_TIMEOUT_MS = 25_000;
 
 /** Builds the whole service without listening (tests use `app.inject` or `listen` on port 0). */
 export async function createService(config: Readonly<Config>, options: CreateServiceOptions = {}): Promise<Service> {
@@ -44,6 +59,9 @@ export async function createService(config: Readonly<Config>, options: CreateSer
   const database = openDatabase(config.database);
   // Whatever fails after the database opens must not leave its connections behind.
   let hubspotToClose: HubSpotGateway | undefined;
+  let jobsToStop: JobQueue | undefined;
+  // Background job errors go to the app's log once it exists.
+  let reportJobError = (error: unknown): void => void process.stderr.write(`hubsync jobs: ${error instanceof Error ? error.message : String(error)}\n`);
   try {
     await migrateToLatest(database.db);
     const bootstrapped = await bootstrap(database.db, clock, config.admin);
@@ -59,16 +77,34 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       rateLedger: createDatabaseRateLedger(database.db, database.kind),
     });
     hubspotToClose = hubspot;
-    const push = new PushEngine({ db: database.db, clock, gateway: hubspot });
-    // With SQLite one process owns the file, so any run still marked running died with its process.
-    await push.recoverInterruptedRuns(config.database.kind === 'sqlite');
+    const jobs = createJobQueue(database, {
+      catalog: SYNC_JOBS,
+      ...(config.database.kind === 'postgres' ? { postgres: { url: config.database.url } } : {}),
+      onError: (error) => reportJobError(error),
+    });
+    await jobs.start();
+    jobsToStop = jobs;
+    const inlineRuns = options.jobs?.inlineRuns === true;
+    const push = new PushEngine({
+      db: database.db,
+      clock,
+      gateway: hubspot,
+      ...(inlineRuns ? {} : { dispatch: async (run) => void (await jobs.send(syncPushJob, { workspaceId: run.workspace_id, runId: run.id })) }),
+    });
+    // Runs with a stale heartbeat died with their process. A run whose job another process may
+    // still take up (it resumes it) is left alone: other processes may share this database.
+    await push.recoverInterruptedRuns(false);
+    const onChangePush = new OnChangePushSettings();
+    const flushes = new FlushScheduler(jobs, (error) => reportJobError(error), options.jobs?.flushDelayMs);
+    // Changes parked while the workspace was disconnected go out once it is connected again.
+    hubspot.onConnected((workspaceId) => flushes.wake(workspaceId));
     const context: AppContext = {
       config,
       db: database.db,
       clock,
       throttle: new LoginThrottle(clock),
       verifyPassword: options.verifyPassword ?? verifyPassword,
-      customerListeners: [onCustomersChanged],
+      customerListeners: [onCustomersChanged, pendingChangesListener({ clock, settings: onChangePush, flushes })],
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),
       push,
@@ -76,6 +112,8 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);
     const app = await buildApp(context, { routes: [...(options.extraRoutes ?? []), webUiRoutes({ distDir: DEFAULT_WEB_DIST_DIR })], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });
     const retentionMs = config.syncLogRetentionDays * 24 * 3600_000;
+    reportJobError = (error) => app.log.error({ err: error }, 'job queue error');
+    if (options.jobs?.work !== false) await workSyncJobs({ db: database.db, clock, push, jobs }, options.jobs?.concurrency ? { concurrency: options.jobs.concurrency } : {});
     const pruneLog = () => deleteOldSyncLog(database.db, clock.now() - retentionMs).catch((error: unknown) => app.log.warn({ err: error }, 'sync log pruning failed'));
     await pruneLog();
     const pruneTimer = setInterval(pruneLog, 3600_000);
@@ -84,17 +122,23 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       app,
       database,
       context,
+      jobs,
+      onChangePush,
       bootstrap: bootstrapped,
       url: undefined,
       async close() {
         clearInterval(pruneTimer);
         await app.close();
+        await flushes.flushNow();
+        // Running jobs finish the batch they hold and are handed back to be resumed elsewhere.
+        await jobs.stop({ graceful: true, timeoutMs: JOB_STOP_TIMEOUT_MS });
         await hubspot.close();
         await database.close();
       },
     };
     return service;
   } catch (error) {
+    await jobsToStop?.stop({ graceful: false });
     await hubspotToClose?.close();
     await database.close();
     throw error;

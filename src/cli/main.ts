@@ -1,4 +1,4 @@
-// The `hubsync` command: serve, migrate, import, sandbox, sync. Each subcommand reads the
+// The `hubsync` command: serve, worker, migrate, import, sandbox, sync. Each subcommand reads the
 // environment through loadConfig() once and hands the result to the composition root.
 import { createReadStream } from 'node:fs';
 import { Command } from 'commander';
@@ -19,16 +19,18 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('Start the web UI and REST API (migrates the database first)')
+    .description('Start the web UI and REST API, and work the sync jobs (migrates the database first)')
     .option('--port <port>', 'port to listen on (default $HUBSYNC_PORT or 3000)')
     .option('--host <host>', 'address to bind (default $HUBSYNC_HOST or 127.0.0.1)')
-    .action(async (options: { port?: string; host?: string }) => {
+    .option('--web-only', 'serve the web UI and API only; sync jobs are sent for `hubsync worker` processes to run')
+    .addHelpText('after', '\nWith SQLite (the embedded mode) run one `serve` process; split web and workers with PostgreSQL.\n')
+    .action(async (options: { port?: string; host?: string; webOnly?: boolean }) => {
       const config = loadConfig({
         ...process.env,
         ...(options.port ? { HUBSYNC_PORT: options.port } : {}),
         ...(options.host ? { HUBSYNC_HOST: options.host } : {}),
       });
-      const service = await startService(config);
+      const service = await startService(config, { jobs: { work: options.webOnly !== true } });
       const out = process.stdout;
       if (service.bootstrap.created) {
         out.write(`\nCreated workspace "${DEFAULT_WORKSPACE_SLUG}" and its admin ${service.bootstrap.adminEmail}.\n`);
@@ -41,12 +43,31 @@ export function buildProgram(): Command {
         out.write(`Paste this access token on Config → Integrations → HubSpot → Connection: ${service.sandbox.token}\n`);
       }
       out.write(`\nhubsync is running at ${service.url}  (API docs: ${service.url}/api/docs)\n`);
-      const stop = async () => {
-        await service.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      stopOnSignal(() => service.close());
+    });
+
+  program
+    .command('worker')
+    .description('Work the sync jobs (Sync now runs, on-change pushes) without serving HTTP')
+    .option('--concurrency <n>', 'jobs of each sync queue this process runs at once (default 4)')
+    .addHelpText(
+      'after',
+      '\nRun any number of workers beside `serve --web-only` on PostgreSQL. With SQLite the embedded\n' +
+        'mode is one `serve` process (a worker works, but shares one database file).\n' +
+        'SIGTERM or SIGINT: stop taking jobs, finish the batch in hand, hand the job back, exit 0.\n\nExample:\n  hubsync worker --concurrency 8\n',
+    )
+    .action(async (options: { concurrency?: string }) => {
+      const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new Error('--concurrency must be a whole number ≥ 1.');
+      const config = loadConfig();
+      const service = await createService(config, {
+        logger: config.logLevel !== 'silent',
+        jobs: { work: true, ...(concurrency ? { concurrency } : {}) },
+        // In the embedded mode the sandbox lives in the `serve` process; reach it on its port.
+        ...(wantsSandbox(config) ? { fallbackHubSpotBaseUrl: `http://127.0.0.1:${config.sandbox.port}` } : {}),
+      });
+      process.stdout.write(`hubsync worker ${process.pid} is taking jobs (${service.jobs.backend} queue).\n`);
+      stopOnSignal(() => service.close());
     });
 
   program
@@ -72,7 +93,7 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExample:\n  hubsync import customers.csv --workspace default\n')
     .action(async (file: string, options: { workspace: string; errors: string }) => {
       const config = loadConfig();
-      const service = await createService(config, { logger: false });
+      const service = await createService(config, { logger: false, jobs: { work: false } });
       try {
         const workspace = await findWorkspaceBySlug(service.database.db, options.workspace);
         if (!workspace) throw new Error(`Workspace "${options.workspace}" does not exist.`);
@@ -110,7 +131,7 @@ export function buildProgram(): Command {
     .action(async (options: { workspace: string }) => {
       const config = loadConfig();
       // In the embedded mode the sandbox lives in the `serve` process; reach it on its port.
-      const service = await createService(config, { logger: false, ...(wantsSandbox(config) ? { fallbackHubSpotBaseUrl: `http://127.0.0.1:${config.sandbox.port}` } : {}) });
+      const service = await createService(config, { logger: false, jobs: { work: false, inlineRuns: true }, ...(wantsSandbox(config) ? { fallbackHubSpotBaseUrl: `http://127.0.0.1:${config.sandbox.port}` } : {}) });
       try {
         const workspace = await findWorkspaceBySlug(service.database.db, options.workspace);
         if (!workspace) throw new Error(`Workspace "${options.workspace}" does not exist.`);
@@ -135,6 +156,24 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** On SIGTERM or SIGINT: close (HTTP, then jobs hand back within JOB_STOP_TIMEOUT_MS) and exit 0. */
+function stopOnSignal(close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`hubsync: stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -113,6 +113,7 @@ export class HubSpotGateway {
   readonly #clients = new Map<string, { client: HubSpotClient; key: string; stop: AbortController }>();
   readonly #refreshes = new Map<string, Promise<string>>();
   readonly #tagListeners = new Map<string, (call: CallRecord) => void>();
+  readonly #connectedListeners: ((workspaceId: string) => void)[] = [];
 
   constructor(options: HubSpotGatewayOptions) {
     this.#options = options;
@@ -123,6 +124,11 @@ export class HubSpotGateway {
 
   get baseUrl(): string {
     return this.#options.baseUrl;
+  }
+
+  /** Called after a workspace is (re)connected (the on-change push resumes its parked changes). */
+  onConnected(listener: (workspaceId: string) => void): void {
+    this.#connectedListeners.push(listener);
   }
 
   /** Receives every call made with `tag` (a sync run counts its API calls this way). */
@@ -263,6 +269,7 @@ export class HubSpotGateway {
       await audit(trx, this.#options.clock, { workspaceId: workspace.id, actor, action: 'hubspot.connected', details: { method: 'private_app', portalId, source } });
     });
     await this.#forgetClient(workspace.id);
+    for (const listener of this.#connectedListeners) listener(workspace.id);
     return this.view(workspace.id);
   }
 
@@ -432,6 +439,7 @@ export class HubSpotGateway {
       await client.close();
     }
     await this.#forgetClient(workspace.id);
+    for (const listener of this.#connectedListeners) listener(workspace.id);
     return workspace;
   }
 

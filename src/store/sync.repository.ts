@@ -128,7 +128,8 @@ export async function recordPushFailure(db: Db, workspaceId: string, id: string,
 }
 
 /** Keyset page of ids in the given statuses, for planning and running a push. */
-export async function pageIdsByStatus(db: Db, workspaceId: string, statuses: readonly SyncStatus[], after: string | undefined, limit: number): Promise<string[]> {
+export async function pageIdsByStatus(db: Db, workspaceId: string, statuses: readonly SyncStatus[], after: string | undefined, limit: number, among?: readonly string[]): Promise<string[]> {
+  if (among?.length === 0) return [];
   let q = db
     .selectFrom('customers')
     .select('id')
@@ -136,6 +137,7 @@ export async function pageIdsByStatus(db: Db, workspaceId: string, statuses: rea
     .where('deleted_at', 'is', null)
     .where('sync_status', 'in', [...statuses]);
   if (after) q = q.where('id', '>', after);
+  if (among) q = q.where('id', 'in', [...among]);
   const rows = await q.orderBy('id').limit(limit).execute();
   return rows.map((r) => r.id);
 }

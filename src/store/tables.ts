@@ -271,6 +271,15 @@ export interface HubSpotDailyUsageTable {
   rate_limited: number;
 }
 
+/** A record whose change must still be pushed (migration 009); drained by the on-change push. */
+export interface PendingChangeTable {
+  workspace_id: string;
+  object_type: string;
+  record_id: string;
+  changed_at: number;
+  version: number;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   users: UserTable;
@@ -292,5 +301,6 @@ export interface Database {
   hubspot_rate_slots: HubSpotRateSlotTable;
   hubspot_rate_pauses: HubSpotRatePauseTable;
   hubspot_daily_usage: HubSpotDailyUsageTable;
+  pending_changes: PendingChangeTable;
   schema_probe: { id: Generated<number> };
 }

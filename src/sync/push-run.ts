@@ -87,6 +87,11 @@ export interface PushEngineDeps {
   gateway: HubSpotGateway;
   /** Identifies this process as a run owner. */
   owner?: string;
+  /**
+   * Hands a new run to the job queue instead of running it in this process (src/sync/sync-jobs.ts);
+   * whichever process takes the job calls `resume`. Without it, `start` runs the engine here.
+   */
+  dispatch?: (run: SyncRunRow) => Promise<void>;
 }
 
 /** Which inputs a batch-level validation error is about: those holding a value it names. */
@@ -146,6 +151,10 @@ class BatchSource {
     private readonly workspaceId: string,
     private readonly runId: string,
     private readonly toItem: (customer: Customer) => PushItem,
+    /** Customers this run already saw fail are not retried when it resumes (another slice, another process). */
+    private readonly failedSince: number,
+    /** Only these customers (an on-change batch) instead of every pushable one. */
+    private readonly onlyIds?: readonly string[],
   ) {}
 
   /** The next batch, or null when there is none left or the run was cancelled. */
@@ -168,14 +177,16 @@ class BatchSource {
   }
 
   async #load(): Promise<void> {
-    const ids = await pageIdsByStatus(this.db, this.workspaceId, PUSHABLE_STATUSES, this.#after, BATCH_SIZE * BATCHES_IN_FLIGHT);
+    const ids = this.onlyIds
+      ? await pageIdsByStatus(this.db, this.workspaceId, PUSHABLE_STATUSES, this.#after, BATCH_SIZE * BATCHES_IN_FLIGHT, this.onlyIds)
+      : await pageIdsByStatus(this.db, this.workspaceId, PUSHABLE_STATUSES, this.#after, BATCH_SIZE * BATCHES_IN_FLIGHT);
     if (ids.length === 0) {
       this.#exhausted = true;
       return;
     }
     this.#after = ids.at(-1);
     const rows = await this.db.selectFrom('customers').selectAll().where('workspace_id', '=', this.workspaceId).where('id', 'in', ids).orderBy('id').execute();
-    const items = rows.map((row) => this.toItem(rowToCustomer(row)));
+    const items = rows.filter((row) => !(row.sync_status === 'error' && (row.last_attempt_at ?? 0) >= this.failedSince)).map((row) => this.toItem(rowToCustomer(row)));
     for (let i = 0; i < items.length; i += BATCH_SIZE) this.#ready.push(items.slice(i, i + BATCH_SIZE));
   }
 }
@@ -183,7 +194,7 @@ class BatchSource {
 export class PushEngine {
   readonly #deps: PushEngineDeps;
   readonly #owner: string;
-  readonly #active = new Map<string, Promise<void>>();
+  readonly #active = new Map<string, Promise<unknown>>();
 
   constructor(deps: PushEngineDeps) {
     this.#deps = deps;
@@ -228,6 +239,16 @@ export class PushEngine {
     });
     if (started.joined) return started;
     const run = started.run;
+    if (this.#deps.dispatch) {
+      // Sent after the run row is committed, so whichever process takes the job finds it.
+      try {
+        await this.#deps.dispatch(run);
+      } catch (error) {
+        await this.#finish(run, 'failed', 'The sync could not be queued.');
+        throw error;
+      }
+      return started;
+    }
     const done = this.#execute(run).finally(() => this.#active.delete(run.id));
     this.#active.set(run.id, done);
     return started;
@@ -267,6 +288,61 @@ export class PushEngine {
     await this.#active.get(runId);
   }
 
+  /**
+   * Runs a run that is still `running` in this process — a run sent as a job, or one whose job
+   * was handed back or taken over after its process died — until it ends or `shouldPause`
+   * says to stop (a slice's budget spent, the queue stopping). Pushing starts again from the
+   * stored statuses: what earlier slices recorded as Synced is not pending any more, and what
+   * this run already saw fail is skipped. Returns 'paused' when the run is still running.
+   */
+  async resume(workspaceId: string, runId: string, shouldPause: () => boolean): Promise<'ended' | 'paused'> {
+    const run = await findRun(this.#deps.db, workspaceId, runId);
+    if (!run || run.status !== 'running') return 'ended';
+    await updateRun(this.#deps.db, run.id, { owner: this.#owner, heartbeat_at: this.#deps.clock.now() });
+    return this.#execute({ ...run, owner: this.#owner }, shouldPause);
+  }
+
+  /**
+   * Pushes the given customers (those of them still pushable) as one run with trigger
+   * `on_change`, in this process, and returns the finished run — or null when none of them is
+   * pushable any more. SYNC_ALREADY_RUNNING when another run is running for the workspace.
+   */
+  async pushCustomers(workspaceId: string, ids: readonly string[], actor: Actor): Promise<SyncRunRow | null> {
+    const pushable = await pageIdsByStatus(this.#deps.db, workspaceId, PUSHABLE_STATUSES, undefined, ids.length, ids);
+    if (pushable.length === 0) return null;
+    const now = this.#deps.clock.now();
+    const run: SyncRunRow = {
+      id: newId('run', this.#deps.clock),
+      workspace_id: workspaceId,
+      status: 'running',
+      trigger: 'on_change',
+      started_by: actor.label,
+      owner: this.#owner,
+      started_at: now,
+      heartbeat_at: now,
+      finished_at: null,
+      phase: 'planning',
+      total: pushable.length,
+      processed: 0,
+      created: 0,
+      updated: 0,
+      failed: 0,
+      skipped: 0,
+      api_calls: 0,
+      cancel_requested: 0,
+      error: null,
+    };
+    try {
+      await insertRun(this.#deps.db, run);
+    } catch (error) {
+      const running = await findRunningRun(this.#deps.db, workspaceId);
+      if (running) throw new AppError('SYNC_ALREADY_RUNNING', 'A sync is already running.', { runId: running.id });
+      throw error;
+    }
+    await this.#execute(run, () => false, pushable);
+    return (await findRun(this.#deps.db, workspaceId, run.id))!;
+  }
+
   async cancel(workspaceId: string, runId: string): Promise<SyncRunRow> {
     const run = await findRun(this.#deps.db, workspaceId, runId);
     if (!run) throw new AppError('NOT_FOUND', 'Sync run was not found.');
@@ -280,14 +356,15 @@ export class PushEngine {
     await updateRun(this.#deps.db, run.id, { status, phase: 'done', finished_at: this.#deps.clock.now(), error });
   }
 
-  async #execute(run: SyncRunRow): Promise<void> {
+  async #execute(run: SyncRunRow, shouldPause: () => boolean = () => false, onlyIds?: readonly string[]): Promise<'ended' | 'paused'> {
     const { db, gateway, clock } = this.#deps;
     const workspaceId = run.workspace_id;
-    let apiCalls = 0;
+    // A resumed run counts on from what its earlier slices recorded.
+    let apiCalls = run.api_calls;
     const stopCounting = gateway.onTaggedCall(run.id, () => {
       apiCalls++;
     });
-    const counters = { processed: 0, created: 0, updated: 0, failed: 0 };
+    const counters = { processed: run.processed, created: run.created, updated: run.updated, failed: run.failed };
     // Progress writes are chained so a slower write never overwrites a newer count.
     let progress: Promise<void> = Promise.resolve();
     const saveProgress = (): Promise<void> => {
@@ -298,16 +375,25 @@ export class PushEngine {
       const client = await gateway.clientFor(workspaceId);
       const { mapping } = await effectiveMapping(db, workspaceId);
       await updateRun(db, run.id, { phase: 'pushing' });
-      const source = new BatchSource(db, workspaceId, run.id, (customer) => this.#item(customer, mapping));
+      const source = new BatchSource(db, workspaceId, run.id, (customer) => this.#item(customer, mapping), run.started_at, onlyIds);
       // A pool of workers, each taking the next batch as soon as its last one is recorded:
       // HubSpot's latency, not its rate limit, would otherwise set the pace. The shared rate
       // governor keeps the total within the portal's limits. When one worker meets an error
       // that stops the run, the others finish and record the batch they hold, then stop.
       let stopping = false;
+      let paused = false;
+      let exhausted = false;
       const worker = async (): Promise<void> => {
         while (!stopping) {
+          if (shouldPause()) {
+            paused = true;
+            return;
+          }
           const batch = await source.next();
-          if (!batch) return;
+          if (!batch) {
+            exhausted = true;
+            return;
+          }
           const outcomes = await this.#pushBatch(client, batch, run.id);
           await this.#record(run, batch, outcomes);
           counters.processed += batch.length;
@@ -330,8 +416,11 @@ export class PushEngine {
       const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) throw failure.reason;
       await progress;
-      await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
+      await updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now() });
+      // Every batch taken was recorded; the run stays running for its next slice.
+      if (paused && !exhausted) return 'paused';
       await this.#finish(run, source.cancelled ? 'cancelled' : 'succeeded', source.cancelled ? source.cancelReason : null);
+      return 'ended';
     } catch (error) {
       await progress.catch(() => undefined);
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
@@ -341,7 +430,7 @@ export class PushEngine {
       const latest = stoppedUnder ? await findRun(db, workspaceId, run.id) : undefined;
       if (latest?.cancel_requested) {
         await this.#finish(run, 'cancelled', latest.error ?? 'The sync was cancelled.');
-        return;
+        return 'ended';
       }
       const message = stoppedUnder
         ? 'HubSpot was disconnected or reconnected while this sync was running; it stopped without using the old credentials again. Run Sync now again.'
@@ -353,6 +442,7 @@ export class PushEngine {
       if (isHubSpotApiError(error) && error.code === 'HUBSPOT_UNAUTHORIZED') await gateway.markCredentialsRefused(workspaceId, message);
       await this.#finish(run, 'failed', message);
       if (!(error instanceof AppError) && !isHubSpotApiError(error)) throw error;
+      return 'ended';
     } finally {
       stopCounting();
     }

@@ -2,6 +2,7 @@
 // connected with a private-app token: the starting point of every sync test.
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { SandboxOptions } from '../../src/sandbox/index.js';
+import type { CreateServiceOptions } from '../../src/main.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from './service.js';
 
 export interface SandboxedService {
@@ -13,11 +14,13 @@ export interface SandboxedService {
   close(): Promise<void>;
 }
 
-export async function startSandboxedService(options: { sandbox?: SandboxOptions; connect?: boolean } = {}): Promise<SandboxedService> {
+export async function startSandboxedService(
+  options: { sandbox?: SandboxOptions; connect?: boolean; jobs?: CreateServiceOptions['jobs']; onChangePush?: boolean; /** HubSpot as the service sees it (a proxy in front of the sandbox). */ hubspotBaseUrl?: string } = {},
+): Promise<SandboxedService> {
   const sandbox = await startSandbox({ ...options.sandbox });
   const { portalId } = sandbox.control.createPortal({ tier: 'enterprise' });
   const { token } = sandbox.control.createPrivateAppToken({ portalId });
-  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: sandbox.baseUrl } });
+  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: options.hubspotBaseUrl ?? sandbox.baseUrl }, ...(options.jobs ? { jobs: options.jobs } : {}), ...(options.onChangePush ? { onChangePush: true } : {}) });
   const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   if (options.connect !== false) {
     const connected = await admin.request('PUT', '/api/workspaces/default/hubspot/connection', { accessToken: token });

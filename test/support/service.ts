@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import type { PasswordVerifier } from '../../src/auth/index.js';
 import type { Clock } from '../../src/lib/index.js';
-import { startService, type Service } from '../../src/main.js';
+import { startService, type CreateServiceOptions, type Service } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -21,7 +21,7 @@ export interface TestService {
 }
 
 export async function startTestService(
-  options: { env?: Record<string, string>; clock?: Clock; logStream?: NodeJS.WritableStream; verifyPassword?: PasswordVerifier } = {},
+  options: { env?: Record<string, string>; clock?: Clock; logStream?: NodeJS.WritableStream; verifyPassword?: PasswordVerifier; jobs?: CreateServiceOptions['jobs']; /** Keep the default workspace's on-change push (on for new workspaces); off unless asked, so tests count their own runs. */ onChangePush?: boolean } = {},
 ): Promise<TestService> {
   const db = await createTestDatabase();
   const base = loadConfig({
@@ -42,12 +42,14 @@ export async function startTestService(
     service = await startService(config, {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.verifyPassword ? { verifyPassword: options.verifyPassword } : {}),
+      ...(options.jobs ? { jobs: options.jobs } : {}),
       ...(options.logStream ? { logStream: options.logStream, logger: true } : { logger: false }),
     });
   } catch (error) {
     await db.drop();
     throw error;
   }
+  if (options.onChangePush !== true) await service.database.db.updateTable('sync_settings').set({ push_contacts_on_change: 0 }).execute();
   const address = service.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -9,6 +9,7 @@ import * as m005 from './005-accounts-invitations.js';
 import * as m006 from './006-jobs.js';
 import * as m007 from './007-rate-budget.js';
 import * as m008 from './008-sync-settings.js';
+import * as m009 from './009-pending-changes.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '006-jobs': m006,
   '007-rate-budget': m007,
   '008-sync-settings': m008,
+  '009-pending-changes': m009,
 };

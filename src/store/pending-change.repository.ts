@@ -1,0 +1,57 @@
+// The pending-changes set: records whose change must still be pushed (see migration 009).
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { PendingChangeTable } from './tables.js';
+
+export type PendingChangeRow = PendingChangeTable;
+
+/**
+ * Adds the records to the set, or — for those already in it — moves their changed_at on and
+ * bumps their version, so a flush that read the older version leaves them in the set.
+ */
+export async function markPending(db: Db, workspaceId: string, objectType: string, recordIds: readonly string[], now: number): Promise<void> {
+  for (let i = 0; i < recordIds.length; i += 500) {
+    const rows = recordIds.slice(i, i + 500).map((record_id) => ({ workspace_id: workspaceId, object_type: objectType, record_id, changed_at: now, version: 1 }));
+    await db
+      .insertInto('pending_changes')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['workspace_id', 'object_type', 'record_id']).doUpdateSet({ changed_at: now, version: sql<number>`pending_changes.version + 1` }),
+      )
+      .execute();
+  }
+}
+
+/** The oldest pending changes of a workspace and object type. */
+export async function readPending(db: Db, workspaceId: string, objectType: string, limit: number): Promise<PendingChangeRow[]> {
+  return db
+    .selectFrom('pending_changes')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('object_type', '=', objectType)
+    .orderBy('changed_at')
+    .orderBy('record_id')
+    .limit(limit)
+    .execute();
+}
+
+/** Deletes the rows read earlier whose version is unchanged; a row changed since stays pending. */
+export async function deletePendingIfUnchanged(db: Db, rows: readonly PendingChangeRow[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const row of rows) {
+      await trx
+        .deleteFrom('pending_changes')
+        .where('workspace_id', '=', row.workspace_id)
+        .where('object_type', '=', row.object_type)
+        .where('record_id', '=', row.record_id)
+        .where('version', '=', row.version)
+        .execute();
+    }
+  });
+}
+
+/** Workspaces with changes of the object type pending since before `changedBefore` (the sweep that wakes lost flushes). */
+export async function workspacesWithPending(db: Db, objectType: string, changedBefore: number): Promise<string[]> {
+  const rows = await db.selectFrom('pending_changes').select('workspace_id').distinct().where('object_type', '=', objectType).where('changed_at', '<', changedBefore).execute();
+  return rows.map((r) => r.workspace_id);
+}

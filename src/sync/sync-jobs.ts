@@ -1,0 +1,199 @@
+// Sync work as jobs (src/jobs). `sync.push` runs a Sync now run in whichever process takes the
+// job, in slices of SLICE_BUDGET_MS; `sync.flush` is the on-change push: it drains the
+// pending-changes set of a workspace in batches of BATCH_SIZE; `sync.flush-sweep` (every
+// minute) wakes a flush for any workspace whose rows a lost or early wake-up left behind.
+// The jobs are wake-ups: the run row and the pending-changes set hold what must be done, so a
+// job run twice, merged or lost costs at most a repeated check (docs/ARCHITECTURE.md, "Jobs").
+import { z } from 'zod';
+import type { Actor } from '../audit/index.js';
+import type { CustomerChangeListener } from '../customers/index.js';
+import { defineJob, eraseDefinition, type JobQueue } from '../jobs/index.js';
+import type { Clock } from '../lib/index.js';
+import { deletePendingIfUnchanged, findConnection, findRun, findRunningRun, markPending, pageIdsByStatus, readPending, workspacesWithPending, type Db } from '../store/index.js';
+import { BATCH_SIZE, type PushEngine } from './push-run.js';
+import { readSyncSettings } from './sync-settings.js';
+import { CONTACTS } from './status-refresh.js';
+import { PUSHABLE_STATUSES } from './sync-status.js';
+
+/** How long one slice of a job pushes before it hands over to the next slice (well inside timeoutMs). */
+export const SLICE_BUDGET_MS = 20_000;
+/** How long after a change its flush is sent, so a burst of changes is pushed in full batches. */
+export const FLUSH_DELAY_MS = 300;
+/** The sweep wakes a flush only for changes pending at least this long. */
+export const SWEEP_MIN_AGE_MS = 30_000;
+
+const contactsKey = (p: { workspaceId: string }): string => `${p.workspaceId}:contacts`;
+const retry = { limit: 5, baseMs: 2_000, maxMs: 60_000 };
+
+export const syncPushJob = defineJob({
+  name: 'sync.push',
+  payload: z.object({ workspaceId: z.string().min(1), runId: z.string().min(1) }),
+  retry,
+  // The lease (timeout + 5 s grace) stays under the 60 s after which a run with no heartbeat
+  // counts as interrupted, so a dead process's run is resumed before anyone gives it up.
+  timeoutMs: 45_000,
+  exclusiveKey: contactsKey,
+  concurrency: 4,
+});
+
+export const syncFlushJob = defineJob({
+  name: 'sync.flush',
+  payload: z.object({ workspaceId: z.string().min(1) }),
+  retry,
+  timeoutMs: 45_000,
+  exclusiveKey: contactsKey,
+  concurrency: 4,
+});
+
+export const syncFlushSweepJob = defineJob({
+  name: 'sync.flush-sweep',
+  payload: z.object({}),
+  retry: { limit: 0 },
+  timeoutMs: 30_000,
+  exclusiveKey: () => 'all',
+});
+
+/** Every sync job, for the queue's catalog. */
+export const SYNC_JOBS = [eraseDefinition(syncPushJob), eraseDefinition(syncFlushJob), eraseDefinition(syncFlushSweepJob)];
+
+const ON_CHANGE_ACTOR: Actor = { type: 'system', id: null, label: 'On-change push' };
+
+/** Runs started by a person or a schedule are executed by `sync.push` jobs only (CLI and on-change runs run where they started). */
+const JOB_TRIGGERS = new Set(['manual', 'api', 'schedule']);
+
+/** Whether the workspace has a usable HubSpot connection; without one, its changes stay parked. */
+async function connected(db: Db, workspaceId: string): Promise<boolean> {
+  const connection = await findConnection(db, workspaceId);
+  return connection !== undefined && connection.status !== 'reconnect_needed';
+}
+
+/**
+ * Whether a workspace pushes its changes on its own: the `pushContactsOnChange` setting
+ * (migration 008; on for workspaces created since, off for those from before), read in the
+ * writing transaction so the change and the decision agree.
+ */
+export class OnChangePushSettings {
+  async enabled(db: Db, workspaceId: string): Promise<boolean> {
+    return (await readSyncSettings(db, workspaceId)).pushContactsOnChange;
+  }
+}
+
+/**
+ * Sends one `sync.flush` per workspace FLUSH_DELAY_MS after the first change of a burst. The
+ * change listener runs inside the writing transaction, so the send waits for the timer (after
+ * commit, in practice); a flush that ran too early is caught up by the sweep.
+ */
+export class FlushScheduler {
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly onError: (error: unknown) => void,
+    private readonly delayMs = FLUSH_DELAY_MS,
+  ) {}
+
+  wake(workspaceId: string): void {
+    if (this.#timers.has(workspaceId)) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(workspaceId);
+      this.#send(workspaceId);
+    }, this.delayMs);
+    this.#timers.set(workspaceId, timer);
+  }
+
+  /** Sends what is waiting at once (before the process stops). */
+  async flushNow(): Promise<void> {
+    const waiting = [...this.#timers.entries()];
+    this.#timers.clear();
+    for (const [workspaceId, timer] of waiting) {
+      clearTimeout(timer);
+      await this.#send(workspaceId);
+    }
+  }
+
+  #send(workspaceId: string): Promise<void> {
+    return this.jobs.send(syncFlushJob, { workspaceId }).then(
+      () => undefined,
+      (error: unknown) => this.onError(error),
+    );
+  }
+}
+
+/**
+ * The change listener of the on-change push: in the writing transaction, after the statuses
+ * were refreshed, adds to the pending-changes set the changed customers a push would now send
+ * (created, restored, mapped fields edited, imported) — an edit to an unmapped field leaves a
+ * Synced customer Synced and adds nothing.
+ */
+export function pendingChangesListener(deps: { clock: Clock; settings: OnChangePushSettings; flushes: FlushScheduler }): CustomerChangeListener {
+  return async (db, workspaceId, ids) => {
+    if (ids.length === 0 || !(await deps.settings.enabled(db, workspaceId))) return;
+    const pushable: string[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      pushable.push(...(await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, undefined, chunk.length, chunk)));
+    }
+    if (pushable.length === 0) return;
+    await markPending(db, workspaceId, CONTACTS, pushable, deps.clock.now());
+    deps.flushes.wake(workspaceId);
+  };
+}
+
+export interface SyncJobDeps {
+  db: Db;
+  clock: Clock;
+  push: PushEngine;
+  jobs: JobQueue;
+}
+
+/** Works the sync jobs in this process (`serve`, `worker`); `concurrency` overrides the definitions'. */
+export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: number } = {}): Promise<void> {
+  const { db, clock, push, jobs } = deps;
+  const work = options.concurrency ? { concurrency: options.concurrency } : {};
+
+  await jobs.work(
+    syncPushJob,
+    async ({ workspaceId, runId }, { signal }) => {
+      const until = Date.now() + SLICE_BUDGET_MS;
+      let run = await findRun(db, workspaceId, runId);
+      // A Sync now sent while this job waited was merged into it: run the workspace's run.
+      if (run?.status !== 'running') run = await findRunningRun(db, workspaceId);
+      if (!run || !JOB_TRIGGERS.has(run.trigger)) return;
+      const outcome = await push.resume(workspaceId, run.id, () => signal.aborted || Date.now() >= until);
+      if (outcome === 'paused') return signal.aborted ? undefined : 'continue';
+      // Changes that waited for this run (their flush found it running) go now.
+      if ((await readPending(db, workspaceId, CONTACTS, 1)).length > 0) await jobs.send(syncFlushJob, { workspaceId });
+    },
+    work,
+  );
+
+  await jobs.work(
+    syncFlushJob,
+    async ({ workspaceId }, { signal }) => {
+      const until = Date.now() + SLICE_BUDGET_MS;
+      while (!signal.aborted && Date.now() < until) {
+        const rows = await readPending(db, workspaceId, CONTACTS, BATCH_SIZE);
+        if (rows.length === 0) return;
+        // Disconnected (or the credentials were refused): the changes stay parked, no HubSpot
+        // call is made; connecting again wakes a flush (HubSpotGateway.onConnected).
+        if (!(await connected(db, workspaceId))) return;
+        // A Sync now run holds the workspace: it pushes these too; its job sends a flush when done.
+        if (await findRunningRun(db, workspaceId)) return;
+        const run = await push.pushCustomers(workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
+        // Credentials refused, HubSpot unreachable: keep the changes, try again later.
+        if (run && run.status !== 'succeeded') throw new Error(`The on-change push stopped: ${run.error ?? run.status}`);
+        await deletePendingIfUnchanged(db, rows);
+      }
+      return 'continue';
+    },
+    work,
+  );
+
+  await jobs.work(syncFlushSweepJob, async () => {
+    // Only changes their own wake-up should have pushed by now: a burst in progress is left to its flush.
+    for (const workspaceId of await workspacesWithPending(db, CONTACTS, clock.now() - SWEEP_MIN_AGE_MS)) {
+      if (await connected(db, workspaceId)) await jobs.send(syncFlushJob, { workspaceId });
+    }
+  });
+  await jobs.schedule(syncFlushSweepJob, '* * * * *', {});
+}
