@@ -146,7 +146,8 @@ describe('Reconcile now and run triggers', () => {
     const workspace = await findWorkspaceBySlug(context.db, 'default');
     await env.admin.patch(`/api/workspaces/default/customers/${(await env.admin.get<{ customers: { id: string }[] }>(`${W}/customers?limit=1`)).body.customers[0]!.id}`, { firstName: 'Changed' });
     const { run } = await context.push.start(workspace!.id, { kind: 'schedule', actor: SYSTEM_ACTOR });
-    await context.push.wait(run.id);
+    // The run is sent as a job; whichever worker takes it runs it.
+    await waitForRun(env.admin, run.id, runEnded);
     const runs = await env.admin.get<{ runs: { id: string; trigger: string; startedBy: string; updated: number }[] }>(`${W}/sync/runs`);
     expect(runs.body.runs[0]).toMatchObject({ id: run.id, trigger: 'schedule', startedBy: 'hubsync', updated: 1 });
     expect((await env.admin.get(`${W}/sync/runs/${run.id}`)).body).toMatchObject({ trigger: 'schedule' });
