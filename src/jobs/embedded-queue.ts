@@ -21,7 +21,7 @@ import { firstTickAt, nextTickAt } from './cron.js';
 import { checkCron, parsePayload } from './validation.js';
 import { eraseDefinition, retryDelayMs, type JobDefinition, type JobHandler } from './job-definition.js';
 import type { JobQueue, JobQueueOptions, QueueCounts, ScheduleOptions, SendOptions, StopOptions, WorkOptions } from './job-queue.js';
-import { QueueWorker, type ClaimedJob, type QueueStore, type Settlement } from './queue-worker.js';
+import { startQueueWorker, type QueueWorker, type ClaimedJob, type QueueStore, type Settlement } from './queue-worker.js';
 
 export type EmbeddedJobState = 'queued' | 'retry' | 'active' | 'completed' | 'failed' | 'merged';
 
@@ -88,17 +88,8 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
   async work<P>(definition: JobDefinition<P>, handler: JobHandler<P>, options: WorkOptions = {}): Promise<void> {
     this.#known(definition);
     if (!this.#started || this.#stopped) throw new Error('work() needs a started job queue');
-    const worker = new QueueWorker<P, EmbeddedClaim>({
-      definition,
-      handler,
-      concurrency: options.concurrency ?? definition.concurrency,
-      store: this,
-      pollIntervalMs: this.#pollIntervalMs,
-      graceMs: this.#graceMs,
-      onError: this.#onError,
-    });
+    const worker = startQueueWorker(this, definition, handler, options.concurrency, { pollIntervalMs: this.#pollIntervalMs, graceMs: this.#graceMs, onError: this.#onError });
     this.#workers.push(worker as QueueWorker<unknown, EmbeddedClaim>);
-    worker.start();
   }
 
   async schedule<P>(definition: JobDefinition<P>, cron: string, payload: P, options: ScheduleOptions = {}): Promise<void> {

@@ -230,3 +230,23 @@ function errorText(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.slice(0, MAX_ERROR_LENGTH);
 }
+
+/** Settings a backend gives every worker it starts. */
+export interface WorkerSettings {
+  pollIntervalMs: number;
+  graceMs: number;
+  onError: (error: unknown) => void;
+}
+
+/** Starts a worker for one queue of a backend (`work()` of both backends). */
+export function startQueueWorker<P, J extends ClaimedJob>(
+  store: QueueStore<J>,
+  definition: JobDefinition<P>,
+  handler: JobHandler<P>,
+  concurrency: number | undefined,
+  settings: WorkerSettings,
+): QueueWorker<P, J> {
+  const worker = new QueueWorker<P, J>({ definition, handler, concurrency: concurrency ?? definition.concurrency, store, ...settings });
+  worker.start();
+  return worker;
+}

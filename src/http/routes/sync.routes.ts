@@ -1,5 +1,6 @@
 // The Synchronization view: summary, status table, Sync now runs with live progress (SSE),
 // cancel, and the sync log (runs and per-record attempts).
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/index.js';
@@ -124,6 +125,13 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
+    /** Sync now and Reconcile now: a run started by hand (a person, an API key). */
+    const startManualRun = async (request: FastifyRequest<{ Params: { workspace: string } }>, reply: FastifyReply) => {
+      const access = await workspaceAccess(ctx, request, request.params.workspace);
+      const { run, joined } = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
+      return reply.status(joined ? 200 : 202).send(runJson(run));
+    };
+
     app.post(
       '/api/workspaces/:workspace/sync/runs',
       {
@@ -136,11 +144,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: runSchema, 202: runSchema },
         },
       },
-      async (request, reply) => {
-        const access = await workspaceAccess(ctx, request, request.params.workspace);
-        const { run, joined } = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
-        return reply.status(joined ? 200 : 202).send(runJson(run));
-      },
+      startManualRun,
     );
 
     // In this issue a reconcile pushes everything pending, as Sync now does; the inbound sync
@@ -148,11 +152,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/workspaces/:workspace/sync/reconcile',
       { schema: { tags: ['sync'], summary: 'Reconcile now: the scheduled reconcile, started by hand (409 with the running run id if one is running; 200 with a run that just succeeded, as Sync now)', params: workspaceParam, response: { 200: runSchema, 202: runSchema } } },
-      async (request, reply) => {
-        const access = await workspaceAccess(ctx, request, request.params.workspace);
-        const { run, joined } = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
-        return reply.status(joined ? 200 : 202).send(runJson(run));
-      },
+      startManualRun,
     );
 
     app.get(
