@@ -108,8 +108,12 @@ describe('Config → Integrations → HubSpot → Settings', () => {
     // A run the scheduler would start, with its trigger, from code.
     const { context } = ui.service;
     const workspace = await findWorkspaceBySlug(context.db, 'default');
-    const scheduled = await context.push.start(workspace!.id, { kind: 'schedule', actor: SYSTEM_ACTOR });
-    await context.push.wait(scheduled.id);
+    // Something to push, so the start is a new run rather than the reconcile that just succeeded.
+    const first = (await ui.admin.get<{ customers: { id: string }[] }>(`${W}/customers?limit=1`)).body.customers[0]!;
+    await ui.admin.patch(`${W}/customers/${first.id}`, { firstName: 'Scheduled' });
+    const { run: scheduled } = await context.push.start(workspace!.id, { kind: 'schedule', actor: SYSTEM_ACTOR });
+    // The run is sent as a job; whichever worker takes it runs it.
+    await expect.poll(async () => (await ui.admin.get<{ status: string }>(`${W}/sync/runs/${scheduled.id}`)).body.status, { timeout: 30_000 }).not.toBe('running');
 
     await page.getByRole('link', { name: 'Sync log' }).click();
     const rows = page.getByRole('table', { name: 'Sync runs' }).locator('tbody tr');

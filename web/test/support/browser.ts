@@ -45,6 +45,9 @@ export async function startUiService(env: Record<string, string> = {}): Promise<
     if (!(error instanceof Error) || !/already declared|GET.*\/\*/i.test(error.message)) throw error;
     service = await startService(config, { logger: false });
   }
+  // New workspaces push on change; the UI tests start their runs by hand and watch them, so the
+  // default workspace's on-change push is off here, as in the API tests' services.
+  await service.database.db.updateTable('sync_settings').set({ push_contacts_on_change: 0 }).execute();
   const address = service.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
