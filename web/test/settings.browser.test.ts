@@ -38,10 +38,13 @@ afterAll(async () => {
 });
 
 describe('Config → Integrations → HubSpot → Settings', () => {
-  it('shows the defaults of a new workspace: both toggles on, nightly at 03:00 UTC, its next run and jitter', async () => {
+  // The UI test service switches the default workspace's on-change push for contacts off (these
+  // tests start their runs by hand); that a new workspace has it on is proven in
+  // src/sync/sync-settings.int.test.ts.
+  it('shows the stored toggles, the nightly 03:00 UTC default, its next run and jitter', async () => {
     await page.goto(`${ui.url}/w/default/integrations/hubspot/settings`);
     await page.getByRole('tab', { name: 'Settings', selected: true }).waitFor();
-    expect(await page.getByLabel('Sync contacts when a customer changes').isChecked()).toBe(true);
+    expect(await page.getByLabel('Sync contacts when a customer changes').isChecked()).toBe(false);
     expect(await page.getByLabel('Sync companies when an organization changes').isChecked()).toBe(true);
     expect(await page.getByLabel('Schedule', { exact: true }).inputValue()).toBe('nightly');
     expect(await page.getByLabel('Time zone').inputValue()).toBe('UTC');
@@ -71,7 +74,7 @@ describe('Config → Integrations → HubSpot → Settings', () => {
     expect(await zoneError.textContent()).toContain('Mars/Olympus');
 
     await page.getByLabel('Time zone').fill('Europe/Zurich');
-    await page.getByLabel('Sync contacts when a customer changes').uncheck();
+    await page.getByLabel('Sync companies when an organization changes').uncheck();
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.getByTestId('schedule-reading').textContent()).toBe('Mondays at 09:30, Europe/Zurich');
     expect(await zoneError.count()).toBe(0);
@@ -80,13 +83,13 @@ describe('Config → Integrations → HubSpot → Settings', () => {
     const next = await page.getByTestId('next-reconcile').textContent();
     expect(next).toBe(await formatLikeTheUi(page, saved.body.nextReconcileAt, 'Europe/Zurich'));
     expect(next).toMatch(/Mon.*09:(3\d|40)/);
-    expect(saved.body).toMatchObject({ reconcileSchedule: '30 9 * * 1', timezone: 'Europe/Zurich', pushContactsOnChange: false, pushCompaniesOnChange: true });
+    expect(saved.body).toMatchObject({ reconcileSchedule: '30 9 * * 1', timezone: 'Europe/Zurich', pushContactsOnChange: false, pushCompaniesOnChange: false });
     // After a reload the form shows what was saved.
     await page.reload();
     await page.getByTestId('schedule-reading').waitFor();
     expect(await page.getByLabel('Schedule', { exact: true }).inputValue()).toBe('custom');
     expect(await page.getByLabel('Cron expression').inputValue()).toBe('30 9 * * 1');
-    expect(await page.getByLabel('Sync contacts when a customer changes').isChecked()).toBe(false);
+    expect(await page.getByLabel('Sync companies when an organization changes').isChecked()).toBe(false);
     await screenshot(page, 'hubspot-settings.png');
   });
 
