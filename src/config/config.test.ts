@@ -1,4 +1,4 @@
-// HUBSYNC_TRUST_PROXY and HUBSYNC_OPEN_WORKSPACE_CREATION as the environment spells them.
+// HUBSYNC_TRUST_PROXY, HUBSYNC_OPEN_WORKSPACE_CREATION and HUBSPOT_API_KEY as the environment spells them.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, fastifyTrustProxy, loadConfig, parseTrustProxy } from './config.js';
 
@@ -37,5 +37,15 @@ describe('HUBSYNC_OPEN_WORKSPACE_CREATION', () => {
     expect(loadConfig({}).openWorkspaceCreation).toBe(false);
     expect(loadConfig({ HUBSYNC_OPEN_WORKSPACE_CREATION: 'true' }).openWorkspaceCreation).toBe(true);
     expect(() => loadConfig({ HUBSYNC_OPEN_WORKSPACE_CREATION: 'maybe' })).toThrow(ConfigError);
+  });
+});
+
+describe('HUBSPOT_API_KEY', () => {
+  it.each(['pat-na1-abc\ndef', 'pat-na1-abc def', 'pat-na1-\u0007bell', 'pat-na1-é'])('refuses %j at start, naming the variable', (value) => {
+    expect(() => loadConfig({ HUBSPOT_API_KEY: value })).toThrow(/HUBSPOT_API_KEY: must be the token exactly as HubSpot shows it/);
+  });
+
+  it('keeps a token pasted with whitespace around it', () => {
+    expect(loadConfig({ HUBSPOT_API_KEY: '  pat-na1-0123abcd\n' }).hubspot.apiKey).toBe('pat-na1-0123abcd');
   });
 });

@@ -9,6 +9,11 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** A token travels in an HTTP header: visible ASCII only (no spaces, line breaks or control characters). */
+const optionalToken = optionalString.refine((value) => value === undefined || /^[\x21-\x7e]+$/.test(value), {
+  error: 'must be the token exactly as HubSpot shows it: letters, digits and punctuation, without spaces, line breaks, control or non-ASCII characters',
+});
+
 const environmentSchema = z.object({
   HUBSYNC_HOST: z.string().default('127.0.0.1'),
   HUBSYNC_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -25,7 +30,7 @@ const environmentSchema = z.object({
   HUBSYNC_TRUST_PROXY: optionalString,
   HUBSYNC_OPEN_WORKSPACE_CREATION: z.enum(['true', 'false']).default('false'),
   HUBSPOT_BASE_URL: optionalString,
-  HUBSPOT_API_KEY: optionalString,
+  HUBSPOT_API_KEY: optionalToken,
   HUBSPOT_PORTAL_ID: optionalString,
   HUBSPOT_CLIENT_ID: optionalString,
   HUBSPOT_CLIENT_SECRET: optionalString,

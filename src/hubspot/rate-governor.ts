@@ -35,12 +35,11 @@ import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { HubSpotApiError, type HubSpotErrorCode } from './errors.js';
 import { parseRateLimitHeaders, type HeaderMap } from './rate-limit-headers.js';
-import { createMemoryRateLedger, type RateLedger, type SlotReleaseRequest, type SlotReservation } from './rate-ledger.js';
+import { createMemoryRateLedger, type RateLane, type RateLedger, type SlotReleaseRequest, type SlotReservation } from './rate-ledger.js';
 import { rateLimitWaitMs, type RateLimitPolicy } from './retry-policy.js';
 
 export type CallPriority = 'background' | 'interactive';
-/** `search` is the CRM search endpoints' own 5/s budget; everything else is `standard`. */
-export type RateLane = 'standard' | 'search';
+export type { RateLane } from './rate-ledger.js';
 
 export interface RateLimits {
   /** Requests per burst window (`X-HubSpot-RateLimit-Max`). */

@@ -15,7 +15,8 @@
 // since its process is the one still running. Several governors may share one ledger (each
 // process's governor does, through the database; unit tests do it in memory).
 
-import type { RateLane } from './rate-governor.js';
+/** `search` is the CRM search endpoints' own 5/s budget; everything else is `standard`. */
+export type RateLane = 'standard' | 'search';
 
 /** The lanes a pause can apply to: a window lane, or `daily` (the portal's daily limit). */
 export type PauseLane = RateLane | 'daily';
