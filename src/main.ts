@@ -23,7 +23,7 @@ export interface Service {
   context: AppContext;
   /** The job queue (sync runs, on-change pushes); worked here unless `jobs.work` was false. */
   jobs: JobQueue;
-  /** Whether a workspace pushes contacts on change (TODO: the settings table, see sync-jobs.ts). */
+  /** Whether a workspace pushes contacts on change (its `pushContactsOnChange` setting). */
   onChangePush: OnChangePushSettings;
   bootstrap: BootstrapOutcome;
   /** Where the API listens, once started. */

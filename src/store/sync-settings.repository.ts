@@ -16,3 +16,18 @@ export async function saveSyncSettings(db: Db, row: SyncSettingsRow): Promise<vo
     .onConflict((oc) => oc.column('workspace_id').doUpdateSet(rest))
     .execute();
 }
+
+/**
+ * Workspaces with a reconcile schedule and a usable HubSpot connection: the ones a schedule
+ * tick asks about (a disconnected workspace's schedule fires no more).
+ */
+export async function listScheduledWorkspaces(db: Db): Promise<{ workspaceId: string; schedule: string; timezone: string }[]> {
+  const rows = await db
+    .selectFrom('sync_settings')
+    .innerJoin('hubspot_connections', 'hubspot_connections.workspace_id', 'sync_settings.workspace_id')
+    .select(['sync_settings.workspace_id', 'sync_settings.reconcile_schedule', 'sync_settings.timezone'])
+    .where('sync_settings.reconcile_schedule', 'is not', null)
+    .where('hubspot_connections.status', '!=', 'reconnect_needed')
+    .execute();
+  return rows.map((r) => ({ workspaceId: r.workspace_id, schedule: r.reconcile_schedule!, timezone: r.timezone }));
+}

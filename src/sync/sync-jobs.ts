@@ -1,16 +1,19 @@
 // Sync work as jobs (src/jobs). `sync.push` runs a Sync now run in whichever process takes the
 // job, in slices of SLICE_BUDGET_MS; `sync.flush` is the on-change push: it drains the
 // pending-changes set of a workspace in batches of BATCH_SIZE; `sync.flush-sweep` (every
-// minute) wakes a flush for any workspace whose rows a lost or early wake-up left behind.
+// minute) wakes a flush for any workspace whose rows a lost or early wake-up left behind;
+// `sync.tick` (every minute) sends a `sync.scheduled` for each workspace whose reconcile
+// schedule is due in that minute, delayed to its jittered instant, which starts the run.
 // The jobs are wake-ups: the run row and the pending-changes set hold what must be done, so a
 // job run twice, merged or lost costs at most a repeated check (docs/ARCHITECTURE.md, "Jobs").
 import { z } from 'zod';
-import type { Actor } from '../audit/index.js';
+import { SYSTEM_ACTOR, type Actor } from '../audit/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
 import { defineJob, eraseDefinition, type JobQueue } from '../jobs/index.js';
-import type { Clock } from '../lib/index.js';
-import { deletePendingIfUnchanged, findConnection, findRun, findRunningRun, markPending, pageIdsByStatus, readPending, workspacesWithPending, type Db } from '../store/index.js';
+import { isAppError, type Clock } from '../lib/index.js';
+import { deletePendingIfUnchanged, findConnection, findRun, findRunningRun, listScheduledWorkspaces, markPending, pageIdsByStatus, readPending, workspacesWithPending, type Db } from '../store/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
+import { dueInMinute } from './schedule.js';
 import { readSyncSettings } from './sync-settings.js';
 import { CONTACTS } from './status-refresh.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
@@ -53,10 +56,54 @@ export const syncFlushSweepJob = defineJob({
   exclusiveKey: () => 'all',
 });
 
+/** Once a minute across all processes: sends the scheduled reconciles due in that minute. */
+export const syncTickJob = defineJob({
+  name: 'sync.tick',
+  payload: z.object({}),
+  retry: { limit: 0 },
+  timeoutMs: 30_000,
+  exclusiveKey: () => 'all',
+});
+
+/**
+ * One workspace's scheduled reconcile, sent by the tick with a delay to its jittered instant.
+ * Keyed per workspace, so a tick handled twice queues it once.
+ */
+export const syncScheduledJob = defineJob({
+  name: 'sync.scheduled',
+  payload: z.object({ workspaceId: z.string().min(1), fireAt: z.number().int() }),
+  retry: { limit: 2, baseMs: 5_000, maxMs: 30_000 },
+  timeoutMs: 30_000,
+  exclusiveKey: (p: { workspaceId: string }) => `${p.workspaceId}:schedule`,
+});
+
 /** Every sync job, for the queue's catalog. */
-export const SYNC_JOBS = [eraseDefinition(syncPushJob), eraseDefinition(syncFlushJob), eraseDefinition(syncFlushSweepJob)];
+export const SYNC_JOBS = [
+  eraseDefinition(syncPushJob),
+  eraseDefinition(syncFlushJob),
+  eraseDefinition(syncFlushSweepJob),
+  eraseDefinition(syncTickJob),
+  eraseDefinition(syncScheduledJob),
+];
+
+/**
+ * The tick's work for the minute holding `tick`: for every connected workspace with a schedule
+ * due in that minute, sends its `sync.scheduled` job to start at the due instant. Returns the
+ * workspaces sent for.
+ */
+export async function sendDueReconciles(deps: { db: Db; jobs: JobQueue; clock: Clock }, tick: number): Promise<string[]> {
+  const sent: string[] = [];
+  for (const { workspaceId, schedule, timezone } of await listScheduledWorkspaces(deps.db)) {
+    const due = dueInMinute(schedule, timezone, workspaceId, tick);
+    if (!due) continue;
+    await deps.jobs.send(syncScheduledJob, { workspaceId, fireAt: due.getTime() }, { delayMs: Math.max(0, due.getTime() - deps.clock.now()) });
+    sent.push(workspaceId);
+  }
+  return sent;
+}
 
 const ON_CHANGE_ACTOR: Actor = { type: 'system', id: null, label: 'On-change push' };
+const SCHEDULE_ACTOR: Actor = { ...SYSTEM_ACTOR, label: 'Reconcile schedule' };
 
 /** Runs started by a person or a schedule are executed by `sync.push` jobs only (CLI and on-change runs run where they started). */
 const JOB_TRIGGERS = new Set(['manual', 'api', 'schedule']);
@@ -196,4 +243,21 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
     }
   });
   await jobs.schedule(syncFlushSweepJob, '* * * * *', {});
+
+  await jobs.work(syncTickJob, async () => {
+    await sendDueReconciles({ db, jobs, clock }, clock.now());
+  });
+  await jobs.work(syncScheduledJob, async ({ workspaceId }) => {
+    // Disconnected or the schedule turned off since the tick: the firing is dropped.
+    if (!(await connected(db, workspaceId))) return;
+    if ((await readSyncSettings(db, workspaceId)).reconcileSchedule === null) return;
+    try {
+      await push.start(workspaceId, { kind: 'schedule', actor: SCHEDULE_ACTOR });
+    } catch (error) {
+      // A run already going (whoever started it) does the reconcile's work.
+      if (isAppError(error) && (error.code === 'SYNC_ALREADY_RUNNING' || error.code === 'HUBSPOT_NOT_CONNECTED')) return;
+      throw error;
+    }
+  });
+  await jobs.schedule(syncTickJob, '* * * * *', {});
 }
