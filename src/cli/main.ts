@@ -31,6 +31,8 @@ export function buildProgram(): Command {
         ...(options.host ? { HUBSYNC_HOST: options.host } : {}),
       });
       const service = await startService(config, { jobs: { work: options.webOnly !== true } });
+      // Before announcing anything: a signal sent on reading the announcement must find the handler.
+      stopOnSignal(() => service.close());
       const out = process.stdout;
       if (service.bootstrap.created) {
         out.write(`\nCreated workspace "${DEFAULT_WORKSPACE_SLUG}" and its admin ${service.bootstrap.adminEmail}.\n`);
@@ -43,7 +45,6 @@ export function buildProgram(): Command {
         out.write(`Paste this access token on Config → Integrations → HubSpot → Connection: ${service.sandbox.token}\n`);
       }
       out.write(`\nhubsync is running at ${service.url}  (API docs: ${service.url}/api/docs)\n`);
-      stopOnSignal(() => service.close());
     });
 
   program
@@ -66,8 +67,9 @@ export function buildProgram(): Command {
         // In the embedded mode the sandbox lives in the `serve` process; reach it on its port.
         ...(wantsSandbox(config) ? { fallbackHubSpotBaseUrl: `http://127.0.0.1:${config.sandbox.port}` } : {}),
       });
-      process.stdout.write(`hubsync worker ${process.pid} is taking jobs (${service.jobs.backend} queue).\n`);
+      // Before announcing readiness: a signal sent on reading the announcement must find the handler.
       stopOnSignal(() => service.close());
+      process.stdout.write(`hubsync worker ${process.pid} is taking jobs (${service.jobs.backend} queue).\n`);
     });
 
   program
