@@ -227,6 +227,30 @@ export async function insertAttempts(db: Db, attempts: SyncAttemptRow[]): Promis
   for (let i = 0; i < attempts.length; i += 500) await db.insertInto('sync_attempts').values(attempts.slice(i, i + 500)).execute();
 }
 
+/**
+ * A run's counters as its recorded attempts say (each batch's attempts are written in the
+ * transaction that records its outcomes): what a resumed run carries on from, since the
+ * counters on the run row are written after the batch and a crash can come in between.
+ */
+export async function countRunAttempts(db: Db, workspaceId: string, runId: string): Promise<{ processed: number; created: number; updated: number; failed: number }> {
+  const rows = await db
+    .selectFrom('sync_attempts')
+    .select(['outcome', 'operation', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('run_id', '=', runId)
+    .groupBy(['outcome', 'operation'])
+    .execute();
+  const counts = { processed: 0, created: 0, updated: 0, failed: 0 };
+  for (const row of rows) {
+    const n = Number(row.n);
+    counts.processed += n;
+    if (row.outcome !== 'success') counts.failed += n;
+    else if (row.operation === 'create') counts.created += n;
+    else counts.updated += n;
+  }
+  return counts;
+}
+
 export async function listAttempts(db: Db, workspaceId: string, runId: string, options: { after?: string | undefined; outcome?: string | undefined; limit: number }): Promise<(SyncAttemptRow & { customer_name: string | null; customer_email: string | null })[]> {
   let q = db
     .selectFrom('sync_attempts')

@@ -37,6 +37,7 @@ import {
   rowToCustomer,
   updateRun,
   countByStatus,
+  countRunAttempts,
 } from '../store/index.js';
 import { hashProperties, type Mapping } from './field-mapping.js';
 import { effectiveMapping, pushPropertiesFor, refreshStatuses } from './status-refresh.js';
@@ -298,8 +299,12 @@ export class PushEngine {
   async resume(workspaceId: string, runId: string, shouldPause: () => boolean): Promise<'ended' | 'paused'> {
     const run = await findRun(this.#deps.db, workspaceId, runId);
     if (!run || run.status !== 'running') return 'ended';
-    await updateRun(this.#deps.db, run.id, { owner: this.#owner, heartbeat_at: this.#deps.clock.now() });
-    return this.#execute({ ...run, owner: this.#owner }, shouldPause);
+    // Taken over from another process: the counters carry on from the recorded attempts, since
+    // a process killed between recording a batch and writing the run's counters would otherwise
+    // leave that batch uncounted. (This process's own earlier slice left them exact.)
+    const counters = run.owner === this.#owner ? {} : await countRunAttempts(this.#deps.db, workspaceId, run.id);
+    await updateRun(this.#deps.db, run.id, { owner: this.#owner, heartbeat_at: this.#deps.clock.now(), ...counters });
+    return this.#execute({ ...run, ...counters, owner: this.#owner }, shouldPause);
   }
 
   /**
