@@ -14,7 +14,7 @@ import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
 import { createJobQueue, type JobQueue } from './jobs/index.js';
-import { FlushScheduler, MappingService, OnChangePushSettings, onCustomersChanged, pendingChangesListener, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
+import { FlushScheduler, MappingService, onCustomersChanged, pendingChangesListener, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
 import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
 
 export interface Service {
@@ -23,8 +23,6 @@ export interface Service {
   context: AppContext;
   /** The job queue (sync runs, on-change pushes); worked here unless `jobs.work` was false. */
   jobs: JobQueue;
-  /** Whether a workspace pushes contacts on change (its `pushContactsOnChange` setting). */
-  onChangePush: OnChangePushSettings;
   bootstrap: BootstrapOutcome;
   /** Where the API listens, once started. */
   url: string | undefined;
@@ -94,7 +92,6 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     // Runs with a stale heartbeat died with their process. A run whose job another process may
     // still take up (it resumes it) is left alone: other processes may share this database.
     await push.recoverInterruptedRuns(false);
-    const onChangePush = new OnChangePushSettings();
     const flushes = new FlushScheduler(jobs, (error) => reportJobError(error), options.jobs?.flushDelayMs);
     // Changes parked while the workspace was disconnected go out once it is connected again.
     hubspot.onConnected((workspaceId) => flushes.wake(workspaceId));
@@ -104,7 +101,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       clock,
       throttle: new LoginThrottle(clock),
       verifyPassword: options.verifyPassword ?? verifyPassword,
-      customerListeners: [onCustomersChanged, pendingChangesListener({ clock, settings: onChangePush, flushes })],
+      customerListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes })],
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),
       push,
@@ -123,7 +120,6 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       database,
       context,
       jobs,
-      onChangePush,
       bootstrap: bootstrapped,
       url: undefined,
       async close() {

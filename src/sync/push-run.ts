@@ -255,10 +255,11 @@ export class PushEngine {
     return started;
   }
 
-  async #insertRun(db: Db, workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }): Promise<SyncRunRow> {
+  /** Inserts a running run owned by this process; `only` gives the ids it is limited to (an on-change push). */
+  async #insertRun(db: Db, workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }, only?: readonly string[]): Promise<SyncRunRow> {
     const now = this.#deps.clock.now();
-    const counts = await countByStatus(db, workspaceId);
-    const total = PUSHABLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+    const counts = only ? undefined : await countByStatus(db, workspaceId);
+    const total = only ? only.length : PUSHABLE_STATUSES.reduce((sum, s) => sum + counts![s], 0);
     const run: SyncRunRow = {
       id: newId('run', this.#deps.clock),
       workspace_id: workspaceId,
@@ -275,7 +276,7 @@ export class PushEngine {
       created: 0,
       updated: 0,
       failed: 0,
-      skipped: counts.duplicate + counts.no_email,
+      skipped: counts ? counts.duplicate + counts.no_email : 0,
       api_calls: 0,
       cancel_requested: 0,
       error: null,
@@ -315,30 +316,9 @@ export class PushEngine {
   async pushCustomers(workspaceId: string, ids: readonly string[], actor: Actor): Promise<SyncRunRow | null> {
     const pushable = await pageIdsByStatus(this.#deps.db, workspaceId, PUSHABLE_STATUSES, undefined, ids.length, ids);
     if (pushable.length === 0) return null;
-    const now = this.#deps.clock.now();
-    const run: SyncRunRow = {
-      id: newId('run', this.#deps.clock),
-      workspace_id: workspaceId,
-      status: 'running',
-      trigger: 'on_change',
-      started_by: actor.label,
-      owner: this.#owner,
-      started_at: now,
-      heartbeat_at: now,
-      finished_at: null,
-      phase: 'planning',
-      total: pushable.length,
-      processed: 0,
-      created: 0,
-      updated: 0,
-      failed: 0,
-      skipped: 0,
-      api_calls: 0,
-      cancel_requested: 0,
-      error: null,
-    };
+    let run: SyncRunRow;
     try {
-      await insertRun(this.#deps.db, run);
+      run = await this.#insertRun(this.#deps.db, workspaceId, { kind: 'on_change', actor }, pushable);
     } catch (error) {
       const running = await findRunningRun(this.#deps.db, workspaceId);
       if (running) throw new AppError('SYNC_ALREADY_RUNNING', 'A sync is already running.', { runId: running.id });

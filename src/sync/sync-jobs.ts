@@ -106,23 +106,12 @@ const ON_CHANGE_ACTOR: Actor = { type: 'system', id: null, label: 'On-change pus
 const SCHEDULE_ACTOR: Actor = { ...SYSTEM_ACTOR, label: 'Reconcile schedule' };
 
 /** Runs started by a person or a schedule are executed by `sync.push` jobs only (CLI and on-change runs run where they started). */
-const JOB_TRIGGERS = new Set(['manual', 'api', 'schedule']);
+const JOB_TRIGGERS = new Set(['manual', 'schedule']);
 
 /** Whether the workspace has a usable HubSpot connection; without one, its changes stay parked. */
 async function connected(db: Db, workspaceId: string): Promise<boolean> {
   const connection = await findConnection(db, workspaceId);
   return connection !== undefined && connection.status !== 'reconnect_needed';
-}
-
-/**
- * Whether a workspace pushes its changes on its own: the `pushContactsOnChange` setting
- * (migration 008; on for workspaces created since, off for those from before), read in the
- * writing transaction so the change and the decision agree.
- */
-export class OnChangePushSettings {
-  async enabled(db: Db, workspaceId: string): Promise<boolean> {
-    return (await readSyncSettings(db, workspaceId)).pushContactsOnChange;
-  }
 }
 
 /**
@@ -172,9 +161,13 @@ export class FlushScheduler {
  * (created, restored, mapped fields edited, imported) — an edit to an unmapped field leaves a
  * Synced customer Synced and adds nothing.
  */
-export function pendingChangesListener(deps: { clock: Clock; settings: OnChangePushSettings; flushes: FlushScheduler }): CustomerChangeListener {
+/**
+ * Records changed customers in the pending-changes set, inside the change's transaction, when
+ * the workspace's `pushContactsOnChange` setting is on, and wakes its flush.
+ */
+export function pendingChangesListener(deps: { clock: Clock; flushes: FlushScheduler }): CustomerChangeListener {
   return async (db, workspaceId, ids) => {
-    if (ids.length === 0 || !(await deps.settings.enabled(db, workspaceId))) return;
+    if (ids.length === 0 || !(await readSyncSettings(db, workspaceId)).pushContactsOnChange) return;
     const pushable: string[] = [];
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);

@@ -20,6 +20,14 @@ export interface TestService {
   close(): Promise<void>;
 }
 
+/**
+ * New workspaces push on change; tests that start and count their own runs switch that off for
+ * the service's workspaces so no on-change push races them.
+ */
+export async function switchOffOnChangePush(service: Service): Promise<void> {
+  await service.database.db.updateTable('sync_settings').set({ push_contacts_on_change: 0 }).execute();
+}
+
 export async function startTestService(
   options: { env?: Record<string, string>; clock?: Clock; logStream?: NodeJS.WritableStream; verifyPassword?: PasswordVerifier; jobs?: CreateServiceOptions['jobs']; /** Keep the default workspace's on-change push (on for new workspaces); off unless asked, so tests count their own runs. */ onChangePush?: boolean } = {},
 ): Promise<TestService> {
@@ -49,7 +57,7 @@ export async function startTestService(
     await db.drop();
     throw error;
   }
-  if (options.onChangePush !== true) await service.database.db.updateTable('sync_settings').set({ push_contacts_on_change: 0 }).execute();
+  if (options.onChangePush !== true) await switchOffOnChangePush(service);
   const address = service.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { DEFAULT_WEB_DIST_DIR, webUiRoutes } from '../../../src/http/web-ui.js';
 import { startService, type StartedService } from '../../../src/main.js';
 import { createTestDatabase } from '../../../test/support/database.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient } from '../../../test/support/service.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, switchOffOnChangePush } from '../../../test/support/service.js';
 
 export { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient };
 
@@ -45,9 +45,8 @@ export async function startUiService(env: Record<string, string> = {}): Promise<
     if (!(error instanceof Error) || !/already declared|GET.*\/\*/i.test(error.message)) throw error;
     service = await startService(config, { logger: false });
   }
-  // New workspaces push on change; the UI tests start their runs by hand and watch them, so the
-  // default workspace's on-change push is off here, as in the API tests' services.
-  await service.database.db.updateTable('sync_settings').set({ push_contacts_on_change: 0 }).execute();
+  // The UI tests start their runs by hand and watch them, as the API tests do.
+  await switchOffOnChangePush(service);
   const address = service.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
