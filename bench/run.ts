@@ -4,13 +4,13 @@
 //
 //   npm run bench -- [--customers 50000] [--changed 0.01] [--mixed 5000] [--naive 200]
 //                    [--naive-concurrency 4] [--scale 1000000] [--tier pro]
-//                    [--latency 80-250] [--skip naive,scale,…] [--no-docs]
+//                    [--latency 80-250] [--skip naive,scale,…] [--only scale,…] [--no-docs]
 //   npm run bench:smoke      seconds-long: tiny sizes, no latency, unlimited tier, no docs
 //
 // Benchmarks are not tests: nothing here asserts timing; a scenario that throws makes the run
 // exit non-zero.
 import { TIERS, type Tier } from '../src/sandbox/index.js';
-import { describeMachine, flag, formatInt, formatMiB, formatMs, machineInfo, markdownTable, numberFlag, textTable, writeDocSection } from './lib/report.js';
+import { type BenchRow as Row, type OwnSection, describeMachine, flag, formatInt, formatMiB, formatMs, machineInfo, markdownTable, numberFlag, textTable, writeDocSection } from './lib/report.js';
 import { runNaive, type NaiveFigures } from './scenarios/naive.js';
 import { runInitialAndIncremental, runMixed, type IncrementalFigures, type InitialFigures, type MixedFigures } from './scenarios/push.js';
 import { runLocalScale, type LocalScaleFigures } from './scenarios/local-scale.js';
@@ -33,6 +33,16 @@ interface BenchParams {
   writeDocs: boolean;
 }
 
+/** `--skip a,b` leaves those scenarios out; `--only a,b` runs just those. */
+function skipped(argv: readonly string[]): Set<string> {
+  const only = flag(argv, 'only', '').split(',').filter(Boolean);
+  if (only.length === 0) return new Set(flag(argv, 'skip', '').split(',').filter(Boolean));
+  return new Set([...SHARED_SECTION_SCENARIOS, ...OWN_SECTION_SCENARIOS, 'import'].filter((name) => !only.includes(name)));
+}
+
+/** Scenarios with a docs section of their own, in the order they run. */
+const OWN_SECTION_SCENARIOS: string[] = [];
+
 function parseParams(argv: readonly string[]): BenchParams {
   const smoke = argv.includes('--smoke');
   const tier = flag(argv, 'tier', smoke ? 'unlimited' : 'pro');
@@ -50,7 +60,7 @@ function parseParams(argv: readonly string[]): BenchParams {
     scale: numberFlag(argv, 'scale', smoke ? 2_000 : 1_000_000),
     tier: tier as Tier,
     latencyMs: [Number(match[1]), Number(match[2] ?? match[1])],
-    skip: new Set(flag(argv, 'skip', '').split(',').filter(Boolean)),
+    skip: skipped(argv),
     writeDocs: !smoke && !argv.includes('--no-docs'),
   };
 }
@@ -63,7 +73,8 @@ interface Figures {
   importMemory?: ImportMemoryFigures;
 }
 
-type Row = [scenario: string, measure: string, goal: string, measured: string, met: string];
+/** The scenarios whose rows go into the shared `bench` section. */
+const SHARED_SECTION_SCENARIOS = ['initial', 'mixed', 'naive', 'scale'];
 
 const met = (ok: boolean): string => (ok ? 'yes' : '**no**');
 const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)} %`;
@@ -183,13 +194,27 @@ async function main(): Promise<void> {
       if (figures.importMemory.exitCode !== 0) throw new Error(`hubsync import exited ${figures.importMemory.exitCode}: ${figures.importMemory.summaryLine}`);
     });
   }
+  const ownSections: OwnSection[] = [];
   const totalMs = performance.now() - started;
 
   const header = ['scenario', 'measure', 'goal', 'measured', 'met?'];
   const rows = buildRows(p, figures);
-  log(`\n${textTable(header, rows)}\n\ntotal ${formatMs(totalMs)}${failures.length > 0 ? ` · FAILED: ${failures.join(', ')}` : ''}`);
+  const sharedRan = SHARED_SECTION_SCENARIOS.some((name) => !p.skip.has(name));
+  if (sharedRan) log(`\n${textTable(header, rows)}`);
+  for (const section of ownSections) log(`\n${section.title}\n${textTable(header, section.rows)}`);
+  log(`\ntotal ${formatMs(totalMs)}${failures.length > 0 ? ` · FAILED: ${failures.join(', ')}` : ''}`);
 
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   if (p.writeDocs && failures.length === 0) {
+    for (const section of ownSections) {
+      writeDocSection(
+        `bench-${section.name}`,
+        [`## ${section.title}`, '', describeMachine(machine), '', `${section.intro} Command: \`${command}\`.`, '', markdownTable(header, section.rows)].join('\n'),
+      );
+      log(`wrote the bench-${section.name} section of docs/benchmarks.md`);
+    }
+  }
+  if (p.writeDocs && failures.length === 0 && sharedRan) {
     writeDocSection(
       'bench',
       [
@@ -197,7 +222,7 @@ async function main(): Promise<void> {
         '',
         `${describeMachine(machine)} · total ${formatMs(totalMs)}`,
         '',
-        `Parameters: ${paramText}. Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
+        `Parameters: ${paramText}. Command: \`${command}\`.`,
         '',
         'The sandbox (in the bench process) answers like HubSpot with the tier\'s burst limit; hubsync is the real service on a temp SQLite file, ' +
           'driven over its HTTP API (bulk-upsert, Sync now, summary, records). "API calls (run)" are the attempts the sync run counted; ' +

@@ -118,3 +118,18 @@ export function rssSampler(everyMs = 50): { peak(): number; stop(): number } {
     },
   };
 }
+
+/** One row of a bench table. */
+export type BenchRow = [scenario: string, measure: string, goal: string, measured: string, met: string];
+
+/**
+ * A scenario that keeps a docs section of its own (`<!-- bench-<name>:start -->`), so it can be
+ * run alone (`npm run bench -- --only <name>`) without rewriting the other scenarios' figures.
+ */
+export interface OwnSection {
+  name: string;
+  title: string;
+  /** What was measured and how, in a sentence or two, above the table. */
+  intro: string;
+  rows: BenchRow[];
+}

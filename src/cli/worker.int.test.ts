@@ -1,46 +1,15 @@
 // `hubsync worker` as a real process: its help, a clean exit on SIGTERM whether idle or in the
 // middle of a Sync now run, and the run it handed back finished by the next worker — the web
 // process (`serve --web-only`) only sends the job.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, takingJobs, until } from '../../test/support/cli-process.js';
 import { createTestDatabase } from '../../test/support/database.js';
 import { runEnded, startSandboxedService, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const W = '/api/workspaces/default';
-
-interface Cli {
-  child: ChildProcess;
-  stdout: () => string;
-  exited: Promise<number | null>;
-}
-
-function runCli(args: string[], env: Record<string, string>): Cli {
-  const entry = `const { main } = await import(${JSON.stringify(join(ROOT, 'src', 'cli', 'main.ts'))}); await main(['node', 'hubsync', ...${JSON.stringify(args)}]);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry], {
-    env: { ...process.env, HUBSYNC_LOG_LEVEL: 'silent', HUBSYNC_SANDBOX: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += String(chunk)));
-  child.stderr!.on('data', (chunk: Buffer) => (out += String(chunk)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, exited };
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, cli?: Cli): Promise<void> {
-  for (;;) {
-    if (await condition()) return;
-    if (cli && cli.child.exitCode !== null) throw new Error(`the worker exited (${cli.child.exitCode}) before ${what}: ${cli.stdout().slice(-1000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const started = (cli: Cli) => until(() => cli.stdout().includes('is taking jobs'), 'taking jobs', cli);
 
 let env: SandboxedService | undefined;
 let killed: SandboxedService | undefined;
@@ -82,7 +51,7 @@ describe('hubsync worker', () => {
     try {
       const url = db.config.kind === 'sqlite' ? db.config.file : db.config.url;
       const cli = runCli(['worker', '--concurrency', '2'], { DATABASE_URL: url, HUBSYNC_DATA_DIR: dataDir });
-      await started(cli);
+      await takingJobs(cli);
       cli.child.kill('SIGTERM');
       expect(await cli.exited).toBe(0);
     } finally {
