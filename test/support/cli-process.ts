@@ -28,11 +28,13 @@ export function runCli(args: readonly string[], env: Record<string, string>): Cl
   return { child, stdout: () => out, exited };
 }
 
-/** Polls until the condition holds; throws as soon as the given process has exited instead. */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, cli?: Cli): Promise<void> {
+/** Polls until the condition holds; throws as soon as one of the given processes has exited instead. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, cli?: Cli | readonly Cli[]): Promise<void> {
+  const watched = cli === undefined ? [] : Array.isArray(cli) ? cli : [cli as Cli];
   for (;;) {
     if (await condition()) return;
-    if (cli && cli.child.exitCode !== null) throw new Error(`the process exited (${cli.child.exitCode}) before ${what}: ${cli.stdout().slice(-1000)}`);
+    const dead = watched.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
+    if (dead) throw new Error(`a process exited (${dead.child.exitCode ?? dead.child.signalCode}) before ${what}: ${dead.stdout().slice(-1000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

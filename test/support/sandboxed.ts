@@ -39,6 +39,16 @@ export async function startSandboxedService(
   };
 }
 
+/** The environment of a `hubsync worker` process sharing the service's database, data directory (secret key) and HubSpot. */
+export function workerEnvOf(env: SandboxedService): Record<string, string> {
+  const { database, dataDir } = env.ts.config;
+  return {
+    DATABASE_URL: database.kind === 'sqlite' ? database.file : database.url,
+    HUBSYNC_DATA_DIR: dataDir,
+    HUBSPOT_BASE_URL: env.sandbox.baseUrl,
+  };
+}
+
 /** Polls a sync run until `until` holds for it; returns the run as it was then. */
 export async function waitForRun(admin: ApiClient, runId: string, until: (run: Record<string, unknown>) => boolean, workspace = 'default'): Promise<Record<string, unknown>> {
   for (;;) {
