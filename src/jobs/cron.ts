@@ -15,6 +15,11 @@ export function nextTickAt(cron: string, timezone: string, afterMs: number): num
   return cronParser.parseExpression(cron, { tz: timezone, currentDate: new Date(afterMs) }).next().getTime();
 }
 
+/** The last tick at or before `atMs`. */
+export function latestTickAt(cron: string, timezone: string, atMs: number): number {
+  return cronParser.parseExpression(cron, { tz: timezone, currentDate: new Date(atMs + 1) }).prev().getTime();
+}
+
 /**
  * When a new schedule fires first: the current tick if it began less than a minute ago (as
  * pg-boss does, so "every minute" starts at once), else the next one.

@@ -17,9 +17,9 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { newId } from '../lib/index.js';
 import type { Db } from '../store/index.js';
-import { firstTickAt, nextTickAt } from './cron.js';
+import { firstTickAt, latestTickAt, nextTickAt } from './cron.js';
 import { checkCron, parsePayload } from './validation.js';
-import { eraseDefinition, retryDelayMs, type JobDefinition, type JobHandler } from './job-definition.js';
+import { eraseDefinition, onceJobId, retryDelayMs, type JobDefinition, type JobHandler } from './job-definition.js';
 import type { JobQueue, JobQueueOptions, QueueCounts, ScheduleOptions, SendOptions, StopOptions, WorkOptions } from './job-queue.js';
 import { startQueueWorker, type QueueWorker, type ClaimedJob, type QueueStore, type Settlement } from './queue-worker.js';
 
@@ -80,7 +80,8 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
   async send<P>(definition: JobDefinition<P>, payload: P, options: SendOptions = {}): Promise<string | null> {
     const def = this.#known(definition);
     const parsed = parsePayload(def, payload);
-    const id = await insertJob(this.#db, eraseDefinition(def), parsed, Date.now() + (options.delayMs ?? 0));
+    const once = options.onceKey === undefined ? {} : { id: onceJobId(def.name, options.onceKey) };
+    const id = await insertJob(this.#db, eraseDefinition(def), parsed, Date.now() + (options.delayMs ?? 0), once);
     for (const worker of this.#workers) if (worker.queue === def.name) worker.wake();
     return id;
   }
@@ -174,7 +175,7 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
       const leaseToken = randomUUID();
       // One statement, so two processes can never take the same job or two jobs of one key:
       // a waiting job is due and its key idle, or an active job's lease ran out.
-      const { rows } = await sql<{ id: string; payload: string; attempts: number }>`
+      const { rows } = await sql<{ id: string; payload: string; attempts: number; created_at: number }>`
         update jobs set state = 'active', attempts = attempts + 1, lease_token = ${leaseToken},
           lease_until = ${now + definition.timeoutMs + this.#graceMs}, started_at = ${now}
         where id = (
@@ -185,10 +186,10 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
             or (j.state = 'active' and j.lease_until < ${now} and j.attempts <= ${definition.retry.limit}))
           order by j.run_at, j.id
           limit 1)
-        returning id, payload, attempts`.execute(this.#db);
+        returning id, payload, attempts, created_at`.execute(this.#db);
       const row = rows[0];
       if (!row) break;
-      claimed.push({ id: row.id, payload: JSON.parse(row.payload) as unknown, attempt: Number(row.attempts), leaseToken });
+      claimed.push({ id: row.id, payload: JSON.parse(row.payload) as unknown, attempt: Number(row.attempts), createdAt: Number(row.created_at), leaseToken });
     }
     return claimed;
   }
@@ -270,6 +271,9 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
         const definition = this.#catalog.get(schedule.queue);
         if (!definition) continue;
         const next = nextTickAt(schedule.cron, schedule.timezone, Math.max(now, schedule.next_fire_at));
+        // The job is created as of the tick it fires for: after missed ticks (the service was
+        // down) the latest one, as pg-boss fires only the current tick.
+        const tick = Math.max(schedule.next_fire_at, latestTickAt(schedule.cron, schedule.timezone, now));
         const fired = await this.#db.transaction().execute(async (trx) => {
           // Compare-and-set: of all processes that saw this tick due, one moves it on.
           const moved = await trx
@@ -279,7 +283,7 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
             .where('next_fire_at', '=', schedule.next_fire_at)
             .executeTakeFirst();
           if (Number(moved.numUpdatedRows) !== 1) return false;
-          await insertJob(trx, definition, JSON.parse(schedule.payload) as unknown, now);
+          await insertJob(trx, definition, JSON.parse(schedule.payload) as unknown, now, { createdAt: tick });
           return true;
         });
         if (fired) this.#wake(schedule.queue);
@@ -302,10 +306,11 @@ export class EmbeddedJobQueue implements JobQueue, QueueStore<EmbeddedClaim> {
 
 /**
  * Inserts a queued job, or — when its key already has a queued job — returns that job's id
- * (the send is merged into it).
+ * (the send is merged into it); null when a job with the given `id` exists (a `onceKey` sent
+ * before). `createdAt` defaults to now.
  */
-async function insertJob(db: Db, definition: JobDefinition<unknown>, payload: unknown, runAt: number): Promise<string | null> {
-  const id = newId('job');
+async function insertJob(db: Db, definition: JobDefinition<unknown>, payload: unknown, runAt: number, options: { id?: string; createdAt?: number } = {}): Promise<string | null> {
+  const id = options.id ?? newId('job');
   const key = definition.keyOf(payload);
   const inserted = await db
     .insertInto('jobs')
@@ -320,13 +325,14 @@ async function insertJob(db: Db, definition: JobDefinition<unknown>, payload: un
       lease_token: null,
       lease_until: null,
       last_error: null,
-      created_at: Date.now(),
+      created_at: options.createdAt ?? Date.now(),
       started_at: null,
       finished_at: null,
     })
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return id;
+  if (options.id !== undefined && (await db.selectFrom('jobs').select('id').where('id', '=', id).executeTakeFirst())) return null;
   const waiting = await db
     .selectFrom('jobs')
     .select('id')

@@ -1,6 +1,7 @@
 // The job catalog's vocabulary: a job definition names a queue, the zod schema of its payload,
 // its retry policy, its timeout and what may run at the same time. Definitions are plain values
 // shared by whoever sends and whoever works the queue, so both sides agree on the payload.
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 
 export interface RetryPolicy {
@@ -87,6 +88,15 @@ export function retryDelayMs(policy: RetryPolicy, retry: number): number {
   return Math.min(policy.maxMs, exponential);
 }
 
+/**
+ * The id of the job sent with `onceKey` (SendOptions): the same for the same queue and key on
+ * every process, shaped as a UUID since pg-boss's ids are of that type.
+ */
+export function onceJobId(queue: string, onceKey: string): string {
+  const hex = createHash('sha256').update(`${queue}\u0000${onceKey}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** What a handler may return: nothing (done), or `'continue'` to run again with the same payload. */
 export type JobOutcome = void | 'continue';
 
@@ -95,6 +105,13 @@ export interface JobContext {
   id: string;
   /** 1 for the first attempt, 2 for the first retry, … */
   attempt: number;
+  /**
+   * When the job was sent (ms since the epoch), the same for every attempt and kept when the job
+   * is handed back. A job fired by a schedule: the tick it was fired for (embedded), or the
+   * moment pg-boss turned that tick into a job, seconds after it (pg-boss). A `'continue'` is a
+   * new job with a new time. Lets a handler act for the moment it was sent, however late it runs.
+   */
+  createdAt: number;
   /** Fires on timeout (`reason` a JobTimeoutError) and when the queue stops (a JobShutdownError). */
   signal: AbortSignal;
 }

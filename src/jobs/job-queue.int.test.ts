@@ -231,15 +231,20 @@ describe(`job queue contract (${TEST_DB_KIND})`, () => {
     const processA = await startQueue([tick]);
     const processB = await startQueue([tick]);
     const fired: string[] = [];
+    const createdAt: number[] = [];
     for (const [name, process] of [['a', processA], ['b', processB]] as const) {
       await process.schedule(tick, '* * * * *', { scope: 'all' });
-      await process.work(tick, async () => {
+      await process.work(tick, async (_payload, context) => {
         fired.push(name);
+        createdAt.push(context.createdAt);
       });
     }
     await eventually('the tick to fire', () => fired.length > 0);
     await sleep(3_000);
     expect(fired).toHaveLength(1);
+    // The job is created as of the minute it was fired for (embedded: the tick itself).
+    expect(Math.floor(createdAt[0]! / 60_000)).toBe(Math.floor(Date.now() / 60_000));
+    if (TEST_DB_KIND === 'sqlite') expect(createdAt[0]! % 60_000).toBe(0);
     await processA.unschedule(tick);
   });
 
@@ -270,7 +275,9 @@ describe(`job queue contract (${TEST_DB_KIND})`, () => {
     const job = defineJob({ name: 't.handback', payload: byWorkspace, retry: { limit: 0 } });
     const first = await startQueue([job]);
     const reasons: unknown[] = [];
-    await first.work(job, async (_payload, { signal }) => {
+    const createdAt: number[] = [];
+    await first.work(job, async (_payload, { signal, createdAt: sent }) => {
+      createdAt.push(sent);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       reasons.push(signal.reason);
       throw new Error('stopped mid-batch');
@@ -281,14 +288,19 @@ describe(`job queue contract (${TEST_DB_KIND})`, () => {
     expect(reasons[0]).toBeInstanceOf(JobShutdownError);
 
     // retry.limit is 0: had the stop counted as an attempt, the job would have failed.
+    const secondStarted = Date.now();
     const second = await startQueue([job]);
     const attempts: number[] = [];
-    await second.work(job, async (payload, { attempt }) => {
+    await second.work(job, async (payload, { attempt, createdAt: sent }) => {
       expect(payload).toEqual({ workspaceId: 'ws_1', n: 1 });
       attempts.push(attempt);
+      createdAt.push(sent);
     });
     await eventually('the job to run again', () => attempts.length === 1);
     expect(attempts).toEqual([1]);
+    // Handed back, the job keeps the time it was sent.
+    expect(createdAt[1]).toBe(createdAt[0]);
+    expect(createdAt[1]).toBeLessThan(secondStarted);
     expect(countsOf(await second.counts(), job.name).failed).toBe(0);
   });
 
@@ -304,5 +316,23 @@ describe(`job queue contract (${TEST_DB_KIND})`, () => {
     await eventually('three slices', () => slices.length === 3);
     await eventually('the last slice to complete', async () => countsOf(await queue.counts(), job.name).completed === 3);
     expect(slices).toEqual([1, 2, 3].map(() => ({ workspaceId: 'ws_1', n: 1 })));
+  });
+
+  it('sends a job once per onceKey, whatever became of the first', async () => {
+    const job = defineJob({ name: 't.once', payload: byWorkspace, exclusiveKey: (p) => p.workspaceId });
+    const queue = await startQueue([job]);
+    const seen: unknown[] = [];
+    await queue.work(job, async (payload) => {
+      seen.push(payload);
+    });
+    const first = await queue.send(job, { workspaceId: 'ws_1', n: 1 }, { onceKey: 'firing-1' });
+    expect(first).toBeTruthy();
+    await eventually('the first job to complete', async () => countsOf(await queue.counts(), job.name).completed === 1);
+    // Done, and still a repeated send of the same firing is dropped; another firing is sent.
+    expect(await queue.send(job, { workspaceId: 'ws_1', n: 2 }, { onceKey: 'firing-1' })).toBeNull();
+    expect(await queue.send(job, { workspaceId: 'ws_1', n: 3 }, { onceKey: 'firing-2' })).toBeTruthy();
+    await eventually('the second job to complete', async () => countsOf(await queue.counts(), job.name).completed === 2);
+    await sleep(1_000);
+    expect(seen).toEqual([{ workspaceId: 'ws_1', n: 1 }, { workspaceId: 'ws_1', n: 3 }]);
   });
 });

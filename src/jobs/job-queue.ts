@@ -10,6 +10,14 @@ export interface WorkOptions {
 export interface SendOptions {
   /** Do not start before this many milliseconds from now. */
   delayMs?: number;
+  /**
+   * Sends the job at most once per queue and `onceKey`, whatever became of the first one
+   * (waiting, running, done, failed): a later send with the same onceKey is dropped and returns
+   * null. The first job is remembered as long as the backend keeps it — embedded: until pruned,
+   * 7 days after it finished; pg-boss: until archived, 12 hours after it completed. It is the
+   * job's id, derived from the queue and the key (pg-boss's `id` send option).
+   */
+  onceKey?: string;
 }
 
 export interface ScheduleOptions {
@@ -41,7 +49,8 @@ export interface JobQueue {
   /**
    * Sends a job; validates the payload first (throws a VALIDATION_FAILED AppError). Returns the
    * new job's id, or — when the definition has an exclusivity key and a job with that key is
-   * already waiting — the waiting job's id (embedded) or null (pg-boss): the send was merged.
+   * already waiting — the waiting job's id (embedded) or null (pg-boss): the send was merged;
+   * null when its `onceKey` was sent before.
    */
   send<P>(definition: JobDefinition<P>, payload: P, options?: SendOptions): Promise<string | null>;
   /** Takes jobs of this definition's queue in this process until stop(). Call after start(). */

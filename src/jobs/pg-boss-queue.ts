@@ -18,7 +18,7 @@
 // grace + maintenance interval + retry delay + poll interval (see docs/ARCHITECTURE.md).
 import PgBoss from 'pg-boss';
 import pg from 'pg';
-import { eraseDefinition, type AnyJobDefinition, type JobDefinition, type JobHandler } from './job-definition.js';
+import { eraseDefinition, onceJobId, type AnyJobDefinition, type JobDefinition, type JobHandler } from './job-definition.js';
 import type { JobQueue, JobQueueOptions, QueueCounts, ScheduleOptions, SendOptions, StopOptions, WorkOptions } from './job-queue.js';
 import { startQueueWorker, type QueueWorker, type ClaimedJob, type QueueStore, type Settlement } from './queue-worker.js';
 import { checkCron, parsePayload } from './validation.js';
@@ -93,7 +93,8 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
   async send<P>(definition: JobDefinition<P>, payload: P, options: SendOptions = {}): Promise<string | null> {
     const def = this.#known(definition);
     const parsed = parsePayload(def, payload);
-    const id = await this.#boss.send(def.name, parsed as object, this.#sendOptions(eraseDefinition(def), parsed, options.delayMs));
+    const once = options.onceKey === undefined ? {} : { id: onceJobId(def.name, options.onceKey) };
+    const id = await this.#boss.send(def.name, parsed as object, { ...this.#sendOptions(eraseDefinition(def), parsed, options.delayMs), ...once });
     this.#wake(def.name);
     return id;
   }
@@ -149,14 +150,14 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
     const claimed: PgBossClaim[] = [];
     for (const job of jobs) {
       const key = job.singletonKey;
-      const base = { id: job.id, payload: job.data, attempt: job.retryCount + 1, key };
+      const base = { id: job.id, payload: job.data, attempt: job.retryCount + 1, createdAt: job.createdOn.getTime(), key };
       if (key === null) {
         claimed.push({ ...base, lock: undefined });
         continue;
       }
       const lock = await this.#tryLock(definition.name, key);
       if (lock) claimed.push({ ...base, lock });
-      else await this.#requeue(definition, job.id, job.data, key, this.#lockedKeyDelayMs, 'cancel').catch(this.#onError);
+      else await this.#requeue(definition, base, this.#lockedKeyDelayMs, 'cancel').catch(this.#onError);
     }
     return claimed;
   }
@@ -168,7 +169,7 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
           await this.#boss.complete(definition.name, job.id);
           return;
         case 'continue':
-          await this.#requeue(definition, job.id, job.payload, job.key, 0, 'complete');
+          await this.#requeue(definition, job, 0, 'complete');
           this.#wake(definition.name);
           return;
         case 'failed':
@@ -178,7 +179,7 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
         case 'handed-back':
           // Not counted as an attempt: the job is replaced by a fresh copy (merged into a
           // waiting one of the same key, if any).
-          await this.#requeue(definition, job.id, job.payload, job.key, 0, 'cancel');
+          await this.#requeue(definition, job, 0, 'cancel');
           return;
       }
     } finally {
@@ -186,15 +187,12 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
     }
   }
 
-  /** Ends a fetched job and sends a copy of it in one transaction. */
-  async #requeue(
-    definition: AnyJobDefinition,
-    id: string,
-    payload: unknown,
-    key: string | null,
-    delayMs: number,
-    end: 'complete' | 'cancel',
-  ): Promise<void> {
+  /**
+   * Ends a fetched job and sends a copy of it in one transaction. A copy that replaces a
+   * cancelled job (hand-back, busy key) keeps the job's creation time; a continuation is new.
+   */
+  async #requeue(definition: AnyJobDefinition, job: Omit<PgBossClaim, 'lock'>, delayMs: number, end: 'complete' | 'cancel'): Promise<void> {
+    const { id, payload, key } = job;
     const client = await this.#pool.connect();
     const db: PgBoss.Db = { executeSql: (text, values) => client.query(text, values) };
     try {
@@ -205,11 +203,15 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
           : await this.#boss.cancel(definition.name, id, { db });
       // Only the claim that still owned the job may send its copy.
       if (affected(ended) === 1) {
-        await this.#boss.send(definition.name, payload as object, {
+        const copy = await this.#boss.send(definition.name, payload as object, {
           ...this.#sendOptions(definition, payload, delayMs),
           ...(key === null ? {} : { singletonKey: key }),
           db,
         });
+        // pg-boss has no option for it; created_on only orders the fetch (oldest first).
+        if (copy !== null && end === 'cancel') {
+          await client.query(`update ${this.#schema}.job set created_on = to_timestamp($3::double precision / 1000) where name = $1 and id = $2`, [definition.name, copy, job.createdAt]);
+        }
       }
       await client.query('commit');
     } catch (error) {

@@ -24,6 +24,8 @@ export interface ClaimedJob {
   payload: unknown;
   /** 1 for the first attempt. */
   attempt: number;
+  /** When the job was sent (JobContext.createdAt). */
+  createdAt: number;
 }
 
 export type Settlement =
@@ -194,7 +196,7 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
   async #runHandler(payload: P, running: Running<J>): Promise<HandlerResult> {
     const { signal } = running.controller;
     const handler = this.#handler;
-    const context = { id: running.job.id, attempt: running.job.attempt, signal };
+    const context = { id: running.job.id, attempt: running.job.attempt, createdAt: running.job.createdAt, signal };
     const outcome: Promise<HandlerResult> = (async () => handler(payload, context))().then(
       (value): HandlerResult => ({ kind: 'resolved', value }),
       (error: unknown): HandlerResult => ({ kind: 'threw', error }),

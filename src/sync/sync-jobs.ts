@@ -56,18 +56,22 @@ export const syncFlushSweepJob = defineJob({
   exclusiveKey: () => 'all',
 });
 
-/** Once a minute across all processes: sends the scheduled reconciles due in that minute. */
+/**
+ * Once a minute across all processes: sends the scheduled reconciles due in the minute it was
+ * fired for (its createdAt), however late it runs; so a retry, or a late or repeated tick, can
+ * neither skip a minute nor send one twice.
+ */
 export const syncTickJob = defineJob({
   name: 'sync.tick',
   payload: z.object({}),
-  retry: { limit: 0 },
+  retry: { limit: 2, baseMs: 1_000, maxMs: 5_000 },
   timeoutMs: 30_000,
   exclusiveKey: () => 'all',
 });
 
 /**
- * One workspace's scheduled reconcile, sent by the tick with a delay to its jittered instant.
- * Keyed per workspace, so a tick handled twice queues it once.
+ * One workspace's scheduled reconcile, sent by the tick with a delay to its jittered instant,
+ * once per firing (onceKey workspace + instant), so a minute handled twice sends it once.
  */
 export const syncScheduledJob = defineJob({
   name: 'sync.scheduled',
@@ -87,16 +91,18 @@ export const SYNC_JOBS = [
 ];
 
 /**
- * The tick's work for the minute holding `tick`: for every connected workspace with a schedule
- * due in that minute, sends its `sync.scheduled` job to start at the due instant. Returns the
- * workspaces sent for.
+ * The tick's work for the minute holding `tick` (the minute the tick was fired for, not the
+ * clock's): for every connected workspace with a schedule due in that minute, sends its
+ * `sync.scheduled` job to start at the due instant (at once when that has passed), once per
+ * firing. Returns the workspaces whose firing is due (sent now or before).
  */
 export async function sendDueReconciles(deps: { db: Db; jobs: JobQueue; clock: Clock }, tick: number): Promise<string[]> {
   const sent: string[] = [];
   for (const { workspaceId, schedule, timezone } of await listScheduledWorkspaces(deps.db)) {
     const due = dueInMinute(schedule, timezone, workspaceId, tick);
     if (!due) continue;
-    await deps.jobs.send(syncScheduledJob, { workspaceId, fireAt: due.getTime() }, { delayMs: Math.max(0, due.getTime() - deps.clock.now()) });
+    const fireAt = due.getTime();
+    await deps.jobs.send(syncScheduledJob, { workspaceId, fireAt }, { delayMs: Math.max(0, fireAt - deps.clock.now()), onceKey: `${workspaceId}@${fireAt}` });
     sent.push(workspaceId);
   }
   return sent;
@@ -237,8 +243,8 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
   });
   await jobs.schedule(syncFlushSweepJob, '* * * * *', {});
 
-  await jobs.work(syncTickJob, async () => {
-    await sendDueReconciles({ db, jobs, clock }, clock.now());
+  await jobs.work(syncTickJob, async (_tick, { createdAt }) => {
+    await sendDueReconciles({ db, jobs, clock }, createdAt);
   });
   await jobs.work(syncScheduledJob, async ({ workspaceId }) => {
     // Disconnected or the schedule turned off since the tick: the firing is dropped.
