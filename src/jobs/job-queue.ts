@@ -15,7 +15,8 @@ export interface SendOptions {
    * (waiting, running, done, failed): a later send with the same onceKey is dropped and returns
    * null. The first job is remembered as long as the backend keeps it — embedded: until pruned,
    * 7 days after it finished; pg-boss: until archived, 12 hours after it completed. It is the
-   * job's id, derived from the queue and the key (pg-boss's `id` send option).
+   * job's id, derived from the queue and the key (pg-boss's `id` send option). A send merged
+   * into a job of its exclusivity key already waiting is not remembered under its onceKey.
    */
   onceKey?: string;
 }

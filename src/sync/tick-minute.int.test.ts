@@ -41,7 +41,8 @@ async function scheduledJobCount(): Promise<number> {
 }
 /** Sends a tick as fired at `createdAt` and waits until a worker has completed it. */
 async function tickFiredAt(createdAt: number): Promise<void> {
-  const id = await env.ts.service.jobs.send(syncTickJob, {});
+  // Held back a second, so no worker takes it before it is backdated.
+  const id = await env.ts.service.jobs.send(syncTickJob, {}, { delayMs: 1_000 });
   expect(id).not.toBeNull();
   await backdate(id!, createdAt);
   await expect.poll(() => stateOf(id!), { timeout: 30_000 }).toBe('completed');
