@@ -165,7 +165,8 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const paramText =
     `tier ${p.tier}, latency ${p.latencyMs[0]}–${p.latencyMs[1]} ms per request, initial ${formatInt(p.customers)}, changed ${pct(p.changedShare, 0)}, ` +
-    `mixed ${formatInt(p.mixed)}, naive ${formatInt(p.naive)} × ${p.naiveConcurrency} workers, local scale ${formatInt(p.scale)}` +
+    `mixed ${formatInt(p.mixed)}, naive ${formatInt(p.naive)} × ${p.naiveConcurrency} workers, local scale ${formatInt(p.scale)}, ` +
+    `on-change ${p.editRate} edits/s × ${p.editSeconds} s over ${formatInt(p.editCustomers)} customers` +
     (p.skip.size > 0 ? `, skipped: ${[...p.skip].join(', ')}` : '');
   log(`hubsync bench${p.smoke ? ' (smoke)' : ''}: ${paramText}`);
   log(describeMachine(machine));
