@@ -329,6 +329,8 @@ export function onChangeSection(f: OnChangeFigures, machine: MachineInfo): OwnSe
       'When each value landed is read afterwards from the record\'s property history in the sandbox (the instant the sandbox applied the write, same clock as the bench), ' +
       'so nothing polls while the edits run; an edit replaced before its batch left counts as landed when the later value did. ' +
       'Flushes in the call goal are the on_change runs (each pushes one batch of whatever is pending). ' +
+      'Where the time goes: while edits keep coming, a `sync.flush` job loops (up to its 20 s slice), each pass pushing what is pending as one batch, ' +
+      'so an edit waits for the batch in flight, then rides the next (one sandbox round trip); the 300 ms `FLUSH_DELAY_MS` only delays the first change after a quiet spell. ' +
       `1-minute load average at the end of the edits: ${load.toFixed(1)} on ${machine.cores} cores${loaded ? ' — the machine was shared with other work, so latencies are pessimistic' : ''}.`,
     rows,
   };
