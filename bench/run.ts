@@ -4,7 +4,8 @@
 //
 //   npm run bench -- [--customers 50000] [--changed 0.01] [--mixed 5000] [--naive 200]
 //                    [--naive-concurrency 4] [--scale 1000000] [--tier pro]
-//                    [--latency 80-250] [--skip naive,scale,…] [--only scale,…] [--no-docs]
+//                    [--latency 80-250] [--edit-rate 50] [--edit-seconds 60] [--edit-customers 2000]
+//                    [--skip naive,scale,…] [--only scale,on-change,…] [--no-docs]
 //   npm run bench:smoke      seconds-long: tiny sizes, no latency, unlimited tier, no docs
 //
 // Benchmarks are not tests: nothing here asserts timing; a scenario that throws makes the run
@@ -14,6 +15,7 @@ import { type BenchRow as Row, type OwnSection, describeMachine, flag, formatInt
 import { runNaive, type NaiveFigures } from './scenarios/naive.js';
 import { runInitialAndIncremental, runMixed, type IncrementalFigures, type InitialFigures, type MixedFigures } from './scenarios/push.js';
 import { runLocalScale, type LocalScaleFigures } from './scenarios/local-scale.js';
+import { onChangeSection, runOnChange, type OnChangeFigures } from './scenarios/on-change.js';
 import { importMemoryTable, runImportMemoryBench, type ImportMemoryFigures } from './import-memory.js';
 
 const BATCH_SIZE = 100;
@@ -29,6 +31,10 @@ interface BenchParams {
   scale: number;
   tier: Tier;
   latencyMs: [number, number];
+  /** On-change latency: edits per second, for how long, over how many customers. */
+  editRate: number;
+  editSeconds: number;
+  editCustomers: number;
   skip: Set<string>;
   writeDocs: boolean;
 }
@@ -41,7 +47,7 @@ function skipped(argv: readonly string[]): Set<string> {
 }
 
 /** Scenarios with a docs section of their own, in the order they run. */
-const OWN_SECTION_SCENARIOS: string[] = [];
+const OWN_SECTION_SCENARIOS: string[] = ['on-change'];
 
 function parseParams(argv: readonly string[]): BenchParams {
   const smoke = argv.includes('--smoke');
@@ -60,6 +66,9 @@ function parseParams(argv: readonly string[]): BenchParams {
     scale: numberFlag(argv, 'scale', smoke ? 2_000 : 1_000_000),
     tier: tier as Tier,
     latencyMs: [Number(match[1]), Number(match[2] ?? match[1])],
+    editRate: numberFlag(argv, 'edit-rate', smoke ? 20 : 50),
+    editSeconds: numberFlag(argv, 'edit-seconds', smoke ? 2 : 60),
+    editCustomers: numberFlag(argv, 'edit-customers', smoke ? 50 : 2_000),
     skip: skipped(argv),
     writeDocs: !smoke && !argv.includes('--no-docs'),
   };
@@ -71,6 +80,7 @@ interface Figures {
   naive?: NaiveFigures;
   scale?: LocalScaleFigures;
   importMemory?: ImportMemoryFigures;
+  onChange?: OnChangeFigures;
 }
 
 /** The scenarios whose rows go into the shared `bench` section. */
@@ -155,7 +165,8 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const paramText =
     `tier ${p.tier}, latency ${p.latencyMs[0]}–${p.latencyMs[1]} ms per request, initial ${formatInt(p.customers)}, changed ${pct(p.changedShare, 0)}, ` +
-    `mixed ${formatInt(p.mixed)}, naive ${formatInt(p.naive)} × ${p.naiveConcurrency} workers, local scale ${formatInt(p.scale)}` +
+    `mixed ${formatInt(p.mixed)}, naive ${formatInt(p.naive)} × ${p.naiveConcurrency} workers, local scale ${formatInt(p.scale)}, ` +
+    `on-change ${p.editRate} edits/s × ${p.editSeconds} s over ${formatInt(p.editCustomers)} customers` +
     (p.skip.size > 0 ? `, skipped: ${[...p.skip].join(', ')}` : '');
   log(`hubsync bench${p.smoke ? ' (smoke)' : ''}: ${paramText}`);
   log(describeMachine(machine));
@@ -194,7 +205,11 @@ async function main(): Promise<void> {
       if (figures.importMemory.exitCode !== 0) throw new Error(`hubsync import exited ${figures.importMemory.exitCode}: ${figures.importMemory.summaryLine}`);
     });
   }
+  await scenario('on-change', async () => {
+    figures.onChange = await runOnChange({ rate: p.editRate, seconds: p.editSeconds, customers: p.editCustomers, tier: p.tier, latencyMs: p.latencyMs, log });
+  });
   const ownSections: OwnSection[] = [];
+  if (figures.onChange) ownSections.push(onChangeSection(figures.onChange, machine));
   const totalMs = performance.now() - started;
 
   const header = ['scenario', 'measure', 'goal', 'measured', 'met?'];

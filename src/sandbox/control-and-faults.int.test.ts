@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, seededRandom, type RunningSandbox } from './index.js';
+import { ManualClock } from '../lib/index.js';
+import { startSandbox, seededRandom, type ObjectWithHistory, type RunningSandbox } from './index.js';
 import { sandboxCaller, type SandboxCall } from './testing.js';
 
 let sb: RunningSandbox;
@@ -60,6 +61,41 @@ describe('control API over HTTP', () => {
     expect((await call('GET', '/crm/v3/objects/contacts')).status).toBe(200);
     expect((await control()('PUT', '/_sandbox/faults', { teapot: 1 })).status).toBe(400);
     await control()('PUT', '/_sandbox/settings', { latencyMs: null, searchLagMs: 0, retryAfter: false });
+  });
+});
+
+describe('reading one record with its history', () => {
+  it('tells when each write landed, without counting the read as an API call', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0));
+    const timed = await startSandbox({ clock });
+    try {
+      const { token, portalId } = timed.control.createPrivateAppToken({ tier: 'unlimited' });
+      const api = sandboxCaller(timed.baseUrl, token);
+      const created = await api<{ id: string }>('POST', '/crm/v3/objects/contacts', { properties: { email: 'h@example.com', city: 'Bern' } });
+      clock.advance(1_234);
+      await api('PATCH', `/crm/v3/objects/contacts/${created.body.id}`, { properties: { city: 'Basel' } });
+      clock.advance(5);
+      await api('POST', '/crm/v3/objects/contacts/batch/update', { inputs: [{ id: created.body.id, properties: { city: 'Chur' } }] });
+      timed.control.resetCounts();
+
+      const read = await sandboxCaller(timed.baseUrl)<ObjectWithHistory>('GET', `/_sandbox/portals/${portalId}/objects/contacts/${created.body.id}?propertiesWithHistory=city,firstname`);
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({ id: created.body.id, archived: false, properties: { email: 'h@example.com', city: 'Chur' } });
+      expect(read.body.propertiesWithHistory).toEqual({
+        city: [
+          { value: 'Chur', timestamp: '2026-06-01T12:00:01.239Z', sourceType: 'INTEGRATION' },
+          { value: 'Basel', timestamp: '2026-06-01T12:00:01.234Z', sourceType: 'INTEGRATION' },
+          { value: 'Bern', timestamp: '2026-06-01T12:00:00.000Z', sourceType: 'INTEGRATION' },
+        ],
+        firstname: [],
+      });
+      // The in-process twin answers the same, and without the query no history is listed.
+      expect(timed.control.getObject(portalId, 'contacts', created.body.id, { propertiesWithHistory: ['city', 'firstname'] })).toEqual(read.body);
+      expect(timed.control.getObject(portalId, 'contacts', created.body.id).propertiesWithHistory).toEqual({});
+      expect(timed.control.counts().total).toBe(0);
+    } finally {
+      await timed.close();
+    }
   });
 });
 

@@ -81,6 +81,11 @@ describe('control inputs', () => {
     expect(await refused('POST', `/_sandbox/portals/${portalId}/daily-usage`, { count: -1 })).toMatchObject({ status: 400, error: { code: 'INVALID_REQUEST' } });
     expect(await refused('GET', '/_sandbox/portals/123/objects/contacts', undefined)).toEqual({ status: 404, error: { code: 'UNKNOWN_PORTAL', message: 'Portal 123 does not exist in this sandbox.' } });
     expect(await refused('PUT', '/_sandbox/tier', { portalId: 123, tier: 'pro' })).toMatchObject({ status: 404, error: { code: 'UNKNOWN_PORTAL' } });
+    expect(await refused('GET', `/_sandbox/portals/${portalId}/objects/contacts/12ab`, undefined)).toMatchObject({ status: 400, error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/^id: /) as string } });
+    expect(await refused('GET', `/_sandbox/portals/${portalId}/objects/contacts/1?propertiesWithHistory=city;drop`, undefined)).toMatchObject({ status: 400, error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/^propertiesWithHistory\.0: /) as string } });
+    expect(await refused('GET', `/_sandbox/portals/${portalId}/objects/contacts/1?history=city`, undefined)).toMatchObject({ status: 400, error: { code: 'INVALID_REQUEST' } });
+    expect(await refused('GET', `/_sandbox/portals/${portalId}/objects/widgets/1`, undefined)).toMatchObject({ status: 400, error: { code: 'INVALID_OBJECT_TYPE' } });
+    expect(await refused('GET', `/_sandbox/portals/${portalId}/objects/contacts/999`, undefined)).toEqual({ status: 404, error: { code: 'UNKNOWN_OBJECT', message: `No contacts record with id 999 in portal ${portalId}.` } });
     expect(() => sb.control.createPortal({ portalId: Number.NaN })).toThrow('portalId must be a positive whole number, got NaN.');
   });
 

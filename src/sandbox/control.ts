@@ -5,7 +5,7 @@
 
 import { toPropertyString } from './property-values.js';
 import { ApiError } from './hubspot-errors.js';
-import { propertyValue } from './object-store.js';
+import { propertyHistory, propertyValue, type CrmRecord } from './object-store.js';
 import type { Reply, RequestInfo, Route } from './router.js';
 import { checkFaults } from './faults.js';
 import type { Portal } from './portal.js';
@@ -19,6 +19,30 @@ export interface ObjectSnapshot {
   createdAt: string;
   updatedAt: string;
   archived: boolean;
+}
+
+/** One version of a property as `getObject` reports it (newest first), like HubSpot's `propertiesWithHistory`. */
+export interface PropertyVersionSnapshot {
+  value: string;
+  /** When the sandbox applied the write (ISO 8601, millisecond precision, the sandbox's clock). */
+  timestamp: string;
+  sourceType: string;
+}
+
+export interface ObjectWithHistory extends ObjectSnapshot {
+  /** Only the properties asked for; each keeps at most 50 versions. */
+  propertiesWithHistory: Record<string, PropertyVersionSnapshot[]>;
+}
+
+const SYSTEM_PROPERTIES = ['hs_object_id', 'createdate', 'hs_createdate', 'lastmodifieddate', 'hs_lastmodifieddate'];
+
+function snapshot(type: ObjectType, r: CrmRecord): ObjectSnapshot {
+  const properties: Record<string, string> = { ...r.props };
+  for (const name of SYSTEM_PROPERTIES) {
+    const v = propertyValue(type, r, name);
+    if (v !== undefined) properties[name] = v;
+  }
+  return { id: r.id, properties, createdAt: new Date(r.createdAt).toISOString(), updatedAt: new Date(r.updatedAt).toISOString(), archived: r.archived };
 }
 
 type Subscription = { subscriptionType: string; propertyName?: string; active?: boolean };
@@ -229,20 +253,28 @@ export class SandboxControl {
     const out: ObjectSnapshot[] = [];
     for (const r of store.order) {
       if (r.mergedInto !== undefined || r.archived !== archived) continue;
-      const properties: Record<string, string> = { ...r.props };
-      for (const name of ['hs_object_id', 'createdate', 'hs_createdate', 'lastmodifieddate', 'hs_lastmodifieddate']) {
-        const v = propertyValue(objectType, r, name);
-        if (v !== undefined) properties[name] = v;
-      }
-      out.push({
-        id: r.id,
-        properties,
-        createdAt: new Date(r.createdAt).toISOString(),
-        updatedAt: new Date(r.updatedAt).toISOString(),
-        archived: r.archived,
-      });
+      out.push(snapshot(objectType, r));
     }
     return out;
+  }
+
+  /**
+   * One record by id (a merged-away id finds the record it became; archived records too), with
+   * the versions of the properties named in `propertiesWithHistory` and when each was written.
+   * Reading it is not an API call: it is neither counted nor rate limited, so a benchmark can
+   * learn when a write landed without disturbing what it measures.
+   */
+  getObject(portalId: number, type: ObjectType | string, id: string, opts: { propertiesWithHistory?: readonly string[] } = {}): ObjectWithHistory {
+    const objectType = checkType(type);
+    const store = this.#portal(portalId).objects[objectType];
+    if (!/^[1-9]\d{0,17}$/.test(id)) throw controlError(400, 'INVALID_REQUEST', `id: must be a record id (decimal digits), got ${JSON.stringify(id).slice(0, 40)}.`);
+    const record = store.resolve(id);
+    if (!record) throw controlError(404, 'UNKNOWN_OBJECT', `No ${objectType} record with id ${id} in portal ${portalId}.`);
+    const propertiesWithHistory: Record<string, PropertyVersionSnapshot[]> = {};
+    for (const name of opts.propertiesWithHistory ?? []) {
+      propertiesWithHistory[name] = propertyHistory(objectType, record, name).map((v) => ({ value: v.value, timestamp: new Date(v.timestamp).toISOString(), sourceType: v.sourceType }));
+    }
+    return { ...snapshot(objectType, record), propertiesWithHistory };
   }
 
   /** Webhook delivery attempts so far (oldest first). */
@@ -322,6 +354,16 @@ const schemas = {
     .strict()
     .refine((b) => (b.token === undefined) !== (b.portalId === undefined), { error: 'give either a token or a portalId' }),
   dailyUsage: z.object({ count: z.number().int().nonnegative() }).strict(),
+  /** `?propertiesWithHistory=city,email`: up to 50 property names. */
+  objectQuery: z
+    .object({
+      propertiesWithHistory: z
+        .string()
+        .transform((s) => s.split(',').filter(Boolean))
+        .pipe(z.array(z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be property names separated by commas')).max(50))
+        .optional(),
+    })
+    .strict(),
   empty: z.object({}).strict(),
 };
 
@@ -383,6 +425,15 @@ export function controlRoutes(state: SandboxState, control: SandboxControl): Rou
     r('GET', '/portals/{portalId}/objects/{type}', (req) =>
       ok({ results: control.listObjects(portalParam(req), req.params['type']!, { archived: req.query.get('archived') === 'true' }) }),
     ),
+    r('GET', '/portals/{portalId}/objects/{type}/{objectId}', (req) => {
+      const portalId = portalParam(req);
+      const query = schemas.objectQuery.safeParse(Object.fromEntries(req.query));
+      if (!query.success) {
+        const issue = query.error.issues[0]!;
+        throw controlError(400, 'INVALID_REQUEST', `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`);
+      }
+      return ok(control.getObject(portalId, req.params['type']!, req.params['objectId']!, defined(query.data)));
+    }),
     r('GET', '/settings', () => ok(control.settings())),
     r('PUT', '/settings', (req) => {
       const b = parse(schemas.settings, req);

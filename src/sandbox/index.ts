@@ -4,7 +4,7 @@
 // public door; see docs/sandbox.md.
 
 export { startSandbox, type RunningSandbox } from './server.js';
-export { SandboxControl, type ObjectSnapshot, type SettingsUpdate } from './control.js';
+export { SandboxControl, type ObjectSnapshot, type ObjectWithHistory, type PropertyVersionSnapshot, type SettingsUpdate } from './control.js';
 export { DEFAULT_SCOPES } from './auth.js';
 export { signatureV3, signatureV1, WEBHOOK_RETRY_SCHEDULE_MS } from './webhooks.js';
 export { seededRandom, parseFaults, parseLatency } from './faults.js';

@@ -41,3 +41,10 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
 
 /** Resolves once `hubsync worker` (or `serve`) announced that it takes jobs. */
 export const takingJobs = (cli: Cli): Promise<void> => until(() => cli.stdout().includes('is taking jobs'), 'taking jobs', cli);
+
+/** Resolves with the URL `hubsync serve` announced (`hubsync is running at …`) once it listens. */
+export async function servingAt(cli: Cli): Promise<string> {
+  const announced = (): RegExpExecArray | null => /hubsync is running at (\S+)/.exec(cli.stdout());
+  await until(() => announced() !== null, 'serving HTTP', cli);
+  return announced()![1]!;
+}
