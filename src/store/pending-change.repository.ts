@@ -35,6 +35,16 @@ export async function readPending(db: Db, workspaceId: string, objectType: strin
     .execute();
 }
 
+/**
+ * How many records of the workspace wait to be pushed (any object type). One row per record, so
+ * ten edits to one customer count once. Answered from an index (`pending_changes_by_age` leads
+ * with workspace_id; store/query-plans.int.test.ts checks the plan).
+ */
+export async function countPending(db: Db, workspaceId: string): Promise<number> {
+  const row = await db.selectFrom('pending_changes').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Deletes the rows read earlier whose version is unchanged; a row changed since stays pending. */
 export async function deletePendingIfUnchanged(db: Db, rows: readonly PendingChangeRow[]): Promise<void> {
   await db.transaction().execute(async (trx) => {

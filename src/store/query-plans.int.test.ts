@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from '../../test/support/database.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
 import { migrateToLatest } from './migrate.js';
+import { countPending } from './pending-change.repository.js';
 import { countByStatus, findCandidatesByEmails, findCandidatesByIds, pageIdsByStatus } from './sync.repository.js';
 
 let testDb: TestDatabase;
@@ -56,6 +57,11 @@ describe.skipIf(TEST_DB_KIND !== 'sqlite')('SQLite query plans', () => {
   it('counts statuses from an index alone, without reading customer rows', async () => {
     const [plan] = await plansOf((db) => countByStatus(db, 'ws'));
     expect(plan).toMatch(/USING COVERING INDEX/);
+  });
+
+  it('counts a workspace\'s pending changes from an index alone', async () => {
+    const [plan] = await plansOf((db) => countPending(db, 'ws'));
+    expect(plan).toMatch(/USING COVERING INDEX \w+ \(workspace_id=\?\)/);
   });
 
   it('pages pushable ids by keyset on (workspace_id, id)', async () => {

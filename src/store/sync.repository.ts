@@ -168,6 +168,18 @@ export async function updateRun(db: Db, id: string, change: Partial<Omit<SyncRun
   await db.updateTable('sync_runs').set(change).where('id', '=', id).execute();
 }
 
+/**
+ * Changes a run only while it is still running (and, with `phase`, still in that phase): one
+ * statement, so a worker taking a queued run over and a person cancelling it cannot both win.
+ * True when the run was changed.
+ */
+export async function updateRunIfRunning(db: Db, id: string, change: Partial<Omit<SyncRunRow, 'id' | 'workspace_id'>>, phase?: string): Promise<boolean> {
+  let q = db.updateTable('sync_runs').set(change).where('id', '=', id).where('status', '=', 'running');
+  if (phase !== undefined) q = q.where('phase', '=', phase);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 export async function listRuns(db: Db, workspaceId: string, before: string | undefined, limit: number): Promise<SyncRunRow[]> {
   let q = db.selectFrom('sync_runs').selectAll().where('workspace_id', '=', workspaceId);
   if (before) q = q.where('id', '<', before);
@@ -212,8 +224,16 @@ export async function requestRunCancel(db: Db, workspaceId: string, reason: stri
 }
 
 /** Marks runs whose process is gone as interrupted; returns how many. */
+/**
+ * Marks as interrupted the running runs whose process is gone. A `queued` run has no process
+ * yet (its job waits for a worker; no heartbeat is expected), so it is never touched.
+ */
 export async function interruptStaleRuns(db: Db, options: { heartbeatBefore: number; orOwnerNot?: string; now: number }): Promise<number> {
-  let q = db.updateTable('sync_runs').set({ status: 'interrupted', finished_at: options.now, error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' }).where('status', '=', 'running');
+  let q = db
+    .updateTable('sync_runs')
+    .set({ status: 'interrupted', finished_at: options.now, error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' })
+    .where('status', '=', 'running')
+    .where('phase', '!=', 'queued');
   q = options.orOwnerNot
     ? q.where((eb) => eb.or([eb('heartbeat_at', '<', options.heartbeatBefore), eb('owner', '!=', options.orOwnerNot!)]))
     : q.where('heartbeat_at', '<', options.heartbeatBefore);

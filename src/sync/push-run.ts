@@ -11,6 +11,12 @@
 // Allowed moves: running → succeeded | failed | cancelled | interrupted. Nothing leaves the
 // final states; a new run starts fresh from the stored statuses.
 //
+// A running run's phase (sync_runs.phase) says what it is doing:
+//   queued       its `sync.push` job waits for a worker (just started, or between slices, or
+//                handed back): no process owns it, so it is never taken for interrupted; a
+//                cancel ends it at once, and a job that fails for good ends it failed;
+//   planning     a process took it over; pushing: batches are going out; done: it ended.
+//
 // Why it cannot duplicate or lie: new contacts are written with batch upsert keyed by email,
 // so a batch replayed after a crash matches the contacts it already created; a customer is
 // marked Synced only from the hash of the values HubSpot accepted, compared with the hash of
@@ -36,6 +42,7 @@ import {
   recordPushSuccess,
   rowToCustomer,
   updateRun,
+  updateRunIfRunning,
   countByStatus,
   countRunAttempts,
 } from '../store/index.js';
@@ -221,7 +228,8 @@ export class PushEngine {
     const started = await this.#deps.db.transaction().execute(async (trx) => {
       await lockWorkspaceForRunStart(trx, workspaceId);
       const running = await findRunningRun(trx, workspaceId);
-      if (running && ownerIsGone(running.owner)) {
+      // A queued run has no process yet: its starter's pid says nothing about it.
+      if (running && running.phase !== 'queued' && ownerIsGone(running.owner)) {
         await updateRun(trx, running.id, { status: 'interrupted', finished_at: this.#deps.clock.now(), error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' });
       } else if (running) {
         throw new AppError('SYNC_ALREADY_RUNNING', `A sync is already running (started ${new Date(running.started_at).toISOString()} by ${running.started_by}).`, { runId: running.id });
@@ -270,7 +278,8 @@ export class PushEngine {
       started_at: now,
       heartbeat_at: now,
       finished_at: null,
-      phase: 'planning',
+      // A run sent to the job queue waits for a worker; one run here (CLI, on-change) plans at once.
+      phase: this.#deps.dispatch && !only ? 'queued' : 'planning',
       total,
       processed: 0,
       created: 0,
@@ -304,8 +313,20 @@ export class PushEngine {
     // a process killed between recording a batch and writing the run's counters would otherwise
     // leave that batch uncounted. (This process's own earlier slice left them exact.)
     const counters = run.owner === this.#owner ? {} : await countRunAttempts(this.#deps.db, workspaceId, run.id);
-    await updateRun(this.#deps.db, run.id, { owner: this.#owner, heartbeat_at: this.#deps.clock.now(), ...counters });
-    return this.#execute({ ...run, ...counters, owner: this.#owner }, shouldPause);
+    // Conditional: a queued run cancelled meanwhile stays cancelled, and nothing is sent.
+    if (!(await updateRunIfRunning(this.#deps.db, run.id, { owner: this.#owner, heartbeat_at: this.#deps.clock.now(), phase: 'planning', ...counters }))) return 'ended';
+    const outcome = await this.#execute({ ...run, ...counters, owner: this.#owner }, shouldPause);
+    // Paused (slice spent, handed back, timed out): it waits for its job to be taken again.
+    if (outcome === 'paused') await updateRunIfRunning(this.#deps.db, run.id, { phase: 'queued' });
+    return outcome;
+  }
+
+  /**
+   * Ends a running run as failed with `reason` (its job failed for good: no attempt left).
+   * False when it had already ended.
+   */
+  async failRun(runId: string, reason: string): Promise<boolean> {
+    return updateRunIfRunning(this.#deps.db, runId, { status: 'failed', phase: 'done', finished_at: this.#deps.clock.now(), error: reason });
   }
 
   /**
@@ -332,6 +353,9 @@ export class PushEngine {
     const run = await findRun(this.#deps.db, workspaceId, runId);
     if (!run) throw new AppError('NOT_FOUND', 'Sync run was not found.');
     if (run.status !== 'running') throw new AppError('CONFLICT', `This run is already ${run.status}.`);
+    // Still waiting for a worker: it ends now; its job, when taken, finds it ended.
+    const ended = { status: 'cancelled', phase: 'done', finished_at: this.#deps.clock.now(), cancel_requested: 1 } as const;
+    if (run.phase === 'queued' && (await updateRunIfRunning(this.#deps.db, runId, ended, 'queued'))) return { ...run, ...ended };
     await updateRun(this.#deps.db, runId, { cancel_requested: 1 });
     return { ...run, cancel_requested: 1 };
   }

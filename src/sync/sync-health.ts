@@ -1,8 +1,8 @@
-// Sync health for the Connection tab (F16): one state a person can act on, the last run, and
-// when the next scheduled reconcile starts. The state comes from the connection first (a
+// Sync health for the Connection tab (F16): one state a person can act on, the last run, when
+// the next scheduled reconcile starts, and how many changed records wait to be pushed. The state comes from the connection first (a
 // refused token or an exhausted daily limit explains everything after it), then from the last
 // finished run.
-import type { Db, SyncRunRow } from '../store/index.js';
+import { countPending, type Db, type SyncRunRow } from '../store/index.js';
 import type { RunStatus } from './push-run.js';
 import type { RunTrigger } from './run-trigger.js';
 import { readSyncSettings, syncSettingsView } from './sync-settings.js';
@@ -16,6 +16,8 @@ export interface SyncHealth {
   lastRun: { id: string; status: RunStatus; trigger: RunTrigger; startedAt: string; finishedAt: string | null } | null;
   /** ISO time of the next scheduled reconcile; null when the schedule is off or HubSpot is not connected. */
   nextReconcileAt: string | null;
+  /** Distinct changed records in the pending-changes set, waiting for the on-change push. */
+  pendingChanges: number;
 }
 
 /** The connection as the gateway reports it (status as in ConnectionView). */
@@ -47,7 +49,7 @@ async function latestRun(db: Db, workspaceId: string, finishedOnly: boolean): Pr
 }
 
 export async function syncHealth(db: Db, workspaceId: string, connection: ConnectionState, now: number): Promise<SyncHealth> {
-  const [last, lastFinished] = await Promise.all([latestRun(db, workspaceId, false), latestRun(db, workspaceId, true)]);
+  const [last, lastFinished, pendingChanges] = await Promise.all([latestRun(db, workspaceId, false), latestRun(db, workspaceId, true), countPending(db, workspaceId)]);
   const settings = await readSyncSettings(db, workspaceId);
   const view = syncSettingsView(settings, workspaceId, { now, connected: connection.status !== 'not_connected' });
   return {
@@ -62,5 +64,6 @@ export async function syncHealth(db: Db, workspaceId: string, connection: Connec
         }
       : null,
     nextReconcileAt: view.nextReconcileAt,
+    pendingChanges,
   };
 }

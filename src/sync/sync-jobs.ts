@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { SYSTEM_ACTOR, type Actor } from '../audit/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
-import { defineJob, eraseDefinition, type JobQueue } from '../jobs/index.js';
+import { defineJob, eraseDefinition, JobTimeoutError, type JobQueue } from '../jobs/index.js';
 import { isAppError, type Clock } from '../lib/index.js';
 import { deletePendingIfUnchanged, findConnection, findRun, findRunningRun, listScheduledWorkspaces, markPending, pageIdsByStatus, readPending, workspacesWithPending, type Db } from '../store/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
@@ -199,14 +199,27 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
 
   await jobs.work(
     syncPushJob,
-    async ({ workspaceId, runId }, { signal }) => {
+    async ({ workspaceId, runId }, { signal, attempt }) => {
       const until = Date.now() + SLICE_BUDGET_MS;
       let run = await findRun(db, workspaceId, runId);
       // A Sync now sent while this job waited was merged into it: run the workspace's run.
       if (run?.status !== 'running') run = await findRunningRun(db, workspaceId);
       if (!run || !JOB_TRIGGERS.has(run.trigger)) return;
-      const outcome = await push.resume(workspaceId, run.id, () => signal.aborted || Date.now() >= until);
-      if (outcome === 'paused') return signal.aborted ? undefined : 'continue';
+      // On the last attempt the queue has no retry left: a failure here ends the run failed
+      // with the reason, instead of leaving it running with no job to carry it on.
+      const lastAttempt = attempt > syncPushJob.retry.limit;
+      const giveUp = (why: string) => push.failRun(run.id, `The sync job failed ${attempt} times and will not be retried: ${why}`);
+      let outcome: 'ended' | 'paused';
+      try {
+        outcome = await push.resume(workspaceId, run.id, () => signal.aborted || Date.now() >= until);
+      } catch (error) {
+        if (lastAttempt) await giveUp(error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+      if (outcome === 'paused') {
+        if (lastAttempt && signal.reason instanceof JobTimeoutError) await giveUp(signal.reason.message);
+        return signal.aborted ? undefined : 'continue';
+      }
       // Changes that waited for this run (their flush found it running) go now.
       if ((await readPending(db, workspaceId, CONTACTS, 1)).length > 0) await jobs.send(syncFlushJob, { workspaceId });
     },

@@ -136,6 +136,8 @@ describe('Reconcile now and run triggers', () => {
       lastError: null,
       lastRun: { id: first.body.id, status: 'succeeded', trigger: 'manual', startedAt: done['startedAt'], finishedAt: done['finishedAt'] },
       nextReconcileAt: settings.body.nextReconcileAt,
+      // This test service does not push on change: nothing waits in the pending-changes set.
+      pendingChanges: 0,
     });
     expect(settings.body.nextReconcileAt).not.toBeNull();
     expect(connection.body.usage.callsToday).toBeGreaterThan(0);

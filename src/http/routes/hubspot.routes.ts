@@ -37,6 +37,7 @@ export const connectionSchema = z
         })
         .nullable(),
       nextReconcileAt: z.string().nullable(),
+      pendingChanges: z.number().int().min(0),
     }),
   })
   .meta({ id: 'HubSpotConnection' });

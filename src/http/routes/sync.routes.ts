@@ -21,7 +21,7 @@ export const runSchema = z
     startedBy: z.string(),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
-    phase: z.string(),
+    phase: z.string().describe('queued (its job waits for a worker), planning, pushing, done'),
     total: z.number(),
     processed: z.number(),
     created: z.number(),
@@ -172,7 +172,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       return runJson(run);
     });
 
-    app.post('/api/workspaces/:workspace/sync/runs/:runId/cancel', { schema: { tags: ['sync'], summary: 'Ask a running sync to stop after its current batch', params: runParams, response: { 202: runSchema } } }, async (request, reply) => {
+    app.post('/api/workspaces/:workspace/sync/runs/:runId/cancel', { schema: { tags: ['sync'], summary: 'Ask a running sync to stop after its current batch (a run still waiting for a worker ends at once)', params: runParams, response: { 202: runSchema } } }, async (request, reply) => {
       const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
       return reply.status(202).send(runJson(await ctx.push.cancel(workspace.id, request.params.runId)));
     });

@@ -153,6 +153,8 @@ export interface SyncHealth {
   lastError: string | null;
   lastRun: { id: string; status: RunStatus; trigger: RunTrigger; startedAt: string; finishedAt: string | null } | null;
   nextReconcileAt: string | null;
+  /** Distinct changed records waiting to be pushed (the on-change push's pending set). */
+  pendingChanges: number;
 }
 
 /** Automatic sync: on-change push and the reconcile schedule (GET/PATCH …/hubspot/settings). */

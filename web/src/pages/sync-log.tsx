@@ -15,8 +15,14 @@ const RUN_STATUS: Record<SyncRun['status'], string> = {
   interrupted: 'Interrupted',
 };
 
-export function RunStatusPill({ status }: { status: SyncRun['status'] }) {
-  return <span className={`pill run-pill-${status}`}>{RUN_STATUS[status]}</span>;
+/** What a run's status pill reads; a running run whose job no worker has taken yet is waiting. */
+export function runStatusLabel(run: Pick<SyncRun, 'status' | 'phase'>): string {
+  return run.status === 'running' && run.phase === 'queued' ? 'Waiting for a worker' : RUN_STATUS[run.status];
+}
+
+export function RunStatusPill({ run }: { run: Pick<SyncRun, 'status' | 'phase'> }) {
+  const queued = run.status === 'running' && run.phase === 'queued';
+  return <span className={`pill run-pill-${queued ? 'queued' : run.status}`}>{runStatusLabel(run)}</span>;
 }
 
 function duration(run: SyncRun): string {
@@ -70,7 +76,7 @@ export function SyncLogPage() {
                         <Link to={`/w/${workspace}/sync-log/${r.id}`}>{formatDate(r.startedAt)}</Link>
                       </td>
                       <td>
-                        <RunStatusPill status={r.status} />
+                        <RunStatusPill run={r} />
                       </td>
                       <td data-testid="run-trigger">{TRIGGER_LABELS[r.trigger]}</td>
                       <td className="num">
@@ -131,7 +137,7 @@ export function SyncRunPage() {
           <div>
             <dt>Status</dt>
             <dd>
-              <RunStatusPill status={r.status} />
+              <RunStatusPill run={r} />
             </dd>
           </div>
           <div>

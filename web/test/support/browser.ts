@@ -8,7 +8,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { DEFAULT_WEB_DIST_DIR, webUiRoutes } from '../../../src/http/web-ui.js';
-import { startService, type StartedService } from '../../../src/main.js';
+import { startService, type CreateServiceOptions, type StartedService } from '../../../src/main.js';
 import { createTestDatabase } from '../../../test/support/database.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, switchOffOnChangePush } from '../../../test/support/service.js';
 
@@ -24,8 +24,8 @@ export interface UiService {
   close(): Promise<void>;
 }
 
-/** Starts hubsync against a fresh database with the web UI mounted. */
-export async function startUiService(env: Record<string, string> = {}): Promise<UiService> {
+/** Starts hubsync against a fresh database with the web UI mounted (`jobs` as in createService). */
+export async function startUiService(env: Record<string, string> = {}, options: { jobs?: CreateServiceOptions['jobs'] } = {}): Promise<UiService> {
   const db = await createTestDatabase();
   const base = loadConfig({
     HUBSYNC_PORT: '0',
@@ -39,11 +39,11 @@ export async function startUiService(env: Record<string, string> = {}): Promise<
   const config = Object.freeze({ ...base, dataDir, database: db.config });
   let service: StartedService;
   try {
-    service = await startService(config, { logger: false, extraRoutes: [webUiRoutes({ distDir: DIST_DIR })] });
+    service = await startService(config, { logger: false, extraRoutes: [webUiRoutes({ distDir: DIST_DIR })], ...(options.jobs ? { jobs: options.jobs } : {}) });
   } catch (error) {
     // Once src/main.ts mounts the UI itself, a second catch-all route is refused: use its own.
     if (!(error instanceof Error) || !/already declared|GET.*\/\*/i.test(error.message)) throw error;
-    service = await startService(config, { logger: false });
+    service = await startService(config, { logger: false, ...(options.jobs ? { jobs: options.jobs } : {}) });
   }
   // The UI tests start their runs by hand and watch them, as the API tests do.
   await switchOffOnChangePush(service);

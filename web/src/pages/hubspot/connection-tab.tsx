@@ -29,7 +29,12 @@ export function ConnectionTab() {
   const workspace = useWorkspace();
   const client = useQueryClient();
   const [params] = useSearchParams();
-  const connection = useQuery({ queryKey: connectionKey(workspace), queryFn: () => get<Connection>(`${ws(workspace)}/hubspot/connection`) });
+  const connection = useQuery({
+    queryKey: connectionKey(workspace),
+    queryFn: () => get<Connection>(`${ws(workspace)}/hubspot/connection`),
+    // While changes wait to be pushed, the count is watched going down.
+    refetchInterval: (q) => (q.state.data?.health.pendingChanges ? 5000 : false),
+  });
   const [token, setToken] = useState('');
   const [revealed, setRevealed] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
@@ -260,7 +265,12 @@ const HEALTH_TEXT: Record<HealthState, { label: string; tone: 'ok' | 'warn' | 'e
 
 const RUN_STATUS_TEXT: Record<string, string> = { running: 'running', succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled', interrupted: 'interrupted' };
 
-/** F16: the sync's health, its last run and when the next scheduled reconcile starts. */
+function pendingText(count: number): string {
+  if (count === 0) return 'None';
+  return `${formatNumber(count)} changed ${count === 1 ? 'record' : 'records'} waiting to be pushed`;
+}
+
+/** F16: the sync's health, its last run, when the next scheduled reconcile starts, and what waits to be pushed. */
 function Health({ health }: { health: Connection['health'] }) {
   const state = HEALTH_TEXT[health.state];
   const last = health.lastRun;
@@ -291,6 +301,10 @@ function Health({ health }: { health: Connection['health'] }) {
         <div>
           <dt>Next scheduled run</dt>
           <dd data-testid="next-run">{health.nextReconcileAt ? formatDate(health.nextReconcileAt) : 'None (schedule off)'}</dd>
+        </div>
+        <div>
+          <dt>Pending changes</dt>
+          <dd data-testid="pending-changes">{pendingText(health.pendingChanges)}</dd>
         </div>
       </dl>
       {(health.state === 'failing' || health.state === 'rate_limited') && health.lastError ? (

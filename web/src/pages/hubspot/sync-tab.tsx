@@ -112,13 +112,15 @@ export function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: 
   const processed = run?.processed ?? 0;
   const percent = total > 0 ? Math.round((processed / total) * 100) : run && run.status !== 'running' ? 100 : 0;
   const status = run?.status ?? 'running';
+  // Its job waits for a worker (none running, or all busy): nothing is being pushed yet.
+  const queued = status === 'running' && run?.phase === 'queued';
   return (
     <div className={`run run-${status}`} aria-live="polite">
       <div className="run-head">
-        <strong>{RUN_OUTCOME[status]}</strong>
+        <strong>{queued ? 'Waiting for a worker' : RUN_OUTCOME[status]}</strong>
         <span className="muted">
           {run ? `${formatNumber(processed)} of ${formatNumber(total)} customers` : 'Starting…'}
-          {run?.phase && status === 'running' ? ` · ${run.phase}` : ''}
+          {run?.phase && status === 'running' && !queued ? ` · ${run.phase}` : ''}
           {run?.cancelRequested && status === 'running' ? ' · stopping after the current batch' : ''}
           {onCancel ? (
             <button type="button" className="btn btn-link" onClick={onCancel}>
