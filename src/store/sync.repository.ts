@@ -221,6 +221,21 @@ export async function interruptStaleRuns(db: Db, options: { heartbeatBefore: num
   return Number(result.numUpdatedRows);
 }
 
+/**
+ * Marks one run interrupted if it is still running under the same owner (a run that moved on
+ * meanwhile is left alone); returns whether it did.
+ */
+export async function interruptRun(db: Db, runId: string, owner: string, options: { now: number; error: string }): Promise<boolean> {
+  const result = await db
+    .updateTable('sync_runs')
+    .set({ status: 'interrupted', phase: 'done', finished_at: options.now, error: options.error })
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .where('owner', '=', owner)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export type SyncAttemptRow = SyncAttemptTable;
 
 export async function insertAttempts(db: Db, attempts: SyncAttemptRow[]): Promise<void> {

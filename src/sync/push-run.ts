@@ -29,6 +29,7 @@ import {
   hasWorkSince,
   insertAttempts,
   insertRun,
+  interruptRun,
   interruptStaleRuns,
   lockWorkspaceForRunStart,
   pageIdsByStatus,
@@ -206,6 +207,19 @@ export class PushEngine {
   async recoverInterruptedRuns(allOthers: boolean): Promise<number> {
     const now = this.#deps.clock.now();
     return interruptStaleRuns(this.#deps.db, { heartbeatBefore: now - HEARTBEAT_STALE_MS, ...(allOthers ? { orOwnerNot: this.#owner } : {}), now });
+  }
+
+  /**
+   * Ends `run` as interrupted when the process that owns it is dead: gone from this machine
+   * (its pid no longer exists), or silent past the heartbeat staleness. Returns whether it did.
+   * The on-change flush calls this for an on-change run it finds running: that run's own flush
+   * would otherwise leave it `running` for good, and every later flush would wait behind it.
+   */
+  async endIfDead(run: SyncRunRow): Promise<boolean> {
+    const now = this.#deps.clock.now();
+    if (run.status !== 'running' || run.owner === this.#owner) return false;
+    if (!ownerIsGone(run.owner) && run.heartbeat_at >= now - HEARTBEAT_STALE_MS) return false;
+    return interruptRun(this.#deps.db, run.id, run.owner, { now, error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' });
   }
 
   /**
