@@ -34,7 +34,7 @@ import {
   lockWorkspaceForRunStart,
   pageIdsByStatus,
   recordPushFailure,
-  recordPushSuccess,
+  recordPushSuccesses,
   rowToCustomer,
   updateRun,
   countByStatus,
@@ -551,10 +551,11 @@ export class PushEngine {
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       const attempts: SyncAttemptRow[] = [];
+      const successes: { id: string; hubspotId: string; hash: string }[] = [];
       for (const [i, item] of items.entries()) {
         const outcome = outcomes[i]!;
         if (outcome.kind === 'success') {
-          await recordPushSuccess(trx, run.workspace_id, item.customer.id, { hubspotId: outcome.hubspotId, hash: item.hash, at: now });
+          successes.push({ id: item.customer.id, hubspotId: outcome.hubspotId, hash: item.hash });
         } else {
           await recordPushFailure(trx, run.workspace_id, item.customer.id, { message: outcome.message, at: now });
         }
@@ -571,6 +572,8 @@ export class PushEngine {
           at: now,
         });
       }
+      // One statement for the batch's successes (failures are rare and carry their own message).
+      await recordPushSuccesses(trx, run.workspace_id, successes, now);
       await insertAttempts(trx, attempts);
       // Statuses are recomputed from the rows as they are now, so a concurrent edit wins.
       await refreshStatuses(trx, run.workspace_id, items.map((item) => item.customer.id), []);
