@@ -120,11 +120,7 @@ export async function recordPushSuccess(db: Db, workspaceId: string, id: string,
 
 /**
  * `recordPushSuccess` for a whole batch in one statement (a CASE per differing column), so a
- * batch of 100 costs one round trip instead of 100. All share the time of the batch. It also
- * sets the status a success usually leads to (Synced when the accepted hash is the current one,
- * else Needs update), so the status refresh that must follow in the same transaction rewrites
- * only the rare rows it judges otherwise (a duplicate, an email removed meanwhile) instead of
- * updating every row a second time.
+ * batch of 100 costs one round trip instead of 100. All share the time of the batch.
  */
 export async function recordPushSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<void> {
   for (let i = 0; i < results.length; i += 500) {
@@ -132,14 +128,7 @@ export async function recordPushSuccesses(db: Db, workspaceId: string, results: 
     const caseOf = (value: (r: { id: string; hubspotId: string; hash: string }) => string) => sql<string>`case id ${sql.join(chunk.map((r) => sql`when ${r.id} then ${value(r)}`), sql` `)} end`;
     await db
       .updateTable('customers')
-      .set({
-        hubspot_id: caseOf((r) => r.hubspotId),
-        synced_hash: caseOf((r) => r.hash),
-        sync_status: sql<SyncStatus>`case when current_hash = ${caseOf((r) => r.hash)} then 'synced' else 'needs_update' end`,
-        sync_error: null,
-        synced_at: at,
-        last_attempt_at: at,
-      })
+      .set({ hubspot_id: caseOf((r) => r.hubspotId), synced_hash: caseOf((r) => r.hash), sync_error: null, synced_at: at, last_attempt_at: at })
       .where('workspace_id', '=', workspaceId)
       .where('id', 'in', chunk.map((r) => r.id))
       .execute();
