@@ -5,7 +5,8 @@
 //   npm run bench -- [--customers 50000] [--changed 0.01] [--mixed 5000] [--naive 200]
 //                    [--naive-concurrency 4] [--scale 1000000] [--tier pro]
 //                    [--latency 80-250] [--edit-rate 50] [--edit-seconds 60] [--edit-customers 2000]
-//                    [--skip naive,scale,…] [--only scale,on-change,…] [--no-docs]
+//                    [--scale-out-customers 20000]
+//                    [--skip naive,scale,…] [--only scale,on-change,scale-out,…] [--no-docs]
 //   npm run bench:smoke      seconds-long: tiny sizes, no latency, unlimited tier, no docs
 //
 // Benchmarks are not tests: nothing here asserts timing; a scenario that throws makes the run
@@ -17,6 +18,7 @@ import { runInitialAndIncremental, runMixed, type IncrementalFigures, type Initi
 import { runLocalScale, type LocalScaleFigures } from './scenarios/local-scale.js';
 import { onChangeSection, runOnChange, type OnChangeFigures } from './scenarios/on-change.js';
 import { importMemoryTable, runImportMemoryBench, type ImportMemoryFigures } from './import-memory.js';
+import { runScaleOut, type ScaleOutFigures } from './scenarios/scale-out.js';
 
 const BATCH_SIZE = 100;
 const MIB = 2 ** 20;
@@ -29,6 +31,8 @@ interface BenchParams {
   naive: number;
   naiveConcurrency: number;
   scale: number;
+  /** New customers in each of the scale-out scenario's four workspaces. */
+  scaleOutCustomers: number;
   tier: Tier;
   latencyMs: [number, number];
   /** On-change latency: edits per second, for how long, over how many customers. */
@@ -47,7 +51,7 @@ function skipped(argv: readonly string[]): Set<string> {
 }
 
 /** Scenarios with a docs section of their own, in the order they run. */
-const OWN_SECTION_SCENARIOS: string[] = ['on-change'];
+const OWN_SECTION_SCENARIOS: string[] = ['on-change', 'scale-out'];
 
 function parseParams(argv: readonly string[]): BenchParams {
   const smoke = argv.includes('--smoke');
@@ -64,6 +68,7 @@ function parseParams(argv: readonly string[]): BenchParams {
     naive: numberFlag(argv, 'naive', smoke ? 20 : 200),
     naiveConcurrency: numberFlag(argv, 'naive-concurrency', 4),
     scale: numberFlag(argv, 'scale', smoke ? 2_000 : 1_000_000),
+    scaleOutCustomers: numberFlag(argv, 'scale-out-customers', smoke ? 50 : 20_000),
     tier: tier as Tier,
     latencyMs: [Number(match[1]), Number(match[2] ?? match[1])],
     editRate: numberFlag(argv, 'edit-rate', smoke ? 20 : 50),
@@ -81,6 +86,7 @@ interface Figures {
   scale?: LocalScaleFigures;
   importMemory?: ImportMemoryFigures;
   onChange?: OnChangeFigures;
+  scaleOut?: ScaleOutFigures;
 }
 
 /** The scenarios whose rows go into the shared `bench` section. */
@@ -155,6 +161,51 @@ function buildRows(p: BenchParams, f: Figures): Row[] {
   return rows;
 }
 
+/** The scale-out scenario's own docs section. */
+function scaleOutSection(p: BenchParams, f: ScaleOutFigures): OwnSection {
+  const name = `${f.workspaces} × ${formatInt(f.customersPerWorkspace)} new, ${f.workers} workers`;
+  const total = f.workspaces * f.customersPerWorkspace;
+  const ratio = f.ceiling === undefined ? undefined : f.recordsPerSecond / f.ceiling;
+  const share429 = f.sandboxCalls === 0 ? 0 : f.rateLimited429 / f.sandboxCalls;
+  const runCalls = f.runs.reduce((sum, r) => sum + r.apiCalls, 0);
+  const processed = f.runs.reduce((sum, r) => sum + r.processed, 0);
+  const failed = f.runs.reduce((sum, r) => sum + r.failed, 0);
+  const cpu = f.cpuSeconds;
+  const rows: Row[] = [
+    [name, 'bulk-upsert of all customers (4 workspaces at once; set-up)', '', formatMs(f.loadMs), ''],
+    [name, 'Sync now in all four → every run ended', '', formatMs(f.pushMs), ''],
+    [name, 'aggregate records / s', f.ceiling === undefined ? '' : `≥ ${formatInt(f.ceiling * 0.9)}`, formatInt(f.recordsPerSecond), f.ceiling === undefined ? '' : met(f.recordsPerSecond >= f.ceiling * 0.9)],
+    [
+      name,
+      f.ceiling === undefined ? 'ratio to ceiling' : `ratio to the ceiling (${f.workspaces} portals × ${BATCH_SIZE} records × ${(f.burstPer10s ?? 0) / 10} req/s = ${formatInt(f.ceiling)} rec/s)`,
+      '≥ 90 %',
+      ratio === undefined ? 'n/a (no burst limit)' : pct(ratio),
+      ratio === undefined ? '' : met(ratio >= 0.9),
+    ],
+    [name, 'first to last write the sandbox accepted', '', `${formatMs(f.firstToLastWriteMs)} (${formatInt(total / (f.firstToLastWriteMs / 1000 || 1))} rec/s)`, ''],
+    [name, 'runs: status · processed · failed', `succeeded · ${formatInt(total)} · 0`, `${[...new Set(f.runs.map((r) => r.status))].join(', ')} · ${formatInt(processed)} · ${formatInt(failed)}`, met(f.runs.every((r) => r.status === 'succeeded') && processed === total && failed === 0)],
+    [name, 'contacts in the four portals afterwards', formatInt(total), formatInt(f.contactsInHubSpot), met(f.contactsInHubSpot === total)],
+    [name, 'API calls (runs counted / sandbox saw)', `≈ ${formatInt(f.workspaces * Math.ceil(f.customersPerWorkspace / BATCH_SIZE))}`, `${formatInt(runCalls)} / ${formatInt(f.sandboxCalls)}`, ''],
+    [name, '429s received', '< 1 % of calls', `${formatInt(f.rateLimited429)} (${pct(share429, 2)})`, met(share429 < 0.01)],
+    [
+      name,
+      'CPU seconds during the push: PostgreSQL backends · workers · web process · bench process (sandbox)',
+      '',
+      `${cpu.postgres.toFixed(1)} · ${cpu.workers.toFixed(1)} · ${cpu.web.toFixed(1)} · ${cpu.benchProcess.toFixed(1)} (of ${((f.pushMs / 1000) * machineInfo().cores).toFixed(0)} core-seconds)`,
+      '',
+    ],
+  ];
+  return {
+    name: 'scale-out',
+    title: '`npm run bench -- --only scale-out`: scale-out on PostgreSQL',
+    intro:
+      `Tier ${p.tier}, latency ${p.latencyMs[0]}–${p.latencyMs[1]} ms per request. A fresh PostgreSQL database, \`hubsync serve --web-only\` and ${f.workers} \`hubsync worker\` child processes; ` +
+      `${f.workspaces} workspaces, each connected to its own sandbox portal, get ${formatInt(f.customersPerWorkspace)} new customers through bulk-upsert (on-change push off), ` +
+      'then Sync now is sent in all of them at once; the clock runs from those requests until every run has ended. The ceiling is computed from the sandbox\'s configured burst limit of the tier.',
+    rows,
+  };
+}
+
 function burstFor(tier: Tier): number | undefined {
   return { free: 100, pro: 190, enterprise: 190, boosted: 250, unlimited: undefined }[tier];
 }
@@ -208,8 +259,12 @@ async function main(): Promise<void> {
   await scenario('on-change', async () => {
     figures.onChange = await runOnChange({ rate: p.editRate, seconds: p.editSeconds, customers: p.editCustomers, tier: p.tier, latencyMs: p.latencyMs, log });
   });
+  await scenario('scale-out', async () => {
+    figures.scaleOut = await runScaleOut({ customersPerWorkspace: p.scaleOutCustomers, workspaces: 4, workers: 2, tier: p.tier, latencyMs: p.latencyMs, log });
+  });
   const ownSections: OwnSection[] = [];
   if (figures.onChange) ownSections.push(onChangeSection(figures.onChange, machine));
+  if (figures.scaleOut) ownSections.push(scaleOutSection(p, figures.scaleOut));
   const totalMs = performance.now() - started;
 
   const header = ['scenario', 'measure', 'goal', 'measured', 'met?'];

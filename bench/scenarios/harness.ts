@@ -57,10 +57,10 @@ export function customerAt(i: number, prefix = 'c'): BenchCustomer {
  * Creates or updates customers through `POST …/customers/bulk-upsert`, 1,000 per call; returns
  * how many items were refused (each item succeeds or fails alone).
  */
-export async function bulkUpsert(admin: ApiClient, customers: readonly BenchCustomer[]): Promise<number> {
+export async function bulkUpsert(admin: ApiClient, customers: readonly BenchCustomer[], workspace = 'default'): Promise<number> {
   let refused = 0;
   for (let i = 0; i < customers.length; i += 1000) {
-    const response = await admin.post<{ failed: number }>('/api/workspaces/default/customers/bulk-upsert', { customers: customers.slice(i, i + 1000) });
+    const response = await admin.post<{ failed: number }>(`/api/workspaces/${workspace}/customers/bulk-upsert`, { customers: customers.slice(i, i + 1000) });
     if (response.status !== 200) throw new Error(`bulk upsert failed: ${response.status} ${JSON.stringify(response.body).slice(0, 500)}`);
     refused += response.body.failed;
   }

@@ -50,7 +50,50 @@ describe('control API over HTTP', () => {
     });
     expect(counts.total).toBe(4);
     await control()('DELETE', '/_sandbox/counts', undefined, { 'content-type': 'application/json' });
-    expect(sb.control.counts()).toEqual({ total: 0, byRoute: {}, peakInFlight: 0 });
+    expect(sb.control.counts()).toEqual({ total: 0, byRoute: {}, peakInFlight: 0, byPortal: {} });
+  });
+
+  it('counts calls per portal, and records accepted writes with their records and time window when asked', async () => {
+    const a = sb.control.createPortal({ tier: 'unlimited' });
+    const b = sb.control.createPortal({ tier: 'unlimited' });
+    const callA = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ portalId: a.portalId }).token);
+    const callB = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ portalId: b.portalId }).token);
+    sb.control.recordWrites();
+    sb.control.setLatency(30);
+    const before = Date.now();
+    const upserted = await callA<{ results: { id: string }[] }>('POST', '/crm/v3/objects/contacts/batch/upsert', {
+      inputs: [
+        { idProperty: 'email', id: 'w1@example.com', properties: { email: 'w1@example.com' } },
+        { idProperty: 'email', id: 'w2@example.com', properties: { email: 'w2@example.com' } },
+      ],
+    });
+    const after = Date.now();
+    const created = await callB<{ id: string }>('POST', '/crm/v3/objects/contacts', { properties: { email: 'w3@example.com' } });
+    await callB('GET', `/crm/v3/objects/contacts/${created.body.id}`);
+    await callB('POST', '/crm/v3/objects/contacts/search', { filterGroups: [] });
+    await callB('POST', '/crm/v3/objects/contacts', { properties: { email: 'not an email' } });
+    sb.control.setLatency(undefined);
+
+    expect(sb.control.counts().byPortal).toEqual({
+      [String(a.portalId)]: { total: 1, byStatus: { '200': 1 } },
+      [String(b.portalId)]: { total: 4, byStatus: { '201': 1, '200': 2, '400': 1 } },
+    });
+    // Reads, searches and refused writes are not writes.
+    const writes = sb.control.writes();
+    expect(writes.map((w) => ({ portalId: w.portalId, objectType: w.objectType, ids: w.ids }))).toEqual([
+      { portalId: a.portalId, objectType: 'contacts', ids: upserted.body.results.map((r) => r.id) },
+      { portalId: b.portalId, objectType: 'contacts', ids: [created.body.id] },
+    ]);
+    // The window starts when the request arrived (before the injected latency) and ends at the answer.
+    const first = writes[0]!;
+    expect(first.startedAt).toBeGreaterThanOrEqual(before - 1);
+    expect(first.endedAt - first.startedAt).toBeGreaterThanOrEqual(29);
+    expect(first.endedAt).toBeLessThanOrEqual(after + 1);
+    sb.control.resetCounts();
+    expect(sb.control.writes()).toEqual([]);
+    sb.control.recordWrites(false);
+    await callA('POST', '/crm/v3/objects/contacts', { properties: { email: 'w4@example.com' } });
+    expect(sb.control.writes()).toEqual([]);
   });
 
   it('changes faults, latency, search lag and settings at run time', async () => {

@@ -9,7 +9,7 @@ import { propertyHistory, propertyValue, type CrmRecord } from './object-store.j
 import type { Reply, RequestInfo, Route } from './router.js';
 import { checkFaults } from './faults.js';
 import type { Portal } from './portal.js';
-import type { Counts, SandboxState } from './state.js';
+import type { Counts, SandboxState, WriteRecord } from './state.js';
 import { z } from 'zod';
 import { FAULT_KEYS, TIERS, parseObjectType, type FaultSettings, type Latency, type ObjectType, type Tier } from './types.js';
 
@@ -293,6 +293,19 @@ export class SandboxControl {
 
   resetCounts(): void {
     this.#state.resetCounts();
+  }
+
+  /**
+   * Starts (or stops) recording every accepted CRM write with its time window (`writes()`);
+   * off by default, since the log grows with every write. `resetCounts()` empties it.
+   */
+  recordWrites(on = true): void {
+    this.#state.writes = on ? (this.#state.writes ?? []) : undefined;
+  }
+
+  /** The writes recorded since recording started or the last `resetCounts()`, oldest answer first. */
+  writes(): WriteRecord[] {
+    return (this.#state.writes ?? []).map((w) => ({ ...w, ids: [...w.ids] }));
   }
 
   /** Removes all portals, tokens, apps and records; settings are kept. */

@@ -224,6 +224,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const handle = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> => {
     const correlationId = randomUUID();
     let startedAt = performance.now();
+    const arrivedAt = performance.timeOrigin + startedAt;
+    let portalId: number | undefined;
     res.setHeader('x-hubspot-correlation-id', correlationId);
     const method = req.method ?? 'GET';
     let url: URL;
@@ -243,7 +245,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
     /** Answers without reading (the rest of) the body; the connection is closed after it. */
     const refuse = (reply: Reply): void => {
-      if (!isControl) state.count(key, reply.status);
+      if (!isControl) state.count(key, reply.status, portalId);
       log?.(`${method} ${url.pathname} ${reply.status}`);
       if (res.destroyed) return;
       res.setHeader('connection', 'close');
@@ -327,6 +329,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       if (route.auth === 'bearer') {
         const now = clock.now();
         const caller = early.caller!;
+        portalId = caller.portalId;
         const portal = state.portals.get(caller.portalId) ?? state.createPortal({ portalId: caller.portalId });
         const scope = route.scope?.(info.params);
         if (scope && !caller.scopes.has(scope)) throw missingScopes([scope]);
@@ -366,11 +369,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       reply = errorReply(err, correlationId);
     }
     // The control API is the observer, not the observed: its own calls are not counted.
-    if (!isControl) state.count(key, reply.status);
+    if (!isControl) state.count(key, reply.status, portalId);
     log?.(`${method} ${url.pathname} ${reply.status}`);
     if (!res.destroyed) {
       res.setHeader('server-timing', `sandbox;dur=${(performance.now() - startedAt).toFixed(3)}`);
       send(res, reply);
+    }
+    if (state.writes && portalId !== undefined && !key.endsWith('/search') && method !== 'GET' && reply.status < 300) {
+      const objectType = matched!.params['type'];
+      const ids = writtenIds(reply.body);
+      if (objectType !== undefined && ids.length > 0) {
+        state.writes.push({ portalId, objectType: parseObjectType(objectType) ?? objectType, route: key, ids, startedAt: arrivedAt, endedAt: performance.timeOrigin + performance.now() });
+      }
     }
   };
 
@@ -442,4 +452,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         server.closeAllConnections();
       }),
   };
+}
+
+/** The record ids a CRM write answered with: a batch's `results[].id`, or a single record's `id`. */
+function writtenIds(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null) return [];
+  const { results, id } = body as { results?: unknown; id?: unknown };
+  if (Array.isArray(results)) return results.flatMap((r) => (typeof r === 'object' && r !== null && typeof (r as { id?: unknown }).id === 'string' ? [(r as { id: string }).id] : []));
+  return typeof id === 'string' ? [id] : [];
 }

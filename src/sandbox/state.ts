@@ -29,6 +29,23 @@ export interface Counts {
   byRoute: Record<string, Record<string, number>>;
   /** Most API requests being answered at the same moment (control calls excluded). */
   peakInFlight: number;
+  /** Authenticated calls per portal id, by status (calls refused before a portal was known are not here). */
+  byPortal: Record<string, { total: number; byStatus: Record<string, number> }>;
+}
+
+/**
+ * One accepted CRM write as the sandbox saw it, when write recording is on: its portal, object
+ * type, the records it wrote, and when the request arrived (before injected latency) and was
+ * answered (epoch ms, fractional). Two writes of one record whose windows overlap were sent at
+ * the same time by two callers.
+ */
+export interface WriteRecord {
+  portalId: number;
+  objectType: string;
+  route: string;
+  ids: string[];
+  startedAt: number;
+  endedAt: number;
 }
 
 const FIRST_PORTAL_ID = 40_000_001;
@@ -42,7 +59,9 @@ export class SandboxState {
   readonly limiter = new RateLimiter();
   readonly webhooks: WebhookDispatcher;
   readonly crm: CrmContext;
-  counts: Counts = { total: 0, byRoute: {}, peakInFlight: 0 };
+  counts: Counts = { total: 0, byRoute: {}, peakInFlight: 0, byPortal: {} };
+  /** Accepted CRM writes, while recording is on (off by default: the log grows with every write). */
+  writes: WriteRecord[] | undefined;
   #inFlight = 0;
   #nextPortalId = FIRST_PORTAL_ID;
 
@@ -110,15 +129,21 @@ export class SandboxState {
     for (const t of this.auth.privateTokens.values()) if (t.portalId === portal.portalId) t.tier = tier;
   }
 
-  count(key: string, status: number | string): void {
+  count(key: string, status: number | string, portalId?: number): void {
     this.counts.total++;
     const byStatus = (this.counts.byRoute[key] ??= {});
     const s = String(status);
     byStatus[s] = (byStatus[s] ?? 0) + 1;
+    if (portalId !== undefined) {
+      const portal = (this.counts.byPortal[String(portalId)] ??= { total: 0, byStatus: {} });
+      portal.total++;
+      portal.byStatus[s] = (portal.byStatus[s] ?? 0) + 1;
+    }
   }
 
   resetCounts(): void {
-    this.counts = { total: 0, byRoute: {}, peakInFlight: this.#inFlight };
+    this.counts = { total: 0, byRoute: {}, peakInFlight: this.#inFlight, byPortal: {} };
+    if (this.writes) this.writes = [];
   }
 
   requestStarted(): void {

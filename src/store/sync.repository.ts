@@ -118,6 +118,23 @@ export async function recordPushSuccess(db: Db, workspaceId: string, id: string,
     .execute();
 }
 
+/**
+ * `recordPushSuccess` for a whole batch in one statement (a CASE per differing column), so a
+ * batch of 100 costs one round trip instead of 100. All share the time of the batch.
+ */
+export async function recordPushSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<void> {
+  for (let i = 0; i < results.length; i += 500) {
+    const chunk = results.slice(i, i + 500);
+    const caseOf = (value: (r: { id: string; hubspotId: string; hash: string }) => string) => sql<string>`case id ${sql.join(chunk.map((r) => sql`when ${r.id} then ${value(r)}`), sql` `)} end`;
+    await db
+      .updateTable('customers')
+      .set({ hubspot_id: caseOf((r) => r.hubspotId), synced_hash: caseOf((r) => r.hash), sync_error: null, synced_at: at, last_attempt_at: at })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', chunk.map((r) => r.id))
+      .execute();
+  }
+}
+
 export async function recordPushFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number }): Promise<void> {
   await db
     .updateTable('customers')
@@ -239,6 +256,21 @@ export async function interruptStaleRuns(db: Db, options: { heartbeatBefore: num
     : q.where('heartbeat_at', '<', options.heartbeatBefore);
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/**
+ * Marks one run interrupted if it is still running under the same owner (a run that moved on
+ * meanwhile is left alone); returns whether it did.
+ */
+export async function interruptRun(db: Db, runId: string, owner: string, options: { now: number; error: string }): Promise<boolean> {
+  const result = await db
+    .updateTable('sync_runs')
+    .set({ status: 'interrupted', phase: 'done', finished_at: options.now, error: options.error })
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .where('owner', '=', owner)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export type SyncAttemptRow = SyncAttemptTable;

@@ -1,9 +1,12 @@
 // The on-change push: changes reach HubSpot without Sync now, through the pending-changes set
 // and `sync.flush` jobs, over real HTTP to the sandbox. A small proxy in front of the sandbox
 // can hold the batch calls, so "an edit while its batch is in flight" is made exactly then.
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxedService, type SandboxedService } from '../../test/support/sandboxed.js';
+import { insertRun, type SyncRunRow } from '../store/index.js';
 import { BATCH_SIZE } from './push-run.js';
 
 const W = '/api/workspaces/default';
@@ -158,5 +161,32 @@ describe('on-change push', () => {
     expect((await env.admin.request('PUT', `${W}/hubspot/connection`, { accessToken: env.token })).status).toBe(200);
     await settled();
     expect(contactByEmail('parked@example.com')?.properties['firstname']).toBe('parked');
+  }, 60_000);
+  it('ends an on-change run left running by a dead process as interrupted, and pushes the changes behind it', async () => {
+    // What a worker SIGKILLed in the middle of a flush leaves: an on-change run still running,
+    // owned by a process that no longer exists (here: a child that has exited) — and one whose
+    // process on another machine stopped heartbeating two minutes ago.
+    const child = spawn(process.execPath, ['-e', '']);
+    const deadPid = await new Promise<number>((resolve) => child.on('exit', () => resolve(child.pid!)));
+    const db = env.ts.service.database.db;
+    const now = Date.now();
+    const workspaceId = (await db.selectFrom('workspaces').select('id').where('slug', '=', 'default').executeTakeFirstOrThrow()).id;
+    const deadRun = (id: string, owner: string, heartbeatAt: number): SyncRunRow => ({
+      id, workspace_id: workspaceId, status: 'running', trigger: 'on_change', started_by: 'On-change push', owner,
+      started_at: heartbeatAt, heartbeat_at: heartbeatAt, finished_at: null, phase: 'pushing', total: 1, processed: 0,
+      created: 0, updated: 0, failed: 0, skipped: 0, api_calls: 0, cancel_requested: 0, error: null,
+    });
+    for (const [id, owner, heartbeatAt] of [
+      ['run_dead_local', `${hostname()}:${deadPid}:killed`, now],
+      ['run_dead_remote', 'another-host:4242:silent', now - 120_000],
+    ] as const) {
+      await insertRun(db, deadRun(id, owner, heartbeatAt));
+      const created = await env.admin.post(`${W}/customers`, { email: `${id}@example.com`, firstName: 'Behind a dead run' });
+      expect(created.status).toBe(201);
+      await settled();
+      expect(contactByEmail(`${id}@example.com`)?.properties['firstname']).toBe('Behind a dead run');
+      expect((await env.admin.get(`${W}/sync/runs/${id}`)).body).toMatchObject({ status: 'interrupted' });
+      expect((await env.admin.get(`${W}/customers/${created.body['id']}`)).body).toMatchObject({ sync: { status: 'synced' } });
+    }
   }, 60_000);
 });

@@ -35,11 +35,12 @@ import {
   hasWorkSince,
   insertAttempts,
   insertRun,
+  interruptRun,
   interruptStaleRuns,
   lockWorkspaceForRunStart,
   pageIdsByStatus,
   recordPushFailure,
-  recordPushSuccess,
+  recordPushSuccesses,
   rowToCustomer,
   updateRun,
   updateRunIfRunning,
@@ -213,6 +214,19 @@ export class PushEngine {
   async recoverInterruptedRuns(allOthers: boolean): Promise<number> {
     const now = this.#deps.clock.now();
     return interruptStaleRuns(this.#deps.db, { heartbeatBefore: now - HEARTBEAT_STALE_MS, ...(allOthers ? { orOwnerNot: this.#owner } : {}), now });
+  }
+
+  /**
+   * Ends `run` as interrupted when the process that owns it is dead: gone from this machine
+   * (its pid no longer exists), or silent past the heartbeat staleness. Returns whether it did.
+   * The on-change flush calls this for an on-change run it finds running: that run's own flush
+   * would otherwise leave it `running` for good, and every later flush would wait behind it.
+   */
+  async endIfDead(run: SyncRunRow): Promise<boolean> {
+    const now = this.#deps.clock.now();
+    if (run.status !== 'running' || run.owner === this.#owner) return false;
+    if (!ownerIsGone(run.owner) && run.heartbeat_at >= now - HEARTBEAT_STALE_MS) return false;
+    return interruptRun(this.#deps.db, run.id, run.owner, { now, error: 'The process running this sync stopped before it finished; the next run picks up where it left off.' });
   }
 
   /**
@@ -561,10 +575,11 @@ export class PushEngine {
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       const attempts: SyncAttemptRow[] = [];
+      const successes: { id: string; hubspotId: string; hash: string }[] = [];
       for (const [i, item] of items.entries()) {
         const outcome = outcomes[i]!;
         if (outcome.kind === 'success') {
-          await recordPushSuccess(trx, run.workspace_id, item.customer.id, { hubspotId: outcome.hubspotId, hash: item.hash, at: now });
+          successes.push({ id: item.customer.id, hubspotId: outcome.hubspotId, hash: item.hash });
         } else {
           await recordPushFailure(trx, run.workspace_id, item.customer.id, { message: outcome.message, at: now });
         }
@@ -581,6 +596,8 @@ export class PushEngine {
           at: now,
         });
       }
+      // One statement for the batch's successes (failures are rare and carry their own message).
+      await recordPushSuccesses(trx, run.workspace_id, successes, now);
       await insertAttempts(trx, attempts);
       // Statuses are recomputed from the rows as they are now, so a concurrent edit wins.
       await refreshStatuses(trx, run.workspace_id, items.map((item) => item.customer.id), []);

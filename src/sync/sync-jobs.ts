@@ -24,6 +24,20 @@ export const SLICE_BUDGET_MS = 20_000;
 export const FLUSH_DELAY_MS = 300;
 /** The sweep wakes a flush only for changes pending at least this long. */
 export const SWEEP_MIN_AGE_MS = 30_000;
+/** How long a flush waits after ending a dead process's on-change run before pushing its customers again. */
+export const DEAD_RUN_SETTLE_MS = 2_000;
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 const contactsKey = (p: { workspaceId: string }): string => `${p.workspaceId}:contacts`;
 const retry = { limit: 5, baseMs: 2_000, maxMs: 60_000 };
@@ -236,8 +250,17 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
         // Disconnected (or the credentials were refused): the changes stay parked, no HubSpot
         // call is made; connecting again wakes a flush (HubSpotGateway.onConnected).
         if (!(await connected(db, workspaceId))) return;
-        // A Sync now run holds the workspace: it pushes these too; its job sends a flush when done.
-        if (await findRunningRun(db, workspaceId)) return;
+        const running = await findRunningRun(db, workspaceId);
+        if (running) {
+          // A Sync now run holds the workspace: it pushes these too; its job sends a flush when
+          // done. An on-change run is only ever run by a flush holding this one's key, so one
+          // found running was left by a flush whose process died (SIGKILL): ended as
+          // interrupted once its process is known dead, it no longer blocks the workspace.
+          if (running.trigger !== 'on_change' || !(await push.endIfDead(running))) return;
+          // A batch the dead process still had in flight lands before the same customers go again.
+          await sleepUnlessAborted(DEAD_RUN_SETTLE_MS, signal);
+          continue;
+        }
         const run = await push.pushCustomers(workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
         // Credentials refused, HubSpot unreachable: keep the changes, try again later.
         if (run && run.status !== 'succeeded') throw new Error(`The on-change push stopped: ${run.error ?? run.status}`);

@@ -14,8 +14,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (TEST_DB_KIND === 'postgres') {
+/** A fresh database of the test run's kind (HUBSYNC_TEST_DB), or of the kind asked for (benchmarks that need PostgreSQL). */
+export async function createTestDatabase(options: { kind?: 'sqlite' | 'postgres' } = {}): Promise<TestDatabase> {
+  if ((options.kind ?? TEST_DB_KIND) === 'postgres') {
     const name = `hubsync_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
