@@ -548,6 +548,8 @@ export class PushEngine {
           id: newId('att', clock),
           run_id: run.id,
           workspace_id: run.workspace_id,
+          object_type: 'contacts',
+          record_id: item.customer.id,
           customer_id: item.customer.id,
           operation: outcome.kind === 'success' ? outcome.operation : item.customer.sync.hubspotId ? 'update' : 'create',
           outcome: outcome.kind === 'success' ? 'success' : 'error',
