@@ -219,7 +219,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
         if (!(await connected(db, workspaceId))) return;
         // A Sync now run holds the workspace: it pushes these too; its job sends a flush when done.
         if (await findRunningRun(db, workspaceId)) return;
-        const run = await push.pushCustomers(workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
+        const run = await push.pushRecords(CONTACTS, workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
         // Credentials refused, HubSpot unreachable: keep the changes, try again later.
         if (run && run.status !== 'succeeded') throw new Error(`The on-change push stopped: ${run.error ?? run.status}`);
         await deletePendingIfUnchanged(db, rows);
