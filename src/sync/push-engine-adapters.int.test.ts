@@ -5,7 +5,7 @@
 // naming each attempt's type and record. Against the sandbox over real HTTP, on a real database.
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxedService, type SandboxedService } from '../../test/support/sandboxed.js';
+import { startSandboxedService, syncNow, type SandboxedService } from '../../test/support/sandboxed.js';
 import type { Db, SyncStatus } from '../store/index.js';
 import { hashProperties, type Mapping } from './field-mapping.js';
 import type { ObjectAdapter } from './objects/index.js';
@@ -217,5 +217,15 @@ describe('a second object type on the same push engine', () => {
     expect(companies.get('R-17')!.properties['numberofemployees']).toBe('12');
     for (const id of [firmId(10), firmId(17), firmId(42)]) expect((await firm(id)).sync_status).toBe('synced');
     expect((await firm(firmId(180))).sync_status).toBe('error');
+  });
+
+  it('leaves contacts to the registered engine, whose attempts name the customer as record and customer', async () => {
+    const created = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'ada@example.com', firstName: 'Ada' });
+    const run = await syncNow(env.admin);
+    expect(run).toMatchObject({ status: 'succeeded', processed: 1, created: 1 });
+    const attempts = await env.admin.get<{ attempts: Record<string, unknown>[] }>(`${W}/sync/runs/${String(run['id'])}/attempts`);
+    expect(attempts.body.attempts).toEqual([expect.objectContaining({ objectType: 'contacts', recordId: created.body.id, customerId: created.body.id, customerName: 'Ada', outcome: 'success' })]);
+    // The firms' engine and table were not touched by the service's run.
+    expect(companiesByRef().size).toBe(249);
   });
 });
