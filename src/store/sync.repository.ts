@@ -135,10 +135,11 @@ export async function recordPushSuccesses(db: Db, workspaceId: string, results: 
   }
 }
 
-export async function recordPushFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number }): Promise<void> {
+/** Records a failed attempt; `hubspotId`, when given, is the HubSpot record the attempt did reach (kept as the link). */
+export async function recordPushFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number; hubspotId?: string }): Promise<void> {
   await db
     .updateTable('customers')
-    .set({ sync_error: failure.message, last_attempt_at: failure.at })
+    .set({ sync_error: failure.message, last_attempt_at: failure.at, ...(failure.hubspotId === undefined ? {} : { hubspot_id: failure.hubspotId }) })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .execute();

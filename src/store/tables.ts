@@ -179,7 +179,12 @@ export interface SyncAttemptTable {
   id: string;
   run_id: string;
   workspace_id: string;
-  customer_id: string;
+  /** HubSpot's name for the record's object type: `contacts`, later `companies`, `deals`, `notes`. */
+  object_type: string;
+  /** The local record's id (a customer's for contacts). */
+  record_id: string;
+  /** Set when the record is a customer; null for other object types. */
+  customer_id: string | null;
   operation: string;
   outcome: string;
   message: string | null;

@@ -1,9 +1,12 @@
-// Contact push sync: field mapping, per-customer statuses, Sync now runs and the sync log.
+// Push sync: field mapping, per-record statuses, the push engine with an adapter per object
+// type (contacts today), Sync now runs and the sync log.
 export { EMAIL_FIELD, EMAIL_PROPERTY, formatValue, hashProperties, localFields, propertiesFor, suggestMapping, validateMapping, type LocalField, type Mapping, type MappingProblem } from './field-mapping.js';
 export { computeStatus, PUSHABLE_STATUSES, type StatusInput } from './sync-status.js';
 export { effectiveMapping, onCustomersChanged, refreshStatuses, refreshWholeWorkspace } from './status-refresh.js';
 export { MappingService, type MappingView } from './mapping-service.js';
-export { assertRunTransition, BATCH_SIZE, inputsNamedByError, PushEngine, RUN_TRANSITIONS, type PushItem, type RunStatus } from './push-run.js';
+export { assertRunTransition, PushEngine, RUN_TRANSITIONS, type PushEngineDeps, type RunStatus } from './push-run.js';
+export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';
+export { adapterFor, contactAdapter, OBJECT_ADAPTERS, type AcceptedRecord, type AssociationContext, type ObjectAdapter, type SyncedRecord } from './objects/index.js';
 export { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE, describeSchedule, dueInMinute, MAX_JITTER_MS, nextReconcileAt, scheduleInterval, scheduleJitter } from './schedule.js';
 export { initSyncSettings, NEW_WORKSPACE_SETTINGS, readSyncSettings, syncSettingsView, updateSyncSettings, type SyncSettings, type SyncSettingsPatch, type SyncSettingsView } from './sync-settings.js';
 export { healthState, syncHealth, type HealthState, type SyncHealth } from './sync-health.js';

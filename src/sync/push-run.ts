@@ -1,5 +1,9 @@
-// A "Sync now" run: pushes every customer whose status calls for it (Not synced, Needs update,
-// Error, Outdated) in batches of up to 100 through the rate-governed client.
+// The push engine, one for every object type: a run pushes every record whose status calls for
+// it (Not synced, Needs update, Error, Outdated) in batches of up to 100 through the
+// rate-governed client, one object type after another in the registry's order
+// (./objects/index.ts). What differs between types — the table, the key, the mapping, how
+// outcomes are stored — is the type's adapter (./objects/object-adapter.ts); a batch's calls
+// and the isolation of refused records are in ./push-batch.ts.
 //
 // Run states (sync_runs.status):
 //   running      owned by one process, which heartbeats after every batch;
@@ -17,42 +21,26 @@
 //                cancel ends it at once, and a job that fails for good ends it failed;
 //   planning     a process took it over; pushing: batches are going out; done: it ended.
 //
-// Why it cannot duplicate or lie: new contacts are written with batch upsert keyed by email,
-// so a batch replayed after a crash matches the contacts it already created; a customer is
-// marked Synced only from the hash of the values HubSpot accepted, compared with the hash of
-// its values now, so an edit made while its batch was in flight leaves it Needs update.
+// Why it cannot duplicate or lie: new records are written with batch upsert keyed by the
+// adapter's key (email for contacts), so a batch replayed after a crash matches the records it
+// already created; a record is marked Synced only from the hash of the values HubSpot accepted,
+// compared with the hash of its values now, so an edit made while its batch was in flight
+// leaves it Needs update.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/index.js';
-import { emailRefusalReason, invalidEmailMessage, isHubSpotApiError, type HubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
+import { isHubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
-import type { Customer, Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
-import {
-  findLatestRun,
-  findRun,
-  findRunningRun,
-  hasWorkSince,
-  insertAttempts,
-  insertRun,
-  interruptRun,
-  interruptStaleRuns,
-  lockWorkspaceForRunStart,
-  pageIdsByStatus,
-  recordPushFailure,
-  recordPushSuccesses,
-  rowToCustomer,
-  updateRun,
-  updateRunIfRunning,
-  countByStatus,
-  countRunAttempts,
-} from '../store/index.js';
+import type { Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
+import { findLatestRun, findRun, findRunningRun, insertAttempts, insertRun, interruptRun, interruptStaleRuns, lockWorkspaceForRunStart, updateRun, updateRunIfRunning, countRunAttempts } from '../store/index.js';
 import { hashProperties, type Mapping } from './field-mapping.js';
-import { effectiveMapping, pushPropertiesFor, refreshStatuses } from './status-refresh.js';
+import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter } from './objects/index.js';
+import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
 import type { RunTrigger } from './run-trigger.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
 
-export const BATCH_SIZE = 100;
+export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';
 /** Batches in flight at once; at 80–250 ms per call, 6 keep a 19 requests/s portal busy. */
 export const BATCHES_IN_FLIGHT = 6;
 const HEARTBEAT_STALE_MS = 60_000;
@@ -63,7 +51,6 @@ const HEARTBEAT_STALE_MS = 60_000;
  * since that run started (see hasWorkSince), gets that run back instead of a new one.
  */
 export const RECENT_RUN_MS = 10_000;
-const NOT_RETURNED = 'HubSpot did not return this contact in the batch result.';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -80,16 +67,6 @@ export function assertRunTransition(from: RunStatus, to: RunStatus): void {
   if (!RUN_TRANSITIONS[from].includes(to)) throw new Error(`A sync run cannot go from ${from} to ${to}.`);
 }
 
-export interface PushItem {
-  customer: Customer;
-  properties: Record<string, string>;
-  hash: string;
-}
-
-export type ItemOutcome =
-  | { kind: 'success'; hubspotId: string; operation: 'create' | 'update'; correlationId?: string | undefined }
-  | { kind: 'failure'; message: string; correlationId?: string | undefined };
-
 export interface PushEngineDeps {
   db: Db;
   clock: Clock;
@@ -101,33 +78,8 @@ export interface PushEngineDeps {
    * whichever process takes the job calls `resume`. Without it, `start` runs the engine here.
    */
   dispatch?: (run: SyncRunRow) => Promise<void>;
-}
-
-/** Which inputs a batch-level validation error is about: those holding a value it names. */
-export function inputsNamedByError(items: PushItem[], error: { message: string; validation: { name: string; message: string }[] }): Set<number> {
-  const hit = new Set<number>();
-  const haystacks = [error.message, ...error.validation.map((v) => v.message)].map((m) => m.toLowerCase());
-  items.forEach((item, index) => {
-    const names = error.validation.length > 0 ? error.validation.map((v) => v.name) : Object.keys(item.properties);
-    for (const name of names) {
-      const value = item.properties[name];
-      if (value && value.length >= 3 && haystacks.some((h) => h.includes(value.toLowerCase()))) hit.add(index);
-    }
-  });
-  return hit;
-}
-
-function errorMessage(error: HubSpotApiError): string {
-  const details = error.validationErrors.map((v) => v.message).filter(Boolean);
-  return details.length > 0 ? details.join('; ') : (error.hubspotMessage ?? error.message);
-}
-
-/** Errors that concern the whole connection, not a record: the run stops. */
-function isRunFatal(error: unknown): boolean {
-  return (
-    isHubSpotApiError(error) &&
-    (error.code === 'HUBSPOT_UNAUTHORIZED' || error.code === 'HUBSPOT_MISSING_SCOPES' || error.code === 'HUBSPOT_DAILY_LIMIT_REACHED' || error.code === 'HUBSPOT_ABORTED')
-  );
+  /** The object types a run pushes, in order; by default every registered one (./objects/index.ts). */
+  adapters?: readonly ObjectAdapter[];
 }
 
 /** True when `owner` names a process on this machine that no longer exists. */
@@ -159,10 +111,11 @@ class BatchSource {
     private readonly db: Db,
     private readonly workspaceId: string,
     private readonly runId: string,
-    private readonly toItem: (customer: Customer) => PushItem,
-    /** Customers this run already saw fail are not retried when it resumes (another slice, another process). */
+    private readonly adapter: ObjectAdapter,
+    private readonly mapping: Mapping,
+    /** Records this run already saw fail are not retried when it resumes (another slice, another process). */
     private readonly failedSince: number,
-    /** Only these customers (an on-change batch) instead of every pushable one. */
+    /** Only these records (an on-change batch) instead of every pushable one. */
     private readonly onlyIds?: readonly string[],
   ) {}
 
@@ -186,16 +139,19 @@ class BatchSource {
   }
 
   async #load(): Promise<void> {
-    const ids = this.onlyIds
-      ? await pageIdsByStatus(this.db, this.workspaceId, PUSHABLE_STATUSES, this.#after, BATCH_SIZE * BATCHES_IN_FLIGHT, this.onlyIds)
-      : await pageIdsByStatus(this.db, this.workspaceId, PUSHABLE_STATUSES, this.#after, BATCH_SIZE * BATCHES_IN_FLIGHT);
+    const ids = await this.adapter.pageIds(this.db, this.workspaceId, PUSHABLE_STATUSES, this.#after, BATCH_SIZE * BATCHES_IN_FLIGHT, this.onlyIds);
     if (ids.length === 0) {
       this.#exhausted = true;
       return;
     }
     this.#after = ids.at(-1);
-    const rows = await this.db.selectFrom('customers').selectAll().where('workspace_id', '=', this.workspaceId).where('id', 'in', ids).orderBy('id').execute();
-    const items = rows.filter((row) => !(row.sync_status === 'error' && (row.last_attempt_at ?? 0) >= this.failedSince)).map((row) => this.toItem(rowToCustomer(row)));
+    const records = await this.adapter.load(this.db, this.workspaceId, ids);
+    const items = records
+      .filter((record) => !(record.status === 'error' && (record.lastAttemptAt ?? 0) >= this.failedSince))
+      .map((record): PushItem => {
+        const properties = this.adapter.properties(record.record, this.mapping);
+        return { record, properties, hash: hashProperties(properties) };
+      });
     for (let i = 0; i < items.length; i += BATCH_SIZE) this.#ready.push(items.slice(i, i + BATCH_SIZE));
   }
 }
@@ -203,10 +159,12 @@ class BatchSource {
 export class PushEngine {
   readonly #deps: PushEngineDeps;
   readonly #owner: string;
+  readonly #adapters: readonly ObjectAdapter[];
   readonly #active = new Map<string, Promise<unknown>>();
 
   constructor(deps: PushEngineDeps) {
     this.#deps = deps;
+    this.#adapters = deps.adapters ?? OBJECT_ADAPTERS;
     this.#owner = deps.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
@@ -254,7 +212,7 @@ export class PushEngine {
         latest?.status === 'succeeded' &&
         latest.finished_at !== null &&
         now - latest.finished_at < RECENT_RUN_MS &&
-        !(await hasWorkSince(trx, workspaceId, PUSHABLE_STATUSES, latest.started_at))
+        !(await this.#hasWorkSince(trx, workspaceId, latest.started_at))
       ) {
         return { run: latest, joined: true };
       }
@@ -277,11 +235,23 @@ export class PushEngine {
     return started;
   }
 
+  async #hasWorkSince(db: Db, workspaceId: string, since: number): Promise<boolean> {
+    for (const adapter of this.#adapters) if (await adapter.hasWorkSince(db, workspaceId, PUSHABLE_STATUSES, since)) return true;
+    return false;
+  }
+
   /** Inserts a running run owned by this process; `only` gives the ids it is limited to (an on-change push). */
   async #insertRun(db: Db, workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }, only?: readonly string[]): Promise<SyncRunRow> {
     const now = this.#deps.clock.now();
-    const counts = only ? undefined : await countByStatus(db, workspaceId);
-    const total = only ? only.length : PUSHABLE_STATUSES.reduce((sum, s) => sum + counts![s], 0);
+    let total = only?.length ?? 0;
+    let skipped = 0;
+    if (!only) {
+      for (const adapter of this.#adapters) {
+        const counts = await adapter.countByStatus(db, workspaceId);
+        total += PUSHABLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+        skipped += counts.duplicate + counts.no_email;
+      }
+    }
     const run: SyncRunRow = {
       id: newId('run', this.#deps.clock),
       workspace_id: workspaceId,
@@ -299,7 +269,7 @@ export class PushEngine {
       created: 0,
       updated: 0,
       failed: 0,
-      skipped: counts ? counts.duplicate + counts.no_email : 0,
+      skipped,
       api_calls: 0,
       cancel_requested: 0,
       error: null,
@@ -344,12 +314,15 @@ export class PushEngine {
   }
 
   /**
-   * Pushes the given customers (those of them still pushable) as one run with trigger
-   * `on_change`, in this process, and returns the finished run — or null when none of them is
-   * pushable any more. SYNC_ALREADY_RUNNING when another run is running for the workspace.
+   * Pushes the given records of one object type (those of them still pushable) as one run with
+   * trigger `on_change`, in this process, and returns the finished run — or null when none of
+   * them is pushable any more. SYNC_ALREADY_RUNNING when another run is running for the workspace.
+   *
+   * @example await push.pushRecords('contacts', workspaceId, changedCustomerIds, actor)
    */
-  async pushCustomers(workspaceId: string, ids: readonly string[], actor: Actor): Promise<SyncRunRow | null> {
-    const pushable = await pageIdsByStatus(this.#deps.db, workspaceId, PUSHABLE_STATUSES, undefined, ids.length, ids);
+  async pushRecords(objectType: string, workspaceId: string, ids: readonly string[], actor: Actor): Promise<SyncRunRow | null> {
+    const adapter = adapterFor(objectType, this.#adapters);
+    const pushable = await adapter.pageIds(this.#deps.db, workspaceId, PUSHABLE_STATUSES, undefined, ids.length, ids);
     if (pushable.length === 0) return null;
     let run: SyncRunRow;
     try {
@@ -359,7 +332,7 @@ export class PushEngine {
       if (running) throw new AppError('SYNC_ALREADY_RUNNING', 'A sync is already running.', { runId: running.id });
       throw error;
     }
-    await this.#execute(run, () => false, pushable);
+    await this.#execute(run, () => false, { adapter, ids: pushable });
     return (await findRun(this.#deps.db, workspaceId, run.id))!;
   }
 
@@ -379,7 +352,12 @@ export class PushEngine {
     await updateRun(this.#deps.db, run.id, { status, phase: 'done', finished_at: this.#deps.clock.now(), error });
   }
 
-  async #execute(run: SyncRunRow, shouldPause: () => boolean = () => false, onlyIds?: readonly string[]): Promise<'ended' | 'paused'> {
+  /**
+   * Pushes the run's object types one after another (or only `only`: an on-change push). A
+   * resumed run starts again at the first type: what earlier slices finished is not pending any
+   * more, so it costs a query per type.
+   */
+  async #execute(run: SyncRunRow, shouldPause: () => boolean = () => false, only?: { adapter: ObjectAdapter; ids: readonly string[] }): Promise<'ended' | 'paused'> {
     const { db, gateway, clock } = this.#deps;
     const workspaceId = run.workspace_id;
     // A resumed run counts on from what its earlier slices recorded.
@@ -396,29 +374,12 @@ export class PushEngine {
     };
     try {
       const client = await gateway.clientFor(workspaceId);
-      const { mapping } = await effectiveMapping(db, workspaceId);
       await updateRun(db, run.id, { phase: 'pushing' });
-      const source = new BatchSource(db, workspaceId, run.id, (customer) => this.#item(customer, mapping), run.started_at, onlyIds);
-      // A pool of workers, each taking the next batch as soon as its last one is recorded:
-      // HubSpot's latency, not its rate limit, would otherwise set the pace. The shared rate
-      // governor keeps the total within the portal's limits. When one worker meets an error
-      // that stops the run, the others finish and record the batch they hold, then stop.
-      let stopping = false;
-      let paused = false;
-      let exhausted = false;
-      const worker = async (): Promise<void> => {
-        while (!stopping) {
-          if (shouldPause()) {
-            paused = true;
-            return;
-          }
-          const batch = await source.next();
-          if (!batch) {
-            exhausted = true;
-            return;
-          }
-          const outcomes = await this.#pushBatch(client, batch, run.id);
-          await this.#record(run, batch, outcomes);
+      let ended: { paused: boolean; cancelReason?: string | null } = { paused: false };
+      for (const adapter of only ? [only.adapter] : this.#adapters) {
+        const mapping = await adapter.mapping(db, workspaceId);
+        const source = new BatchSource(db, workspaceId, run.id, adapter, mapping, run.started_at, only?.ids);
+        ended = await this.#pushType(run, client, adapter, source, shouldPause, async (batch, outcomes) => {
           counters.processed += batch.length;
           for (const outcome of outcomes) {
             if (outcome.kind === 'failure') counters.failed++;
@@ -426,23 +387,15 @@ export class PushEngine {
             else counters.updated++;
           }
           await saveProgress();
-        }
-      };
-      const settled = await Promise.allSettled(
-        Array.from({ length: BATCHES_IN_FLIGHT }, () =>
-          worker().catch((error: unknown) => {
-            stopping = true;
-            throw error;
-          }),
-        ),
-      );
-      const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failure) throw failure.reason;
+        });
+        if (ended.paused || ended.cancelReason !== undefined) break;
+      }
       await progress;
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now() });
       // Every batch taken was recorded; the run stays running for its next slice.
-      if (paused && !exhausted) return 'paused';
-      await this.#finish(run, source.cancelled ? 'cancelled' : 'succeeded', source.cancelled ? source.cancelReason : null);
+      if (ended.paused) return 'paused';
+      const cancelled = ended.cancelReason !== undefined;
+      await this.#finish(run, cancelled ? 'cancelled' : 'succeeded', ended.cancelReason ?? null);
       return 'ended';
     } catch (error) {
       await progress.catch(() => undefined);
@@ -471,106 +424,74 @@ export class PushEngine {
     }
   }
 
-  #item(customer: Customer, mapping: Mapping): PushItem {
-    const properties = pushPropertiesFor(customer, mapping);
-    return { customer, properties, hash: hashProperties(properties) };
-  }
-
   /**
-   * Sends one batch and returns an outcome per item, isolating records HubSpot refuses. An
-   * email HubSpot is known to refuse fails here with HubSpot's wording and is not sent: one such
-   * input would fail the whole batch and cost a retry.
+   * Pushes one object type's batches until none is left, the run is cancelled (`cancelReason`
+   * set, null when the asker gave none) or `shouldPause` says to stop (`paused`). Throws what
+   * stops the run.
    */
-  async #pushBatch(client: HubSpotClient, items: PushItem[], tag: string): Promise<ItemOutcome[]> {
-    const outcomes: ItemOutcome[] = new Array(items.length);
-    const sendable: { item: PushItem; i: number }[] = [];
-    items.forEach((item, i) => {
-      const email = item.properties['email'] ?? '';
-      const refused = emailRefusalReason(email);
-      if (refused === null) sendable.push({ item, i });
-      else outcomes[i] = { kind: 'failure', message: `${invalidEmailMessage(email)} (not sent: ${refused}).` };
+  async #pushType(
+    run: SyncRunRow,
+    client: HubSpotClient,
+    adapter: ObjectAdapter,
+    source: BatchSource,
+    shouldPause: () => boolean,
+    onRecorded: (batch: PushItem[], outcomes: ItemOutcome[]) => Promise<void>,
+  ): Promise<{ paused: boolean; cancelReason?: string | null }> {
+    const api = client.objects(adapter.objectType);
+    // A pool of workers, each taking the next batch as soon as its last one is recorded:
+    // HubSpot's latency, not its rate limit, would otherwise set the pace. The shared rate
+    // governor keeps the total within the portal's limits. When one worker meets an error
+    // that stops the run, the others finish and record the batch they hold, then stop.
+    let stopping = false;
+    let paused = false;
+    let exhausted = false;
+    const worker = async (): Promise<void> => {
+      while (!stopping) {
+        if (shouldPause()) {
+          paused = true;
+          return;
+        }
+        const batch = await source.next();
+        if (!batch) {
+          exhausted = true;
+          return;
+        }
+        const outcomes = await pushBatch(api, adapter, batch, run.id);
+        if (adapter.associate) await this.#associate(client, adapter, run, batch, outcomes);
+        await this.#record(run, adapter, batch, outcomes);
+        await onRecorded(batch, outcomes);
+      }
+    };
+    const settled = await Promise.allSettled(
+      Array.from({ length: BATCHES_IN_FLIGHT }, () =>
+        worker().catch((error: unknown) => {
+          stopping = true;
+          throw error;
+        }),
+      ),
+    );
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    if (paused && !exhausted) return { paused: true };
+    return source.cancelled ? { paused: false, cancelReason: source.cancelReason } : { paused: false };
+  }
+
+  /** The adapter's associations for a batch's accepted records; a record whose links failed becomes a failure that keeps its HubSpot link. */
+  async #associate(client: HubSpotClient, adapter: ObjectAdapter, run: SyncRunRow, items: PushItem[], outcomes: ItemOutcome[]): Promise<void> {
+    const accepted = items.flatMap((item, i) => {
+      const outcome = outcomes[i]!;
+      return outcome.kind === 'success' ? [{ record: item.record, hubspotId: outcome.hubspotId }] : [];
     });
-    const creates = sendable.filter((x) => x.item.customer.sync.hubspotId === null);
-    const updates = sendable.filter((x) => x.item.customer.sync.hubspotId !== null);
-    if (creates.length > 0) {
-      const results = await this.#upsertIsolating(client, creates.map((x) => x.item), tag);
-      results.forEach((r, k) => (outcomes[creates[k]!.i] = r));
-    }
-    if (updates.length > 0) {
-      const results = await this.#updateIsolating(client, updates.map((x) => x.item), tag);
-      results.forEach((r, k) => (outcomes[updates[k]!.i] = r));
-    }
-    return outcomes;
+    if (accepted.length === 0) return;
+    const failed = await adapter.associate!({ db: this.#deps.db, client, workspaceId: run.workspace_id, tag: run.id }, accepted);
+    items.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      const message = failed.get(item.record.id);
+      if (outcome.kind === 'success' && message !== undefined) outcomes[i] = { kind: 'failure', message, hubspotId: outcome.hubspotId };
+    });
   }
 
-  /** Upsert by email. A whole-batch refusal is narrowed to the inputs it names, else bisected. */
-  async #upsertIsolating(client: HubSpotClient, items: PushItem[], tag: string): Promise<ItemOutcome[]> {
-    if (items.length === 0) return [];
-    try {
-      const result = await client.contacts.batchUpsert(
-        items.map((item) => ({ idProperty: 'email', id: item.properties['email']!, properties: item.properties })),
-        { tag },
-      );
-      const byEmail = new Map(result.results.map((r) => [String(r.properties['email'] ?? '').toLowerCase(), r]));
-      return items.map((item): ItemOutcome => {
-        const hit = byEmail.get(item.properties['email']!.toLowerCase());
-        if (hit) return { kind: 'success', hubspotId: hit.id, operation: hit.new ? 'create' : 'update' };
-        const error = result.errors.find((e) => JSON.stringify(e).toLowerCase().includes(item.properties['email']!.toLowerCase()));
-        return { kind: 'failure', message: error?.message ?? NOT_RETURNED };
-      });
-    } catch (error) {
-      return this.#isolate(error, items, (subset) => this.#upsertIsolating(client, subset, tag));
-    }
-  }
-
-  async #updateIsolating(client: HubSpotClient, items: PushItem[], tag: string): Promise<ItemOutcome[]> {
-    if (items.length === 0) return [];
-    try {
-      const result = await client.contacts.batchUpdate(
-        items.map((item) => ({ id: item.customer.sync.hubspotId!, properties: item.properties })),
-        { tag },
-      );
-      const byId = new Map(result.results.map((r) => [r.id, r]));
-      const outcomes = items.map((item): ItemOutcome | 'gone' => {
-        const id = item.customer.sync.hubspotId!;
-        if (byId.has(id)) return { kind: 'success', hubspotId: id, operation: 'update' };
-        const error = result.errors.find((e) => JSON.stringify(e).includes(id));
-        // The linked contact no longer exists (deleted in HubSpot): find or create it by email.
-        if (error?.category === 'OBJECT_NOT_FOUND') return 'gone';
-        return { kind: 'failure', message: error?.message ?? NOT_RETURNED };
-      });
-      const gone = items.filter((_, i) => outcomes[i] === 'gone');
-      const relinked = await this.#upsertIsolating(client, gone, tag);
-      let k = 0;
-      return outcomes.map((o) => (o === 'gone' ? relinked[k++]! : o));
-    } catch (error) {
-      return this.#isolate(error, items, (subset) => this.#updateIsolating(client, subset, tag));
-    }
-  }
-
-  async #isolate(error: unknown, items: PushItem[], retry: (subset: PushItem[]) => Promise<ItemOutcome[]>): Promise<ItemOutcome[]> {
-    if (isRunFatal(error) || !isHubSpotApiError(error)) throw error;
-    // Transient trouble outlasted the client's retries: these records end as errors this run.
-    if (error.retryable || error.status === undefined || error.status >= 500 || error.status === 429) {
-      return items.map(() => ({ kind: 'failure', message: `HubSpot did not accept the batch after retries: ${error.hubspotMessage ?? error.message}`, correlationId: error.correlationId }));
-    }
-    if (items.length === 1) return [{ kind: 'failure', message: errorMessage(error), correlationId: error.correlationId }];
-    const named = inputsNamedByError(items, { message: error.hubspotMessage ?? '', validation: [...error.validationErrors] });
-    const outcomes: ItemOutcome[] = new Array(items.length);
-    let rest: { item: PushItem; i: number }[];
-    if (named.size > 0 && named.size < items.length) {
-      for (const i of named) outcomes[i] = { kind: 'failure', message: errorMessage(error), correlationId: error.correlationId };
-      rest = items.map((item, i) => ({ item, i })).filter((x) => !named.has(x.i));
-      const results = await retry(rest.map((x) => x.item));
-      results.forEach((r, k) => (outcomes[rest[k]!.i] = r));
-      return outcomes;
-    }
-    // HubSpot did not say which input it refused: split the batch until it does.
-    const middle = Math.ceil(items.length / 2);
-    return [...(await retry(items.slice(0, middle))), ...(await retry(items.slice(middle)))];
-  }
-
-  async #record(run: SyncRunRow, items: PushItem[], outcomes: ItemOutcome[]): Promise<void> {
+  async #record(run: SyncRunRow, adapter: ObjectAdapter, items: PushItem[], outcomes: ItemOutcome[]): Promise<void> {
     const { db, clock } = this.#deps;
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
@@ -578,29 +499,32 @@ export class PushEngine {
       const successes: { id: string; hubspotId: string; hash: string }[] = [];
       for (const [i, item] of items.entries()) {
         const outcome = outcomes[i]!;
+        const { record } = item;
         if (outcome.kind === 'success') {
-          successes.push({ id: item.customer.id, hubspotId: outcome.hubspotId, hash: item.hash });
+          successes.push({ id: record.id, hubspotId: outcome.hubspotId, hash: item.hash });
         } else {
-          await recordPushFailure(trx, run.workspace_id, item.customer.id, { message: outcome.message, at: now });
+          await adapter.recordFailure(trx, run.workspace_id, record.id, { message: outcome.message, at: now, ...(outcome.hubspotId === undefined ? {} : { hubspotId: outcome.hubspotId }) });
         }
         attempts.push({
           id: newId('att', clock),
           run_id: run.id,
           workspace_id: run.workspace_id,
-          customer_id: item.customer.id,
-          operation: outcome.kind === 'success' ? outcome.operation : item.customer.sync.hubspotId ? 'update' : 'create',
+          object_type: adapter.objectType,
+          record_id: record.id,
+          customer_id: adapter.customerIdOf(record),
+          operation: outcome.kind === 'success' ? outcome.operation : record.hubspotId ? 'update' : 'create',
           outcome: outcome.kind === 'success' ? 'success' : 'error',
           message: outcome.kind === 'failure' ? outcome.message : null,
           correlation_id: outcome.correlationId ?? null,
-          hubspot_id: outcome.kind === 'success' ? outcome.hubspotId : item.customer.sync.hubspotId,
+          hubspot_id: outcome.kind === 'success' ? outcome.hubspotId : (outcome.hubspotId ?? record.hubspotId),
           at: now,
         });
       }
       // One statement for the batch's successes (failures are rare and carry their own message).
-      await recordPushSuccesses(trx, run.workspace_id, successes, now);
+      await adapter.recordSuccesses(trx, run.workspace_id, successes, now);
       await insertAttempts(trx, attempts);
       // Statuses are recomputed from the rows as they are now, so a concurrent edit wins.
-      await refreshStatuses(trx, run.workspace_id, items.map((item) => item.customer.id), []);
+      await adapter.refreshStatuses(trx, run.workspace_id, items.map((item) => item.record.id));
     });
   }
 

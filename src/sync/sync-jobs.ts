@@ -261,7 +261,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
           await sleepUnlessAborted(DEAD_RUN_SETTLE_MS, signal);
           continue;
         }
-        const run = await push.pushCustomers(workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
+        const run = await push.pushRecords(CONTACTS, workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
         // Credentials refused, HubSpot unreachable: keep the changes, try again later.
         if (run && run.status !== 'succeeded') throw new Error(`The on-change push stopped: ${run.error ?? run.status}`);
         await deletePendingIfUnchanged(db, rows);

@@ -13,6 +13,20 @@ import { idCursorQuery, iso, limitQuery, opaqueCursor, opaqueCursorQuery, STATUS
 
 const runParams = workspaceParam.extend({ runId: z.string().min(1).max(100) });
 
+const attemptSchema = z.object({
+  id: z.string(),
+  objectType: z.string().meta({ description: "HubSpot's name for the record's object type: `contacts` (a customer); other types follow" }),
+  recordId: z.string().meta({ description: 'The local record the attempt pushed (a customer id for contacts)' }),
+  customerId: z.string().nullable().meta({ description: 'The customer, for contacts (same as recordId); null for other object types' }),
+  customerName: z.string().nullable().meta({ description: "The customer's name, else email, else id; null for other object types" }),
+  operation: z.string().meta({ description: '`create` or `update`' }),
+  outcome: z.enum(['success', 'error']),
+  message: z.string().nullable().meta({ description: "HubSpot's message (or hubsync's reason) when the attempt failed" }),
+  correlationId: z.string().nullable(),
+  hubspotId: z.string().nullable(),
+  at: z.string(),
+});
+
 export const runSchema = z
   .object({
     id: z.string(),
@@ -213,6 +227,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: "One run's record attempts with HubSpot's messages",
           params: runParams,
           querystring: z.object({ outcome: z.enum(['success', 'error']).optional(), after: idCursorQuery('att'), limit: limitQuery(500, 100) }).strict(),
+          response: { 200: z.object({ attempts: z.array(attemptSchema), nextCursor: z.string().nullable() }) },
         },
       },
       async (request) => {
@@ -222,10 +237,12 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         return {
           attempts: page.map((a) => ({
             id: a.id,
+            objectType: a.object_type,
+            recordId: a.record_id,
             customerId: a.customer_id,
-            customerName: a.customer_name || a.customer_email || a.customer_id,
+            customerName: a.customer_id === null ? null : a.customer_name || a.customer_email || a.customer_id,
             operation: a.operation,
-            outcome: a.outcome,
+            outcome: a.outcome as 'success' | 'error',
             message: a.message,
             correlationId: a.correlation_id,
             hubspotId: a.hubspot_id,

@@ -10,6 +10,7 @@ import * as m006 from './006-jobs.js';
 import * as m007 from './007-rate-budget.js';
 import * as m008 from './008-sync-settings.js';
 import * as m009 from './009-pending-changes.js';
+import * as m010 from './010-attempt-record-type.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '007-rate-budget': m007,
   '008-sync-settings': m008,
   '009-pending-changes': m009,
+  '010-attempt-record-type': m010,
 };

@@ -260,8 +260,12 @@ export interface SyncRun {
 
 export interface SyncAttempt {
   id: string;
-  customerId: string;
-  customerName: string;
+  /** HubSpot's object type of the record: `contacts` for customers. */
+  objectType: string;
+  recordId: string;
+  /** Null when the record is not a customer. */
+  customerId: string | null;
+  customerName: string | null;
   operation: 'create' | 'update' | 'skip' | string;
   outcome: 'success' | 'error';
   message: string | null;

@@ -205,7 +205,13 @@ export function SyncRunPage() {
                   {data.attempts.map((a) => (
                     <tr key={a.id}>
                       <td>
-                        <Link to={`/w/${workspace}/customers/${a.customerId}`}>{a.customerName}</Link>
+                        {a.customerId !== null ? (
+                          <Link to={`/w/${workspace}/customers/${a.customerId}`}>{a.customerName}</Link>
+                        ) : (
+                          <span>
+                            {a.objectType} <code>{a.recordId}</code>
+                          </span>
+                        )}
                       </td>
                       <td className="capitalize">{a.operation}</td>
                       <td>{a.outcome === 'success' ? <span className="pill pill-ok">Success</span> : <span className="pill pill-error">Error</span>}</td>

@@ -1,0 +1,79 @@
+// Migration 010 on a database whose sync log already holds contact attempts: every attempt
+// keeps its values and is named as a contacts record by its customer's id; customer_id becomes
+// optional; the indexes come back; and a failure inside the migration's transaction leaves the
+// old table exactly as it was. Runs on SQLite and (HUBSYNC_TEST_DB=postgres) PostgreSQL.
+import { Migrator, sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from '../../../test/support/database.js';
+import { openDatabase, type Db, type OpenedDatabase } from '../database.js';
+import { migrateToLatest } from '../migrate.js';
+import { migrations } from './index.js';
+import * as m010 from './010-attempt-record-type.js';
+
+let testDb: TestDatabase;
+let opened: OpenedDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  opened = openDatabase(testDb.config);
+});
+afterAll(async () => {
+  await opened?.close();
+  await testDb?.drop();
+});
+
+const attempt = { run_id: 'run_1', workspace_id: 'ws_old', operation: 'create', correlation_id: null, at: 1_700_000_000_000 };
+
+// PostgreSQL names the primary key's index too (SQLite's is internal).
+const INDEXES = [...(TEST_DB_KIND === 'postgres' ? ['sync_attempts_pkey'] : []), 'sync_attempts_run', 'sync_attempts_workspace_at'];
+
+async function attemptIndexes(db: Db): Promise<string[]> {
+  const rows =
+    TEST_DB_KIND === 'postgres'
+      ? await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'sync_attempts' and indexname like 'sync_attempts%'`.execute(db)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'sync_attempts' and name like 'sync_attempts_%'`.execute(db);
+  return rows.rows.map((r) => r.name).sort();
+}
+
+it('names existing attempts as contacts by their customer, keeps every value, and makes customer_id optional', async () => {
+  const db = opened.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  const before = await new Migrator({ db: opened.db, provider: { getMigrations: async () => migrations } }).migrateTo('009-pending-changes');
+  expect(before.error).toBeUndefined();
+  await db.insertInto('workspaces').values({ id: 'ws_old', slug: 'old', name: 'Old', created_at: 1 }).execute();
+  await db
+    .insertInto('sync_attempts')
+    .values([
+      { ...attempt, id: 'att_1', customer_id: 'cus_1', outcome: 'success', message: null, hubspot_id: '101' },
+      { ...attempt, id: 'att_2', customer_id: 'cus_2', outcome: 'error', message: 'Property values were not valid: « not-a-stage »', hubspot_id: null },
+    ])
+    .execute();
+
+  // A crash inside the migration's transaction: nothing of the rebuild remains.
+  await expect(
+    opened.db.transaction().execute(async (trx) => {
+      await m010.up(trx as unknown as Kysely<unknown>);
+      throw new Error('crashed mid-migration');
+    }),
+  ).rejects.toThrow('crashed mid-migration');
+  const untouched = await db.selectFrom('sync_attempts').selectAll().orderBy('id').execute();
+  expect(untouched.map((r) => r['id'])).toEqual(['att_1', 'att_2']);
+  expect(untouched[0]).not.toHaveProperty('object_type');
+  expect(await attemptIndexes(opened.db)).toEqual(INDEXES);
+
+  expect((await migrateToLatest(opened.db)).applied).toContain('010-attempt-record-type');
+
+  const rows = await db.selectFrom('sync_attempts').selectAll().orderBy('id').execute();
+  expect(rows.map((r) => ({ ...r, at: Number(r['at']) }))).toEqual([
+    { ...attempt, id: 'att_1', object_type: 'contacts', record_id: 'cus_1', customer_id: 'cus_1', outcome: 'success', message: null, hubspot_id: '101' },
+    { ...attempt, id: 'att_2', object_type: 'contacts', record_id: 'cus_2', customer_id: 'cus_2', outcome: 'error', message: 'Property values were not valid: « not-a-stage »', hubspot_id: null },
+  ]);
+  expect(await attemptIndexes(opened.db)).toEqual(INDEXES);
+
+  // Another object type's attempt has no customer; an insert that names no type is a contact's.
+  await db.insertInto('sync_attempts').values({ ...attempt, id: 'att_3', object_type: 'companies', record_id: 'org_1', customer_id: null, outcome: 'success', message: null, hubspot_id: '9' }).execute();
+  await db.insertInto('sync_attempts').values({ ...attempt, id: 'att_4', record_id: 'cus_4', customer_id: 'cus_4', outcome: 'success', message: null, hubspot_id: '10' }).execute();
+  const added = await db.selectFrom('sync_attempts').select(['id', 'object_type', 'customer_id']).where('id', 'in', ['att_3', 'att_4']).orderBy('id').execute();
+  expect(added).toEqual([
+    { id: 'att_3', object_type: 'companies', customer_id: null },
+    { id: 'att_4', object_type: 'contacts', customer_id: 'cus_4' },
+  ]);
+});

@@ -1,0 +1,45 @@
+// Customers → HubSpot contacts: the first object type on the push engine. A customer is matched
+// by email (batch upsert by `email`, so a replayed batch finds the contacts it created), its
+// values come from the contacts mapping, and an email HubSpot is known to refuse fails before
+// sending with HubSpot's wording. Statuses follow the email rules of sync-status.ts (No email,
+// Duplicate), recomputed by status-refresh.ts.
+import { emailRefusalReason, invalidEmailMessage } from '../../hubspot/index.js';
+import type { Customer } from '../../store/index.js';
+import { countByStatus, hasWorkSince, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer } from '../../store/index.js';
+import { DEFAULT_PROPERTIES, EMAIL_PROPERTY } from '../field-mapping.js';
+import { CONTACTS, effectiveMapping, pushPropertiesFor, refreshStatuses } from '../status-refresh.js';
+import type { ObjectAdapter } from './object-adapter.js';
+
+export const contactAdapter: ObjectAdapter<Customer> = {
+  objectType: CONTACTS,
+  noun: 'contact',
+  key: { property: EMAIL_PROPERTY, normalize: (value) => value.toLowerCase() },
+  defaultMapping: DEFAULT_PROPERTIES,
+
+  pageIds: (db, workspaceId, statuses, after, limit, among) => pageIdsByStatus(db, workspaceId, statuses, after, limit, among),
+  async load(db, workspaceId, ids) {
+    if (ids.length === 0) return [];
+    const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [...ids]).orderBy('id').execute();
+    return rows.map((row) => {
+      const customer = rowToCustomer(row);
+      return { id: customer.id, hubspotId: customer.sync.hubspotId, status: customer.sync.status, lastAttemptAt: customer.sync.lastAttemptAt, record: customer };
+    });
+  },
+  countByStatus: (db, workspaceId) => countByStatus(db, workspaceId),
+  hasWorkSince: (db, workspaceId, statuses, since) => hasWorkSince(db, workspaceId, statuses, since),
+
+  async mapping(db, workspaceId) {
+    return (await effectiveMapping(db, workspaceId)).mapping;
+  },
+  properties: (customer, mapping) => pushPropertiesFor(customer, mapping),
+  refusal(properties) {
+    const email = properties[EMAIL_PROPERTY] ?? '';
+    const refused = emailRefusalReason(email);
+    return refused === null ? null : `${invalidEmailMessage(email)} (not sent: ${refused}).`;
+  },
+
+  recordSuccesses: (db, workspaceId, results, at) => recordPushSuccesses(db, workspaceId, results, at),
+  recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure),
+  refreshStatuses: (db, workspaceId, ids) => refreshStatuses(db, workspaceId, [...ids], []),
+  customerIdOf: (record) => record.id,
+};

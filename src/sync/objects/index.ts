@@ -1,0 +1,16 @@
+// The object types the push engine handles, in the order a run pushes them (companies will
+// come before the contacts and deals that associate to them).
+import type { ObjectAdapter } from './object-adapter.js';
+import { contactAdapter } from './contact.adapter.js';
+
+export type { AcceptedRecord, AssociationContext, ObjectAdapter, SyncedRecord } from './object-adapter.js';
+export { contactAdapter } from './contact.adapter.js';
+
+export const OBJECT_ADAPTERS: readonly ObjectAdapter[] = [contactAdapter];
+
+/** The adapter for `objectType` among `adapters`; an unknown type is a bug, so it throws. */
+export function adapterFor(objectType: string, adapters: readonly ObjectAdapter[] = OBJECT_ADAPTERS): ObjectAdapter {
+  const adapter = adapters.find((a) => a.objectType === objectType);
+  if (!adapter) throw new Error(`No push adapter handles the object type "${objectType}".`);
+  return adapter;
+}

@@ -1,0 +1,105 @@
+// What the push engine (../push-run.ts) needs to know about one object type, and nothing more.
+// The engine owns everything that is the same for every type: runs and their states, batches of
+// 100 through the rate-governed client, isolating the records HubSpot refuses, hashes, progress,
+// cancel, crash safety and the sync log. An adapter owns what differs: where the local records
+// live, the HubSpot property that identifies them, the default mapping, how a record becomes
+// HubSpot properties, how outcomes are stored and statuses recomputed, and (for later types)
+// the associations to push with them. `contact.adapter.ts` is the first; see
+// docs/ARCHITECTURE.md, "One push engine, an adapter per object type".
+import type { HubSpotClient, ObjectType } from '../../hubspot/index.js';
+import type { Db, SyncStatus } from '../../store/index.js';
+import type { Mapping } from '../field-mapping.js';
+
+/** A local record as the engine sees it: its sync state, and the adapter's own view of it. */
+export interface SyncedRecord<R> {
+  id: string;
+  /** The linked HubSpot record, once HubSpot accepted one. */
+  hubspotId: string | null;
+  status: SyncStatus;
+  lastAttemptAt: number | null;
+  /** What `properties` reads (a Customer for contacts). */
+  record: R;
+}
+
+/** A record HubSpot accepted in this batch, for the associations hook. */
+export interface AcceptedRecord<R> {
+  record: SyncedRecord<R>;
+  hubspotId: string;
+}
+
+export interface AssociationContext {
+  db: Db;
+  client: HubSpotClient;
+  workspaceId: string;
+  /** Tags the calls as the run's, so the run counts them. */
+  tag: string;
+}
+
+/**
+ * One object type. Members are methods (not function-valued properties) so an adapter over
+ * its own record type fits where the engine keeps adapters of any record type.
+ */
+export interface ObjectAdapter<R = unknown> {
+  /** HubSpot's name for the object type: `contacts`, `companies`, `deals`, `notes`. */
+  readonly objectType: ObjectType;
+  /** One record of the type in messages ("HubSpot did not return this contact …"). */
+  readonly noun: string;
+  /**
+   * The HubSpot property a batch upsert matches records by (`email` for contacts, a
+   * hubsync-owned unique property for types without a natural key). HubSpot's per-record
+   * results and errors are mapped back to local records through it: by its value, compared
+   * after `normalize` (emails ignore case), in the result's properties or the error's text.
+   */
+  readonly key: { readonly property: string; normalize(value: string): string };
+  /** The mapping (local field → HubSpot property) before an admin saved one. */
+  readonly defaultMapping: Mapping;
+
+  // Local records ----------------------------------------------------------------------------
+
+  /** A keyset page of the workspace's record ids in the given statuses, in id order (optionally only among `among`). */
+  pageIds(db: Db, workspaceId: string, statuses: readonly SyncStatus[], after: string | undefined, limit: number, among?: readonly string[]): Promise<string[]>;
+  /** The given records, in id order (records deleted meanwhile are left out). */
+  load(db: Db, workspaceId: string, ids: readonly string[]): Promise<SyncedRecord<R>[]>;
+  /** How many live records are in each status (a run's total and skipped). */
+  countByStatus(db: Db, workspaceId: string): Promise<Record<SyncStatus, number>>;
+  /** Whether a record became pushable since `since`, or the mapping changed (see PushEngine.start). */
+  hasWorkSince(db: Db, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean>;
+
+  // Values -----------------------------------------------------------------------------------
+
+  /** The mapping in force: the saved one, else `defaultMapping`. Read once per run. */
+  mapping(db: Db, workspaceId: string): Promise<Mapping>;
+  /** What the record would push: HubSpot property → value. Its hash decides Synced vs Needs update. */
+  properties(record: R, mapping: Mapping): Record<string, string>;
+  /**
+   * Why HubSpot would refuse these values outright (one such input fails a whole batch and
+   * costs a retry), or null to send them. The reason is recorded as the record's error.
+   */
+  refusal?(properties: Readonly<Record<string, string>>): string | null;
+
+  // Outcomes ---------------------------------------------------------------------------------
+  // Called inside the transaction that records a batch, so a crash keeps all of a batch or none.
+
+  /** HubSpot accepted these records' values whose hash is `hash`: store each link and hash (one batch, one statement if the store allows). */
+  recordSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<void>;
+  /**
+   * The attempt failed. `hubspotId` is set when HubSpot holds the record although the attempt
+   * failed (its associations did not go through): the adapter must keep that link.
+   */
+  recordFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number; hubspotId?: string }): Promise<void>;
+  /** Recomputes the seven statuses of these records from the rows as they are now. */
+  refreshStatuses(db: Db, workspaceId: string, ids: readonly string[]): Promise<void>;
+  /** The customer an attempt concerns, for the sync log's `customerId` (contacts: the record itself). */
+  customerIdOf(record: SyncedRecord<R>): string | null;
+
+  // Associations (later types) ---------------------------------------------------------------
+
+  /**
+   * Links a batch's accepted records to the records they point at (deal → contacts, note →
+   * contact), after the batch is written and before it is recorded. Returns a message per
+   * record whose links did not go through: that record is recorded as failed (keeping its
+   * HubSpot link), so the next run tries it again instead of leaving it half-linked silently.
+   * Contacts have none.
+   */
+  associate?(context: AssociationContext, accepted: readonly AcceptedRecord<R>[]): Promise<ReadonlyMap<string, string>>;
+}

@@ -1,0 +1,155 @@
+// One batch of records of one object type, sent to HubSpot with an outcome per record: records
+// that have a HubSpot id are updated by id, the others upserted by the adapter's key property.
+// HubSpot refusing one input fails a whole batch call; the inputs its message names are set
+// aside (else the batch is split in halves) and the rest resent, so one bad record never blocks
+// its 99 neighbours. Errors that concern the connection, not a record, are thrown: the run stops.
+import { isHubSpotApiError, type HubSpotApiError, type ObjectsApi } from '../hubspot/index.js';
+import type { ObjectAdapter, SyncedRecord } from './objects/index.js';
+
+export const BATCH_SIZE = 100;
+
+export interface PushItem<R = unknown> {
+  record: SyncedRecord<R>;
+  properties: Record<string, string>;
+  hash: string;
+}
+
+export type ItemOutcome =
+  | { kind: 'success'; hubspotId: string; operation: 'create' | 'update'; correlationId?: string | undefined }
+  /** `hubspotId`: HubSpot holds the record although the attempt failed (its associations did not go through). */
+  | { kind: 'failure'; message: string; correlationId?: string | undefined; hubspotId?: string };
+
+/** Which inputs a batch-level validation error is about: those holding a value it names. */
+export function inputsNamedByError(items: PushItem[], error: { message: string; validation: { name: string; message: string }[] }): Set<number> {
+  const hit = new Set<number>();
+  const haystacks = [error.message, ...error.validation.map((v) => v.message)].map((m) => m.toLowerCase());
+  items.forEach((item, index) => {
+    const names = error.validation.length > 0 ? error.validation.map((v) => v.name) : Object.keys(item.properties);
+    for (const name of names) {
+      const value = item.properties[name];
+      if (value && value.length >= 3 && haystacks.some((h) => h.includes(value.toLowerCase()))) hit.add(index);
+    }
+  });
+  return hit;
+}
+
+function errorMessage(error: HubSpotApiError): string {
+  const details = error.validationErrors.map((v) => v.message).filter(Boolean);
+  return details.length > 0 ? details.join('; ') : (error.hubspotMessage ?? error.message);
+}
+
+/** Errors that concern the whole connection, not a record: the run stops. */
+function isRunFatal(error: unknown): boolean {
+  return (
+    isHubSpotApiError(error) &&
+    (error.code === 'HUBSPOT_UNAUTHORIZED' || error.code === 'HUBSPOT_MISSING_SCOPES' || error.code === 'HUBSPOT_DAILY_LIMIT_REACHED' || error.code === 'HUBSPOT_ABORTED')
+  );
+}
+
+/**
+ * Sends one batch and returns an outcome per item, isolating records HubSpot refuses. Values
+ * the adapter knows HubSpot refuses fail here with its reason and are not sent: one such input
+ * would fail the whole batch and cost a retry.
+ */
+export async function pushBatch(api: ObjectsApi, adapter: ObjectAdapter, items: PushItem[], tag: string): Promise<ItemOutcome[]> {
+  const batch = new BatchSender(api, adapter, tag);
+  const outcomes: ItemOutcome[] = new Array(items.length);
+  const sendable: { item: PushItem; i: number }[] = [];
+  items.forEach((item, i) => {
+    const keyless = item.record.hubspotId === null && !item.properties[adapter.key.property];
+    const refused = keyless ? `This ${adapter.noun} has no ${adapter.key.property} to find it by in HubSpot (not sent).` : (adapter.refusal?.(item.properties) ?? null);
+    if (refused === null) sendable.push({ item, i });
+    else outcomes[i] = { kind: 'failure', message: refused };
+  });
+  const creates = sendable.filter((x) => x.item.record.hubspotId === null);
+  const updates = sendable.filter((x) => x.item.record.hubspotId !== null);
+  if (creates.length > 0) {
+    const results = await batch.upsert(creates.map((x) => x.item));
+    results.forEach((r, k) => (outcomes[creates[k]!.i] = r));
+  }
+  if (updates.length > 0) {
+    const results = await batch.update(updates.map((x) => x.item));
+    results.forEach((r, k) => (outcomes[updates[k]!.i] = r));
+  }
+  return outcomes;
+}
+
+class BatchSender {
+  readonly #notReturned: string;
+
+  constructor(
+    private readonly api: ObjectsApi,
+    private readonly adapter: ObjectAdapter,
+    private readonly tag: string,
+  ) {
+    this.#notReturned = `HubSpot did not return this ${adapter.noun} in the batch result.`;
+  }
+
+  /** Upsert by the adapter's key. A whole-batch refusal is narrowed to the inputs it names, else bisected. */
+  async upsert(items: PushItem[]): Promise<ItemOutcome[]> {
+    if (items.length === 0) return [];
+    const { property, normalize } = this.adapter.key;
+    try {
+      const result = await this.api.batchUpsert(
+        items.map((item) => ({ idProperty: property, id: item.properties[property]!, properties: item.properties })),
+        { tag: this.tag },
+      );
+      const byKey = new Map(result.results.map((r) => [normalize(String(r.properties[property] ?? '')), r]));
+      return items.map((item): ItemOutcome => {
+        const key = normalize(item.properties[property]!);
+        const hit = byKey.get(key);
+        if (hit) return { kind: 'success', hubspotId: hit.id, operation: hit.new ? 'create' : 'update' };
+        const error = result.errors.find((e) => normalize(JSON.stringify(e)).includes(key));
+        return { kind: 'failure', message: error?.message ?? this.#notReturned };
+      });
+    } catch (error) {
+      return this.#isolate(error, items, (subset) => this.upsert(subset));
+    }
+  }
+
+  async update(items: PushItem[]): Promise<ItemOutcome[]> {
+    if (items.length === 0) return [];
+    try {
+      const result = await this.api.batchUpdate(
+        items.map((item) => ({ id: item.record.hubspotId!, properties: item.properties })),
+        { tag: this.tag },
+      );
+      const byId = new Map(result.results.map((r) => [r.id, r]));
+      const outcomes = items.map((item): ItemOutcome | 'gone' => {
+        const id = item.record.hubspotId!;
+        if (byId.has(id)) return { kind: 'success', hubspotId: id, operation: 'update' };
+        const error = result.errors.find((e) => JSON.stringify(e).includes(id));
+        // The linked record no longer exists (deleted in HubSpot): find or create it by its key.
+        if (error?.category === 'OBJECT_NOT_FOUND') return 'gone';
+        return { kind: 'failure', message: error?.message ?? this.#notReturned };
+      });
+      const gone = items.filter((_, i) => outcomes[i] === 'gone');
+      const relinked = await this.upsert(gone);
+      let k = 0;
+      return outcomes.map((o) => (o === 'gone' ? relinked[k++]! : o));
+    } catch (error) {
+      return this.#isolate(error, items, (subset) => this.update(subset));
+    }
+  }
+
+  async #isolate(error: unknown, items: PushItem[], retry: (subset: PushItem[]) => Promise<ItemOutcome[]>): Promise<ItemOutcome[]> {
+    if (isRunFatal(error) || !isHubSpotApiError(error)) throw error;
+    // Transient trouble outlasted the client's retries: these records end as errors this run.
+    if (error.retryable || error.status === undefined || error.status >= 500 || error.status === 429) {
+      return items.map(() => ({ kind: 'failure', message: `HubSpot did not accept the batch after retries: ${error.hubspotMessage ?? error.message}`, correlationId: error.correlationId }));
+    }
+    if (items.length === 1) return [{ kind: 'failure', message: errorMessage(error), correlationId: error.correlationId }];
+    const named = inputsNamedByError(items, { message: error.hubspotMessage ?? '', validation: [...error.validationErrors] });
+    const outcomes: ItemOutcome[] = new Array(items.length);
+    if (named.size > 0 && named.size < items.length) {
+      for (const i of named) outcomes[i] = { kind: 'failure', message: errorMessage(error), correlationId: error.correlationId };
+      const rest = items.map((item, i) => ({ item, i })).filter((x) => !named.has(x.i));
+      const results = await retry(rest.map((x) => x.item));
+      results.forEach((r, k) => (outcomes[rest[k]!.i] = r));
+      return outcomes;
+    }
+    // HubSpot did not say which input it refused: split the batch until it does.
+    const middle = Math.ceil(items.length / 2);
+    return [...(await retry(items.slice(0, middle))), ...(await retry(items.slice(middle)))];
+  }
+}
