@@ -70,6 +70,11 @@ function createPrivateFile(file: string): void {
 export function openDatabase(config: DatabaseConfig): OpenedDatabase {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: 10 });
+    // An idle pooled connection the server ends (a restart, an administrator, a dropped
+    // database) is an 'error' on the pool; unhandled, it would end the process. The pool
+    // discards that connection and the next query opens a new one; a query in flight gets its
+    // own error.
+    pool.on('error', (error: Error & { code?: string }) => process.emitWarning(`PostgreSQL closed an idle connection (${error.code ?? error.message})`, 'HubsyncDatabaseWarning'));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
