@@ -32,6 +32,7 @@ export async function insertCustomField(db: Db, field: CustomFieldRecord): Promi
     .values({
       id: field.id,
       workspace_id: field.workspaceId,
+      object_type: 'contacts',
       key: field.key,
       label: field.label,
       type: field.type,

@@ -53,7 +53,8 @@ export interface Customer extends CustomerValues {
   sync: CustomerSyncState;
 }
 
-type Row = CustomerTable;
+// The owner is written by the owners' own statements, never by a customer's save.
+type Row = Omit<CustomerTable, 'owner_user_id'>;
 
 export function rowToCustomer(row: Row): Customer {
   return {

@@ -67,6 +67,8 @@ export interface ApiKeyTable {
 export interface CustomFieldTable {
   id: string;
   workspace_id: string;
+  /** HubSpot's name of the object type the field belongs to: `contacts`, `companies`, `deals`. */
+  object_type: string;
   key: string;
   label: string;
   type: string;
@@ -117,6 +119,153 @@ export interface CustomerTable {
   last_attempt_at: number | null;
   /** Hash of the property values the customer would push now under the current mapping. */
   current_hash: string | null;
+  /** The local user who owns the record (pushed as the linked HubSpot owner's id). */
+  owner_user_id: string | null;
+}
+
+/** The sync columns every pushed object type's table has (see CustomerTable for their meaning). */
+export interface SyncColumns {
+  hubspot_id: string | null;
+  sync_status: string;
+  sync_error: string | null;
+  synced_hash: string | null;
+  synced_at: number | null;
+  last_attempt_at: number | null;
+  current_hash: string | null;
+}
+
+export interface OrganizationTable extends SyncColumns {
+  id: string;
+  workspace_id: string;
+  external_id: string | null;
+  name: string | null;
+  domain: string | null;
+  /** The normalized domain (lower case, no scheme, `www.` or path): the Duplicate rule's key. */
+  domain_key: string | null;
+  website: string | null;
+  phone: string | null;
+  street: string | null;
+  city: string | null;
+  postal_code: string | null;
+  region: string | null;
+  country: string | null;
+  industry: string | null;
+  number_of_employees: number | null;
+  /** A decimal number kept as text, so no precision is lost. */
+  annual_revenue: string | null;
+  lifecycle_stage: string | null;
+  owner_user_id: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON object: custom field key → value. */
+  custom_values: string;
+  /** JSON object: field name (or `custom.<key>`) → epoch ms of its last change. */
+  field_updated_at: string;
+  search_text: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  version: number;
+}
+
+export interface CustomerOrganizationTable {
+  workspace_id: string;
+  customer_id: string;
+  organization_id: string;
+  /** 1 for the customer's primary organization (at most one per customer). */
+  is_primary: number;
+  created_at: number;
+}
+
+export interface DealTable extends SyncColumns {
+  id: string;
+  workspace_id: string;
+  external_id: string | null;
+  name: string | null;
+  /** A decimal number kept as text. */
+  amount: string | null;
+  /** ISO 4217 code. */
+  currency: string | null;
+  /** `YYYY-MM-DD`. */
+  close_date: string | null;
+  /** The local pipeline's key (`default` unless the host app has several). */
+  pipeline: string;
+  /** The local stage's key, mapped to a HubSpot stage by deal_stage_mappings. */
+  stage: string | null;
+  owner_user_id: string | null;
+  organization_id: string | null;
+  custom_values: string;
+  field_updated_at: string;
+  search_text: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  version: number;
+}
+
+export interface DealCustomerTable {
+  workspace_id: string;
+  deal_id: string;
+  customer_id: string;
+  created_at: number;
+}
+
+export interface DealStageMappingTable {
+  workspace_id: string;
+  pipeline: string;
+  stage: string;
+  hubspot_pipeline_id: string;
+  hubspot_stage_id: string;
+  updated_at: number;
+}
+
+export interface ActivityTable extends SyncColumns {
+  id: string;
+  workspace_id: string;
+  external_id: string | null;
+  customer_id: string;
+  organization_id: string | null;
+  deal_id: string | null;
+  /** One of the activity types (`membership_activated`, …, `support_ticket_updated`, `other`). */
+  type: string;
+  occurred_at: number;
+  title: string;
+  details: string | null;
+  ticket_number: string | null;
+  ticket_status: string | null;
+  ticket_url: string | null;
+  created_at: number;
+  /** Activities are not edited; the engine still compares versions as for every type. */
+  version: number;
+}
+
+export interface HubSpotOwnerTable {
+  workspace_id: string;
+  /** The owner's `id`: what records carry in `hubspot_owner_id`. */
+  owner_id: string;
+  email: string | null;
+  email_lower: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  hubspot_user_id: string | null;
+  /** 1 once HubSpot lists the owner as archived or no longer lists it. */
+  archived: number;
+  /** The local user this owner is (suggested by email, set by admins). */
+  user_id: string | null;
+  read_at: number;
+  updated_at: number;
+}
+
+/** A run's counters for one object type. */
+export interface SyncRunObjectTable {
+  run_id: string;
+  object_type: string;
+  total: number;
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+  skipped: number;
 }
 
 export interface HubSpotConnectionTable {
@@ -307,5 +456,13 @@ export interface Database {
   hubspot_rate_pauses: HubSpotRatePauseTable;
   hubspot_daily_usage: HubSpotDailyUsageTable;
   pending_changes: PendingChangeTable;
+  organizations: OrganizationTable;
+  customer_organizations: CustomerOrganizationTable;
+  deals: DealTable;
+  deal_customers: DealCustomerTable;
+  deal_stage_mappings: DealStageMappingTable;
+  activities: ActivityTable;
+  hubspot_owners: HubSpotOwnerTable;
+  sync_run_objects: SyncRunObjectTable;
   schema_probe: { id: Generated<number> };
 }

@@ -11,6 +11,7 @@ import * as m007 from './007-rate-budget.js';
 import * as m008 from './008-sync-settings.js';
 import * as m009 from './009-pending-changes.js';
 import * as m010 from './010-attempt-record-type.js';
+import * as m011 from './011-organizations-deals-activities.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '008-sync-settings': m008,
   '009-pending-changes': m009,
   '010-attempt-record-type': m010,
+  '011-organizations-deals-activities': m011,
 };
