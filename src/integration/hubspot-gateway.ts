@@ -22,10 +22,9 @@ import {
 import { AppError, type Clock, type SecretBox } from '../lib/index.js';
 import type { Db, Workspace } from '../store/index.js';
 import { consumeOAuthState, deleteConnection, findConnection, findWorkspaceById, insertOAuthState, requestRunCancel, saveConnection, updateConnection } from '../store/index.js';
+import { OPTIONAL_SCOPES, OWNERS_SCOPE, REQUIRED_SCOPES, scopesFor, type SyncedObjectType } from './object-scopes.js';
 
-export const REQUIRED_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read'] as const;
-export const OPTIONAL_SCOPES = ['crm.schemas.contacts.write'] as const;
-/** What the OAuth install asks for: the minimum, plus `oauth` which HubSpot requires. */
+/** What the OAuth install asks for at least: contacts, plus `oauth` which HubSpot requires. */
 const OAUTH_SCOPES = ['oauth', ...REQUIRED_SCOPES];
 
 export type ConnectionStatus = 'not_connected' | 'connected' | 'token_invalid' | 'missing_scopes' | 'rate_limited' | 'reconnect_needed';
@@ -381,7 +380,7 @@ export class HubSpotGateway {
   }
 
   /** A single-use, expiring, signed authorization link for this workspace. */
-  async startOAuth(workspace: Workspace, userId: string): Promise<string> {
+  async startOAuth(workspace: Workspace, userId: string, objectTypes: readonly SyncedObjectType[] = []): Promise<string> {
     const oauth = this.#options.oauth;
     if (!oauth) throw new AppError('OAUTH_NOT_CONFIGURED', 'OAuth is not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.');
     const nonce = randomBytes(18).toString('base64url');
@@ -390,8 +389,9 @@ export class HubSpotGateway {
     const url = new URL(oauth.authorizeUrl);
     url.searchParams.set('client_id', oauth.clientId);
     url.searchParams.set('redirect_uri', oauth.redirectUrl);
-    url.searchParams.set('scope', OAUTH_SCOPES.join(' '));
-    url.searchParams.set('optional_scope', OPTIONAL_SCOPES.join(' '));
+    // Only what the workspace syncs (seed 004): contacts, and the types an admin turned on.
+    url.searchParams.set('scope', ['oauth', ...scopesFor(['contacts', ...objectTypes])].join(' '));
+    url.searchParams.set('optional_scope', [...OPTIONAL_SCOPES, OWNERS_SCOPE].join(' '));
     url.searchParams.set('state', state);
     return url.toString();
   }

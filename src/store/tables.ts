@@ -347,6 +347,12 @@ export interface SyncSettingsTable {
   /** 1 = push a changed customer without waiting for a run. */
   push_contacts_on_change: number;
   push_companies_on_change: number;
+  /** 1 = organizations are pushed as companies (0 for every workspace until an admin turns it on). */
+  sync_companies: number;
+  /** 1 = deals are pushed. */
+  sync_deals: number;
+  /** 1 = activities are logged as notes. */
+  sync_activities: number;
   /** 5-field cron read in `timezone`; null = no scheduled reconcile. */
   reconcile_schedule: string | null;
   /** IANA zone name. */

@@ -24,6 +24,7 @@ export interface SyncHealth {
 export interface ConnectionState {
   status: string;
   lastError: string | null;
+  scopes?: readonly string[];
 }
 
 /** Pure: the health state from the connection and the last finished run. */
@@ -51,7 +52,7 @@ async function latestRun(db: Db, workspaceId: string, finishedOnly: boolean): Pr
 export async function syncHealth(db: Db, workspaceId: string, connection: ConnectionState, now: number): Promise<SyncHealth> {
   const [last, lastFinished, pendingChanges] = await Promise.all([latestRun(db, workspaceId, false), latestRun(db, workspaceId, true), countPending(db, workspaceId)]);
   const settings = await readSyncSettings(db, workspaceId);
-  const view = syncSettingsView(settings, workspaceId, { now, connected: connection.status !== 'not_connected' });
+  const view = syncSettingsView(settings, workspaceId, { now, grantedScopes: connection.status === 'not_connected' ? null : (connection.scopes ?? []) });
   return {
     ...healthState(connection, lastFinished),
     lastRun: last

@@ -6,12 +6,19 @@
 // written when it is created); one that existed before keeps on-change push off until an admin
 // turns it on (migration 008 wrote its row). Both reconcile nightly at 03:00 UTC.
 import { audit, type Actor } from '../audit/index.js';
+import { missingScopesFor, OBJECT_TYPE_SCOPES, SYNCED_OBJECT_TYPES, type SyncedObjectType } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';
 import type { Db, SyncSettingsRow, Workspace } from '../store/index.js';
 import { findSyncSettings, saveSyncSettings } from '../store/index.js';
 import { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE, describeSchedule, nextReconcileAt, scheduleJitter } from './schedule.js';
 
 export interface SyncSettings {
+  /** Organizations are pushed as HubSpot companies (seed 001's "Sync Companies"). */
+  syncCompanies: boolean;
+  /** Deals are pushed. */
+  syncDeals: boolean;
+  /** Activities are logged as notes on their contact (seed 001's "Activity Tracking"). */
+  syncActivities: boolean;
   pushContactsOnChange: boolean;
   pushCompaniesOnChange: boolean;
   /** 5-field cron read in `timezone`; null = no scheduled reconcile. */
@@ -23,6 +30,9 @@ export type SyncSettingsPatch = Partial<SyncSettings>;
 
 /** What a workspace created from now on starts with. */
 export const NEW_WORKSPACE_SETTINGS: Readonly<SyncSettings> = Object.freeze({
+  syncCompanies: false,
+  syncDeals: false,
+  syncActivities: false,
   pushContactsOnChange: true,
   pushCompaniesOnChange: true,
   reconcileSchedule: DEFAULT_RECONCILE_SCHEDULE,
@@ -36,9 +46,42 @@ export interface SyncSettingsView extends SyncSettings {
   jitterSeconds: number | null;
   /** ISO time of the next scheduled reconcile; null when the schedule is off or HubSpot is not connected. */
   nextReconcileAt: string | null;
+  /** Each object type: whether it is synced, the scopes it needs, and those the connection lacks. */
+  objectTypes: ObjectTypeState[];
+}
+
+export interface ObjectTypeState {
+  objectType: SyncedObjectType;
+  /** Contacts always; the others as the admin set them. */
+  enabled: boolean;
+  requiredScopes: string[];
+  /** Scopes the stored connection lacks (empty when not connected): a run leaves the type out and says why. */
+  missingScopes: string[];
+}
+
+/** The setting that turns each optional object type on. */
+const TYPE_SETTING = { companies: 'syncCompanies', deals: 'syncDeals', notes: 'syncActivities' } as const satisfies Record<Exclude<SyncedObjectType, 'contacts'>, keyof SyncSettings>;
+
+/** The object types a workspace syncs, contacts first. */
+export function enabledObjectTypes(settings: SyncSettings): SyncedObjectType[] {
+  return SYNCED_OBJECT_TYPES.filter((type) => type === 'contacts' || settings[TYPE_SETTING[type]]);
+}
+
+/** Each object type's state against the connection's granted scopes (null when not connected). */
+export function objectTypeStates(settings: SyncSettings, grantedScopes: readonly string[] | null): ObjectTypeState[] {
+  const enabled = enabledObjectTypes(settings);
+  return SYNCED_OBJECT_TYPES.map((objectType) => ({
+    objectType,
+    enabled: enabled.includes(objectType),
+    requiredScopes: [...OBJECT_TYPE_SCOPES[objectType]],
+    missingScopes: grantedScopes === null ? [] : missingScopesFor(objectType, grantedScopes),
+  }));
 }
 
 const fromRow = (row: SyncSettingsRow): SyncSettings => ({
+  syncCompanies: row.sync_companies === 1,
+  syncDeals: row.sync_deals === 1,
+  syncActivities: row.sync_activities === 1,
   pushContactsOnChange: row.push_contacts_on_change === 1,
   pushCompaniesOnChange: row.push_companies_on_change === 1,
   reconcileSchedule: row.reconcile_schedule,
@@ -47,6 +90,9 @@ const fromRow = (row: SyncSettingsRow): SyncSettings => ({
 
 const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSettingsRow => ({
   workspace_id: workspaceId,
+  sync_companies: settings.syncCompanies ? 1 : 0,
+  sync_deals: settings.syncDeals ? 1 : 0,
+  sync_activities: settings.syncActivities ? 1 : 0,
   push_contacts_on_change: settings.pushContactsOnChange ? 1 : 0,
   push_companies_on_change: settings.pushCompaniesOnChange ? 1 : 0,
   reconcile_schedule: settings.reconcileSchedule,
@@ -66,14 +112,16 @@ export async function readSyncSettings(db: Db, workspaceId: string): Promise<Syn
   return row ? fromRow(row) : { ...NEW_WORKSPACE_SETTINGS };
 }
 
-export function syncSettingsView(settings: SyncSettings, workspaceId: string, options: { now: number; connected: boolean }): SyncSettingsView {
+/** `grantedScopes`: the stored connection's scopes, or null when HubSpot is not connected. */
+export function syncSettingsView(settings: SyncSettings, workspaceId: string, options: { now: number; grantedScopes: readonly string[] | null }): SyncSettingsView {
   const schedule = settings.reconcileSchedule;
-  const next = schedule !== null && options.connected ? nextReconcileAt(schedule, settings.timezone, workspaceId, options.now) : null;
+  const next = schedule !== null && options.grantedScopes !== null ? nextReconcileAt(schedule, settings.timezone, workspaceId, options.now) : null;
   return {
     ...settings,
     scheduleDescription: describeSchedule(schedule, settings.timezone),
     jitterSeconds: schedule === null ? null : scheduleJitter(schedule, workspaceId) / 1000,
     nextReconcileAt: next === null ? null : next.toISOString(),
+    objectTypes: objectTypeStates(settings, options.grantedScopes),
   };
 }
 

@@ -2,10 +2,10 @@
 // the contact field mapping, and the automatic-sync settings (on-change push, reconcile schedule).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ConnectionView } from '../../integration/index.js';
+import { SYNCED_OBJECT_TYPES, type ConnectionView } from '../../integration/index.js';
 import { AppError } from '../../lib/index.js';
 import { findConnection } from '../../store/index.js';
-import { readSyncSettings, RUN_TRIGGERS, syncHealth, syncSettingsView, updateSyncSettings } from '../../sync/index.js';
+import { enabledObjectTypes, readSyncSettings, RUN_TRIGGERS, syncHealth, syncSettingsView, updateSyncSettings } from '../../sync/index.js';
 import { requireUser, workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { workspaceParam } from '../schemas.js';
@@ -44,6 +44,9 @@ export const connectionSchema = z
 
 export const syncSettingsSchema = z
   .object({
+    syncCompanies: z.boolean(),
+    syncDeals: z.boolean(),
+    syncActivities: z.boolean(),
     pushContactsOnChange: z.boolean(),
     pushCompaniesOnChange: z.boolean(),
     reconcileSchedule: z.string().nullable(),
@@ -51,11 +54,17 @@ export const syncSettingsSchema = z
     scheduleDescription: z.string(),
     jitterSeconds: z.number().nullable(),
     nextReconcileAt: z.string().nullable(),
+    objectTypes: z.array(
+      z.object({ objectType: z.enum(SYNCED_OBJECT_TYPES), enabled: z.boolean(), requiredScopes: z.array(z.string()), missingScopes: z.array(z.string()) }),
+    ),
   })
   .meta({ id: 'HubSpotSyncSettings' });
 
 const settingsPatchSchema = z
   .object({
+    syncCompanies: z.boolean().optional(),
+    syncDeals: z.boolean().optional(),
+    syncActivities: z.boolean().optional(),
     pushContactsOnChange: z.boolean().optional(),
     pushCompaniesOnChange: z.boolean().optional(),
     reconcileSchedule: z.string().max(200).nullable().optional(),
@@ -80,7 +89,7 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const withHealth = async (workspaceId: string, view: ConnectionView) => ({ ...view, health: await syncHealth(ctx.db, workspaceId, view, ctx.clock.now()) });
   const settingsView = async (workspaceId: string) => {
     const [settings, connection] = await Promise.all([readSyncSettings(ctx.db, workspaceId), findConnection(ctx.db, workspaceId)]);
-    return syncSettingsView(settings, workspaceId, { now: ctx.clock.now(), connected: connection !== undefined });
+    return syncSettingsView(settings, workspaceId, { now: ctx.clock.now(), grantedScopes: connection ? (JSON.parse(connection.scopes) as string[]) : null });
   };
 
   return async (app) => {
@@ -127,7 +136,8 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
         const user = requireUser(request);
-        return { url: await ctx.hubspot.startOAuth(access.workspace, user.user.id) };
+        const settings = await readSyncSettings(ctx.db, access.workspace.id);
+        return { url: await ctx.hubspot.startOAuth(access.workspace, user.user.id, enabledObjectTypes(settings)) };
       },
     );
 
@@ -171,7 +181,7 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['hubspot'],
-          summary: 'Change the automatic-sync settings (admins; audited). reconcileSchedule is a 5-field cron or null for off; timezone an IANA name',
+          summary: 'Change the sync settings (admins; audited): the object types synced besides contacts, on-change push, reconcileSchedule (a 5-field cron or null for off) and timezone (an IANA name)',
           params: workspaceParam,
           body: settingsPatchSchema,
           response: { 200: syncSettingsSchema },

@@ -12,6 +12,7 @@ import * as m008 from './008-sync-settings.js';
 import * as m009 from './009-pending-changes.js';
 import * as m010 from './010-attempt-record-type.js';
 import * as m011 from './011-organizations-deals-activities.js';
+import * as m012 from './012-object-type-settings.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '009-pending-changes': m009,
   '010-attempt-record-type': m010,
   '011-organizations-deals-activities': m011,
+  '012-object-type-settings': m012,
 };

@@ -157,8 +157,22 @@ export interface SyncHealth {
   pendingChanges: number;
 }
 
-/** Automatic sync: on-change push and the reconcile schedule (GET/PATCH …/hubspot/settings). */
+/** One object type's sync state: synced or not, and the scopes the connection lacks for it. */
+export interface ObjectTypeState {
+  objectType: 'contacts' | 'companies' | 'deals' | 'notes';
+  enabled: boolean;
+  requiredScopes: string[];
+  /** Empty when not connected or when every required scope is granted. */
+  missingScopes: string[];
+}
+
+/** What is synced and when (GET/PATCH …/hubspot/settings): object types, on-change push, the reconcile schedule. */
 export interface SyncSettings {
+  /** Organizations → companies. */
+  syncCompanies: boolean;
+  syncDeals: boolean;
+  /** Activities → notes on the contact. */
+  syncActivities: boolean;
   pushContactsOnChange: boolean;
   pushCompaniesOnChange: boolean;
   /** 5-field cron read in `timezone`; null = off. */
@@ -169,9 +183,12 @@ export interface SyncSettings {
   /** This workspace's fixed offset from each scheduled time, in seconds. */
   jitterSeconds: number | null;
   nextReconcileAt: string | null;
+  objectTypes: ObjectTypeState[];
 }
 
-export type SyncSettingsPatch = Partial<Pick<SyncSettings, 'pushContactsOnChange' | 'pushCompaniesOnChange' | 'reconcileSchedule' | 'timezone'>>;
+export type SyncSettingsPatch = Partial<
+  Pick<SyncSettings, 'syncCompanies' | 'syncDeals' | 'syncActivities' | 'pushContactsOnChange' | 'pushCompaniesOnChange' | 'reconcileSchedule' | 'timezone'>
+>;
 
 export interface MappingField {
   /** `email`, `firstName`, … or `custom.<key>`. */
