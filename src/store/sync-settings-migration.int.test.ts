@@ -1,29 +1,14 @@
 // Migration 008 on a database that already holds a workspace and runs: the workspace keeps
 // on-change push off and gets the nightly reconcile at 03:00 UTC; `api` and `cli` triggers
 // become `manual`.
-import { Migrator } from 'kysely';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { openDatabase, type OpenedDatabase } from './database.js';
+import { expect, it } from 'vitest';
+import { useDatabaseMigratedTo } from '../../test/support/migration-database.js';
 import { migrateToLatest } from './migrate.js';
-import { migrations } from './migrations/index.js';
 
-let testDb: TestDatabase;
-let opened: OpenedDatabase;
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  opened = openDatabase(testDb.config);
-});
-afterAll(async () => {
-  await opened?.close();
-  await testDb?.drop();
-});
+const migrated = useDatabaseMigratedTo('004-partial-status-index');
 
 it('gives existing workspaces on-change push off and the nightly schedule, and narrows old triggers to manual', async () => {
-  const migrator = new Migrator({ db: opened.db, provider: { getMigrations: async () => migrations } });
-  const before = await migrator.migrateTo('004-partial-status-index');
-  expect(before.error).toBeUndefined();
-  const db = opened.db;
+  const db = migrated();
   await db.insertInto('workspaces').values({ id: 'ws_old', slug: 'old', name: 'Old', created_at: 1_700_000_000_000 }).execute();
   const run = { workspace_id: 'ws_old', status: 'succeeded', started_by: 'x', owner: 'o', started_at: 1, heartbeat_at: 1, finished_at: 2, phase: 'done', total: 0, processed: 0, created: 0, updated: 0, failed: 0, skipped: 0, api_calls: 0, cancel_requested: 0, error: null };
   await db

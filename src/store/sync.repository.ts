@@ -198,6 +198,20 @@ export async function updateRunIfRunning(db: Db, id: string, change: Partial<Omi
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** What a running run is doing (sync_runs.phase); src/sync/push-run.ts describes each phase. */
+export type RunPhase = 'queued' | 'planning' | 'pushing' | 'done';
+
+/**
+ * Moves a run to `phase` only while it is still running, writing `change` in the same statement
+ * (a take-over's owner, heartbeat and counters). False when the run had ended meanwhile (a
+ * queued run cancelled before a worker took it): it is left as it ended.
+ *
+ * @example if (!(await setRunPhase(db, run.id, 'planning', { owner, heartbeat_at: now }))) return 'ended';
+ */
+export async function setRunPhase(db: Db, id: string, phase: Exclude<RunPhase, 'done'>, change: Partial<Omit<SyncRunRow, 'id' | 'workspace_id' | 'phase'>> = {}): Promise<boolean> {
+  return updateRunIfRunning(db, id, { ...change, phase });
+}
+
 export async function listRuns(db: Db, workspaceId: string, before: string | undefined, limit: number): Promise<SyncRunRow[]> {
   let q = db.selectFrom('sync_runs').selectAll().where('workspace_id', '=', workspaceId);
   if (before) q = q.where('id', '<', before);

@@ -82,6 +82,7 @@ const firmAdapter: ObjectAdapter<Firm> = {
   mapping: async () => FIRM_MAPPING,
   properties: firmProperties,
   async recordSuccesses(db, workspaceId, results, at) {
+    // One UPDATE per record is fine for a test adapter; the real contact adapter batches (recordPushSuccesses).
     for (const result of results) {
       await firmsOf(db).updateTable('test_firms').set({ hubspot_id: result.hubspotId, synced_hash: result.hash, sync_error: null, last_attempt_at: at }).where('workspace_id', '=', workspaceId).where('id', '=', result.id).execute();
     }

@@ -33,7 +33,7 @@ import { isHubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
 import type { Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
-import { findLatestRun, findRun, findRunningRun, insertAttempts, insertRun, interruptRun, interruptStaleRuns, lockWorkspaceForRunStart, updateRun, updateRunIfRunning, countRunAttempts } from '../store/index.js';
+import { findLatestRun, findRun, findRunningRun, insertAttempts, insertRun, interruptRun, interruptStaleRuns, lockWorkspaceForRunStart, setRunPhase, updateRun, updateRunIfRunning, countRunAttempts } from '../store/index.js';
 import { hashProperties, type Mapping } from './field-mapping.js';
 import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter } from './objects/index.js';
 import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
@@ -298,10 +298,10 @@ export class PushEngine {
     // leave that batch uncounted. (This process's own earlier slice left them exact.)
     const counters = run.owner === this.#owner ? {} : await countRunAttempts(this.#deps.db, workspaceId, run.id);
     // Conditional: a queued run cancelled meanwhile stays cancelled, and nothing is sent.
-    if (!(await updateRunIfRunning(this.#deps.db, run.id, { owner: this.#owner, heartbeat_at: this.#deps.clock.now(), phase: 'planning', ...counters }))) return 'ended';
+    if (!(await setRunPhase(this.#deps.db, run.id, 'planning', { owner: this.#owner, heartbeat_at: this.#deps.clock.now(), ...counters }))) return 'ended';
     const outcome = await this.#execute({ ...run, ...counters, owner: this.#owner }, shouldPause);
     // Paused (slice spent, handed back, timed out): it waits for its job to be taken again.
-    if (outcome === 'paused') await updateRunIfRunning(this.#deps.db, run.id, { phase: 'queued' });
+    if (outcome === 'paused') await setRunPhase(this.#deps.db, run.id, 'queued');
     return outcome;
   }
 

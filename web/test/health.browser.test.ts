@@ -4,35 +4,26 @@
 // then this process starts working them and the line goes back to "None".
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { workSyncJobs } from '../../src/sync/index.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, openBrowser, signIn, startUiService, type Browser, type UiService } from './support/browser.js';
+import { startSandboxedUi, type SandboxedUi, type UiService } from './support/browser.js';
 
 let sandbox: RunningSandbox;
 let ui: UiService;
-let browser: Browser;
 let page: Page;
 let portalId: number;
+let close: SandboxedUi['close'];
 
 const W = '/api/workspaces/default';
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  ({ portalId } = sandbox.control.createPortal({ tier: 'pro' }));
-  const { token } = sandbox.control.createPrivateAppToken({ portalId });
-  ui = await startUiService({ HUBSPOT_BASE_URL: sandbox.baseUrl }, { jobs: { work: false } });
-  expect((await ui.admin.request('PUT', `${W}/hubspot/connection`, { accessToken: token })).status).toBe(200);
+  ({ sandbox, ui, page, portalId, close } = await startSandboxedUi({ jobs: { work: false } }));
   // The UI test service turns on-change push off; this test is about what it leaves pending.
   expect((await ui.admin.patch(`${W}/hubspot/settings`, { pushContactsOnChange: true })).status).toBe(200);
-  browser = await openBrowser();
-  page = browser.page;
-  await signIn(page, ui.url, ADMIN_EMAIL, ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await ui?.close();
-  await sandbox?.close();
+  await close?.();
 });
 
 const pendingLine = () => page.getByTestId('pending-changes').textContent();

@@ -4,26 +4,24 @@
 // Each tab is photographed into docs/screenshots/.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, openBrowser, screenshot, signIn, startUiService, type Browser, type UiService } from './support/browser.js';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { screenshot, startSandboxedUi, type SandboxedUi, type UiService } from './support/browser.js';
 
 let sandbox: RunningSandbox;
 let ui: UiService;
-let browser: Browser;
 let page: Page;
 let portalId: number;
 let token: string;
 let restrictedToken: string;
+let close: SandboxedUi['close'];
 
 const CUSTOMERS = 240;
 
 beforeAll(async () => {
   // A little latency per HubSpot call so a run lasts long enough to be watched.
-  sandbox = await startSandbox({ latencyMs: [200, 250] });
-  ({ portalId } = sandbox.control.createPortal({ tier: 'pro' }));
-  ({ token } = sandbox.control.createPrivateAppToken({ portalId }));
+  // Not connected: the first test connects through the UI.
+  ({ sandbox, ui, page, portalId, token, close } = await startSandboxedUi({ sandbox: { latencyMs: [200, 250] }, connect: false }));
   ({ token: restrictedToken } = sandbox.control.createPrivateAppToken({ portalId, scopes: ['crm.objects.contacts.read', 'crm.schemas.contacts.read'] }));
-  ui = await startUiService({ HUBSPOT_BASE_URL: sandbox.baseUrl });
   const customers: Record<string, unknown>[] = Array.from({ length: CUSTOMERS }, (_, i) => ({
     externalId: `c-${i}`,
     firstName: `Customer${String(i).padStart(3, '0')}`,
@@ -37,15 +35,10 @@ beforeAll(async () => {
   customers.splice(5, 0, { externalId: 'no-mail', firstName: 'Nora', lastName: 'Nomail' });
   customers.splice(8, 0, { externalId: 'dupe', firstName: 'Dana', lastName: 'Double', email: 'customer0@example.com' });
   expect((await ui.admin.post('/api/workspaces/default/customers/bulk-upsert', { customers })).body['created']).toBe(CUSTOMERS + 3);
-  browser = await openBrowser();
-  page = browser.page;
-  await signIn(page, ui.url, ADMIN_EMAIL, ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await ui?.close();
-  await sandbox?.close();
+  await close?.();
 });
 
 describe('Config → Integrations → HubSpot', () => {

@@ -3,34 +3,25 @@
 // without working its jobs (a `serve --web-only` with no worker running).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, openBrowser, signIn, startUiService, type Browser, type UiService } from './support/browser.js';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { startSandboxedUi, type SandboxedUi, type UiService } from './support/browser.js';
 
 let sandbox: RunningSandbox;
 let ui: UiService;
-let browser: Browser;
 let page: Page;
+let close: SandboxedUi['close'];
 
 const W = '/api/workspaces/default';
 const sandboxRequests = () => Object.values(sandbox.control.counts().byRoute).reduce((sum, byStatus) => sum + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  const { portalId } = sandbox.control.createPortal({ tier: 'pro' });
-  const { token } = sandbox.control.createPrivateAppToken({ portalId });
-  ui = await startUiService({ HUBSPOT_BASE_URL: sandbox.baseUrl }, { jobs: { work: false } });
-  expect((await ui.admin.request('PUT', `${W}/hubspot/connection`, { accessToken: token })).status).toBe(200);
+  ({ sandbox, ui, page, close } = await startSandboxedUi({ jobs: { work: false } }));
   const customers = Array.from({ length: 5 }, (_, i) => ({ externalId: `w-${i}`, email: `waiting${i}@example.com`, firstName: `Waiting${i}` }));
   expect((await ui.admin.post(`${W}/customers/bulk-upsert`, { customers })).body['created']).toBe(5);
-  browser = await openBrowser();
-  page = browser.page;
-  await signIn(page, ui.url, ADMIN_EMAIL, ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await ui?.close();
-  await sandbox?.close();
+  await close?.();
 });
 
 describe('a run waiting for a worker', () => {

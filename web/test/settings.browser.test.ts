@@ -6,35 +6,24 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/index.js';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { findWorkspaceBySlug } from '../../src/store/index.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, openBrowser, screenshot, signIn, startUiService, type Browser, type UiService } from './support/browser.js';
+import { screenshot, startSandboxedUi, type SandboxedUi, type UiService } from './support/browser.js';
 
-let sandbox: RunningSandbox;
 let ui: UiService;
-let browser: Browser;
 let page: Page;
+let close: SandboxedUi['close'];
 
 const W = '/api/workspaces/default';
 
 beforeAll(async () => {
   // A little latency per HubSpot call so a reconcile lasts long enough to be watched.
-  sandbox = await startSandbox({ latencyMs: [150, 200] });
-  const { portalId } = sandbox.control.createPortal({ tier: 'pro' });
-  const { token } = sandbox.control.createPrivateAppToken({ portalId });
-  ui = await startUiService({ HUBSPOT_BASE_URL: sandbox.baseUrl });
-  expect((await ui.admin.request('PUT', `${W}/hubspot/connection`, { accessToken: token })).status).toBe(200);
+  ({ ui, page, close } = await startSandboxedUi({ sandbox: { latencyMs: [150, 200] } }));
   const customers = Array.from({ length: 150 }, (_, i) => ({ externalId: `r-${i}`, firstName: `Reconcile${i}`, email: `reconcile${i}@example.com` }));
   expect((await ui.admin.post(`${W}/customers/bulk-upsert`, { customers })).body['created']).toBe(150);
-  browser = await openBrowser();
-  page = browser.page;
-  await signIn(page, ui.url, ADMIN_EMAIL, ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await ui?.close();
-  await sandbox?.close();
+  await close?.();
 });
 
 describe('Config → Integrations → HubSpot → Settings', () => {

@@ -2,24 +2,15 @@
 // keeps its values and is named as a contacts record by its customer's id; customer_id becomes
 // optional; the indexes come back; and a failure inside the migration's transaction leaves the
 // old table exactly as it was. Runs on SQLite and (HUBSYNC_TEST_DB=postgres) PostgreSQL.
-import { Migrator, sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from '../../../test/support/database.js';
-import { openDatabase, type Db, type OpenedDatabase } from '../database.js';
+import { sql, type Kysely } from 'kysely';
+import { expect, it } from 'vitest';
+import { TEST_DB_KIND } from '../../../test/support/database.js';
+import { useDatabaseMigratedTo } from '../../../test/support/migration-database.js';
+import type { Db } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
-import { migrations } from './index.js';
 import * as m010 from './010-attempt-record-type.js';
 
-let testDb: TestDatabase;
-let opened: OpenedDatabase;
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  opened = openDatabase(testDb.config);
-});
-afterAll(async () => {
-  await opened?.close();
-  await testDb?.drop();
-});
+const migrated = useDatabaseMigratedTo('009-pending-changes');
 
 const attempt = { run_id: 'run_1', workspace_id: 'ws_old', operation: 'create', correlation_id: null, at: 1_700_000_000_000 };
 
@@ -35,9 +26,8 @@ async function attemptIndexes(db: Db): Promise<string[]> {
 }
 
 it('names existing attempts as contacts by their customer, keeps every value, and makes customer_id optional', async () => {
-  const db = opened.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
-  const before = await new Migrator({ db: opened.db, provider: { getMigrations: async () => migrations } }).migrateTo('009-pending-changes');
-  expect(before.error).toBeUndefined();
+  const typed = migrated();
+  const db = typed as unknown as Kysely<Record<string, Record<string, unknown>>>;
   await db.insertInto('workspaces').values({ id: 'ws_old', slug: 'old', name: 'Old', created_at: 1 }).execute();
   await db
     .insertInto('sync_attempts')
@@ -49,7 +39,7 @@ it('names existing attempts as contacts by their customer, keeps every value, an
 
   // A crash inside the migration's transaction: nothing of the rebuild remains.
   await expect(
-    opened.db.transaction().execute(async (trx) => {
+    typed.transaction().execute(async (trx) => {
       await m010.up(trx as unknown as Kysely<unknown>);
       throw new Error('crashed mid-migration');
     }),
@@ -57,16 +47,16 @@ it('names existing attempts as contacts by their customer, keeps every value, an
   const untouched = await db.selectFrom('sync_attempts').selectAll().orderBy('id').execute();
   expect(untouched.map((r) => r['id'])).toEqual(['att_1', 'att_2']);
   expect(untouched[0]).not.toHaveProperty('object_type');
-  expect(await attemptIndexes(opened.db)).toEqual(INDEXES);
+  expect(await attemptIndexes(typed)).toEqual(INDEXES);
 
-  expect((await migrateToLatest(opened.db)).applied).toContain('010-attempt-record-type');
+  expect((await migrateToLatest(typed)).applied).toContain('010-attempt-record-type');
 
   const rows = await db.selectFrom('sync_attempts').selectAll().orderBy('id').execute();
   expect(rows.map((r) => ({ ...r, at: Number(r['at']) }))).toEqual([
     { ...attempt, id: 'att_1', object_type: 'contacts', record_id: 'cus_1', customer_id: 'cus_1', outcome: 'success', message: null, hubspot_id: '101' },
     { ...attempt, id: 'att_2', object_type: 'contacts', record_id: 'cus_2', customer_id: 'cus_2', outcome: 'error', message: 'Property values were not valid: « not-a-stage »', hubspot_id: null },
   ]);
-  expect(await attemptIndexes(opened.db)).toEqual(INDEXES);
+  expect(await attemptIndexes(typed)).toEqual(INDEXES);
 
   // Another object type's attempt has no customer; an insert that names no type is a contact's.
   await db.insertInto('sync_attempts').values({ ...attempt, id: 'att_3', object_type: 'companies', record_id: 'org_1', customer_id: null, outcome: 'success', message: null, hubspot_id: '9' }).execute();

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { DEFAULT_WEB_DIST_DIR, webUiRoutes } from '../../../src/http/web-ui.js';
 import { startService, type CreateServiceOptions, type StartedService } from '../../../src/main.js';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
 import { createTestDatabase } from '../../../test/support/database.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, switchOffOnChangePush } from '../../../test/support/service.js';
 
@@ -101,6 +102,53 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+export interface SandboxedUi {
+  sandbox: RunningSandbox;
+  ui: UiService;
+  browser: Browser;
+  page: Page;
+  portalId: number;
+  /** A full-scope private-app token of the portal (the one the service is connected with, unless `connect: false`). */
+  token: string;
+  /** Closes the browser (failing on uncaught page errors), then the service, then the sandbox. */
+  close(): Promise<void>;
+}
+
+/**
+ * The opening of a HubSpot browser test: a sandbox with a Pro portal, the UI service pointed at
+ * it and (unless `connect: false`) connected with a private-app token, and a Chromium signed in
+ * as the admin. What was started is closed again if a later step fails.
+ *
+ * @example ({ sandbox, ui, page, close } = await startSandboxedUi({ jobs: { work: false } }));
+ */
+export async function startSandboxedUi(options: { sandbox?: SandboxOptions; connect?: boolean; jobs?: CreateServiceOptions['jobs'] } = {}): Promise<SandboxedUi> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    // Newest first; every one is closed even when an earlier one throws, and the first error is kept.
+    let failure: unknown;
+    for (const closeOne of closers.splice(0).reverse()) await closeOne().catch((error: unknown) => (failure ??= error));
+    if (failure !== undefined) throw failure;
+  };
+  try {
+    const sandbox = await startSandbox({ ...options.sandbox });
+    closers.push(() => sandbox.close());
+    const { portalId } = sandbox.control.createPortal({ tier: 'pro' });
+    const { token } = sandbox.control.createPrivateAppToken({ portalId });
+    const ui = await startUiService({ HUBSPOT_BASE_URL: sandbox.baseUrl }, options.jobs ? { jobs: options.jobs } : {});
+    closers.push(() => ui.close());
+    if (options.connect !== false) {
+      expect((await ui.admin.request('PUT', '/api/workspaces/default/hubspot/connection', { accessToken: token })).status).toBe(200);
+    }
+    const browser = await openBrowser();
+    closers.push(() => browser.close());
+    await signIn(browser.page, ui.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+    return { sandbox, ui, browser, page: browser.page, portalId, token, close };
+  } catch (error) {
+    await close().catch(() => undefined); // the set-up failure is the one worth reporting
+    throw error;
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
