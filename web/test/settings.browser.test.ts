@@ -12,12 +12,14 @@ import { screenshot, startSandboxedUi, type SandboxedUi, type UiService } from '
 let ui: UiService;
 let page: Page;
 let close: SandboxedUi['close'];
+let sandbox: SandboxedUi['sandbox'];
+let portalId: number;
 
 const W = '/api/workspaces/default';
 
 beforeAll(async () => {
   // A little latency per HubSpot call so a reconcile lasts long enough to be watched.
-  ({ ui, page, close } = await startSandboxedUi({ sandbox: { latencyMs: [150, 200] } }));
+  ({ ui, page, close, sandbox, portalId } = await startSandboxedUi({ sandbox: { latencyMs: [150, 200] } }));
   const customers = Array.from({ length: 150 }, (_, i) => ({ externalId: `r-${i}`, firstName: `Reconcile${i}`, email: `reconcile${i}@example.com` }));
   expect((await ui.admin.post(`${W}/customers/bulk-upsert`, { customers })).body['created']).toBe(150);
 });
@@ -122,6 +124,32 @@ describe('Config → Integrations → HubSpot → Settings', () => {
     expect(await page.getByTestId('last-run').textContent()).toContain('(Schedule)');
     const next = (await ui.admin.get<{ nextReconcileAt: string }>(`${W}/hubspot/settings`)).body.nextReconcileAt;
     expect(await page.getByTestId('next-run').textContent()).toBe(await formatLikeTheUi(page, next));
+  });
+});
+
+describe('What is synced', () => {
+  it('turns deals on, and names under the toggle the scopes a token without deals write access lacks', async () => {
+    await page.goto(`${ui.url}/w/default/integrations/hubspot/settings`);
+    await page.getByRole('tab', { name: 'Settings', selected: true }).waitFor();
+    const deals = page.getByLabel('Sync deals');
+    expect(await deals.isChecked()).toBe(false);
+    expect(await page.getByLabel('Sync organizations as HubSpot companies').isChecked()).toBe(false);
+    await deals.check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(async () => (await ui.admin.get<{ syncDeals: boolean }>(`${W}/hubspot/settings`)).body.syncDeals).toBe(true);
+    expect((await ui.admin.get<{ syncCompanies: boolean }>(`${W}/hubspot/settings`)).body.syncCompanies).toBe(false);
+    expect(await page.getByLabel('Sync deals').isChecked()).toBe(true);
+    // The full-scope token lacks nothing.
+    expect(await page.getByRole('alert').filter({ hasText: 'Not synced' }).count()).toBe(0);
+
+    const scopes = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read', 'crm.objects.deals.read'];
+    const { token } = sandbox.control.createPrivateAppToken({ portalId, scopes });
+    expect((await ui.admin.request('PUT', `${W}/hubspot/connection`, { accessToken: token })).status).toBe(200);
+    await page.reload();
+    const missing = page.getByRole('alert').filter({ hasText: 'Not synced' });
+    await missing.waitFor();
+    expect(await missing.textContent()).toContain('lacks crm.objects.deals.writecrm.schemas.deals.readcrm.schemas.deals.write');
+    await screenshot(page, 'hubspot-settings-object-types.png');
   });
 });
 

@@ -3,36 +3,23 @@
 // the new tables hold the rules the services rely on (one primary organization per customer,
 // one owner per local user, external ids unique per workspace, links that follow deletes).
 // Runs on SQLite and (HUBSYNC_TEST_DB=postgres) PostgreSQL.
-import { Migrator, type Kysely } from 'kysely';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
-import { openDatabase, type OpenedDatabase } from '../database.js';
+import type { Kysely } from 'kysely';
+import { expect, it } from 'vitest';
+import { useDatabaseMigratedTo } from '../../../test/support/migration-database.js';
 import { migrateToLatest } from '../migrate.js';
-import { migrations } from './index.js';
 
-let testDb: TestDatabase;
-let opened: OpenedDatabase;
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  opened = openDatabase(testDb.config);
-});
-afterAll(async () => {
-  await opened?.close();
-  await testDb?.drop();
-});
+const migrated = useDatabaseMigratedTo('010-attempt-record-type');
 
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
 const field = { workspace_id: 'ws_1', label: 'Plan', type: 'text', options: '[]', archived_at: null, created_at: 1, updated_at: 2 };
 const sync = { sync_status: 'not_synced', tags: '[]', custom_values: '{}', field_updated_at: '{}', search_text: '', created_at: 1, updated_at: 1, version: 1 };
 
 it('makes existing custom fields contacts fields and adds the organization, deal, activity and owner tables with their rules', async () => {
-  const db = opened.db as unknown as AnyDb;
-  const before = await new Migrator({ db: opened.db, provider: { getMigrations: async () => migrations } }).migrateTo('010-attempt-record-type');
-  expect(before.error).toBeUndefined();
+  const db = migrated() as unknown as AnyDb;
   await db.insertInto('workspaces').values({ id: 'ws_1', slug: 'one', name: 'One', created_at: 1 }).execute();
   await db.insertInto('custom_fields').values({ ...field, id: 'cf_1', key: 'plan' }).execute();
 
-  expect((await migrateToLatest(opened.db)).applied).toContain('011-organizations-deals-activities');
+  expect((await migrateToLatest(migrated())).applied).toContain('011-organizations-deals-activities');
 
   const fields = await db.selectFrom('custom_fields').selectAll().execute();
   expect(fields.map((f) => ({ ...f, created_at: Number(f['created_at']), updated_at: Number(f['updated_at']) }))).toEqual([

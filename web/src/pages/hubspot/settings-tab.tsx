@@ -1,11 +1,12 @@
-// Settings tab: automatic sync. The two on-change toggles, the reconcile schedule (off, hourly,
+// Settings tab: what is synced and when. The object types beyond contacts (with the scopes a
+// connection lacks for each), the two on-change toggles, the reconcile schedule (off, hourly,
 // nightly at 03:00 or a custom cron) with its reading in words, the time zone, when the next
 // run starts and this workspace's jitter; and Reconcile now. Members see the settings and may
 // reconcile; only admins change them.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, get, ws } from '../../api/client.js';
-import type { SyncRun, SyncSettings, SyncSettingsPatch } from '../../api/types.js';
+import type { ObjectTypeState, SyncRun, SyncSettings, SyncSettingsPatch } from '../../api/types.js';
 import { ErrorMessage, FieldError, Loading } from '../../components/ui.js';
 import { useIsAdmin, useWorkspace } from '../../layout.js';
 import { useRunProgress } from './run-progress.js';
@@ -22,6 +23,9 @@ function presetOf(schedule: string | null): Preset {
 }
 
 interface Draft {
+  syncCompanies: boolean;
+  syncDeals: boolean;
+  syncActivities: boolean;
   pushContactsOnChange: boolean;
   pushCompaniesOnChange: boolean;
   preset: Preset;
@@ -30,6 +34,9 @@ interface Draft {
 }
 
 const draftOf = (s: SyncSettings): Draft => ({
+  syncCompanies: s.syncCompanies,
+  syncDeals: s.syncDeals,
+  syncActivities: s.syncActivities,
   pushContactsOnChange: s.pushContactsOnChange,
   pushCompaniesOnChange: s.pushCompaniesOnChange,
   preset: presetOf(s.reconcileSchedule),
@@ -44,12 +51,31 @@ function scheduleOf(draft: Draft): string | null {
 /** Only what changed, so the audit log shows only real changes. */
 function patchOf(saved: SyncSettings, draft: Draft): SyncSettingsPatch {
   const patch: SyncSettingsPatch = {};
+  for (const key of ['syncCompanies', 'syncDeals', 'syncActivities'] as const) if (draft[key] !== saved[key]) patch[key] = draft[key];
   if (draft.pushContactsOnChange !== saved.pushContactsOnChange) patch.pushContactsOnChange = draft.pushContactsOnChange;
   if (draft.pushCompaniesOnChange !== saved.pushCompaniesOnChange) patch.pushCompaniesOnChange = draft.pushCompaniesOnChange;
   const schedule = scheduleOf(draft);
   if (schedule !== saved.reconcileSchedule) patch.reconcileSchedule = schedule;
   if (draft.timezone.trim() !== saved.timezone) patch.timezone = draft.timezone.trim();
   return patch;
+}
+
+const OBJECT_TYPE_TOGGLES = [
+  { setting: 'syncCompanies', objectType: 'companies', label: 'Sync organizations as HubSpot companies' },
+  { setting: 'syncDeals', objectType: 'deals', label: 'Sync deals' },
+  { setting: 'syncActivities', objectType: 'notes', label: 'Log activities as notes on the contact' },
+] as const;
+
+/** Under a turned-on type whose scopes the connection lacks: which, and what to do. */
+function MissingScopes({ state }: { state: ObjectTypeState | undefined }) {
+  if (!state?.enabled || state.missingScopes.length === 0) return null;
+  return (
+    <p className="field-error" role="alert">
+      Not synced: the HubSpot connection lacks {state.missingScopes.map((s) => <code key={s}>{s}</code>)}. Add{' '}
+      {state.missingScopes.length > 1 ? 'them' : 'it'} to the private app and paste the token again, or reconnect with HubSpot to grant{' '}
+      {state.missingScopes.length > 1 ? 'them' : 'it'}.
+    </p>
+  );
 }
 
 function jitterText(seconds: number): string {
@@ -104,6 +130,22 @@ function SettingsForm({ saved }: { saved: SyncSettings }) {
 
   return (
     <form className="stack" onSubmit={submit} noValidate aria-label="Automatic sync settings">
+      <section className="card" aria-labelledby="object-types-title">
+        <h2 id="object-types-title">What is synced</h2>
+        <p className="hint">Customers are always pushed as contacts. HubSpot is asked for the access each other type needs only once it is turned on.</p>
+        <div className="toggle-list">
+          {OBJECT_TYPE_TOGGLES.map(({ setting, objectType, label }) => (
+            <div key={setting}>
+              <label className="checkbox">
+                <input type="checkbox" checked={draft[setting]} disabled={!isAdmin} onChange={(e) => set({ [setting]: e.target.checked })} />
+                {label}
+              </label>
+              <MissingScopes state={saved.objectTypes.find((t) => t.objectType === objectType)} />
+            </div>
+          ))}
+        </div>
+      </section>
+
       <section className="card" aria-labelledby="on-change-title">
         <h2 id="on-change-title">Push changes automatically</h2>
         <p className="hint">When on, a customer created, edited, restored or imported is pushed to HubSpot within seconds, without anyone clicking Sync now.</p>
