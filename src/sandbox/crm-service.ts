@@ -11,12 +11,12 @@ import {
   lastModifiedProperty,
   type PropertyDefinition,
 } from './default-properties.js';
-import { conflictError, propertyValuesError, validationError, type PropertyProblem } from './hubspot-errors.js';
+import { conflictError, propertyValuesError, uniqueValueConflict, validationError, type PropertyProblem } from './hubspot-errors.js';
 import { propertyHistory, propertyValue, type CrmRecord, type WriteSource } from './object-store.js';
 import type { Portal } from './portal.js';
 import { assertReadableValues } from './property-input.js';
 import { checkPropertyValues } from './property-values.js';
-import type { ObjectType } from './types.js';
+import { OBJECT_TYPE_LABELS, type ObjectType } from './types.js';
 
 export type CrmEvent =
   | { kind: 'creation'; type: ObjectType; objectId: string }
@@ -115,6 +115,20 @@ export function assertEmailFree(portal: Portal, email: string | undefined, self?
   if (existing && existing !== self) throw conflictError(existing.id);
 }
 
+/**
+ * Fails with 409 CONFLICT when a value for a unique property (`hasUniqueValue`) is already
+ * held by another live record of the type. `""` (clearing) never conflicts.
+ */
+export function assertUniqueFree(portal: Portal, type: ObjectType, values: Record<string, string>, self?: CrmRecord): void {
+  const store = portal.objects[type];
+  for (const name of store.unique.keys()) {
+    const value = values[name];
+    if (value === undefined || value === '') continue;
+    const existing = store.findByUnique(name, value);
+    if (existing && existing !== self) throw uniqueValueConflict(OBJECT_TYPE_LABELS[type], name, value, existing.id);
+  }
+}
+
 /** Values a new record starts with: the input plus HubSpot's defaults for API creates. */
 export function initialValues(ctx: CrmContext, type: ObjectType, values: Record<string, string>): Record<string, string> {
   const props = { ...values };
@@ -184,6 +198,7 @@ export function createRecord(
     ]);
   }
   if (type === 'contacts') assertEmailFree(portal, values['email']);
+  assertUniqueFree(portal, type, values);
   const links = parseAssociations(portal, type, rawAssociations);
   return insertRecord(ctx, portal, type, values, links, source);
 }
@@ -207,6 +222,7 @@ export function applyValues(
     delete next['lifecyclestage'];
   }
   if (type === 'contacts' && next['email'] !== undefined) assertEmailFree(portal, next['email'], record);
+  assertUniqueFree(portal, type, next, record);
   const changed = portal.objects[type].update(record, next, ctx.now(), source);
   for (const name of changed) {
     ctx.emit(portal, { kind: 'propertyChange', type, objectId: record.id, propertyName: name, propertyValue: record.props[name] ?? '' }, source);

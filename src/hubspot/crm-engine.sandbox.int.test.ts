@@ -1,0 +1,71 @@
+// The client's endpoints for pushing companies, deals and notes, against the hubsync sandbox
+// over real HTTP: unique properties and batch upsert by them, owners, pipelines, associations
+// and notes. Sandbox and client share one manual clock so rate windows pass without waiting.
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock, type Clock } from '../lib/clock.js';
+import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
+import { createHubSpotClient, HubSpotApiError, staticToken, type HubSpotClient } from './index.js';
+
+const manual = new ManualClock();
+const clock: Clock = {
+  now: () => manual.now(),
+  sleep: (ms) => {
+    manual.advance(ms);
+    return Promise.resolve();
+  },
+};
+
+let sb: RunningSandbox;
+let portalId: number;
+let hub: HubSpotClient;
+
+beforeAll(async () => {
+  sb = await startSandbox({ clock, logger: false });
+});
+beforeEach(async () => {
+  await hub?.close();
+  sb.control.reset();
+  const made = sb.control.createPrivateAppToken({ tier: 'pro' });
+  portalId = made.portalId;
+  hub = createHubSpotClient({ baseUrl: sb.baseUrl, auth: staticToken(made.token), portalId, clock, random: () => 0.5 });
+});
+afterAll(async () => {
+  await hub.close();
+  await sb.close();
+});
+
+describe('unique properties and batch upsert by them', () => {
+  it('ensureUnique creates the property once, then finds it; batch upsert by it creates then updates', async () => {
+    const first = await hub.properties.ensureUnique('companies', { name: 'hubsync_id', label: 'hubsync id' });
+    expect(first).toMatchObject({ name: 'hubsync_id', hasUniqueValue: true, groupName: 'companyinformation' });
+    const again = await hub.properties.ensureUnique('companies', { name: 'hubsync_id', label: 'hubsync id' });
+    expect(again.createdAt).toBe(first.createdAt);
+
+    const inputs = [
+      { idProperty: 'hubsync_id', id: 'co-1', properties: { name: 'Acme' } },
+      { idProperty: 'hubsync_id', id: 'co-2', properties: { name: 'Globex' } },
+    ];
+    const created = await hub.companies.batchUpsert(inputs);
+    expect(created.httpStatus).toBe(200);
+    expect(created.results.map((r) => r.new)).toEqual([true, true]);
+    const updated = await hub.objects('companies').batchUpsert([{ idProperty: 'hubsync_id', id: 'co-1', properties: { name: 'Acme Ltd' } }]);
+    expect(updated.results[0]).toMatchObject({ new: false, id: created.results.find((r) => r.properties['name'] === 'Acme')!.id });
+  });
+
+  it('ensureUnique refuses a same-named property without unique values', async () => {
+    await hub.properties.create('deals', { name: 'hubsync_id', label: 'x', type: 'string', fieldType: 'text', groupName: 'dealinformation' });
+    const err = await hub.properties.ensureUnique('deals', { name: 'hubsync_id', label: 'hubsync id' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubSpotApiError);
+    expect((err as HubSpotApiError).code).toBe('HUBSPOT_CONFLICT');
+  });
+
+  it('a taken unique value is a HUBSPOT_CONFLICT naming the existing record; a non-unique idProperty a validation error', async () => {
+    await hub.properties.ensureUnique('notes', { name: 'hubsync_id', label: 'hubsync id' });
+    const note = await hub.notes.create({ properties: { hs_timestamp: '2026-01-01T00:00:00Z', hs_note_body: 'a', hubsync_id: 'n-1' } });
+    const err = await hub.notes.create({ properties: { hs_timestamp: '2026-01-01T00:00:00Z', hubsync_id: 'n-1' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'HUBSPOT_CONFLICT', status: 409, existingObjectId: note.id });
+    const bad = await hub.companies.batchUpsert([{ idProperty: 'name', id: 'Acme', properties: {} }]).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: 'HUBSPOT_VALIDATION_ERROR', status: 400 });
+  });
+});
