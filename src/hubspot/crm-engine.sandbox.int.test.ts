@@ -69,3 +69,36 @@ describe('unique properties and batch upsert by them', () => {
     expect(bad).toMatchObject({ code: 'HUBSPOT_VALIDATION_ERROR', status: 400 });
   });
 });
+
+describe('owners', () => {
+  it('listAll follows the pages; archived owners are listed apart; an unknown owner id on a record is a validation error', async () => {
+    for (let i = 0; i < 620; i++) sb.control.addOwner(portalId, { email: `rep${i}@example.com`, firstName: `Rep ${i}` });
+    const calls: string[] = [];
+    const counted = createHubSpotClient({
+      baseUrl: sb.baseUrl,
+      auth: staticToken(sb.control.createPrivateAppToken({ portalId, tier: 'pro' }).token),
+      clock,
+      onCall: (c) => calls.push(c.route),
+    });
+    try {
+      const all = await counted.owners.listAll();
+      expect(all).toHaveLength(621);
+      expect(new Set(all.map((o) => o.id)).size).toBe(621);
+      expect(calls).toEqual(['/crm/v3/owners', '/crm/v3/owners']);
+    } finally {
+      await counted.close();
+    }
+    const rep = (await hub.owners.list({ email: 'rep7@example.com' })).results[0]!;
+    expect(rep).toMatchObject({ firstName: 'Rep 7', archived: false });
+    sb.control.archiveOwner(portalId, rep.id);
+    expect((await hub.owners.listAll({ archived: true })).map((o) => o.id)).toEqual([rep.id]);
+    expect((await hub.owners.get(rep.id, { archived: true })).userId).toBeNull();
+
+    const active = (await hub.owners.list({ email: 'rep8@example.com' })).results[0]!;
+    const company = await hub.companies.create({ properties: { name: 'Owned', hubspot_owner_id: active.id } });
+    expect(company.properties['hubspot_owner_id']).toBe(active.id);
+    const err = await hub.companies.update(company.id, { hubspot_owner_id: rep.id }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'HUBSPOT_VALIDATION_ERROR' });
+    expect((err as HubSpotApiError).validationErrors?.[0]).toMatchObject({ name: 'hubspot_owner_id', error: 'INVALID_OWNER_ID' });
+  });
+});

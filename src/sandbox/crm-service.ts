@@ -69,6 +69,13 @@ export function checkValues(portal: Portal, type: ObjectType, input: unknown): R
     const message = `hs_note_body is longer than ${NOTE_BODY_MAX} characters.`;
     extra.push({ isValid: false, message, error: 'INVALID_STRING_LENGTH', name: 'hs_note_body', localizedErrorMessage: message });
   }
+  const owner = values['hubspot_owner_id'];
+  if (owner && !portal.owners.isActive(owner)) {
+    // HubSpot refuses an id that is not one of the portal's owners (a user id instead of an
+    // owner id included) with INVALID_OWNER_ID; the message wording is ours.
+    const message = `${owner} is not a valid owner id`;
+    extra.push({ isValid: false, message, error: 'INVALID_OWNER_ID', name: 'hubspot_owner_id', localizedErrorMessage: message });
+  }
   const stage = values['dealstage'];
   if (type === 'deals' && stage) {
     const pipelineId = values['pipeline'];
