@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Clock } from '../lib/clock.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
-import { createHubSpotClient, HubSpotApiError, staticToken, type HubSpotClient } from './index.js';
+import { ASSOCIATION_TYPE_IDS, createHubSpotClient, HubSpotApiError, staticToken, type HubSpotClient } from './index.js';
 
 const manual = new ManualClock();
 const clock: Clock = {
@@ -100,5 +100,49 @@ describe('owners', () => {
     const err = await hub.companies.update(company.id, { hubspot_owner_id: rep.id }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'HUBSPOT_VALIDATION_ERROR' });
     expect((err as HubSpotApiError).validationErrors?.[0]).toMatchObject({ name: 'hubspot_owner_id', error: 'INVALID_OWNER_ID' });
+  });
+});
+
+describe('associations', () => {
+  const spec = (associationTypeId: number) => ({ associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId });
+
+  it('reads labels, creates with inline and v4 associations, moves the primary label, removes labels and pairs', async () => {
+    const labels = await hub.associations.labels('deals', 'companies');
+    expect(labels).toEqual([
+      { category: 'HUBSPOT_DEFINED', typeId: ASSOCIATION_TYPE_IDS.dealToCompanyPrimary, label: 'Primary' },
+      { category: 'HUBSPOT_DEFINED', typeId: ASSOCIATION_TYPE_IDS.dealToCompany, label: null },
+    ]);
+    const companies = await hub.companies.batchCreate([{ properties: { name: 'A' } }, { properties: { name: 'B' } }]);
+    const [a, b] = companies.results.map((c) => c.id) as [string, string];
+    const contact = await hub.contacts.create({ properties: { email: 'buyer@example.com' } });
+    const deals = await hub.deals.batchCreate([
+      {
+        properties: { dealname: 'Big', pipeline: 'default', dealstage: 'qualifiedtobuy' },
+        associations: [
+          { to: { id: a }, types: [spec(ASSOCIATION_TYPE_IDS.dealToCompanyPrimary)] },
+          { to: { id: contact.id }, types: [spec(ASSOCIATION_TYPE_IDS.dealToContact)] },
+        ],
+      },
+    ]);
+    const deal = deals.results[0]!.id;
+    const typesOf = async (): Promise<Record<string, number[]>> => {
+      const page = await hub.associations.list('deals', deal, 'companies');
+      return Object.fromEntries(page.results.map((r) => [String(r.toObjectId), r.associationTypes.map((t) => t.typeId).sort((x, y) => x - y)]));
+    };
+    expect(await typesOf()).toEqual({ [a]: [5, 341] });
+
+    const created = await hub.associations.create('deals', deal, 'companies', b, [spec(ASSOCIATION_TYPE_IDS.dealToCompanyPrimary)]);
+    expect(created.labels).toEqual(['Primary']);
+    expect(await typesOf()).toEqual({ [a]: [341], [b]: [5, 341] });
+
+    await hub.associations.batchArchiveLabels('deals', 'companies', [{ from: { id: deal }, to: { id: b }, types: [spec(ASSOCIATION_TYPE_IDS.dealToCompanyPrimary)] }]);
+    expect(await typesOf()).toEqual({ [a]: [341], [b]: [341] });
+    await hub.associations.remove('deals', deal, 'companies', a);
+    expect(await typesOf()).toEqual({ [b]: [341] });
+    await hub.associations.batchArchive('companies', 'deals', [{ from: { id: b }, to: [{ id: deal }] }]);
+    expect(await typesOf()).toEqual({});
+
+    const read = await hub.associations.batchRead('contacts', 'deals', [contact.id]);
+    expect(read.results[0]!.to.map((t) => String(t.toObjectId))).toEqual([deal]);
   });
 });

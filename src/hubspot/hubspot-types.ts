@@ -270,6 +270,13 @@ export interface BatchAssociationArchiveInput {
   to: { id: string }[];
 }
 
+/** Input of `batch/labels/archive`: takes only these types off a pair (the pair stays). */
+export interface BatchAssociationLabelArchiveInput {
+  from: { id: string };
+  to: { id: string };
+  types: AssociationSpec[];
+}
+
 export interface AssociationCreated {
   fromObjectTypeId: string;
   fromObjectId: string | number;

@@ -3,7 +3,7 @@
 // lifecycle stage that only moves forward), associations on create, and the events webhooks
 // are built from. Routes stay thin: they parse a request, call these, and render the result.
 
-import { ASSOCIATION_TYPES } from './associations.js';
+import { ASSOCIATION_TYPES, defaultAssociationType } from './associations.js';
 import {
   DEFAULT_RETURNED,
   LIFECYCLE_ORDER,
@@ -172,6 +172,15 @@ export function associate(
   link: AssociationInput,
   source: WriteSource,
 ): void {
+  releaseOtherPrimary(ctx, portal, type, id, link, source);
+  // A labelled association always comes with the pair's unlabelled (default) one.
+  const def = ASSOCIATION_TYPES.get(link.typeId);
+  const plain = def?.label != null ? defaultAssociationType(type, link.toType) : undefined;
+  if (plain) addOne(ctx, portal, type, id, { ...link, typeId: plain.typeId }, source);
+  addOne(ctx, portal, type, id, link, source);
+}
+
+function addOne(ctx: CrmContext, portal: Portal, type: ObjectType, id: string, link: AssociationInput, source: WriteSource): void {
   if (portal.associations.add(type, id, link.toType, link.toId, link.typeId)) {
     ctx.emit(
       portal,
@@ -184,6 +193,26 @@ export function associate(
         associationTypeId: link.typeId,
         removed: false,
       },
+      source,
+    );
+  }
+}
+
+/**
+ * A contact or deal has at most one primary company: labelling another company primary takes
+ * the label off the previous one (its unlabelled association stays), as HubSpot does.
+ */
+function releaseOtherPrimary(ctx: CrmContext, portal: Portal, type: ObjectType, id: string, link: AssociationInput, source: WriteSource): void {
+  const def = ASSOCIATION_TYPES.get(link.typeId);
+  if (def?.label !== 'Primary') return;
+  // The record whose primary company this is, and the company.
+  const [ownerType, ownerId, companyId, ownerTypeId] = def.to === 'companies' ? [type, id, link.toId, link.typeId] : [link.toType, link.toId, id, def.inverse];
+  for (const [otherCompany, typeIds] of portal.associations.list(ownerType, ownerId, 'companies')) {
+    if (otherCompany === companyId || !typeIds.includes(ownerTypeId)) continue;
+    portal.associations.remove(ownerType, ownerId, 'companies', otherCompany, ownerTypeId);
+    ctx.emit(
+      portal,
+      { kind: 'associationChange', type: ownerType, objectId: ownerId, toType: 'companies', toObjectId: otherCompany, associationTypeId: ownerTypeId, removed: true },
       source,
     );
   }

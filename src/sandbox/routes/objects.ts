@@ -270,6 +270,11 @@ export function objectRoutes(state: SandboxState): Route[] {
     type Plan = { input: Record<string, unknown>; id: string; record: CrmRecord | undefined; values: Record<string, string> };
     const plans: Plan[] = [];
     const errors: ErrorBody[] = [];
+    if (inputs.some((i) => i['associations'] !== undefined)) {
+      // HubSpot's upsert input has no associations; refusing them keeps code that relies on
+      // them from passing here and silently losing them against HubSpot.
+      throw validationError('Batch upsert inputs take idProperty, id, properties and objectWriteTraceId; associations are not supported here — create them with associations v4.');
+    }
     for (const input of inputs) {
       const id = String(input['id'] ?? '');
       try {
