@@ -7,6 +7,9 @@ import type { CallOptions, HttpTransport } from './http-transport.js';
 import type {
   AssociatedObject,
   AssociationCreated,
+  AssociationSpec,
+  AssociationType,
+  BatchAssociationLabelArchiveInput,
   BatchAssociationArchiveInput,
   BatchAssociationCreateInput,
   BatchAssociationRead,
@@ -25,9 +28,13 @@ export const ASSOCIATION_TYPE_IDS = Object.freeze({
   dealToCompany: 341,
   dealToCompanyPrimary: 5,
   companyToDeal: 342,
+  companyToContactPrimary: 2,
+  companyToDealPrimary: 6,
   contactToNote: 201,
   noteToContact: 202,
+  companyToNote: 189,
   noteToCompany: 190,
+  dealToNote: 213,
   noteToDeal: 214,
 });
 
@@ -40,6 +47,19 @@ export interface AssociationsApi {
     toId: string,
     options?: CallOptions,
   ): Promise<BatchResult<AssociationCreated>>;
+  /** Associates two records with the given (labelled) types; HubSpot adds the unlabelled type too. */
+  create(
+    fromType: ObjectType,
+    fromId: string,
+    toType: ObjectType,
+    toId: string,
+    types: readonly AssociationSpec[],
+    options?: CallOptions,
+  ): Promise<AssociationCreated>;
+  /** Removes every association between two records (both directions). */
+  remove(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string, options?: CallOptions): Promise<void>;
+  /** The association types (labels) defined from one object type to another. */
+  labels(fromType: ObjectType, toType: ObjectType, options?: CallOptions): Promise<AssociationType[]>;
   list(
     fromType: ObjectType,
     fromId: string,
@@ -56,6 +76,13 @@ export interface AssociationsApi {
     options?: CallOptions,
   ): Promise<BatchResult<AssociationCreated>>;
   batchArchive(fromType: ObjectType, toType: ObjectType, inputs: readonly BatchAssociationArchiveInput[], options?: CallOptions): Promise<void>;
+  /** Takes only the given types (e.g. the Primary label) off each pair; the pairs stay associated. */
+  batchArchiveLabels(
+    fromType: ObjectType,
+    toType: ObjectType,
+    inputs: readonly BatchAssociationLabelArchiveInput[],
+    options?: CallOptions,
+  ): Promise<void>;
   batchAssociateDefault(
     fromType: ObjectType,
     toType: ObjectType,
@@ -99,6 +126,42 @@ export function createAssociationsApi(transport: HttpTransport): AssociationsApi
       );
       return toBatchResult(response.status, response.body);
     },
+    async create(fromType, fromId, toType, toId, types, options) {
+      const response = await transport.send<AssociationCreated>(
+        {
+          method: 'PUT',
+          route: '/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/{toObjectType}/{toObjectId}',
+          params: { fromObjectType: fromType, fromObjectId: fromId, toObjectType: toType, toObjectId: toId },
+          json: types,
+          idempotent: true,
+        },
+        pickCallOptions(options),
+      );
+      return response.body;
+    },
+    async remove(fromType, fromId, toType, toId, options) {
+      await transport.send(
+        {
+          method: 'DELETE',
+          route: '/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/{toObjectType}/{toObjectId}',
+          params: { fromObjectType: fromType, fromObjectId: fromId, toObjectType: toType, toObjectId: toId },
+          idempotent: true,
+        },
+        pickCallOptions(options),
+      );
+    },
+    async labels(fromType, toType, options) {
+      const response = await transport.send<{ results: AssociationType[] }>(
+        {
+          method: 'GET',
+          route: '/crm/v4/associations/{fromObjectType}/{toObjectType}/labels',
+          params: { fromObjectType: fromType, toObjectType: toType },
+          idempotent: true,
+        },
+        pickCallOptions(options),
+      );
+      return response.body.results;
+    },
     async list(fromType, fromId, toType, options) {
       const response = await transport.send<Page<AssociatedObject>>(
         {
@@ -117,6 +180,9 @@ export function createAssociationsApi(transport: HttpTransport): AssociationsApi
     batchCreate: (fromType, toType, inputs, options) => batch<AssociationCreated>('create', fromType, toType, inputs, options),
     async batchArchive(fromType, toType, inputs, options) {
       await batch<never>('archive', fromType, toType, inputs, options);
+    },
+    async batchArchiveLabels(fromType, toType, inputs, options) {
+      await batch<never>('labels/archive', fromType, toType, inputs, options);
     },
     batchAssociateDefault: (fromType, toType, pairs, options) =>
       batch<AssociationCreated>('associate/default', fromType, toType, pairs, options),

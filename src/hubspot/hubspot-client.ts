@@ -11,6 +11,7 @@ import { createPipelinesApi, createPropertiesApi, type PipelinesApi, type Proper
 import { createKeepAliveAgent, HttpTransport } from './http-transport.js';
 import type { ObjectType } from './hubspot-types.js';
 import { createListsApi, type ListsApi } from './lists-api.js';
+import { createOwnersApi, type OwnersApi } from './owners-api.js';
 import { createContactsApi, createObjectsApi, type ContactsApi, type ObjectsApi } from './objects-api.js';
 import { createRateGovernor, RATE_LIMIT_TIERS, type CallPriority, type RateGovernor } from './rate-governor.js';
 import type { RetrySettings } from './retry-policy.js';
@@ -60,6 +61,8 @@ export interface HubSpotClient {
   readonly notes: ObjectsApi;
   readonly properties: PropertiesApi;
   readonly pipelines: PipelinesApi;
+  /** Owners v3 (scope crm.objects.owners.read). */
+  readonly owners: OwnersApi;
   readonly associations: AssociationsApi;
   readonly lists: ListsApi;
   readonly account: AccountApi;
@@ -132,6 +135,7 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     notes: objects('notes'),
     properties: createPropertiesApi(transport),
     pipelines: createPipelinesApi(transport),
+    owners: createOwnersApi(transport),
     associations: createAssociationsApi(transport),
     lists: createListsApi(transport),
     account: createAccountApi(transport),

@@ -200,6 +200,24 @@ export interface PropertyGroup {
   archived?: boolean;
 }
 
+// Owners
+
+export interface Owner {
+  /** What `hubspot_owner_id` takes. */
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  /** null once the owner is archived (see `userIdIncludingInactive`). */
+  userId: number | null;
+  userIdIncludingInactive?: number;
+  type?: string;
+  teams?: { id: string; name: string; primary: boolean }[];
+  archived: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
 // Pipelines
 
 export interface PipelineStage {
@@ -250,6 +268,13 @@ export interface BatchAssociationCreateInput {
 export interface BatchAssociationArchiveInput {
   from: { id: string };
   to: { id: string }[];
+}
+
+/** Input of `batch/labels/archive`: takes only these types off a pair (the pair stays). */
+export interface BatchAssociationLabelArchiveInput {
+  from: { id: string };
+  to: { id: string };
+  types: AssociationSpec[];
 }
 
 export interface AssociationCreated {

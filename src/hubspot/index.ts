@@ -52,7 +52,8 @@ export type { CallHook, CallRecord, DailyCallCounter, DailyCallCounts } from './
 export { ASSOCIATION_TYPE_IDS } from './associations-api.js';
 export type { AssociationsApi } from './associations-api.js';
 export type { ContactsApi, ObjectsApi, GetObjectOptions, ListObjectsOptions, BatchReadOptions, ReadOptions } from './objects-api.js';
-export type { PropertiesApi, PipelinesApi } from './crm-settings-api.js';
+export type { PropertiesApi, PipelinesApi, UniquePropertyDefinition } from './crm-settings-api.js';
 export type { ListsApi } from './lists-api.js';
+export type { OwnersApi, ListOwnersOptions } from './owners-api.js';
 export type { AccountApi, OAuthApi, OAuthClientCredentials } from './account-api.js';
 export type * from './hubspot-types.js';

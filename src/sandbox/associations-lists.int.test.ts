@@ -42,7 +42,11 @@ describe('associations v4', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'COMPLETE', results: [{ fromObjectId: Number(deal), toObjectId: Number(company), labels: ['Primary'] }] });
     const read = await call<{ results: { from: { id: string }; to: { toObjectId: number; associationTypes: { typeId: number; label: string | null }[] }[] }[] }>('POST', '/crm/v4/associations/deals/companies/batch/read', { inputs: [{ id: deal }] });
-    expect(read.body.results[0]!.to[0]!.associationTypes).toEqual([{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }]);
+    // A labelled association comes with the pair's unlabelled type.
+    expect(read.body.results[0]!.to[0]!.associationTypes).toEqual([
+      { category: 'HUBSPOT_DEFINED', typeId: 341, label: null },
+      { category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' },
+    ]);
     const bad = await call('POST', '/crm/v4/associations/deals/companies/batch/create', { inputs: [{ from: { id: deal }, to: { id: company }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 }] }] });
     expect(bad.status).toBe(400);
   });

@@ -22,6 +22,7 @@ export const DEFAULT_SCOPES: readonly string[] = [
   'crm.schemas.deals.write',
   'crm.lists.read',
   'crm.lists.write',
+  'crm.objects.owners.read',
   'oauth',
 ];
 

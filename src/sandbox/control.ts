@@ -8,6 +8,7 @@ import { ApiError } from './hubspot-errors.js';
 import { propertyHistory, propertyValue, type CrmRecord } from './object-store.js';
 import type { Reply, RequestInfo, Route } from './router.js';
 import { checkFaults } from './faults.js';
+import type { Owner, OwnerInput } from './owners.js';
 import type { Portal } from './portal.js';
 import type { Counts, SandboxState, WriteRecord } from './state.js';
 import { z } from 'zod';
@@ -277,6 +278,26 @@ export class SandboxControl {
     return { ...snapshot(objectType, record), propertiesWithHistory };
   }
 
+  /** Adds an owner (a user records can be assigned to) to a portal. */
+  addOwner(portalId: number, input: OwnerInput): Owner {
+    const portal = this.#portal(portalId);
+    if (typeof input.email !== 'string' || input.email === '') throw controlError(400, 'INVALID_REQUEST', 'email: an owner needs an email.');
+    return structuredClone(portal.owners.add(input, this.#state.clock.now()));
+  }
+
+  /** Archives an owner: it stays listed with `archived=true`, `userId` null, and records can no longer be assigned to it. */
+  archiveOwner(portalId: number, ownerId: string): Owner {
+    const owner = this.#portal(portalId).owners.archive(ownerId, this.#state.clock.now());
+    if (!owner) throw controlError(404, 'UNKNOWN_OWNER', `No owner ${ownerId} in portal ${portalId}.`);
+    return structuredClone(owner);
+  }
+
+  /** A portal's owners, active ones first, then archived ones. */
+  listOwners(portalId: number): Owner[] {
+    const owners = this.#portal(portalId).owners;
+    return structuredClone([...owners.list(false), ...owners.list(true)]);
+  }
+
   /** Webhook delivery attempts so far (oldest first). */
   webhookDeliveries(): { appId: number; url: string; attemptNumber: number; events: number; status: number | string; at: number }[] {
     return this.#state.webhooks.deliveries.map((d) => ({ ...d }));
@@ -348,6 +369,15 @@ const schemas = {
   webhooks: z.object({ webhookUrl: z.url().optional(), subscriptions: subscriptionsSchema.optional() }).strict(),
   authorize: z.object({ portalId: portalIdSchema, redirectUri: z.string().min(1).optional(), scopes: scopesSchema.optional() }).strict(),
   seed: z.object({ records: z.array(z.record(z.string(), seedValue)) }).strict(),
+  owner: z
+    .object({
+      email: z.string().min(1).max(254),
+      firstName: z.string().max(200).optional(),
+      lastName: z.string().max(200).optional(),
+      userId: z.number().int().positive().optional(),
+      teams: z.array(z.object({ id: z.string().min(1), name: z.string(), primary: z.boolean() }).strict()).optional(),
+    })
+    .strict(),
   settings: z
     .object({
       faults: faultsSchema.optional(),
@@ -446,6 +476,17 @@ export function controlRoutes(state: SandboxState, control: SandboxControl): Rou
         throw controlError(400, 'INVALID_REQUEST', `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`);
       }
       return ok(control.getObject(portalId, req.params['type']!, req.params['objectId']!, defined(query.data)));
+    }),
+    r('POST', '/portals/{portalId}/owners', (req) => {
+      const portalId = portalParam(req);
+      const b = parse(schemas.owner, req);
+      return ok(control.addOwner(portalId, { email: b.email, ...defined({ firstName: b.firstName, lastName: b.lastName, userId: b.userId, teams: b.teams }) }), 201);
+    }),
+    r('GET', '/portals/{portalId}/owners', (req) => ok({ results: control.listOwners(portalParam(req)) })),
+    r('DELETE', '/portals/{portalId}/owners/{ownerId}', (req) => {
+      const portalId = portalParam(req);
+      parse(schemas.empty, req);
+      return ok(control.archiveOwner(portalId, req.params['ownerId']!));
     }),
     r('GET', '/settings', () => ok(control.settings())),
     r('PUT', '/settings', (req) => {

@@ -3,7 +3,7 @@
 // lifecycle stage that only moves forward), associations on create, and the events webhooks
 // are built from. Routes stay thin: they parse a request, call these, and render the result.
 
-import { ASSOCIATION_TYPES } from './associations.js';
+import { ASSOCIATION_TYPES, defaultAssociationType } from './associations.js';
 import {
   DEFAULT_RETURNED,
   LIFECYCLE_ORDER,
@@ -11,12 +11,12 @@ import {
   lastModifiedProperty,
   type PropertyDefinition,
 } from './default-properties.js';
-import { conflictError, propertyValuesError, validationError, type PropertyProblem } from './hubspot-errors.js';
+import { conflictError, propertyValuesError, uniqueValueConflict, validationError, type PropertyProblem } from './hubspot-errors.js';
 import { propertyHistory, propertyValue, type CrmRecord, type WriteSource } from './object-store.js';
 import type { Portal } from './portal.js';
 import { assertReadableValues } from './property-input.js';
 import { checkPropertyValues } from './property-values.js';
-import type { ObjectType } from './types.js';
+import { OBJECT_TYPE_LABELS, type ObjectType } from './types.js';
 
 export type CrmEvent =
   | { kind: 'creation'; type: ObjectType; objectId: string }
@@ -69,6 +69,13 @@ export function checkValues(portal: Portal, type: ObjectType, input: unknown): R
     const message = `hs_note_body is longer than ${NOTE_BODY_MAX} characters.`;
     extra.push({ isValid: false, message, error: 'INVALID_STRING_LENGTH', name: 'hs_note_body', localizedErrorMessage: message });
   }
+  const owner = values['hubspot_owner_id'];
+  if (owner && !portal.owners.isActive(owner)) {
+    // HubSpot refuses an id that is not one of the portal's owners (a user id instead of an
+    // owner id included) with INVALID_OWNER_ID; the message wording is ours.
+    const message = `${owner} is not a valid owner id`;
+    extra.push({ isValid: false, message, error: 'INVALID_OWNER_ID', name: 'hubspot_owner_id', localizedErrorMessage: message });
+  }
   const stage = values['dealstage'];
   if (type === 'deals' && stage) {
     const pipelineId = values['pipeline'];
@@ -115,6 +122,20 @@ export function assertEmailFree(portal: Portal, email: string | undefined, self?
   if (existing && existing !== self) throw conflictError(existing.id);
 }
 
+/**
+ * Fails with 409 CONFLICT when a value for a unique property (`hasUniqueValue`) is already
+ * held by another live record of the type. `""` (clearing) never conflicts.
+ */
+export function assertUniqueFree(portal: Portal, type: ObjectType, values: Record<string, string>, self?: CrmRecord): void {
+  const store = portal.objects[type];
+  for (const name of store.unique.keys()) {
+    const value = values[name];
+    if (value === undefined || value === '') continue;
+    const existing = store.findByUnique(name, value);
+    if (existing && existing !== self) throw uniqueValueConflict(OBJECT_TYPE_LABELS[type], name, value, existing.id);
+  }
+}
+
 /** Values a new record starts with: the input plus HubSpot's defaults for API creates. */
 export function initialValues(ctx: CrmContext, type: ObjectType, values: Record<string, string>): Record<string, string> {
   const props = { ...values };
@@ -151,6 +172,15 @@ export function associate(
   link: AssociationInput,
   source: WriteSource,
 ): void {
+  releaseOtherPrimary(ctx, portal, type, id, link, source);
+  // A labelled association always comes with the pair's unlabelled (default) one.
+  const def = ASSOCIATION_TYPES.get(link.typeId);
+  const plain = def?.label != null ? defaultAssociationType(type, link.toType) : undefined;
+  if (plain) addOne(ctx, portal, type, id, { ...link, typeId: plain.typeId }, source);
+  addOne(ctx, portal, type, id, link, source);
+}
+
+function addOne(ctx: CrmContext, portal: Portal, type: ObjectType, id: string, link: AssociationInput, source: WriteSource): void {
   if (portal.associations.add(type, id, link.toType, link.toId, link.typeId)) {
     ctx.emit(
       portal,
@@ -163,6 +193,26 @@ export function associate(
         associationTypeId: link.typeId,
         removed: false,
       },
+      source,
+    );
+  }
+}
+
+/**
+ * A contact or deal has at most one primary company: labelling another company primary takes
+ * the label off the previous one (its unlabelled association stays), as HubSpot does.
+ */
+function releaseOtherPrimary(ctx: CrmContext, portal: Portal, type: ObjectType, id: string, link: AssociationInput, source: WriteSource): void {
+  const def = ASSOCIATION_TYPES.get(link.typeId);
+  if (def?.label !== 'Primary') return;
+  // The record whose primary company this is, and the company.
+  const [ownerType, ownerId, companyId, ownerTypeId] = def.to === 'companies' ? [type, id, link.toId, link.typeId] : [link.toType, link.toId, id, def.inverse];
+  for (const [otherCompany, typeIds] of portal.associations.list(ownerType, ownerId, 'companies')) {
+    if (otherCompany === companyId || !typeIds.includes(ownerTypeId)) continue;
+    portal.associations.remove(ownerType, ownerId, 'companies', otherCompany, ownerTypeId);
+    ctx.emit(
+      portal,
+      { kind: 'associationChange', type: ownerType, objectId: ownerId, toType: 'companies', toObjectId: otherCompany, associationTypeId: ownerTypeId, removed: true },
       source,
     );
   }
@@ -184,6 +234,7 @@ export function createRecord(
     ]);
   }
   if (type === 'contacts') assertEmailFree(portal, values['email']);
+  assertUniqueFree(portal, type, values);
   const links = parseAssociations(portal, type, rawAssociations);
   return insertRecord(ctx, portal, type, values, links, source);
 }
@@ -207,6 +258,7 @@ export function applyValues(
     delete next['lifecyclestage'];
   }
   if (type === 'contacts' && next['email'] !== undefined) assertEmailFree(portal, next['email'], record);
+  assertUniqueFree(portal, type, next, record);
   const changed = portal.objects[type].update(record, next, ctx.now(), source);
   for (const name of changed) {
     ctx.emit(portal, { kind: 'propertyChange', type, objectId: record.id, propertyName: name, propertyValue: record.props[name] ?? '' }, source);

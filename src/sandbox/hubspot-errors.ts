@@ -68,6 +68,22 @@ export function conflictError(existingId: string): ApiError {
   return error(409, 'CONFLICT', `Contact already exists. Existing ID: ${existingId}`);
 }
 
+/**
+ * A write that would give a second record a value a unique property already holds. HubSpot's
+ * exact wording for custom unique properties is not on record; this follows its contact
+ * conflict (409 CONFLICT, "… Existing ID: N", the newer form naming the property in errors[]).
+ */
+export function uniqueValueConflict(label: string, property: string, value: string, existingId: string): ApiError {
+  return error(409, 'CONFLICT', `A ${label} with ${property} ${value} already exists. Existing ID: ${existingId}`, {
+    errors: [{ message: `${property} must be unique; ${value} belongs to ${label} ${existingId}.`, in: property }],
+  });
+}
+
+/** The 400 HubSpot answers when update/upsert names an idProperty whose values are not unique. */
+export function nonUniqueIdPropertyError(objectTypeId: string, property: string, portalId: number): ApiError {
+  return validationError(`Unable to perform update/upsert by non-unique ${objectTypeId} property ${property} in portal ID ${portalId}`);
+}
+
 export function notFoundError(message = 'resource not found'): ApiError {
   return error(404, 'OBJECT_NOT_FOUND', message);
 }

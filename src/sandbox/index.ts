@@ -6,6 +6,7 @@
 export { startSandbox, type RunningSandbox } from './server.js';
 export { SandboxControl, type ObjectSnapshot, type ObjectWithHistory, type PropertyVersionSnapshot, type SettingsUpdate } from './control.js';
 export type { Counts, WriteRecord } from './state.js';
+export type { Owner, OwnerInput, OwnerTeam } from './owners.js';
 export { DEFAULT_SCOPES } from './auth.js';
 export { signatureV3, signatureV1, WEBHOOK_RETRY_SCHEDULE_MS } from './webhooks.js';
 export { seededRandom, parseFaults, parseLatency } from './faults.js';

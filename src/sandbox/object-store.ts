@@ -47,6 +47,8 @@ export class ObjectStore {
   readonly order: CrmRecord[] = [];
   /** Lower-cased email (primary and additional) → contact. Contacts only. */
   readonly byEmail = new Map<string, CrmRecord>();
+  /** Property name → value → live record, for properties with `hasUniqueValue`. */
+  readonly unique = new Map<string, Map<string, CrmRecord>>();
   searchLagMs = 0;
 
   constructor(type: ObjectType) {
@@ -65,6 +67,31 @@ export class ObjectStore {
     return this.byEmail.get(email.toLowerCase());
   }
 
+  /**
+   * Starts keeping a value index for a property whose values must be unique (a new property
+   * with `hasUniqueValue`). Returns false when live records already share a value.
+   */
+  addUniqueIndex(name: string): boolean {
+    const index = new Map<string, CrmRecord>();
+    for (const r of this.byId.values()) {
+      const value = r.props[name];
+      if (r.archived || value === undefined) continue;
+      if (index.has(value)) return false;
+      index.set(value, r);
+    }
+    this.unique.set(name, index);
+    return true;
+  }
+
+  dropUniqueIndex(name: string): void {
+    this.unique.delete(name);
+  }
+
+  /** The live record holding `value` in unique property `name`, if any. */
+  findByUnique(name: string, value: string): CrmRecord | undefined {
+    return this.unique.get(name)?.get(value);
+  }
+
   /** Finds a live record whose property `name` equals `value` (case-insensitive for email). */
   findByProperty(name: string, value: string): CrmRecord | undefined {
     if (name === 'hs_object_id') {
@@ -72,6 +99,8 @@ export class ObjectStore {
       return r && !r.archived ? r : undefined;
     }
     if (name === 'email' && this.type === 'contacts') return this.findByEmail(value);
+    const index = this.unique.get(name);
+    if (index) return index.get(value);
     for (const r of this.byId.values()) {
       if (!r.archived && r.props[name] === value) return r;
     }
@@ -97,6 +126,7 @@ export class ObjectStore {
     this.byId.set(id, record);
     this.order.push(record);
     this.indexEmails(record);
+    this.indexUnique(record);
     this.reindex(record, now);
     return record;
   }
@@ -120,8 +150,11 @@ export class ObjectStore {
       }
       versions.unshift({ value, timestamp: now, ...source });
       if (versions.length > HISTORY_CAP) versions.length = HISTORY_CAP;
+      const index = this.unique.get(name);
+      if (index && before !== undefined && index.get(before) === record) index.delete(before);
       if (value === '') delete record.props[name];
       else record.props[name] = value;
+      if (index && value !== '' && !record.archived) index.set(value, record);
       changed.push(name);
     }
     if (changed.length > 0) {
@@ -141,6 +174,7 @@ export class ObjectStore {
     record.archivedAt = now;
     record.updatedAt = now;
     for (const email of emailsOf(record)) this.unindexEmail(email, record);
+    this.unindexUnique(record);
   }
 
   /**
@@ -167,6 +201,7 @@ export class ObjectStore {
     }
     for (const old of [primary, other]) {
       for (const email of emailsOf(old)) this.unindexEmail(email, old);
+      this.unindexUnique(old);
       old.mergedInto = newId;
       this.byId.delete(old.id);
       this.aliases.set(old.id, newId);
@@ -214,6 +249,7 @@ export class ObjectStore {
     this.aliases.clear();
     this.order.length = 0;
     this.byEmail.clear();
+    for (const index of this.unique.values()) index.clear();
   }
 
   private reindex(record: CrmRecord, now: number): void {
@@ -222,6 +258,21 @@ export class ObjectStore {
       record.pending = undefined;
     } else {
       record.pending = { at: now + this.searchLagMs, view: { ...record.props } };
+    }
+  }
+
+  private indexUnique(record: CrmRecord): void {
+    if (record.archived) return;
+    for (const [name, index] of this.unique) {
+      const value = record.props[name];
+      if (value !== undefined) index.set(value, record);
+    }
+  }
+
+  private unindexUnique(record: CrmRecord): void {
+    for (const [name, index] of this.unique) {
+      const value = record.props[name];
+      if (value !== undefined && index.get(value) === record) index.delete(value);
     }
   }
 

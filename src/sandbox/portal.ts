@@ -3,6 +3,7 @@
 // workspaces pointed at two portals of one sandbox cannot see each other's data.
 
 import { AssociationStore } from './associations.js';
+import { userEmailFor, userIdFor } from './auth.js';
 import {
   defaultDealPipelines,
   defaultGroups,
@@ -12,6 +13,7 @@ import {
   type PropertyGroup,
 } from './default-properties.js';
 import { ObjectStore } from './object-store.js';
+import { OwnerStore } from './owners.js';
 import { OBJECT_TYPES, type ObjectType, type Tier } from './types.js';
 
 export interface CrmList {
@@ -34,12 +36,16 @@ export class Portal {
   readonly pipelines: Pipeline[];
   readonly associations = new AssociationStore();
   readonly lists = new Map<string, CrmList>();
+  readonly owners: OwnerStore;
   #nextId: number;
   #nextListId = 1;
 
-  constructor(portalId: number, tier: Tier) {
+  constructor(portalId: number, tier: Tier, now = 0) {
     this.portalId = portalId;
     this.tier = tier;
+    this.owners = new OwnerStore(portalId);
+    // Every portal has the owner of its one synthetic user (the one tokens act as).
+    this.owners.add({ email: userEmailFor(portalId), firstName: 'Sandbox', lastName: 'User', userId: userIdFor(portalId) }, now);
     // Ids are shared across object types within a portal, like HubSpot's, and start high
     // enough to look like real ones in logs.
     this.#nextId = 100_001;

@@ -19,6 +19,7 @@ import { associationRoutes } from './routes/associations.js';
 import { listRoutes } from './routes/lists.js';
 import { objectRoutes } from './routes/objects.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { ownerRoutes } from './routes/owners.js';
 import { propertyRoutes } from './routes/properties.js';
 import { Router, routeKey, type BodyMediaType, type Reply, type RequestInfo, type Route } from './router.js';
 import { SandboxState } from './state.js';
@@ -146,6 +147,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   router.add(propertyRoutes(state));
   router.add(associationRoutes(state));
   router.add(listRoutes(state));
+  router.add(ownerRoutes());
   router.add(oauthRoutes(state));
   router.add(controlRoutes(state, control));
   const log = typeof options.logger === 'function' ? options.logger : undefined;

@@ -87,7 +87,7 @@ export class SandboxState {
       return existing;
     }
     if (portalId >= this.#nextPortalId) this.#nextPortalId = portalId + 1;
-    const portal = new Portal(portalId, opts.tier ?? this.settings.tier);
+    const portal = new Portal(portalId, opts.tier ?? this.settings.tier, this.clock.now());
     portal.setSearchLag(this.settings.searchLagMs);
     this.portals.set(portalId, portal);
     return portal;

@@ -231,6 +231,37 @@ export function associationRoutes(state: SandboxState): Route[] {
     return { status: 204 };
   };
 
+  const labels = (req: AuthedRequest): Reply => {
+    const from = objectTypeParam(req.params['fromType']);
+    const to = objectTypeParam(req.params['toType']);
+    const results = [...ASSOCIATION_TYPES.values()]
+      .filter((t) => t.from === from && t.to === to)
+      .sort((a, b) => a.typeId - b.typeId)
+      .map((t) => ({ category: 'HUBSPOT_DEFINED', typeId: t.typeId, label: t.label }));
+    return { status: 200, body: { results } };
+  };
+
+  const batchArchiveLabels = (req: AuthedRequest): Reply => {
+    const from = objectTypeParam(req.params['fromType']);
+    const to = objectTypeParam(req.params['toType']);
+    const inputs = inputsOf(req.body, CREATE_MAX);
+    const planned = inputs.map((input) => ({ input, types: checkedTypes(from, to, input['types']) }));
+    for (const { input, types } of planned) {
+      const fromId = req.portal.objects[from].resolve(idOf(input['from']))?.id ?? idOf(input['from']);
+      const toId = req.portal.objects[to].resolve(idOf(input['to']))?.id ?? idOf(input['to']);
+      for (const t of types) {
+        for (const typeId of req.portal.associations.remove(from, fromId, to, toId, t.typeId)) {
+          state.crm.emit(
+            req.portal,
+            { kind: 'associationChange', type: from, objectId: fromId, toType: to, toObjectId: toId, associationTypeId: typeId, removed: true },
+            writeSource(req.caller),
+          );
+        }
+      }
+    }
+    return { status: 204 };
+  };
+
   const read = (p: Record<string, string>) => objectScope(p['fromType'], 'read');
   const write = (p: Record<string, string>) => objectScope(p['fromType'], 'write');
   const single = '/crm/v4/objects/{fromType}/{fromId}/associations';
@@ -244,5 +275,7 @@ export function associationRoutes(state: SandboxState): Route[] {
     { method: 'POST', path: `${batch}/create`, auth: 'bearer', scope: write, handler: batchCreate },
     { method: 'POST', path: `${batch}/associate/default`, auth: 'bearer', scope: write, handler: batchDefault },
     { method: 'POST', path: `${batch}/archive`, auth: 'bearer', scope: write, handler: batchArchive },
+    { method: 'POST', path: `${batch}/labels/archive`, auth: 'bearer', scope: write, handler: batchArchiveLabels },
+    { method: 'GET', path: '/crm/v4/associations/{fromType}/{toType}/labels', auth: 'bearer', scope: read, handler: labels },
   ];
 }

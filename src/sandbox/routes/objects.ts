@@ -13,6 +13,7 @@ import {
   applyValues,
   archiveRecord,
   assertEmailFree,
+  assertUniqueFree,
   checkValues,
   createRecord,
   insertRecord,
@@ -23,14 +24,14 @@ import {
   type RenderedRecord,
 } from '../crm-service.js';
 import { DEFAULT_RETURNED, createdProperty, lastModifiedProperty, type PropertyType } from '../default-properties.js';
-import { ApiError, notFoundError, validationError, type ErrorBody } from '../hubspot-errors.js';
+import { ApiError, nonUniqueIdPropertyError, notFoundError, validationError, type ErrorBody } from '../hubspot-errors.js';
 import { propertyValue, type CrmRecord, type ObjectStore } from '../object-store.js';
 import type { Portal } from '../portal.js';
 import type { AuthedRequest, Reply, Route } from '../router.js';
 import { compareForSort, matchesGroups, matchesQuery, parseSearchRequest, SEARCH_RESULT_CAP } from '../search.js';
 import type { SandboxState } from '../state.js';
 import { ASSOCIATION_TYPES } from '../associations.js';
-import { OBJECT_TYPE_LABELS, parseObjectType, type ObjectType } from '../types.js';
+import { OBJECT_TYPE_IDS, OBJECT_TYPE_LABELS, parseObjectType, type ObjectType } from '../types.js';
 import {
   afterParam,
   batchInputs,
@@ -57,9 +58,7 @@ function findById(portal: Portal, type: ObjectType, id: string, idProperty: stri
   if (!idProperty || idProperty === 'hs_object_id') return store.resolve(id);
   if (idProperty === 'email' && type === 'contacts') return store.findByEmail(id);
   const def = portal.properties[type].get(idProperty);
-  if (!def || !def.hasUniqueValue) {
-    throw validationError(`${idProperty} is not a unique property of ${type}; use hs_object_id or a property with unique values.`);
-  }
+  if (!def || def.archived || !def.hasUniqueValue) throw nonUniqueIdPropertyError(OBJECT_TYPE_IDS[type], idProperty, portal.portalId);
   return store.findByProperty(idProperty, id);
 }
 
@@ -188,6 +187,7 @@ export function objectRoutes(state: SandboxState): Route[] {
     const errors: ErrorBody[] = [];
     const accepted: { values: Record<string, string>; links: ReturnType<typeof parseAssociations>; sent: string[] }[] = [];
     const emailsInBatch = new Map<string, number>();
+    const uniqueInBatch = new UniqueTracker(req.portal, type);
     for (const input of inputs) {
       try {
         const values = checkValues(req.portal, type, input['properties']);
@@ -200,6 +200,8 @@ export function objectRoutes(state: SandboxState): Route[] {
           if (emailsInBatch.has(key)) throw validationError(`Duplicate IDs found in batch input: [${values['email']}]`);
           emailsInBatch.set(key, accepted.length);
         }
+        assertUniqueFree(req.portal, type, values);
+        uniqueInBatch.claim(values, undefined);
         const links = parseAssociations(req.portal, type, input['associations']);
         accepted.push({ values, links, sent: isRecord(input['properties']) ? Object.keys(input['properties']) : [] });
       } catch (err) {
@@ -258,14 +260,21 @@ export function objectRoutes(state: SandboxState): Route[] {
     const idProperty = [...idProps][0] ?? '';
     if (!idProperty) throw validationError('Each upsert input needs an idProperty.');
     const byEmail = idProperty === 'email' && type === 'contacts';
-    if (!byEmail && idProperty !== 'hs_object_id' && !req.portal.properties[type].get(idProperty)?.hasUniqueValue) {
-      throw validationError(`${idProperty} is not a unique property of ${type}; upserts need email (contacts), hs_object_id or a property with unique values.`);
+    const idDef = req.portal.properties[type].get(idProperty);
+    if (!byEmail && idProperty !== 'hs_object_id' && (!idDef || idDef.archived || !idDef.hasUniqueValue)) {
+      throw nonUniqueIdPropertyError(OBJECT_TYPE_IDS[type], idProperty, req.portal.portalId);
     }
+    const uniqueInBatch = new UniqueTracker(req.portal, type);
     assertNoDuplicates(inputs.map((i) => (byEmail ? String(i['id'] ?? '').toLowerCase() : String(i['id'] ?? ''))));
 
     type Plan = { input: Record<string, unknown>; id: string; record: CrmRecord | undefined; values: Record<string, string> };
     const plans: Plan[] = [];
     const errors: ErrorBody[] = [];
+    if (inputs.some((i) => i['associations'] !== undefined)) {
+      // HubSpot's upsert input has no associations; refusing them keeps code that relies on
+      // them from passing here and silently losing them against HubSpot.
+      throw validationError('Batch upsert inputs take idProperty, id, properties and objectWriteTraceId; associations are not supported here — create them with associations v4.');
+    }
     for (const input of inputs) {
       const id = String(input['id'] ?? '');
       try {
@@ -278,6 +287,8 @@ export function objectRoutes(state: SandboxState): Route[] {
         if (byEmail && values['email'] !== undefined && values['email'].toLowerCase() !== id.toLowerCase()) {
           assertEmailFree(req.portal, values['email'], live);
         }
+        assertUniqueFree(req.portal, type, values, live);
+        uniqueInBatch.claim(values, live);
         plans.push({ input, id, record: live, values });
       } catch (err) {
         if (!(err instanceof ApiError) || byEmail) throw err;
@@ -287,7 +298,13 @@ export function objectRoutes(state: SandboxState): Route[] {
     const results: (RenderedRecord & { new: boolean })[] = [];
     for (const plan of plans) {
       if (plan.record) {
-        applyValues(state.crm, req.portal, type, plan.record, plan.values, source);
+        try {
+          applyValues(state.crm, req.portal, type, plan.record, plan.values, source);
+        } catch (err) {
+          if (!(err instanceof ApiError) || byEmail) throw err;
+          errors.push(errorEntry(err, traceContext(plan.input, plan.id)));
+          continue;
+        }
         results.push({ ...renderWrite(req.portal, type, plan.record, Object.keys(plan.values), plan.values), new: false });
       } else {
         const record = insertRecord(state.crm, req.portal, type, plan.values, [], source);
@@ -409,6 +426,35 @@ function renderWrite(portal: Portal, type: ObjectType, record: CrmRecord, sent: 
   const rendered = renderRecord(portal, type, record, writeResponseNames(type, record, Object.fromEntries(sent.map((s) => [s, '']))));
   if (values) for (const [k, v] of Object.entries(values)) if (v === '' && k in rendered.properties) rendered.properties[k] = '';
   return rendered;
+}
+
+/**
+ * Unique-property values claimed by earlier inputs of one batch: a second input giving another
+ * record the same value conflicts with the first, as it would once the first was written.
+ */
+class UniqueTracker {
+  readonly #claimed = new Map<string, Map<string, CrmRecord | undefined>>();
+  readonly #names: string[];
+
+  constructor(portal: Portal, type: ObjectType) {
+    this.#names = [...portal.objects[type].unique.keys()];
+  }
+
+  claim(values: Record<string, string>, self: CrmRecord | undefined): void {
+    for (const name of this.#names) {
+      const value = values[name];
+      if (value === undefined || value === '') continue;
+      let byValue = this.#claimed.get(name);
+      if (!byValue) {
+        byValue = new Map();
+        this.#claimed.set(name, byValue);
+      }
+      if (byValue.has(value) && (self === undefined || byValue.get(value) !== self)) {
+        throw validationError(`Duplicate IDs found in batch input: [${value}]. ${name} values must be unique`);
+      }
+      byValue.set(value, self);
+    }
+  }
 }
 
 function assertNoDuplicates(ids: string[]): void {

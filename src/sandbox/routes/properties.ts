@@ -26,6 +26,9 @@ function parseOptions(raw: unknown): PropertyOption[] {
   });
 }
 
+/** HubSpot allows at most 10 unique-value properties per object type. */
+const UNIQUE_PER_TYPE = 10;
+
 export function propertyRoutes(state: SandboxState): Route[] {
   const iso = () => new Date(state.clock.now()).toISOString();
 
@@ -64,6 +67,13 @@ export function propertyRoutes(state: SandboxState): Route[] {
     if (existing && !existing.archived) {
       throw new ApiError(409, { status: 'error', message: `Property named '${name}' already exists.`, category: 'OBJECT_ALREADY_EXISTS' });
     }
+    const unique = body['hasUniqueValue'] === true;
+    if (unique) {
+      const count = [...req.portal.properties[type].values()].filter((p) => p.hasUniqueValue && !p.archived && !p.hubspotDefined).length;
+      if (count >= UNIQUE_PER_TYPE) {
+        throw validationError(`An object type can have at most ${UNIQUE_PER_TYPE} properties with unique values; ${type} already has ${count}.`);
+      }
+    }
     const options = parseOptions(body['options']);
     if (propType === 'bool' && options.length === 0) {
       options.push({ label: 'Yes', value: 'true', displayOrder: 0, hidden: false }, { label: 'No', value: 'false', displayOrder: 1, hidden: false });
@@ -78,7 +88,7 @@ export function propertyRoutes(state: SandboxState): Route[] {
       groupName,
       options,
       displayOrder: typeof body['displayOrder'] === 'number' ? body['displayOrder'] : -1,
-      hasUniqueValue: body['hasUniqueValue'] === true,
+      hasUniqueValue: unique,
       hidden: body['hidden'] === true,
       hubspotDefined: false,
       calculated: false,
@@ -89,6 +99,9 @@ export function propertyRoutes(state: SandboxState): Route[] {
       updatedAt: now,
       archived: false,
     };
+    if (unique && !req.portal.objects[type].addUniqueIndex(name)) {
+      throw validationError(`Records already share values of ${name}, so it cannot hold unique values.`);
+    }
     req.portal.properties[type].set(name, prop);
     return { status: 201, body: prop };
   };
@@ -129,6 +142,7 @@ export function propertyRoutes(state: SandboxState): Route[] {
     if (!prop || prop.archived) throw notFoundError(`Unable to find property ${req.params['name']!} for object type ${type}`);
     if (prop.hubspotDefined) throw validationError(`Property ${prop.name} is HubSpot-defined and cannot be archived.`);
     prop.archived = true;
+    req.portal.objects[type].dropUniqueIndex(prop.name);
     prop.archivedAt = iso();
     return { status: 204 };
   };
