@@ -15,6 +15,7 @@ import { authRoutes } from './routes/auth.routes.js';
 import { customFieldRoutes } from './routes/custom-field.routes.js';
 import { customerRoutes } from './routes/customer.routes.js';
 import { hubspotRoutes } from './routes/hubspot.routes.js';
+import { ownerRoutes } from './routes/owners.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -101,6 +102,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(customFieldRoutes(ctx));
   await app.register(customerRoutes(ctx));
   await app.register(hubspotRoutes(ctx));
+  await app.register(ownerRoutes(ctx));
   await app.register(syncRoutes(ctx));
   for (const group of options.routes ?? []) await app.register(group);
 

@@ -85,7 +85,8 @@ function tokenHint(token: string): string {
   return token.length <= 12 ? '••••' : `${token.slice(0, 8)}…${token.slice(-4)}`;
 }
 
-function hubspotProblem(error: unknown, action: string): AppError {
+/** A HubSpot failure as the API reports it: unreachable (502) or refused with HubSpot's own message (422). */
+export function hubspotProblem(error: unknown, action: string): AppError {
   if (isHubSpotApiError(error)) {
     if (error.code === 'HUBSPOT_TIMEOUT' || error.code === 'HUBSPOT_NETWORK' || error.code === 'HUBSPOT_UNAVAILABLE') {
       return new AppError('HUBSPOT_UNAVAILABLE', `HubSpot could not be reached to ${action}. Try again in a moment.`, { hubspotCode: error.code }, { cause: error });

@@ -14,3 +14,4 @@ export * from './sync.repository.js';
 export * from './sync-settings.repository.js';
 export * from './rate-ledger.repository.js';
 export * from './pending-change.repository.js';
+export * from './owner.repository.js';
