@@ -317,3 +317,18 @@ export interface WorkspaceUser {
   role: Role;
   createdAt: string;
 }
+
+/** A HubSpot owner of the connected portal as last read, and the member it is (GET …/hubspot/owners). */
+export interface HubSpotOwner {
+  /** What records carry in `hubspot_owner_id`. */
+  ownerId: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  hubspotUserId: string | null;
+  /** HubSpot deactivated it, or no longer lists it: records are pushed without it. */
+  archived: boolean;
+  userId: string | null;
+  /** The member with the owner's email, when neither is linked yet. */
+  suggestedUserId: string | null;
+}

@@ -1,6 +1,6 @@
 // Config → Integrations → HubSpot, organised into the three tabs of seed 000 (Connection,
-// Field mapping and Synchronization) plus Settings for automatic sync. Connection and Field
-// mapping are admin configuration; members see a clear refusal there, can use
+// Field mapping and Synchronization) plus Settings for automatic sync and Owners (HubSpot's
+// owners linked to members). Connection, Field mapping and Owners are admin configuration; members see a clear refusal there, can use
 // Synchronization, and can read Settings and reconcile.
 import type { KeyboardEvent } from 'react';
 import { Link, Navigate, useNavigate, useParams } from 'react-router';
@@ -8,6 +8,7 @@ import { NoAccess, PageHeader } from '../../components/ui.js';
 import { useIsAdmin, useWorkspace } from '../../layout.js';
 import { ConnectionTab } from './connection-tab.js';
 import { MappingTab } from './mapping-tab.js';
+import { OwnersTab } from './owners-tab.js';
 import { SettingsTab } from './settings-tab.js';
 import { SyncTab } from './sync-tab.js';
 
@@ -16,6 +17,7 @@ const TABS = [
   { id: 'mapping', label: 'Field mapping', adminOnly: true },
   { id: 'sync', label: 'Synchronization', adminOnly: false },
   { id: 'settings', label: 'Settings', adminOnly: false },
+  { id: 'owners', label: 'Owners', adminOnly: true },
 ] as const;
 
 export function HubSpotPage() {
@@ -65,6 +67,8 @@ export function HubSpotPage() {
           <MappingTab />
         ) : current.id === 'settings' ? (
           <SettingsTab />
+        ) : current.id === 'owners' ? (
+          <OwnersTab />
         ) : (
           <SyncTab />
         )}
