@@ -7,10 +7,11 @@ import type { meSchema } from '../../src/http/routes/auth.routes.js';
 import type { acceptedSchema, createdInvitationSchema, invitationSchema } from '../../src/http/routes/invitation.routes.js';
 import type { runSchema } from '../../src/http/routes/sync.routes.js';
 import type { connectionSchema, syncSettingsSchema } from '../../src/http/routes/hubspot.routes.js';
+import type { ownerSchema } from '../../src/http/routes/owners.routes.js';
 import type { RunTrigger as ServerRunTrigger } from '../../src/sync/index.js';
 import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
 import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
-import type { Connection, CreatedInvitation, Customer, CustomField, Invitation, InvitationAccepted, MappingView, Me, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
+import type { Connection, CreatedInvitation, Customer, CustomField, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
 
 type Assert<T extends true> = T;
 /** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
@@ -39,3 +40,6 @@ export type InvitationAcceptedFits = Assert<Same<z.infer<typeof acceptedSchema>,
 export type TriggersMatch = Assert<Same<ServerRunTrigger, RunTrigger>>;
 export type SyncSettingsSame = Assert<Same<z.infer<typeof syncSettingsSchema>, SyncSettings>>;
 export type ConnectionFits = Assert<Fits<z.infer<typeof connectionSchema>, Connection>>;
+
+// HubSpot owners.
+export type OwnerSame = Assert<Same<z.infer<typeof ownerSchema>, HubSpotOwner>>;
