@@ -146,3 +146,19 @@ describe('associations', () => {
     expect(read.results[0]!.to.map((t) => String(t.toObjectId))).toEqual([deal]);
   });
 });
+
+describe('deal pipelines', () => {
+  it('reads every pipeline with its stages; a deal in a stage of another pipeline is refused', async () => {
+    const added = sb.control.addDealPipeline(portalId, { label: 'Renewals', stages: [{ label: 'Open', probability: 0.5 }, { id: 'renewed', label: 'Renewed', probability: 1, isClosed: true }] });
+    const pipelines = await hub.pipelines.list('deals');
+    expect(pipelines.map((p) => p.id)).toEqual(['default', added.id]);
+    const won = pipelines[0]!.stages.find((s) => s.metadata['isClosed'] === 'true' && s.metadata['probability'] === '1.0');
+    expect(won?.id).toBe('closedwon');
+    expect((await hub.pipelines.get('deals', added.id)).stages.map((s) => s.label)).toEqual(['Open', 'Renewed']);
+    const err = await hub.deals.create({ properties: { dealname: 'D', pipeline: added.id, dealstage: 'closedwon' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'HUBSPOT_VALIDATION_ERROR' });
+    expect((err as HubSpotApiError).validationErrors?.[0]).toMatchObject({ name: 'dealstage', error: 'INVALID_OPTION' });
+    const ok = await hub.deals.create({ properties: { dealname: 'D', pipeline: added.id, dealstage: 'renewed' } });
+    expect(ok.properties['dealstage']).toBe('renewed');
+  });
+});

@@ -9,7 +9,8 @@ import { propertyHistory, propertyValue, type CrmRecord } from './object-store.j
 import type { Reply, RequestInfo, Route } from './router.js';
 import { checkFaults } from './faults.js';
 import type { Owner, OwnerInput } from './owners.js';
-import type { Portal } from './portal.js';
+import type { Pipeline } from './default-properties.js';
+import type { Portal, PipelineInput } from './portal.js';
 import type { Counts, SandboxState, WriteRecord } from './state.js';
 import { z } from 'zod';
 import { FAULT_KEYS, TIERS, parseObjectType, type FaultSettings, type Latency, type ObjectType, type Tier } from './types.js';
@@ -298,6 +299,20 @@ export class SandboxControl {
     return structuredClone([...owners.list(false), ...owners.list(true)]);
   }
 
+  /**
+   * Adds a deal pipeline to a portal (ids are generated when not given); `pipeline` and
+   * `dealstage` accept its ids from then on. A taken pipeline or stage id is a 409.
+   */
+  addDealPipeline(portalId: number, input: PipelineInput): Pipeline {
+    const portal = this.#portal(portalId);
+    if (!Array.isArray(input.stages) || input.stages.length === 0) throw controlError(400, 'INVALID_REQUEST', 'stages: a pipeline needs at least one stage.');
+    try {
+      return structuredClone(portal.addPipeline(input, this.#state.clock.now()));
+    } catch (err) {
+      throw controlError(409, 'PIPELINE_EXISTS', err instanceof Error ? err.message : String(err));
+    }
+  }
+
   /** Webhook delivery attempts so far (oldest first). */
   webhookDeliveries(): { appId: number; url: string; attemptNumber: number; events: number; status: number | string; at: number }[] {
     return this.#state.webhooks.deliveries.map((d) => ({ ...d }));
@@ -369,6 +384,26 @@ const schemas = {
   webhooks: z.object({ webhookUrl: z.url().optional(), subscriptions: subscriptionsSchema.optional() }).strict(),
   authorize: z.object({ portalId: portalIdSchema, redirectUri: z.string().min(1).optional(), scopes: scopesSchema.optional() }).strict(),
   seed: z.object({ records: z.array(z.record(z.string(), seedValue)) }).strict(),
+  pipeline: z
+    .object({
+      id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional(),
+      label: z.string().min(1).max(200),
+      displayOrder: z.number().int().optional(),
+      stages: z
+        .array(
+          z
+            .object({
+              id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional(),
+              label: z.string().min(1).max(200),
+              probability: z.number().min(0).max(1),
+              isClosed: z.boolean().optional(),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(100),
+    })
+    .strict(),
   owner: z
     .object({
       email: z.string().min(1).max(254),
@@ -487,6 +522,12 @@ export function controlRoutes(state: SandboxState, control: SandboxControl): Rou
       const portalId = portalParam(req);
       parse(schemas.empty, req);
       return ok(control.archiveOwner(portalId, req.params['ownerId']!));
+    }),
+    r('POST', '/portals/{portalId}/pipelines/deals', (req) => {
+      const portalId = portalParam(req);
+      const b = parse(schemas.pipeline, req);
+      const stages = b.stages.map((st) => ({ label: st.label, probability: st.probability, ...defined({ id: st.id, isClosed: st.isClosed }) }));
+      return ok(control.addDealPipeline(portalId, { label: b.label, stages, ...defined({ id: b.id, displayOrder: b.displayOrder }) }), 201);
     }),
     r('GET', '/settings', () => ok(control.settings())),
     r('PUT', '/settings', (req) => {

@@ -130,7 +130,7 @@ export function objectRoutes(state: SandboxState): Route[] {
     const record = findById(req.portal, type, req.params['id']!, req.query.get('idProperty'));
     if (!record || record.archived) throw notFoundError();
     const body = isRecord(req.body) ? req.body : {};
-    const values = checkValues(req.portal, type, body['properties']);
+    const values = checkValues(req.portal, type, body['properties'], record);
     applyValues(state.crm, req.portal, type, record, values, writeSource(req.caller));
     return { status: 200, body: renderWrite(req.portal, type, record, Object.keys(values), values) };
   };
@@ -233,7 +233,7 @@ export function objectRoutes(state: SandboxState): Route[] {
         continue;
       }
       try {
-        const values = checkValues(req.portal, type, input['properties']);
+        const values = checkValues(req.portal, type, input['properties'], record);
         applyValues(state.crm, req.portal, type, record, values, source);
         results.push(renderWrite(req.portal, type, record, Object.keys(values), values));
       } catch (err) {
@@ -283,7 +283,7 @@ export function objectRoutes(state: SandboxState): Route[] {
         if (!live && idProperty === 'hs_object_id') throw notFoundError(`Object ${id} does not exist; upsert by hs_object_id only updates.`);
         const sent = isRecord(input['properties']) ? { ...input['properties'] } : {};
         if (!live && idProperty !== 'hs_object_id' && sent[idProperty] === undefined) sent[idProperty] = id;
-        const values = checkValues(req.portal, type, sent);
+        const values = checkValues(req.portal, type, sent, live);
         if (byEmail && values['email'] !== undefined && values['email'].toLowerCase() !== id.toLowerCase()) {
           assertEmailFree(req.portal, values['email'], live);
         }
