@@ -24,7 +24,7 @@ import {
   type RenderedRecord,
 } from '../crm-service.js';
 import { DEFAULT_RETURNED, createdProperty, lastModifiedProperty, type PropertyType } from '../default-properties.js';
-import { ApiError, nonUniqueIdPropertyError, notFoundError, validationError, type ErrorBody } from '../hubspot-errors.js';
+import { ApiError, nonUniqueIdPropertyError, notFoundError, propertyValuesError, validationError, type ErrorBody } from '../hubspot-errors.js';
 import { propertyValue, type CrmRecord, type ObjectStore } from '../object-store.js';
 import type { Portal } from '../portal.js';
 import type { AuthedRequest, Reply, Route } from '../router.js';
@@ -191,9 +191,7 @@ export function objectRoutes(state: SandboxState): Route[] {
     for (const input of inputs) {
       try {
         const values = checkValues(req.portal, type, input['properties']);
-        if (type === 'notes' && !values['hs_timestamp']) {
-          throw validationError('Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]');
-        }
+        if (type === 'notes' && !values['hs_timestamp']) throw requiredTimestamp();
         if (type === 'contacts' && values['email']) {
           assertEmailFree(req.portal, values['email']);
           const key = values['email'].toLowerCase();
@@ -284,6 +282,7 @@ export function objectRoutes(state: SandboxState): Route[] {
         const sent = isRecord(input['properties']) ? { ...input['properties'] } : {};
         if (!live && idProperty !== 'hs_object_id' && sent[idProperty] === undefined) sent[idProperty] = id;
         const values = checkValues(req.portal, type, sent, live);
+        if (!live && type === 'notes' && !values['hs_timestamp']) throw requiredTimestamp();
         if (byEmail && values['email'] !== undefined && values['email'].toLowerCase() !== id.toLowerCase()) {
           assertEmailFree(req.portal, values['email'], live);
         }
@@ -409,7 +408,10 @@ function withAssociations(portal: Portal, type: ObjectType, record: CrmRecord, r
     const results = portal.associations.list(type, record.id, toType).flatMap(([id, typeIds]) =>
       typeIds.map((typeId) => {
         const base = `${SINGULAR[type]}_to_${SINGULAR[toType]}`;
-        return { id, type: ASSOCIATION_TYPES.get(typeId)?.label === null ? `${base}_unlabeled` : base };
+        // "_unlabeled" only where the pair also has a labelled type (contact/deal ↔ company).
+        const def = ASSOCIATION_TYPES.get(typeId);
+        const labelled = [...ASSOCIATION_TYPES.values()].some((t) => t.from === type && t.to === toType && t.label !== null);
+        return { id, type: def?.label === null && labelled ? `${base}_unlabeled` : base };
       }),
     );
     if (results.length > 0) block[toType] = { results };
@@ -455,6 +457,10 @@ class UniqueTracker {
       byValue.set(value, self);
     }
   }
+}
+
+function requiredTimestamp(): ApiError {
+  return propertyValuesError([{ isValid: false, message: 'hs_timestamp is required', error: 'REQUIRED_PROPERTY', name: 'hs_timestamp' }]);
 }
 
 function assertNoDuplicates(ids: string[]): void {
