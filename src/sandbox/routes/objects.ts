@@ -7,7 +7,8 @@
 // - batch/read answers 207 listing missing ids; batch/archive always 204.
 // - batch/update answers 207: failing inputs in `errors`, the rest applied.
 // - batch/upsert with idProperty=email fails whole (HubSpot does not do partial upserts by
-//   email); with another id property it answers 207 like update.
+//   email); with a unique custom property it answers 207 like update. hs_object_id is not a
+//   unique property: as idProperty of batch update/upsert it is refused whole (400).
 
 import {
   applyValues,
@@ -218,6 +219,11 @@ export function objectRoutes(state: SandboxState): Route[] {
     const type = objectTypeParam(req.params['type']);
     const inputs = batchInputs(req.body);
     const idProperty = isRecord(req.body) && typeof req.body['idProperty'] === 'string' ? req.body['idProperty'] : null;
+    // `id` is the record id unless idProperty names a unique property; naming hs_object_id is
+    // refused by HubSpot as a non-unique property.
+    for (const named of [idProperty, ...inputs.map((i) => (i['idProperty'] === undefined ? null : String(i['idProperty'])))]) {
+      if (named === 'hs_object_id') throw nonUniqueIdPropertyError(OBJECT_TYPE_IDS[type], named, req.portal.portalId);
+    }
     assertNoDuplicates(inputs.map((i) => String(i['id'] ?? '')));
     const source = writeSource(req.caller);
     const results: RenderedRecord[] = [];
@@ -252,14 +258,14 @@ export function objectRoutes(state: SandboxState): Route[] {
     const type = objectTypeParam(req.params['type']);
     const inputs = batchInputs(req.body);
     const source = writeSource(req.caller);
-    const store = req.portal.objects[type];
     const idProps = new Set(inputs.map((i) => String(i['idProperty'] ?? '')));
     if (idProps.size > 1) throw validationError('All inputs of a batch upsert must use the same idProperty.');
     const idProperty = [...idProps][0] ?? '';
     if (!idProperty) throw validationError('Each upsert input needs an idProperty.');
     const byEmail = idProperty === 'email' && type === 'contacts';
     const idDef = req.portal.properties[type].get(idProperty);
-    if (!byEmail && idProperty !== 'hs_object_id' && (!idDef || idDef.archived || !idDef.hasUniqueValue)) {
+    // hs_object_id is the record id, not a unique property: HubSpot refuses it as idProperty.
+    if (!byEmail && (!idDef || idDef.archived || !idDef.hasUniqueValue || idProperty === 'hs_object_id')) {
       throw nonUniqueIdPropertyError(OBJECT_TYPE_IDS[type], idProperty, req.portal.portalId);
     }
     const uniqueInBatch = new UniqueTracker(req.portal, type);
@@ -276,11 +282,10 @@ export function objectRoutes(state: SandboxState): Route[] {
     for (const input of inputs) {
       const id = String(input['id'] ?? '');
       try {
-        const record = idProperty === 'hs_object_id' ? store.resolve(id) : findById(req.portal, type, id, idProperty);
+        const record = findById(req.portal, type, id, idProperty);
         const live = record && !record.archived ? record : undefined;
-        if (!live && idProperty === 'hs_object_id') throw notFoundError(`Object ${id} does not exist; upsert by hs_object_id only updates.`);
         const sent = isRecord(input['properties']) ? { ...input['properties'] } : {};
-        if (!live && idProperty !== 'hs_object_id' && sent[idProperty] === undefined) sent[idProperty] = id;
+        if (!live && sent[idProperty] === undefined) sent[idProperty] = id;
         const values = checkValues(req.portal, type, sent, live);
         if (!live && type === 'notes' && !values['hs_timestamp']) throw requiredTimestamp();
         if (byEmail && values['email'] !== undefined && values['email'].toLowerCase() !== id.toLowerCase()) {
