@@ -218,7 +218,8 @@ export class SandboxControl {
 
   /**
    * Bulk insert without HTTP, validation or webhooks: the fast path for benchmarks and test
-   * fixtures. Values become strings; contact emails must still be unique.
+   * fixtures. Values become strings; contact emails and values of unique properties must still
+   * be unique (409, records before the offending one stay inserted).
    */
   seedObjects(portalId: number, type: ObjectType | string, records: Record<string, unknown>[]): string[] {
     const objectType = checkType(type);
@@ -237,6 +238,11 @@ export class SandboxControl {
       if (objectType === 'contacts' && email !== undefined) {
         const existing = store.findByEmail(email);
         if (existing) throw controlError(409, 'DUPLICATE_EMAIL', `Contact already exists. Existing ID: ${existing.id}`);
+      }
+      for (const name of store.unique.keys()) {
+        const value = props[name];
+        const holder = value === undefined ? undefined : store.findByUnique(name, value);
+        if (holder) throw controlError(409, 'DUPLICATE_UNIQUE_VALUE', `${name} ${value} is already held by record ${holder.id}.`);
       }
       ids.push(store.insert(portal.nextObjectId(), props, now, source).id);
     }

@@ -141,6 +141,19 @@ describe('unique-value properties', () => {
     expect(plain.status).toBe(200);
   });
 
+  it('seeding through the control API refuses a value a record already holds', async () => {
+    const { portalId, token } = sb.control.createPrivateAppToken({ tier: 'unlimited' });
+    const seeded = sandboxCaller(sb.baseUrl);
+    const own = sandboxCaller(sb.baseUrl, token);
+    await own('POST', '/crm/v3/properties/companies', { name: 'hubsync_id', label: 'h', type: 'string', fieldType: 'text', groupName: 'companyinformation', hasUniqueValue: true });
+    expect((await seeded('POST', `/_sandbox/portals/${portalId}/objects/companies`, { records: [{ name: 'A', hubsync_id: 's-1' }] })).status).toBe(201);
+    const dup = await seeded<{ error: { code: string } }>('POST', `/_sandbox/portals/${portalId}/objects/companies`, { records: [{ name: 'B', hubsync_id: 's-1' }] });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.code).toBe('DUPLICATE_UNIQUE_VALUE');
+    const found = await own<Obj>('GET', '/crm/v3/objects/companies/s-1?idProperty=hubsync_id&properties=name');
+    expect(found.body.properties['name']).toBe('A');
+  });
+
   it('allows at most 10 unique properties per object type', async () => {
     for (let i = 0; i < 10; i++) await uniqueProperty('companies', `key_${i}`);
     const eleventh = await call<Err>('POST', '/crm/v3/properties/companies', {
