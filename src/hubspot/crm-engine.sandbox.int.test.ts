@@ -146,3 +146,46 @@ describe('associations', () => {
     expect(read.results[0]!.to.map((t) => String(t.toObjectId))).toEqual([deal]);
   });
 });
+
+describe('deal pipelines', () => {
+  it('reads every pipeline with its stages; a deal in a stage of another pipeline is refused', async () => {
+    const added = sb.control.addDealPipeline(portalId, { label: 'Renewals', stages: [{ label: 'Open', probability: 0.5 }, { id: 'renewed', label: 'Renewed', probability: 1, isClosed: true }] });
+    const pipelines = await hub.pipelines.list('deals');
+    expect(pipelines.map((p) => p.id)).toEqual(['default', added.id]);
+    const won = pipelines[0]!.stages.find((s) => s.metadata['isClosed'] === 'true' && s.metadata['probability'] === '1.0');
+    expect(won?.id).toBe('closedwon');
+    expect((await hub.pipelines.get('deals', added.id)).stages.map((s) => s.label)).toEqual(['Open', 'Renewed']);
+    const err = await hub.deals.create({ properties: { dealname: 'D', pipeline: added.id, dealstage: 'closedwon' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'HUBSPOT_VALIDATION_ERROR' });
+    expect((err as HubSpotApiError).validationErrors?.[0]).toMatchObject({ name: 'dealstage', error: 'INVALID_OPTION' });
+    const ok = await hub.deals.create({ properties: { dealname: 'D', pipeline: added.id, dealstage: 'renewed' } });
+    expect(ok.properties['dealstage']).toBe('renewed');
+  });
+});
+
+describe('notes', () => {
+  it('creates notes attached to a contact, a company and a deal, and reads them from each side', async () => {
+    const contact = await hub.contacts.create({ properties: { email: 'n@example.com' } });
+    const company = await hub.companies.create({ properties: { name: 'Acme' } });
+    const deal = await hub.deals.create({ properties: { dealname: 'D' } });
+    const spec = (associationTypeId: number) => [{ associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId }];
+    const notes = await hub.notes.batchCreate([
+      {
+        properties: { hs_timestamp: '2026-03-01T09:30:00Z', hs_note_body: 'First call' },
+        associations: [
+          { to: { id: contact.id }, types: spec(ASSOCIATION_TYPE_IDS.noteToContact) },
+          { to: { id: company.id }, types: spec(ASSOCIATION_TYPE_IDS.noteToCompany) },
+          { to: { id: deal.id }, types: spec(ASSOCIATION_TYPE_IDS.noteToDeal) },
+        ],
+      },
+    ]);
+    const note = notes.results[0]!;
+    expect(note.properties['hs_note_body']).toBe('First call');
+    for (const [type, id] of [['contacts', contact.id], ['companies', company.id], ['deals', deal.id]] as const) {
+      const page = await hub.associations.list(type, id, 'notes');
+      expect(page.results.map((r) => String(r.toObjectId))).toEqual([note.id]);
+    }
+    const missing = await hub.notes.create({ properties: { hs_note_body: 'no timestamp' } }).catch((e: unknown) => e);
+    expect((missing as HubSpotApiError).validationErrors?.[0]).toMatchObject({ name: 'hs_timestamp', error: 'REQUIRED_PROPERTY' });
+  });
+});

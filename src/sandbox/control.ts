@@ -9,7 +9,8 @@ import { propertyHistory, propertyValue, type CrmRecord } from './object-store.j
 import type { Reply, RequestInfo, Route } from './router.js';
 import { checkFaults } from './faults.js';
 import type { Owner, OwnerInput } from './owners.js';
-import type { Portal } from './portal.js';
+import type { Pipeline } from './default-properties.js';
+import type { Portal, PipelineInput } from './portal.js';
 import type { Counts, SandboxState, WriteRecord } from './state.js';
 import { z } from 'zod';
 import { FAULT_KEYS, TIERS, parseObjectType, type FaultSettings, type Latency, type ObjectType, type Tier } from './types.js';
@@ -217,7 +218,8 @@ export class SandboxControl {
 
   /**
    * Bulk insert without HTTP, validation or webhooks: the fast path for benchmarks and test
-   * fixtures. Values become strings; contact emails must still be unique.
+   * fixtures. Values become strings; contact emails and values of unique properties must still
+   * be unique (409, records before the offending one stay inserted).
    */
   seedObjects(portalId: number, type: ObjectType | string, records: Record<string, unknown>[]): string[] {
     const objectType = checkType(type);
@@ -236,6 +238,11 @@ export class SandboxControl {
       if (objectType === 'contacts' && email !== undefined) {
         const existing = store.findByEmail(email);
         if (existing) throw controlError(409, 'DUPLICATE_EMAIL', `Contact already exists. Existing ID: ${existing.id}`);
+      }
+      for (const name of store.unique.keys()) {
+        const value = props[name];
+        const holder = value === undefined ? undefined : store.findByUnique(name, value);
+        if (holder) throw controlError(409, 'DUPLICATE_UNIQUE_VALUE', `${name} ${value} is already held by record ${holder.id}.`);
       }
       ids.push(store.insert(portal.nextObjectId(), props, now, source).id);
     }
@@ -296,6 +303,20 @@ export class SandboxControl {
   listOwners(portalId: number): Owner[] {
     const owners = this.#portal(portalId).owners;
     return structuredClone([...owners.list(false), ...owners.list(true)]);
+  }
+
+  /**
+   * Adds a deal pipeline to a portal (ids are generated when not given); `pipeline` and
+   * `dealstage` accept its ids from then on. A taken pipeline or stage id is a 409.
+   */
+  addDealPipeline(portalId: number, input: PipelineInput): Pipeline {
+    const portal = this.#portal(portalId);
+    if (!Array.isArray(input.stages) || input.stages.length === 0) throw controlError(400, 'INVALID_REQUEST', 'stages: a pipeline needs at least one stage.');
+    try {
+      return structuredClone(portal.addPipeline(input, this.#state.clock.now()));
+    } catch (err) {
+      throw controlError(409, 'PIPELINE_EXISTS', err instanceof Error ? err.message : String(err));
+    }
   }
 
   /** Webhook delivery attempts so far (oldest first). */
@@ -369,6 +390,26 @@ const schemas = {
   webhooks: z.object({ webhookUrl: z.url().optional(), subscriptions: subscriptionsSchema.optional() }).strict(),
   authorize: z.object({ portalId: portalIdSchema, redirectUri: z.string().min(1).optional(), scopes: scopesSchema.optional() }).strict(),
   seed: z.object({ records: z.array(z.record(z.string(), seedValue)) }).strict(),
+  pipeline: z
+    .object({
+      id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional(),
+      label: z.string().min(1).max(200),
+      displayOrder: z.number().int().optional(),
+      stages: z
+        .array(
+          z
+            .object({
+              id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional(),
+              label: z.string().min(1).max(200),
+              probability: z.number().min(0).max(1),
+              isClosed: z.boolean().optional(),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(100),
+    })
+    .strict(),
   owner: z
     .object({
       email: z.string().min(1).max(254),
@@ -487,6 +528,12 @@ export function controlRoutes(state: SandboxState, control: SandboxControl): Rou
       const portalId = portalParam(req);
       parse(schemas.empty, req);
       return ok(control.archiveOwner(portalId, req.params['ownerId']!));
+    }),
+    r('POST', '/portals/{portalId}/pipelines/deals', (req) => {
+      const portalId = portalParam(req);
+      const b = parse(schemas.pipeline, req);
+      const stages = b.stages.map((st) => ({ label: st.label, probability: st.probability, ...defined({ id: st.id, isClosed: st.isClosed }) }));
+      return ok(control.addDealPipeline(portalId, { label: b.label, stages, ...defined({ id: b.id, displayOrder: b.displayOrder }) }), 201);
     }),
     r('GET', '/settings', () => ok(control.settings())),
     r('PUT', '/settings', (req) => {

@@ -58,8 +58,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Checks input values for a type; throws HubSpot's VALIDATION_ERROR listing every bad one. */
-export function checkValues(portal: Portal, type: ObjectType, input: unknown): Record<string, string> {
+/**
+ * Checks input values for a type; throws HubSpot's VALIDATION_ERROR listing every bad one.
+ * `record` is the record an update writes to (its pipeline decides which stages a deal may take).
+ */
+export function checkValues(portal: Portal, type: ObjectType, input: unknown, record?: CrmRecord): Record<string, string> {
   if (input !== undefined && !isRecord(input)) throw validationError('properties must be an object of property names to values.');
   if (input !== undefined) assertReadableValues(input, 'properties');
   const { values, problems } = checkPropertyValues(portal.properties[type], input ?? {}, portal.portalId);
@@ -77,9 +80,10 @@ export function checkValues(portal: Portal, type: ObjectType, input: unknown): R
     extra.push({ isValid: false, message, error: 'INVALID_OWNER_ID', name: 'hubspot_owner_id', localizedErrorMessage: message });
   }
   const stage = values['dealstage'];
-  if (type === 'deals' && stage) {
-    const pipelineId = values['pipeline'];
-    const pipeline = pipelineId ? portal.pipelines.find((p) => p.id === pipelineId) : undefined;
+  if (type === 'deals' && stage && !problems.some((p) => p.name === 'pipeline' || p.name === 'dealstage')) {
+    // The stage must be one of the deal's pipeline: the one sent, else the record's, else the default.
+    const pipelineId = values['pipeline'] || record?.props['pipeline'] || undefined;
+    const pipeline = portal.pipelineOf(pipelineId);
     if (pipeline && !pipeline.stages.some((s) => s.id === stage)) {
       const message = `${stage} is not a stage of pipeline ${pipeline.id}: [${pipeline.stages.map((s) => s.id).join(', ')}]`;
       extra.push({ isValid: false, message, error: 'INVALID_OPTION', name: 'dealstage', localizedErrorMessage: message });

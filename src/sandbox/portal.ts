@@ -16,6 +16,13 @@ import { ObjectStore } from './object-store.js';
 import { OwnerStore } from './owners.js';
 import { OBJECT_TYPES, type ObjectType, type Tier } from './types.js';
 
+export interface PipelineInput {
+  id?: string;
+  label: string;
+  displayOrder?: number;
+  stages: { id?: string; label: string; probability: number; isClosed?: boolean }[];
+}
+
 export interface CrmList {
   listId: string;
   name: string;
@@ -39,6 +46,7 @@ export class Portal {
   readonly owners: OwnerStore;
   #nextId: number;
   #nextListId = 1;
+  #nextPipelineId = 30_000_001;
 
   constructor(portalId: number, tier: Tier, now = 0) {
     this.portalId = portalId;
@@ -61,6 +69,53 @@ export class Portal {
     this.properties = properties;
     this.groups = groups;
     this.pipelines = defaultDealPipelines();
+  }
+
+  /**
+   * Adds a deal pipeline with its stages and makes the `pipeline` and `dealstage` property
+   * options follow (HubSpot keeps the stage options in the pipelines). Ids are generated as
+   * numbers, as HubSpot's are for pipelines created after the default one.
+   */
+  addPipeline(input: PipelineInput, now: number): Pipeline {
+    const at = new Date(now).toISOString();
+    const id = input.id ?? String(this.#nextPipelineId++);
+    if (this.pipelines.some((p) => p.id === id)) throw new Error(`Pipeline ${id} already exists.`);
+    const taken = new Set(this.pipelines.flatMap((p) => p.stages.map((s) => s.id)));
+    const stages = input.stages.map((stage, displayOrder) => {
+      const stageId = stage.id ?? String(this.#nextPipelineId++);
+      if (taken.has(stageId)) throw new Error(`Stage ${stageId} already exists.`);
+      taken.add(stageId);
+      return {
+        label: stage.label,
+        displayOrder,
+        metadata: { isClosed: String(stage.isClosed ?? false), probability: String(stage.probability) },
+        id: stageId,
+        createdAt: at,
+        updatedAt: at,
+        writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
+        archived: false,
+      };
+    });
+    const pipeline: Pipeline = { label: input.label, displayOrder: input.displayOrder ?? this.pipelines.length, id, stages, createdAt: at, updatedAt: at, archived: false };
+    this.pipelines.push(pipeline);
+    this.#syncPipelineOptions();
+    return pipeline;
+  }
+
+  /** The pipeline a deal is in (its own, else the default one) and whether a stage belongs to it. */
+  pipelineOf(pipelineId: string | undefined): Pipeline | undefined {
+    return this.pipelines.find((p) => p.id === (pipelineId ?? 'default')) ?? (pipelineId === undefined ? this.pipelines[0] : undefined);
+  }
+
+  #syncPipelineOptions(): void {
+    const deals = this.properties.deals;
+    const pipeline = deals.get('pipeline');
+    const stage = deals.get('dealstage');
+    if (pipeline) pipeline.options = this.pipelines.map((p, displayOrder) => ({ label: p.label, value: p.id, displayOrder, hidden: false }));
+    if (stage) {
+      let displayOrder = 0;
+      stage.options = this.pipelines.flatMap((p) => p.stages.map((s) => ({ label: s.label, value: s.id, displayOrder: displayOrder++, hidden: false })));
+    }
   }
 
   nextObjectId(): string {

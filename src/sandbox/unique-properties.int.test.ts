@@ -127,6 +127,31 @@ describe('unique-value properties', () => {
     expect(res.body.message).toMatch(/^Unable to perform update\/upsert by non-unique 0-2 property domain in portal ID \d+$/);
     const get = await call<Err>('GET', '/crm/v3/objects/companies/example.com?idProperty=domain');
     expect(get.status).toBe(400);
+    // hs_object_id is the record id, not a unique property (a recorded 400 from HubSpot says so).
+    const company = await call<Obj>('POST', '/crm/v3/objects/companies', { properties: { name: 'A' } });
+    for (const path of ['batch/update', 'batch/upsert']) {
+      const byObjectId = await call<Err>('POST', `/crm/v3/objects/companies/${path}`, {
+        inputs: [{ idProperty: 'hs_object_id', id: company.body.id, properties: { name: 'B' } }],
+      });
+      expect(byObjectId.status, path).toBe(400);
+      expect(byObjectId.body.message).toMatch(/^Unable to perform update\/upsert by non-unique 0-2 property hs_object_id in portal ID \d+$/);
+    }
+    // Without idProperty, batch update takes record ids.
+    const plain = await call<Batch>('POST', '/crm/v3/objects/companies/batch/update', { inputs: [{ id: company.body.id, properties: { name: 'B' } }] });
+    expect(plain.status).toBe(200);
+  });
+
+  it('seeding through the control API refuses a value a record already holds', async () => {
+    const { portalId, token } = sb.control.createPrivateAppToken({ tier: 'unlimited' });
+    const seeded = sandboxCaller(sb.baseUrl);
+    const own = sandboxCaller(sb.baseUrl, token);
+    await own('POST', '/crm/v3/properties/companies', { name: 'hubsync_id', label: 'h', type: 'string', fieldType: 'text', groupName: 'companyinformation', hasUniqueValue: true });
+    expect((await seeded('POST', `/_sandbox/portals/${portalId}/objects/companies`, { records: [{ name: 'A', hubsync_id: 's-1' }] })).status).toBe(201);
+    const dup = await seeded<{ error: { code: string } }>('POST', `/_sandbox/portals/${portalId}/objects/companies`, { records: [{ name: 'B', hubsync_id: 's-1' }] });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.code).toBe('DUPLICATE_UNIQUE_VALUE');
+    const found = await own<Obj>('GET', '/crm/v3/objects/companies/s-1?idProperty=hubsync_id&properties=name');
+    expect(found.body.properties['name']).toBe('A');
   });
 
   it('allows at most 10 unique properties per object type', async () => {

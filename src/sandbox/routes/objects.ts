@@ -7,7 +7,8 @@
 // - batch/read answers 207 listing missing ids; batch/archive always 204.
 // - batch/update answers 207: failing inputs in `errors`, the rest applied.
 // - batch/upsert with idProperty=email fails whole (HubSpot does not do partial upserts by
-//   email); with another id property it answers 207 like update.
+//   email); with a unique custom property it answers 207 like update. hs_object_id is not a
+//   unique property: as idProperty of batch update/upsert it is refused whole (400).
 
 import {
   applyValues,
@@ -24,7 +25,7 @@ import {
   type RenderedRecord,
 } from '../crm-service.js';
 import { DEFAULT_RETURNED, createdProperty, lastModifiedProperty, type PropertyType } from '../default-properties.js';
-import { ApiError, nonUniqueIdPropertyError, notFoundError, validationError, type ErrorBody } from '../hubspot-errors.js';
+import { ApiError, nonUniqueIdPropertyError, notFoundError, propertyValuesError, validationError, type ErrorBody } from '../hubspot-errors.js';
 import { propertyValue, type CrmRecord, type ObjectStore } from '../object-store.js';
 import type { Portal } from '../portal.js';
 import type { AuthedRequest, Reply, Route } from '../router.js';
@@ -130,7 +131,7 @@ export function objectRoutes(state: SandboxState): Route[] {
     const record = findById(req.portal, type, req.params['id']!, req.query.get('idProperty'));
     if (!record || record.archived) throw notFoundError();
     const body = isRecord(req.body) ? req.body : {};
-    const values = checkValues(req.portal, type, body['properties']);
+    const values = checkValues(req.portal, type, body['properties'], record);
     applyValues(state.crm, req.portal, type, record, values, writeSource(req.caller));
     return { status: 200, body: renderWrite(req.portal, type, record, Object.keys(values), values) };
   };
@@ -191,9 +192,7 @@ export function objectRoutes(state: SandboxState): Route[] {
     for (const input of inputs) {
       try {
         const values = checkValues(req.portal, type, input['properties']);
-        if (type === 'notes' && !values['hs_timestamp']) {
-          throw validationError('Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]');
-        }
+        if (type === 'notes' && !values['hs_timestamp']) throw requiredTimestamp();
         if (type === 'contacts' && values['email']) {
           assertEmailFree(req.portal, values['email']);
           const key = values['email'].toLowerCase();
@@ -220,6 +219,11 @@ export function objectRoutes(state: SandboxState): Route[] {
     const type = objectTypeParam(req.params['type']);
     const inputs = batchInputs(req.body);
     const idProperty = isRecord(req.body) && typeof req.body['idProperty'] === 'string' ? req.body['idProperty'] : null;
+    // `id` is the record id unless idProperty names a unique property; naming hs_object_id is
+    // refused by HubSpot as a non-unique property.
+    for (const named of [idProperty, ...inputs.map((i) => (i['idProperty'] === undefined ? null : String(i['idProperty'])))]) {
+      if (named === 'hs_object_id') throw nonUniqueIdPropertyError(OBJECT_TYPE_IDS[type], named, req.portal.portalId);
+    }
     assertNoDuplicates(inputs.map((i) => String(i['id'] ?? '')));
     const source = writeSource(req.caller);
     const results: RenderedRecord[] = [];
@@ -233,7 +237,7 @@ export function objectRoutes(state: SandboxState): Route[] {
         continue;
       }
       try {
-        const values = checkValues(req.portal, type, input['properties']);
+        const values = checkValues(req.portal, type, input['properties'], record);
         applyValues(state.crm, req.portal, type, record, values, source);
         results.push(renderWrite(req.portal, type, record, Object.keys(values), values));
       } catch (err) {
@@ -254,14 +258,14 @@ export function objectRoutes(state: SandboxState): Route[] {
     const type = objectTypeParam(req.params['type']);
     const inputs = batchInputs(req.body);
     const source = writeSource(req.caller);
-    const store = req.portal.objects[type];
     const idProps = new Set(inputs.map((i) => String(i['idProperty'] ?? '')));
     if (idProps.size > 1) throw validationError('All inputs of a batch upsert must use the same idProperty.');
     const idProperty = [...idProps][0] ?? '';
     if (!idProperty) throw validationError('Each upsert input needs an idProperty.');
     const byEmail = idProperty === 'email' && type === 'contacts';
     const idDef = req.portal.properties[type].get(idProperty);
-    if (!byEmail && idProperty !== 'hs_object_id' && (!idDef || idDef.archived || !idDef.hasUniqueValue)) {
+    // hs_object_id is the record id, not a unique property: HubSpot refuses it as idProperty.
+    if (!byEmail && (!idDef || idDef.archived || !idDef.hasUniqueValue || idProperty === 'hs_object_id')) {
       throw nonUniqueIdPropertyError(OBJECT_TYPE_IDS[type], idProperty, req.portal.portalId);
     }
     const uniqueInBatch = new UniqueTracker(req.portal, type);
@@ -278,12 +282,12 @@ export function objectRoutes(state: SandboxState): Route[] {
     for (const input of inputs) {
       const id = String(input['id'] ?? '');
       try {
-        const record = idProperty === 'hs_object_id' ? store.resolve(id) : findById(req.portal, type, id, idProperty);
+        const record = findById(req.portal, type, id, idProperty);
         const live = record && !record.archived ? record : undefined;
-        if (!live && idProperty === 'hs_object_id') throw notFoundError(`Object ${id} does not exist; upsert by hs_object_id only updates.`);
         const sent = isRecord(input['properties']) ? { ...input['properties'] } : {};
-        if (!live && idProperty !== 'hs_object_id' && sent[idProperty] === undefined) sent[idProperty] = id;
-        const values = checkValues(req.portal, type, sent);
+        if (!live && sent[idProperty] === undefined) sent[idProperty] = id;
+        const values = checkValues(req.portal, type, sent, live);
+        if (!live && type === 'notes' && !values['hs_timestamp']) throw requiredTimestamp();
         if (byEmail && values['email'] !== undefined && values['email'].toLowerCase() !== id.toLowerCase()) {
           assertEmailFree(req.portal, values['email'], live);
         }
@@ -409,7 +413,10 @@ function withAssociations(portal: Portal, type: ObjectType, record: CrmRecord, r
     const results = portal.associations.list(type, record.id, toType).flatMap(([id, typeIds]) =>
       typeIds.map((typeId) => {
         const base = `${SINGULAR[type]}_to_${SINGULAR[toType]}`;
-        return { id, type: ASSOCIATION_TYPES.get(typeId)?.label === null ? `${base}_unlabeled` : base };
+        // "_unlabeled" only where the pair also has a labelled type (contact/deal ↔ company).
+        const def = ASSOCIATION_TYPES.get(typeId);
+        const labelled = [...ASSOCIATION_TYPES.values()].some((t) => t.from === type && t.to === toType && t.label !== null);
+        return { id, type: def?.label === null && labelled ? `${base}_unlabeled` : base };
       }),
     );
     if (results.length > 0) block[toType] = { results };
@@ -455,6 +462,10 @@ class UniqueTracker {
       byValue.set(value, self);
     }
   }
+}
+
+function requiredTimestamp(): ApiError {
+  return propertyValuesError([{ isValid: false, message: 'hs_timestamp is required', error: 'REQUIRED_PROPERTY', name: 'hs_timestamp' }]);
 }
 
 function assertNoDuplicates(ids: string[]): void {
