@@ -204,6 +204,7 @@ export function customerJson(c: Customer): CustomerJson {
 export const customFieldSchema = z
   .object({
     id: z.string(),
+    objectType: z.string().describe('contacts (customers) or companies (organizations)'),
     key: z.string(),
     label: z.string(),
     type: z.string(),
@@ -217,6 +218,7 @@ export const customFieldSchema = z
 export function customFieldJson(f: CustomFieldRecord): z.infer<typeof customFieldSchema> {
   return {
     id: f.id,
+    objectType: f.objectType,
     key: f.key,
     label: f.label,
     type: f.type,

@@ -145,11 +145,19 @@ export async function recordPushFailure(db: Db, workspaceId: string, id: string,
     .execute();
 }
 
-/** Keyset page of ids in the given statuses, for planning and running a push. */
-export async function pageIdsByStatus(db: Db, workspaceId: string, statuses: readonly SyncStatus[], after: string | undefined, limit: number, among?: readonly string[]): Promise<string[]> {
+/** Keyset page of ids in the given statuses, for planning and running a push (customers unless `table` says otherwise). */
+export async function pageIdsByStatus(
+  db: Db,
+  workspaceId: string,
+  statuses: readonly SyncStatus[],
+  after: string | undefined,
+  limit: number,
+  among?: readonly string[],
+  table: 'customers' | 'organizations' = 'customers',
+): Promise<string[]> {
   if (among?.length === 0) return [];
   let q = db
-    .selectFrom('customers')
+    .selectFrom(table)
     .select('id')
     .where('workspace_id', '=', workspaceId)
     .where('deleted_at', 'is', null)
