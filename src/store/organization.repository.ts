@@ -260,18 +260,6 @@ export async function findOrganizationCandidates(db: Db, workspaceId: string, by
   return out;
 }
 
-/** Sets each organization's current hash and status (only the rows given: those that moved). */
-export async function setOrganizationSyncState(db: Db, workspaceId: string, updates: { id: string; hash?: string; status?: SyncStatus }[]): Promise<void> {
-  for (const u of updates) {
-    await db
-      .updateTable('organizations')
-      .set({ ...(u.hash === undefined ? {} : { current_hash: u.hash }), ...(u.status === undefined ? {} : { sync_status: u.status }) })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', u.id)
-      .execute();
-  }
-}
-
 // Members ------------------------------------------------------------------------------
 
 export interface OrganizationMember {
@@ -295,20 +283,33 @@ export async function listOrganizationCustomerIds(db: Db, workspaceId: string, o
   return rows.map((r) => r.customer_id);
 }
 
+/** The live organizations of each customer, the primary first (for a customer and for lists of them). */
+export async function listMembershipsOfCustomers(db: Db, workspaceId: string, customerIds: readonly string[]): Promise<Map<string, OrganizationMember[]>> {
+  const out = new Map<string, OrganizationMember[]>();
+  for (let i = 0; i < customerIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('customer_organizations as l')
+      .innerJoin('organizations as o', 'o.id', 'l.organization_id')
+      .select(['l.customer_id', 'l.organization_id', 'l.is_primary'])
+      .where('l.workspace_id', '=', workspaceId)
+      .where('l.customer_id', 'in', customerIds.slice(i, i + 500))
+      .where('o.deleted_at', 'is', null)
+      .orderBy('l.customer_id')
+      .orderBy('l.is_primary', 'desc')
+      .orderBy('l.created_at')
+      .orderBy('l.organization_id')
+      .execute();
+    for (const r of rows) {
+      const member = { customerId: r.customer_id, organizationId: r.organization_id, primary: r.is_primary === 1 };
+      out.set(r.customer_id, [...(out.get(r.customer_id) ?? []), member]);
+    }
+  }
+  return out;
+}
+
 /** A customer's live organizations, the primary first. */
 export async function listCustomerOrganizations(db: Db, workspaceId: string, customerId: string): Promise<OrganizationMember[]> {
-  const rows = await db
-    .selectFrom('customer_organizations as l')
-    .innerJoin('organizations as o', 'o.id', 'l.organization_id')
-    .select(['l.customer_id', 'l.organization_id', 'l.is_primary'])
-    .where('l.workspace_id', '=', workspaceId)
-    .where('l.customer_id', '=', customerId)
-    .where('o.deleted_at', 'is', null)
-    .orderBy('l.is_primary', 'desc')
-    .orderBy('l.created_at')
-    .orderBy('l.organization_id')
-    .execute();
-  return rows.map((r) => ({ customerId: r.customer_id, organizationId: r.organization_id, primary: r.is_primary === 1 }));
+  return (await listMembershipsOfCustomers(db, workspaceId, [customerId])).get(customerId) ?? [];
 }
 
 /**

@@ -10,7 +10,7 @@
 // push engine computes the same properties when it lands (and a saved companies mapping then
 // takes their place, as the contacts' does).
 import type { Organization, OrganizationCandidate } from '../store/index.js';
-import { findOrganizationCandidates, rowToOrganization, setOrganizationSyncState } from '../store/index.js';
+import { findOrganizationCandidates, rowToOrganization, setCurrentHashes, setStatuses } from '../store/index.js';
 import type { Db } from '../store/index.js';
 import { hashProperties } from './field-mapping.js';
 import { computeStatus } from './sync-status.js';
@@ -55,15 +55,16 @@ function ownerOf(group: OrganizationCandidate[]): string {
  * held before (whose Duplicate groups may have changed too).
  */
 export async function onOrganizationsChanged(db: Db, workspaceId: string, ids: string[], previousDomainKeys: string[]): Promise<void> {
-  // Current hashes of the changed ones.
-  const hashes = new Map<string, string>();
+  // Current hashes of the changed ones (written first: the statuses below read them).
+  const hashes: { id: string; hash: string }[] = [];
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids.slice(i, i + 500)).execute();
     for (const row of rows) {
       const hash = hashProperties(companyPropertiesFor(rowToOrganization(row)));
-      if (hash !== row.current_hash) hashes.set(row.id, hash);
+      if (hash !== row.current_hash) hashes.push({ id: row.id, hash });
     }
   }
+  await setCurrentHashes(db, hashes, 'organizations');
   // Statuses of the changed ones and of everyone sharing their domains, old or new.
   const byId = new Map((await findOrganizationCandidates(db, workspaceId, 'id', ids)).map((o) => [o.id, o]));
   const domains = new Set(previousDomainKeys);
@@ -74,18 +75,17 @@ export async function onOrganizationsChanged(db: Db, workspaceId: string, ids: s
     groups.set(o.domainKey!, [...(groups.get(o.domainKey!) ?? []), o]);
   }
   const owners = new Set([...groups.values()].map(ownerOf));
-  const updates: { id: string; hash?: string; status?: Organization['sync']['status'] }[] = [];
+  const updates: { id: string; status: Organization['sync']['status'] }[] = [];
   for (const o of byId.values()) {
-    const hash = hashes.get(o.id);
     const status = computeStatus({
       hasEmail: true,
       isDuplicate: o.domainKey !== null && !owners.has(o.id),
       hubspotId: o.hubspotId,
       lastAttemptFailed: o.syncError !== null,
-      currentHash: hash ?? o.currentHash,
+      currentHash: o.currentHash,
       syncedHash: o.syncedHash,
     });
-    if (hash !== undefined || status !== o.status) updates.push({ id: o.id, ...(hash === undefined ? {} : { hash }), ...(status === o.status ? {} : { status }) });
+    if (status !== o.status) updates.push({ id: o.id, status });
   }
-  await setOrganizationSyncState(db, workspaceId, updates);
+  await setStatuses(db, updates, 'organizations');
 }

@@ -192,12 +192,17 @@ const ON_CHANGE = {
  * the workspace's setting for their type (`pushContactsOnChange`, `pushCompaniesOnChange`) is
  * on, and (for contacts, the type the flush pushes today) wakes its flush.
  */
-export function pendingChangesListener(deps: { clock: Clock; flushes: FlushScheduler }, objectType: keyof typeof ON_CHANGE = 'contacts'): CustomerChangeListener {
+export function pendingChangesListener(
+  deps: { clock: Clock; flushes: FlushScheduler },
+  objectType: keyof typeof ON_CHANGE = 'contacts',
+  options: { anyStatus?: boolean } = {},
+): CustomerChangeListener {
   const { table, setting } = ON_CHANGE[objectType];
   return async (db, workspaceId, ids) => {
     if (ids.length === 0 || !(await readSyncSettings(db, workspaceId))[setting]) return;
-    const pushable: string[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
+    // A changed link needs a push even when the record's own values are Synced (`anyStatus`).
+    const pushable: string[] = options.anyStatus ? [...ids] : [];
+    for (let i = 0; i < ids.length && !options.anyStatus; i += 500) {
       const chunk = ids.slice(i, i + 500);
       pushable.push(...(await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, undefined, chunk.length, chunk, table)));
     }
