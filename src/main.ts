@@ -14,7 +14,7 @@ import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
 import { createJobQueue, type JobQueue } from './jobs/index.js';
-import { FlushScheduler, MappingService, onCustomersChanged, pendingChangesListener, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
+import { FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
 import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
 
 export interface Service {
@@ -102,6 +102,8 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       throttle: new LoginThrottle(clock),
       verifyPassword: options.verifyPassword ?? verifyPassword,
       customerListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes })],
+      organizationListeners: [onOrganizationsChanged, pendingChangesListener({ clock, flushes }, 'companies')],
+      organizationLinkListeners: [pendingChangesListener({ clock, flushes }, 'companies', { anyStatus: true })],
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),
       push,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyPatch, EMPTY_VALUES, validateCustomerPatch } from './customer-input.js';
-import type { CustomFieldDefinition } from './fields.js';
+import type { CustomFieldDefinition } from '../records/index.js';
 
 const field = (key: string, type: CustomFieldDefinition['type'], options: string[] = [], archived = false): CustomFieldDefinition => ({
   id: `cf_${key}`,

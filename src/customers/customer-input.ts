@@ -1,28 +1,21 @@
 // Turns loosely-typed input (API JSON, a CSV row) into validated customer values, reporting
-// every failing field by name. Pure: the caller supplies the workspace's custom fields.
+// every failing field by name: the customer's built-in fields on the shared record rules
+// (src/records). Pure: the caller supplies the workspace's custom fields.
 import type { CustomerValues } from '../store/index.js';
-import {
-  BUILT_IN_FIELDS,
-  validateBuiltInValue,
-  validateCustomValue,
-  validateExternalId,
-  validateTags,
-  type CustomFieldDefinition,
-  type CustomValue,
-} from './fields.js';
+import { applyPatch, validateRecordPatch, type CustomFieldDefinition, type PatchRules, type RecordPatch, type RecordPatchResult } from '../records/index.js';
+import { BUILT_IN_FIELDS, validateBuiltInValue } from './fields.js';
+
+export { applyPatch };
+export type { FieldProblem } from '../records/index.js';
 
 /** A partial change: only the keys present are touched; null clears. */
-export interface CustomerPatch {
-  values: Partial<Omit<CustomerValues, 'custom'>>;
-  custom: Record<string, CustomValue | null>;
-}
+export type CustomerPatch = RecordPatch<CustomerValues>;
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
-
-export type PatchResult = { ok: true; patch: CustomerPatch } | { ok: false; problems: FieldProblem[] };
+const CUSTOMER_RULES: PatchRules = {
+  builtIns: BUILT_IN_FIELDS.map((f) => ({ key: f.key, validate: (raw: unknown) => validateBuiltInValue(f.key, raw) })),
+  noun: 'customer',
+  tags: true,
+};
 
 /**
  * Validates the fields present in `input` (built-in keys, `tags`, and `custom: { key: value }`).
@@ -31,86 +24,9 @@ export type PatchResult = { ok: true; patch: CustomerPatch } | { ok: false; prob
 export function validateCustomerPatch(
   input: Record<string, unknown>,
   fields: CustomFieldDefinition[],
-  allowed: { externalId?: boolean } = {},
-): PatchResult {
-  const problems: FieldProblem[] = [];
-  const patch: CustomerPatch = { values: {}, custom: {} };
-  for (const [key, raw] of Object.entries(input)) {
-    if (key === 'externalId' && allowed.externalId) {
-      const result = validateExternalId(raw);
-      if (!result.ok) problems.push({ field: 'externalId', message: result.message });
-      continue;
-    }
-    if (key === 'tags') {
-      const result = validateTags(raw);
-      if (result.ok) patch.values.tags = result.value;
-      else problems.push({ field: 'tags', message: result.message });
-      continue;
-    }
-    if (key === 'custom') {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-        problems.push({ field: 'custom', message: 'must be an object of custom field values' });
-        continue;
-      }
-      for (const [customKey, value] of Object.entries(raw as Record<string, unknown>)) {
-        const definition = fields.find((f) => f.key === customKey);
-        if (!definition) {
-          problems.push({ field: `custom.${customKey}`, message: 'is not a custom field of this workspace' });
-          continue;
-        }
-        if (definition.archived) {
-          problems.push({ field: `custom.${customKey}`, message: 'is archived and cannot be written' });
-          continue;
-        }
-        const result = validateCustomValue(definition, value);
-        if (result.ok) patch.custom[customKey] = result.value;
-        else problems.push({ field: `custom.${customKey}`, message: result.message });
-      }
-      continue;
-    }
-    const builtIn = BUILT_IN_FIELDS.find((f) => f.key === key);
-    if (!builtIn) {
-      problems.push({ field: key, message: 'is not a customer field' });
-      continue;
-    }
-    const result = validateBuiltInValue(builtIn.key, raw);
-    if (result.ok) patch.values[builtIn.key] = result.value;
-    else problems.push({ field: key, message: result.message });
-  }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, patch };
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
-/**
- * Applies a patch to current values and stamps every field whose value really changed with
- * `now`, leaving the others' timestamps alone: the per-field history two-way sync needs.
- */
-export function applyPatch(
-  current: CustomerValues,
-  fieldUpdatedAt: Record<string, number>,
-  patch: CustomerPatch,
-  now: number,
-): { values: CustomerValues; fieldUpdatedAt: Record<string, number>; changed: string[] } {
-  const values: CustomerValues = { ...current, custom: { ...current.custom } };
-  const stamps = { ...fieldUpdatedAt };
-  const changed: string[] = [];
-  for (const [key, value] of Object.entries(patch.values) as [keyof Omit<CustomerValues, 'custom'>, unknown][]) {
-    if (sameValue(current[key], value)) continue;
-    (values as unknown as Record<string, unknown>)[key] = value;
-    stamps[key] = now;
-    changed.push(key);
-  }
-  for (const [key, value] of Object.entries(patch.custom)) {
-    if (sameValue(current.custom[key], value)) continue;
-    if (value === null) delete values.custom[key];
-    else values.custom[key] = value;
-    stamps[`custom.${key}`] = now;
-    changed.push(`custom.${key}`);
-  }
-  return { values, fieldUpdatedAt: stamps, changed };
+  allowed: { externalId?: boolean; skip?: readonly string[] } = {},
+): RecordPatchResult<CustomerValues> {
+  return validateRecordPatch<CustomerValues>(input, CUSTOMER_RULES, fields, allowed);
 }
 
 export const EMPTY_VALUES: CustomerValues = {

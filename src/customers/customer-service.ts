@@ -3,49 +3,43 @@
 // listeners run (the sync module uses this to keep each customer's status current).
 import type { Clock } from '../lib/index.js';
 import { AppError, newId, notFound } from '../lib/index.js';
-import type { Customer, Db } from '../store/index.js';
 import {
-  findCustomer,
-  findCustomersByExternalIds,
-  insertCustomers,
-  listCustomFields,
-  softDeleteCustomer,
-  updateCustomerContent,
-} from '../store/index.js';
-import { applyPatch, EMPTY_VALUES, validateCustomerPatch, type FieldProblem } from './customer-input.js';
-import { validateExternalId, type CustomFieldDefinition, type CustomFieldType } from './fields.js';
+  loadFieldDefinitions,
+  invalidFields,
+  upsertByExternalId,
+  type CustomFieldDefinition,
+  type FieldProblem,
+  type RecordChangeListener,
+  type UpsertItemResult,
+} from '../records/index.js';
+import type { Customer, Db } from '../store/index.js';
+import { findCustomer, findCustomersByExternalIds, insertCustomers, softDeleteCustomer, updateCustomerContent } from '../store/index.js';
+import { applyPatch, EMPTY_VALUES, validateCustomerPatch } from './customer-input.js';
 
 /**
  * Called inside the writing transaction with the ids of customers that changed and the
  * (lower-cased) emails they had before, whose duplicate groups may have changed too.
  */
-export type CustomerChangeListener = (db: Db, workspaceId: string, customerIds: string[], previousEmails: string[]) => Promise<void>;
+export type CustomerChangeListener = RecordChangeListener;
+
+/**
+ * A customer's links to other records (its organizations), written by their own module inside
+ * the customer's transaction: `organizationIds` on a customer's create or update.
+ */
+export interface CustomerLinks {
+  /** The keys of an input this handles (left out of the customer's field validation). */
+  readonly keys: readonly string[];
+  /** Checks the link keys present in `input`; problems name the field. */
+  check(db: Db, workspaceId: string, input: Record<string, unknown>): Promise<FieldProblem[]>;
+  /** Writes the links present in `input` for the customer; true when they changed. */
+  write(db: Db, workspaceId: string, customerId: string, input: Record<string, unknown>): Promise<boolean>;
+}
 
 export interface CustomerServiceDeps {
   db: Db;
   clock: Clock;
   listeners: CustomerChangeListener[];
-}
-
-export async function loadFieldDefinitions(db: Db, workspaceId: string): Promise<CustomFieldDefinition[]> {
-  const records = await listCustomFields(db, workspaceId);
-  return records.map((r) => ({
-    id: r.id,
-    key: r.key,
-    label: r.label,
-    type: r.type as CustomFieldType,
-    options: r.options,
-    archived: r.archivedAt !== null,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-  }));
-}
-
-function problemsError(problems: FieldProblem[]): AppError {
-  const first = problems[0]!;
-  const message =
-    problems.length === 1 ? `${first.field} ${first.message}` : `${problems.length} fields are invalid; first: ${first.field} ${first.message}`;
-  return new AppError('VALIDATION_FAILED', message, { field: first.field, problems });
+  links?: CustomerLinks | undefined;
 }
 
 function newCustomer(workspaceId: string, id: string, externalId: string | null, now: number): Customer {
@@ -69,8 +63,9 @@ export function buildCustomer(
   fields: CustomFieldDefinition[],
   now: number,
   id: string,
+  allowed: { skip?: readonly string[] } = {},
 ): { ok: true; customer: Customer } | { ok: false; problems: FieldProblem[] } {
-  const checked = validateCustomerPatch(input, fields, { externalId: true });
+  const checked = validateCustomerPatch(input, fields, { externalId: true, ...allowed });
   if (!checked.ok) return checked;
   const externalId = typeof input['externalId'] === 'string' && input['externalId'] !== '' ? input['externalId'] : null;
   const base = newCustomer(workspaceId, id, externalId, now);
@@ -85,12 +80,21 @@ async function notify(deps: CustomerServiceDeps, db: Db, workspaceId: string, id
   for (const listener of deps.listeners) await listener(db, workspaceId, ids, emails);
 }
 
+async function checkLinks(deps: CustomerServiceDeps, db: Db, workspaceId: string, input: Record<string, unknown>): Promise<FieldProblem[]> {
+  return deps.links ? deps.links.check(db, workspaceId, input) : [];
+}
+
+function withoutLinks(deps: CustomerServiceDeps): { skip: readonly string[] } {
+  return { skip: deps.links?.keys ?? [] };
+}
+
 export async function createCustomer(deps: CustomerServiceDeps, workspaceId: string, input: Record<string, unknown>): Promise<Customer> {
   return deps.db.transaction().execute(async (trx) => {
     const fields = await loadFieldDefinitions(trx, workspaceId);
     const now = deps.clock.now();
-    const built = buildCustomer(workspaceId, input, fields, now, newId('cus', deps.clock));
-    if (!built.ok) throw problemsError(built.problems);
+    const built = buildCustomer(workspaceId, input, fields, now, newId('cus', deps.clock), withoutLinks(deps));
+    const problems = [...(built.ok ? [] : built.problems), ...(await checkLinks(deps, trx, workspaceId, input))];
+    if (!built.ok || problems.length > 0) throw invalidFields(problems);
     if (built.customer.externalId) {
       const [existing] = await findCustomersByExternalIds(trx, workspaceId, [built.customer.externalId]);
       if (existing) {
@@ -101,9 +105,37 @@ export async function createCustomer(deps: CustomerServiceDeps, workspaceId: str
       }
     }
     await insertCustomers(trx, [built.customer]);
+    await deps.links?.write(trx, workspaceId, built.customer.id, input);
     await notify(deps, trx, workspaceId, [built.customer.id]);
     return (await findCustomer(trx, workspaceId, built.customer.id))!;
   });
+}
+
+/** Validates `item` as a change to `existing` and saves it; `changed: false` when nothing differed. */
+async function changeCustomer(
+  deps: CustomerServiceDeps,
+  trx: Db,
+  existing: Customer,
+  item: Record<string, unknown>,
+  fields: CustomFieldDefinition[],
+): Promise<{ ok: true; changed: boolean } | { ok: false; problems: FieldProblem[] }> {
+  const checked = validateCustomerPatch(item, fields, { externalId: true, ...withoutLinks(deps) });
+  const problems = [...(checked.ok ? [] : checked.problems), ...(await checkLinks(deps, trx, existing.workspaceId, item))];
+  if (!checked.ok || problems.length > 0) return { ok: false, problems };
+  let externalId = existing.externalId;
+  if ('externalId' in item) {
+    externalId = typeof item['externalId'] === 'string' && item['externalId'] !== '' ? item['externalId'] : null;
+    if (externalId && externalId !== existing.externalId) {
+      const [clash] = await findCustomersByExternalIds(trx, existing.workspaceId, [externalId]);
+      if (clash) throw new AppError('ALREADY_EXISTS', `A customer with externalId "${externalId}" already exists.`, { field: 'externalId' });
+    }
+  }
+  const now = deps.clock.now();
+  const applied = applyPatch(existing, existing.fieldUpdatedAt, checked.patch, now);
+  const linksChanged = (await deps.links?.write(trx, existing.workspaceId, existing.id, item)) ?? false;
+  if (applied.changed.length === 0 && externalId === existing.externalId) return { ok: true, changed: linksChanged };
+  await updateCustomerContent(trx, { ...existing, ...applied.values, externalId, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
+  return { ok: true, changed: true };
 }
 
 /** Partial update; only the fields present in `input` change. */
@@ -116,21 +148,9 @@ export async function updateCustomer(
   return deps.db.transaction().execute(async (trx) => {
     const existing = await findCustomer(trx, workspaceId, id);
     if (!existing) throw notFound('Customer');
-    const fields = await loadFieldDefinitions(trx, workspaceId);
-    const checked = validateCustomerPatch(input, fields, { externalId: true });
-    if (!checked.ok) throw problemsError(checked.problems);
-    let externalId = existing.externalId;
-    if ('externalId' in input) {
-      externalId = typeof input['externalId'] === 'string' && input['externalId'] !== '' ? input['externalId'] : null;
-      if (externalId && externalId !== existing.externalId) {
-        const [clash] = await findCustomersByExternalIds(trx, workspaceId, [externalId]);
-        if (clash) throw new AppError('ALREADY_EXISTS', `A customer with externalId "${externalId}" already exists.`, { field: 'externalId' });
-      }
-    }
-    const now = deps.clock.now();
-    const applied = applyPatch(existing, existing.fieldUpdatedAt, checked.patch, now);
-    if (applied.changed.length === 0 && externalId === existing.externalId) return existing;
-    await updateCustomerContent(trx, { ...existing, ...applied.values, externalId, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
+    const outcome = await changeCustomer(deps, trx, existing, input, await loadFieldDefinitions(trx, workspaceId));
+    if (!outcome.ok) throw invalidFields(outcome.problems);
+    if (!outcome.changed) return existing;
     await notify(deps, trx, workspaceId, [id], [existing.email]);
     return (await findCustomer(trx, workspaceId, id))!;
   });
@@ -144,9 +164,7 @@ export async function deleteCustomer(deps: CustomerServiceDeps, workspaceId: str
   });
 }
 
-export type UpsertItemResult =
-  | { index: number; externalId: string; status: 'created' | 'updated' | 'unchanged'; id: string }
-  | { index: number; externalId: string | null; status: 'error'; error: { code: 'VALIDATION_FAILED'; message: string; problems: FieldProblem[] } };
+export type { UpsertItemResult };
 
 /**
  * Creates or updates up to 1,000 customers keyed by the host's externalId, in one transaction.
@@ -161,73 +179,31 @@ export async function bulkUpsertCustomers(
   return deps.db.transaction().execute(async (trx) => {
     const fields = await loadFieldDefinitions(trx, workspaceId);
     const now = deps.clock.now();
-    const results: UpsertItemResult[] = [];
-    const externalIds = items.map((item) => (typeof item['externalId'] === 'string' ? item['externalId'] : ''));
-    const existing = new Map((await findCustomersByExternalIds(trx, workspaceId, externalIds.filter(Boolean))).map((c) => [c.externalId!, c]));
-    const seen = new Set<string>();
-    const toInsert: Customer[] = [];
-    const changedIds: string[] = [];
     const previousEmails: (string | null)[] = [];
-    for (const [index, item] of items.entries()) {
-      const externalId = externalIds[index]!;
-      const fail = (problems: FieldProblem[]) =>
-        results.push({
-          index,
-          externalId: externalId || null,
-          status: 'error',
-          error: { code: 'VALIDATION_FAILED', message: `${problems[0]!.field} ${problems[0]!.message}`, problems },
-        });
-      const idCheck = validateExternalId(item['externalId']);
-      if (!idCheck.ok) {
-        fail([{ field: 'externalId', message: idCheck.message }]);
-        continue;
-      }
-      if (!externalId && !options.createWithoutExternalId) {
-        fail([{ field: 'externalId', message: 'is required for an upsert' }]);
-        continue;
-      }
-      if (!externalId) {
-        const built = buildCustomer(workspaceId, item, fields, now, newId('cus', deps.clock));
-        if (!built.ok) fail(built.problems);
-        else {
-          toInsert.push(built.customer);
-          results.push({ index, externalId: '', status: 'created', id: built.customer.id });
-        }
-        continue;
-      }
-      if (seen.has(externalId)) {
-        fail([{ field: 'externalId', message: `appears more than once in this request` }]);
-        continue;
-      }
-      seen.add(externalId);
-      const current = existing.get(externalId);
-      if (!current) {
-        const built = buildCustomer(workspaceId, item, fields, now, newId('cus', deps.clock));
-        if (!built.ok) {
-          fail(built.problems);
-          continue;
-        }
-        toInsert.push(built.customer);
-        results.push({ index, externalId, status: 'created', id: built.customer.id });
-        continue;
-      }
-      const checked = validateCustomerPatch(item, fields, { externalId: true });
-      if (!checked.ok) {
-        fail(checked.problems);
-        continue;
-      }
-      const applied = applyPatch(current, current.fieldUpdatedAt, checked.patch, now);
-      if (applied.changed.length === 0) {
-        results.push({ index, externalId, status: 'unchanged', id: current.id });
-        continue;
-      }
-      await updateCustomerContent(trx, { ...current, ...applied.values, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
-      changedIds.push(current.id);
-      previousEmails.push(current.email);
-      results.push({ index, externalId, status: 'updated', id: current.id });
-    }
-    await insertCustomers(trx, toInsert);
-    changedIds.push(...toInsert.map((c) => c.id));
+    const linked: { id: string; input: Record<string, unknown> }[] = [];
+    const { results, changedIds } = await upsertByExternalId<Customer>(
+      items,
+      {
+        findByExternalIds: (externalIds) => findCustomersByExternalIds(trx, workspaceId, externalIds),
+        externalIdOf: (c) => c.externalId,
+        idOf: (c) => c.id,
+        build: async (item) => {
+          const built = buildCustomer(workspaceId, item, fields, now, newId('cus', deps.clock), withoutLinks(deps));
+          const problems = [...(built.ok ? [] : built.problems), ...(await checkLinks(deps, trx, workspaceId, item))];
+          if (!built.ok || problems.length > 0) return { ok: false, problems };
+          linked.push({ id: built.customer.id, input: item });
+          return { ok: true, record: built.customer };
+        },
+        update: async (current, item) => {
+          const outcome = await changeCustomer(deps, trx, current, item, fields);
+          if (outcome.ok && outcome.changed) previousEmails.push(current.email);
+          return outcome;
+        },
+        insert: (customers) => insertCustomers(trx, customers),
+      },
+      options,
+    );
+    for (const { id, input } of linked) await deps.links?.write(trx, workspaceId, id, input);
     if (changedIds.length > 0) await notify(deps, trx, workspaceId, changedIds, previousEmails);
     return results;
   });

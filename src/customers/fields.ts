@@ -1,7 +1,7 @@
-// The customer's field catalog: built-in fields every workspace has, and the custom field types
-// a workspace admin can add. Validation here is pure (no database) so it is shared by the API,
-// the CSV import and the bulk upsert, and unit-tested on its own.
+// The customer's built-in fields. The rules every record type shares (custom values, tags,
+// externalId, text) live in src/records.
 import { checkEmailAddress } from '../lib/index.js';
+import { validateText, type FieldResult } from '../records/index.js';
 
 export const BUILT_IN_FIELDS = [
   { key: 'firstName', label: 'First name', column: 'first_name', maxLength: 200 },
@@ -23,167 +23,17 @@ export type BuiltInField = BuiltInTextField | 'tags';
 
 export const BUILT_IN_FIELD_KEYS: readonly BuiltInField[] = [...BUILT_IN_FIELDS.map((f) => f.key), 'tags'];
 
-export const CUSTOM_FIELD_TYPES = ['text', 'number', 'date', 'boolean', 'single_choice', 'multiple_choice'] as const;
-export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
-
-export interface ChoiceOption {
-  value: string;
-  label: string;
-}
-
-export interface CustomFieldDefinition {
-  id: string;
-  key: string;
-  label: string;
-  type: CustomFieldType;
-  options: ChoiceOption[];
-  archived: boolean;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type CustomValue = string | number | boolean | string[];
-
-export type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
-
-/** A custom text value: HubSpot's limit for a text property value. */
-export const MAX_TEXT = 65_535;
-/** The host application's id for a customer. */
-export const MAX_EXTERNAL_ID = 255;
-
-// In a `u` regex a surrogate pair is one code point, so only unpaired halves match.
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * Text hubsync will not store: the NUL character (PostgreSQL cannot hold it, and no field needs
- * it) and unpaired UTF-16 surrogates (not Unicode text; JSON can smuggle them in as \ud800).
- * Returns the problem, or null when the text is fine.
- */
-export function textProblem(value: string): string | null {
-  if (value.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
-  if (LONE_SURROGATE.test(value)) return 'contains an unpaired surrogate, which is not valid Unicode text';
-  return null;
-}
-
-/** The externalId: text of at most 255 characters; null or "" clears it. */
-export function validateExternalId(raw: unknown): FieldResult<string | null> {
-  if (raw === null || raw === undefined || raw === '') return { ok: true, value: null };
-  if (typeof raw !== 'string') return { ok: false, message: 'must be text (or null to clear it)' };
-  const problem = textProblem(raw);
-  if (problem) return { ok: false, message: problem };
-  if (raw.length > MAX_EXTERNAL_ID) return { ok: false, message: `must be at most ${MAX_EXTERNAL_ID} characters` };
-  return { ok: true, value: raw };
-}
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Checks a custom field value against its definition; null clears the value. */
-export function validateCustomValue(definition: CustomFieldDefinition, raw: unknown): FieldResult<CustomValue | null> {
-  if (raw === null || raw === undefined) return { ok: true, value: null };
-  const texts = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : [];
-  for (const text of texts) {
-    const problem = textProblem(text);
-    if (problem) return { ok: false, message: problem };
-  }
-  switch (definition.type) {
-    case 'text':
-      if (typeof raw !== 'string') return { ok: false, message: 'must be text' };
-      if (raw.length > MAX_TEXT) return { ok: false, message: `must be at most ${MAX_TEXT} characters` };
-      return { ok: true, value: raw };
-    case 'number':
-      if (typeof raw !== 'number' || !Number.isFinite(raw)) return { ok: false, message: 'must be a finite number' };
-      return { ok: true, value: raw };
-    case 'date': {
-      if (typeof raw !== 'string') return { ok: false, message: 'must be a date written YYYY-MM-DD' };
-      const match = ISO_DATE.exec(raw);
-      if (!match) return { ok: false, message: 'must be a date written YYYY-MM-DD' };
-      const date = new Date(`${raw}T00:00:00Z`);
-      if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== raw) {
-        return { ok: false, message: `${raw} is not a real calendar date` };
-      }
-      return { ok: true, value: raw };
-    }
-    case 'boolean':
-      if (typeof raw !== 'boolean') return { ok: false, message: 'must be true or false' };
-      return { ok: true, value: raw };
-    case 'single_choice': {
-      if (typeof raw !== 'string') return { ok: false, message: 'must be one of the field options' };
-      if (!definition.options.some((o) => o.value === raw)) {
-        return { ok: false, message: `"${raw}" is not one of the options: ${definition.options.map((o) => o.value).join(', ')}` };
-      }
-      return { ok: true, value: raw };
-    }
-    case 'multiple_choice': {
-      if (!Array.isArray(raw) || raw.some((v) => typeof v !== 'string')) {
-        return { ok: false, message: 'must be a list of field options' };
-      }
-      const values = raw as string[];
-      const unknown = values.filter((v) => !definition.options.some((o) => o.value === v));
-      if (unknown.length > 0) {
-        return { ok: false, message: `"${unknown.join('", "')}" not among the options: ${definition.options.map((o) => o.value).join(', ')}` };
-      }
-      return { ok: true, value: [...new Set(values)] };
-    }
-  }
-}
-
-/**
- * Turns CSV cell text into a typed custom value (CSV has only strings): numbers, booleans
- * (true/false/yes/no/1/0), dates, and `;`-separated multiple choices.
- */
-export function parseCustomValueText(definition: CustomFieldDefinition, text: string): FieldResult<CustomValue | null> {
-  const trimmed = text.trim();
-  if (trimmed === '') return { ok: true, value: null };
-  switch (definition.type) {
-    case 'number': {
-      const n = Number(trimmed);
-      return Number.isFinite(n) ? { ok: true, value: n } : { ok: false, message: `"${text}" is not a number` };
-    }
-    case 'boolean': {
-      const lower = trimmed.toLowerCase();
-      if (['true', 'yes', '1', 'y'].includes(lower)) return { ok: true, value: true };
-      if (['false', 'no', '0', 'n'].includes(lower)) return { ok: true, value: false };
-      return { ok: false, message: `"${text}" is not true/false` };
-    }
-    case 'multiple_choice':
-      return validateCustomValue(definition, trimmed.split(';').map((v) => v.trim()).filter((v) => v !== ''));
-    case 'text':
-      return validateCustomValue(definition, text);
-    default:
-      return validateCustomValue(definition, trimmed);
-  }
-}
-
 /**
  * Built-in field values are stored as entered (trimmed of surrounding white space). The email
  * must pass hubsync's one email rule (lib/email-address.ts, what HubSpot accepts), so an
  * address that could never become a contact is refused at the door with the reason.
  */
 export function validateBuiltInValue(key: BuiltInTextField, raw: unknown): FieldResult<string | null> {
-  if (raw === null || raw === undefined) return { ok: true, value: null };
-  if (typeof raw !== 'string') return { ok: false, message: 'must be text' };
-  const problem = textProblem(raw);
-  if (problem) return { ok: false, message: problem };
   const field = BUILT_IN_FIELDS.find((f) => f.key === key)!;
-  const value = raw.trim();
-  if (value === '') return { ok: true, value: null };
-  if (value.length > field.maxLength) return { ok: false, message: `must be at most ${field.maxLength} characters` };
-  if (key === 'email') {
-    const verdict = checkEmailAddress(value);
-    if (!verdict.ok) return { ok: false, message: `"${value}" is not a valid email address: ${verdict.reason}` };
+  const result = validateText(raw, field.maxLength);
+  if (key === 'email' && result.ok && result.value !== null) {
+    const verdict = checkEmailAddress(result.value);
+    if (!verdict.ok) return { ok: false, message: `"${result.value}" is not a valid email address: ${verdict.reason}` };
   }
-  return { ok: true, value };
+  return result;
 }
-
-export function validateTags(raw: unknown): FieldResult<string[]> {
-  if (raw === null || raw === undefined) return { ok: true, value: [] };
-  if (!Array.isArray(raw) || raw.some((t) => typeof t !== 'string')) return { ok: false, message: 'must be a list of text tags' };
-  const problem = (raw as string[]).map(textProblem).find((p) => p !== null);
-  if (problem) return { ok: false, message: `each tag ${problem}` };
-  const tags = [...new Set((raw as string[]).map((t) => t.trim()).filter((t) => t !== ''))];
-  if (tags.some((t) => t.length > 100)) return { ok: false, message: 'each tag must be at most 100 characters' };
-  if (tags.length > 200) return { ok: false, message: 'at most 200 tags' };
-  return { ok: true, value: tags };
-}
-
-/** A custom field key: lower-case letters, digits and underscores, starting with a letter. */
-export const CUSTOM_FIELD_KEY = /^[a-z][a-z0-9_]{0,62}$/;

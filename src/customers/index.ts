@@ -1,15 +1,16 @@
-// Customers and their custom fields: validation, per-field timestamps, bulk upsert, CSV import.
+// Customers: their fields, validation, bulk upsert and CSV import. The rules every record type
+// shares (custom fields, tags, externalId, the CSV stream) live in src/records.
 export * from './fields.js';
 export { applyPatch, validateCustomerPatch, type CustomerPatch, type FieldProblem } from './customer-input.js';
 export {
   bulkUpsertCustomers,
   createCustomer,
   deleteCustomer,
-  loadFieldDefinitions,
   updateCustomer,
   type CustomerChangeListener,
+  type CustomerLinks,
   type CustomerServiceDeps,
   type UpsertItemResult,
 } from './customer-service.js';
-export { changeCustomField, createCustomField, type CustomFieldChange, type NewCustomField } from './custom-field-service.js';
-export { importCustomersCsv, type CsvImportProgress, type CsvImportResult, type CsvRowError } from './csv-import.js';
+export { importCustomersCsv } from './csv-import.js';
+export type { CsvImportProgress, CsvImportResult, CsvRowError } from '../records/index.js';

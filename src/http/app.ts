@@ -14,6 +14,7 @@ import { registerRequestGuard } from './request-guard.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { customFieldRoutes } from './routes/custom-field.routes.js';
 import { customerRoutes } from './routes/customer.routes.js';
+import { organizationRoutes } from './routes/organization.routes.js';
 import { hubspotRoutes } from './routes/hubspot.routes.js';
 import { ownerRoutes } from './routes/owners.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
@@ -79,7 +80,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   registerSecurityHeaders(app);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'hubsync API', version: '0.1.0', description: 'Customers, HubSpot connection, field mapping and sync.' },
+      info: { title: 'hubsync API', version: '0.1.0', description: 'Customers, organizations, HubSpot connection, field mapping and sync.' },
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Workspace API key (hsk_…)' },
@@ -101,6 +102,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(workspaceRoutes(ctx));
   await app.register(customFieldRoutes(ctx));
   await app.register(customerRoutes(ctx));
+  await app.register(organizationRoutes(ctx));
   await app.register(hubspotRoutes(ctx));
   await app.register(ownerRoutes(ctx));
   await app.register(syncRoutes(ctx));

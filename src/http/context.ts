@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LoginThrottle, PasswordVerifier } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
+import type { RecordChangeListener } from '../records/index.js';
 import type { Clock } from '../lib/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import type { Db } from '../store/index.js';
@@ -16,6 +17,10 @@ export interface AppContext {
   /** scrypt verification (src/auth/password.ts); injectable so tests see which hash sign-in checked. */
   verifyPassword: PasswordVerifier;
   customerListeners: CustomerChangeListener[];
+  /** Told of organizations whose values changed (statuses, the on-change push's pending set). */
+  organizationListeners: RecordChangeListener[];
+  /** Told of organizations whose members changed (their associations must be pushed again). */
+  organizationLinkListeners: RecordChangeListener[];
   hubspot: HubSpotGateway;
   mappings: MappingService;
   push: PushEngine;

@@ -1,7 +1,7 @@
 // Shared request/response schemas; they validate input and document the API (OpenAPI).
 import { z } from 'zod';
 import { checkEmailAddress, MAX_EMAIL_LENGTH } from '../lib/index.js';
-import type { Customer, CustomFieldRecord, SyncStatus } from '../store/index.js';
+import type { Customer, CustomerSyncState, CustomFieldRecord, Organization, SyncStatus } from '../store/index.js';
 import { SYNC_STATUSES } from '../store/index.js';
 
 export const workspaceParam = z.object({ workspace: z.string().min(1).max(64) });
@@ -137,6 +137,27 @@ export const STATUS_LABELS = {
   no_email: 'No email',
 } as const;
 
+/** A record's sync state as every record type's API shows it. */
+const syncStateSchema = z.object({
+  status: z.enum(SYNC_STATUSES as [string, ...string[]]),
+  statusLabel: z.string(),
+  hubspotId: z.string().nullable(),
+  lastError: z.string().nullable(),
+  syncedAt: z.string().nullable(),
+});
+
+function syncStateJson(sync: CustomerSyncState): z.infer<typeof syncStateSchema> {
+  return {
+    status: sync.status,
+    statusLabel: STATUS_LABELS[sync.status],
+    hubspotId: sync.hubspotId,
+    lastError: sync.error,
+    syncedAt: sync.syncedAt === null ? null : iso(sync.syncedAt),
+  };
+}
+
+const stampsJson = (stamps: Record<string, number>) => Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, iso(v)]));
+
 export const customerSchema = z
   .object({
     id: z.string(),
@@ -154,16 +175,11 @@ export const customerSchema = z
     lifecycleStage: z.string().nullable(),
     tags: z.array(z.string()),
     custom: z.record(z.string(), customValue),
+    organizationIds: z.array(z.string()).describe('The organizations the customer belongs to; the first is its primary one'),
     fieldUpdatedAt: z.record(z.string(), z.string()),
     createdAt: z.string(),
     updatedAt: z.string(),
-    sync: z.object({
-      status: z.enum(SYNC_STATUSES as [string, ...string[]]),
-      statusLabel: z.string(),
-      hubspotId: z.string().nullable(),
-      lastError: z.string().nullable(),
-      syncedAt: z.string().nullable(),
-    }),
+    sync: syncStateSchema,
   })
   .meta({ id: 'Customer' });
 
@@ -171,7 +187,7 @@ export type CustomerJson = z.infer<typeof customerSchema>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function customerJson(c: Customer): CustomerJson {
+export function customerJson(c: Customer, organizationIds: string[] = []): CustomerJson {
   return {
     id: c.id,
     externalId: c.externalId,
@@ -188,22 +204,76 @@ export function customerJson(c: Customer): CustomerJson {
     lifecycleStage: c.lifecycleStage,
     tags: c.tags,
     custom: c.custom,
-    fieldUpdatedAt: Object.fromEntries(Object.entries(c.fieldUpdatedAt).map(([k, v]) => [k, iso(v)])),
+    organizationIds,
+    fieldUpdatedAt: stampsJson(c.fieldUpdatedAt),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
-    sync: {
-      status: c.sync.status,
-      statusLabel: STATUS_LABELS[c.sync.status],
-      hubspotId: c.sync.hubspotId,
-      lastError: c.sync.error,
-      syncedAt: c.sync.syncedAt === null ? null : iso(c.sync.syncedAt),
-    },
+    sync: syncStateJson(c.sync),
+  };
+}
+
+export const organizationSchema = z
+  .object({
+    id: z.string(),
+    externalId: z.string().nullable(),
+    name: z.string().nullable(),
+    domain: z.string().nullable().describe('As entered'),
+    domainKey: z.string().nullable().describe('The normalized domain: lower case, no scheme, www., port or path; IDN as punycode'),
+    website: z.string().nullable(),
+    phone: z.string().nullable(),
+    street: z.string().nullable(),
+    city: z.string().nullable(),
+    postalCode: z.string().nullable(),
+    region: z.string().nullable(),
+    country: z.string().nullable(),
+    industry: z.string().nullable(),
+    numberOfEmployees: z.number().int().nullable(),
+    annualRevenue: z.string().nullable().describe('A decimal number as text'),
+    lifecycleStage: z.string().nullable(),
+    ownerUserId: z.string().nullable(),
+    tags: z.array(z.string()),
+    custom: z.record(z.string(), customValue),
+    customerIds: z.array(z.string()).optional().describe('The members (on a single organization, not in lists)'),
+    fieldUpdatedAt: z.record(z.string(), z.string()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    sync: syncStateSchema,
+  })
+  .meta({ id: 'Organization' });
+
+export function organizationJson(o: Organization, customerIds?: string[]): z.infer<typeof organizationSchema> {
+  return {
+    id: o.id,
+    externalId: o.externalId,
+    name: o.name,
+    domain: o.domain,
+    domainKey: o.domainKey,
+    website: o.website,
+    phone: o.phone,
+    street: o.street,
+    city: o.city,
+    postalCode: o.postalCode,
+    region: o.region,
+    country: o.country,
+    industry: o.industry,
+    numberOfEmployees: o.numberOfEmployees,
+    annualRevenue: o.annualRevenue,
+    lifecycleStage: o.lifecycleStage,
+    ownerUserId: o.ownerUserId,
+    tags: o.tags,
+    custom: o.custom,
+    ...(customerIds ? { customerIds } : {}),
+    fieldUpdatedAt: stampsJson(o.fieldUpdatedAt),
+    createdAt: iso(o.createdAt),
+    updatedAt: iso(o.updatedAt),
+    sync: syncStateJson(o.sync),
   };
 }
 
 export const customFieldSchema = z
   .object({
     id: z.string(),
+    objectType: z.string().describe('contacts (customers) or companies (organizations)'),
     key: z.string(),
     label: z.string(),
     type: z.string(),
@@ -217,6 +287,7 @@ export const customFieldSchema = z
 export function customFieldJson(f: CustomFieldRecord): z.infer<typeof customFieldSchema> {
   return {
     id: f.id,
+    objectType: f.objectType,
     key: f.key,
     label: f.label,
     type: f.type,

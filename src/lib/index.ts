@@ -4,3 +4,4 @@ export { newId, newSecret } from './ids.js';
 export { AppError, isAppError, notFound, validationFailed, type AppErrorCode, type ErrorDetails } from './errors.js';
 export { loadSecretBox, SecretBox } from './secret-box.js';
 export { checkEmailAddress, MAX_EMAIL_LENGTH, type EmailVerdict } from './email-address.js';
+export { MAX_DOMAIN_LENGTH, normalizeDomain, type DomainVerdict } from './domain-name.js';

@@ -1,10 +1,13 @@
-// Custom field definitions per workspace (the values live on the customer row).
+// Custom field definitions per workspace and object type (HubSpot's names: `contacts` for
+// customers, `companies` for organizations); the values live on the record's row.
 import type { Db } from './database.js';
 import type { CustomFieldTable } from './tables.js';
 
 export interface CustomFieldRecord {
   id: string;
   workspaceId: string;
+  /** HubSpot's name of the object type: `contacts`, `companies`, `deals`. */
+  objectType: string;
   key: string;
   label: string;
   type: string;
@@ -17,6 +20,7 @@ export interface CustomFieldRecord {
 const toRecord = (row: CustomFieldTable): CustomFieldRecord => ({
   id: row.id,
   workspaceId: row.workspace_id,
+  objectType: row.object_type,
   key: row.key,
   label: row.label,
   type: row.type,
@@ -32,7 +36,7 @@ export async function insertCustomField(db: Db, field: CustomFieldRecord): Promi
     .values({
       id: field.id,
       workspace_id: field.workspaceId,
-      object_type: 'contacts',
+      object_type: field.objectType,
       key: field.key,
       label: field.label,
       type: field.type,
@@ -58,13 +62,21 @@ export async function updateCustomField(db: Db, field: CustomFieldRecord): Promi
     .execute();
 }
 
-export async function listCustomFields(db: Db, workspaceId: string): Promise<CustomFieldRecord[]> {
+/** The fields of one object type (customers' by default: existing callers meant them). */
+export async function listCustomFields(db: Db, workspaceId: string, objectType = 'contacts'): Promise<CustomFieldRecord[]> {
   const rows = await db
     .selectFrom('custom_fields')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
+    .where('object_type', '=', objectType)
     .orderBy('created_at')
     .orderBy('id')
     .execute();
   return rows.map(toRecord);
+}
+
+/** One field by id, of whichever object type. */
+export async function findCustomField(db: Db, workspaceId: string, id: string): Promise<CustomFieldRecord | undefined> {
+  const row = await db.selectFrom('custom_fields').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return row && toRecord(row);
 }

@@ -2,6 +2,7 @@
 // tags, custom values and per-field timestamps; this module maps them to the Customer type.
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
 import type { CustomerTable } from './tables.js';
 
 export type SyncStatus = 'synced' | 'needs_update' | 'not_synced' | 'outdated' | 'error' | 'duplicate' | 'no_email';
@@ -90,7 +91,7 @@ export function rowToCustomer(row: Row): Customer {
 }
 
 function searchText(values: CustomerValues): string {
-  return [values.firstName, values.lastName, values.email].filter(Boolean).join(' ').toLowerCase();
+  return searchTextOf([values.firstName, values.lastName, values.email]);
 }
 
 export function customerToRow(c: Customer): Row {
@@ -210,46 +211,17 @@ export async function softDeleteCustomer(db: Db, workspaceId: string, id: string
   return existing;
 }
 
-export interface CustomerListQuery {
-  workspaceId: string;
-  search?: string | undefined;
+export interface CustomerListQuery extends RecordListQuery {
   email?: string | undefined;
   lifecycleStage?: string | undefined;
-  tag?: string | undefined;
-  statuses?: SyncStatus[] | undefined;
-  updatedSince?: number | undefined;
-  sort?: 'created' | '-created' | undefined;
-  after?: string | undefined;
-  limit: number;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
 export async function listCustomers(db: Db, query: CustomerListQuery): Promise<{ customers: Customer[]; hasMore: boolean }> {
-  let q = db
-    .selectFrom('customers')
-    .selectAll()
-    .where('workspace_id', '=', query.workspaceId)
-    .where('deleted_at', 'is', null);
-  if (query.search) {
-    const pattern = `%${escapeLike(query.search.trim().toLowerCase())}%`;
-    q = q.where(sql<boolean>`search_text like ${pattern} escape '\\'`);
-  }
+  let q = db.selectFrom('customers').selectAll();
+  for (const condition of recordListConditions(query)) q = q.where(condition);
   if (query.email) q = q.where('email_lower', '=', query.email.trim().toLowerCase());
   if (query.lifecycleStage) q = q.where('lifecycle_stage', '=', query.lifecycleStage);
-  if (query.tag) {
-    const pattern = `%${escapeLike(JSON.stringify(query.tag))}%`;
-    q = q.where(sql<boolean>`tags like ${pattern} escape '\\'`);
-  }
-  if (query.statuses && query.statuses.length > 0) q = q.where('sync_status', 'in', query.statuses);
-  if (query.updatedSince !== undefined) q = q.where('updated_at', '>=', query.updatedSince);
-  const descending = query.sort === '-created';
-  if (query.after) q = q.where('id', descending ? '<' : '>', query.after);
-  const rows = await q
-    .orderBy('id', descending ? 'desc' : 'asc')
-    .limit(query.limit + 1)
-    .execute();
-  return { customers: rows.slice(0, query.limit).map(rowToCustomer), hasMore: rows.length > query.limit };
+  const rows = await q.orderBy('id', listOrder(query)).limit(query.limit + 1).execute();
+  const page = pageOf(rows, query.limit, rowToCustomer);
+  return { customers: page.items, hasMore: page.hasMore };
 }

@@ -88,22 +88,25 @@ export async function findCandidatesByIds(db: Db, workspaceId: string, ids: stri
   return out;
 }
 
+/** The tables whose rows carry the sync columns and are refreshed the same way. */
+export type SyncedTable = 'customers' | 'organizations';
+
 /** Writes current hashes, 200 rows per statement (one `case` over the ids). */
-export async function setCurrentHashes(db: Db, updates: { id: string; hash: string }[]): Promise<void> {
+export async function setCurrentHashes(db: Db, updates: { id: string; hash: string }[], table: SyncedTable = 'customers'): Promise<void> {
   for (let i = 0; i < updates.length; i += 200) {
     const chunk = updates.slice(i, i + 200);
     const byId = sql<string>`case ${sql.ref('id')} ${sql.join(chunk.map((u) => sql`when ${u.id} then ${u.hash}`), sql` `)} end`;
-    await db.updateTable('customers').set({ current_hash: byId }).where('id', 'in', chunk.map((u) => u.id)).execute();
+    await db.updateTable(table).set({ current_hash: byId }).where('id', 'in', chunk.map((u) => u.id)).execute();
   }
 }
 
-export async function setStatuses(db: Db, updates: { id: string; status: SyncStatus }[]): Promise<void> {
+export async function setStatuses(db: Db, updates: { id: string; status: SyncStatus }[], table: SyncedTable = 'customers'): Promise<void> {
   // Group by status so a large refresh is a handful of statements, not one per row.
   const byStatus = new Map<SyncStatus, string[]>();
   for (const u of updates) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u.id]);
   for (const [status, ids] of byStatus) {
     for (let i = 0; i < ids.length; i += 500) {
-      await db.updateTable('customers').set({ sync_status: status }).where('id', 'in', ids.slice(i, i + 500)).execute();
+      await db.updateTable(table).set({ sync_status: status }).where('id', 'in', ids.slice(i, i + 500)).execute();
     }
   }
 }
@@ -145,11 +148,19 @@ export async function recordPushFailure(db: Db, workspaceId: string, id: string,
     .execute();
 }
 
-/** Keyset page of ids in the given statuses, for planning and running a push. */
-export async function pageIdsByStatus(db: Db, workspaceId: string, statuses: readonly SyncStatus[], after: string | undefined, limit: number, among?: readonly string[]): Promise<string[]> {
+/** Keyset page of ids in the given statuses, for planning and running a push (customers unless `table` says otherwise). */
+export async function pageIdsByStatus(
+  db: Db,
+  workspaceId: string,
+  statuses: readonly SyncStatus[],
+  after: string | undefined,
+  limit: number,
+  among?: readonly string[],
+  table: 'customers' | 'organizations' = 'customers',
+): Promise<string[]> {
   if (among?.length === 0) return [];
   let q = db
-    .selectFrom('customers')
+    .selectFrom(table)
     .select('id')
     .where('workspace_id', '=', workspaceId)
     .where('deleted_at', 'is', null)

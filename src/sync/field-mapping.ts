@@ -2,7 +2,8 @@
 // suggested defaults, the compatibility rules checked on save, and how a local value is written
 // in the property's format. No database or network here.
 import { createHash } from 'node:crypto';
-import { BUILT_IN_FIELDS, type CustomFieldDefinition } from '../customers/index.js';
+import { BUILT_IN_FIELDS } from '../customers/index.js';
+import type { CustomFieldDefinition } from '../records/index.js';
 import type { Property } from '../hubspot/index.js';
 import type { CustomerValues } from '../store/index.js';
 

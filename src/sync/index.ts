@@ -3,6 +3,7 @@
 export { EMAIL_FIELD, EMAIL_PROPERTY, formatValue, hashProperties, localFields, propertiesFor, suggestMapping, validateMapping, type LocalField, type Mapping, type MappingProblem } from './field-mapping.js';
 export { computeStatus, PUSHABLE_STATUSES, type StatusInput } from './sync-status.js';
 export { effectiveMapping, onCustomersChanged, refreshStatuses, refreshWholeWorkspace } from './status-refresh.js';
+export { companyPropertiesFor, DEFAULT_COMPANY_PROPERTIES, onOrganizationsChanged } from './organization-status.js';
 export { MappingService, type MappingView } from './mapping-service.js';
 export { assertRunTransition, PushEngine, RUN_TRANSITIONS, type PushEngineDeps, type RunStatus } from './push-run.js';
 export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';

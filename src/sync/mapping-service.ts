@@ -3,7 +3,7 @@
 // save is validated, audited, and followed by a status refresh (a mapping change can turn
 // Synced customers into Needs update).
 import { audit, type Actor } from '../audit/index.js';
-import { loadFieldDefinitions } from '../customers/index.js';
+import { loadFieldDefinitions } from '../records/index.js';
 import type { Property } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';

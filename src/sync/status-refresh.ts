@@ -1,7 +1,7 @@
 // Keeps every customer's stored status true after any change: an edit (new values → new
 // current hash), a push result, a mapping change (all hashes), or an email change (the
 // duplicate owner of both the old and the new address may change).
-import { loadFieldDefinitions } from '../customers/index.js';
+import { loadFieldDefinitions } from '../records/index.js';
 import type { Customer, Db, SyncCandidate } from '../store/index.js';
 import { findCandidatesByEmails, findCandidatesByIds, findCustomer, loadMappingRows, pageAllIds, rowToCustomer, setCurrentHashes, setStatuses } from '../store/index.js';
 import { DEFAULT_PROPERTIES, hashProperties, localFields, propertiesFor, type Mapping } from './field-mapping.js';

@@ -181,21 +181,34 @@ export class FlushScheduler {
  * (created, restored, mapped fields edited, imported) — an edit to an unmapped field leaves a
  * Synced customer Synced and adds nothing.
  */
+/** What the on-change push records per object type: its pending-changes type, table and setting. */
+const ON_CHANGE = {
+  contacts: { table: 'customers', setting: 'pushContactsOnChange' },
+  companies: { table: 'organizations', setting: 'pushCompaniesOnChange' },
+} as const;
+
 /**
- * Records changed customers in the pending-changes set, inside the change's transaction, when
- * the workspace's `pushContactsOnChange` setting is on, and wakes its flush.
+ * Records changed records in the pending-changes set, inside the change's transaction, when
+ * the workspace's setting for their type (`pushContactsOnChange`, `pushCompaniesOnChange`) is
+ * on, and (for contacts, the type the flush pushes today) wakes its flush.
  */
-export function pendingChangesListener(deps: { clock: Clock; flushes: FlushScheduler }): CustomerChangeListener {
+export function pendingChangesListener(
+  deps: { clock: Clock; flushes: FlushScheduler },
+  objectType: keyof typeof ON_CHANGE = 'contacts',
+  options: { anyStatus?: boolean } = {},
+): CustomerChangeListener {
+  const { table, setting } = ON_CHANGE[objectType];
   return async (db, workspaceId, ids) => {
-    if (ids.length === 0 || !(await readSyncSettings(db, workspaceId)).pushContactsOnChange) return;
-    const pushable: string[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
+    if (ids.length === 0 || !(await readSyncSettings(db, workspaceId))[setting]) return;
+    // A changed link needs a push even when the record's own values are Synced (`anyStatus`).
+    const pushable: string[] = options.anyStatus ? [...ids] : [];
+    for (let i = 0; i < ids.length && !options.anyStatus; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      pushable.push(...(await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, undefined, chunk.length, chunk)));
+      pushable.push(...(await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, undefined, chunk.length, chunk, table)));
     }
     if (pushable.length === 0) return;
-    await markPending(db, workspaceId, CONTACTS, pushable, deps.clock.now());
-    deps.flushes.wake(workspaceId);
+    await markPending(db, workspaceId, objectType, pushable, deps.clock.now());
+    if (objectType === CONTACTS) deps.flushes.wake(workspaceId);
   };
 }
 

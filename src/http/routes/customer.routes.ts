@@ -1,23 +1,42 @@
 // Customers: CRUD, search and cursor pagination, bulk upsert by externalId, CSV import.
-import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { customerOrganizationLinks } from '../../crm/index.js';
 import { bulkUpsertCustomers, createCustomer, deleteCustomer, importCustomersCsv, updateCustomer, type CustomerServiceDeps } from '../../customers/index.js';
 import { AppError } from '../../lib/index.js';
-import { findCustomer, listCustomers } from '../../store/index.js';
+import { MAX_BULK_UPSERT } from '../../records/index.js';
+import type { Customer, Db } from '../../store/index.js';
+import { findCustomer, listCustomers, listMembershipsOfCustomers } from '../../store/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
+import { bulkUpsertSummary, csvImportRoute } from './record-routes.js';
 import { customerJson, customerSchema, limitQuery, opaqueCursor, opaqueCursorQuery, statusListQuery, textQuery, timestampQuery, workspaceParam } from '../schemas.js';
 
 const customerParams = workspaceParam.extend({ customerId: z.string().min(1).max(100) });
 
 /** Any JSON object: field-level validation happens in the customers module, which names the field. */
-const customerBody = z.record(z.string(), z.unknown()).meta({ description: 'Customer fields: built-in keys, tags, custom: { key: value }, externalId' });
+const customerBody = z
+  .record(z.string(), z.unknown())
+  .meta({ description: 'Customer fields: built-in keys, tags, custom: { key: value }, externalId, organizationIds (the first is the primary one; replaces the list)' });
 
-export const MAX_BULK_UPSERT = 1000;
+
+/** Customers as the API shows them, with their organizations (one query for a page). */
+async function customersJson(db: Db, workspaceId: string, customers: Customer[]) {
+  const memberships = await listMembershipsOfCustomers(db, workspaceId, customers.map((c) => c.id));
+  return customers.map((c) => customerJson(c, (memberships.get(c.id) ?? []).map((m) => m.organizationId)));
+}
+
+async function oneCustomerJson(db: Db, customer: Customer) {
+  return (await customersJson(db, customer.workspaceId, [customer]))[0]!;
+}
 
 export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
-  const deps = (): CustomerServiceDeps => ({ db: ctx.db, clock: ctx.clock, listeners: ctx.customerListeners });
+  const deps = (): CustomerServiceDeps => ({
+    db: ctx.db,
+    clock: ctx.clock,
+    listeners: ctx.customerListeners,
+    links: customerOrganizationLinks({ db: ctx.db, clock: ctx.clock, listeners: ctx.organizationListeners, linkListeners: ctx.organizationLinkListeners }),
+  });
   return async (app) => {
     app.get(
       '/api/workspaces/:workspace/customers',
@@ -58,7 +77,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           limit: q.limit,
         });
         const last = page.customers.at(-1);
-        return { customers: page.customers.map(customerJson), nextCursor: page.hasMore && last ? opaqueCursor(last.id) : null };
+        return { customers: await customersJson(ctx.db, workspace.id, page.customers), nextCursor: page.hasMore && last ? opaqueCursor(last.id) : null };
       },
     );
 
@@ -68,7 +87,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         const customer = await createCustomer(deps(), workspace.id, request.body);
-        return reply.status(201).send(customerJson(customer));
+        return reply.status(201).send(await oneCustomerJson(ctx.db, customer));
       },
     );
 
@@ -79,7 +98,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         const customer = await findCustomer(ctx.db, workspace.id, request.params.customerId);
         if (!customer) throw new AppError('NOT_FOUND', 'Customer was not found.');
-        return customerJson(customer);
+        return oneCustomerJson(ctx.db, customer);
       },
     );
 
@@ -88,7 +107,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       { schema: { tags: ['customers'], summary: 'Change some fields of a customer; null clears a field', params: customerParams, body: customerBody, response: { 200: customerSchema } } },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        return customerJson(await updateCustomer(deps(), workspace.id, request.params.customerId, request.body));
+        return oneCustomerJson(ctx.db, await updateCustomer(deps(), workspace.id, request.params.customerId, request.body));
       },
     );
 
@@ -114,28 +133,10 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        const results = await bulkUpsertCustomers(deps(), workspace.id, request.body.customers);
-        const count = (status: string) => results.filter((r) => r.status === status).length;
-        return { created: count('created'), updated: count('updated'), unchanged: count('unchanged'), failed: count('error'), results };
+        return bulkUpsertSummary(await bulkUpsertCustomers(deps(), workspace.id, request.body.customers));
       },
     );
 
-    app.post(
-      '/api/workspaces/:workspace/customers/import',
-      {
-        bodyLimit: 2 * 1024 * 1024 * 1024,
-        config: { accepts: ['text/csv'], streamedBody: true },
-        schema: {
-          tags: ['customers'],
-          summary: 'Import customers from CSV (Content-Type: text/csv); header row names the fields; streamed',
-          params: workspaceParam,
-        },
-      },
-      async (request) => {
-        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        const result = await importCustomersCsv(deps(), workspace.id, request.body as Readable);
-        return result;
-      },
-    );
+    csvImportRoute(app, ctx, 'customers', (workspaceId, body) => importCustomersCsv(deps(), workspaceId, body));
   };
 }

@@ -1,0 +1,319 @@
+// Organization use cases: create, update, delete, bulk upsert by externalId, CSV import, and
+// members (customers ↔ organizations, one primary per customer). Validation, per-field
+// timestamps, the upsert loop and the CSV stream are the shared record ones (src/records);
+// after every write the registered change listeners run inside the transaction (the sync
+// module keeps statuses and the pending-changes set current with them).
+import type { Readable } from 'node:stream';
+import type { Clock } from '../lib/index.js';
+import { AppError, newId, notFound } from '../lib/index.js';
+import {
+  applyPatch,
+  importCsv,
+  invalidFields,
+  loadFieldDefinitions,
+  upsertByExternalId,
+  type CsvImportOptions,
+  type CsvImportResult,
+  type CustomFieldDefinition,
+  type FieldProblem,
+  type RecordChangeListener,
+  type UpsertItemResult,
+} from '../records/index.js';
+import type { Db, Organization } from '../store/index.js';
+import {
+  findCustomer,
+  findMembership,
+  findOrganization,
+  findOrganizationIds,
+  findOrganizationsByExternalIds,
+  insertOrganizations,
+  linkOrganizationMember,
+  listCustomerOrganizations,
+  softDeleteOrganization,
+  touchRecords,
+  unlinkOrganizationMembers,
+  updateOrganizationContent,
+} from '../store/index.js';
+import { EMPTY_ORGANIZATION, ORGANIZATION_FIELDS, validateOrganizationPatch } from './organization-fields.js';
+
+export interface OrganizationServiceDeps {
+  db: Db;
+  clock: Clock;
+  /** Called with the changed organizations' ids and the domain keys they held before. */
+  listeners: RecordChangeListener[];
+  /** Called with organizations whose members changed (their association must be pushed again). */
+  linkListeners?: RecordChangeListener[] | undefined;
+}
+
+const COMPANIES = 'companies';
+
+function newOrganization(workspaceId: string, id: string, externalId: string | null, now: number): Organization {
+  return {
+    ...EMPTY_ORGANIZATION,
+    id,
+    workspaceId,
+    externalId,
+    domainKey: null,
+    fieldUpdatedAt: {},
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+    sync: { hubspotId: null, status: 'not_synced', error: null, syncedHash: null, syncedAt: null, lastAttemptAt: null },
+  };
+}
+
+/** The owner must be a member of the workspace (an API key cannot name a stranger as owner). */
+async function checkOwner(db: Db, workspaceId: string, input: Record<string, unknown>): Promise<FieldProblem[]> {
+  const owner = input['ownerUserId'];
+  if (typeof owner !== 'string' || owner.trim() === '') return [];
+  return (await findMembership(db, workspaceId, owner.trim())) ? [] : [{ field: 'ownerUserId', message: 'is not a member of this workspace' }];
+}
+
+/** Validates input and builds a new organization, without saving it. */
+async function buildOrganization(
+  db: Db,
+  workspaceId: string,
+  input: Record<string, unknown>,
+  fields: CustomFieldDefinition[],
+  now: number,
+  id: string,
+): Promise<{ ok: true; record: Organization } | { ok: false; problems: FieldProblem[] }> {
+  const checked = validateOrganizationPatch(input, fields, { externalId: true });
+  const problems = [...(checked.ok ? [] : checked.problems), ...(await checkOwner(db, workspaceId, input))];
+  if (checked.ok && !checked.patch.values.name) problems.unshift({ field: 'name', message: 'is required' });
+  if (!checked.ok || problems.length > 0) return { ok: false, problems };
+  const externalId = typeof input['externalId'] === 'string' && input['externalId'] !== '' ? input['externalId'] : null;
+  const base = newOrganization(workspaceId, id, externalId, now);
+  const applied = applyPatch(base, {}, checked.patch, now);
+  return { ok: true, record: { ...base, ...applied.values, fieldUpdatedAt: applied.fieldUpdatedAt } };
+}
+
+async function notify(listeners: readonly RecordChangeListener[], db: Db, workspaceId: string, ids: string[], previousDomainKeys: (string | null)[] = []): Promise<void> {
+  const keys = previousDomainKeys.filter((k): k is string => Boolean(k));
+  for (const listener of listeners) await listener(db, workspaceId, ids, keys);
+}
+
+function alreadyExists(externalId: string, id?: string): AppError {
+  return new AppError('ALREADY_EXISTS', `An organization with externalId "${externalId}" already exists.`, { field: 'externalId', ...(id ? { organizationId: id } : {}) });
+}
+
+export async function createOrganization(deps: OrganizationServiceDeps, workspaceId: string, input: Record<string, unknown>): Promise<Organization> {
+  return deps.db.transaction().execute(async (trx) => {
+    const fields = await loadFieldDefinitions(trx, workspaceId, COMPANIES);
+    const built = await buildOrganization(trx, workspaceId, input, fields, deps.clock.now(), newId('org', deps.clock));
+    if (!built.ok) throw invalidFields(built.problems);
+    if (built.record.externalId) {
+      const [existing] = await findOrganizationsByExternalIds(trx, workspaceId, [built.record.externalId]);
+      if (existing) throw alreadyExists(built.record.externalId, existing.id);
+    }
+    await insertOrganizations(trx, [built.record]);
+    await notify(deps.listeners, trx, workspaceId, [built.record.id]);
+    return (await findOrganization(trx, workspaceId, built.record.id))!;
+  });
+}
+
+/** Validates `item` as a change to `existing` and saves it; `changed: false` when nothing differed. */
+async function changeOrganization(
+  trx: Db,
+  clock: Clock,
+  existing: Organization,
+  item: Record<string, unknown>,
+  fields: CustomFieldDefinition[],
+): Promise<{ ok: true; changed: boolean } | { ok: false; problems: FieldProblem[] }> {
+  const checked = validateOrganizationPatch(item, fields, { externalId: true });
+  const problems = [...(checked.ok ? [] : checked.problems), ...(await checkOwner(trx, existing.workspaceId, item))];
+  if (checked.ok && 'name' in checked.patch.values && !checked.patch.values.name) problems.unshift({ field: 'name', message: 'cannot be cleared' });
+  if (!checked.ok || problems.length > 0) return { ok: false, problems };
+  let externalId = existing.externalId;
+  if ('externalId' in item) {
+    externalId = typeof item['externalId'] === 'string' && item['externalId'] !== '' ? item['externalId'] : null;
+    if (externalId && externalId !== existing.externalId && (await findOrganizationsByExternalIds(trx, existing.workspaceId, [externalId])).length > 0) {
+      throw alreadyExists(externalId);
+    }
+  }
+  const now = clock.now();
+  const applied = applyPatch(existing, existing.fieldUpdatedAt, checked.patch, now);
+  if (applied.changed.length === 0 && externalId === existing.externalId) return { ok: true, changed: false };
+  await updateOrganizationContent(trx, { ...existing, ...applied.values, externalId, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
+  return { ok: true, changed: true };
+}
+
+/** Partial update; only the fields present in `input` change. */
+export async function updateOrganization(deps: OrganizationServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<Organization> {
+  return deps.db.transaction().execute(async (trx) => {
+    const existing = await findOrganization(trx, workspaceId, id);
+    if (!existing) throw notFound('Organization');
+    const outcome = await changeOrganization(trx, deps.clock, existing, input, await loadFieldDefinitions(trx, workspaceId, COMPANIES));
+    if (!outcome.ok) throw invalidFields(outcome.problems);
+    if (!outcome.changed) return existing;
+    await notify(deps.listeners, trx, workspaceId, [id], [existing.domainKey]);
+    return (await findOrganization(trx, workspaceId, id))!;
+  });
+}
+
+/** Soft delete: frees the externalId; the links to it stay stored but no longer count. */
+export async function deleteOrganization(deps: OrganizationServiceDeps, workspaceId: string, id: string): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const deleted = await softDeleteOrganization(trx, workspaceId, id, deps.clock.now());
+    if (!deleted) throw notFound('Organization');
+    await notify(deps.listeners, trx, workspaceId, [id], [deleted.domainKey]);
+  });
+}
+
+/**
+ * Creates or updates up to 1,000 organizations keyed by the host's externalId, in one
+ * transaction. Each item stands alone: an invalid item is reported and skipped.
+ */
+export async function bulkUpsertOrganizations(
+  deps: OrganizationServiceDeps,
+  workspaceId: string,
+  items: Record<string, unknown>[],
+  options: { createWithoutExternalId?: boolean } = {},
+): Promise<UpsertItemResult[]> {
+  return deps.db.transaction().execute(async (trx) => {
+    const fields = await loadFieldDefinitions(trx, workspaceId, COMPANIES);
+    const now = deps.clock.now();
+    const previousKeys: (string | null)[] = [];
+    const { results, changedIds } = await upsertByExternalId<Organization>(
+      items,
+      {
+        findByExternalIds: (externalIds) => findOrganizationsByExternalIds(trx, workspaceId, externalIds),
+        externalIdOf: (o) => o.externalId,
+        idOf: (o) => o.id,
+        build: (item) => buildOrganization(trx, workspaceId, item, fields, now, newId('org', deps.clock)),
+        update: async (current, item) => {
+          const outcome = await changeOrganization(trx, deps.clock, current, item, fields);
+          if (outcome.ok && outcome.changed) previousKeys.push(current.domainKey);
+          return outcome;
+        },
+        insert: (organizations) => insertOrganizations(trx, organizations),
+      },
+      options,
+    );
+    if (changedIds.length > 0) await notify(deps.listeners, trx, workspaceId, changedIds, previousKeys);
+    return results;
+  });
+}
+
+const CSV_ALIASES: Record<string, string> = {
+  company: 'name',
+  companyname: 'name',
+  organization: 'name',
+  organisation: 'name',
+  domainname: 'domain',
+  companydomain: 'domain',
+  companydomainname: 'domain',
+  url: 'website',
+  websiteurl: 'website',
+  zip: 'postalCode',
+  zipcode: 'postalCode',
+  postcode: 'postalCode',
+  state: 'region',
+  province: 'region',
+  address: 'street',
+  streetaddress: 'street',
+  employees: 'numberOfEmployees',
+  numberofemployees: 'numberOfEmployees',
+  revenue: 'annualRevenue',
+  lifecycle: 'lifecycleStage',
+  phonenumber: 'phone',
+};
+
+/** Organizations from a CSV file, streamed: the shared import (src/records/csv-import.ts) with the organization's columns. */
+export async function importOrganizationsCsv(
+  deps: OrganizationServiceDeps,
+  workspaceId: string,
+  input: Readable,
+  options: CsvImportOptions = {},
+): Promise<CsvImportResult> {
+  return importCsv(
+    input,
+    {
+      builtIns: ORGANIZATION_FIELDS,
+      aliases: CSV_ALIASES,
+      fields: await loadFieldDefinitions(deps.db, workspaceId, COMPANIES),
+      hasTags: true,
+      headerHint: 'organization field (for example: name, domain, industry)',
+      upsert: (items) => bulkUpsertOrganizations(deps, workspaceId, items, { createWithoutExternalId: true }),
+    },
+    options,
+  );
+}
+
+// Members --------------------------------------------------------------------------------
+
+/**
+ * After members changed: both sides' versions and updated_at move on (an in-flight push and an
+ * `updatedSince` list see the change), and the link listeners hear of the organizations (the
+ * on-change push records them as pending companies, whose push carries the associations).
+ */
+async function membersChanged(deps: OrganizationServiceDeps, trx: Db, workspaceId: string, customerIds: string[], organizationIds: string[]): Promise<void> {
+  const now = deps.clock.now();
+  await touchRecords(trx, 'customers', workspaceId, customerIds, now);
+  await touchRecords(trx, 'organizations', workspaceId, organizationIds, now);
+  if (organizationIds.length > 0) await notify(deps.linkListeners ?? [], trx, workspaceId, organizationIds);
+}
+
+/** Links a customer to an organization; `primary` makes it the customer's primary one (the previous primary stays a plain link). */
+export async function linkMember(deps: OrganizationServiceDeps, workspaceId: string, organizationId: string, customerId: string, primary: boolean): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await findOrganization(trx, workspaceId, organizationId))) throw notFound('Organization');
+    if (!(await findCustomer(trx, workspaceId, customerId))) throw notFound('Customer');
+    const before = await listCustomerOrganizations(trx, workspaceId, customerId);
+    const current = before.find((m) => m.organizationId === organizationId);
+    if (current && current.primary === primary) return;
+    const formerPrimary = primary ? before.find((m) => m.primary && m.organizationId !== organizationId) : undefined;
+    await linkOrganizationMember(trx, workspaceId, { customerId, organizationId, primary }, deps.clock.now());
+    await membersChanged(deps, trx, workspaceId, [customerId], [organizationId, ...(formerPrimary ? [formerPrimary.organizationId] : [])]);
+  });
+}
+
+/** Unlinks a customer from an organization; 404 when they were not linked. */
+export async function unlinkMember(deps: OrganizationServiceDeps, workspaceId: string, organizationId: string, customerId: string): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await findOrganization(trx, workspaceId, organizationId))) throw notFound('Organization');
+    if (!(await findCustomer(trx, workspaceId, customerId))) throw notFound('Customer');
+    const removed = await unlinkOrganizationMembers(trx, workspaceId, customerId, organizationId);
+    if (removed.length === 0) throw new AppError('NOT_FOUND', 'The customer is not a member of this organization.');
+    await membersChanged(deps, trx, workspaceId, [customerId], removed);
+  });
+}
+
+/** Checks `organizationIds` of a customer's input: a list of this workspace's live organizations, the first the primary. */
+async function checkOrganizationIds(db: Db, workspaceId: string, input: Record<string, unknown>): Promise<FieldProblem[]> {
+  if (!('organizationIds' in input)) return [];
+  const raw = input['organizationIds'];
+  if (raw === null) return [];
+  if (!Array.isArray(raw) || raw.some((v) => typeof v !== 'string') || raw.length > 100) {
+    return [{ field: 'organizationIds', message: 'must be a list of at most 100 organization ids (the first is the primary one)' }];
+  }
+  const ids = [...new Set(raw as string[])];
+  const found = await findOrganizationIds(db, workspaceId, ids);
+  const missing = ids.filter((id) => !found.has(id));
+  return missing.length > 0 ? [{ field: 'organizationIds', message: `names no organization of this workspace: ${missing.slice(0, 5).join(', ')}` }] : [];
+}
+
+/**
+ * A customer's `organizationIds` (checked, then written in the customer's transaction): the
+ * list replaces the customer's memberships, its first id the primary one; `[]` or null removes
+ * them all. Plugged into the customer service as its links (customers/customer-service.ts).
+ */
+export function customerOrganizationLinks(deps: OrganizationServiceDeps) {
+  return {
+    keys: ['organizationIds'] as const,
+    check: checkOrganizationIds,
+    async write(db: Db, workspaceId: string, customerId: string, input: Record<string, unknown>): Promise<boolean> {
+      if (!('organizationIds' in input)) return false;
+      const wanted = [...new Set((input['organizationIds'] as string[] | null) ?? [])];
+      const before = await listCustomerOrganizations(db, workspaceId, customerId);
+      // The order after the first (the primary) carries no meaning: compare as a set.
+      const same = before.length === wanted.length && before[0]?.organizationId === wanted[0] && before.every((m) => wanted.includes(m.organizationId));
+      if (same) return false;
+      const removed = await unlinkOrganizationMembers(db, workspaceId, customerId);
+      const now = deps.clock.now();
+      for (const [i, organizationId] of wanted.entries()) await linkOrganizationMember(db, workspaceId, { customerId, organizationId, primary: i === 0 }, now);
+      await membersChanged({ ...deps, db }, db, workspaceId, [customerId], [...new Set([...removed, ...wanted])]);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// What every record type (customers, organizations, deals) shares: field rules, partial changes
+// with per-field timestamps, custom field definitions per object type, bulk upsert by
+// externalId and the streaming CSV import. Each type supplies its built-in fields and storage.
+export * from './fields.js';
+export * from './record-input.js';
+export * from './bulk-upsert.js';
+export {
+  changeCustomField,
+  createCustomField,
+  CUSTOM_FIELD_OBJECT_TYPES,
+  loadFieldDefinitions,
+  type CustomFieldChange,
+  type CustomFieldObjectType,
+  type NewCustomField,
+} from './custom-field-service.js';
+export { importCsv, type CsvImportOptions, type CsvImportProgress, type CsvImportResult, type CsvImportTarget, type CsvRowError } from './csv-import.js';
