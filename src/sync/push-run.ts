@@ -520,11 +520,14 @@ export class PushEngine {
           at: now,
         });
       }
-      // One statement for the batch's successes (failures are rare and carry their own message).
-      await adapter.recordSuccesses(trx, run.workspace_id, successes, now);
+      // One statement for the batch's successes and their statuses (failures are rare and
+      // carry their own message). Statuses are computed from the rows as they are now, so a
+      // concurrent edit wins; the failures' and those the adapter could not settle alone (an
+      // email another customer shares) are recomputed in full.
+      const unsettled = successes.length > 0 ? await adapter.recordSuccesses(trx, run.workspace_id, successes, now) : [];
       await insertAttempts(trx, attempts);
-      // Statuses are recomputed from the rows as they are now, so a concurrent edit wins.
-      await adapter.refreshStatuses(trx, run.workspace_id, items.map((item) => item.record.id));
+      const failed = items.filter((_, i) => outcomes[i]!.kind === 'failure').map((item) => item.record.id);
+      if (failed.length > 0 || unsettled.length > 0) await adapter.refreshStatuses(trx, run.workspace_id, [...failed, ...unsettled]);
     });
   }
 
