@@ -212,6 +212,15 @@ export async function updateRun(db: Db, id: string, change: Partial<Omit<SyncRun
 }
 
 /**
+ * Writes a run's progress and reads back, in the same statement, whether it was asked to stop
+ * and why (`cancel_requested`, `error`); undefined when the run is gone.
+ */
+export async function saveRunProgress(db: Db, id: string, change: Partial<Omit<SyncRunRow, 'id' | 'workspace_id'>>): Promise<{ cancelRequested: boolean; reason: string | null } | undefined> {
+  const row = await db.updateTable('sync_runs').set(change).where('id', '=', id).returning(['cancel_requested', 'error']).executeTakeFirst();
+  return row && { cancelRequested: Number(row.cancel_requested) !== 0, reason: row.error };
+}
+
+/**
  * Changes a run only while it is still running (and, with `phase`, still in that phase): one
  * statement, so a worker taking a queued run over and a person cancelling it cannot both win.
  * True when the run was changed.

@@ -33,7 +33,7 @@ import { isHubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
 import type { Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
-import { findLatestRun, findRun, findRunningRun, insertAttempts, insertRun, interruptRun, interruptStaleRuns, lockWorkspaceForRunStart, updateRun, updateRunIfRunning, countRunAttempts } from '../store/index.js';
+import { findLatestRun, findRun, findRunningRun, insertAttempts, insertRun, interruptRun, interruptStaleRuns, lockWorkspaceForRunStart, saveRunProgress, updateRun, updateRunIfRunning, countRunAttempts } from '../store/index.js';
 import { hashProperties, type Mapping } from './field-mapping.js';
 import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter } from './objects/index.js';
 import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
@@ -96,7 +96,8 @@ export function ownerIsGone(owner: string, host = hostname()): boolean {
 
 /**
  * Hands out the run's batches in id order, one caller at a time: keyset pages of pushable ids,
- * loaded a few batches ahead. Before each batch it checks whether the run was cancelled.
+ * loaded a few batches ahead. Before each page it checks whether the run was cancelled; between
+ * pages the run's progress writes tell it (`stop`), each one reading the cancel back.
  */
 class BatchSource {
   #after: string | undefined;
@@ -126,15 +127,22 @@ class BatchSource {
     return result;
   }
 
+  /** The run was asked to stop: no batch is handed out any more. */
+  stop(reason: string | null): void {
+    this.cancelled = true;
+    this.cancelReason = reason;
+  }
+
   async #take(): Promise<PushItem[] | null> {
     if (this.cancelled) return null;
-    const run = await findRun(this.db, this.workspaceId, this.runId);
-    if (run?.cancel_requested) {
-      this.cancelled = true;
-      this.cancelReason = run.error;
-      return null;
+    if (this.#ready.length === 0 && !this.#exhausted) {
+      const run = await findRun(this.db, this.workspaceId, this.runId);
+      if (run?.cancel_requested) {
+        this.stop(run.error);
+        return null;
+      }
+      await this.#load();
     }
-    if (this.#ready.length === 0 && !this.#exhausted) await this.#load();
     return this.#ready.shift() ?? null;
   }
 
@@ -366,11 +374,26 @@ export class PushEngine {
       apiCalls++;
     });
     const counters = { processed: run.processed, created: run.created, updated: run.updated, failed: run.failed };
-    // Progress writes are chained so a slower write never overwrites a newer count.
+    let source: BatchSource | undefined;
+    // Progress is written after every recorded batch without holding the batch's worker up.
+    // Writes are chained, so a slower write never overwrites a newer count, and coalesced: while
+    // one is waiting to go, more batches only make it carry newer counters. Each write reads the
+    // run's cancel back (see BatchSource). A write that fails stops the run like any error.
     let progress: Promise<void> = Promise.resolve();
-    const saveProgress = (): Promise<void> => {
-      progress = progress.then(() => updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now(), total: Math.max(run.total, counters.processed) }));
-      return progress;
+    let progressQueued = false;
+    let progressError: { error: unknown } | undefined;
+    const saveProgress = (): void => {
+      if (progressQueued || progressError) return;
+      progressQueued = true;
+      progress = progress
+        .then(async () => {
+          progressQueued = false;
+          const state = await saveRunProgress(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now(), total: Math.max(run.total, counters.processed) });
+          if (state?.cancelRequested) source?.stop(state.reason);
+        })
+        .catch((error: unknown) => {
+          progressError = { error };
+        });
     };
     try {
       const client = await gateway.clientFor(workspaceId);
@@ -378,19 +401,21 @@ export class PushEngine {
       let ended: { paused: boolean; cancelReason?: string | null } = { paused: false };
       for (const adapter of only ? [only.adapter] : this.#adapters) {
         const mapping = await adapter.mapping(db, workspaceId);
-        const source = new BatchSource(db, workspaceId, run.id, adapter, mapping, run.started_at, only?.ids);
-        ended = await this.#pushType(run, client, adapter, source, shouldPause, async (batch, outcomes) => {
+        source = new BatchSource(db, workspaceId, run.id, adapter, mapping, run.started_at, only?.ids);
+        ended = await this.#pushType(run, client, adapter, source, shouldPause, (batch, outcomes) => {
+          if (progressError) throw progressError.error;
           counters.processed += batch.length;
           for (const outcome of outcomes) {
             if (outcome.kind === 'failure') counters.failed++;
             else if (outcome.operation === 'create') counters.created++;
             else counters.updated++;
           }
-          await saveProgress();
+          saveProgress();
         });
         if (ended.paused || ended.cancelReason !== undefined) break;
       }
       await progress;
+      if (progressError) throw progressError.error;
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now() });
       // Every batch taken was recorded; the run stays running for its next slice.
       if (ended.paused) return 'paused';
@@ -398,7 +423,7 @@ export class PushEngine {
       await this.#finish(run, cancelled ? 'cancelled' : 'succeeded', ended.cancelReason ?? null);
       return 'ended';
     } catch (error) {
-      await progress.catch(() => undefined);
+      await progress;
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
       // The credentials were forgotten under the run (disconnect, reconnect): the gateway
       // aborted its calls. Asked to stop, it ends cancelled with the asker's reason.
@@ -435,7 +460,7 @@ export class PushEngine {
     adapter: ObjectAdapter,
     source: BatchSource,
     shouldPause: () => boolean,
-    onRecorded: (batch: PushItem[], outcomes: ItemOutcome[]) => Promise<void>,
+    onRecorded: (batch: PushItem[], outcomes: ItemOutcome[]) => void,
   ): Promise<{ paused: boolean; cancelReason?: string | null }> {
     const api = client.objects(adapter.objectType);
     // A pool of workers, each taking the next batch as soon as its last one is recorded:
@@ -459,7 +484,7 @@ export class PushEngine {
         const outcomes = await pushBatch(api, adapter, batch, run.id);
         if (adapter.associate) await this.#associate(client, adapter, run, batch, outcomes);
         await this.#record(run, adapter, batch, outcomes);
-        await onRecorded(batch, outcomes);
+        onRecorded(batch, outcomes);
       }
     };
     const settled = await Promise.allSettled(
