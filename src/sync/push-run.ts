@@ -96,13 +96,16 @@ export function ownerIsGone(owner: string, host = hostname()): boolean {
 
 /**
  * Hands out the run's batches in id order, one caller at a time: keyset pages of pushable ids,
- * loaded a few batches ahead. Before each page it checks whether the run was cancelled; between
- * pages the run's progress writes tell it (`stop`), each one reading the cancel back.
+ * a page of BATCHES_IN_FLIGHT batches at a time, the next one loaded in the background once half
+ * of the current one is handed out (so the batches in flight never wait for a page). Before each
+ * page it checks whether the run was cancelled; between pages the run's progress writes tell it
+ * (`stop`), each one reading the cancel back.
  */
 class BatchSource {
   #after: string | undefined;
   #ready: PushItem[][] = [];
   #exhausted = false;
+  #loading: Promise<void> | undefined;
   #turn: Promise<unknown> = Promise.resolve();
   cancelled = false;
   /** Why the run was asked to stop, when the asker said (a disconnect does). */
@@ -134,16 +137,38 @@ class BatchSource {
   }
 
   async #take(): Promise<PushItem[] | null> {
-    if (this.cancelled) return null;
-    if (this.#ready.length === 0 && !this.#exhausted) {
-      const run = await findRun(this.db, this.workspaceId, this.runId);
-      if (run?.cancel_requested) {
-        this.stop(run.error);
-        return null;
+    while (!this.cancelled) {
+      const batch = this.#ready.shift();
+      if (batch) {
+        if (this.#ready.length < BATCHES_IN_FLIGHT / 2) this.#loadAhead();
+        return batch;
       }
-      await this.#load();
+      if (this.#exhausted) return null;
+      this.#loadAhead();
+      await this.#loading;
     }
-    return this.#ready.shift() ?? null;
+    return null;
+  }
+
+  /** Starts loading the next page unless one is loading or none is left; `#loading` rejects with its error. */
+  #loadAhead(): void {
+    if (this.#loading !== undefined || this.#exhausted || this.cancelled) return;
+    const loading = this.#loadPage().finally(() => {
+      if (this.#loading === loading) this.#loading = undefined;
+    });
+    // Observed here so a page nobody waits for any more (the run stopped) is no unhandled
+    // rejection; whoever awaits `#loading` still gets the error.
+    loading.catch(() => undefined);
+    this.#loading = loading;
+  }
+
+  async #loadPage(): Promise<void> {
+    const run = await findRun(this.db, this.workspaceId, this.runId);
+    if (run?.cancel_requested) {
+      this.stop(run.error);
+      return;
+    }
+    await this.#load();
   }
 
   async #load(): Promise<void> {
