@@ -74,15 +74,22 @@ async function lockPortal(trx: Transaction<Database>, kind: DatabaseKind, portal
 async function applyReleases(trx: Transaction<Database>, portalId: number, releases: readonly RateSlotRelease[]): Promise<void> {
   const booked = new Map<string, { count: number; until: number; now: number }>();
   const usage = new Map<string, { calls: number; errors: number; rateLimited: number }>();
+  // Unused slots are deleted, used ones freed at their `expiresAt`: a statement each for all.
+  const unused = releases.filter((release) => release.unused === true).map((release) => release.slot);
+  const used = releases.filter((release) => release.unused !== true);
+  if (unused.length > 0) await trx.deleteFrom('hubspot_rate_slots').where('id', 'in', unused).execute();
+  for (let i = 0; i < used.length; i += 500) {
+    const rows = used.slice(i, i + 500).map((release) => sql`(${release.slot}, ${release.expiresAt})`);
+    // A VALUES list is named column1, column2 on both PostgreSQL and SQLite.
+    await sql`update hubspot_rate_slots set expires_at = cast(v.column2 as bigint), in_flight = 0 from (values ${sql.join(rows)}) as v where hubspot_rate_slots.id = v.column1`.execute(trx);
+  }
   for (const release of releases) {
     const day = usage.get(release.day) ?? { calls: 0, errors: 0, rateLimited: 0 };
     usage.set(release.day, day);
     if (release.unused === true) {
-      await trx.deleteFrom('hubspot_rate_slots').where('id', '=', release.slot).execute();
       day.calls -= 1;
       continue;
     }
-    await trx.updateTable('hubspot_rate_slots').set({ expires_at: release.expiresAt, in_flight: 0 }).where('id', '=', release.slot).execute();
     if (release.serverBusy !== undefined) {
       const seen = booked.get(release.lane);
       if (seen === undefined || release.serverBusy.count > seen.count) booked.set(release.lane, { ...release.serverBusy, now: release.now });

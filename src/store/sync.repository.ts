@@ -122,20 +122,45 @@ export async function recordPushSuccess(db: Db, workspaceId: string, id: string,
 }
 
 /**
- * `recordPushSuccess` for a whole batch in one statement (a CASE per differing column), so a
- * batch of 100 costs one round trip instead of 100. All share the time of the batch.
+ * `recordPushSuccess` for a whole batch, with each row's new status, in one statement (an
+ * UPDATE joined to the batch's values), so recording a batch of 100 neither writes each row
+ * twice nor reads it back. All share the time of the batch. After a success the status follows
+ * from the row alone — No email when the email was removed meanwhile, else Synced when the
+ * current hash equals the accepted one, else Needs update — unless another live customer
+ * shares the email: who owns it decides Duplicate. Returns the ids of those (rare) rows, whose
+ * status the caller recomputes with the whole email group (status-refresh.ts). Deleted rows
+ * keep their status.
  */
-export async function recordPushSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<void> {
+export async function recordPushSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<string[]> {
+  const shared: string[] = [];
   for (let i = 0; i < results.length; i += 500) {
     const chunk = results.slice(i, i + 500);
-    const caseOf = (value: (r: { id: string; hubspotId: string; hash: string }) => string) => sql<string>`case id ${sql.join(chunk.map((r) => sql`when ${r.id} then ${value(r)}`), sql` `)} end`;
-    await db
-      .updateTable('customers')
-      .set({ hubspot_id: caseOf((r) => r.hubspotId), synced_hash: caseOf((r) => r.hash), sync_error: null, synced_at: at, last_attempt_at: at })
+    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
+    const { rows } = await sql<{ id: string; email_lower: string | null; deleted_at: number | null }>`
+      update customers set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
+        sync_status = case
+          when customers.deleted_at is not null then customers.sync_status
+          when customers.email_lower is null then 'no_email'
+          when customers.current_hash = v.column3 then 'synced'
+          else 'needs_update' end
+      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
+      where customers.workspace_id = ${workspaceId} and customers.id = v.column1
+      returning customers.id, customers.email_lower, customers.deleted_at`.execute(db);
+    const live = rows.filter((r): r is typeof r & { email_lower: string } => r.deleted_at === null && r.email_lower !== null);
+    if (live.length === 0) continue;
+    const emails = await db
+      .selectFrom('customers')
+      .select('email_lower')
       .where('workspace_id', '=', workspaceId)
-      .where('id', 'in', chunk.map((r) => r.id))
+      .where('deleted_at', 'is', null)
+      .where('email_lower', 'in', [...new Set(live.map((r) => r.email_lower))])
+      .groupBy('email_lower')
+      .having((eb) => eb.fn.countAll(), '>', 1)
       .execute();
+    const sharedEmails = new Set(emails.map((e) => e.email_lower));
+    for (const r of live) if (sharedEmails.has(r.email_lower)) shared.push(r.id);
   }
+  return shared;
 }
 
 /** Records a failed attempt; `hubspotId`, when given, is the HubSpot record the attempt did reach (kept as the link). */
@@ -195,6 +220,15 @@ export async function findRunningRun(db: Db, workspaceId: string): Promise<SyncR
 
 export async function updateRun(db: Db, id: string, change: Partial<Omit<SyncRunRow, 'id' | 'workspace_id'>>): Promise<void> {
   await db.updateTable('sync_runs').set(change).where('id', '=', id).execute();
+}
+
+/**
+ * Writes a run's progress and reads back, in the same statement, whether it was asked to stop
+ * and why (`cancel_requested`, `error`); undefined when the run is gone.
+ */
+export async function saveRunProgress(db: Db, id: string, change: Partial<Omit<SyncRunRow, 'id' | 'workspace_id'>>): Promise<{ cancelRequested: boolean; reason: string | null } | undefined> {
+  const row = await db.updateTable('sync_runs').set(change).where('id', '=', id).returning(['cancel_requested', 'error']).executeTakeFirst();
+  return row && { cancelRequested: Number(row.cancel_requested) !== 0, reason: row.error };
 }
 
 /**

@@ -138,6 +138,26 @@ describe('on-change push', () => {
     expect(record.body).toMatchObject({ sync: { status: 'synced' } });
   }, 60_000);
 
+  it('gives the email to the customer HubSpot accepted when an older one took that email while its batch was in flight', async () => {
+    const older = await env.admin.post<{ id: string }>(`${W}/customers`, { firstName: 'Older' });
+    await settled();
+    proxy.holding = true;
+    const pushed = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'taken@example.com', firstName: 'Pushed' });
+    while (proxy.heldCount === 0) await new Promise((r) => setTimeout(r, 20));
+    // The older customer takes the same email: the oldest, with neither linked yet, it owns the email for now.
+    expect((await env.admin.patch(`${W}/customers/${older.body.id}`, { email: 'taken@example.com' })).status).toBe(200);
+    expect((await env.admin.get(`${W}/customers/${older.body.id}`)).body).toMatchObject({ sync: { status: 'not_synced' } });
+    expect((await env.admin.get(`${W}/customers/${pushed.body.id}`)).body).toMatchObject({ sync: { status: 'duplicate' } });
+    proxy.release();
+    await settled();
+    // HubSpot accepted the newer one: linked, it owns the email, and the older one, now the
+    // duplicate, never overwrites its contact.
+    expect((await env.admin.get(`${W}/customers/${pushed.body.id}`)).body).toMatchObject({ sync: { status: 'synced' } });
+    expect((await env.admin.get(`${W}/customers/${older.body.id}`)).body).toMatchObject({ sync: { status: 'duplicate' } });
+    expect(env.sandbox.control.listObjects(env.portalId, 'contacts').filter((c) => c.properties['email'] === 'taken@example.com')).toHaveLength(1);
+    expect(contactByEmail('taken@example.com')?.properties['firstname']).toBe('Pushed');
+  }, 60_000);
+
   it('parks changes while disconnected, with no HubSpot call and no run, and pushes them once connected again', async () => {
     const created = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'parked@example.com', firstName: 'connected' });
     await settled();

@@ -86,6 +86,7 @@ const firmAdapter: ObjectAdapter<Firm> = {
     for (const result of results) {
       await firmsOf(db).updateTable('test_firms').set({ hubspot_id: result.hubspotId, synced_hash: result.hash, sync_error: null, last_attempt_at: at }).where('workspace_id', '=', workspaceId).where('id', '=', result.id).execute();
     }
+    return results.map((result) => result.id);
   },
   async recordFailure(db, workspaceId, id, failure) {
     await firmsOf(db)

@@ -33,7 +33,7 @@ import { isHubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
 import type { Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
-import { findLatestRun, findRun, findRunningRun, insertAttempts, insertRun, interruptRun, interruptStaleRuns, lockWorkspaceForRunStart, setRunPhase, updateRun, updateRunIfRunning, countRunAttempts } from '../store/index.js';
+import { findLatestRun, findRun, findRunningRun, insertAttempts, insertRun, interruptRun, interruptStaleRuns, lockWorkspaceForRunStart, saveRunProgress, setRunPhase, updateRun, updateRunIfRunning, countRunAttempts } from '../store/index.js';
 import { hashProperties, type Mapping } from './field-mapping.js';
 import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter } from './objects/index.js';
 import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
@@ -96,12 +96,16 @@ export function ownerIsGone(owner: string, host = hostname()): boolean {
 
 /**
  * Hands out the run's batches in id order, one caller at a time: keyset pages of pushable ids,
- * loaded a few batches ahead. Before each batch it checks whether the run was cancelled.
+ * a page of BATCHES_IN_FLIGHT batches at a time, the next one loaded in the background once half
+ * of the current one is handed out (so the batches in flight never wait for a page). Before each
+ * page it checks whether the run was cancelled; between pages the run's progress writes tell it
+ * (`stop`), each one reading the cancel back.
  */
 class BatchSource {
   #after: string | undefined;
   #ready: PushItem[][] = [];
   #exhausted = false;
+  #loading: Promise<void> | undefined;
   #turn: Promise<unknown> = Promise.resolve();
   cancelled = false;
   /** Why the run was asked to stop, when the asker said (a disconnect does). */
@@ -126,16 +130,45 @@ class BatchSource {
     return result;
   }
 
+  /** The run was asked to stop: no batch is handed out any more. */
+  stop(reason: string | null): void {
+    this.cancelled = true;
+    this.cancelReason = reason;
+  }
+
   async #take(): Promise<PushItem[] | null> {
-    if (this.cancelled) return null;
+    while (!this.cancelled) {
+      const batch = this.#ready.shift();
+      if (batch) {
+        if (this.#ready.length < BATCHES_IN_FLIGHT / 2) this.#loadAhead();
+        return batch;
+      }
+      if (this.#exhausted) return null;
+      this.#loadAhead();
+      await this.#loading;
+    }
+    return null;
+  }
+
+  /** Starts loading the next page unless one is loading or none is left; `#loading` rejects with its error. */
+  #loadAhead(): void {
+    if (this.#loading !== undefined || this.#exhausted || this.cancelled) return;
+    const loading = this.#loadPage().finally(() => {
+      if (this.#loading === loading) this.#loading = undefined;
+    });
+    // Observed here so a page nobody waits for any more (the run stopped) is no unhandled
+    // rejection; whoever awaits `#loading` still gets the error.
+    loading.catch(() => undefined);
+    this.#loading = loading;
+  }
+
+  async #loadPage(): Promise<void> {
     const run = await findRun(this.db, this.workspaceId, this.runId);
     if (run?.cancel_requested) {
-      this.cancelled = true;
-      this.cancelReason = run.error;
-      return null;
+      this.stop(run.error);
+      return;
     }
-    if (this.#ready.length === 0 && !this.#exhausted) await this.#load();
-    return this.#ready.shift() ?? null;
+    await this.#load();
   }
 
   async #load(): Promise<void> {
@@ -366,11 +399,26 @@ export class PushEngine {
       apiCalls++;
     });
     const counters = { processed: run.processed, created: run.created, updated: run.updated, failed: run.failed };
-    // Progress writes are chained so a slower write never overwrites a newer count.
+    let source: BatchSource | undefined;
+    // Progress is written after every recorded batch without holding the batch's worker up.
+    // Writes are chained, so a slower write never overwrites a newer count, and coalesced: while
+    // one is waiting to go, more batches only make it carry newer counters. Each write reads the
+    // run's cancel back (see BatchSource). A write that fails stops the run like any error.
     let progress: Promise<void> = Promise.resolve();
-    const saveProgress = (): Promise<void> => {
-      progress = progress.then(() => updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now(), total: Math.max(run.total, counters.processed) }));
-      return progress;
+    let progressQueued = false;
+    let progressError: { error: unknown } | undefined;
+    const saveProgress = (): void => {
+      if (progressQueued || progressError) return;
+      progressQueued = true;
+      progress = progress
+        .then(async () => {
+          progressQueued = false;
+          const state = await saveRunProgress(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now(), total: Math.max(run.total, counters.processed) });
+          if (state?.cancelRequested) source?.stop(state.reason);
+        })
+        .catch((error: unknown) => {
+          progressError = { error };
+        });
     };
     try {
       const client = await gateway.clientFor(workspaceId);
@@ -378,19 +426,21 @@ export class PushEngine {
       let ended: { paused: boolean; cancelReason?: string | null } = { paused: false };
       for (const adapter of only ? [only.adapter] : this.#adapters) {
         const mapping = await adapter.mapping(db, workspaceId);
-        const source = new BatchSource(db, workspaceId, run.id, adapter, mapping, run.started_at, only?.ids);
-        ended = await this.#pushType(run, client, adapter, source, shouldPause, async (batch, outcomes) => {
+        source = new BatchSource(db, workspaceId, run.id, adapter, mapping, run.started_at, only?.ids);
+        ended = await this.#pushType(run, client, adapter, source, shouldPause, (batch, outcomes) => {
+          if (progressError) throw progressError.error;
           counters.processed += batch.length;
           for (const outcome of outcomes) {
             if (outcome.kind === 'failure') counters.failed++;
             else if (outcome.operation === 'create') counters.created++;
             else counters.updated++;
           }
-          await saveProgress();
+          saveProgress();
         });
         if (ended.paused || ended.cancelReason !== undefined) break;
       }
       await progress;
+      if (progressError) throw progressError.error;
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now() });
       // Every batch taken was recorded; the run stays running for its next slice.
       if (ended.paused) return 'paused';
@@ -398,7 +448,7 @@ export class PushEngine {
       await this.#finish(run, cancelled ? 'cancelled' : 'succeeded', ended.cancelReason ?? null);
       return 'ended';
     } catch (error) {
-      await progress.catch(() => undefined);
+      await progress;
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
       // The credentials were forgotten under the run (disconnect, reconnect): the gateway
       // aborted its calls. Asked to stop, it ends cancelled with the asker's reason.
@@ -435,7 +485,7 @@ export class PushEngine {
     adapter: ObjectAdapter,
     source: BatchSource,
     shouldPause: () => boolean,
-    onRecorded: (batch: PushItem[], outcomes: ItemOutcome[]) => Promise<void>,
+    onRecorded: (batch: PushItem[], outcomes: ItemOutcome[]) => void,
   ): Promise<{ paused: boolean; cancelReason?: string | null }> {
     const api = client.objects(adapter.objectType);
     // A pool of workers, each taking the next batch as soon as its last one is recorded:
@@ -459,7 +509,7 @@ export class PushEngine {
         const outcomes = await pushBatch(api, adapter, batch, run.id);
         if (adapter.associate) await this.#associate(client, adapter, run, batch, outcomes);
         await this.#record(run, adapter, batch, outcomes);
-        await onRecorded(batch, outcomes);
+        onRecorded(batch, outcomes);
       }
     };
     const settled = await Promise.allSettled(
@@ -520,11 +570,14 @@ export class PushEngine {
           at: now,
         });
       }
-      // One statement for the batch's successes (failures are rare and carry their own message).
-      await adapter.recordSuccesses(trx, run.workspace_id, successes, now);
+      // One statement for the batch's successes and their statuses (failures are rare and
+      // carry their own message). Statuses are computed from the rows as they are now, so a
+      // concurrent edit wins; the failures' and those the adapter could not settle alone (an
+      // email another customer shares) are recomputed in full.
+      const unsettled = successes.length > 0 ? await adapter.recordSuccesses(trx, run.workspace_id, successes, now) : [];
       await insertAttempts(trx, attempts);
-      // Statuses are recomputed from the rows as they are now, so a concurrent edit wins.
-      await adapter.refreshStatuses(trx, run.workspace_id, items.map((item) => item.record.id));
+      const failed = items.filter((_, i) => outcomes[i]!.kind === 'failure').map((item) => item.record.id);
+      if (failed.length > 0 || unsettled.length > 0) await adapter.refreshStatuses(trx, run.workspace_id, [...failed, ...unsettled]);
     });
   }
 

@@ -80,8 +80,13 @@ export interface ObjectAdapter<R = unknown> {
   // Outcomes ---------------------------------------------------------------------------------
   // Called inside the transaction that records a batch, so a crash keeps all of a batch or none.
 
-  /** HubSpot accepted these records' values whose hash is `hash`: store each link and hash (one batch, one statement if the store allows). */
-  recordSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<void>;
+  /**
+   * HubSpot accepted these records' values whose hash is `hash`: store each link and hash (one
+   * batch, one statement if the store allows), and the status where it follows from the record
+   * alone. Returns the ids whose status still needs `refreshStatuses` (all of them for an
+   * adapter that leaves statuses to it).
+   */
+  recordSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<readonly string[]>;
   /**
    * The attempt failed. `hubspotId` is set when HubSpot holds the record although the attempt
    * failed (its associations did not go through): the adapter must keep that link.
