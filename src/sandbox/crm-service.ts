@@ -140,6 +140,18 @@ export function assertUniqueFree(portal: Portal, type: ObjectType, values: Recor
   }
 }
 
+/**
+ * HubSpot's calculated `hs_is_closed` / `hs_is_closed_won` for a deal in a stage: closed when
+ * the stage's `metadata.isClosed`, won when it is closed with probability 1. A deal without a
+ * stage has neither (cleared).
+ */
+function closedFlags(portal: Portal, pipelineId: string | undefined, stageId: string | undefined): Record<string, string> {
+  const stage = stageId ? portal.pipelineOf(pipelineId || undefined)?.stages.find((s) => s.id === stageId) : undefined;
+  if (!stage) return { hs_is_closed: '', hs_is_closed_won: '' };
+  const closed = stage.metadata.isClosed === 'true';
+  return { hs_is_closed: String(closed), hs_is_closed_won: String(closed && Number(stage.metadata.probability) === 1) };
+}
+
 /** Values a new record starts with: the input plus HubSpot's defaults for API creates. */
 export function initialValues(ctx: CrmContext, type: ObjectType, values: Record<string, string>): Record<string, string> {
   const props = { ...values };
@@ -159,7 +171,9 @@ export function insertRecord(
   source: WriteSource,
 ): CrmRecord {
   const now = ctx.now();
-  const record = portal.objects[type].insert(portal.nextObjectId(), initialValues(ctx, type, values), now, source);
+  const props = initialValues(ctx, type, values);
+  if (type === 'deals') Object.assign(props, closedFlags(portal, props['pipeline'], props['dealstage']));
+  const record = portal.objects[type].insert(portal.nextObjectId(), props, now, source);
   ctx.emit(portal, { kind: 'creation', type, objectId: record.id }, source);
   for (const [name, value] of Object.entries(record.props)) {
     ctx.emit(portal, { kind: 'propertyChange', type, objectId: record.id, propertyName: name, propertyValue: value }, source);
@@ -263,7 +277,11 @@ export function applyValues(
   }
   if (type === 'contacts' && next['email'] !== undefined) assertEmailFree(portal, next['email'], record);
   assertUniqueFree(portal, type, next, record);
-  const changed = portal.objects[type].update(record, next, ctx.now(), source);
+  const toWrite =
+    type === 'deals' && (next['dealstage'] !== undefined || next['pipeline'] !== undefined)
+      ? { ...next, ...closedFlags(portal, next['pipeline'] ?? record.props['pipeline'], next['dealstage'] ?? record.props['dealstage']) }
+      : next;
+  const changed = portal.objects[type].update(record, toWrite, ctx.now(), source);
   for (const name of changed) {
     ctx.emit(portal, { kind: 'propertyChange', type, objectId: record.id, propertyName: name, propertyValue: record.props[name] ?? '' }, source);
   }

@@ -197,6 +197,8 @@ const DEAL_ROWS: Row[] = [
   ['hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date', 'dealinformation', 'r'],
   ['hs_object_id', 'Record ID', 'number', 'number', 'dealinformation', 'rc'],
   ['hs_merged_object_ids', 'Merged Deal IDs', 'enumeration', 'checkbox', 'dealinformation', 'r'],
+  ['hs_is_closed', 'Is Deal Closed?', 'bool', 'booleancheckbox', 'dealinformation', 'rc'],
+  ['hs_is_closed_won', 'Is Closed Won', 'bool', 'booleancheckbox', 'dealinformation', 'rc'],
 ];
 
 const NOTE_ROWS: Row[] = [

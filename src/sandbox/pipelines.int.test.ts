@@ -103,4 +103,27 @@ describe('deal pipelines', () => {
     expect(batch.status).toBe(207);
     expect((await call('PATCH', `/crm/v3/objects/deals/${deal.body.id}`, { properties: { pipeline: 'default', dealstage: 'closedlost' } })).status).toBe(200);
   });
+
+  it('deals carry HubSpot\'s calculated hs_is_closed and hs_is_closed_won from their stage', async () => {
+    const renewals = await addRenewals();
+    type Deal = { id: string; properties: Record<string, string | null> };
+    const flags = async (id: string) => {
+      const res = await call<Deal>('GET', `/crm/v3/objects/deals/${id}?properties=hs_is_closed,hs_is_closed_won`);
+      return [res.body.properties['hs_is_closed'], res.body.properties['hs_is_closed_won']];
+    };
+    const open = await call<Deal>('POST', '/crm/v3/objects/deals', { properties: { dealname: 'O', pipeline: 'default', dealstage: 'appointmentscheduled' } });
+    expect(await flags(open.body.id)).toEqual(['false', 'false']);
+    expect((await call('PATCH', `/crm/v3/objects/deals/${open.body.id}`, { properties: { dealstage: 'closedwon' } })).status).toBe(200);
+    expect(await flags(open.body.id)).toEqual(['true', 'true']);
+    await call('PATCH', `/crm/v3/objects/deals/${open.body.id}`, { properties: { dealstage: 'closedlost' } });
+    expect(await flags(open.body.id)).toEqual(['true', 'false']);
+    const renewed = await call<Deal>('POST', '/crm/v3/objects/deals', { properties: { dealname: 'R', pipeline: renewals.id, dealstage: 'renewed' } });
+    expect(await flags(renewed.body.id)).toEqual(['true', 'true']);
+    const noStage = await call<Deal>('POST', '/crm/v3/objects/deals', { properties: { dealname: 'N' } });
+    expect(await flags(noStage.body.id)).toEqual([null, null]);
+    // Read-only: a write is refused; search finds won deals.
+    expect((await call('PATCH', `/crm/v3/objects/deals/${noStage.body.id}`, { properties: { hs_is_closed_won: 'true' } })).status).toBe(400);
+    const won = await call<{ results: Deal[] }>('POST', '/crm/v3/objects/deals/search', { filterGroups: [{ filters: [{ propertyName: 'hs_is_closed_won', operator: 'EQ', value: 'true' }] }] });
+    expect(won.body.results.map((d) => d.id)).toEqual([renewed.body.id]);
+  });
 });
