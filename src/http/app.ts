@@ -17,6 +17,7 @@ import { customerRoutes } from './routes/customer.routes.js';
 import { organizationRoutes } from './routes/organization.routes.js';
 import { hubspotRoutes } from './routes/hubspot.routes.js';
 import { ownerRoutes } from './routes/owners.routes.js';
+import { dealStageRoutes } from './routes/deal-stages.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -105,6 +106,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(organizationRoutes(ctx));
   await app.register(hubspotRoutes(ctx));
   await app.register(ownerRoutes(ctx));
+  await app.register(dealStageRoutes(ctx));
   await app.register(syncRoutes(ctx));
   for (const group of options.routes ?? []) await app.register(group);
 

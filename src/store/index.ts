@@ -17,3 +17,4 @@ export * from './sync-settings.repository.js';
 export * from './rate-ledger.repository.js';
 export * from './pending-change.repository.js';
 export * from './owner.repository.js';
+export * from './deal-stage.repository.js';
