@@ -10,6 +10,7 @@ export * from './customer.repository.js';
 export * from './custom-field.repository.js';
 export * from './organization.repository.js';
 export * from './record-list.js';
+export * from './record-rows.js';
 export type { Database, HubSpotConnectionTable, SyncRunTable, SyncAttemptTable, JobTable, JobScheduleTable, SyncSettingsTable, PendingChangeTable } from './tables.js';
 export * from './connection.repository.js';
 export * from './sync.repository.js';
