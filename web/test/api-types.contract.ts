@@ -2,7 +2,7 @@
 // response types: `npm run typecheck:web` fails when a server shape drifts from what the UI
 // reads. Nothing here runs; the exported aliases only exist to be type-checked.
 import type { z } from 'zod';
-import type { CustomerJson, customFieldSchema, STATUS_LABELS as SERVER_STATUS_LABELS } from '../../src/http/schemas.js';
+import type { CustomerJson, customFieldSchema, organizationSchema, STATUS_LABELS as SERVER_STATUS_LABELS } from '../../src/http/schemas.js';
 import type { meSchema } from '../../src/http/routes/auth.routes.js';
 import type { acceptedSchema, createdInvitationSchema, invitationSchema } from '../../src/http/routes/invitation.routes.js';
 import type { runSchema } from '../../src/http/routes/sync.routes.js';
@@ -12,7 +12,7 @@ import type { dealStagesSchema } from '../../src/http/routes/deal-stages.routes.
 import type { RunTrigger as ServerRunTrigger } from '../../src/sync/index.js';
 import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
 import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
-import type { Connection, CreatedInvitation, Customer, CustomField, DealStagesView, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
+import type { Connection, CreatedInvitation, Customer, CustomField, DealStagesView, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, Organization, OrganizationPage, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
 
 type Assert<T extends true> = T;
 /** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
@@ -27,6 +27,12 @@ export type LabelsCoverStatuses = Assert<Same<keyof typeof SERVER_STATUS_LABELS,
 // it is compared with the precise status put back.
 type ServerCustomer = Omit<CustomerJson, 'sync'> & { sync: Omit<CustomerJson['sync'], 'status'> & { status: ServerSyncStatus } };
 export type CustomerFits = Assert<Fits<ServerCustomer, Customer>>;
+// Organizations, the same way (their sync state shares the customer's schema).
+type ServerOrganization = Omit<z.infer<typeof organizationSchema>, 'sync'> & { sync: ServerCustomer['sync'] };
+export type OrganizationFits = Assert<Fits<ServerOrganization, Organization>>;
+// Every field the UI reads is one the server sends (nothing the UI expects is missing).
+export type OrganizationKeysSame = Assert<Same<keyof ServerOrganization, keyof Organization>>;
+export type OrganizationPageFits = Assert<Fits<{ organizations: ServerOrganization[]; nextCursor: string | null }, OrganizationPage>>;
 export type CustomFieldFits = Assert<Fits<Omit<z.infer<typeof customFieldSchema>, 'type'>, Omit<CustomField, 'type'>>>;
 export type SyncRunFits = Assert<Fits<z.infer<typeof runSchema>, SyncRun>>;
 export type MappingFits = Assert<Fits<ServerMappingView, MappingView>>;

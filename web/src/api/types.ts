@@ -98,14 +98,66 @@ export type Customer = { [K in BuiltInField]: string | null } & {
   externalId: string | null;
   tags: string[];
   custom: Record<string, CustomValue>;
+  /** The organizations the customer belongs to; the first is its primary one. */
+  organizationIds: string[];
   fieldUpdatedAt: Record<string, string>;
   createdAt: string;
   updatedAt: string;
-  sync: { status: SyncStatus; statusLabel: string; hubspotId: string | null; lastError: string | null; syncedAt: string | null };
+  sync: RecordSync;
 };
+
+/** A record's sync state, the same on every record type. */
+export interface RecordSync {
+  status: SyncStatus;
+  statusLabel: string;
+  hubspotId: string | null;
+  lastError: string | null;
+  syncedAt: string | null;
+}
 
 export interface CustomerPage {
   customers: Customer[];
+  nextCursor: string | null;
+}
+
+/** An organization's text fields, in the order the record page shows them. */
+export const ORGANIZATION_TEXT_FIELDS = [
+  { key: 'name', label: 'Name' },
+  { key: 'domain', label: 'Domain' },
+  { key: 'website', label: 'Website' },
+  { key: 'industry', label: 'Industry' },
+  { key: 'phone', label: 'Phone' },
+  { key: 'street', label: 'Street address' },
+  { key: 'city', label: 'City' },
+  { key: 'postalCode', label: 'Postal code' },
+  { key: 'region', label: 'Region / state' },
+  { key: 'country', label: 'Country' },
+  { key: 'annualRevenue', label: 'Annual revenue' },
+  { key: 'lifecycleStage', label: 'Lifecycle stage' },
+] as const;
+export type OrganizationTextField = (typeof ORGANIZATION_TEXT_FIELDS)[number]['key'];
+
+/** An organization (→ a HubSpot company). */
+export type Organization = { [K in OrganizationTextField]: string | null } & {
+  id: string;
+  externalId: string | null;
+  /** The domain as compared: lower case, no scheme, www., port or path. */
+  domainKey: string | null;
+  numberOfEmployees: number | null;
+  /** A workspace member's id. */
+  ownerUserId: string | null;
+  tags: string[];
+  custom: Record<string, CustomValue>;
+  /** The members; on a single organization only, not in lists. */
+  customerIds?: string[] | undefined;
+  fieldUpdatedAt: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  sync: RecordSync;
+};
+
+export interface OrganizationPage {
+  organizations: Organization[];
   nextCursor: string | null;
 }
 
