@@ -90,6 +90,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <nav id="sidenav" className={menuOpen ? 'sidenav open' : 'sidenav'} aria-label="Main">
             <ul>
               {link('customers', 'Customers')}
+              {link('organizations', 'Organizations')}
               {link('sync-log', 'Sync log')}
             </ul>
             <p className="nav-heading">Config</p>

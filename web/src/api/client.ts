@@ -77,3 +77,6 @@ export function query(params: Record<string, string | number | null | undefined>
 }
 
 export const ws = (slug: string) => `/api/workspaces/${encodeURIComponent(slug)}`;
+
+/** The query key of GET …/hubspot/connection, shared by every page that reads it. */
+export const connectionKey = (workspace: string) => ['hubspot-connection', workspace];

@@ -4,7 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
-import { api, ApiError, get, ws } from '../../api/client.js';
+import { api, ApiError, connectionKey, get, ws } from '../../api/client.js';
 import { TRIGGER_LABELS, type Connection, type ConnectionStatus, type HealthState } from '../../api/types.js';
 import { ConfirmDialog, ErrorMessage, formatDate, formatNumber, Loading } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
@@ -20,10 +20,6 @@ const STATUS_TEXT: Record<ConnectionStatus, { label: string; tone: 'ok' | 'warn'
 
 const REQUIRED_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read'];
 const OPTIONAL_SCOPES = ['crm.schemas.contacts.write'];
-
-export function connectionKey(workspace: string) {
-  return ['hubspot-connection', workspace];
-}
 
 export function ConnectionTab() {
   const workspace = useWorkspace();

@@ -1,0 +1,301 @@
+// One organization (→ a HubSpot company): every field (built-in and custom fields of object type
+// companies), its sync status and HubSpot id (a link into HubSpot), an edit form that sends only
+// what changed, and its members — the customers linked to it, each marked when this is their
+// primary organization — with Remove and an Add found by name, email or customer id.
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useParams } from 'react-router';
+import { api, get, query, ws } from '../api/client.js';
+import { ORGANIZATION_TEXT_FIELDS, type Customer, type CustomerPage, type CustomField, type Organization, type WorkspaceUser } from '../api/types.js';
+import { useDebounced } from '../components/hooks.js';
+import { changes, CustomFieldList, CustomInput, displayValue, draftOf, SyncCard, TextField, type Draft } from '../components/record-fields.js';
+import { ErrorMessage, formatDate, Loading, PageHeader, StatusBadge } from '../components/ui.js';
+import { useIsAdmin, useWorkspace } from '../layout.js';
+import { customerName } from './customers.js';
+import { organizationName } from './organizations.js';
+
+const ORGANIZATION_KEYS = [...ORGANIZATION_TEXT_FIELDS.map((f) => f.key), 'numberOfEmployees', 'ownerUserId'] as const;
+const NUMBER_KEYS = ['numberOfEmployees'];
+/** Members shown (each is read on its own); the rest are counted. */
+const MEMBERS_SHOWN = 100;
+
+export function OrganizationPage() {
+  const workspace = useWorkspace();
+  const { organizationId = '' } = useParams();
+  const client = useQueryClient();
+  const isAdmin = useIsAdmin();
+  const key = ['organization', workspace, organizationId];
+  const organization = useQuery({ queryKey: key, queryFn: () => get<Organization>(`${ws(workspace)}/organizations/${encodeURIComponent(organizationId)}`) });
+  const fields = useQuery({ queryKey: ['custom-fields', workspace, 'companies'], queryFn: () => get<{ customFields: CustomField[] }>(`${ws(workspace)}/custom-fields${query({ objectType: 'companies' })}`) });
+  // The member list is for admins only; others see the owner's id.
+  const users = useQuery({ queryKey: ['users', workspace], queryFn: () => get<{ users: WorkspaceUser[] }>(`${ws(workspace)}/users`), enabled: isAdmin });
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const save = useMutation({
+    mutationFn: (body: Record<string, unknown>) => api<Organization>('PATCH', `${ws(workspace)}/organizations/${encodeURIComponent(organizationId)}`, body),
+    onSuccess: (updated) => {
+      client.setQueryData(key, updated);
+      void client.invalidateQueries({ queryKey: ['organizations', workspace] });
+      void client.invalidateQueries({ queryKey: ['sync', workspace] });
+      setDraft(null);
+    },
+  });
+
+  const breadcrumb = <Link to={`/w/${workspace}/organizations`}>← Organizations</Link>;
+  if (organization.isPending || fields.isPending) return <Loading />;
+  if (organization.isError) {
+    return (
+      <>
+        <PageHeader title="Organization" breadcrumb={breadcrumb} />
+        <ErrorMessage error={organization.error} />
+      </>
+    );
+  }
+  if (fields.isError) return <ErrorMessage error={fields.error} />;
+  const o = organization.data;
+  const customFields = fields.data.customFields;
+  const editable = customFields.filter((f) => !f.archived);
+  const owner = o.ownerUserId === null ? null : (users.data?.users.find((u) => u.id === o.ownerUserId) ?? null);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!draft) return;
+    const body = changes(draftOf(o, ORGANIZATION_KEYS, customFields), draft, customFields, NUMBER_KEYS);
+    if (Object.keys(body).length === 0) {
+      setDraft(null);
+      return;
+    }
+    save.mutate(body);
+  };
+  const set = (field: string, value: string | boolean | string[]) => setDraft((d) => ({ ...(d ?? draftOf(o, ORGANIZATION_KEYS, customFields)), [field]: value }));
+
+  return (
+    <>
+      <PageHeader title={organizationName(o)} breadcrumb={breadcrumb}>
+        {draft ? null : (
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => {
+              save.reset();
+              setDraft(draftOf(o, ORGANIZATION_KEYS, customFields));
+            }}
+          >
+            Edit
+          </button>
+        )}
+      </PageHeader>
+
+      <SyncCard workspace={workspace} sync={o.sync} objectType="companies" noun="company" />
+
+      {draft ? (
+        <form className="card" onSubmit={submit} aria-labelledby="edit-heading" noValidate>
+          <h2 id="edit-heading">Edit organization</h2>
+          <ErrorMessage error={save.error} />
+          <div className="form-grid">
+            {ORGANIZATION_TEXT_FIELDS.map((f) => (
+              <TextField
+                key={f.key}
+                id={`f-${f.key}`}
+                label={f.label}
+                field={f.key}
+                {...(f.key === 'annualRevenue' ? { hint: 'A decimal number, such as 1250000.50' } : {})}
+                value={String(draft[f.key] ?? '')}
+                onChange={(v) => set(f.key, v)}
+                error={save.error}
+              />
+            ))}
+            <TextField id="f-numberOfEmployees" label="Employees" field="numberOfEmployees" type="number" value={String(draft['numberOfEmployees'] ?? '')} onChange={(v) => set('numberOfEmployees', v)} error={save.error} />
+            {users.data ? (
+              <div className="form-field">
+                <label htmlFor="f-ownerUserId">Owner</label>
+                <select id="f-ownerUserId" value={String(draft['ownerUserId'] ?? '')} onChange={(e) => set('ownerUserId', e.target.value)}>
+                  <option value="">—</option>
+                  {users.data.users.map((u) => (
+                    <option key={u.id} value={u.id}>
+                      {u.name || u.email}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ) : (
+              <TextField id="f-ownerUserId" label="Owner (member id)" field="ownerUserId" value={String(draft['ownerUserId'] ?? '')} onChange={(v) => set('ownerUserId', v)} error={save.error} />
+            )}
+            <TextField id="f-tags" label="Tags" hint="Separate tags with commas" field="tags" value={String(draft['tags'] ?? '')} onChange={(v) => set('tags', v)} error={save.error} />
+            {editable.map((f) => (
+              <CustomInput key={f.id} field={f} value={draft[`custom.${f.key}`]} onChange={(v) => set(`custom.${f.key}`, v)} error={save.error} />
+            ))}
+          </div>
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={save.isPending}>
+              {save.isPending ? 'Saving…' : 'Save'}
+            </button>
+            <button type="button" className="btn btn-secondary" onClick={() => setDraft(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <section className="card" aria-labelledby="fields-heading">
+          <h2 id="fields-heading">Fields</h2>
+          <dl className="field-list">
+            {ORGANIZATION_TEXT_FIELDS.map((f) => (
+              <div key={f.key}>
+                <dt>{f.label}</dt>
+                <dd>
+                  {displayValue(o[f.key])}
+                  {f.key === 'domain' && o.domainKey !== null && o.domainKey !== o.domain ? <span className="muted"> (compared as {o.domainKey})</span> : null}
+                </dd>
+              </div>
+            ))}
+            <div>
+              <dt>Employees</dt>
+              <dd>{displayValue(o.numberOfEmployees)}</dd>
+            </div>
+            <div>
+              <dt>Owner</dt>
+              <dd>{owner ? owner.name || owner.email : (o.ownerUserId ?? '—')}</dd>
+            </div>
+            <div>
+              <dt>Tags</dt>
+              <dd>{o.tags.length ? o.tags.map((t) => <span key={t} className="tag">{t}</span>) : '—'}</dd>
+            </div>
+            <div>
+              <dt>External id</dt>
+              <dd>{o.externalId ?? '—'}</dd>
+            </div>
+          </dl>
+          <h3>Custom fields</h3>
+          <CustomFieldList fields={customFields} record={o} empty="This workspace has no custom fields for organizations." />
+          <p className="meta">
+            Created {formatDate(o.createdAt)} · Updated {formatDate(o.updatedAt)} · <code>{o.id}</code>
+          </p>
+        </section>
+      )}
+
+      <Members workspace={workspace} organizationId={o.id} customerIds={o.customerIds ?? []} />
+    </>
+  );
+}
+
+/** The organization's customers: who they are, Primary when this is their first organization, Remove; and Add. */
+function Members({ workspace, organizationId, customerIds }: { workspace: string; organizationId: string; customerIds: string[] }) {
+  const client = useQueryClient();
+  const shown = customerIds.slice(0, MEMBERS_SHOWN);
+  const customers = useQueries({
+    queries: shown.map((id) => ({ queryKey: ['customer', workspace, id], queryFn: () => get<Customer>(`${ws(workspace)}/customers/${encodeURIComponent(id)}`) })),
+  });
+  const path = (customerId: string) => `${ws(workspace)}/organizations/${encodeURIComponent(organizationId)}/customers/${encodeURIComponent(customerId)}`;
+  const refresh = async (customerId: string) => {
+    await client.invalidateQueries({ queryKey: ['organization', workspace, organizationId] });
+    await client.invalidateQueries({ queryKey: ['customer', workspace, customerId] });
+  };
+  const remove = useMutation({ mutationFn: (customerId: string) => api<void>('DELETE', path(customerId)), onSuccess: (_, customerId) => refresh(customerId) });
+  const add = useMutation({ mutationFn: ({ customerId, primary }: { customerId: string; primary: boolean }) => api<void>('PUT', path(customerId), { primary }), onSuccess: (_, { customerId }) => refresh(customerId) });
+
+  return (
+    <section className="card card-flush" aria-labelledby="members-heading">
+      <div className="card-header padded">
+        <h2 id="members-heading">Members</h2>
+        <p className="muted">
+          {customerIds.length === 0 ? 'No customers belong to this organization yet.' : `${customerIds.length} ${customerIds.length === 1 ? 'customer' : 'customers'}`}
+          {customerIds.length > MEMBERS_SHOWN ? `; the first ${MEMBERS_SHOWN} are shown` : ''}
+        </p>
+      </div>
+      <ErrorMessage error={remove.error} />
+      {shown.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table" aria-label="Members">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Sync status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((id, i) => {
+                const c = customers[i]?.data;
+                return (
+                  <tr key={id} data-customer-id={id}>
+                    <td>
+                      <Link to={`/w/${workspace}/customers/${encodeURIComponent(id)}`}>{c ? customerName(c) : id}</Link>
+                      {c?.organizationIds[0] === organizationId ? (
+                        <span className="tag tag-primary" title="This is the customer's primary organization">
+                          Primary
+                        </span>
+                      ) : null}
+                    </td>
+                    <td>{c?.email ?? <span className="muted">—</span>}</td>
+                    <td>{c ? <StatusBadge status={c.sync.status} /> : null}</td>
+                    <td className="actions">
+                      <button type="button" className="btn btn-secondary btn-small" disabled={remove.isPending} onClick={() => remove.mutate(id)} aria-label={`Remove ${c ? customerName(c) : id}`}>
+                        Remove
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <AddMember workspace={workspace} memberIds={customerIds} busy={add.isPending} error={add.error} onAdd={(customerId, primary) => add.mutate({ customerId, primary })} />
+    </section>
+  );
+}
+
+/** Finds a customer by name or email (or takes a pasted customer id) and adds it. */
+function AddMember(props: { workspace: string; memberIds: string[]; busy: boolean; error: unknown; onAdd: (customerId: string, primary: boolean) => void }) {
+  const [search, setSearch] = useState('');
+  const [primary, setPrimary] = useState(false);
+  const q = useDebounced(search.trim());
+  const found = useQuery({
+    queryKey: ['customers', props.workspace, { q, limit: 5 }],
+    queryFn: () => get<CustomerPage>(`${ws(props.workspace)}/customers${query({ q, limit: 5 })}`),
+    enabled: q !== '',
+    placeholderData: keepPreviousData,
+  });
+  const looksLikeId = /^cus_\S+$/.test(q);
+  const candidates = (found.data?.customers ?? []).filter((c) => !props.memberIds.includes(c.id));
+  return (
+    <div className="padded">
+      <h3>Add a member</h3>
+      <ErrorMessage error={props.error} />
+      <div className="toolbar">
+        <label htmlFor="member-search" className="visually-hidden">
+          Find a customer
+        </label>
+        <input id="member-search" type="search" placeholder="Name, email or customer id" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <label className="checkbox">
+          <input type="checkbox" checked={primary} onChange={(e) => setPrimary(e.target.checked)} />
+          Make it their primary organization
+        </label>
+      </div>
+      {q === '' ? null : (
+        <ul className="record-links" aria-label="Customers found">
+          {looksLikeId && !props.memberIds.includes(q) ? (
+            <li>
+              <code>{q}</code>{' '}
+              <button type="button" className="btn btn-secondary btn-small" disabled={props.busy} onClick={() => props.onAdd(q, primary)}>
+                Add
+              </button>
+            </li>
+          ) : null}
+          {candidates.map((c) => (
+            <li key={c.id}>
+              {customerName(c)}
+              {c.email ? <span className="muted"> · {c.email}</span> : null}{' '}
+              <button type="button" className="btn btn-secondary btn-small" disabled={props.busy} onClick={() => props.onAdd(c.id, primary)} aria-label={`Add ${customerName(c)}`}>
+                Add
+              </button>
+            </li>
+          ))}
+          {!looksLikeId && found.data && candidates.length === 0 ? <li className="muted">No other customer matches.</li> : null}
+        </ul>
+      )}
+    </div>
+  );
+}
