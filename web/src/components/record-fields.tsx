@@ -56,7 +56,8 @@ export function changes(before: Draft, draft: Draft, fields: CustomField[], numb
     } else if (typeof value === 'string' && value.trim() === '') {
       body[key] = null;
     } else {
-      body[key] = numberKeys.includes(key) && typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+      // A number field holding something that is not a number is sent as typed, for the API to name the field.
+      body[key] = numberKeys.includes(key) && typeof value === 'string' && Number.isFinite(Number(value)) ? Number(value) : value;
     }
   }
   if (Object.keys(custom).length > 0) body['custom'] = custom;
