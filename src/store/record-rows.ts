@@ -1,7 +1,7 @@
 // Statements every record table (customers, organizations) shares: reading by a list of values
 // in chunks that stay under SQLite's bound-parameter limit, and the soft delete.
 import { sql, type Selectable } from 'kysely';
-import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
+import type { RecordSyncState, SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
 import type { CustomerTable, Database, SyncColumns } from './tables.js';
 
@@ -86,7 +86,7 @@ export interface RecordParts {
   createdAt: number;
   updatedAt: number;
   version: number;
-  sync: CustomerSyncState;
+  sync: RecordSyncState;
 }
 
 /** Reads the shared columns of a record row. */
