@@ -131,7 +131,6 @@ it('shows an organization, links it to HubSpot, and edits it into Needs update a
   const after = await readOrg('buecher');
   expect(after.sync.status).toBe('needs_update');
   expect(await page.locator('.sync-card .badge').textContent()).toBe(after.sync.statusLabel);
-  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky top bar stays on top in the picture
   await screenshot(page, 'organization.png');
 });
 
