@@ -156,6 +156,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   // Let transitions (progress bar width, spinners) settle so pictures are stable.
   await page.waitForTimeout(350);
   // From the top: a page scrolled down (by a click near its end) draws the sticky top bar mid-picture.
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage: true });
 }
