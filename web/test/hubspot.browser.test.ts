@@ -167,6 +167,9 @@ describe('Config → Integrations → HubSpot', () => {
     await page.locator('.badge', { hasText: 'Needs update' }).waitFor();
     const hubspotId = page.locator('.facts div', { hasText: 'HubSpot id' }).locator('dd');
     expect(await hubspotId.textContent()).toMatch(/^\d+$/);
+    // The id links to the contact in HubSpot.
+    const contactId = (await ui.admin.get<{ sync: { hubspotId: string } }>(`/api/workspaces/default/customers/${customer.id}`)).body.sync.hubspotId;
+    expect(await hubspotId.getByRole('link').getAttribute('href')).toBe(`https://app.hubspot.com/contacts/${portalId}/record/0-1/${contactId}`);
   });
 
   it('updates changed contacts on the next run and marks a failed update Outdated with its error', async () => {

@@ -173,8 +173,8 @@ export function SyncCard({ workspace, sync, objectType, noun }: { workspace: str
             {sync.hubspotId === null ? (
               <span className="muted">Not in HubSpot yet</span>
             ) : portalId !== null ? (
-              <a href={hubspotRecordUrl(portalId, objectType, sync.hubspotId)} target="_blank" rel="noreferrer" title={`Open the ${noun} in HubSpot`}>
-                {sync.hubspotId} ↗
+              <a className="external-link" href={hubspotRecordUrl(portalId, objectType, sync.hubspotId)} target="_blank" rel="noreferrer" title={`Open the ${noun} in HubSpot`}>
+                {sync.hubspotId}
               </a>
             ) : (
               sync.hubspotId
