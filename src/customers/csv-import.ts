@@ -1,100 +1,10 @@
-// Streaming CSV import: rows are parsed, validated and written in batches, so a file of a
-// million rows needs no more memory than one batch. Good rows are saved; every bad row is
-// reported with its line number and reason through `onRowError` (and the first ones kept in
-// the result), never silently dropped.
-//
-// A file that turns out to be broken part-way (a bad quote, bytes that are not UTF-8) stops
-// the import there. The rows before that point were already saved (a million-row import is not
-// one transaction), so the 400 says exactly what was saved: how many rows, created / updated /
-// unchanged / refused, and the last line read, so the rest can be imported from the next line
-// without re-importing (and, for rows without externalId, duplicating) the saved ones.
-import { Transform, type Readable } from 'node:stream';
-import { parse } from 'csv-parse';
-import { AppError } from '../lib/index.js';
+// Customers from a CSV file: the columns a customer file may hold (built-in fields by key,
+// label or a common alias, tags, custom fields) on the shared streaming importer
+// (records/csv-import-stream.ts), each batch saved by the bulk upsert.
+import type { Readable } from 'node:stream';
+import { importCsvStream, type CsvImportOptions, type CsvImportResult } from '../records/index.js';
 import { bulkUpsertCustomers, loadFieldDefinitions, type CustomerServiceDeps } from './customer-service.js';
-import { BUILT_IN_FIELDS, parseCustomValueText, type CustomFieldDefinition } from './fields.js';
-
-export interface CsvRowError {
-  line: number;
-  message: string;
-}
-
-export interface CsvImportProgress {
-  rowsRead: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-}
-
-/** Decodes the file as UTF-8, refusing bytes that are not, with the line they are on. */
-class Utf8Lines extends Transform {
-  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
-  /** Lines completed so far (newlines decoded). */
-  lines = 0;
-
-  constructor() {
-    super({ readableObjectMode: false, decodeStrings: true });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: string) => void): void {
-    this.#emit(() => this.#decoder.decode(chunk, { stream: true }), chunk, callback);
-  }
-
-  override _flush(callback: (error?: Error | null, data?: string) => void): void {
-    this.#emit(() => this.#decoder.decode(), Buffer.alloc(0), callback);
-  }
-
-  #emit(decode: () => string, chunk: Buffer, callback: (error?: Error | null, data?: string) => void): void {
-    let text: string;
-    try {
-      text = decode();
-    } catch {
-      // The line of the bad byte: newlines before the longest prefix of this chunk that decodes
-      // (an unfinished character at its end is fine while streaming, so the search is monotone).
-      let good = 0;
-      let bad = chunk.length;
-      while (good < bad) {
-        const mid = Math.ceil((good + bad) / 2);
-        try {
-          new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(0, mid), { stream: true });
-          good = mid;
-        } catch {
-          bad = mid - 1;
-        }
-      }
-      let newlines = 0;
-      for (let i = chunk.indexOf(10); i !== -1 && i < good; i = chunk.indexOf(10, i + 1)) newlines++;
-      callback(new InvalidUtf8Error(this.lines + newlines + 1));
-      return;
-    }
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lines++;
-    callback(null, text);
-  }
-}
-
-class InvalidUtf8Error extends Error {
-  constructor(readonly line: number) {
-    super(`the file is not valid UTF-8 text at line ${line} (save it as UTF-8 and import it again)`);
-  }
-}
-
-export interface CsvImportResult extends CsvImportProgress {
-  /** The first errors (up to `keepErrors`); `failed` counts them all. */
-  errors: CsvRowError[];
-  columns: { header: string; field: string | null }[];
-}
-
-export interface CsvImportOptions {
-  batchSize?: number;
-  keepErrors?: number;
-  onProgress?: (progress: CsvImportProgress) => void;
-  onRowError?: (error: CsvRowError) => void;
-}
-
-type ColumnTarget = { kind: 'builtin'; key: string } | { kind: 'tags' } | { kind: 'externalId' } | { kind: 'custom'; field: CustomFieldDefinition };
-
-const normalize = (header: string) => header.toLowerCase().replace(/[^a-z0-9]/g, '');
+import { BUILT_IN_FIELDS, parseCustomValueText } from './fields.js';
 
 const ALIASES: Record<string, string> = {
   zip: 'postalCode',
@@ -111,136 +21,19 @@ const ALIASES: Record<string, string> = {
   emailaddress: 'email',
 };
 
-function resolveColumn(header: string, fields: CustomFieldDefinition[]): ColumnTarget | null {
-  const n = normalize(header);
-  if (n === 'externalid') return { kind: 'externalId' };
-  if (n === 'tags') return { kind: 'tags' };
-  const builtIn = BUILT_IN_FIELDS.find((f) => normalize(f.key) === n || normalize(f.label) === n) ?? BUILT_IN_FIELDS.find((f) => f.key === ALIASES[n]);
-  if (builtIn) return { kind: 'builtin', key: builtIn.key };
-  const custom = fields.find((f) => !f.archived && (normalize(f.key) === n || normalize(f.label) === n));
-  return custom ? { kind: 'custom', field: custom } : null;
-}
-
-export async function importCustomersCsv(
-  deps: CustomerServiceDeps,
-  workspaceId: string,
-  input: Readable,
-  options: CsvImportOptions = {},
-): Promise<CsvImportResult> {
-  const batchSize = options.batchSize ?? 500;
-  const keepErrors = options.keepErrors ?? 1000;
-  const fields = await loadFieldDefinitions(deps.db, workspaceId);
-  const utf8 = new Utf8Lines();
-  // An input error (the body stream failing) must reach the parser's loop too.
-  input.on('error', (error) => utf8.destroy(error));
-  const parser = input.pipe(utf8).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
-  utf8.on('error', (error) => parser.destroy(error));
-  const result: CsvImportResult = { rowsRead: 0, created: 0, updated: 0, unchanged: 0, failed: 0, errors: [], columns: [] };
-  let targets: (ColumnTarget | null)[] | undefined;
-  let batch: { line: number; item: Record<string, unknown> }[] = [];
-  /** The last line read; when the file breaks, every row up to it is saved or reported. */
-  let lastLine = 0;
-
-  const report = (error: CsvRowError) => {
-    result.failed++;
-    if (result.errors.length < keepErrors) result.errors.push(error);
-    options.onRowError?.(error);
-  };
-
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const outcomes = await bulkUpsertCustomers(deps, workspaceId, batch.map((b) => b.item), { createWithoutExternalId: true });
-    for (const outcome of outcomes) {
-      if (outcome.status === 'error') report({ line: batch[outcome.index]!.line, message: outcome.error.message });
-      else result[outcome.status]++;
-    }
-    batch = [];
-    options.onProgress?.({ rowsRead: result.rowsRead, created: result.created, updated: result.updated, unchanged: result.unchanged, failed: result.failed });
-  };
-
-  try {
-    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const cells = record.record;
-      if (!targets) {
-        targets = cells.map((header) => resolveColumn(header, fields));
-        result.columns = cells.map((header, i) => {
-          const target = targets![i]!;
-          const field = !target ? null : target.kind === 'builtin' ? target.key : target.kind === 'custom' ? `custom.${target.field.key}` : target.kind;
-          return { header, field };
-        });
-        if (!targets.some((t) => t?.kind === 'builtin' || t?.kind === 'custom')) {
-          throw new AppError('VALIDATION_FAILED', 'The header row names no customer field (for example: email, firstName, lastName).', {
-            field: 'header',
-          });
-        }
-        continue;
-      }
-      result.rowsRead++;
-      const line = record.info.lines;
-      lastLine = line;
-      const item: Record<string, unknown> = {};
-      const custom: Record<string, unknown> = {};
-      let rowError: string | null = null;
-      for (const [i, target] of targets.entries()) {
-        if (!target) continue;
-        const text = cells[i] ?? '';
-        if (target.kind === 'externalId') {
-          if (text.trim() !== '') item['externalId'] = text.trim();
-        } else if (target.kind === 'tags') {
-          if (text.trim() !== '') item['tags'] = text.split(/[;,]/).map((t) => t.trim()).filter(Boolean);
-        } else if (target.kind === 'builtin') {
-          if (text.trim() !== '') item[target.key] = text;
-        } else {
-          const parsed = parseCustomValueText(target.field, text);
-          if (!parsed.ok) {
-            rowError = `${target.field.key}: ${parsed.message}`;
-            break;
-          }
-          if (parsed.value !== null) custom[target.field.key] = parsed.value;
-        }
-      }
-      if (rowError) {
-        report({ line, message: rowError });
-        continue;
-      }
-      if (Object.keys(custom).length > 0) item['custom'] = custom;
-      batch.push({ line, item });
-      if (batch.length >= batchSize) await flush();
-    }
-  } catch (error) {
-    const fileProblem = error instanceof InvalidUtf8Error || String((error as { code?: unknown }).code ?? '').startsWith('CSV_');
-    if (!fileProblem) throw error;
-    // The rows read before the damage are saved (they were valid), and the answer says so.
-    await flush();
-    const problem =
-      error instanceof InvalidUtf8Error
-        ? { line: error.line, text: error.message }
-        : { line: csvErrorLine(error), text: `the file is not valid CSV: ${error instanceof Error ? error.message : String(error)}` };
-    const saved = result.created + result.updated + result.unchanged;
-    // Rows the parser had read ahead but not handed over when it failed are not saved, so the
-    // resume point is the line after the last row handled, which may be before the bad line.
-    const summary =
-      lastLine === 0
-        ? 'Nothing was saved.'
-        : `Lines up to ${lastLine} were imported: ${saved} rows saved (${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged) and ${result.failed} refused (details.errors); nothing after line ${lastLine} was saved. Fix the file and import only the rows after line ${lastLine}, so the saved rows are not imported twice.`;
-    throw new AppError(
-      'VALIDATION_FAILED',
-      `Import stopped at line ${problem.line}: ${problem.text}. ${summary}`,
-      {
-        field: 'file',
-        line: problem.line,
-        imported: { saved, lastLine, created: result.created, updated: result.updated, unchanged: result.unchanged, failed: result.failed },
-        errors: result.errors.slice(0, 100),
-      },
-      { cause: error },
-    );
-  }
-  await flush();
-  return result;
-}
-
-/** The line a csv-parse error points at (csv-parse counts the line it stopped on). */
-function csvErrorLine(error: unknown): number {
-  const lines = (error as { lines?: unknown }).lines;
-  return typeof lines === 'number' && lines > 0 ? lines : 1;
+export async function importCustomersCsv(deps: CustomerServiceDeps, workspaceId: string, input: Readable, options: CsvImportOptions = {}): Promise<CsvImportResult> {
+  const customFields = await loadFieldDefinitions(deps.db, workspaceId);
+  return importCsvStream(
+    input,
+    {
+      builtIns: BUILT_IN_FIELDS,
+      aliases: ALIASES,
+      lists: ['tags'],
+      customFields,
+      parseCustom: parseCustomValueText,
+      whatToName: 'customer field (for example: email, firstName, lastName)',
+    },
+    (items) => bulkUpsertCustomers(deps, workspaceId, items, { createWithoutExternalId: true }),
+    options,
+  );
 }

@@ -1,5 +1,6 @@
 // Turns loosely-typed input (API JSON, a CSV row) into validated customer values, reporting
 // every failing field by name. Pure: the caller supplies the workspace's custom fields.
+import { applyFieldChanges, type FieldProblem, type RecordPatch } from '../records/index.js';
 import type { CustomerValues } from '../store/index.js';
 import {
   BUILT_IN_FIELDS,
@@ -12,17 +13,39 @@ import {
 } from './fields.js';
 
 /** A partial change: only the keys present are touched; null clears. */
-export interface CustomerPatch {
-  values: Partial<Omit<CustomerValues, 'custom'>>;
-  custom: Record<string, CustomValue | null>;
-}
+export type CustomerPatch = RecordPatch<Omit<CustomerValues, 'custom'>>;
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+export type { FieldProblem };
 
 export type PatchResult = { ok: true; patch: CustomerPatch } | { ok: false; problems: FieldProblem[] };
+
+/**
+ * Validates a `custom: { key: value }` input against the record type's custom fields, adding a
+ * problem per bad key (unknown, archived, wrong value) to `problems`. Shared by every record
+ * type with custom fields.
+ */
+export function validateCustomInput(raw: unknown, fields: CustomFieldDefinition[], problems: FieldProblem[]): Record<string, CustomValue | null> {
+  const values: Record<string, CustomValue | null> = {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push({ field: 'custom', message: 'must be an object of custom field values' });
+    return values;
+  }
+  for (const [customKey, value] of Object.entries(raw as Record<string, unknown>)) {
+    const definition = fields.find((f) => f.key === customKey);
+    if (!definition) {
+      problems.push({ field: `custom.${customKey}`, message: 'is not a custom field of this workspace' });
+      continue;
+    }
+    if (definition.archived) {
+      problems.push({ field: `custom.${customKey}`, message: 'is archived and cannot be written' });
+      continue;
+    }
+    const result = validateCustomValue(definition, value);
+    if (result.ok) values[customKey] = result.value;
+    else problems.push({ field: `custom.${customKey}`, message: result.message });
+  }
+  return values;
+}
 
 /**
  * Validates the fields present in `input` (built-in keys, `tags`, and `custom: { key: value }`).
@@ -48,24 +71,7 @@ export function validateCustomerPatch(
       continue;
     }
     if (key === 'custom') {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-        problems.push({ field: 'custom', message: 'must be an object of custom field values' });
-        continue;
-      }
-      for (const [customKey, value] of Object.entries(raw as Record<string, unknown>)) {
-        const definition = fields.find((f) => f.key === customKey);
-        if (!definition) {
-          problems.push({ field: `custom.${customKey}`, message: 'is not a custom field of this workspace' });
-          continue;
-        }
-        if (definition.archived) {
-          problems.push({ field: `custom.${customKey}`, message: 'is archived and cannot be written' });
-          continue;
-        }
-        const result = validateCustomValue(definition, value);
-        if (result.ok) patch.custom[customKey] = result.value;
-        else problems.push({ field: `custom.${customKey}`, message: result.message });
-      }
+      Object.assign(patch.custom, validateCustomInput(raw, fields, problems));
       continue;
     }
     const builtIn = BUILT_IN_FIELDS.find((f) => f.key === key);
@@ -80,10 +86,6 @@ export function validateCustomerPatch(
   return problems.length > 0 ? { ok: false, problems } : { ok: true, patch };
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
 /**
  * Applies a patch to current values and stamps every field whose value really changed with
  * `now`, leaving the others' timestamps alone: the per-field history two-way sync needs.
@@ -94,23 +96,7 @@ export function applyPatch(
   patch: CustomerPatch,
   now: number,
 ): { values: CustomerValues; fieldUpdatedAt: Record<string, number>; changed: string[] } {
-  const values: CustomerValues = { ...current, custom: { ...current.custom } };
-  const stamps = { ...fieldUpdatedAt };
-  const changed: string[] = [];
-  for (const [key, value] of Object.entries(patch.values) as [keyof Omit<CustomerValues, 'custom'>, unknown][]) {
-    if (sameValue(current[key], value)) continue;
-    (values as unknown as Record<string, unknown>)[key] = value;
-    stamps[key] = now;
-    changed.push(key);
-  }
-  for (const [key, value] of Object.entries(patch.custom)) {
-    if (sameValue(current.custom[key], value)) continue;
-    if (value === null) delete values.custom[key];
-    else values.custom[key] = value;
-    stamps[`custom.${key}`] = now;
-    changed.push(`custom.${key}`);
-  }
-  return { values, fieldUpdatedAt: stamps, changed };
+  return applyFieldChanges(current, fieldUpdatedAt, patch, now);
 }
 
 export const EMPTY_VALUES: CustomerValues = {

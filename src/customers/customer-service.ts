@@ -12,8 +12,9 @@ import {
   softDeleteCustomer,
   updateCustomerContent,
 } from '../store/index.js';
+import { problemsError, upsertByExternalId, type UpsertItemResult } from '../records/index.js';
 import { applyPatch, EMPTY_VALUES, validateCustomerPatch, type FieldProblem } from './customer-input.js';
-import { validateExternalId, type CustomFieldDefinition, type CustomFieldType } from './fields.js';
+import type { CustomFieldDefinition, CustomFieldType } from './fields.js';
 
 /**
  * Called inside the writing transaction with the ids of customers that changed and the
@@ -27,8 +28,9 @@ export interface CustomerServiceDeps {
   listeners: CustomerChangeListener[];
 }
 
-export async function loadFieldDefinitions(db: Db, workspaceId: string): Promise<CustomFieldDefinition[]> {
-  const records = await listCustomFields(db, workspaceId);
+/** The workspace's custom fields of one object type (HubSpot's name; contacts unless said). */
+export async function loadFieldDefinitions(db: Db, workspaceId: string, objectType = 'contacts'): Promise<CustomFieldDefinition[]> {
+  const records = await listCustomFields(db, workspaceId, objectType);
   return records.map((r) => ({
     id: r.id,
     key: r.key,
@@ -39,13 +41,6 @@ export async function loadFieldDefinitions(db: Db, workspaceId: string): Promise
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   }));
-}
-
-function problemsError(problems: FieldProblem[]): AppError {
-  const first = problems[0]!;
-  const message =
-    problems.length === 1 ? `${first.field} ${first.message}` : `${problems.length} fields are invalid; first: ${first.field} ${first.message}`;
-  return new AppError('VALIDATION_FAILED', message, { field: first.field, problems });
 }
 
 function newCustomer(workspaceId: string, id: string, externalId: string | null, now: number): Customer {
@@ -144,10 +139,6 @@ export async function deleteCustomer(deps: CustomerServiceDeps, workspaceId: str
   });
 }
 
-export type UpsertItemResult =
-  | { index: number; externalId: string; status: 'created' | 'updated' | 'unchanged'; id: string }
-  | { index: number; externalId: string | null; status: 'error'; error: { code: 'VALIDATION_FAILED'; message: string; problems: FieldProblem[] } };
-
 /**
  * Creates or updates up to 1,000 customers keyed by the host's externalId, in one transaction.
  * Each item stands alone: an invalid item is reported and skipped, the valid ones are saved.
@@ -161,71 +152,31 @@ export async function bulkUpsertCustomers(
   return deps.db.transaction().execute(async (trx) => {
     const fields = await loadFieldDefinitions(trx, workspaceId);
     const now = deps.clock.now();
-    const results: UpsertItemResult[] = [];
-    const externalIds = items.map((item) => (typeof item['externalId'] === 'string' ? item['externalId'] : ''));
-    const existing = new Map((await findCustomersByExternalIds(trx, workspaceId, externalIds.filter(Boolean))).map((c) => [c.externalId!, c]));
-    const seen = new Set<string>();
+    const externalIds = items.map((item) => (typeof item['externalId'] === 'string' ? item['externalId'] : '')).filter(Boolean);
+    const existing = new Map((await findCustomersByExternalIds(trx, workspaceId, externalIds)).map((c) => [c.externalId!, c]));
     const toInsert: Customer[] = [];
     const changedIds: string[] = [];
     const previousEmails: (string | null)[] = [];
-    for (const [index, item] of items.entries()) {
-      const externalId = externalIds[index]!;
-      const fail = (problems: FieldProblem[]) =>
-        results.push({
-          index,
-          externalId: externalId || null,
-          status: 'error',
-          error: { code: 'VALIDATION_FAILED', message: `${problems[0]!.field} ${problems[0]!.message}`, problems },
-        });
-      const idCheck = validateExternalId(item['externalId']);
-      if (!idCheck.ok) {
-        fail([{ field: 'externalId', message: idCheck.message }]);
-        continue;
-      }
-      if (!externalId && !options.createWithoutExternalId) {
-        fail([{ field: 'externalId', message: 'is required for an upsert' }]);
-        continue;
-      }
-      if (!externalId) {
+    const results = await upsertByExternalId(items, {
+      existing,
+      createWithoutExternalId: options.createWithoutExternalId,
+      create: (item) => {
         const built = buildCustomer(workspaceId, item, fields, now, newId('cus', deps.clock));
-        if (!built.ok) fail(built.problems);
-        else {
-          toInsert.push(built.customer);
-          results.push({ index, externalId: '', status: 'created', id: built.customer.id });
-        }
-        continue;
-      }
-      if (seen.has(externalId)) {
-        fail([{ field: 'externalId', message: `appears more than once in this request` }]);
-        continue;
-      }
-      seen.add(externalId);
-      const current = existing.get(externalId);
-      if (!current) {
-        const built = buildCustomer(workspaceId, item, fields, now, newId('cus', deps.clock));
-        if (!built.ok) {
-          fail(built.problems);
-          continue;
-        }
+        if (!built.ok) return built;
         toInsert.push(built.customer);
-        results.push({ index, externalId, status: 'created', id: built.customer.id });
-        continue;
-      }
-      const checked = validateCustomerPatch(item, fields, { externalId: true });
-      if (!checked.ok) {
-        fail(checked.problems);
-        continue;
-      }
-      const applied = applyPatch(current, current.fieldUpdatedAt, checked.patch, now);
-      if (applied.changed.length === 0) {
-        results.push({ index, externalId, status: 'unchanged', id: current.id });
-        continue;
-      }
-      await updateCustomerContent(trx, { ...current, ...applied.values, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
-      changedIds.push(current.id);
-      previousEmails.push(current.email);
-      results.push({ index, externalId, status: 'updated', id: current.id });
-    }
+        return { ok: true, id: built.customer.id };
+      },
+      update: async (current, item) => {
+        const checked = validateCustomerPatch(item, fields, { externalId: true });
+        if (!checked.ok) return checked;
+        const applied = applyPatch(current, current.fieldUpdatedAt, checked.patch, now);
+        if (applied.changed.length === 0) return { ok: true, changed: false };
+        await updateCustomerContent(trx, { ...current, ...applied.values, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
+        changedIds.push(current.id);
+        previousEmails.push(current.email);
+        return { ok: true, changed: true };
+      },
+    });
     await insertCustomers(trx, toInsert);
     changedIds.push(...toInsert.map((c) => c.id));
     if (changedIds.length > 0) await notify(deps, trx, workspaceId, changedIds, previousEmails);

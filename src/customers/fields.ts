@@ -2,6 +2,9 @@
 // a workspace admin can add. Validation here is pure (no database) so it is shared by the API,
 // the CSV import and the bulk upsert, and unit-tested on its own.
 import { checkEmailAddress } from '../lib/index.js';
+import { textProblem, validateText, type FieldResult } from '../records/index.js';
+
+export { MAX_EXTERNAL_ID, textProblem, validateExternalId, type FieldResult } from '../records/index.js';
 
 export const BUILT_IN_FIELDS = [
   { key: 'firstName', label: 'First name', column: 'first_name', maxLength: 200 },
@@ -44,36 +47,9 @@ export interface CustomFieldDefinition {
 
 export type CustomValue = string | number | boolean | string[];
 
-export type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
-
 /** A custom text value: HubSpot's limit for a text property value. */
 export const MAX_TEXT = 65_535;
-/** The host application's id for a customer. */
-export const MAX_EXTERNAL_ID = 255;
 
-// In a `u` regex a surrogate pair is one code point, so only unpaired halves match.
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * Text hubsync will not store: the NUL character (PostgreSQL cannot hold it, and no field needs
- * it) and unpaired UTF-16 surrogates (not Unicode text; JSON can smuggle them in as \ud800).
- * Returns the problem, or null when the text is fine.
- */
-export function textProblem(value: string): string | null {
-  if (value.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
-  if (LONE_SURROGATE.test(value)) return 'contains an unpaired surrogate, which is not valid Unicode text';
-  return null;
-}
-
-/** The externalId: text of at most 255 characters; null or "" clears it. */
-export function validateExternalId(raw: unknown): FieldResult<string | null> {
-  if (raw === null || raw === undefined || raw === '') return { ok: true, value: null };
-  if (typeof raw !== 'string') return { ok: false, message: 'must be text (or null to clear it)' };
-  const problem = textProblem(raw);
-  if (problem) return { ok: false, message: problem };
-  if (raw.length > MAX_EXTERNAL_ID) return { ok: false, message: `must be at most ${MAX_EXTERNAL_ID} characters` };
-  return { ok: true, value: raw };
-}
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Checks a custom field value against its definition; null clears the value. */
@@ -159,19 +135,12 @@ export function parseCustomValueText(definition: CustomFieldDefinition, text: st
  * address that could never become a contact is refused at the door with the reason.
  */
 export function validateBuiltInValue(key: BuiltInTextField, raw: unknown): FieldResult<string | null> {
-  if (raw === null || raw === undefined) return { ok: true, value: null };
-  if (typeof raw !== 'string') return { ok: false, message: 'must be text' };
-  const problem = textProblem(raw);
-  if (problem) return { ok: false, message: problem };
   const field = BUILT_IN_FIELDS.find((f) => f.key === key)!;
-  const value = raw.trim();
-  if (value === '') return { ok: true, value: null };
-  if (value.length > field.maxLength) return { ok: false, message: `must be at most ${field.maxLength} characters` };
-  if (key === 'email') {
-    const verdict = checkEmailAddress(value);
-    if (!verdict.ok) return { ok: false, message: `"${value}" is not a valid email address: ${verdict.reason}` };
-  }
-  return { ok: true, value };
+  const checked = validateText(raw, field.maxLength);
+  if (!checked.ok || checked.value === null || key !== 'email') return checked;
+  const verdict = checkEmailAddress(checked.value);
+  if (!verdict.ok) return { ok: false, message: `"${checked.value}" is not a valid email address: ${verdict.reason}` };
+  return checked;
 }
 
 export function validateTags(raw: unknown): FieldResult<string[]> {

@@ -58,11 +58,13 @@ export async function updateCustomField(db: Db, field: CustomFieldRecord): Promi
     .execute();
 }
 
-export async function listCustomFields(db: Db, workspaceId: string): Promise<CustomFieldRecord[]> {
+/** A workspace's custom fields of one object type (`contacts` unless said). */
+export async function listCustomFields(db: Db, workspaceId: string, objectType = 'contacts'): Promise<CustomFieldRecord[]> {
   const rows = await db
     .selectFrom('custom_fields')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
+    .where('object_type', '=', objectType)
     .orderBy('created_at')
     .orderBy('id')
     .execute();

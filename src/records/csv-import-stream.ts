@@ -1,0 +1,261 @@
+// Streaming CSV import for any record type: the file is decoded (UTF-8 only, the bad byte's line
+// named), parsed, and its rows handed to the record type in batches, so a file of a million
+// rows needs no more memory than one batch. Good rows are saved; every bad row is reported with
+// its line number and reason through `onRowError` (and the first ones kept in the result),
+// never silently dropped.
+//
+// A file that turns out to be broken part-way (a bad quote, bytes that are not UTF-8) stops
+// the import there. The rows before that point were already saved (a million-row import is not
+// one transaction), so the 400 says exactly what was saved: how many rows, created / updated /
+// unchanged / refused, and the last line read, so the rest can be imported from the next line
+// without re-importing (and, for rows without externalId, duplicating) the saved ones.
+//
+// The record type describes its columns (built-in fields with labels and aliases, list
+// columns split on `;` or `,`, custom fields parsed by their type) and saves a batch.
+import { Transform, type Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { AppError } from '../lib/index.js';
+import type { UpsertItemResult } from './bulk-upsert.js';
+import type { FieldResult } from './text-rules.js';
+
+export interface CsvRowError {
+  line: number;
+  message: string;
+}
+
+export interface CsvImportProgress {
+  rowsRead: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
+
+/** Decodes the file as UTF-8, refusing bytes that are not, with the line they are on. */
+class Utf8Lines extends Transform {
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
+  /** Lines completed so far (newlines decoded). */
+  lines = 0;
+
+  constructor() {
+    super({ readableObjectMode: false, decodeStrings: true });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: string) => void): void {
+    this.#emit(() => this.#decoder.decode(chunk, { stream: true }), chunk, callback);
+  }
+
+  override _flush(callback: (error?: Error | null, data?: string) => void): void {
+    this.#emit(() => this.#decoder.decode(), Buffer.alloc(0), callback);
+  }
+
+  #emit(decode: () => string, chunk: Buffer, callback: (error?: Error | null, data?: string) => void): void {
+    let text: string;
+    try {
+      text = decode();
+    } catch {
+      // The line of the bad byte: newlines before the longest prefix of this chunk that decodes
+      // (an unfinished character at its end is fine while streaming, so the search is monotone).
+      let good = 0;
+      let bad = chunk.length;
+      while (good < bad) {
+        const mid = Math.ceil((good + bad) / 2);
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(0, mid), { stream: true });
+          good = mid;
+        } catch {
+          bad = mid - 1;
+        }
+      }
+      let newlines = 0;
+      for (let i = chunk.indexOf(10); i !== -1 && i < good; i = chunk.indexOf(10, i + 1)) newlines++;
+      callback(new InvalidUtf8Error(this.lines + newlines + 1));
+      return;
+    }
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lines++;
+    callback(null, text);
+  }
+}
+
+class InvalidUtf8Error extends Error {
+  constructor(readonly line: number) {
+    super(`the file is not valid UTF-8 text at line ${line} (save it as UTF-8 and import it again)`);
+  }
+}
+
+export interface CsvImportResult extends CsvImportProgress {
+  /** The first errors (up to `keepErrors`); `failed` counts them all. */
+  errors: CsvRowError[];
+  columns: { header: string; field: string | null }[];
+}
+
+export interface CsvImportOptions {
+  batchSize?: number;
+  keepErrors?: number;
+  onProgress?: (progress: CsvImportProgress) => void;
+  onRowError?: (error: CsvRowError) => void;
+}
+
+/** A custom field as the importer needs it: its key and label name a column. */
+export interface CsvCustomField {
+  key: string;
+  label: string;
+  archived: boolean;
+}
+
+/** What a record type's CSV file may hold. */
+export interface CsvColumns<F extends CsvCustomField> {
+  /** Built-in fields, matched by key or label (case, spaces and punctuation ignored). */
+  builtIns: readonly { key: string; label: string }[];
+  /** Other header spellings (normalized) → built-in key. */
+  aliases?: Record<string, string>;
+  /** Keys whose cell is a list separated by `;` or `,` (tags, customerIds). */
+  lists: readonly string[];
+  customFields: F[];
+  /** Turns a cell into a typed custom value. */
+  parseCustom(field: F, text: string): FieldResult<unknown>;
+  /** Words for the error when the header names nothing: "customer field (for example: email, firstName)". */
+  whatToName: string;
+}
+
+type ColumnTarget<F> = { kind: 'builtin'; key: string } | { kind: 'list'; key: string } | { kind: 'externalId' } | { kind: 'custom'; field: F };
+
+const normalize = (header: string) => header.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+function resolveColumn<F extends CsvCustomField>(header: string, columns: CsvColumns<F>): ColumnTarget<F> | null {
+  const n = normalize(header);
+  if (n === 'externalid') return { kind: 'externalId' };
+  const list = columns.lists.find((key) => normalize(key) === n);
+  if (list) return { kind: 'list', key: list };
+  const builtIn =
+    columns.builtIns.find((f) => normalize(f.key) === n || normalize(f.label) === n) ?? columns.builtIns.find((f) => f.key === columns.aliases?.[n]);
+  if (builtIn) return { kind: 'builtin', key: builtIn.key };
+  const custom = columns.customFields.find((f) => !f.archived && (normalize(f.key) === n || normalize(f.label) === n));
+  return custom ? { kind: 'custom', field: custom } : null;
+}
+
+/** Saves one batch of row items (an upsert by externalId that may create without one). */
+export type SaveCsvBatch = (items: Record<string, unknown>[]) => Promise<UpsertItemResult[]>;
+
+export async function importCsvStream<F extends CsvCustomField>(
+  input: Readable,
+  columns: CsvColumns<F>,
+  save: SaveCsvBatch,
+  options: CsvImportOptions = {},
+): Promise<CsvImportResult> {
+  const batchSize = options.batchSize ?? 500;
+  const keepErrors = options.keepErrors ?? 1000;
+  const utf8 = new Utf8Lines();
+  // An input error (the body stream failing) must reach the parser's loop too.
+  input.on('error', (error) => utf8.destroy(error));
+  const parser = input.pipe(utf8).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
+  utf8.on('error', (error) => parser.destroy(error));
+  const result: CsvImportResult = { rowsRead: 0, created: 0, updated: 0, unchanged: 0, failed: 0, errors: [], columns: [] };
+  let targets: (ColumnTarget<F> | null)[] | undefined;
+  let batch: { line: number; item: Record<string, unknown> }[] = [];
+  /** The last line read; when the file breaks, every row up to it is saved or reported. */
+  let lastLine = 0;
+
+  const report = (error: CsvRowError) => {
+    result.failed++;
+    if (result.errors.length < keepErrors) result.errors.push(error);
+    options.onRowError?.(error);
+  };
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const outcomes = await save(batch.map((b) => b.item));
+    for (const outcome of outcomes) {
+      if (outcome.status === 'error') report({ line: batch[outcome.index]!.line, message: outcome.error.message });
+      else result[outcome.status]++;
+    }
+    batch = [];
+    options.onProgress?.({ rowsRead: result.rowsRead, created: result.created, updated: result.updated, unchanged: result.unchanged, failed: result.failed });
+  };
+
+  try {
+    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const cells = record.record;
+      if (!targets) {
+        targets = cells.map((header) => resolveColumn(header, columns));
+        result.columns = cells.map((header, i) => {
+          const target = targets![i]!;
+          const field = !target ? null : target.kind === 'builtin' || target.kind === 'list' ? target.key : target.kind === 'custom' ? `custom.${target.field.key}` : target.kind;
+          return { header, field };
+        });
+        if (!targets.some((t) => t?.kind === 'builtin' || t?.kind === 'custom')) {
+          throw new AppError('VALIDATION_FAILED', `The header row names no ${columns.whatToName}.`, {
+            field: 'header',
+          });
+        }
+        continue;
+      }
+      result.rowsRead++;
+      const line = record.info.lines;
+      lastLine = line;
+      const item: Record<string, unknown> = {};
+      const custom: Record<string, unknown> = {};
+      let rowError: string | null = null;
+      for (const [i, target] of targets.entries()) {
+        if (!target) continue;
+        const text = cells[i] ?? '';
+        if (target.kind === 'externalId') {
+          if (text.trim() !== '') item['externalId'] = text.trim();
+        } else if (target.kind === 'list') {
+          if (text.trim() !== '') item[target.key] = text.split(/[;,]/).map((t) => t.trim()).filter(Boolean);
+        } else if (target.kind === 'builtin') {
+          if (text.trim() !== '') item[target.key] = text;
+        } else {
+          const parsed = columns.parseCustom(target.field, text);
+          if (!parsed.ok) {
+            rowError = `${target.field.key}: ${parsed.message}`;
+            break;
+          }
+          if (parsed.value !== null) custom[target.field.key] = parsed.value;
+        }
+      }
+      if (rowError) {
+        report({ line, message: rowError });
+        continue;
+      }
+      if (Object.keys(custom).length > 0) item['custom'] = custom;
+      batch.push({ line, item });
+      if (batch.length >= batchSize) await flush();
+    }
+  } catch (error) {
+    const fileProblem = error instanceof InvalidUtf8Error || String((error as { code?: unknown }).code ?? '').startsWith('CSV_');
+    if (!fileProblem) throw error;
+    // The rows read before the damage are saved (they were valid), and the answer says so.
+    await flush();
+    const problem =
+      error instanceof InvalidUtf8Error
+        ? { line: error.line, text: error.message }
+        : { line: csvErrorLine(error), text: `the file is not valid CSV: ${error instanceof Error ? error.message : String(error)}` };
+    const saved = result.created + result.updated + result.unchanged;
+    // Rows the parser had read ahead but not handed over when it failed are not saved, so the
+    // resume point is the line after the last row handled, which may be before the bad line.
+    const summary =
+      lastLine === 0
+        ? 'Nothing was saved.'
+        : `Lines up to ${lastLine} were imported: ${saved} rows saved (${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged) and ${result.failed} refused (details.errors); nothing after line ${lastLine} was saved. Fix the file and import only the rows after line ${lastLine}, so the saved rows are not imported twice.`;
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `Import stopped at line ${problem.line}: ${problem.text}. ${summary}`,
+      {
+        field: 'file',
+        line: problem.line,
+        imported: { saved, lastLine, created: result.created, updated: result.updated, unchanged: result.unchanged, failed: result.failed },
+        errors: result.errors.slice(0, 100),
+      },
+      { cause: error },
+    );
+  }
+  await flush();
+  return result;
+}
+
+/** The line a csv-parse error points at (csv-parse counts the line it stopped on). */
+function csvErrorLine(error: unknown): number {
+  const lines = (error as { lines?: unknown }).lines;
+  return typeof lines === 'number' && lines > 0 ? lines : 1;
+}
