@@ -14,7 +14,7 @@ import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
 import { createJobQueue, type JobQueue } from './jobs/index.js';
-import { FlushScheduler, MappingService, onCustomersChanged, pendingChangesListener, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
+import { FlushScheduler, MappingService, onCustomersChanged, pendingChangesListener, pendingRecordsListener, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
 import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
 
 export interface Service {
@@ -102,6 +102,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       throttle: new LoginThrottle(clock),
       verifyPassword: options.verifyPassword ?? verifyPassword,
       customerListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes })],
+      recordListeners: [pendingRecordsListener({ clock, flushes })],
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),
       push,

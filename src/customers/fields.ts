@@ -2,7 +2,7 @@
 // a workspace admin can add. Validation here is pure (no database) so it is shared by the API,
 // the CSV import and the bulk upsert, and unit-tested on its own.
 import { checkEmailAddress } from '../lib/index.js';
-import { textProblem, validateText, type FieldResult } from '../records/index.js';
+import { textProblem, validateCalendarDate, validateText, type FieldResult } from '../records/index.js';
 
 export { MAX_EXTERNAL_ID, textProblem, validateExternalId, type FieldResult } from '../records/index.js';
 
@@ -50,8 +50,6 @@ export type CustomValue = string | number | boolean | string[];
 /** A custom text value: HubSpot's limit for a text property value. */
 export const MAX_TEXT = 65_535;
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
 /** Checks a custom field value against its definition; null clears the value. */
 export function validateCustomValue(definition: CustomFieldDefinition, raw: unknown): FieldResult<CustomValue | null> {
   if (raw === null || raw === undefined) return { ok: true, value: null };
@@ -68,16 +66,8 @@ export function validateCustomValue(definition: CustomFieldDefinition, raw: unkn
     case 'number':
       if (typeof raw !== 'number' || !Number.isFinite(raw)) return { ok: false, message: 'must be a finite number' };
       return { ok: true, value: raw };
-    case 'date': {
-      if (typeof raw !== 'string') return { ok: false, message: 'must be a date written YYYY-MM-DD' };
-      const match = ISO_DATE.exec(raw);
-      if (!match) return { ok: false, message: 'must be a date written YYYY-MM-DD' };
-      const date = new Date(`${raw}T00:00:00Z`);
-      if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== raw) {
-        return { ok: false, message: `${raw} is not a real calendar date` };
-      }
-      return { ok: true, value: raw };
-    }
+    case 'date':
+      return validateCalendarDate(raw);
     case 'boolean':
       if (typeof raw !== 'boolean') return { ok: false, message: 'must be true or false' };
       return { ok: true, value: raw };

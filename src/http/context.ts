@@ -4,6 +4,7 @@ import type { LoginThrottle, PasswordVerifier } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
 import type { Clock } from '../lib/index.js';
+import type { RecordChangeListener } from '../records/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import type { Db } from '../store/index.js';
 import type { MappingService, PushEngine } from '../sync/index.js';
@@ -16,6 +17,8 @@ export interface AppContext {
   /** scrypt verification (src/auth/password.ts); injectable so tests see which hash sign-in checked. */
   verifyPassword: PasswordVerifier;
   customerListeners: CustomerChangeListener[];
+  /** Told of deals and activities a push would now send (the on-change push's pending set). */
+  recordListeners: RecordChangeListener[];
   hubspot: HubSpotGateway;
   mappings: MappingService;
   push: PushEngine;

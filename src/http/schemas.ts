@@ -1,8 +1,10 @@
 // Shared request/response schemas; they validate input and document the API (OpenAPI).
 import { z } from 'zod';
 import { checkEmailAddress, MAX_EMAIL_LENGTH } from '../lib/index.js';
-import type { Customer, CustomFieldRecord, SyncStatus } from '../store/index.js';
+import type { Customer, CustomerSyncState, CustomFieldRecord, SyncStatus } from '../store/index.js';
 import { SYNC_STATUSES } from '../store/index.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 export const workspaceParam = z.object({ workspace: z.string().min(1).max(64) });
 
@@ -124,7 +126,7 @@ export const errorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) })
   .meta({ id: 'Error' });
 
-const customValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
+export const customValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
 
 /** Status labels exactly as the Synchronization view shows them (seed 000). */
 export const STATUS_LABELS = {
@@ -136,6 +138,28 @@ export const STATUS_LABELS = {
   duplicate: 'Duplicate',
   no_email: 'No email',
 } as const;
+
+/** A record's sync state as every record type's JSON shows it. */
+export const syncStateSchema = z.object({
+  status: z.enum(SYNC_STATUSES as [string, ...string[]]),
+  statusLabel: z.string(),
+  hubspotId: z.string().nullable(),
+  lastError: z.string().nullable(),
+  syncedAt: z.string().nullable(),
+});
+
+export function syncStateJson(sync: CustomerSyncState): z.infer<typeof syncStateSchema> {
+  return {
+    status: sync.status,
+    statusLabel: STATUS_LABELS[sync.status],
+    hubspotId: sync.hubspotId,
+    lastError: sync.error,
+    syncedAt: sync.syncedAt === null ? null : iso(sync.syncedAt),
+  };
+}
+
+/** Per-field timestamps as ISO times. */
+export const fieldTimesJson = (stamps: Record<string, number>): Record<string, string> => Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, iso(v)]));
 
 export const customerSchema = z
   .object({
@@ -157,19 +181,11 @@ export const customerSchema = z
     fieldUpdatedAt: z.record(z.string(), z.string()),
     createdAt: z.string(),
     updatedAt: z.string(),
-    sync: z.object({
-      status: z.enum(SYNC_STATUSES as [string, ...string[]]),
-      statusLabel: z.string(),
-      hubspotId: z.string().nullable(),
-      lastError: z.string().nullable(),
-      syncedAt: z.string().nullable(),
-    }),
+    sync: syncStateSchema,
   })
   .meta({ id: 'Customer' });
 
 export type CustomerJson = z.infer<typeof customerSchema>;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function customerJson(c: Customer): CustomerJson {
   return {
@@ -188,16 +204,10 @@ export function customerJson(c: Customer): CustomerJson {
     lifecycleStage: c.lifecycleStage,
     tags: c.tags,
     custom: c.custom,
-    fieldUpdatedAt: Object.fromEntries(Object.entries(c.fieldUpdatedAt).map(([k, v]) => [k, iso(v)])),
+    fieldUpdatedAt: fieldTimesJson(c.fieldUpdatedAt),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
-    sync: {
-      status: c.sync.status,
-      statusLabel: STATUS_LABELS[c.sync.status],
-      hubspotId: c.sync.hubspotId,
-      lastError: c.sync.error,
-      syncedAt: c.sync.syncedAt === null ? null : iso(c.sync.syncedAt),
-    },
+    sync: syncStateJson(c.sync),
   };
 }
 

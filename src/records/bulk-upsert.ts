@@ -62,3 +62,9 @@ export async function upsertByExternalId<R extends { id: string }>(items: Record
   }
   return results;
 }
+
+/** The answer of a bulk upsert: counts per outcome, and the result of every item. */
+export function upsertSummary(results: UpsertItemResult[]) {
+  const count = (status: UpsertItemResult['status']) => results.filter((r) => r.status === status).length;
+  return { created: count('created'), updated: count('updated'), unchanged: count('unchanged'), failed: count('error'), results };
+}

@@ -2,6 +2,7 @@
 // tags, custom values and per-field timestamps; this module maps them to the Customer type.
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { containsPattern } from './search-pattern.js';
 import type { CustomerTable } from './tables.js';
 
 export type SyncStatus = 'synced' | 'needs_update' | 'not_synced' | 'outdated' | 'error' | 'duplicate' | 'no_email';
@@ -223,10 +224,6 @@ export interface CustomerListQuery {
   limit: number;
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
-
 export async function listCustomers(db: Db, query: CustomerListQuery): Promise<{ customers: Customer[]; hasMore: boolean }> {
   let q = db
     .selectFrom('customers')
@@ -234,13 +231,13 @@ export async function listCustomers(db: Db, query: CustomerListQuery): Promise<{
     .where('workspace_id', '=', query.workspaceId)
     .where('deleted_at', 'is', null);
   if (query.search) {
-    const pattern = `%${escapeLike(query.search.trim().toLowerCase())}%`;
+    const pattern = containsPattern(query.search.trim().toLowerCase());
     q = q.where(sql<boolean>`search_text like ${pattern} escape '\\'`);
   }
   if (query.email) q = q.where('email_lower', '=', query.email.trim().toLowerCase());
   if (query.lifecycleStage) q = q.where('lifecycle_stage', '=', query.lifecycleStage);
   if (query.tag) {
-    const pattern = `%${escapeLike(JSON.stringify(query.tag))}%`;
+    const pattern = containsPattern(JSON.stringify(query.tag));
     q = q.where(sql<boolean>`tags like ${pattern} escape '\\'`);
   }
   if (query.statuses && query.statuses.length > 0) q = q.where('sync_status', 'in', query.statuses);

@@ -14,3 +14,7 @@ export * from './sync.repository.js';
 export * from './sync-settings.repository.js';
 export * from './rate-ledger.repository.js';
 export * from './pending-change.repository.js';
+export * from './deal.repository.js';
+export * from './activity.repository.js';
+export * from './record-lookup.js';
+export { containsPattern } from './search-pattern.js';

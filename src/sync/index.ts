@@ -11,4 +11,4 @@ export { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE,
 export { initSyncSettings, NEW_WORKSPACE_SETTINGS, readSyncSettings, syncSettingsView, updateSyncSettings, type SyncSettings, type SyncSettingsPatch, type SyncSettingsView } from './sync-settings.js';
 export { healthState, syncHealth, type HealthState, type SyncHealth } from './sync-health.js';
 export { RUN_TRIGGERS, type RunTrigger } from './run-trigger.js';
-export { FLUSH_DELAY_MS, FlushScheduler, pendingChangesListener, sendDueReconciles, SLICE_BUDGET_MS, SYNC_JOBS, syncFlushJob, syncPushJob, syncScheduledJob, syncTickJob, workSyncJobs } from './sync-jobs.js';
+export { FLUSH_DELAY_MS, FlushScheduler, pendingChangesListener, pendingRecordsListener, sendDueReconciles, SLICE_BUDGET_MS, SYNC_JOBS, syncFlushJob, syncPushJob, syncScheduledJob, syncTickJob, workSyncJobs } from './sync-jobs.js';

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { SYSTEM_ACTOR, type Actor } from '../audit/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
+import type { RecordChangeListener } from '../records/index.js';
 import { defineJob, eraseDefinition, JobTimeoutError, type JobQueue } from '../jobs/index.js';
 import { isAppError, type Clock } from '../lib/index.js';
 import { deletePendingIfUnchanged, findConnection, findRun, findRunningRun, listScheduledWorkspaces, markPending, pageIdsByStatus, readPending, workspacesWithPending, type Db } from '../store/index.js';
@@ -195,6 +196,21 @@ export function pendingChangesListener(deps: { clock: Clock; flushes: FlushSched
     }
     if (pushable.length === 0) return;
     await markPending(db, workspaceId, CONTACTS, pushable, deps.clock.now());
+    deps.flushes.wake(workspaceId);
+  };
+}
+
+/**
+ * The listener record services (deals, activities) call with records a push would now send:
+ * added to the pending-changes set under their object type, in the change's transaction.
+ * There is one on-change setting for people and what happens to them, `pushContactsOnChange`;
+ * deals and notes follow it (companies have `pushCompaniesOnChange`). Until the deals and
+ * notes adapters are registered, the flush drains contacts only and these rows wait for them.
+ */
+export function pendingRecordsListener(deps: { clock: Clock; flushes: FlushScheduler }): RecordChangeListener {
+  return async (db, workspaceId, objectType, ids) => {
+    if (ids.length === 0 || !(await readSyncSettings(db, workspaceId)).pushContactsOnChange) return;
+    await markPending(db, workspaceId, objectType, ids, deps.clock.now());
     deps.flushes.wake(workspaceId);
   };
 }

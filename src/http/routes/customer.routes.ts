@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bulkUpsertCustomers, createCustomer, deleteCustomer, importCustomersCsv, updateCustomer, type CustomerServiceDeps } from '../../customers/index.js';
 import { AppError } from '../../lib/index.js';
+import { upsertSummary } from '../../records/index.js';
 import { findCustomer, listCustomers } from '../../store/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
@@ -114,9 +115,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        const results = await bulkUpsertCustomers(deps(), workspace.id, request.body.customers);
-        const count = (status: string) => results.filter((r) => r.status === status).length;
-        return { created: count('created'), updated: count('updated'), unchanged: count('unchanged'), failed: count('error'), results };
+        return upsertSummary(await bulkUpsertCustomers(deps(), workspace.id, request.body.customers));
       },
     );
 
