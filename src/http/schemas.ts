@@ -1,7 +1,7 @@
 // Shared request/response schemas; they validate input and document the API (OpenAPI).
 import { z } from 'zod';
 import { checkEmailAddress, MAX_EMAIL_LENGTH } from '../lib/index.js';
-import type { Customer, CustomerSyncState, CustomFieldRecord, SyncStatus } from '../store/index.js';
+import type { Customer, CustomerSyncState, CustomFieldRecord } from '../store/index.js';
 import { SYNC_STATUSES } from '../store/index.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -76,21 +76,26 @@ export function opaqueCursorQuery(prefix: string) {
 /** The opaque cursor for an id (the inverse of opaqueCursorQuery). */
 export const opaqueCursor = (id: string): string => Buffer.from(id).toString('base64url');
 
+/** A comma-separated list of values from a fixed set; anything else is named in the 400. */
+export function choiceListQuery<T extends string>(choices: readonly T[], max: number) {
+  return z
+    .string()
+    .max(max)
+    .transform((v, ctx) => {
+      const picked = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = picked.find((s) => !(choices as readonly string[]).includes(s));
+      if (unknown !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${unknown}" is not one of ${choices.join(', ')}` });
+        return z.NEVER;
+      }
+      return picked as T[];
+    })
+    .optional()
+    .describe(`Comma-separated: ${choices.join(', ')}`);
+}
+
 /** A comma-separated list of sync statuses. */
-export const statusListQuery = z
-  .string()
-  .max(200)
-  .transform((v, ctx) => {
-    const statuses = v.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = statuses.find((s) => !(SYNC_STATUSES as readonly string[]).includes(s));
-    if (unknown !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${unknown}" is not one of ${SYNC_STATUSES.join(', ')}` });
-      return z.NEVER;
-    }
-    return statuses as SyncStatus[];
-  })
-  .optional()
-  .describe(`Comma-separated: ${SYNC_STATUSES.join(', ')}`);
+export const statusListQuery = choiceListQuery(SYNC_STATUSES, 200);
 
 /** Free text in a query (search, filters): no NUL or broken Unicode. */
 export function textQuery(max: number) {

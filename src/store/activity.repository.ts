@@ -2,8 +2,9 @@
 // inserted at most once per workspace: the unique (workspace_id, external_id) constraint and
 // `on conflict do nothing` make a retried or concurrent append of the same activity a no-op
 // on both databases, and the caller reads back the one row.
-import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
+import type { CustomerSyncState } from './customer.repository.js';
 import type { Db } from './database.js';
+import { syncStateOf } from './record-rows.js';
 import type { ActivityTable } from './tables.js';
 
 export interface ActivityTicket {
@@ -42,14 +43,7 @@ export function rowToActivity(row: ActivityTable): Activity {
     details: row.details,
     ticket: row.ticket_number === null ? null : { number: row.ticket_number, status: row.ticket_status ?? '', url: row.ticket_url ?? '' },
     createdAt: Number(row.created_at),
-    sync: {
-      hubspotId: row.hubspot_id,
-      status: row.sync_status as SyncStatus,
-      error: row.sync_error,
-      syncedHash: row.synced_hash,
-      syncedAt: row.synced_at,
-      lastAttemptAt: row.last_attempt_at,
-    },
+    sync: syncStateOf(row),
   };
 }
 

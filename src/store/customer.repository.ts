@@ -2,6 +2,7 @@
 // tags, custom values and per-field timestamps; this module maps them to the Customer type.
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { liveRowsByExternalIds, markDeleted, syncStateOf } from './record-rows.js';
 import { containsPattern } from './search-pattern.js';
 import type { CustomerTable } from './tables.js';
 
@@ -79,14 +80,7 @@ export function rowToCustomer(row: Row): Customer {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: row.version,
-    sync: {
-      hubspotId: row.hubspot_id,
-      status: row.sync_status as SyncStatus,
-      error: row.sync_error,
-      syncedHash: row.synced_hash,
-      syncedAt: row.synced_at,
-      lastAttemptAt: row.last_attempt_at,
-    },
+    sync: syncStateOf(row),
   };
 }
 
@@ -183,31 +177,12 @@ export async function findCustomer(db: Db, workspaceId: string, id: string): Pro
 }
 
 export async function findCustomersByExternalIds(db: Db, workspaceId: string, externalIds: string[]): Promise<Customer[]> {
-  if (externalIds.length === 0) return [];
-  const out: Customer[] = [];
-  for (let i = 0; i < externalIds.length; i += 500) {
-    const rows = await db
-      .selectFrom('customers')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('external_id', 'in', externalIds.slice(i, i + 500))
-      .where('deleted_at', 'is', null)
-      .execute();
-    out.push(...rows.map(rowToCustomer));
-  }
-  return out;
+  return (await liveRowsByExternalIds(db, 'customers', workspaceId, externalIds)).map(rowToCustomer);
 }
 
 export async function softDeleteCustomer(db: Db, workspaceId: string, id: string, now: number): Promise<Customer | undefined> {
   const existing = await findCustomer(db, workspaceId, id);
-  if (!existing) return undefined;
-  // Deleting frees the external id so the host app can create a new customer under it.
-  await db
-    .updateTable('customers')
-    .set({ deleted_at: now, external_id: null, updated_at: now, version: sql<number>`version + 1` })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute();
+  if (existing) await markDeleted(db, 'customers', workspaceId, id, now);
   return existing;
 }
 

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
 import type { Db } from './database.js';
+import { liveRowsByExternalIds, markDeleted, syncStateOf } from './record-rows.js';
 import { containsPattern } from './search-pattern.js';
 import type { DealTable } from './tables.js';
 
@@ -55,14 +56,7 @@ export function rowToDeal(row: DealTable, customerIds: string[]): Deal {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: row.version,
-    sync: {
-      hubspotId: row.hubspot_id,
-      status: row.sync_status as SyncStatus,
-      error: row.sync_error,
-      syncedHash: row.synced_hash,
-      syncedAt: row.synced_at,
-      lastAttemptAt: row.last_attempt_at,
-    },
+    sync: syncStateOf(row),
   };
 }
 
@@ -161,31 +155,13 @@ export async function findDeal(db: Db, workspaceId: string, id: string): Promise
 }
 
 export async function findDealsByExternalIds(db: Db, workspaceId: string, externalIds: string[]): Promise<Deal[]> {
-  const rows: DealTable[] = [];
-  for (let i = 0; i < externalIds.length; i += 500) {
-    rows.push(
-      ...(await db
-        .selectFrom('deals')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('external_id', 'in', externalIds.slice(i, i + 500))
-        .where('deleted_at', 'is', null)
-        .execute()),
-    );
-  }
-  return withCustomers(db, rows);
+  return withCustomers(db, await liveRowsByExternalIds(db, 'deals', workspaceId, externalIds));
 }
 
 /** Marks the deal deleted and frees its external id; returns it as it was, or undefined. */
 export async function softDeleteDeal(db: Db, workspaceId: string, id: string, now: number): Promise<Deal | undefined> {
   const existing = await findDeal(db, workspaceId, id);
-  if (!existing) return undefined;
-  await db
-    .updateTable('deals')
-    .set({ deleted_at: now, external_id: null, updated_at: now, version: sql<number>`version + 1` })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute();
+  if (existing) await markDeleted(db, 'deals', workspaceId, id, now);
   return existing;
 }
 

@@ -9,7 +9,7 @@ import type { Activity } from '../../store/index.js';
 import { findActivity, listActivities } from '../../store/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { iso, limitQuery, syncStateJson, syncStateSchema, textQuery, workspaceParam } from '../schemas.js';
+import { choiceListQuery, iso, limitQuery, syncStateJson, syncStateSchema, textQuery, workspaceParam } from '../schemas.js';
 import { MAX_BULK_UPSERT } from './customer.routes.js';
 
 const activityParams = workspaceParam.extend({ activityId: z.string().min(1).max(100) });
@@ -68,21 +68,6 @@ const timelineCursorQuery = z
   })
   .optional();
 
-const typeListQuery = z
-  .string()
-  .max(500)
-  .transform((v, ctx) => {
-    const types = v.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = types.find((t) => !(ACTIVITY_TYPES as readonly string[]).includes(t));
-    if (unknown !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${unknown}" is not one of ${ACTIVITY_TYPES.join(', ')}` });
-      return z.NEVER;
-    }
-    return types;
-  })
-  .optional()
-  .describe(`Comma-separated: ${ACTIVITY_TYPES.join(', ')}`);
-
 export function activityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const deps = (): ActivityServiceDeps => ({ db: ctx.db, clock: ctx.clock, listeners: ctx.recordListeners });
   return async (app) => {
@@ -98,7 +83,7 @@ export function activityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
               customerId: textQuery(100),
               organizationId: textQuery(100),
               dealId: textQuery(100),
-              type: typeListQuery,
+              type: choiceListQuery(ACTIVITY_TYPES, 500),
               after: timelineCursorQuery,
               limit: limitQuery(500, 50),
             })
