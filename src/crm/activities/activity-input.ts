@@ -21,7 +21,7 @@ export const ACTIVITY_TYPES = [
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
-/** Length limits (README "What the activity API accepts"). */
+/** Length limits (README "What the customer, deal and activity APIs accept"). */
 export const ACTIVITY_LIMITS = { title: 500, details: MAX_TEXT, ticketNumber: 100, ticketStatus: 100, ticketUrl: 2048, id: 100 } as const;
 
 export interface ActivityInput {

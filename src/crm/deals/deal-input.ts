@@ -9,7 +9,7 @@ export type DealPatch = RecordPatch<Omit<DealValues, 'custom'>>;
 
 export const DEFAULT_PIPELINE = 'default';
 
-/** Length limits (README "What the deal API accepts"). */
+/** Length limits (README "What the customer, deal and activity APIs accept"). */
 export const DEAL_LIMITS = { name: 500, amountDigits: 30, key: 100, id: 100, customerIds: 500 } as const;
 
 /** The deal fields a host app writes, as the API and the CSV header name them. */
