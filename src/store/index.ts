@@ -18,3 +18,4 @@ export * from './deal.repository.js';
 export * from './activity.repository.js';
 export * from './record-lookup.js';
 export { containsPattern } from './search-pattern.js';
+export { isUniqueViolation } from './database-errors.js';

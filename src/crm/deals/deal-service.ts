@@ -12,7 +12,7 @@ import type { Clock } from '../../lib/index.js';
 import { AppError, newId, notFound } from '../../lib/index.js';
 import { applyFieldChanges, problemsError, upsertByExternalId, validateExternalId, type FieldProblem, type RecordChangeListener, type UpsertItemResult } from '../../records/index.js';
 import type { Db, Deal, SyncStatus } from '../../store/index.js';
-import { findDeal, findDealsByExternalIds, findLiveIds, findMemberIds, insertDeals, softDeleteDeal, updateDealContent } from '../../store/index.js';
+import { findDeal, findDealsByExternalIds, findLiveIds, findMemberIds, insertDeals, isUniqueViolation, softDeleteDeal, updateDealContent } from '../../store/index.js';
 import { computeStatus, hashProperties, PUSHABLE_STATUSES } from '../../sync/index.js';
 import { EMPTY_DEAL, linkProblems, validateDealPatch, type LinkTargets } from './deal-input.js';
 
@@ -105,8 +105,21 @@ async function refuseTakenExternalId(db: Db, workspaceId: string, externalId: st
   }
 }
 
+/**
+ * Runs a write transaction; two requests writing one externalId at the same moment both pass
+ * the check, and the later insert hits the unique index: that is a 409, not a 500.
+ */
+async function inTransaction<T>(deps: DealServiceDeps, work: (trx: Db) => Promise<T>): Promise<T> {
+  try {
+    return await deps.db.transaction().execute(work);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    throw new AppError('ALREADY_EXISTS', 'Another request wrote a deal with the same externalId at the same moment; send this one again to update it.', { field: 'externalId' }, { cause: error });
+  }
+}
+
 export async function createDeal(deps: DealServiceDeps, workspaceId: string, input: Record<string, unknown>): Promise<Deal> {
-  return deps.db.transaction().execute(async (trx) => {
+  return inTransaction(deps, async (trx) => {
     const fields = await loadFieldDefinitions(trx, workspaceId, DEALS);
     const now = deps.clock.now();
     const built = applyInput(newDeal(workspaceId, newId('deal', deps.clock), now), input, fields, await loadTargets(trx, workspaceId, [input]), now);
@@ -129,7 +142,7 @@ async function saveChange(db: Db, previous: Deal, next: Deal): Promise<SyncStatu
 
 /** Partial update; only the fields present in `input` change (`customerIds` replaces the set). */
 export async function updateDeal(deps: DealServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<Deal> {
-  return deps.db.transaction().execute(async (trx) => {
+  return inTransaction(deps, async (trx) => {
     const existing = await findDeal(trx, workspaceId, id);
     if (!existing) throw notFound('Deal');
     const fields = await loadFieldDefinitions(trx, workspaceId, DEALS);
@@ -168,7 +181,7 @@ export async function bulkUpsertDeals(
   items: Record<string, unknown>[],
   options: { createWithoutExternalId?: boolean } = {},
 ): Promise<UpsertItemResult[]> {
-  return deps.db.transaction().execute(async (trx) => {
+  return inTransaction(deps, async (trx) => {
     const fields = await loadFieldDefinitions(trx, workspaceId, DEALS);
     const targets = await loadTargets(trx, workspaceId, items);
     const now = deps.clock.now();

@@ -98,6 +98,16 @@ describe('deal records', () => {
     expect(clash.body).toMatchObject({ error: { code: 'ALREADY_EXISTS', details: { field: 'externalId' } } });
   });
 
+  it('answers racing creates of one externalId with one 201 and 409s, never a 500 or a second deal', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => host.post(`${W}/deals`, { externalId: 'race-1', name: `Racer ${i}` })));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const answer of answers.filter((a) => a.status !== 201)) expect(answer.body).toMatchObject({ error: { code: 'ALREADY_EXISTS', details: { field: 'externalId' } } });
+    const bulks = await Promise.all(Array.from({ length: 3 }, () => host.post(`${W}/deals/bulk-upsert`, { deals: [{ externalId: 'race-2', name: 'Bulk racer' }] })));
+    expect(bulks.every((b) => b.status === 200 || b.status === 409)).toBe(true);
+    const db = ts.service.database.db;
+    expect(await db.selectFrom('deals').select('id').where('external_id', 'in', ['race-1', 'race-2']).execute()).toHaveLength(2);
+  });
+
   it.each([
     [{ currency: 'XYZ' }, 'currency', 'ISO 4217'],
     [{ currency: 'EURO' }, 'currency', 'ISO 4217'],
