@@ -204,6 +204,19 @@ describe('links and tenancy', () => {
 });
 
 describe('lists', () => {
+  it('documents the deal and activity routes in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${ts.url}/api/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/workspaces/{workspace}/deals',
+        '/api/workspaces/{workspace}/deals/{dealId}/customers/{customerId}',
+        '/api/workspaces/{workspace}/deals/bulk-upsert',
+        '/api/workspaces/{workspace}/activities',
+        '/api/workspaces/{workspace}/activities/bulk',
+      ]),
+    );
+  });
+
   it('searches names, filters by stage, organization, status and time, and pages with a cursor', async () => {
     for (let i = 0; i < 5; i++) await host.post(`${W}/deals`, { name: `Pager 100% ${i}`, stage: i % 2 === 0 ? 'even' : 'odd', organizationId: organization });
     const first = await host.get<{ deals: DealBody[]; nextCursor: string }>(`${W}/deals?q=${encodeURIComponent('100%')}&limit=2`);
