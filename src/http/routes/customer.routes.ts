@@ -17,6 +17,9 @@ const customerBody = z.record(z.string(), z.unknown()).meta({ description: 'Cust
 
 export const MAX_BULK_UPSERT = 1000;
 
+/** Route options of every CSV import: a streamed text/csv body of up to 2 GiB. */
+export const CSV_UPLOAD = { bodyLimit: 2 * 1024 * 1024 * 1024, config: { accepts: ['text/csv'], streamedBody: true } } as const;
+
 export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const deps = (): CustomerServiceDeps => ({ db: ctx.db, clock: ctx.clock, listeners: ctx.customerListeners });
   return async (app) => {
@@ -122,8 +125,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/workspaces/:workspace/customers/import',
       {
-        bodyLimit: 2 * 1024 * 1024 * 1024,
-        config: { accepts: ['text/csv'], streamedBody: true },
+        ...CSV_UPLOAD,
         schema: {
           tags: ['customers'],
           summary: 'Import customers from CSV (Content-Type: text/csv); header row names the fields; streamed',

@@ -12,7 +12,7 @@ import { findDeal, listDeals } from '../../store/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { customValue, fieldTimesJson, iso, limitQuery, opaqueCursor, opaqueCursorQuery, statusListQuery, syncStateJson, syncStateSchema, textQuery, timestampQuery, workspaceParam } from '../schemas.js';
-import { MAX_BULK_UPSERT } from './customer.routes.js';
+import { CSV_UPLOAD, MAX_BULK_UPSERT } from './customer.routes.js';
 
 const idParam = z.string().min(1).max(100);
 const dealParams = workspaceParam.extend({ dealId: idParam });
@@ -186,8 +186,7 @@ export function dealRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/workspaces/:workspace/deals/import',
       {
-        bodyLimit: 2 * 1024 * 1024 * 1024,
-        config: { accepts: ['text/csv'], streamedBody: true },
+        ...CSV_UPLOAD,
         schema: { tags: ['deals'], summary: 'Import deals from CSV (Content-Type: text/csv); header row names the fields; streamed', params: workspaceParam },
       },
       async (request) => {
