@@ -102,6 +102,8 @@ export interface CsvImportTarget {
   /** The type's custom fields. */
   fields: CustomFieldDefinition[];
   hasTags: boolean;
+  /** Built-in keys whose cell is a list separated by `;` or `,` (a deal's `customerIds`). */
+  lists?: readonly string[];
   /** Said when the header row names none of the type's fields: "customer field (for example: email)". */
   headerHint: string;
   /** Saves a batch of rows (items as the bulk upsert takes them), creating rows without externalId. */
@@ -182,9 +184,9 @@ export async function importCsv(input: Readable, target: CsvImportTarget, option
         if (column.kind === 'externalId') {
           if (text.trim() !== '') item['externalId'] = text.trim();
         } else if (column.kind === 'tags') {
-          if (text.trim() !== '') item['tags'] = text.split(/[;,]/).map((t) => t.trim()).filter(Boolean);
+          if (text.trim() !== '') item['tags'] = listCell(text);
         } else if (column.kind === 'builtin') {
-          if (text.trim() !== '') item[column.key] = text;
+          if (text.trim() !== '') item[column.key] = target.lists?.includes(column.key) ? listCell(text) : text;
         } else {
           const parsed = parseCustomValueText(column.field, text);
           if (!parsed.ok) {
@@ -232,6 +234,14 @@ export async function importCsv(input: Readable, target: CsvImportTarget, option
   }
   await flush();
   return result;
+}
+
+/** A cell holding a list: values separated by `;` or `,`, blanks dropped. */
+function listCell(text: string): string[] {
+  return text
+    .split(/[;,]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 /** The line a csv-parse error points at (csv-parse counts the line it stopped on). */

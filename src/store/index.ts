@@ -17,3 +17,7 @@ export * from './sync-settings.repository.js';
 export * from './rate-ledger.repository.js';
 export * from './pending-change.repository.js';
 export * from './owner.repository.js';
+export * from './deal.repository.js';
+export * from './activity.repository.js';
+export * from './record-lookup.js';
+export { isUniqueViolation } from './database-errors.js';

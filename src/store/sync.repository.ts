@@ -181,7 +181,7 @@ export async function pageIdsByStatus(
   after: string | undefined,
   limit: number,
   among?: readonly string[],
-  table: 'customers' | 'organizations' = 'customers',
+  table: 'customers' | 'organizations' | 'deals' = 'customers',
 ): Promise<string[]> {
   if (among?.length === 0) return [];
   let q = db
