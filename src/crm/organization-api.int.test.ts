@@ -205,6 +205,24 @@ describe('members', () => {
     expect(cleared.body.organizationIds).toEqual([]);
   });
 
+  it('links through the customers bulk upsert, accepts a PUT without a body, and forgets a deleted organization', async () => {
+    const o1 = await create({ name: 'Bulk Member Org' });
+    const o2 = await create({ name: 'Doomed Org' });
+    const upserted = await admin.post<{ results: { status: string; id: string }[] }>(`${W}/customers/bulk-upsert`, {
+      customers: [{ externalId: 'bm-1', email: 'bm1@example.com', organizationIds: [o2.body.id, o1.body.id] }, { externalId: 'bm-2', organizationIds: ['org_nothere1'] }],
+    });
+    expect(upserted.body.results.map((r) => r.status)).toEqual(['created', 'error']);
+    const id = upserted.body.results[0]!.id;
+    expect((await admin.get<{ organizationIds: string[] }>(`${W}/customers/${id}`)).body.organizationIds).toEqual([o2.body.id, o1.body.id]);
+    const bare = await admin.request('PUT', `${W}/organizations/${o1.body.id}/customers/${id}`);
+    expect(bare.body).toBeUndefined();
+    expect(bare.status).toBe(204);
+    await admin.delete(`${W}/organizations/${o2.body.id}`);
+    const listed = await admin.get<{ customers: { id: string; organizationIds: string[] }[] }>(`${W}/customers?email=bm1@example.com`);
+    expect(listed.body.customers[0]!.organizationIds).toEqual([o1.body.id]);
+    expect((await read(o1.body.id)).body.customerIds).toEqual([id]);
+  });
+
   it('refuses organizationIds naming an organization of another workspace, and bumps both sides when links change', async () => {
     const foreign = await admin.post<Org>('/api/workspaces/other/organizations', { name: 'Foreign' });
     const refused = await admin.post(`${W}/customers`, { email: 'member2@example.com', organizationIds: [foreign.body.id] });

@@ -1,7 +1,7 @@
 // The organization's built-in fields and their rules, on the shared record rules (src/records).
 // Pure: the owner's membership of the workspace is checked by the service, which can read it.
 import { normalizeDomain } from '../lib/index.js';
-import { validateRecordPatch, validateText, type BuiltInFieldRule, type CustomFieldDefinition, type FieldResult, type RecordPatchResult } from '../records/index.js';
+import { validateText, type BuiltInFieldRule, type FieldResult, type PatchRules } from '../records/index.js';
 import type { OrganizationValues } from '../store/index.js';
 
 /** The largest annual revenue text: 30 digits with a point is beyond any company's. */
@@ -69,14 +69,8 @@ export const ORGANIZATION_FIELDS: readonly (BuiltInFieldRule & { label: string }
 /** Every built-in key, including the tag list (a custom field may not take one). */
 export const ORGANIZATION_FIELD_KEYS: readonly string[] = [...ORGANIZATION_FIELDS.map((f) => f.key), 'tags'];
 
-/** Validates the fields present in `input`; `organizations` links and the like are the caller's `skip`. */
-export function validateOrganizationPatch(
-  input: Record<string, unknown>,
-  fields: CustomFieldDefinition[],
-  allowed: { externalId?: boolean; skip?: readonly string[] } = {},
-): RecordPatchResult<OrganizationValues> {
-  return validateRecordPatch<OrganizationValues>(input, { builtIns: ORGANIZATION_FIELDS, noun: 'organization', tags: true }, fields, allowed);
-}
+/** The organization's fields for the shared patch validation (records/record-input.ts). */
+export const ORGANIZATION_RULES: PatchRules = { builtIns: ORGANIZATION_FIELDS, noun: 'organization', tags: true };
 
 export const EMPTY_ORGANIZATION: OrganizationValues = {
   name: null,

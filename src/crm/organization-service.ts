@@ -7,11 +7,13 @@ import type { Readable } from 'node:stream';
 import type { Clock } from '../lib/index.js';
 import { AppError, newId, notFound } from '../lib/index.js';
 import {
+  ADDRESS_ALIASES,
   applyPatch,
   importCsv,
   invalidFields,
   loadFieldDefinitions,
   upsertByExternalId,
+  validateRecordPatch,
   type CsvImportOptions,
   type CsvImportResult,
   type CustomFieldDefinition,
@@ -19,12 +21,12 @@ import {
   type RecordChangeListener,
   type UpsertItemResult,
 } from '../records/index.js';
-import type { Db, Organization } from '../store/index.js';
+import type { Db, Organization, OrganizationValues } from '../store/index.js';
 import {
   findCustomer,
   findMembership,
   findOrganization,
-  findOrganizationIds,
+  findLiveIds,
   findOrganizationsByExternalIds,
   insertOrganizations,
   linkOrganizationMember,
@@ -34,7 +36,7 @@ import {
   unlinkOrganizationMembers,
   updateOrganizationContent,
 } from '../store/index.js';
-import { EMPTY_ORGANIZATION, ORGANIZATION_FIELDS, validateOrganizationPatch } from './organization-fields.js';
+import { EMPTY_ORGANIZATION, ORGANIZATION_FIELDS, ORGANIZATION_RULES } from './organization-fields.js';
 
 export interface OrganizationServiceDeps {
   db: Db;
@@ -78,7 +80,7 @@ async function buildOrganization(
   now: number,
   id: string,
 ): Promise<{ ok: true; record: Organization } | { ok: false; problems: FieldProblem[] }> {
-  const checked = validateOrganizationPatch(input, fields, { externalId: true });
+  const checked = validateRecordPatch<OrganizationValues>(input, ORGANIZATION_RULES, fields, { externalId: true });
   const problems = [...(checked.ok ? [] : checked.problems), ...(await checkOwner(db, workspaceId, input))];
   if (checked.ok && !checked.patch.values.name) problems.unshift({ field: 'name', message: 'is required' });
   if (!checked.ok || problems.length > 0) return { ok: false, problems };
@@ -120,7 +122,7 @@ async function changeOrganization(
   item: Record<string, unknown>,
   fields: CustomFieldDefinition[],
 ): Promise<{ ok: true; changed: boolean } | { ok: false; problems: FieldProblem[] }> {
-  const checked = validateOrganizationPatch(item, fields, { externalId: true });
+  const checked = validateRecordPatch<OrganizationValues>(item, ORGANIZATION_RULES, fields, { externalId: true });
   const problems = [...(checked.ok ? [] : checked.problems), ...(await checkOwner(trx, existing.workspaceId, item))];
   if (checked.ok && 'name' in checked.patch.values && !checked.patch.values.name) problems.unshift({ field: 'name', message: 'cannot be cleared' });
   if (!checked.ok || problems.length > 0) return { ok: false, problems };
@@ -196,6 +198,7 @@ export async function bulkUpsertOrganizations(
 }
 
 const CSV_ALIASES: Record<string, string> = {
+  ...ADDRESS_ALIASES,
   company: 'name',
   companyname: 'name',
   organization: 'name',
@@ -205,18 +208,8 @@ const CSV_ALIASES: Record<string, string> = {
   companydomainname: 'domain',
   url: 'website',
   websiteurl: 'website',
-  zip: 'postalCode',
-  zipcode: 'postalCode',
-  postcode: 'postalCode',
-  state: 'region',
-  province: 'region',
-  address: 'street',
-  streetaddress: 'street',
   employees: 'numberOfEmployees',
-  numberofemployees: 'numberOfEmployees',
   revenue: 'annualRevenue',
-  lifecycle: 'lifecycleStage',
-  phonenumber: 'phone',
 };
 
 /** Organizations from a CSV file, streamed: the shared import (src/records/csv-import.ts) with the organization's columns. */
@@ -288,7 +281,7 @@ async function checkOrganizationIds(db: Db, workspaceId: string, input: Record<s
     return [{ field: 'organizationIds', message: 'must be a list of at most 100 organization ids (the first is the primary one)' }];
   }
   const ids = [...new Set(raw as string[])];
-  const found = await findOrganizationIds(db, workspaceId, ids);
+  const found = await findLiveIds(db, 'organizations', workspaceId, ids);
   const missing = ids.filter((id) => !found.has(id));
   return missing.length > 0 ? [{ field: 'organizationIds', message: `names no organization of this workspace: ${missing.slice(0, 5).join(', ')}` }] : [];
 }

@@ -1,22 +1,14 @@
 // Customers from a CSV file: the customer's columns (and the header spellings people use for
 // them) on the shared streaming import (src/records/csv-import.ts).
 import type { Readable } from 'node:stream';
-import { importCsv, loadFieldDefinitions, type CsvImportOptions, type CsvImportResult } from '../records/index.js';
+import { ADDRESS_ALIASES, importCsv, loadFieldDefinitions, type CsvImportOptions, type CsvImportResult } from '../records/index.js';
 import { bulkUpsertCustomers, type CustomerServiceDeps } from './customer-service.js';
 import { BUILT_IN_FIELDS } from './fields.js';
 
 const ALIASES: Record<string, string> = {
-  zip: 'postalCode',
-  zipcode: 'postalCode',
-  postcode: 'postalCode',
-  state: 'region',
-  province: 'region',
+  ...ADDRESS_ALIASES,
   company: 'companyName',
-  address: 'street',
-  streetaddress: 'street',
-  lifecycle: 'lifecycleStage',
   mobile: 'phone',
-  phonenumber: 'phone',
   emailaddress: 'email',
 };
 

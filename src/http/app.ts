@@ -19,6 +19,7 @@ import { organizationRoutes } from './routes/organization.routes.js';
 import { dealRoutes } from './routes/deal.routes.js';
 import { hubspotRoutes } from './routes/hubspot.routes.js';
 import { ownerRoutes } from './routes/owners.routes.js';
+import { dealStageRoutes } from './routes/deal-stages.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -109,6 +110,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(activityRoutes(ctx));
   await app.register(hubspotRoutes(ctx));
   await app.register(ownerRoutes(ctx));
+  await app.register(dealStageRoutes(ctx));
   await app.register(syncRoutes(ctx));
   for (const group of options.routes ?? []) await app.register(group);
 

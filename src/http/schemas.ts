@@ -166,6 +166,20 @@ export function syncStateJson(sync: CustomerSyncState): z.infer<typeof syncState
 /** Per-field timestamps as ISO times. */
 export const fieldTimesJson = (stamps: Record<string, number>): Record<string, string> => Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, iso(v)]));
 
+/** The address and phone fields customers and organizations share. */
+const addressFields = {
+  phone: z.string().nullable(),
+  street: z.string().nullable(),
+  city: z.string().nullable(),
+  postalCode: z.string().nullable(),
+  region: z.string().nullable(),
+  country: z.string().nullable(),
+};
+
+type AddressValues = { [K in keyof typeof addressFields]: string | null };
+
+const addressJson = (v: AddressValues): AddressValues => ({ phone: v.phone, street: v.street, city: v.city, postalCode: v.postalCode, region: v.region, country: v.country });
+
 export const customerSchema = z
   .object({
     id: z.string(),
@@ -173,12 +187,7 @@ export const customerSchema = z
     firstName: z.string().nullable(),
     lastName: z.string().nullable(),
     email: z.string().nullable(),
-    phone: z.string().nullable(),
-    street: z.string().nullable(),
-    city: z.string().nullable(),
-    postalCode: z.string().nullable(),
-    region: z.string().nullable(),
-    country: z.string().nullable(),
+    ...addressFields,
     companyName: z.string().nullable(),
     lifecycleStage: z.string().nullable(),
     tags: z.array(z.string()),
@@ -200,12 +209,7 @@ export function customerJson(c: Customer, organizationIds: string[] = []): Custo
     firstName: c.firstName,
     lastName: c.lastName,
     email: c.email,
-    phone: c.phone,
-    street: c.street,
-    city: c.city,
-    postalCode: c.postalCode,
-    region: c.region,
-    country: c.country,
+    ...addressJson(c),
     companyName: c.companyName,
     lifecycleStage: c.lifecycleStage,
     tags: c.tags,
@@ -226,12 +230,7 @@ export const organizationSchema = z
     domain: z.string().nullable().describe('As entered'),
     domainKey: z.string().nullable().describe('The normalized domain: lower case, no scheme, www., port or path; IDN as punycode'),
     website: z.string().nullable(),
-    phone: z.string().nullable(),
-    street: z.string().nullable(),
-    city: z.string().nullable(),
-    postalCode: z.string().nullable(),
-    region: z.string().nullable(),
-    country: z.string().nullable(),
+    ...addressFields,
     industry: z.string().nullable(),
     numberOfEmployees: z.number().int().nullable(),
     annualRevenue: z.string().nullable().describe('A decimal number as text'),
@@ -255,12 +254,7 @@ export function organizationJson(o: Organization, customerIds?: string[]): z.inf
     domain: o.domain,
     domainKey: o.domainKey,
     website: o.website,
-    phone: o.phone,
-    street: o.street,
-    city: o.city,
-    postalCode: o.postalCode,
-    region: o.region,
-    country: o.country,
+    ...addressJson(o),
     industry: o.industry,
     numberOfEmployees: o.numberOfEmployees,
     annualRevenue: o.annualRevenue,

@@ -110,6 +110,19 @@ export interface CsvImportTarget {
   upsert(items: Record<string, unknown>[]): Promise<UpsertItemResult[]>;
 }
 
+/** Header spellings of the address and contact columns every record type with an address uses. */
+export const ADDRESS_ALIASES: Readonly<Record<string, string>> = {
+  zip: 'postalCode',
+  zipcode: 'postalCode',
+  postcode: 'postalCode',
+  state: 'region',
+  province: 'region',
+  address: 'street',
+  streetaddress: 'street',
+  lifecycle: 'lifecycleStage',
+  phonenumber: 'phone',
+};
+
 const normalize = (header: string) => header.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 function resolveColumn(header: string, target: CsvImportTarget): ColumnTarget | null {

@@ -4,7 +4,7 @@
 // on both databases, and the caller reads back the one row.
 import type { CustomerSyncState } from './customer.repository.js';
 import type { Db } from './database.js';
-import { syncStateOf } from './record-rows.js';
+import { inChunks, syncStateOf } from './record-rows.js';
 import type { ActivityTable } from './tables.js';
 
 export interface ActivityTicket {
@@ -94,12 +94,8 @@ export async function findActivity(db: Db, workspaceId: string, id: string): Pro
 }
 
 export async function findActivitiesByExternalIds(db: Db, workspaceId: string, externalIds: readonly string[]): Promise<Activity[]> {
-  const out: Activity[] = [];
-  for (let i = 0; i < externalIds.length; i += 500) {
-    const rows = await db.selectFrom('activities').selectAll().where('workspace_id', '=', workspaceId).where('external_id', 'in', externalIds.slice(i, i + 500)).execute();
-    out.push(...rows.map(rowToActivity));
-  }
-  return out;
+  const rows = await inChunks(externalIds, (chunk) => db.selectFrom('activities').selectAll().where('workspace_id', '=', workspaceId).where('external_id', 'in', chunk).execute());
+  return rows.map(rowToActivity);
 }
 
 export interface ActivityListQuery {

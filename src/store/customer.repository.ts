@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
+import { findLiveByExternalIds, markRecordDeleted, recordColumnsOf, recordPartsOf } from './record-rows.js';
 import type { CustomerTable } from './tables.js';
 
 export type SyncStatus = 'synced' | 'needs_update' | 'not_synced' | 'outdated' | 'error' | 'duplicate' | 'no_email';
@@ -73,20 +74,7 @@ export function rowToCustomer(row: Row): Customer {
     country: row.country,
     companyName: row.company_name,
     lifecycleStage: row.lifecycle_stage,
-    tags: JSON.parse(row.tags) as string[],
-    custom: JSON.parse(row.custom_values) as Customer['custom'],
-    fieldUpdatedAt: JSON.parse(row.field_updated_at) as Record<string, number>,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    version: row.version,
-    sync: {
-      hubspotId: row.hubspot_id,
-      status: row.sync_status as SyncStatus,
-      error: row.sync_error,
-      syncedHash: row.synced_hash,
-      syncedAt: row.synced_at,
-      lastAttemptAt: row.last_attempt_at,
-    },
+    ...recordPartsOf(row),
   };
 }
 
@@ -111,21 +99,9 @@ export function customerToRow(c: Customer): Row {
     country: c.country,
     company_name: c.companyName,
     lifecycle_stage: c.lifecycleStage,
-    tags: JSON.stringify(c.tags),
-    custom_values: JSON.stringify(c.custom),
-    field_updated_at: JSON.stringify(c.fieldUpdatedAt),
     search_text: searchText(c),
-    created_at: c.createdAt,
-    updated_at: c.updatedAt,
     deleted_at: null,
-    version: c.version,
-    hubspot_id: c.sync.hubspotId,
-    sync_status: c.sync.status,
-    sync_error: c.sync.error,
-    synced_hash: c.sync.syncedHash,
-    synced_at: c.sync.syncedAt,
-    last_attempt_at: c.sync.lastAttemptAt,
-    current_hash: null,
+    ...recordColumnsOf(c),
   };
 }
 
@@ -183,31 +159,13 @@ export async function findCustomer(db: Db, workspaceId: string, id: string): Pro
 }
 
 export async function findCustomersByExternalIds(db: Db, workspaceId: string, externalIds: string[]): Promise<Customer[]> {
-  if (externalIds.length === 0) return [];
-  const out: Customer[] = [];
-  for (let i = 0; i < externalIds.length; i += 500) {
-    const rows = await db
-      .selectFrom('customers')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('external_id', 'in', externalIds.slice(i, i + 500))
-      .where('deleted_at', 'is', null)
-      .execute();
-    out.push(...rows.map(rowToCustomer));
-  }
-  return out;
+  return (await findLiveByExternalIds(db, 'customers', workspaceId, externalIds)).map(rowToCustomer);
 }
 
+/** Soft delete (frees the external id); returns the customer as it was, or undefined when there was none. */
 export async function softDeleteCustomer(db: Db, workspaceId: string, id: string, now: number): Promise<Customer | undefined> {
   const existing = await findCustomer(db, workspaceId, id);
-  if (!existing) return undefined;
-  // Deleting frees the external id so the host app can create a new customer under it.
-  await db
-    .updateTable('customers')
-    .set({ deleted_at: now, external_id: null, updated_at: now, version: sql<number>`version + 1` })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute();
+  if (existing) await markRecordDeleted(db, 'customers', workspaceId, id, now);
   return existing;
 }
 

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
 import type { Db } from './database.js';
-import { liveRowsByExternalIds, markDeleted, syncStateOf } from './record-rows.js';
+import { findLiveByExternalIds, inChunks, markRecordDeleted, syncStateOf } from './record-rows.js';
 import { listOrder, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
 import type { DealTable } from './tables.js';
 
@@ -130,17 +130,17 @@ export async function updateDealContent(db: Db, d: Deal, previousCustomerIds: re
 /** The live customers linked to each deal, sorted. */
 async function customerIdsOf(db: Db, dealIds: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(dealIds.map((id) => [id, []]));
-  for (let i = 0; i < dealIds.length; i += 500) {
-    const rows = await db
+  const rows = await inChunks(dealIds, (chunk) =>
+    db
       .selectFrom('deal_customers')
       .innerJoin('customers', 'customers.id', 'deal_customers.customer_id')
       .select(['deal_customers.deal_id', 'deal_customers.customer_id'])
-      .where('deal_customers.deal_id', 'in', dealIds.slice(i, i + 500))
+      .where('deal_customers.deal_id', 'in', chunk)
       .where('customers.deleted_at', 'is', null)
       .orderBy('deal_customers.customer_id')
-      .execute();
-    for (const row of rows) out.get(row.deal_id)!.push(row.customer_id);
-  }
+      .execute(),
+  );
+  for (const row of rows) out.get(row.deal_id)!.push(row.customer_id);
   return out;
 }
 
@@ -155,13 +155,13 @@ export async function findDeal(db: Db, workspaceId: string, id: string): Promise
 }
 
 export async function findDealsByExternalIds(db: Db, workspaceId: string, externalIds: string[]): Promise<Deal[]> {
-  return withCustomers(db, await liveRowsByExternalIds(db, 'deals', workspaceId, externalIds));
+  return withCustomers(db, await findLiveByExternalIds(db, 'deals', workspaceId, externalIds));
 }
 
 /** Marks the deal deleted and frees its external id; returns it as it was, or undefined. */
 export async function softDeleteDeal(db: Db, workspaceId: string, id: string, now: number): Promise<Deal | undefined> {
   const existing = await findDeal(db, workspaceId, id);
-  if (existing) await markDeleted(db, 'deals', workspaceId, id, now);
+  if (existing) await markRecordDeleted(db, 'deals', workspaceId, id, now);
   return existing;
 }
 

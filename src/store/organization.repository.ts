@@ -3,9 +3,10 @@
 // Organization type. `domain_key` is derived here from the domain, like customers' email_lower.
 import { sql } from 'kysely';
 import { normalizeDomain } from '../lib/index.js';
-import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
+import type { CustomerSyncState } from './customer.repository.js';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
+import { findLiveByExternalIds, markRecordDeleted, recordColumnsOf, recordPartsOf, type RecordTable } from './record-rows.js';
 import type { OrganizationTable } from './tables.js';
 
 export interface OrganizationValues {
@@ -62,20 +63,7 @@ export function rowToOrganization(row: OrganizationTable): Organization {
     annualRevenue: row.annual_revenue,
     lifecycleStage: row.lifecycle_stage,
     ownerUserId: row.owner_user_id,
-    tags: JSON.parse(row.tags) as string[],
-    custom: JSON.parse(row.custom_values) as Organization['custom'],
-    fieldUpdatedAt: JSON.parse(row.field_updated_at) as Record<string, number>,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    version: row.version,
-    sync: {
-      hubspotId: row.hubspot_id,
-      status: row.sync_status as SyncStatus,
-      error: row.sync_error,
-      syncedHash: row.synced_hash,
-      syncedAt: row.synced_at,
-      lastAttemptAt: row.last_attempt_at,
-    },
+    ...recordPartsOf(row),
   };
 }
 
@@ -110,21 +98,7 @@ function contentColumns(o: Organization) {
 export async function insertOrganizations(db: Db, organizations: Organization[]): Promise<void> {
   // Stay under SQLite's bound-parameter limit (32,766): 34 columns × 500 rows.
   for (let i = 0; i < organizations.length; i += 500) {
-    const rows = organizations.slice(i, i + 500).map((o) => ({
-      ...contentColumns(o),
-      id: o.id,
-      workspace_id: o.workspaceId,
-      created_at: o.createdAt,
-      deleted_at: null,
-      version: o.version,
-      hubspot_id: o.sync.hubspotId,
-      sync_status: o.sync.status,
-      sync_error: o.sync.error,
-      synced_hash: o.sync.syncedHash,
-      synced_at: o.sync.syncedAt,
-      last_attempt_at: o.sync.lastAttemptAt,
-      current_hash: null,
-    }));
+    const rows = organizations.slice(i, i + 500).map((o) => ({ ...recordColumnsOf(o), ...contentColumns(o), id: o.id, workspace_id: o.workspaceId, deleted_at: null }));
     await db.insertInto('organizations').values(rows).execute();
   }
 }
@@ -150,47 +124,14 @@ export async function findOrganization(db: Db, workspaceId: string, id: string):
   return row && rowToOrganization(row);
 }
 
-/** The live organizations among `ids` (for checking links), by id. */
-export async function findOrganizationIds(db: Db, workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db
-      .selectFrom('organizations')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', 'in', ids.slice(i, i + 500))
-      .where('deleted_at', 'is', null)
-      .execute();
-    for (const row of rows) found.add(row.id);
-  }
-  return found;
-}
-
 export async function findOrganizationsByExternalIds(db: Db, workspaceId: string, externalIds: string[]): Promise<Organization[]> {
-  const out: Organization[] = [];
-  for (let i = 0; i < externalIds.length; i += 500) {
-    const rows = await db
-      .selectFrom('organizations')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('external_id', 'in', externalIds.slice(i, i + 500))
-      .where('deleted_at', 'is', null)
-      .execute();
-    out.push(...rows.map(rowToOrganization));
-  }
-  return out;
+  return (await findLiveByExternalIds(db, 'organizations', workspaceId, externalIds)).map(rowToOrganization);
 }
 
+/** Soft delete (frees the external id); returns the organization as it was, or undefined when there was none. */
 export async function softDeleteOrganization(db: Db, workspaceId: string, id: string, now: number): Promise<Organization | undefined> {
   const existing = await findOrganization(db, workspaceId, id);
-  if (!existing) return undefined;
-  // Deleting frees the external id so the host app can create a new organization under it.
-  await db
-    .updateTable('organizations')
-    .set({ deleted_at: now, external_id: null, updated_at: now, version: sql<number>`version + 1` })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute();
+  if (existing) await markRecordDeleted(db, 'organizations', workspaceId, id, now);
   return existing;
 }
 
@@ -213,51 +154,6 @@ export async function listOrganizations(db: Db, query: OrganizationListQuery): P
   const rows = await q.orderBy('id', listOrder(query)).limit(query.limit + 1).execute();
   const page = pageOf(rows, query.limit, rowToOrganization);
   return { organizations: page.items, hasMore: page.hasMore };
-}
-
-// Sync state ---------------------------------------------------------------------------
-
-/** What an organization's status is computed from. */
-export interface OrganizationCandidate {
-  id: string;
-  domainKey: string | null;
-  createdAt: number;
-  hubspotId: string | null;
-  syncError: string | null;
-  currentHash: string | null;
-  syncedHash: string | null;
-  status: SyncStatus;
-}
-
-const candidateColumns = ['id', 'domain_key', 'created_at', 'hubspot_id', 'sync_error', 'current_hash', 'synced_hash', 'sync_status'] as const;
-
-function toCandidate(row: Pick<OrganizationTable, (typeof candidateColumns)[number]>): OrganizationCandidate {
-  return {
-    id: row.id,
-    domainKey: row.domain_key,
-    createdAt: row.created_at,
-    hubspotId: row.hubspot_id,
-    syncError: row.sync_error,
-    currentHash: row.current_hash,
-    syncedHash: row.synced_hash,
-    status: row.sync_status as SyncStatus,
-  };
-}
-
-/** Live organizations by id, or (with `by: 'domain'`) every live one holding one of the domain keys. */
-export async function findOrganizationCandidates(db: Db, workspaceId: string, by: 'id' | 'domain', values: readonly string[]): Promise<OrganizationCandidate[]> {
-  const out: OrganizationCandidate[] = [];
-  for (let i = 0; i < values.length; i += 500) {
-    const rows = await db
-      .selectFrom('organizations')
-      .select(candidateColumns)
-      .where('workspace_id', '=', workspaceId)
-      .where('deleted_at', 'is', null)
-      .where(by === 'id' ? 'id' : 'domain_key', 'in', values.slice(i, i + 500))
-      .execute();
-    out.push(...rows.map(toCandidate));
-  }
-  return out;
 }
 
 // Members ------------------------------------------------------------------------------
@@ -343,7 +239,7 @@ export async function unlinkOrganizationMembers(db: Db, workspaceId: string, cus
 }
 
 /** Bumps the version (and updated_at) of records whose associations changed, so an in-flight push sees the edit. */
-export async function touchRecords(db: Db, table: 'customers' | 'organizations', workspaceId: string, ids: readonly string[], now: number): Promise<void> {
+export async function touchRecords(db: Db, table: RecordTable, workspaceId: string, ids: readonly string[], now: number): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
     await db
       .updateTable(table)

@@ -1,11 +1,110 @@
-// Row-level pieces every record table with the sync columns shares (customers, organizations,
-// deals, activities): the sync state as the domain types carry it, the soft delete that frees
-// the external id, and live rows by external ids in chunks SQLite's parameter limit allows.
-import { sql } from 'kysely';
+// Statements every record table (customers, organizations, deals) shares: reading by a list of
+// values in chunks that stay under SQLite's bound-parameter limit, the soft delete, live ids and
+// rows, and the sync state as the domain types carry it.
+import { sql, type Selectable } from 'kysely';
 import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
 import type { Db } from './database.js';
-import type { Database, SyncColumns } from './tables.js';
+import type { CustomerTable, Database, SyncColumns } from './tables.js';
 
+/** The tables whose rows carry the record and sync columns and a Duplicate key. */
+export type RecordTable = 'customers' | 'organizations';
+
+/** Every table of records with an external id, a soft delete and the sync columns. */
+export type LiveRecordTable = RecordTable | 'deals';
+
+/** Runs `read` over `values` 500 at a time and joins the answers (an empty list reads nothing). */
+export async function inChunks<T, R>(values: readonly T[], read: (chunk: T[]) => Promise<R[]>, size = 500): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < values.length; i += size) out.push(...(await read(values.slice(i, i + size))));
+  return out;
+}
+
+/**
+ * Marks a record deleted (kept, no longer listed or pushed) and frees its external id, so the
+ * host app can create a new record under it; bumps its version.
+ */
+export async function markRecordDeleted(db: Db, table: LiveRecordTable, workspaceId: string, id: string, now: number): Promise<void> {
+  await db
+    .updateTable(table)
+    .set({ deleted_at: now, external_id: null, updated_at: now, version: sql<number>`version + 1` })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** What a record's sync status is computed from (sync/sync-status.ts): its key and sync facts. */
+export interface StatusCandidate {
+  id: string;
+  /** The Duplicate rule's key: a customer's lower-cased email, an organization's normalized domain. */
+  key: string | null;
+  createdAt: number;
+  hubspotId: string | null;
+  syncError: string | null;
+  currentHash: string | null;
+  syncedHash: string | null;
+  status: SyncStatus;
+}
+
+/** Each record table's Duplicate key column. */
+const KEY_COLUMN = { customers: 'email_lower', organizations: 'domain_key' } as const;
+
+/** Live records by id, or (with `by: 'key'`) every live one holding one of the keys. */
+export async function findStatusCandidates(db: Db, table: RecordTable, workspaceId: string, by: 'id' | 'key', values: readonly string[]): Promise<StatusCandidate[]> {
+  const key = KEY_COLUMN[table];
+  const rows = await inChunks(values, (chunk) =>
+    db
+      .selectFrom(table)
+      .select(['id', 'created_at', 'hubspot_id', 'sync_error', 'current_hash', 'synced_hash', 'sync_status', sql<string | null>`${sql.ref(key)}`.as('key')])
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .where(by === 'id' ? sql.ref('id') : sql.ref(key), 'in', chunk)
+      .execute(),
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    key: row.key,
+    createdAt: row.created_at,
+    hubspotId: row.hubspot_id,
+    syncError: row.sync_error,
+    currentHash: row.current_hash,
+    syncedHash: row.synced_hash,
+    status: row.sync_status as SyncStatus,
+  }));
+}
+
+/**
+ * Which of `ids` name live records (not deleted) of the workspace: how a link to another record
+ * is checked before it is written, so it never points into another workspace or at a deleted one.
+ */
+export async function findLiveIds(db: Db, table: LiveRecordTable, workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
+  const rows = await inChunks([...new Set(ids)], (chunk) =>
+    db.selectFrom(table).select('id').where('workspace_id', '=', workspaceId).where('id', 'in', chunk).where('deleted_at', 'is', null).execute(),
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** The live rows of `table` holding these external ids (Kysely types a union of tables loosely, hence the cast back to T's rows). */
+export async function findLiveByExternalIds<T extends LiveRecordTable>(db: Db, table: T, workspaceId: string, externalIds: readonly string[]): Promise<Selectable<Database[T]>[]> {
+  return inChunks(externalIds, (chunk) =>
+    db.selectFrom(table as LiveRecordTable).selectAll().where('workspace_id', '=', workspaceId).where('external_id', 'in', chunk).where('deleted_at', 'is', null).execute() as Promise<Selectable<Database[T]>[]>,
+  );
+}
+
+/** The columns every record row has besides its own fields: JSON values, times, version, sync state. */
+export type RecordColumns = Pick<CustomerTable, 'tags' | 'custom_values' | 'field_updated_at' | 'created_at' | 'updated_at' | 'version'> & SyncColumns;
+
+/** What every record type's domain object has besides its own fields. */
+export interface RecordParts {
+  tags: string[];
+  custom: Record<string, string | number | boolean | string[]>;
+  fieldUpdatedAt: Record<string, number>;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+  sync: CustomerSyncState;
+}
+
+/** The sync state of any row with the sync columns (activities' too). */
 export function syncStateOf(row: SyncColumns): CustomerSyncState {
   return {
     hubspotId: row.hubspot_id,
@@ -17,30 +116,34 @@ export function syncStateOf(row: SyncColumns): CustomerSyncState {
   };
 }
 
-export type SoftDeletedTable = 'customers' | 'organizations' | 'deals';
-
-/** Marks the record deleted; deleting frees the external id so the host app can reuse it. */
-export async function markDeleted(db: Db, table: SoftDeletedTable, workspaceId: string, id: string, now: number): Promise<void> {
-  await db
-    .updateTable(table)
-    .set({ deleted_at: now, external_id: null, updated_at: now, version: sql<number>`version + 1` })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute();
+/** Reads the shared columns of a record row. */
+export function recordPartsOf(row: RecordColumns): RecordParts {
+  return {
+    tags: JSON.parse(row.tags) as string[],
+    custom: JSON.parse(row.custom_values) as RecordParts['custom'],
+    fieldUpdatedAt: JSON.parse(row.field_updated_at) as Record<string, number>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+    sync: syncStateOf(row),
+  };
 }
 
-/** The live rows of a workspace holding any of the external ids. */
-export async function liveRowsByExternalIds<T extends SoftDeletedTable>(db: Db, table: T, workspaceId: string, externalIds: readonly string[]): Promise<Database[T][]> {
-  const out: Database[T][] = [];
-  for (let i = 0; i < externalIds.length; i += 500) {
-    const rows = await db
-      .selectFrom(table as SoftDeletedTable)
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('external_id', 'in', externalIds.slice(i, i + 500))
-      .where('deleted_at', 'is', null)
-      .execute();
-    out.push(...(rows as Database[T][]));
-  }
-  return out;
+/** The shared columns of a new record row (its current hash is computed by the status refresh). */
+export function recordColumnsOf(r: RecordParts): RecordColumns {
+  return {
+    tags: JSON.stringify(r.tags),
+    custom_values: JSON.stringify(r.custom),
+    field_updated_at: JSON.stringify(r.fieldUpdatedAt),
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    version: r.version,
+    hubspot_id: r.sync.hubspotId,
+    sync_status: r.sync.status,
+    sync_error: r.sync.error,
+    synced_hash: r.sync.syncedHash,
+    synced_at: r.sync.syncedAt,
+    last_attempt_at: r.sync.lastAttemptAt,
+    current_hash: null,
+  };
 }

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { SyncAttemptTable, SyncRunTable } from './tables.js';
 import type { SyncStatus } from './customer.repository.js';
+import { findStatusCandidates, type LiveRecordTable, type RecordTable } from './record-rows.js';
 
 export async function loadMappingRows(db: Db, workspaceId: string, objectType: string): Promise<{ field: string; property: string | null }[]> {
   return db.selectFrom('field_mappings').select(['field', 'property']).where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).execute();
@@ -31,68 +32,14 @@ export async function countByStatus(db: Db, workspaceId: string): Promise<Record
   return counts;
 }
 
-/** Rows the sync engine needs for status and hash work. */
-export interface SyncCandidate {
-  id: string;
-  emailLower: string | null;
-  createdAt: number;
-  hubspotId: string | null;
-  syncError: string | null;
-  currentHash: string | null;
-  syncedHash: string | null;
-  status: SyncStatus;
-}
+/** Live customers by id (the status refresh's first read). */
+export const findCandidatesByIds = (db: Db, workspaceId: string, ids: string[]) => findStatusCandidates(db, 'customers', workspaceId, 'id', ids);
+/** Every live customer holding one of the lower-cased emails. */
+export const findCandidatesByEmails = (db: Db, workspaceId: string, emails: string[]) => findStatusCandidates(db, 'customers', workspaceId, 'key', emails);
 
-const candidateColumns = ['id', 'email_lower', 'created_at', 'hubspot_id', 'sync_error', 'current_hash', 'synced_hash', 'sync_status'] as const;
-
-function toCandidate(row: { id: string; email_lower: string | null; created_at: number; hubspot_id: string | null; sync_error: string | null; current_hash: string | null; synced_hash: string | null; sync_status: string }): SyncCandidate {
-  return {
-    id: row.id,
-    emailLower: row.email_lower,
-    createdAt: row.created_at,
-    hubspotId: row.hubspot_id,
-    syncError: row.sync_error,
-    currentHash: row.current_hash,
-    syncedHash: row.synced_hash,
-    status: row.sync_status as SyncStatus,
-  };
-}
-
-export async function findCandidatesByEmails(db: Db, workspaceId: string, emails: string[]): Promise<SyncCandidate[]> {
-  const out: SyncCandidate[] = [];
-  for (let i = 0; i < emails.length; i += 500) {
-    const rows = await db
-      .selectFrom('customers')
-      .select(candidateColumns)
-      .where('workspace_id', '=', workspaceId)
-      .where('deleted_at', 'is', null)
-      .where('email_lower', 'in', emails.slice(i, i + 500))
-      .execute();
-    out.push(...rows.map(toCandidate));
-  }
-  return out;
-}
-
-export async function findCandidatesByIds(db: Db, workspaceId: string, ids: string[]): Promise<SyncCandidate[]> {
-  const out: SyncCandidate[] = [];
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db
-      .selectFrom('customers')
-      .select(candidateColumns)
-      .where('workspace_id', '=', workspaceId)
-      .where('deleted_at', 'is', null)
-      .where('id', 'in', ids.slice(i, i + 500))
-      .execute();
-    out.push(...rows.map(toCandidate));
-  }
-  return out;
-}
-
-/** The tables whose rows carry the sync columns and are refreshed the same way. */
-export type SyncedTable = 'customers' | 'organizations';
 
 /** Writes current hashes, 200 rows per statement (one `case` over the ids). */
-export async function setCurrentHashes(db: Db, updates: { id: string; hash: string }[], table: SyncedTable = 'customers'): Promise<void> {
+export async function setCurrentHashes(db: Db, updates: { id: string; hash: string }[], table: RecordTable = 'customers'): Promise<void> {
   for (let i = 0; i < updates.length; i += 200) {
     const chunk = updates.slice(i, i + 200);
     const byId = sql<string>`case ${sql.ref('id')} ${sql.join(chunk.map((u) => sql`when ${u.id} then ${u.hash}`), sql` `)} end`;
@@ -100,7 +47,7 @@ export async function setCurrentHashes(db: Db, updates: { id: string; hash: stri
   }
 }
 
-export async function setStatuses(db: Db, updates: { id: string; status: SyncStatus }[], table: SyncedTable = 'customers'): Promise<void> {
+export async function setStatuses(db: Db, updates: { id: string; status: SyncStatus }[], table: RecordTable = 'customers'): Promise<void> {
   // Group by status so a large refresh is a handful of statements, not one per row.
   const byStatus = new Map<SyncStatus, string[]>();
   for (const u of updates) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u.id]);
@@ -181,7 +128,7 @@ export async function pageIdsByStatus(
   after: string | undefined,
   limit: number,
   among?: readonly string[],
-  table: 'customers' | 'organizations' | 'deals' = 'customers',
+  table: LiveRecordTable = 'customers',
 ): Promise<string[]> {
   if (among?.length === 0) return [];
   let q = db

@@ -12,5 +12,6 @@ export { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE,
 export { enabledObjectTypes, initSyncSettings, NEW_WORKSPACE_SETTINGS, objectTypeStates, readSyncSettings, syncSettingsView, updateSyncSettings, type ObjectTypeState, type SyncSettings, type SyncSettingsPatch, type SyncSettingsView } from './sync-settings.js';
 export { healthState, syncHealth, type HealthState, type SyncHealth } from './sync-health.js';
 export { linkSuggestedOwners, ownerIdsFor, readOwners, refreshOwners, setOwnerUser, type OwnerView } from './owners.js';
+export { dealStageResolver, readDealStages, saveDealStages, suggestStage, type DealStagesView, type HubSpotStageRef } from './deal-stages.js';
 export { RUN_TRIGGERS, type RunTrigger } from './run-trigger.js';
 export { FLUSH_DELAY_MS, FlushScheduler, pendingChangesListener, sendDueReconciles, SLICE_BUDGET_MS, SYNC_JOBS, syncFlushJob, syncPushJob, syncScheduledJob, syncTickJob, workSyncJobs } from './sync-jobs.js';

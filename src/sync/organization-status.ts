@@ -9,11 +9,11 @@
 // The properties hashed are the companies' default mapping below; the companies adapter of the
 // push engine computes the same properties when it lands (and a saved companies mapping then
 // takes their place, as the contacts' does).
-import type { Organization, OrganizationCandidate } from '../store/index.js';
-import { findOrganizationCandidates, rowToOrganization, setCurrentHashes, setStatuses } from '../store/index.js';
+import type { Organization } from '../store/index.js';
+import { rowToOrganization, setCurrentHashes } from '../store/index.js';
 import type { Db } from '../store/index.js';
 import { hashProperties } from './field-mapping.js';
-import { computeStatus } from './sync-status.js';
+import { refreshRecordStatuses } from './status-refresh.js';
 
 /** Organization field → HubSpot company property, before a companies mapping is saved. */
 export const DEFAULT_COMPANY_PROPERTIES: Readonly<Record<string, string>> = {
@@ -43,12 +43,6 @@ export function companyPropertiesFor(o: Organization): Record<string, string> {
   return properties;
 }
 
-/** The owner of a domain among organizations sharing it: the one linked to HubSpot, else the oldest. */
-function ownerOf(group: OrganizationCandidate[]): string {
-  const sorted = [...group].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-  return (sorted.find((o) => o.hubspotId !== null) ?? sorted[0]!).id;
-}
-
 /**
  * The organization change listener: runs inside the writing transaction (so a status is never
  * stale once the write commits) for the organizations that changed and the domain keys they
@@ -65,27 +59,7 @@ export async function onOrganizationsChanged(db: Db, workspaceId: string, ids: s
     }
   }
   await setCurrentHashes(db, hashes, 'organizations');
-  // Statuses of the changed ones and of everyone sharing their domains, old or new.
-  const byId = new Map((await findOrganizationCandidates(db, workspaceId, 'id', ids)).map((o) => [o.id, o]));
-  const domains = new Set(previousDomainKeys);
-  for (const o of byId.values()) if (o.domainKey) domains.add(o.domainKey);
-  const groups = new Map<string, OrganizationCandidate[]>();
-  for (const o of await findOrganizationCandidates(db, workspaceId, 'domain', [...domains])) {
-    byId.set(o.id, o);
-    groups.set(o.domainKey!, [...(groups.get(o.domainKey!) ?? []), o]);
-  }
-  const owners = new Set([...groups.values()].map(ownerOf));
-  const updates: { id: string; status: Organization['sync']['status'] }[] = [];
-  for (const o of byId.values()) {
-    const status = computeStatus({
-      hasEmail: true,
-      isDuplicate: o.domainKey !== null && !owners.has(o.id),
-      hubspotId: o.hubspotId,
-      lastAttemptFailed: o.syncError !== null,
-      currentHash: o.currentHash,
-      syncedHash: o.syncedHash,
-    });
-    if (status !== o.status) updates.push({ id: o.id, status });
-  }
-  await setStatuses(db, updates, 'organizations');
+  // Statuses of the changed ones and of everyone sharing their domains, old or new. No domain
+  // is needed to push an organization: one without reads Not synced, never No email.
+  await refreshRecordStatuses(db, 'organizations', workspaceId, ids, previousDomainKeys, false);
 }

@@ -2,10 +2,10 @@
 // current hash), a push result, a mapping change (all hashes), or an email change (the
 // duplicate owner of both the old and the new address may change).
 import { loadFieldDefinitions } from '../records/index.js';
-import type { Customer, Db, SyncCandidate } from '../store/index.js';
-import { findCandidatesByEmails, findCandidatesByIds, findCustomer, loadMappingRows, pageAllIds, rowToCustomer, setCurrentHashes, setStatuses } from '../store/index.js';
+import type { Customer, Db, RecordTable } from '../store/index.js';
+import { findCustomer, findStatusCandidates, loadMappingRows, pageAllIds, rowToCustomer, setCurrentHashes, setStatuses } from '../store/index.js';
 import { DEFAULT_PROPERTIES, hashProperties, localFields, propertiesFor, type Mapping } from './field-mapping.js';
-import { computeStatus } from './sync-status.js';
+import { statusChanges } from './sync-status.js';
 
 export const CONTACTS = 'contacts';
 
@@ -26,36 +26,22 @@ export function pushPropertiesFor(customer: Customer, mapping: Mapping): Record<
   return propertiesFor(customer, mapping, new Map());
 }
 
-/** The owner of an email among customers sharing it: the one linked to HubSpot, else the oldest. */
-function ownerOf(group: SyncCandidate[]): string {
-  const sorted = [...group].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-  return (sorted.find((c) => c.hubspotId !== null) ?? sorted[0]!).id;
+/**
+ * Recomputes the status of the given records and of every live record sharing their Duplicate
+ * key, old (`previousKeys`) or new. `keyRequired`: a customer without an email reads No email;
+ * an organization needs no domain.
+ */
+export async function refreshRecordStatuses(db: Db, table: RecordTable, workspaceId: string, ids: string[], previousKeys: string[], keyRequired: boolean): Promise<void> {
+  const byId = new Map((await findStatusCandidates(db, table, workspaceId, 'id', ids)).map((c) => [c.id, c]));
+  const keys = new Set(previousKeys.filter(Boolean));
+  for (const c of byId.values()) if (c.key) keys.add(c.key);
+  for (const c of await findStatusCandidates(db, table, workspaceId, 'key', [...keys])) byId.set(c.id, c);
+  await setStatuses(db, statusChanges(byId.values(), keyRequired), table);
 }
 
 /** Recomputes the status of the given customers and of everyone sharing the given emails. */
 export async function refreshStatuses(db: Db, workspaceId: string, ids: string[], emails: string[]): Promise<void> {
-  const byId = new Map((await findCandidatesByIds(db, workspaceId, ids)).map((c) => [c.id, c]));
-  const allEmails = new Set(emails.filter(Boolean));
-  for (const c of byId.values()) if (c.emailLower) allEmails.add(c.emailLower);
-  const groups = new Map<string, SyncCandidate[]>();
-  for (const c of await findCandidatesByEmails(db, workspaceId, [...allEmails])) {
-    byId.set(c.id, c);
-    groups.set(c.emailLower!, [...(groups.get(c.emailLower!) ?? []), c]);
-  }
-  const owners = new Set([...groups.values()].map(ownerOf));
-  const updates = [];
-  for (const c of byId.values()) {
-    const status = computeStatus({
-      hasEmail: c.emailLower !== null,
-      isDuplicate: c.emailLower !== null && !owners.has(c.id),
-      hubspotId: c.hubspotId,
-      lastAttemptFailed: c.syncError !== null,
-      currentHash: c.currentHash,
-      syncedHash: c.syncedHash,
-    });
-    if (status !== c.status) updates.push({ id: c.id, status });
-  }
-  await setStatuses(db, updates);
+  await refreshRecordStatuses(db, 'customers', workspaceId, ids, emails, true);
 }
 
 /** Recomputes current hashes (what each would push now) for the given customers; writes only those that changed. */

@@ -12,7 +12,7 @@
 //
 // Transitions happen only through what a run records (hubspot id, accepted hash, last error)
 // and through edits (the current hash), so the status never claims more than is known.
-import type { SyncStatus } from '../store/index.js';
+import type { StatusCandidate, SyncStatus } from '../store/index.js';
 
 export interface StatusInput {
   hasEmail: boolean;
@@ -35,3 +35,34 @@ export function computeStatus(input: StatusInput): SyncStatus {
 
 /** Statuses a Sync now run pushes: creates, updates and retries. */
 export const PUSHABLE_STATUSES: readonly SyncStatus[] = ['not_synced', 'needs_update', 'error', 'outdated'];
+
+/** The owner of a key among records sharing it: the one linked to HubSpot, else the oldest. */
+function ownerOf(group: StatusCandidate[]): string {
+  const sorted = [...group].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  return (sorted.find((c) => c.hubspotId !== null) ?? sorted[0]!).id;
+}
+
+/**
+ * The statuses that change among `records`, which must hold every live record sharing a key
+ * with any of them (the Duplicate rule compares them). `keyRequired`: a record without a key
+ * reads No email (customers); otherwise it is simply never a duplicate (organizations).
+ */
+export function statusChanges(records: Iterable<StatusCandidate>, keyRequired: boolean): { id: string; status: SyncStatus }[] {
+  const all = [...records];
+  const groups = new Map<string, StatusCandidate[]>();
+  for (const c of all) if (c.key !== null) groups.set(c.key, [...(groups.get(c.key) ?? []), c]);
+  const owners = new Set([...groups.values()].map(ownerOf));
+  const changes: { id: string; status: SyncStatus }[] = [];
+  for (const c of all) {
+    const status = computeStatus({
+      hasEmail: !keyRequired || c.key !== null,
+      isDuplicate: c.key !== null && !owners.has(c.id),
+      hubspotId: c.hubspotId,
+      lastAttemptFailed: c.syncError !== null,
+      currentHash: c.currentHash,
+      syncedHash: c.syncedHash,
+    });
+    if (status !== c.status) changes.push({ id: c.id, status });
+  }
+  return changes;
+}

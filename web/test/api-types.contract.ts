@@ -8,10 +8,11 @@ import type { acceptedSchema, createdInvitationSchema, invitationSchema } from '
 import type { runSchema } from '../../src/http/routes/sync.routes.js';
 import type { connectionSchema, syncSettingsSchema } from '../../src/http/routes/hubspot.routes.js';
 import type { ownerSchema } from '../../src/http/routes/owners.routes.js';
+import type { dealStagesSchema } from '../../src/http/routes/deal-stages.routes.js';
 import type { RunTrigger as ServerRunTrigger } from '../../src/sync/index.js';
 import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
 import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
-import type { Connection, CreatedInvitation, Customer, CustomField, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
+import type { Connection, CreatedInvitation, Customer, CustomField, DealStagesView, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
 
 type Assert<T extends true> = T;
 /** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
@@ -43,3 +44,4 @@ export type ConnectionFits = Assert<Fits<z.infer<typeof connectionSchema>, Conne
 
 // HubSpot owners.
 export type OwnerSame = Assert<Same<z.infer<typeof ownerSchema>, HubSpotOwner>>;
+export type DealStagesSame = Assert<Same<z.infer<typeof dealStagesSchema>, DealStagesView>>;

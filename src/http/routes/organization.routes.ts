@@ -120,12 +120,12 @@ export function organizationRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['organizations'],
           summary: "Make a customer a member; primary: true makes this the customer's primary organization",
           params: memberParams,
-          body: z.object({ primary: z.boolean().default(false) }).strict().default({ primary: false }),
+          body: z.object({ primary: z.boolean().optional() }).strict().nullish().describe('Optional; primary defaults to false'),
         },
       },
       async (request, reply) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        await linkMember(deps(), workspace.id, request.params.organizationId, request.params.customerId, request.body.primary);
+        await linkMember(deps(), workspace.id, request.params.organizationId, request.params.customerId, request.body?.primary ?? false);
         return reply.status(204).send();
       },
     );

@@ -332,3 +332,15 @@ export interface HubSpotOwner {
   /** The member with the owner's email, when neither is linked yet. */
   suggestedUserId: string | null;
 }
+
+export interface HubSpotStageRef {
+  hubspotPipelineId: string;
+  hubspotStageId: string;
+}
+
+/** Local deal stages and the portal's pipelines (GET/PUT …/hubspot/deal-stages). */
+export interface DealStagesView {
+  pipelines: { id: string; label: string; stages: { id: string; label: string; closed: boolean; probability: number | null }[] }[];
+  stages: { pipeline: string; stage: string; deals: number; mapping: HubSpotStageRef | null; suggested: HubSpotStageRef | null; problem: string | null }[];
+  saved: boolean;
+}

@@ -1,12 +1,14 @@
 // Config → Integrations → HubSpot, organised into the three tabs of seed 000 (Connection,
-// Field mapping and Synchronization) plus Settings for automatic sync and Owners (HubSpot's
-// owners linked to members). Connection, Field mapping and Owners are admin configuration; members see a clear refusal there, can use
-// Synchronization, and can read Settings and reconcile.
+// Field mapping and Synchronization) plus Settings for automatic sync, Owners (HubSpot's owners
+// linked to members) and Deal stages. Connection, Field mapping, Owners and Deal stages are
+// admin configuration; members see a clear refusal there, can use Synchronization, and can read
+// Settings and reconcile.
 import type { KeyboardEvent } from 'react';
 import { Link, Navigate, useNavigate, useParams } from 'react-router';
 import { NoAccess, PageHeader } from '../../components/ui.js';
 import { useIsAdmin, useWorkspace } from '../../layout.js';
 import { ConnectionTab } from './connection-tab.js';
+import { DealStagesTab } from './deal-stages-tab.js';
 import { MappingTab } from './mapping-tab.js';
 import { OwnersTab } from './owners-tab.js';
 import { SettingsTab } from './settings-tab.js';
@@ -18,6 +20,7 @@ const TABS = [
   { id: 'sync', label: 'Synchronization', adminOnly: false },
   { id: 'settings', label: 'Settings', adminOnly: false },
   { id: 'owners', label: 'Owners', adminOnly: true },
+  { id: 'deal-stages', label: 'Deal stages', adminOnly: true },
 ] as const;
 
 export function HubSpotPage() {
@@ -69,6 +72,8 @@ export function HubSpotPage() {
           <SettingsTab />
         ) : current.id === 'owners' ? (
           <OwnersTab />
+        ) : current.id === 'deal-stages' ? (
+          <DealStagesTab />
         ) : (
           <SyncTab />
         )}
