@@ -149,6 +149,14 @@ async function withCustomers(db: Db, rows: DealTable[]): Promise<Deal[]> {
   return rows.map((row) => rowToDeal(row, links.get(row.id) ?? []));
 }
 
+/**
+ * Holds the deal's row until the transaction ends (PostgreSQL: a row lock taken by a no-op
+ * update; SQLite: the transaction already holds the database's write lock).
+ */
+export async function lockDeal(db: Db, workspaceId: string, id: string): Promise<void> {
+  await db.updateTable('deals').set({ version: sql<number>`version` }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+}
+
 export async function findDeal(db: Db, workspaceId: string, id: string): Promise<Deal | undefined> {
   const row = await db.selectFrom('deals').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
   return row && (await withCustomers(db, [row]))[0];

@@ -21,7 +21,7 @@ import {
   type UpsertItemResult,
 } from '../../records/index.js';
 import type { Db, Deal, SyncStatus } from '../../store/index.js';
-import { findDeal, findDealsByExternalIds, findLiveIds, findMemberIds, insertDeals, isUniqueViolation, softDeleteDeal, updateDealContent } from '../../store/index.js';
+import { findDeal, findDealsByExternalIds, findLiveIds, findMemberIds, insertDeals, isUniqueViolation, lockDeal, softDeleteDeal, updateDealContent } from '../../store/index.js';
 import { computeStatus, hashProperties } from '../../sync/index.js';
 import { EMPTY_DEAL, linkProblems, validateDealPatch, type LinkTargets } from './deal-input.js';
 
@@ -148,11 +148,16 @@ async function saveChange(db: Db, previous: Deal, next: Deal): Promise<void> {
   await updateDealContent(db, next, previous.customerIds, { status: statusOf(next, currentHash), currentHash });
 }
 
-/** Partial update; only the fields present in `input` change (`customerIds` replaces the set). */
-export async function updateDeal(deps: DealServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<Deal> {
+/**
+ * Changes one deal: the input is made from the deal as it is once this transaction holds its
+ * row (lockDeal), so two changes at once — two customers linked by two requests — both land.
+ */
+async function changeDeal(deps: DealServiceDeps, workspaceId: string, id: string, inputFor: (existing: Deal) => Record<string, unknown>): Promise<Deal> {
   return inTransaction(deps, async (trx) => {
+    await lockDeal(trx, workspaceId, id);
     const existing = await findDeal(trx, workspaceId, id);
     if (!existing) throw notFound('Deal');
+    const input = inputFor(existing);
     const fields = await loadFieldDefinitions(trx, workspaceId, DEALS);
     const checked = applyInput(existing, input, fields, await loadTargets(trx, workspaceId, [input]), deps.clock.now());
     if (!checked.ok) throw invalidFields(checked.problems);
@@ -164,14 +169,17 @@ export async function updateDeal(deps: DealServiceDeps, workspaceId: string, id:
   });
 }
 
+/** Partial update; only the fields present in `input` change (`customerIds` replaces the set). */
+export async function updateDeal(deps: DealServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<Deal> {
+  return changeDeal(deps, workspaceId, id, () => input);
+}
+
 /** Links (`link: true`) or unlinks one customer; linking twice is harmless, unlinking what is not linked is a 404. */
 export async function linkDealCustomer(deps: DealServiceDeps, workspaceId: string, dealId: string, customerId: string, link: boolean): Promise<Deal> {
-  const existing = await findDeal(deps.db, workspaceId, dealId);
-  if (!existing) throw notFound('Deal');
-  const linked = existing.customerIds.includes(customerId);
-  if (!link && !linked) throw new AppError('NOT_FOUND', 'This customer is not linked to the deal.');
-  const customerIds = link ? [...existing.customerIds, customerId] : existing.customerIds.filter((c) => c !== customerId);
-  return updateDeal(deps, workspaceId, dealId, { customerIds });
+  return changeDeal(deps, workspaceId, dealId, (existing) => {
+    if (!link && !existing.customerIds.includes(customerId)) throw new AppError('NOT_FOUND', 'This customer is not linked to the deal.');
+    return { customerIds: link ? [...existing.customerIds, customerId] : existing.customerIds.filter((c) => c !== customerId) };
+  });
 }
 
 export async function deleteDeal(deps: DealServiceDeps, workspaceId: string, id: string): Promise<void> {

@@ -4,6 +4,8 @@
 // tenancy, bulk upsert by externalId, CSV import, statuses and the pending set.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertOrganization, workspaceIdOf } from '../../../test/support/crm-records.js';
+import { findDeal } from '../../store/index.js';
+import { dealContentHash } from './deal-service.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, inviteMember, startTestService, type TestService } from '../../../test/support/service.js';
 
 const W = '/api/workspaces/default';
@@ -187,6 +189,20 @@ describe('links and tenancy', () => {
     await host.request('PUT', `${W}/deals/${deal.id}/customers/${temp}`);
     await host.delete(`${W}/customers/${temp}`);
     expect((await host.get<DealBody>(`${W}/deals/${deal.id}`)).body.customerIds).toEqual([customerB]);
+  });
+
+  it('keeps every link when customers are linked by concurrent requests', async () => {
+    const deal = (await host.post<DealBody>(`${W}/deals`, { name: 'Crowded' })).body;
+    const customers = await Promise.all(Array.from({ length: 8 }, async (_, i) => (await host.post<{ id: string }>(`${W}/customers`, { email: `crowd${i}@example.com` })).body.id));
+    const answers = await Promise.all(customers.map((c) => host.request('PUT', `${W}/deals/${deal.id}/customers/${c}`)));
+    expect(answers.map((a) => a.status)).toEqual(customers.map(() => 200));
+    expect((await host.get<DealBody>(`${W}/deals/${deal.id}`)).body.customerIds).toEqual([...customers].sort());
+    // The stored hash is the one of the deal as it ended, every link in it (the status depends on it).
+    const db = ts.service.database.db;
+    const stored = await findDeal(db, await workspaceIdOf(db, 'default'), deal.id);
+    const row = await db.selectFrom('deals').select(['current_hash', 'version']).where('id', '=', deal.id).executeTakeFirstOrThrow();
+    expect(row.current_hash).toBe(dealContentHash(stored!));
+    expect(row.version).toBe(1 + customers.length);
   });
 
   it('hides other workspaces’ deals from API keys and members, and lets members write', async () => {
