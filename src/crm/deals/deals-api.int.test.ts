@@ -157,6 +157,22 @@ describe('deal records', () => {
     // And the customer side does not see the deal field.
     expect((await host.post(`${W}/customers`, { custom: { tier: 'gold' } })).status).toBe(400);
   });
+
+  it('creates deal custom fields through the API, never under a built-in key, and imports them from CSV', async () => {
+    const field = await admin.post(`${W}/custom-fields`, { objectType: 'deals', key: 'region_code', label: 'Region code', type: 'text' });
+    expect(field.status).toBe(201);
+    expect(field.body).toMatchObject({ objectType: 'deals', key: 'region_code' });
+    for (const key of ['amount', 'close_date', 'customer_ids']) {
+      expect((await admin.post(`${W}/custom-fields`, { objectType: 'deals', key, label: key, type: 'text' })).body, key).toMatchObject({ error: { details: { field: 'key' } } });
+    }
+    const listed = await admin.get<{ customFields: { key: string }[] }>(`${W}/custom-fields?objectType=deals`);
+    expect(listed.body.customFields.map((f) => f.key)).toEqual(['tier', 'region_code']);
+    expect((await admin.get<{ customFields: { key: string }[] }>(`${W}/custom-fields`)).body.customFields.map((f) => f.key)).not.toContain('region_code');
+    const csv = 'Deal name,Region code\nCustom from CSV,EMEA\n';
+    expect((await host.request('POST', `${W}/deals/import`, undefined, { rawBody: csv, contentType: 'text/csv' })).body).toMatchObject({ created: 1, failed: 0 });
+    const imported = await host.get<{ deals: DealBody[] }>(`${W}/deals?q=${encodeURIComponent('custom from csv')}`);
+    expect(imported.body.deals[0]!.custom).toEqual({ region_code: 'EMEA' });
+  });
 });
 
 describe('links and tenancy', () => {
