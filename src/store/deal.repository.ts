@@ -3,9 +3,9 @@
 // `organization_id`. Maps rows to the Deal type; the sync columns are written by the deal
 // service (status on edit) and, later, by the deals adapter of the push engine.
 import { sql } from 'kysely';
-import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
+import type { SyncStatus } from './customer.repository.js';
 import type { Db } from './database.js';
-import { findLiveByExternalIds, inChunks, markRecordDeleted, syncStateOf } from './record-rows.js';
+import { findLiveByExternalIds, inChunks, markRecordDeleted, untaggedColumnsOf, untaggedPartsOf, type RecordParts } from './record-rows.js';
 import { listOrder, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
 import type { DealTable } from './tables.js';
 
@@ -26,15 +26,10 @@ export interface DealValues {
   custom: Record<string, string | number | boolean | string[]>;
 }
 
-export interface Deal extends DealValues {
+export interface Deal extends DealValues, Omit<RecordParts, 'tags' | 'custom'> {
   id: string;
   workspaceId: string;
   externalId: string | null;
-  fieldUpdatedAt: Record<string, number>;
-  createdAt: number;
-  updatedAt: number;
-  version: number;
-  sync: CustomerSyncState;
 }
 
 export function rowToDeal(row: DealTable, customerIds: string[]): Deal {
@@ -51,12 +46,7 @@ export function rowToDeal(row: DealTable, customerIds: string[]): Deal {
     ownerUserId: row.owner_user_id,
     organizationId: row.organization_id,
     customerIds,
-    custom: JSON.parse(row.custom_values) as Deal['custom'],
-    fieldUpdatedAt: JSON.parse(row.field_updated_at) as Record<string, number>,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    version: row.version,
-    sync: syncStateOf(row),
+    ...untaggedPartsOf(row),
   };
 }
 
@@ -88,18 +78,11 @@ export async function insertDeals(db: Db, deals: { deal: Deal; currentHash: stri
   // Stay under SQLite's bound-parameter limit (32,766): 27 columns × 500 rows.
   for (let i = 0; i < deals.length; i += 500) {
     const rows = deals.slice(i, i + 500).map(({ deal: d, currentHash }) => ({
+      ...untaggedColumnsOf(d),
+      ...contentColumns(d),
       id: d.id,
       workspace_id: d.workspaceId,
-      ...contentColumns(d),
-      created_at: d.createdAt,
       deleted_at: null,
-      version: d.version,
-      hubspot_id: d.sync.hubspotId,
-      sync_status: d.sync.status,
-      sync_error: d.sync.error,
-      synced_hash: d.sync.syncedHash,
-      synced_at: d.sync.syncedAt,
-      last_attempt_at: d.sync.lastAttemptAt,
       current_hash: currentHash,
     }));
     await db.insertInto('deals').values(rows).execute();

@@ -118,8 +118,12 @@ export function syncStateOf(row: SyncColumns): CustomerSyncState {
 
 /** Reads the shared columns of a record row. */
 export function recordPartsOf(row: RecordColumns): RecordParts {
+  return { tags: JSON.parse(row.tags) as string[], ...untaggedPartsOf(row) };
+}
+
+/** Reads the shared columns of a record row without a tag list (deals). */
+export function untaggedPartsOf(row: Omit<RecordColumns, 'tags'>): Omit<RecordParts, 'tags'> {
   return {
-    tags: JSON.parse(row.tags) as string[],
     custom: JSON.parse(row.custom_values) as RecordParts['custom'],
     fieldUpdatedAt: JSON.parse(row.field_updated_at) as Record<string, number>,
     createdAt: row.created_at,
@@ -131,8 +135,12 @@ export function recordPartsOf(row: RecordColumns): RecordParts {
 
 /** The shared columns of a new record row (its current hash is computed by the status refresh). */
 export function recordColumnsOf(r: RecordParts): RecordColumns {
+  return { tags: JSON.stringify(r.tags), ...untaggedColumnsOf(r) };
+}
+
+/** The shared columns of a new record row without a tag list (deals). */
+export function untaggedColumnsOf(r: Omit<RecordParts, 'tags'>): Omit<RecordColumns, 'tags'> {
   return {
-    tags: JSON.stringify(r.tags),
     custom_values: JSON.stringify(r.custom),
     field_updated_at: JSON.stringify(r.fieldUpdatedAt),
     created_at: r.createdAt,
