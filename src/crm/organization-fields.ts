@@ -1,7 +1,7 @@
 // The organization's built-in fields and their rules, on the shared record rules (src/records).
 // Pure: the owner's membership of the workspace is checked by the service, which can read it.
 import { normalizeDomain } from '../lib/index.js';
-import { validateText, type BuiltInFieldRule, type FieldResult, type PatchRules } from '../records/index.js';
+import { EMPTY_ADDRESS, validateText, type BuiltInFieldRule, type FieldResult, type PatchRules } from '../records/index.js';
 import type { OrganizationValues } from '../store/index.js';
 
 /** The largest annual revenue text: 30 digits with a point is beyond any company's. */
@@ -76,12 +76,7 @@ export const EMPTY_ORGANIZATION: OrganizationValues = {
   name: null,
   domain: null,
   website: null,
-  phone: null,
-  street: null,
-  city: null,
-  postalCode: null,
-  region: null,
-  country: null,
+  ...EMPTY_ADDRESS,
   industry: null,
   numberOfEmployees: null,
   annualRevenue: null,

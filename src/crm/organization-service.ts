@@ -9,7 +9,8 @@ import { AppError, newId, notFound } from '../lib/index.js';
 import {
   ADDRESS_ALIASES,
   applyPatch,
-  importCsv,
+  importRecordsCsv,
+  type CsvColumns,
   invalidFields,
   loadFieldDefinitions,
   upsertByExternalId,
@@ -47,7 +48,7 @@ export interface OrganizationServiceDeps {
   linkListeners?: RecordChangeListener[] | undefined;
 }
 
-const COMPANIES = 'companies';
+const COMPANIES = 'companies' as const;
 
 function newOrganization(workspaceId: string, id: string, externalId: string | null, now: number): Organization {
   return {
@@ -197,40 +198,31 @@ export async function bulkUpsertOrganizations(
   });
 }
 
-const CSV_ALIASES: Record<string, string> = {
-  ...ADDRESS_ALIASES,
-  company: 'name',
-  companyname: 'name',
-  organization: 'name',
-  organisation: 'name',
-  domainname: 'domain',
-  companydomain: 'domain',
-  companydomainname: 'domain',
-  url: 'website',
-  websiteurl: 'website',
-  employees: 'numberOfEmployees',
-  revenue: 'annualRevenue',
+const ORGANIZATION_CSV: CsvColumns = {
+  objectType: COMPANIES,
+  builtIns: ORGANIZATION_FIELDS,
+  aliases: {
+    ...ADDRESS_ALIASES,
+    company: 'name',
+    companyname: 'name',
+    organization: 'name',
+    organisation: 'name',
+    domainname: 'domain',
+    companydomain: 'domain',
+    companydomainname: 'domain',
+    url: 'website',
+    websiteurl: 'website',
+    employees: 'numberOfEmployees',
+    revenue: 'annualRevenue',
+  },
+  hasTags: true,
+  headerHint: 'organization field (for example: name, domain, industry)',
 };
 
-/** Organizations from a CSV file, streamed: the shared import (src/records/csv-import.ts) with the organization's columns. */
-export async function importOrganizationsCsv(
-  deps: OrganizationServiceDeps,
-  workspaceId: string,
-  input: Readable,
-  options: CsvImportOptions = {},
-): Promise<CsvImportResult> {
-  return importCsv(
-    input,
-    {
-      builtIns: ORGANIZATION_FIELDS,
-      aliases: CSV_ALIASES,
-      fields: await loadFieldDefinitions(deps.db, workspaceId, COMPANIES),
-      hasTags: true,
-      headerHint: 'organization field (for example: name, domain, industry)',
-      upsert: (items) => bulkUpsertOrganizations(deps, workspaceId, items, { createWithoutExternalId: true }),
-    },
-    options,
-  );
+/** Organizations from a CSV file, streamed (the shared import, src/records/csv-import.ts). */
+export async function importOrganizationsCsv(deps: OrganizationServiceDeps, workspaceId: string, input: Readable, options: CsvImportOptions = {}): Promise<CsvImportResult> {
+  const upsert = (items: Record<string, unknown>[]) => bulkUpsertOrganizations(deps, workspaceId, items, { createWithoutExternalId: true });
+  return importRecordsCsv(deps.db, workspaceId, input, ORGANIZATION_CSV, upsert, options);
 }
 
 // Members --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // every failing field by name: the customer's built-in fields on the shared record rules
 // (src/records). Pure: the caller supplies the workspace's custom fields.
 import type { CustomerValues } from '../store/index.js';
-import { applyPatch, validateRecordPatch, type CustomFieldDefinition, type PatchRules, type RecordPatch, type RecordPatchResult } from '../records/index.js';
+import { applyPatch, EMPTY_ADDRESS, validateRecordPatch, type CustomFieldDefinition, type PatchRules, type RecordPatch, type RecordPatchResult } from '../records/index.js';
 import { BUILT_IN_FIELDS, validateBuiltInValue } from './fields.js';
 
 export { applyPatch };
@@ -33,12 +33,7 @@ export const EMPTY_VALUES: CustomerValues = {
   firstName: null,
   lastName: null,
   email: null,
-  phone: null,
-  street: null,
-  city: null,
-  postalCode: null,
-  region: null,
-  country: null,
+  ...EMPTY_ADDRESS,
   companyName: null,
   lifecycleStage: null,
   tags: [],

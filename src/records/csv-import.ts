@@ -11,7 +11,9 @@
 import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { AppError } from '../lib/index.js';
+import type { Db } from '../store/index.js';
 import type { UpsertItemResult } from './bulk-upsert.js';
+import { loadFieldDefinitions, type CustomFieldObjectType } from './custom-field-service.js';
 import { parseCustomValueText, type CustomFieldDefinition } from './fields.js';
 
 export interface CsvRowError {
@@ -94,20 +96,37 @@ export interface CsvImportOptions {
 
 type ColumnTarget = { kind: 'builtin'; key: string } | { kind: 'tags' } | { kind: 'externalId' } | { kind: 'custom'; field: CustomFieldDefinition };
 
-/** What a CSV file is imported into: one record type's columns and its bulk upsert. */
-export interface CsvImportTarget {
+/** A record type's CSV columns. */
+export interface CsvColumns {
+  /** Whose custom fields are columns too. */
+  objectType: CustomFieldObjectType;
   builtIns: readonly { key: string; label: string }[];
   /** Other header spellings (normalized: lower case, letters and digits) → built-in key. */
   aliases: Readonly<Record<string, string>>;
-  /** The type's custom fields. */
-  fields: CustomFieldDefinition[];
   hasTags: boolean;
   /** Built-in keys whose cell is a list separated by `;` or `,` (a deal's `customerIds`). */
   lists?: readonly string[];
   /** Said when the header row names none of the type's fields: "customer field (for example: email)". */
   headerHint: string;
+}
+
+/** What a CSV file is imported into: one record type's columns, its custom fields and its bulk upsert. */
+export interface CsvImportTarget extends Omit<CsvColumns, 'objectType'> {
+  fields: CustomFieldDefinition[];
   /** Saves a batch of rows (items as the bulk upsert takes them), creating rows without externalId. */
   upsert(items: Record<string, unknown>[]): Promise<UpsertItemResult[]>;
+}
+
+/** Imports a CSV stream of one record type into a workspace: its columns, its custom fields, `upsert` to save. */
+export async function importRecordsCsv(
+  db: Db,
+  workspaceId: string,
+  input: Readable,
+  columns: CsvColumns,
+  upsert: CsvImportTarget['upsert'],
+  options: CsvImportOptions = {},
+): Promise<CsvImportResult> {
+  return importCsv(input, { ...columns, fields: await loadFieldDefinitions(db, workspaceId, columns.objectType), upsert }, options);
 }
 
 /** Header spellings of the address and contact columns every record type with an address uses. */

@@ -160,6 +160,9 @@ export function validateTags(raw: unknown): FieldResult<string[]> {
 /** A custom field key: lower-case letters, digits and underscores, starting with a letter. */
 export const CUSTOM_FIELD_KEY = /^[a-z][a-z0-9_]{0,62}$/;
 
+/** The empty address and phone of every record type that has one (customers, organizations). */
+export const EMPTY_ADDRESS = { phone: null, street: null, city: null, postalCode: null, region: null, country: null } as const;
+
 /**
  * A built-in text value: stored as entered, trimmed of surrounding white space; blank clears it.
  * The one rule for every type's text fields, so their limits read the same in every error.

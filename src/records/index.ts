@@ -13,4 +13,4 @@ export {
   type CustomFieldObjectType,
   type NewCustomField,
 } from './custom-field-service.js';
-export { ADDRESS_ALIASES, importCsv, type CsvImportOptions, type CsvImportProgress, type CsvImportResult, type CsvImportTarget, type CsvRowError } from './csv-import.js';
+export { ADDRESS_ALIASES, importCsv, importRecordsCsv, type CsvColumns, type CsvImportOptions, type CsvImportProgress, type CsvImportResult, type CsvImportTarget, type CsvRowError } from './csv-import.js';

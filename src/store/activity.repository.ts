@@ -2,7 +2,7 @@
 // inserted at most once per workspace: the unique (workspace_id, external_id) constraint and
 // `on conflict do nothing` make a retried or concurrent append of the same activity a no-op
 // on both databases, and the caller reads back the one row.
-import type { CustomerSyncState } from './customer.repository.js';
+import type { RecordSyncState } from './sync-state.js';
 import type { Db } from './database.js';
 import { inChunks, syncStateOf } from './record-rows.js';
 import type { ActivityTable } from './tables.js';
@@ -26,7 +26,7 @@ export interface Activity {
   details: string | null;
   ticket: ActivityTicket | null;
   createdAt: number;
-  sync: CustomerSyncState;
+  sync: RecordSyncState;
 }
 
 export function rowToActivity(row: ActivityTable): Activity {

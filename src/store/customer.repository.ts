@@ -4,19 +4,13 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
 import { findLiveByExternalIds, markRecordDeleted, recordColumnsOf, recordPartsOf } from './record-rows.js';
+import type { RecordSyncState } from './sync-state.js';
 import type { CustomerTable } from './tables.js';
 
-export type SyncStatus = 'synced' | 'needs_update' | 'not_synced' | 'outdated' | 'error' | 'duplicate' | 'no_email';
+export { SYNC_STATUSES, type SyncStatus } from './sync-state.js';
+/** A customer's sync state (the same for every pushed record type). */
+export type CustomerSyncState = RecordSyncState;
 
-export const SYNC_STATUSES: readonly SyncStatus[] = [
-  'synced',
-  'needs_update',
-  'not_synced',
-  'outdated',
-  'error',
-  'duplicate',
-  'no_email',
-];
 
 export interface CustomerValues {
   firstName: string | null;
@@ -32,15 +26,6 @@ export interface CustomerValues {
   lifecycleStage: string | null;
   tags: string[];
   custom: Record<string, string | number | boolean | string[]>;
-}
-
-export interface CustomerSyncState {
-  hubspotId: string | null;
-  status: SyncStatus;
-  error: string | null;
-  syncedHash: string | null;
-  syncedAt: number | null;
-  lastAttemptAt: number | null;
 }
 
 export interface Customer extends CustomerValues {

@@ -3,7 +3,7 @@
 // `organization_id`. Maps rows to the Deal type; the sync columns are written by the deal
 // service (status on edit) and, later, by the deals adapter of the push engine.
 import { sql } from 'kysely';
-import type { SyncStatus } from './customer.repository.js';
+import type { SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
 import { findLiveByExternalIds, inChunks, markRecordDeleted, untaggedColumnsOf, untaggedPartsOf, type RecordParts } from './record-rows.js';
 import { listOrder, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';

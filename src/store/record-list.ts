@@ -2,7 +2,7 @@
 // search text, a tag, sync statuses, changed-since, and keyset paging by id in either order.
 // Each repository adds its own columns' filters and maps the rows.
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { SyncStatus } from './customer.repository.js';
+import type { SyncStatus } from './sync-state.js';
 
 export interface RecordListQuery {
   workspaceId: string;

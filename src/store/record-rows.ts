@@ -2,7 +2,7 @@
 // values in chunks that stay under SQLite's bound-parameter limit, the soft delete, live ids and
 // rows, and the sync state as the domain types carry it.
 import { sql, type Selectable } from 'kysely';
-import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
+import type { RecordSyncState, SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
 import type { CustomerTable, Database, SyncColumns } from './tables.js';
 
@@ -101,11 +101,11 @@ export interface RecordParts {
   createdAt: number;
   updatedAt: number;
   version: number;
-  sync: CustomerSyncState;
+  sync: RecordSyncState;
 }
 
 /** The sync state of any row with the sync columns (activities' too). */
-export function syncStateOf(row: SyncColumns): CustomerSyncState {
+export function syncStateOf(row: SyncColumns): RecordSyncState {
   return {
     hubspotId: row.hubspot_id,
     status: row.sync_status as SyncStatus,

@@ -82,8 +82,13 @@ export async function recordPushSuccesses(db: Db, workspaceId: string, results: 
   const shared: string[] = [];
   for (let i = 0; i < results.length; i += 500) {
     const chunk = results.slice(i, i + 500);
-    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
-    const { rows } = await sql<{ id: string; email_lower: string | null; deleted_at: number | null }>`
+    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite. `shared` is
+    // read in the same statement: another live customer of the workspace has the row's email.
+    // "Live" is spelled `coalesce(deleted_at, 0) = 0`, not `deleted_at is null`, so the only
+    // index that fits is (workspace_id, email_lower): with `is null`, PostgreSQL without
+    // statistics (a table just loaded, autovacuum not yet by) took the partial index over live
+    // customers and read the whole workspace once per row — minutes of CPU per run.
+    const { rows } = await sql<{ id: string; shared: boolean | number }>`
       update customers set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
         sync_status = case
           when customers.deleted_at is not null then customers.sync_status
@@ -92,20 +97,11 @@ export async function recordPushSuccesses(db: Db, workspaceId: string, results: 
           else 'needs_update' end
       from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
       where customers.workspace_id = ${workspaceId} and customers.id = v.column1
-      returning customers.id, customers.email_lower, customers.deleted_at`.execute(db);
-    const live = rows.filter((r): r is typeof r & { email_lower: string } => r.deleted_at === null && r.email_lower !== null);
-    if (live.length === 0) continue;
-    const emails = await db
-      .selectFrom('customers')
-      .select('email_lower')
-      .where('workspace_id', '=', workspaceId)
-      .where('deleted_at', 'is', null)
-      .where('email_lower', 'in', [...new Set(live.map((r) => r.email_lower))])
-      .groupBy('email_lower')
-      .having((eb) => eb.fn.countAll(), '>', 1)
-      .execute();
-    const sharedEmails = new Set(emails.map((e) => e.email_lower));
-    for (const r of live) if (sharedEmails.has(r.email_lower)) shared.push(r.id);
+      returning customers.id, customers.deleted_at is null and exists (
+        select 1 from customers other
+        where other.workspace_id = customers.workspace_id and other.email_lower = customers.email_lower and other.id <> customers.id and coalesce(other.deleted_at, 0) = 0
+      ) as shared`.execute(db);
+    for (const row of rows) if (row.shared) shared.push(row.id);
   }
   return shared;
 }

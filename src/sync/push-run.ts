@@ -41,8 +41,12 @@ import type { RunTrigger } from './run-trigger.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
 
 export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';
-/** Batches in flight at once; at 80–250 ms per call, 6 keep a 19 requests/s portal busy. */
-export const BATCHES_IN_FLIGHT = 6;
+/**
+ * Batches in flight at once per run. A batch's turn is its call (80–250 ms) plus recording it
+ * in the database, which on a busy machine takes as long again; 8 keep a 19 requests/s portal
+ * busy through that, and the portal's shared rate budget keeps the total within its limits.
+ */
+export const BATCHES_IN_FLIGHT = 8;
 const HEARTBEAT_STALE_MS = 60_000;
 /**
  * How long a finished run answers Sync now in its place. A burst of clicks (or a retrying

@@ -5,9 +5,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, ApiError, get, ws } from '../../api/client.js';
-import { TRIGGER_LABELS, type Connection, type ConnectionStatus, type HealthState } from '../../api/types.js';
+import { TRIGGER_LABELS, type Connection, type ConnectionStatus, type HealthState, type SyncSettings } from '../../api/types.js';
 import { ConfirmDialog, ErrorMessage, formatDate, formatNumber, Loading } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
+import { settingsKey } from './settings-tab.js';
 
 const STATUS_TEXT: Record<ConnectionStatus, { label: string; tone: 'ok' | 'warn' | 'error' | 'off' }> = {
   connected: { label: 'Connected', tone: 'ok' },
@@ -19,7 +20,26 @@ const STATUS_TEXT: Record<ConnectionStatus, { label: string; tone: 'ok' | 'warn'
 };
 
 const REQUIRED_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read'];
-const OPTIONAL_SCOPES = ['crm.schemas.contacts.write'];
+const OPTIONAL_SCOPES: [string, string][] = [
+  ['crm.schemas.contacts.write', 'optional: create contact properties'],
+  ['crm.objects.owners.read', 'optional: push record owners'],
+];
+const TYPE_NAMES: Record<string, string> = { companies: 'companies', deals: 'deals', notes: 'activities' };
+
+/** The scopes the token needs: contacts always, each type turned on in Settings, then the optional ones. */
+function scopeList(settings: SyncSettings | undefined): { scope: string; note: string | null }[] {
+  const listed = new Set(REQUIRED_SCOPES);
+  const out = REQUIRED_SCOPES.map((scope) => ({ scope, note: null as string | null }));
+  for (const type of settings?.objectTypes ?? []) {
+    if (!type.enabled || type.objectType === 'contacts') continue;
+    for (const scope of type.requiredScopes) {
+      if (listed.has(scope)) continue;
+      listed.add(scope);
+      out.push({ scope, note: `for ${TYPE_NAMES[type.objectType] ?? type.objectType}` });
+    }
+  }
+  return [...out, ...OPTIONAL_SCOPES.map(([scope, note]) => ({ scope, note }))];
+}
 
 export function connectionKey(workspace: string) {
   return ['hubspot-connection', workspace];
@@ -35,6 +55,8 @@ export function ConnectionTab() {
     // While changes wait to be pushed, the count is watched going down.
     refetchInterval: (q) => (q.state.data?.health.pendingChanges ? 5000 : false),
   });
+  // The scopes to ask for follow the object types turned on in Settings.
+  const settings = useQuery({ queryKey: settingsKey(workspace), queryFn: () => get<SyncSettings>(`${ws(workspace)}/hubspot/settings`) });
   const [token, setToken] = useState('');
   const [revealed, setRevealed] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
@@ -172,14 +194,10 @@ export function ConnectionTab() {
           In your HubSpot account, create a Service Key under <em>Development → Keys → Service keys → Create</em> and give it these scopes:
         </p>
         <ul className="scope-list">
-          {REQUIRED_SCOPES.map((s) => (
-            <li key={s}>
-              <code>{s}</code>
-            </li>
-          ))}
-          {OPTIONAL_SCOPES.map((s) => (
-            <li key={s}>
-              <code>{s}</code> <span className="muted">(optional)</span>
+          {scopeList(settings.data).map(({ scope, note }) => (
+            <li key={scope}>
+              <code>{scope}</code>
+              {note ? <span className="muted"> ({note})</span> : null}
             </li>
           ))}
         </ul>
