@@ -104,6 +104,8 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       customerListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes })],
       organizationListeners: [onOrganizationsChanged, pendingChangesListener({ clock, flushes }, 'companies')],
       organizationLinkListeners: [pendingChangesListener({ clock, flushes }, 'companies', { anyStatus: true })],
+      dealListeners: [pendingChangesListener({ clock, flushes }, 'deals')],
+      activityListeners: [pendingChangesListener({ clock, flushes }, 'notes')],
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),
       push,

@@ -27,7 +27,7 @@ import {
   findCustomer,
   findMembership,
   findOrganization,
-  findOrganizationIds,
+  findLiveIds,
   findOrganizationsByExternalIds,
   insertOrganizations,
   linkOrganizationMember,
@@ -273,7 +273,7 @@ async function checkOrganizationIds(db: Db, workspaceId: string, input: Record<s
     return [{ field: 'organizationIds', message: 'must be a list of at most 100 organization ids (the first is the primary one)' }];
   }
   const ids = [...new Set(raw as string[])];
-  const found = await findOrganizationIds(db, workspaceId, ids);
+  const found = await findLiveIds(db, 'organizations', workspaceId, ids);
   const missing = ids.filter((id) => !found.has(id));
   return missing.length > 0 ? [{ field: 'organizationIds', message: `names no organization of this workspace: ${missing.slice(0, 5).join(', ')}` }] : [];
 }

@@ -3,8 +3,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LoginThrottle, PasswordVerifier } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
-import type { RecordChangeListener } from '../records/index.js';
 import type { Clock } from '../lib/index.js';
+import type { RecordChangeListener } from '../records/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import type { Db } from '../store/index.js';
 import type { MappingService, PushEngine } from '../sync/index.js';
@@ -21,6 +21,10 @@ export interface AppContext {
   organizationListeners: RecordChangeListener[];
   /** Told of organizations whose members changed (their associations must be pushed again). */
   organizationLinkListeners: RecordChangeListener[];
+  /** Told of deals whose values or links changed (the on-change push's pending set). */
+  dealListeners: RecordChangeListener[];
+  /** Told of activities appended (the on-change push's pending set, as notes). */
+  activityListeners: RecordChangeListener[];
   hubspot: HubSpotGateway;
   mappings: MappingService;
   push: PushEngine;

@@ -1,8 +1,10 @@
 // Shared request/response schemas; they validate input and document the API (OpenAPI).
 import { z } from 'zod';
 import { checkEmailAddress, MAX_EMAIL_LENGTH } from '../lib/index.js';
-import type { Customer, CustomerSyncState, CustomFieldRecord, Organization, SyncStatus } from '../store/index.js';
+import type { Customer, CustomerSyncState, CustomFieldRecord, Organization } from '../store/index.js';
 import { SYNC_STATUSES } from '../store/index.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 export const workspaceParam = z.object({ workspace: z.string().min(1).max(64) });
 
@@ -74,21 +76,26 @@ export function opaqueCursorQuery(prefix: string) {
 /** The opaque cursor for an id (the inverse of opaqueCursorQuery). */
 export const opaqueCursor = (id: string): string => Buffer.from(id).toString('base64url');
 
+/** A comma-separated list of values from a fixed set; anything else is named in the 400. */
+export function choiceListQuery<T extends string>(choices: readonly T[], max: number) {
+  return z
+    .string()
+    .max(max)
+    .transform((v, ctx) => {
+      const picked = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = picked.find((s) => !(choices as readonly string[]).includes(s));
+      if (unknown !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${unknown}" is not one of ${choices.join(', ')}` });
+        return z.NEVER;
+      }
+      return picked as T[];
+    })
+    .optional()
+    .describe(`Comma-separated: ${choices.join(', ')}`);
+}
+
 /** A comma-separated list of sync statuses. */
-export const statusListQuery = z
-  .string()
-  .max(200)
-  .transform((v, ctx) => {
-    const statuses = v.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = statuses.find((s) => !(SYNC_STATUSES as readonly string[]).includes(s));
-    if (unknown !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${unknown}" is not one of ${SYNC_STATUSES.join(', ')}` });
-      return z.NEVER;
-    }
-    return statuses as SyncStatus[];
-  })
-  .optional()
-  .describe(`Comma-separated: ${SYNC_STATUSES.join(', ')}`);
+export const statusListQuery = choiceListQuery(SYNC_STATUSES, 200);
 
 /** Free text in a query (search, filters): no NUL or broken Unicode. */
 export function textQuery(max: number) {
@@ -124,7 +131,7 @@ export const errorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) })
   .meta({ id: 'Error' });
 
-const customValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
+export const customValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
 
 /** Status labels exactly as the Synchronization view shows them (seed 000). */
 export const STATUS_LABELS = {
@@ -138,7 +145,7 @@ export const STATUS_LABELS = {
 } as const;
 
 /** A record's sync state as every record type's API shows it. */
-const syncStateSchema = z.object({
+export const syncStateSchema = z.object({
   status: z.enum(SYNC_STATUSES as [string, ...string[]]),
   statusLabel: z.string(),
   hubspotId: z.string().nullable(),
@@ -146,7 +153,7 @@ const syncStateSchema = z.object({
   syncedAt: z.string().nullable(),
 });
 
-function syncStateJson(sync: CustomerSyncState): z.infer<typeof syncStateSchema> {
+export function syncStateJson(sync: CustomerSyncState): z.infer<typeof syncStateSchema> {
   return {
     status: sync.status,
     statusLabel: STATUS_LABELS[sync.status],
@@ -156,7 +163,8 @@ function syncStateJson(sync: CustomerSyncState): z.infer<typeof syncStateSchema>
   };
 }
 
-const stampsJson = (stamps: Record<string, number>) => Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, iso(v)]));
+/** Per-field timestamps as ISO times. */
+export const fieldTimesJson = (stamps: Record<string, number>): Record<string, string> => Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, iso(v)]));
 
 /** The address and phone fields customers and organizations share. */
 const addressFields = {
@@ -194,8 +202,6 @@ export const customerSchema = z
 
 export type CustomerJson = z.infer<typeof customerSchema>;
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 export function customerJson(c: Customer, organizationIds: string[] = []): CustomerJson {
   return {
     id: c.id,
@@ -209,7 +215,7 @@ export function customerJson(c: Customer, organizationIds: string[] = []): Custo
     tags: c.tags,
     custom: c.custom,
     organizationIds,
-    fieldUpdatedAt: stampsJson(c.fieldUpdatedAt),
+    fieldUpdatedAt: fieldTimesJson(c.fieldUpdatedAt),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
     sync: syncStateJson(c.sync),
@@ -257,7 +263,7 @@ export function organizationJson(o: Organization, customerIds?: string[]): z.inf
     tags: o.tags,
     custom: o.custom,
     ...(customerIds ? { customerIds } : {}),
-    fieldUpdatedAt: stampsJson(o.fieldUpdatedAt),
+    fieldUpdatedAt: fieldTimesJson(o.fieldUpdatedAt),
     createdAt: iso(o.createdAt),
     updatedAt: iso(o.updatedAt),
     sync: syncStateJson(o.sync),

@@ -104,6 +104,8 @@ export interface CsvColumns {
   /** Other header spellings (normalized: lower case, letters and digits) → built-in key. */
   aliases: Readonly<Record<string, string>>;
   hasTags: boolean;
+  /** Built-in keys whose cell is a list separated by `;` or `,` (a deal's `customerIds`). */
+  lists?: readonly string[];
   /** Said when the header row names none of the type's fields: "customer field (for example: email)". */
   headerHint: string;
 }
@@ -214,9 +216,9 @@ export async function importCsv(input: Readable, target: CsvImportTarget, option
         if (column.kind === 'externalId') {
           if (text.trim() !== '') item['externalId'] = text.trim();
         } else if (column.kind === 'tags') {
-          if (text.trim() !== '') item['tags'] = text.split(/[;,]/).map((t) => t.trim()).filter(Boolean);
+          if (text.trim() !== '') item['tags'] = listCell(text);
         } else if (column.kind === 'builtin') {
-          if (text.trim() !== '') item[column.key] = text;
+          if (text.trim() !== '') item[column.key] = target.lists?.includes(column.key) ? listCell(text) : text;
         } else {
           const parsed = parseCustomValueText(column.field, text);
           if (!parsed.ok) {
@@ -264,6 +266,14 @@ export async function importCsv(input: Readable, target: CsvImportTarget, option
   }
   await flush();
   return result;
+}
+
+/** A cell holding a list: values separated by `;` or `,`, blanks dropped. */
+function listCell(text: string): string[] {
+  return text
+    .split(/[;,]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 /** The line a csv-parse error points at (csv-parse counts the line it stopped on). */

@@ -1,5 +1,5 @@
 // Custom field definitions, per object type (`contacts` for customers, `companies` for
-// organizations): admins create, rename (label and options) and archive them. The key is fixed
+// organizations, `deals` for deals): admins create, rename (label and options) and archive them. The key is fixed
 // at creation because record values and the HubSpot mapping refer to it.
 import type { Clock } from '../lib/index.js';
 import { AppError, newId, notFound } from '../lib/index.js';
@@ -8,7 +8,7 @@ import { findCustomField, insertCustomField, listCustomFields, updateCustomField
 import { CUSTOM_FIELD_KEY, type ChoiceOption, type CustomFieldDefinition, type CustomFieldType } from './fields.js';
 
 /** The object types that have custom fields, by HubSpot's name. */
-export const CUSTOM_FIELD_OBJECT_TYPES = ['contacts', 'companies'] as const;
+export const CUSTOM_FIELD_OBJECT_TYPES = ['contacts', 'companies', 'deals'] as const;
 export type CustomFieldObjectType = (typeof CUSTOM_FIELD_OBJECT_TYPES)[number];
 
 /** The custom fields of one object type, as the validators read them. */

@@ -54,6 +54,29 @@ export function validateExternalId(raw: unknown): FieldResult<string | null> {
 }
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** A calendar date written `YYYY-MM-DD` that exists (no 2026-02-30). */
+export function validateCalendarDate(raw: unknown): FieldResult<string> {
+  if (typeof raw !== 'string' || !ISO_DATE.test(raw)) return { ok: false, message: 'must be a date written YYYY-MM-DD' };
+  const date = new Date(`${raw}T00:00:00Z`);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== raw) return { ok: false, message: `${raw} is not a real calendar date` };
+  return { ok: true, value: raw };
+}
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A point in time in ISO 8601 with seconds and a zone (`Z` or an offset), as epoch ms.
+ * 2026-02-30T00:00:00Z is refused, not rolled over to March.
+ */
+export function validateTimestamp(raw: unknown): FieldResult<number> {
+  const refused = { ok: false, message: 'must be an ISO 8601 time with a zone, such as 2026-01-01T09:30:00Z' } as const;
+  if (typeof raw !== 'string' || !ISO_TIME.test(raw)) return refused;
+  const day = validateCalendarDate(raw.slice(0, 10));
+  const ms = Date.parse(raw);
+  if (!day.ok || Number.isNaN(ms)) return { ok: false, message: `${raw} is not a real calendar time` };
+  return { ok: true, value: ms };
+}
+
 /** Checks a custom field value against its definition; null clears the value. */
 export function validateCustomValue(definition: CustomFieldDefinition, raw: unknown): FieldResult<CustomValue | null> {
   if (raw === null || raw === undefined) return { ok: true, value: null };
@@ -70,16 +93,8 @@ export function validateCustomValue(definition: CustomFieldDefinition, raw: unkn
     case 'number':
       if (typeof raw !== 'number' || !Number.isFinite(raw)) return { ok: false, message: 'must be a finite number' };
       return { ok: true, value: raw };
-    case 'date': {
-      if (typeof raw !== 'string') return { ok: false, message: 'must be a date written YYYY-MM-DD' };
-      const match = ISO_DATE.exec(raw);
-      if (!match) return { ok: false, message: 'must be a date written YYYY-MM-DD' };
-      const date = new Date(`${raw}T00:00:00Z`);
-      if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== raw) {
-        return { ok: false, message: `${raw} is not a real calendar date` };
-      }
-      return { ok: true, value: raw };
-    }
+    case 'date':
+      return validateCalendarDate(raw);
     case 'boolean':
       if (typeof raw !== 'boolean') return { ok: false, message: 'must be true or false' };
       return { ok: true, value: raw };

@@ -19,3 +19,6 @@ export * from './rate-ledger.repository.js';
 export * from './pending-change.repository.js';
 export * from './owner.repository.js';
 export * from './deal-stage.repository.js';
+export * from './deal.repository.js';
+export * from './activity.repository.js';
+export { isUniqueViolation } from './database-errors.js';

@@ -6,7 +6,7 @@ import { normalizeDomain } from '../lib/index.js';
 import type { CustomerSyncState } from './customer.repository.js';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
-import { findLiveByExternalIds, inChunks, markRecordDeleted, recordColumnsOf, recordPartsOf, type RecordTable } from './record-rows.js';
+import { findLiveByExternalIds, markRecordDeleted, recordColumnsOf, recordPartsOf, type RecordTable } from './record-rows.js';
 import type { OrganizationTable } from './tables.js';
 
 export interface OrganizationValues {
@@ -122,14 +122,6 @@ export async function findOrganization(db: Db, workspaceId: string, id: string):
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return row && rowToOrganization(row);
-}
-
-/** The live organizations among `ids` (for checking links), by id. */
-export async function findOrganizationIds(db: Db, workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
-  const rows = await inChunks(ids, (chunk) =>
-    db.selectFrom('organizations').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', chunk).where('deleted_at', 'is', null).execute(),
-  );
-  return new Set(rows.map((r) => r.id));
 }
 
 export async function findOrganizationsByExternalIds(db: Db, workspaceId: string, externalIds: string[]): Promise<Organization[]> {

@@ -1,12 +1,16 @@
-// Statements every record table (customers, organizations) shares: reading by a list of values
-// in chunks that stay under SQLite's bound-parameter limit, and the soft delete.
+// Statements every record table (customers, organizations, deals) shares: reading by a list of
+// values in chunks that stay under SQLite's bound-parameter limit, the soft delete, live ids and
+// rows, and the sync state as the domain types carry it.
 import { sql, type Selectable } from 'kysely';
 import type { RecordSyncState, SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
 import type { CustomerTable, Database, SyncColumns } from './tables.js';
 
-/** The tables whose rows carry the record and sync columns. */
+/** The tables whose rows carry the record and sync columns and a Duplicate key. */
 export type RecordTable = 'customers' | 'organizations';
+
+/** Every table of records with an external id, a soft delete and the sync columns. */
+export type LiveRecordTable = RecordTable | 'deals';
 
 /** Runs `read` over `values` 500 at a time and joins the answers (an empty list reads nothing). */
 export async function inChunks<T, R>(values: readonly T[], read: (chunk: T[]) => Promise<R[]>, size = 500): Promise<R[]> {
@@ -19,7 +23,7 @@ export async function inChunks<T, R>(values: readonly T[], read: (chunk: T[]) =>
  * Marks a record deleted (kept, no longer listed or pushed) and frees its external id, so the
  * host app can create a new record under it; bumps its version.
  */
-export async function markRecordDeleted(db: Db, table: RecordTable, workspaceId: string, id: string, now: number): Promise<void> {
+export async function markRecordDeleted(db: Db, table: LiveRecordTable, workspaceId: string, id: string, now: number): Promise<void> {
   await db
     .updateTable(table)
     .set({ deleted_at: now, external_id: null, updated_at: now, version: sql<number>`version + 1` })
@@ -68,10 +72,21 @@ export async function findStatusCandidates(db: Db, table: RecordTable, workspace
   }));
 }
 
+/**
+ * Which of `ids` name live records (not deleted) of the workspace: how a link to another record
+ * is checked before it is written, so it never points into another workspace or at a deleted one.
+ */
+export async function findLiveIds(db: Db, table: LiveRecordTable, workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
+  const rows = await inChunks([...new Set(ids)], (chunk) =>
+    db.selectFrom(table).select('id').where('workspace_id', '=', workspaceId).where('id', 'in', chunk).where('deleted_at', 'is', null).execute(),
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /** The live rows of `table` holding these external ids (Kysely types a union of tables loosely, hence the cast back to T's rows). */
-export async function findLiveByExternalIds<T extends RecordTable>(db: Db, table: T, workspaceId: string, externalIds: readonly string[]): Promise<Selectable<Database[T]>[]> {
+export async function findLiveByExternalIds<T extends LiveRecordTable>(db: Db, table: T, workspaceId: string, externalIds: readonly string[]): Promise<Selectable<Database[T]>[]> {
   return inChunks(externalIds, (chunk) =>
-    db.selectFrom(table as RecordTable).selectAll().where('workspace_id', '=', workspaceId).where('external_id', 'in', chunk).where('deleted_at', 'is', null).execute() as Promise<Selectable<Database[T]>[]>,
+    db.selectFrom(table as LiveRecordTable).selectAll().where('workspace_id', '=', workspaceId).where('external_id', 'in', chunk).where('deleted_at', 'is', null).execute() as Promise<Selectable<Database[T]>[]>,
   );
 }
 
@@ -89,30 +104,43 @@ export interface RecordParts {
   sync: RecordSyncState;
 }
 
+/** The sync state of any row with the sync columns (activities' too). */
+export function syncStateOf(row: SyncColumns): RecordSyncState {
+  return {
+    hubspotId: row.hubspot_id,
+    status: row.sync_status as SyncStatus,
+    error: row.sync_error,
+    syncedHash: row.synced_hash,
+    syncedAt: row.synced_at,
+    lastAttemptAt: row.last_attempt_at,
+  };
+}
+
 /** Reads the shared columns of a record row. */
 export function recordPartsOf(row: RecordColumns): RecordParts {
+  return { tags: JSON.parse(row.tags) as string[], ...untaggedPartsOf(row) };
+}
+
+/** Reads the shared columns of a record row without a tag list (deals). */
+export function untaggedPartsOf(row: Omit<RecordColumns, 'tags'>): Omit<RecordParts, 'tags'> {
   return {
-    tags: JSON.parse(row.tags) as string[],
     custom: JSON.parse(row.custom_values) as RecordParts['custom'],
     fieldUpdatedAt: JSON.parse(row.field_updated_at) as Record<string, number>,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: row.version,
-    sync: {
-      hubspotId: row.hubspot_id,
-      status: row.sync_status as SyncStatus,
-      error: row.sync_error,
-      syncedHash: row.synced_hash,
-      syncedAt: row.synced_at,
-      lastAttemptAt: row.last_attempt_at,
-    },
+    sync: syncStateOf(row),
   };
 }
 
 /** The shared columns of a new record row (its current hash is computed by the status refresh). */
 export function recordColumnsOf(r: RecordParts): RecordColumns {
+  return { tags: JSON.stringify(r.tags), ...untaggedColumnsOf(r) };
+}
+
+/** The shared columns of a new record row without a tag list (deals). */
+export function untaggedColumnsOf(r: Omit<RecordParts, 'tags'>): Omit<RecordColumns, 'tags'> {
   return {
-    tags: JSON.stringify(r.tags),
     custom_values: JSON.stringify(r.custom),
     field_updated_at: JSON.stringify(r.fieldUpdatedAt),
     created_at: r.createdAt,

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { SyncAttemptTable, SyncRunTable } from './tables.js';
 import type { SyncStatus } from './customer.repository.js';
-import { findStatusCandidates, type RecordTable } from './record-rows.js';
+import { findStatusCandidates, type LiveRecordTable, type RecordTable } from './record-rows.js';
 
 export async function loadMappingRows(db: Db, workspaceId: string, objectType: string): Promise<{ field: string; property: string | null }[]> {
   return db.selectFrom('field_mappings').select(['field', 'property']).where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).execute();
@@ -124,7 +124,7 @@ export async function pageIdsByStatus(
   after: string | undefined,
   limit: number,
   among?: readonly string[],
-  table: RecordTable = 'customers',
+  table: LiveRecordTable = 'customers',
 ): Promise<string[]> {
   if (among?.length === 0) return [];
   let q = db

@@ -138,6 +138,14 @@ export async function findMembership(db: Db, workspaceId: string, userId: string
   return row?.role as Role | undefined;
 }
 
+/** Which of `userIds` are members of the workspace (a record's owner must be one). */
+export async function findMemberIds(db: Db, workspaceId: string, userIds: readonly string[]): Promise<Set<string>> {
+  const unique = [...new Set(userIds)];
+  if (unique.length === 0) return new Set();
+  const rows = await db.selectFrom('memberships').select('user_id').where('workspace_id', '=', workspaceId).where('user_id', 'in', unique).execute();
+  return new Set(rows.map((r) => r.user_id));
+}
+
 export async function listMembershipsOfUser(db: Db, userId: string): Promise<Membership[]> {
   const rows = await db
     .selectFrom('memberships')

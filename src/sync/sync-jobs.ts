@@ -181,16 +181,24 @@ export class FlushScheduler {
  * (created, restored, mapped fields edited, imported) — an edit to an unmapped field leaves a
  * Synced customer Synced and adds nothing.
  */
-/** What the on-change push records per object type: its pending-changes type, table and setting. */
+/**
+ * What the on-change push records per object type: its pending-changes type, table and setting.
+ * There is one on-change setting for people and what happens to them, `pushContactsOnChange`:
+ * deals and notes (activities) follow it. Activities are only appended, each one Not synced,
+ * so every activity told is pushable (`table: null`). Until the deals and notes adapters are
+ * registered, the flush drains contacts only and their rows wait for them.
+ */
 const ON_CHANGE = {
   contacts: { table: 'customers', setting: 'pushContactsOnChange' },
   companies: { table: 'organizations', setting: 'pushCompaniesOnChange' },
+  deals: { table: 'deals', setting: 'pushContactsOnChange' },
+  notes: { table: null, setting: 'pushContactsOnChange' },
 } as const;
 
 /**
  * Records changed records in the pending-changes set, inside the change's transaction, when
- * the workspace's setting for their type (`pushContactsOnChange`, `pushCompaniesOnChange`) is
- * on, and (for contacts, the type the flush pushes today) wakes its flush.
+ * the workspace's setting for their type (ON_CHANGE) is on, and (for contacts, the type the
+ * flush pushes today) wakes its flush.
  */
 export function pendingChangesListener(
   deps: { clock: Clock; flushes: FlushScheduler },
@@ -198,11 +206,12 @@ export function pendingChangesListener(
   options: { anyStatus?: boolean } = {},
 ): CustomerChangeListener {
   const { table, setting } = ON_CHANGE[objectType];
+  const anyStatus = options.anyStatus === true || table === null;
   return async (db, workspaceId, ids) => {
     if (ids.length === 0 || !(await readSyncSettings(db, workspaceId))[setting]) return;
     // A changed link needs a push even when the record's own values are Synced (`anyStatus`).
-    const pushable: string[] = options.anyStatus ? [...ids] : [];
-    for (let i = 0; i < ids.length && !options.anyStatus; i += 500) {
+    const pushable: string[] = anyStatus ? [...ids] : [];
+    for (let i = 0; i < ids.length && !anyStatus && table !== null; i += 500) {
       const chunk = ids.slice(i, i + 500);
       pushable.push(...(await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, undefined, chunk.length, chunk, table)));
     }

@@ -15,7 +15,6 @@ import { hashPassword, newSessionToken, passwordProblem, sha256 } from '../auth/
 import type { Clock } from '../lib/index.js';
 import { AppError, newId, validationFailed } from '../lib/index.js';
 import type { Db, Invitation, Role, User, UserWithPassword, Workspace } from '../store/index.js';
-import { isUniqueViolation } from './workspace-service.js';
 import {
   findInvitationByTokenHash,
   findMembership,
@@ -24,6 +23,7 @@ import {
   insertInvitation,
   insertUser,
   invitationStatus,
+  isUniqueViolation,
   markInvitationAccepted,
   revokeInvitation as revokeInvitationRow,
   revokePendingInvitationsFor,

@@ -15,6 +15,7 @@ import {
   findWorkspaceBySlug,
   insertUser,
   insertWorkspace,
+  isUniqueViolation,
   upsertMembership,
 } from '../store/index.js';
 
@@ -65,12 +66,6 @@ export async function createWorkspace(db: Db, clock: Clock, input: { slug: strin
   // A new workspace pushes changes on its own; those from before migration 008 do not.
   await initSyncSettings(db, workspace.id, workspace.createdAt);
   return workspace;
-}
-
-/** Whether a database error is a unique-index violation (PostgreSQL or SQLite). */
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 async function ensureFirstAdmin(db: Db, clock: Clock, input: { email: string; name: string; password: string }): Promise<User> {

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../audit/index.js';
+import { DEAL_FIELD_KEYS } from '../../crm/deals/index.js';
 import { ORGANIZATION_FIELD_KEYS } from '../../crm/index.js';
 import { BUILT_IN_FIELD_KEYS } from '../../customers/index.js';
 import { changeCustomField, createCustomField, CUSTOM_FIELD_OBJECT_TYPES, CUSTOM_FIELD_TYPES, type CustomFieldObjectType } from '../../records/index.js';
@@ -14,10 +15,10 @@ import { customFieldJson, customFieldSchema, safeText, workspaceParam } from '..
 
 const option = z.object({ value: safeText(z.string().min(1).max(200)), label: safeText(z.string().min(1).max(200)) }).strict();
 const label = safeText(z.string().min(1).max(200));
-const objectType = z.enum(CUSTOM_FIELD_OBJECT_TYPES).describe('contacts (customers, the default) or companies (organizations)');
+const objectType = z.enum(CUSTOM_FIELD_OBJECT_TYPES).describe('contacts (customers, the default), companies (organizations) or deals');
 
 /** The built-in keys a custom field of the type may not shadow. */
-const BUILT_IN_KEYS: Record<CustomFieldObjectType, readonly string[]> = { contacts: BUILT_IN_FIELD_KEYS, companies: ORGANIZATION_FIELD_KEYS };
+const BUILT_IN_KEYS: Record<CustomFieldObjectType, readonly string[]> = { contacts: BUILT_IN_FIELD_KEYS, companies: ORGANIZATION_FIELD_KEYS, deals: DEAL_FIELD_KEYS };
 
 export function customFieldRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -26,7 +27,7 @@ export function customFieldRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['custom fields'],
-          summary: 'Custom fields of one object type (customers by default; ?objectType=companies for organizations)',
+          summary: 'Custom fields of one object type (customers by default; ?objectType=companies for organizations, deals for deals)',
           params: workspaceParam,
           querystring: z.object({ objectType: objectType.default('contacts') }).strict(),
           response: { 200: z.object({ customFields: z.array(customFieldSchema) }) },

@@ -30,6 +30,9 @@ async function oneCustomerJson(db: Db, customer: Customer) {
   return (await customersJson(db, customer.workspaceId, [customer]))[0]!;
 }
 
+/** Route options of every CSV import: a streamed text/csv body of up to 2 GiB. */
+export const CSV_UPLOAD = { bodyLimit: 2 * 1024 * 1024 * 1024, config: { accepts: ['text/csv'], streamedBody: true } } as const;
+
 export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const deps = (): CustomerServiceDeps => ({
     db: ctx.db,

@@ -1,4 +1,4 @@
-// Route pieces every record type's API shares (customers, organizations): the bulk upsert's
+// Route pieces every record type's API shares (customers, organizations, deals): the bulk upsert's
 // answer and the streamed CSV import route.
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -16,7 +16,7 @@ export function bulkUpsertSummary(results: UpsertItemResult[]) {
 type App = Parameters<FastifyPluginAsyncZod>[0];
 
 /** `POST /api/workspaces/:workspace/<path>/import`: a CSV body (text/csv), streamed into `importCsv`. */
-export function csvImportRoute(app: App, ctx: AppContext, path: 'customers' | 'organizations', importCsv: (workspaceId: string, body: Readable) => Promise<CsvImportResult>): void {
+export function csvImportRoute(app: App, ctx: AppContext, path: 'customers' | 'organizations' | 'deals', importCsv: (workspaceId: string, body: Readable) => Promise<CsvImportResult>): void {
   app.post(
     `/api/workspaces/:workspace/${path}/import`,
     {
