@@ -40,8 +40,9 @@ export interface Customer extends CustomerValues {
   sync: CustomerSyncState;
 }
 
-// The owner is written by the owners' own statements, never by a customer's save.
-type Row = Omit<CustomerTable, 'owner_user_id'>;
+// The owner is written by the owners' own statements, and the synced links by the push, never
+// by a customer's save.
+type Row = Omit<CustomerTable, 'owner_user_id' | 'synced_links'>;
 
 export function rowToCustomer(row: Row): Customer {
   return {

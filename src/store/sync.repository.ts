@@ -2,7 +2,8 @@
 // and their per-record attempts.
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { SyncAttemptTable, SyncRunTable } from './tables.js';
+import type { Selectable } from 'kysely';
+import type { SyncAttemptTable, SyncRunObjectTable, SyncRunTable } from './tables.js';
 import type { SyncStatus } from './customer.repository.js';
 import { findStatusCandidates, type LiveRecordTable, type RecordTable } from './record-rows.js';
 
@@ -287,14 +288,14 @@ export async function insertAttempts(db: Db, attempts: SyncAttemptRow[]): Promis
  * transaction that records its outcomes): what a resumed run carries on from, since the
  * counters on the run row are written after the batch and a crash can come in between.
  */
-export async function countRunAttempts(db: Db, workspaceId: string, runId: string): Promise<{ processed: number; created: number; updated: number; failed: number }> {
-  const rows = await db
+export async function countRunAttempts(db: Db, workspaceId: string, runId: string, objectType?: string): Promise<{ processed: number; created: number; updated: number; failed: number }> {
+  let q = db
     .selectFrom('sync_attempts')
     .select(['outcome', 'operation', (eb) => eb.fn.countAll<number | string>().as('n')])
     .where('workspace_id', '=', workspaceId)
-    .where('run_id', '=', runId)
-    .groupBy(['outcome', 'operation'])
-    .execute();
+    .where('run_id', '=', runId);
+  if (objectType !== undefined) q = q.where('object_type', '=', objectType);
+  const rows = await q.groupBy(['outcome', 'operation']).execute();
   const counts = { processed: 0, created: 0, updated: 0, failed: 0 };
   for (const row of rows) {
     const n = Number(row.n);
@@ -304,6 +305,29 @@ export async function countRunAttempts(db: Db, workspaceId: string, runId: strin
     else counts.updated += n;
   }
   return counts;
+}
+
+/** A run's summary per object type (sync_run_objects): planned at its start, counted as each type ends. */
+export type SyncRunObjectRow = Selectable<SyncRunObjectTable>;
+
+export async function insertRunObjects(db: Db, rows: readonly SyncRunObjectRow[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('sync_run_objects').values([...rows]).execute();
+}
+
+/**
+ * Sets one type's counters of a run from its recorded attempts (the truth, even for a run taken
+ * over after its process died); adds the row when the run did not plan the type.
+ */
+export async function countRunObject(db: Db, workspaceId: string, runId: string, objectType: string): Promise<void> {
+  const counts = await countRunAttempts(db, workspaceId, runId, objectType);
+  const updated = await db.updateTable('sync_run_objects').set(counts).where('run_id', '=', runId).where('object_type', '=', objectType).executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    await insertRunObjects(db, [{ run_id: runId, object_type: objectType, total: counts.processed, skipped: 0, note: null, ...counts }]);
+  }
+}
+
+export async function listRunObjects(db: Db, runId: string): Promise<SyncRunObjectRow[]> {
+  return db.selectFrom('sync_run_objects').selectAll().where('run_id', '=', runId).execute();
 }
 
 export async function listAttempts(db: Db, workspaceId: string, runId: string, options: { after?: string | undefined; outcome?: string | undefined; limit: number }): Promise<(SyncAttemptRow & { customer_name: string | null; customer_email: string | null })[]> {

@@ -121,6 +121,8 @@ export interface CustomerTable {
   current_hash: string | null;
   /** The local user who owns the record (pushed as the linked HubSpot owner's id). */
   owner_user_id: string | null;
+  /** JSON: association kind → the HubSpot ids the contact was last associated with (see the push engine's links). */
+  synced_links: string | null;
 }
 
 /** The sync columns every pushed object type's table has (see CustomerTable for their meaning). */
@@ -201,6 +203,8 @@ export interface DealTable extends SyncColumns {
   updated_at: number;
   deleted_at: number | null;
   version: number;
+  /** JSON: association kind → the HubSpot ids the deal was last associated with. */
+  synced_links: string | null;
 }
 
 export interface DealCustomerTable {
@@ -237,6 +241,8 @@ export interface ActivityTable extends SyncColumns {
   created_at: number;
   /** Activities are not edited; the engine still compares versions as for every type. */
   version: number;
+  /** Set before the note's create call is sent: a replay first looks for the note it may have created. */
+  create_started_at: number | null;
 }
 
 export interface HubSpotOwnerTable {
@@ -266,6 +272,8 @@ export interface SyncRunObjectTable {
   updated: number;
   failed: number;
   skipped: number;
+  /** Why the type was left out of the run, or null. */
+  note: string | null;
 }
 
 export interface HubSpotConnectionTable {

@@ -176,3 +176,11 @@ export function hashProperties(properties: Record<string, string>): string {
     .map((k) => [k, properties[k]]);
   return createHash('sha256').update(JSON.stringify(sorted)).digest('base64url').slice(0, 22);
 }
+
+/**
+ * The hash a record's status compares: its pushed values and, when it has any, its local links
+ * (an adapter's `links`), so a changed link makes the record Needs update like a changed value.
+ */
+export function recordHash(properties: Record<string, string>, links: string | null | undefined): string {
+  return links ? hashProperties({ ...properties, '\u0000links': links }) : hashProperties(properties);
+}

@@ -1,6 +1,6 @@
 // Push sync: field mapping, per-record statuses, the push engine with an adapter per object
 // type (contacts today), Sync now runs and the sync log.
-export { EMAIL_FIELD, EMAIL_PROPERTY, formatValue, hashProperties, localFields, propertiesFor, suggestMapping, validateMapping, type LocalField, type Mapping, type MappingProblem } from './field-mapping.js';
+export { EMAIL_FIELD, EMAIL_PROPERTY, formatValue, hashProperties, recordHash, localFields, propertiesFor, suggestMapping, validateMapping, type LocalField, type Mapping, type MappingProblem } from './field-mapping.js';
 export { computeStatus, PUSHABLE_STATUSES, type StatusInput } from './sync-status.js';
 export { effectiveMapping, onCustomersChanged, refreshStatuses, refreshWholeWorkspace } from './status-refresh.js';
 export { companyPropertiesFor, DEFAULT_COMPANY_PROPERTIES, onOrganizationsChanged } from './organization-status.js';

@@ -1,10 +1,12 @@
 // One batch of records of one object type, sent to HubSpot with an outcome per record: records
-// that have a HubSpot id are updated by id, the others upserted by the adapter's key property.
+// that have a HubSpot id (or that the adapter matched to one) are updated by id, the others
+// upserted by the adapter's key property — or, for types created rather than upserted (notes),
+// created with their associations after the attempt was journaled.
 // HubSpot refusing one input fails a whole batch call; the inputs its message names are set
 // aside (else the batch is split in halves) and the rest resent, so one bad record never blocks
 // its 99 neighbours. Errors that concern the connection, not a record, are thrown: the run stops.
 import { isHubSpotApiError, type HubSpotApiError, type ObjectsApi } from '../hubspot/index.js';
-import type { ObjectAdapter, SyncedRecord } from './objects/index.js';
+import type { AssociationContext, ObjectAdapter, SyncedRecord } from './objects/index.js';
 
 export const BATCH_SIZE = 100;
 
@@ -51,8 +53,8 @@ function isRunFatal(error: unknown): boolean {
  * the adapter knows HubSpot refuses fail here with its reason and are not sent: one such input
  * would fail the whole batch and cost a retry.
  */
-export async function pushBatch(api: ObjectsApi, adapter: ObjectAdapter, items: PushItem[], tag: string): Promise<ItemOutcome[]> {
-  const batch = new BatchSender(api, adapter, tag);
+export async function pushBatch(context: AssociationContext, adapter: ObjectAdapter, items: PushItem[], at: number): Promise<ItemOutcome[]> {
+  const batch = new BatchSender(context.client.objects(adapter.objectType), adapter, context.tag);
   const outcomes: ItemOutcome[] = new Array(items.length);
   const sendable: { item: PushItem; i: number }[] = [];
   items.forEach((item, i) => {
@@ -61,10 +63,21 @@ export async function pushBatch(api: ObjectsApi, adapter: ObjectAdapter, items: 
     if (refused === null) sendable.push({ item, i });
     else outcomes[i] = { kind: 'failure', message: refused };
   });
-  const creates = sendable.filter((x) => x.item.record.hubspotId === null);
+  let creates = sendable.filter((x) => x.item.record.hubspotId === null);
   const updates = sendable.filter((x) => x.item.record.hubspotId !== null);
+  if (creates.length > 0 && adapter.match) {
+    // Records HubSpot already holds (found by the adapter) are linked by an update, not created.
+    const matched = await adapter.match(context, creates.map((x) => x.item));
+    for (const x of creates) {
+      const hubspotId = matched.get(x.item.record.id);
+      if (hubspotId !== undefined) updates.push({ i: x.i, item: { ...x.item, record: { ...x.item.record, hubspotId } } });
+    }
+    creates = creates.filter((x) => !matched.has(x.item.record.id));
+  }
   if (creates.length > 0) {
-    const results = await batch.upsert(creates.map((x) => x.item));
+    const items = creates.map((x) => x.item);
+    if (adapter.creates === 'create') await adapter.beginCreates?.(context.db, context.workspaceId, items.map((item) => item.record.id), at);
+    const results = adapter.creates === 'create' ? await batch.create(items) : await batch.upsert(items);
     results.forEach((r, k) => (outcomes[creates[k]!.i] = r));
   }
   if (updates.length > 0) {
@@ -107,6 +120,28 @@ class BatchSender {
     }
   }
 
+  /** Batch create with the adapter's inline associations; results are mapped back by the key's value, as for upserts. */
+  async create(items: PushItem[]): Promise<ItemOutcome[]> {
+    if (items.length === 0) return [];
+    const { property, normalize } = this.adapter.key;
+    try {
+      const result = await this.api.batchCreate(
+        items.map((item) => ({ properties: item.properties, associations: this.adapter.inlineAssociations?.(item.record.record) ?? [] })),
+        { tag: this.tag },
+      );
+      const byKey = new Map(result.results.map((r) => [normalize(String(r.properties[property] ?? '')), r]));
+      return items.map((item): ItemOutcome => {
+        const key = normalize(item.properties[property]!);
+        const hit = byKey.get(key);
+        if (hit) return { kind: 'success', hubspotId: hit.id, operation: 'create' };
+        const error = result.errors.find((e) => normalize(JSON.stringify(e)).includes(key));
+        return { kind: 'failure', message: error?.message ?? this.#notReturned };
+      });
+    } catch (error) {
+      return this.#isolate(error, items, (subset) => this.create(subset));
+    }
+  }
+
   async update(items: PushItem[]): Promise<ItemOutcome[]> {
     if (items.length === 0) return [];
     try {
@@ -124,7 +159,7 @@ class BatchSender {
         return { kind: 'failure', message: error?.message ?? this.#notReturned };
       });
       const gone = items.filter((_, i) => outcomes[i] === 'gone');
-      const relinked = await this.upsert(gone);
+      const relinked = this.adapter.creates === 'create' ? await this.create(gone) : await this.upsert(gone);
       let k = 0;
       return outcomes.map((o) => (o === 'gone' ? relinked[k++]! : o));
     } catch (error) {

@@ -30,14 +30,32 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/index.js';
 import { isHubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
-import type { HubSpotGateway } from '../integration/index.js';
+import { missingScopesFor, type HubSpotGateway, type SyncedObjectType } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
-import type { Db, SyncAttemptRow, SyncRunRow } from '../store/index.js';
-import { findLatestRun, findRun, findRunningRun, insertAttempts, insertRun, interruptRun, interruptStaleRuns, lockWorkspaceForRunStart, saveRunProgress, setRunPhase, updateRun, updateRunIfRunning, countRunAttempts } from '../store/index.js';
-import { hashProperties, type Mapping } from './field-mapping.js';
+import type { Db, SyncAttemptRow, SyncRunObjectRow, SyncRunRow } from '../store/index.js';
+import {
+  countRunAttempts,
+  countRunObject,
+  findConnection,
+  findLatestRun,
+  findRun,
+  findRunningRun,
+  insertAttempts,
+  insertRun,
+  insertRunObjects,
+  interruptRun,
+  interruptStaleRuns,
+  lockWorkspaceForRunStart,
+  saveRunProgress,
+  setRunPhase,
+  updateRun,
+  updateRunIfRunning,
+} from '../store/index.js';
+import { recordHash } from './field-mapping.js';
 import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter } from './objects/index.js';
 import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
 import type { RunTrigger } from './run-trigger.js';
+import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
 
 export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';
@@ -120,7 +138,7 @@ class BatchSource {
     private readonly workspaceId: string,
     private readonly runId: string,
     private readonly adapter: ObjectAdapter,
-    private readonly mapping: Mapping,
+    private readonly mapping: unknown,
     /** Records this run already saw fail are not retried when it resumes (another slice, another process). */
     private readonly failedSince: number,
     /** Only these records (an on-change batch) instead of every pushable one. */
@@ -187,7 +205,7 @@ class BatchSource {
       .filter((record) => !(record.status === 'error' && (record.lastAttemptAt ?? 0) >= this.failedSince))
       .map((record): PushItem => {
         const properties = this.adapter.properties(record.record, this.mapping);
-        return { record, properties, hash: hashProperties(properties) };
+        return { record, properties, hash: recordHash(properties, this.adapter.links?.(record.record)) };
       });
     for (let i = 0; i < items.length; i += BATCH_SIZE) this.#ready.push(items.slice(i, i + BATCH_SIZE));
   }
@@ -273,24 +291,51 @@ export class PushEngine {
   }
 
   async #hasWorkSince(db: Db, workspaceId: string, since: number): Promise<boolean> {
-    for (const adapter of this.#adapters) if (await adapter.hasWorkSince(db, workspaceId, PUSHABLE_STATUSES, since)) return true;
+    for (const { adapter, note } of await this.#typesFor(db, workspaceId)) if (note === null && (await adapter.hasWorkSince(db, workspaceId, PUSHABLE_STATUSES, since))) return true;
     return false;
   }
 
-  /** Inserts a running run owned by this process; `only` gives the ids it is limited to (an on-change push). */
-  async #insertRun(db: Db, workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }, only?: readonly string[]): Promise<SyncRunRow> {
+  /**
+   * The workspace's object types in push order, each with why a run leaves it out (null when
+   * it is pushed): turned off in the sync settings (no note is kept for those), or scopes the
+   * connection lacks (named, so the run's summary says what to grant).
+   */
+  async #typesFor(db: Db, workspaceId: string): Promise<{ adapter: ObjectAdapter; note: string | null }[]> {
+    const settings = await readSyncSettings(db, workspaceId);
+    const connection = await findConnection(db, workspaceId);
+    const granted = connection ? (JSON.parse(connection.scopes) as string[]) : null;
+    const types: { adapter: ObjectAdapter; note: string | null }[] = [];
+    for (const adapter of this.#adapters) {
+      if (adapter.setting !== undefined && !settings[adapter.setting]) continue;
+      const missing = granted === null ? [] : missingScopesFor(adapter.objectType as SyncedObjectType, granted);
+      types.push({ adapter, note: missing.length === 0 ? null : `Not pushed: the HubSpot connection lacks ${missing.join(', ')}. Reconnect HubSpot granting them.` });
+    }
+    return types;
+  }
+
+  /**
+   * Inserts a running run owned by this process, with its plan per object type
+   * (sync_run_objects); `only` gives the one type and ids it is limited to (an on-change push).
+   */
+  async #insertRun(db: Db, workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }, only?: { adapter: ObjectAdapter; ids: readonly string[] }): Promise<SyncRunRow> {
     const now = this.#deps.clock.now();
-    let total = only?.length ?? 0;
-    let skipped = 0;
-    if (!only) {
-      for (const adapter of this.#adapters) {
+    const id = newId('run', this.#deps.clock);
+    const planned: SyncRunObjectRow[] = [];
+    const plan = (objectType: string, counts: { total: number; skipped: number }, note: string | null): void => {
+      planned.push({ run_id: id, object_type: objectType, ...counts, processed: 0, created: 0, updated: 0, failed: 0, note });
+    };
+    if (only) {
+      plan(only.adapter.objectType, { total: only.ids.length, skipped: 0 }, null);
+    } else {
+      for (const { adapter, note } of await this.#typesFor(db, workspaceId)) {
         const counts = await adapter.countByStatus(db, workspaceId);
-        total += PUSHABLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
-        skipped += counts.duplicate + counts.no_email;
+        plan(adapter.objectType, { total: note === null ? PUSHABLE_STATUSES.reduce((sum, s) => sum + counts[s], 0) : 0, skipped: counts.duplicate + counts.no_email }, note);
       }
     }
+    const total = planned.reduce((sum, p) => sum + p.total, 0);
+    const skipped = planned.reduce((sum, p) => sum + p.skipped, 0);
     const run: SyncRunRow = {
-      id: newId('run', this.#deps.clock),
+      id,
       workspace_id: workspaceId,
       status: 'running',
       trigger: trigger.kind,
@@ -312,6 +357,7 @@ export class PushEngine {
       error: null,
     };
     await insertRun(db, run);
+    await insertRunObjects(db, planned);
     return run;
   }
 
@@ -353,17 +399,19 @@ export class PushEngine {
   /**
    * Pushes the given records of one object type (those of them still pushable) as one run with
    * trigger `on_change`, in this process, and returns the finished run — or null when none of
-   * them is pushable any more. SYNC_ALREADY_RUNNING when another run is running for the workspace.
+   * them is pushable any more, or the type is not pushed for the workspace. SYNC_ALREADY_RUNNING when another run is running for the workspace.
    *
    * @example await push.pushRecords('contacts', workspaceId, changedCustomerIds, actor)
    */
   async pushRecords(objectType: string, workspaceId: string, ids: readonly string[], actor: Actor): Promise<SyncRunRow | null> {
     const adapter = adapterFor(objectType, this.#adapters);
+    // A type turned off, or whose scopes the connection lacks, is not pushed (a Sync now run says why).
+    if (!(await this.#typesFor(this.#deps.db, workspaceId)).some((t) => t.adapter === adapter && t.note === null)) return null;
     const pushable = await adapter.pageIds(this.#deps.db, workspaceId, PUSHABLE_STATUSES, undefined, ids.length, ids);
     if (pushable.length === 0) return null;
     let run: SyncRunRow;
     try {
-      run = await this.#insertRun(this.#deps.db, workspaceId, { kind: 'on_change', actor }, pushable);
+      run = await this.#insertRun(this.#deps.db, workspaceId, { kind: 'on_change', actor }, { adapter, ids: pushable });
     } catch (error) {
       const running = await findRunningRun(this.#deps.db, workspaceId);
       if (running) throw new AppError('SYNC_ALREADY_RUNNING', 'A sync is already running.', { runId: running.id });
@@ -428,10 +476,12 @@ export class PushEngine {
       const client = await gateway.clientFor(workspaceId);
       await updateRun(db, run.id, { phase: 'pushing' });
       let ended: { paused: boolean; cancelReason?: string | null } = { paused: false };
-      for (const adapter of only ? [only.adapter] : this.#adapters) {
+      const types = only ? [only.adapter] : (await this.#typesFor(db, workspaceId)).flatMap((t) => (t.note === null ? [t.adapter] : []));
+      for (const adapter of types) {
         const mapping = await adapter.mapping(db, workspaceId);
+        await adapter.begin?.({ db, client, workspaceId, tag: run.id });
         source = new BatchSource(db, workspaceId, run.id, adapter, mapping, run.started_at, only?.ids);
-        ended = await this.#pushType(run, client, adapter, source, shouldPause, (batch, outcomes) => {
+        const pushing = this.#pushType(run, client, adapter, source, shouldPause, (batch, outcomes) => {
           if (progressError) throw progressError.error;
           counters.processed += batch.length;
           for (const outcome of outcomes) {
@@ -441,6 +491,8 @@ export class PushEngine {
           }
           saveProgress();
         });
+        // The type's summary is counted from its recorded attempts, however the type ended.
+        ended = await pushing.finally(() => countRunObject(db, workspaceId, run.id, adapter.objectType));
         if (ended.paused || ended.cancelReason !== undefined) break;
       }
       await progress;
@@ -491,7 +543,6 @@ export class PushEngine {
     shouldPause: () => boolean,
     onRecorded: (batch: PushItem[], outcomes: ItemOutcome[]) => void,
   ): Promise<{ paused: boolean; cancelReason?: string | null }> {
-    const api = client.objects(adapter.objectType);
     // A pool of workers, each taking the next batch as soon as its last one is recorded:
     // HubSpot's latency, not its rate limit, would otherwise set the pace. The shared rate
     // governor keeps the total within the portal's limits. When one worker meets an error
@@ -510,7 +561,7 @@ export class PushEngine {
           exhausted = true;
           return;
         }
-        const outcomes = await pushBatch(api, adapter, batch, run.id);
+        const outcomes = await pushBatch({ db: this.#deps.db, client, workspaceId: run.workspace_id, tag: run.id }, adapter, batch, this.#deps.clock.now());
         if (adapter.associate) await this.#associate(client, adapter, run, batch, outcomes);
         await this.#record(run, adapter, batch, outcomes);
         onRecorded(batch, outcomes);

@@ -12,10 +12,10 @@ import type { CustomerChangeListener } from '../customers/index.js';
 import { defineJob, eraseDefinition, JobTimeoutError, type JobQueue } from '../jobs/index.js';
 import { isAppError, type Clock } from '../lib/index.js';
 import { deletePendingIfUnchanged, findConnection, findRun, findRunningRun, listScheduledWorkspaces, markPending, pageIdsByStatus, readPending, workspacesWithPending, type Db } from '../store/index.js';
+import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
 import { dueInMinute } from './schedule.js';
 import { readSyncSettings } from './sync-settings.js';
-import { CONTACTS } from './status-refresh.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
 
 /** How long one slice of a job pushes before it hands over to the next slice (well inside timeoutMs). */
@@ -185,8 +185,9 @@ export class FlushScheduler {
  * What the on-change push records per object type: its pending-changes type, table and setting.
  * There is one on-change setting for people and what happens to them, `pushContactsOnChange`:
  * deals and notes (activities) follow it. Activities are only appended, each one Not synced,
- * so every activity told is pushable (`table: null`). Until the deals and notes adapters are
- * registered, the flush drains contacts only and their rows wait for them.
+ * so every activity told is pushable (`table: null`). The flush drains the types the push
+ * engine has an adapter for, in its order (companies before the contacts and deals that
+ * associate to them); rows of a type without one wait for it.
  */
 const ON_CHANGE = {
   contacts: { table: 'customers', setting: 'pushContactsOnChange' },
@@ -195,10 +196,13 @@ const ON_CHANGE = {
   notes: { table: null, setting: 'pushContactsOnChange' },
 } as const;
 
+/** The pending-changes types the flush drains, in push order. */
+const FLUSHED_TYPES: readonly string[] = OBJECT_ADAPTERS.map((a) => a.objectType);
+
 /**
  * Records changed records in the pending-changes set, inside the change's transaction, when
- * the workspace's setting for their type (ON_CHANGE) is on, and (for contacts, the type the
- * flush pushes today) wakes its flush.
+ * the workspace's setting for their type (ON_CHANGE) is on, and wakes the workspace's flush
+ * when the flush drains that type.
  */
 export function pendingChangesListener(
   deps: { clock: Clock; flushes: FlushScheduler },
@@ -217,8 +221,14 @@ export function pendingChangesListener(
     }
     if (pushable.length === 0) return;
     await markPending(db, workspaceId, objectType, pushable, deps.clock.now());
-    if (objectType === CONTACTS) deps.flushes.wake(workspaceId);
+    if (FLUSHED_TYPES.includes(objectType)) deps.flushes.wake(workspaceId);
   };
+}
+
+/** Whether any type the flush drains has changes waiting in the workspace. */
+async function hasPending(db: Db, workspaceId: string): Promise<boolean> {
+  for (const type of FLUSHED_TYPES) if ((await readPending(db, workspaceId, type, 1)).length > 0) return true;
+  return false;
 }
 
 export interface SyncJobDeps {
@@ -257,7 +267,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
         return signal.aborted ? undefined : 'continue';
       }
       // Changes that waited for this run (their flush found it running) go now.
-      if ((await readPending(db, workspaceId, CONTACTS, 1)).length > 0) await jobs.send(syncFlushJob, { workspaceId });
+      if (await hasPending(db, workspaceId)) await jobs.send(syncFlushJob, { workspaceId });
     },
     work,
   );
@@ -267,7 +277,15 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
     async ({ workspaceId }, { signal }) => {
       const until = Date.now() + SLICE_BUDGET_MS;
       while (!signal.aborted && Date.now() < until) {
-        const rows = await readPending(db, workspaceId, CONTACTS, BATCH_SIZE);
+        // The first type in push order with changes waiting: companies go before the contacts
+        // and deals whose associations need them.
+        let rows: Awaited<ReturnType<typeof readPending>> = [];
+        let objectType = '';
+        for (const type of FLUSHED_TYPES) {
+          rows = await readPending(db, workspaceId, type, BATCH_SIZE);
+          objectType = type;
+          if (rows.length > 0) break;
+        }
         if (rows.length === 0) return;
         // Disconnected (or the credentials were refused): the changes stay parked, no HubSpot
         // call is made; connecting again wakes a flush (HubSpotGateway.onConnected).
@@ -283,7 +301,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
           await sleepUnlessAborted(DEAD_RUN_SETTLE_MS, signal);
           continue;
         }
-        const run = await push.pushRecords(CONTACTS, workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
+        const run = await push.pushRecords(objectType, workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
         // Credentials refused, HubSpot unreachable: keep the changes, try again later.
         if (run && run.status !== 'succeeded') throw new Error(`The on-change push stopped: ${run.error ?? run.status}`);
         await deletePendingIfUnchanged(db, rows);
@@ -295,7 +313,9 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
 
   await jobs.work(syncFlushSweepJob, async () => {
     // Only changes their own wake-up should have pushed by now: a burst in progress is left to its flush.
-    for (const workspaceId of await workspacesWithPending(db, CONTACTS, clock.now() - SWEEP_MIN_AGE_MS)) {
+    const waiting = new Set<string>();
+    for (const type of FLUSHED_TYPES) for (const workspaceId of await workspacesWithPending(db, type, clock.now() - SWEEP_MIN_AGE_MS)) waiting.add(workspaceId);
+    for (const workspaceId of waiting) {
       if (await connected(db, workspaceId)) await jobs.send(syncFlushJob, { workspaceId });
     }
   });

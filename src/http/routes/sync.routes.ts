@@ -5,8 +5,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/index.js';
 import type { SyncRunRow } from '../../store/index.js';
-import { countByStatus, findRun, listAttempts, listCustomers, listRuns } from '../../store/index.js';
-import { RUN_TRIGGERS, type RunTrigger } from '../../sync/index.js';
+import { countByStatus, findRun, listAttempts, listCustomers, listRunObjects, listRuns } from '../../store/index.js';
+import { OBJECT_ADAPTERS, RUN_TRIGGERS, type RunTrigger } from '../../sync/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { idCursorQuery, iso, limitQuery, opaqueCursor, opaqueCursorQuery, STATUS_LABELS, statusListQuery, textQuery, workspaceParam } from '../schemas.js';
@@ -45,8 +45,33 @@ export const runSchema = z
     apiCalls: z.number(),
     cancelRequested: z.boolean(),
     error: z.string().nullable(),
+    objects: z
+      .array(
+        z.object({
+          objectType: z.string(),
+          total: z.number(),
+          processed: z.number(),
+          created: z.number(),
+          updated: z.number(),
+          failed: z.number(),
+          skipped: z.number(),
+          note: z.string().nullable().describe('Why the type was left out of the run (scopes missing), else null'),
+        }),
+      )
+      .optional()
+      .describe('The run per object type, in push order (on one run and its events; counted as each type ends)'),
   })
   .meta({ id: 'SyncRun' });
+
+/** A run with its summary per object type. */
+async function runWithObjects(ctx: AppContext, run: SyncRunRow): Promise<z.infer<typeof runSchema>> {
+  const order = OBJECT_ADAPTERS.map((a) => a.objectType as string);
+  const objects = (await listRunObjects(ctx.db, run.id)).sort((a, b) => order.indexOf(a.object_type) - order.indexOf(b.object_type));
+  return {
+    ...runJson(run),
+    objects: objects.map((o) => ({ objectType: o.object_type, total: o.total, processed: o.processed, created: o.created, updated: o.updated, failed: o.failed, skipped: o.skipped, note: o.note })),
+  };
+}
 
 export function runJson(run: SyncRunRow): z.infer<typeof runSchema> {
   return {
@@ -183,7 +208,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
       const run = await findRun(ctx.db, workspace.id, request.params.runId);
       if (!run) throw new AppError('NOT_FOUND', 'Sync run was not found.');
-      return runJson(run);
+      return runWithObjects(ctx, run);
     });
 
     app.post('/api/workspaces/:workspace/sync/runs/:runId/cancel', { schema: { tags: ['sync'], summary: 'Ask a running sync to stop after its current batch (a run still waiting for a worker ends at once)', params: runParams, response: { 202: runSchema } } }, async (request, reply) => {
@@ -205,7 +230,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       while (!closed) {
         const run = await findRun(ctx.db, workspace.id, request.params.runId);
         if (!run) break;
-        const json = JSON.stringify(runJson(run));
+        const json = JSON.stringify(await runWithObjects(ctx, run));
         if (json !== last) {
           out.write(`event: progress\ndata: ${json}\n\n`);
           last = json;

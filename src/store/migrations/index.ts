@@ -13,6 +13,7 @@ import * as m009 from './009-pending-changes.js';
 import * as m010 from './010-attempt-record-type.js';
 import * as m011 from './011-organizations-deals-activities.js';
 import * as m012 from './012-object-type-settings.js';
+import * as m013 from './013-push-associations.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '010-attempt-record-type': m010,
   '011-organizations-deals-activities': m011,
   '012-object-type-settings': m012,
+  '013-push-associations': m013,
 };

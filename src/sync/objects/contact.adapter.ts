@@ -6,11 +6,11 @@
 import { emailRefusalReason, invalidEmailMessage } from '../../hubspot/index.js';
 import type { Customer } from '../../store/index.js';
 import { countByStatus, hasWorkSince, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer } from '../../store/index.js';
-import { DEFAULT_PROPERTIES, EMAIL_PROPERTY } from '../field-mapping.js';
+import { DEFAULT_PROPERTIES, EMAIL_PROPERTY, type Mapping } from '../field-mapping.js';
 import { CONTACTS, effectiveMapping, pushPropertiesFor, refreshStatuses } from '../status-refresh.js';
 import type { ObjectAdapter } from './object-adapter.js';
 
-export const contactAdapter: ObjectAdapter<Customer> = {
+export const contactAdapter: ObjectAdapter<Customer, Mapping> = {
   objectType: CONTACTS,
   noun: 'contact',
   key: { property: EMAIL_PROPERTY, normalize: (value) => value.toLowerCase() },

@@ -6,9 +6,10 @@
 // HubSpot properties, how outcomes are stored and statuses recomputed, and (for later types)
 // the associations to push with them. `contact.adapter.ts` is the first; see
 // docs/ARCHITECTURE.md, "One push engine, an adapter per object type".
-import type { HubSpotClient, ObjectType } from '../../hubspot/index.js';
+import type { HubSpotClient, ObjectAssociationInput, ObjectType } from '../../hubspot/index.js';
 import type { Db, SyncStatus } from '../../store/index.js';
 import type { Mapping } from '../field-mapping.js';
+import type { PushItem } from '../push-batch.js';
 
 /** A local record as the engine sees it: its sync state, and the adapter's own view of it. */
 export interface SyncedRecord<R> {
@@ -37,9 +38,11 @@ export interface AssociationContext {
 
 /**
  * One object type. Members are methods (not function-valued properties) so an adapter over
- * its own record type fits where the engine keeps adapters of any record type.
+ * its own record type fits where the engine keeps adapters of any record type. `M` is what the
+ * adapter reads once per run to compute values: the mapping in force, and for some types the
+ * lookups they need (deal stages, owners).
  */
-export interface ObjectAdapter<R = unknown> {
+export interface ObjectAdapter<R = unknown, M = unknown> {
   /** HubSpot's name for the object type: `contacts`, `companies`, `deals`, `notes`. */
   readonly objectType: ObjectType;
   /** One record of the type in messages ("HubSpot did not return this contact …"). */
@@ -53,6 +56,17 @@ export interface ObjectAdapter<R = unknown> {
   readonly key: { readonly property: string; normalize(value: string): string };
   /** The mapping (local field → HubSpot property) before an admin saved one. */
   readonly defaultMapping: Mapping;
+  /**
+   * The sync setting that turns the type on; a type without one (contacts) is always pushed.
+   * A run also leaves a type out while the connection lacks its scopes, and says so.
+   */
+  readonly setting?: 'syncCompanies' | 'syncDeals' | 'syncActivities';
+  /**
+   * How records without a HubSpot id are sent: `upsert` (the default) by `key`; `create` for
+   * types HubSpot cannot upsert by a key of ours (notes): batch create with `inlineAssociations`,
+   * the results mapped back by `key` too, after `beginCreates` journaled the attempt.
+   */
+  readonly creates?: 'upsert' | 'create';
 
   // Local records ----------------------------------------------------------------------------
 
@@ -67,10 +81,16 @@ export interface ObjectAdapter<R = unknown> {
 
   // Values -----------------------------------------------------------------------------------
 
-  /** The mapping in force: the saved one, else `defaultMapping`. Read once per run. */
-  mapping(db: Db, workspaceId: string): Promise<Mapping>;
-  /** What the record would push: HubSpot property → value. Its hash decides Synced vs Needs update. */
-  properties(record: R, mapping: Mapping): Record<string, string>;
+  /** The mapping in force (the saved one, else `defaultMapping`) and the type's lookups. Read once per run. */
+  mapping(db: Db, workspaceId: string): Promise<M>;
+  /** What the record would push: HubSpot property → value. Its hash (with `links`) decides Synced vs Needs update. */
+  properties(record: R, mapping: M): Record<string, string>;
+  /**
+   * The record's local links that its push associates (sorted local ids, e.g. a deal's
+   * customers and organization), as one string that joins the properties in its hash: changing
+   * a link makes the record Needs update. Null or absent: no links.
+   */
+  links?(record: R): string | null;
   /**
    * Why HubSpot would refuse these values outright (one such input fails a whole batch and
    * costs a retry), or null to send them. The reason is recorded as the record's error.
@@ -97,7 +117,22 @@ export interface ObjectAdapter<R = unknown> {
   /** The customer an attempt concerns, for the sync log's `customerId` (contacts: the record itself). */
   customerIdOf(record: SyncedRecord<R>): string | null;
 
-  // Associations (later types) ---------------------------------------------------------------
+  // HubSpot-side preparation ------------------------------------------------------------------
+
+  /** Once per run (and slice) before the type's first batch: e.g. make sure its key property exists in HubSpot. */
+  begin?(context: AssociationContext): Promise<void>;
+  /**
+   * For a batch's records that have no HubSpot id yet: HubSpot records to link them to instead
+   * of creating one (record id → HubSpot id): a company found by its domain, a note a crashed
+   * run already created. Those are sent as updates.
+   */
+  match?(context: AssociationContext, items: readonly PushItem<R>[]): Promise<ReadonlyMap<string, string>>;
+  /** `creates: 'create'`: records the attempt (committed) before the create call goes out. */
+  beginCreates?(db: Db, workspaceId: string, ids: readonly string[], at: number): Promise<void>;
+  /** `creates: 'create'`: the associations sent with the record's create. */
+  inlineAssociations?(record: R): ObjectAssociationInput[];
+
+  // Associations ------------------------------------------------------------------------------
 
   /**
    * Links a batch's accepted records to the records they point at (deal → contacts, note →
