@@ -3,24 +3,14 @@
 // the primary company (one per contact or deal, always with the unlabelled type), removing
 // one label, one pair, or many pairs.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from './testing.js';
 
 type Types = { category: string; typeId: number; label: string | null }[];
 type Assoc = { results: { toObjectId: number; associationTypes: Types }[] };
 
-let sb: RunningSandbox;
-let call: SandboxCall;
-
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  call = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ tier: 'unlimited' }).token);
-});
+const sb = useSandbox();
+const { call } = sb;
 
 async function make(type: string, properties: Record<string, string>): Promise<string> {
   const res = await call<{ id: string }>('POST', `/crm/v3/objects/${type}`, { properties });

@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSandbox } from './testing.js';
 
 type Assoc = { results: { toObjectId: number; associationTypes: { category: string; typeId: number; label: string | null }[] }[] };
 
-let sb: RunningSandbox;
-let call: SandboxCall;
 let contact: string;
 let company: string;
 let deal: string;
 
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
+const sb = useSandbox();
+const { call } = sb;
 beforeEach(async () => {
-  sb.control.reset();
-  call = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ tier: 'unlimited' }).token);
   contact = (await call<{ id: string }>('POST', '/crm/v3/objects/contacts', { properties: { email: 'c@example.com' } })).body.id;
   company = (await call<{ id: string }>('POST', '/crm/v3/objects/companies', { properties: { name: 'Acme' } })).body.id;
   deal = (await call<{ id: string }>('POST', '/crm/v3/objects/deals', { properties: { dealname: 'D' } })).body.id;

@@ -1,39 +1,30 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/index.js';
-import { startSandbox, seededRandom, type ObjectWithHistory, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { startSandbox, seededRandom, type ObjectWithHistory } from './index.js';
+import { sandboxCaller, useSandbox } from './testing.js';
 
-let sb: RunningSandbox;
-let call: SandboxCall;
-const control = () => sandboxCaller(sb.baseUrl);
-
-beforeAll(async () => {
-  sb = await startSandbox({ random: seededRandom(42), hangMs: 2000 });
+const sb = useSandbox({ random: seededRandom(42), hangMs: 2000 }, (control) => {
+  control.setFaults({});
+  control.setLatency(undefined);
 });
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  sb.control.setFaults({});
-  sb.control.setLatency(undefined);
-  call = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ tier: 'unlimited' }).token);
-});
+const { call } = sb;
 
 describe('control API over HTTP', () => {
   it('creates portals, tokens and apps, seeds and lists records, and resets', async () => {
-    const portal = await control()<{ portalId: number }>('POST', '/_sandbox/portals', { tier: 'free' });
+    const portal = await sb.anon<{ portalId: number }>('POST', '/_sandbox/portals', { tier: 'free' });
     expect(portal.status).toBe(201);
-    const token = await control()<{ token: string; scopes: string[] }>('POST', '/_sandbox/tokens', { portalId: portal.body.portalId });
+    const token = await sb.anon<{ token: string; scopes: string[] }>('POST', '/_sandbox/tokens', { portalId: portal.body.portalId });
     expect(token.body.token).toMatch(/^pat-na1-/);
     expect(token.body.scopes).toContain('crm.objects.contacts.write');
-    const app = await control()('POST', '/_sandbox/oauth-apps', { redirectUris: ['http://localhost/cb'] });
+    const app = await sb.anon('POST', '/_sandbox/oauth-apps', { redirectUris: ['http://localhost/cb'] });
     expect(app.body).toMatchObject({ clientId: expect.any(String) as string, clientSecret: expect.any(String) as string, appId: expect.any(Number) as number });
-    const seeded = await control()<{ ids: string[] }>('POST', `/_sandbox/portals/${portal.body.portalId}/objects/contacts`, { records: [{ email: 'seed@example.com', firstname: 'S' }] });
+    const seeded = await sb.anon<{ ids: string[] }>('POST', `/_sandbox/portals/${portal.body.portalId}/objects/contacts`, { records: [{ email: 'seed@example.com', firstname: 'S' }] });
     expect(seeded.body.ids).toHaveLength(1);
     const api = sandboxCaller(sb.baseUrl, token.body.token);
     expect((await api<{ properties: Record<string, string> }>('GET', `/crm/v3/objects/contacts/${seeded.body.ids[0]!}`)).body.properties['firstname']).toBe('S');
-    const listed = await control()<{ results: { properties: Record<string, string> }[] }>('GET', `/_sandbox/portals/${portal.body.portalId}/objects/contacts`);
+    const listed = await sb.anon<{ results: { properties: Record<string, string> }[] }>('GET', `/_sandbox/portals/${portal.body.portalId}/objects/contacts`);
     expect(listed.body.results[0]!.properties['email']).toBe('seed@example.com');
-    expect((await control()('POST', '/_sandbox/reset', {})).status).toBe(204);
+    expect((await sb.anon('POST', '/_sandbox/reset', {})).status).toBe(204);
     expect((await api('GET', '/crm/v3/objects/contacts')).status).toBe(401);
   });
 
@@ -42,14 +33,14 @@ describe('control API over HTTP', () => {
     await call('GET', `/crm/v3/objects/contacts/${c.body.id}`);
     await call('GET', '/crm/v3/objects/contacts/123456');
     await call('POST', '/crm/v3/objects/CONTACT/batch/upsert', { inputs: [] });
-    const counts = (await control()<{ total: number; byRoute: Record<string, Record<string, number>> }>('GET', '/_sandbox/counts')).body;
+    const counts = (await sb.anon<{ total: number; byRoute: Record<string, Record<string, number>> }>('GET', '/_sandbox/counts')).body;
     expect(counts.byRoute).toEqual({
       'POST /crm/v3/objects/contacts': { '201': 1 },
       'GET /crm/v3/objects/contacts/{id}': { '200': 1, '404': 1 },
       'POST /crm/v3/objects/contacts/batch/upsert': { '400': 1 },
     });
     expect(counts.total).toBe(4);
-    await control()('DELETE', '/_sandbox/counts', undefined, { 'content-type': 'application/json' });
+    await sb.anon('DELETE', '/_sandbox/counts', undefined, { 'content-type': 'application/json' });
     expect(sb.control.counts()).toEqual({ total: 0, byRoute: {}, peakInFlight: 0, byPortal: {} });
   });
 
@@ -97,13 +88,13 @@ describe('control API over HTTP', () => {
   });
 
   it('changes faults, latency, search lag and settings at run time', async () => {
-    const res = await control()<Record<string, unknown>>('PUT', '/_sandbox/settings', { faults: { '503': 1 }, latencyMs: [1, 2], searchLagMs: 5, retryAfter: true });
+    const res = await sb.anon<Record<string, unknown>>('PUT', '/_sandbox/settings', { faults: { '503': 1 }, latencyMs: [1, 2], searchLagMs: 5, retryAfter: true });
     expect(res.body).toMatchObject({ faults: { '503': 1 }, latencyMs: [1, 2], searchLagMs: 5, retryAfter: true });
     expect((await call('GET', '/crm/v3/objects/contacts')).status).toBe(503);
-    await control()('PUT', '/_sandbox/faults', {});
+    await sb.anon('PUT', '/_sandbox/faults', {});
     expect((await call('GET', '/crm/v3/objects/contacts')).status).toBe(200);
-    expect((await control()('PUT', '/_sandbox/faults', { teapot: 1 })).status).toBe(400);
-    await control()('PUT', '/_sandbox/settings', { latencyMs: null, searchLagMs: 0, retryAfter: false });
+    expect((await sb.anon('PUT', '/_sandbox/faults', { teapot: 1 })).status).toBe(400);
+    await sb.anon('PUT', '/_sandbox/settings', { latencyMs: null, searchLagMs: 0, retryAfter: false });
   });
 });
 
@@ -183,13 +174,13 @@ describe('fault injection', () => {
     sb.control.resetCounts();
     await Promise.all([1, 2, 3].map(() => call('GET', '/crm/v3/objects/contacts')));
     await call('GET', '/crm/v3/objects/contacts');
-    await Promise.all([control()('GET', '/_sandbox/counts'), control()('GET', '/_sandbox/counts')]);
+    await Promise.all([sb.anon('GET', '/_sandbox/counts'), sb.anon('GET', '/_sandbox/counts')]);
     expect(sb.control.counts()).toMatchObject({ total: 4, peakInFlight: 3 });
   });
 
   it('never faults the control API', async () => {
     sb.control.setFaults({ '500': 1 });
-    expect((await control()('GET', '/_sandbox/counts')).status).toBe(200);
+    expect((await sb.anon('GET', '/_sandbox/counts')).status).toBe(200);
   });
 });
 

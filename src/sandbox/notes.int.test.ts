@@ -2,24 +2,14 @@
 // limit, dates normalised, associations to contacts, companies and deals readable from both
 // sides and in the v3 `associations` block.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from './testing.js';
 
 type Note = { id: string; properties: Record<string, string | null>; associations?: Record<string, { results: { id: string; type: string }[] }> };
 type Err = { category: string; message: string };
 
-let sb: RunningSandbox;
-let call: SandboxCall;
-
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  call = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ tier: 'unlimited' }).token);
-});
+const sb = useSandbox();
+const { call } = sb;
 
 const spec = (associationTypeId: number) => ({ associationCategory: 'HUBSPOT_DEFINED', associationTypeId });
 

@@ -1,26 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { sandboxCaller, useSandbox } from './testing.js';
 
 type Obj = { id: string; properties: Record<string, string | null>; propertiesWithHistory?: Record<string, { value: string; timestamp: string; sourceType: string }[]>; archived: boolean; new?: boolean };
 type Batch = { status: string; results: Obj[]; numErrors?: number; errors?: { category: string; message: string; context: Record<string, string[]> }[] };
 
-let sb: RunningSandbox;
-let call: SandboxCall;
-let portalId: number;
 const clock = new ManualClock();
 
-beforeAll(async () => {
-  sb = await startSandbox({ clock });
-});
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  const t = sb.control.createPrivateAppToken({ tier: 'unlimited' });
-  portalId = t.portalId;
-  call = sandboxCaller(sb.baseUrl, t.token);
-});
+const sb = useSandbox({ clock });
+const { call } = sb;
 
 const createContact = async (properties: Record<string, unknown>) => (await call<Obj>('POST', '/crm/v3/objects/contacts', { properties })).body;
 
@@ -72,7 +60,7 @@ describe('single-record CRUD', () => {
     const c = await createContact({ email: 'p@example.com' });
     const res = await call<Obj>('PATCH', '/crm/v3/objects/contacts/p@example.com?idProperty=email', { properties: { jobtitle: 'CTO' } });
     expect(res.body.id).toBe(c.id);
-    expect(sb.control.listObjects(portalId, 'contacts')[0]!.properties['jobtitle']).toBe('CTO');
+    expect(sb.control.listObjects(sb.portalId, 'contacts')[0]!.properties['jobtitle']).toBe('CTO');
   });
 
   it('archives with 204, hides the record, and lists it under archived=true', async () => {
@@ -88,10 +76,10 @@ describe('single-record CRUD', () => {
   it('only moves lifecyclestage forward unless it is cleared first', async () => {
     const c = await createContact({ email: 'l@example.com', lifecyclestage: 'customer' });
     await call('PATCH', `/crm/v3/objects/contacts/${c.id}`, { properties: { lifecyclestage: 'lead' } });
-    expect(sb.control.listObjects(portalId, 'contacts')[0]!.properties['lifecyclestage']).toBe('customer');
+    expect(sb.control.listObjects(sb.portalId, 'contacts')[0]!.properties['lifecyclestage']).toBe('customer');
     await call('PATCH', `/crm/v3/objects/contacts/${c.id}`, { properties: { lifecyclestage: '' } });
     await call('PATCH', `/crm/v3/objects/contacts/${c.id}`, { properties: { lifecyclestage: 'lead' } });
-    expect(sb.control.listObjects(portalId, 'contacts')[0]!.properties['lifecyclestage']).toBe('lead');
+    expect(sb.control.listObjects(sb.portalId, 'contacts')[0]!.properties['lifecyclestage']).toBe('lead');
   });
 
   it('creates companies, deals and notes with their own system properties', async () => {
@@ -132,7 +120,7 @@ describe('contact validation errors', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body).toMatchObject({
       category: 'VALIDATION_ERROR',
-      message: `Property values were not valid: [{"isValid":false,"message":"Property \\"testproperty\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"testproperty","localizedErrorMessage":"Property \\"testproperty\\" does not exist","portalId":${portalId}}]`,
+      message: `Property values were not valid: [{"isValid":false,"message":"Property \\"testproperty\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"testproperty","localizedErrorMessage":"Property \\"testproperty\\" does not exist","portalId":${sb.portalId}}]`,
       errors: [{ message: 'Property "testproperty" does not exist', code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: ['testproperty'] } }],
     });
   });
@@ -140,7 +128,7 @@ describe('contact validation errors', () => {
 
 describe('list paging', () => {
   it('pages with an opaque after cursor and limit', async () => {
-    sb.control.seedContacts(portalId, Array.from({ length: 25 }, (_, i) => ({ email: `c${i}@example.com` })));
+    sb.control.seedContacts(sb.portalId, Array.from({ length: 25 }, (_, i) => ({ email: `c${i}@example.com` })));
     const seen: string[] = [];
     let after: string | undefined;
     let pages = 0;
@@ -162,7 +150,7 @@ describe('batch endpoints', () => {
     const res = await call('POST', '/crm/v3/objects/contacts/batch/create', { inputs });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
-    expect(sb.control.listObjects(portalId, 'contacts')).toHaveLength(0);
+    expect(sb.control.listObjects(sb.portalId, 'contacts')).toHaveLength(0);
   });
 
   it('batch create answers 201, and fails whole on the first conflict', async () => {
@@ -176,7 +164,7 @@ describe('batch endpoints', () => {
     });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ category: 'CONFLICT', message: `Contact already exists. Existing ID: ${first}` });
-    expect(sb.control.listObjects(portalId, 'contacts')).toHaveLength(2);
+    expect(sb.control.listObjects(sb.portalId, 'contacts')).toHaveLength(2);
   });
 
   it('batch create with objectWriteTraceId answers 207 with the bad inputs in errors', async () => {
@@ -209,7 +197,7 @@ describe('batch endpoints', () => {
     expect(res.status).toBe(207);
     expect(res.body.results.map((r) => r.id)).toEqual([a.id]);
     expect(res.body.errors!.map((e) => e.category).sort()).toEqual(['OBJECT_NOT_FOUND', 'VALIDATION_ERROR']);
-    expect(sb.control.listObjects(portalId, 'contacts').map((c) => c.properties['firstname'])).toEqual(['A', undefined]);
+    expect(sb.control.listObjects(sb.portalId, 'contacts').map((c) => c.properties['firstname'])).toEqual(['A', undefined]);
   });
 
   it('batch upsert by email creates and updates with new: true|false', async () => {
@@ -225,7 +213,7 @@ describe('batch endpoints', () => {
       [true, false],
       [false, true],
     ]);
-    const all = sb.control.listObjects(portalId, 'contacts');
+    const all = sb.control.listObjects(sb.portalId, 'contacts');
     expect(all.map((c) => [c.properties['email'], c.properties['firstname']])).toEqual([
       ['up@example.com', 'New'],
       ['fresh@example.com', 'Fresh'],
@@ -241,7 +229,7 @@ describe('batch endpoints', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ category: 'VALIDATION_ERROR' });
-    expect(sb.control.listObjects(portalId, 'contacts')).toHaveLength(0);
+    expect(sb.control.listObjects(sb.portalId, 'contacts')).toHaveLength(0);
   });
 
   it('batch upsert refuses duplicate ids', async () => {
@@ -257,7 +245,7 @@ describe('batch endpoints', () => {
     const b = await createContact({ email: 'z2@example.com' });
     const res = await call('POST', '/crm/v3/objects/contacts/batch/archive', { inputs: [{ id: a.id }, { id: b.id }, { id: '999' }] });
     expect(res.status).toBe(204);
-    expect(sb.control.listObjects(portalId, 'contacts')).toHaveLength(0);
+    expect(sb.control.listObjects(sb.portalId, 'contacts')).toHaveLength(0);
   });
 });
 
@@ -277,7 +265,7 @@ describe('merge', () => {
     }
     const byOtherEmail = await call<Obj>('GET', '/crm/v3/objects/contacts/b@example.com?idProperty=email');
     expect(byOtherEmail.body.id).toBe(merged);
-    expect(sb.control.listObjects(portalId, 'contacts').map((c) => c.id)).toEqual([merged]);
+    expect(sb.control.listObjects(sb.portalId, 'contacts').map((c) => c.id)).toEqual([merged]);
     const self = await call('POST', '/crm/v3/objects/contacts/merge', { primaryObjectId: merged, objectIdToMerge: a.id });
     expect(self.status).toBe(400);
   });
@@ -287,7 +275,7 @@ describe('portals', () => {
   it('keeps portals isolated', async () => {
     await createContact({ email: 'mine@example.com' });
     const other = sb.control.createPrivateAppToken({ tier: 'unlimited' });
-    expect(other.portalId).not.toBe(portalId);
+    expect(other.portalId).not.toBe(sb.portalId);
     const theirs = sandboxCaller(sb.baseUrl, other.token);
     const list = await theirs<{ results: Obj[] }>('GET', '/crm/v3/objects/contacts');
     expect(list.body.results).toEqual([]);

@@ -2,33 +2,18 @@
 // added through the control API, the `pipeline`/`dealstage` options that follow them, and
 // deals whose stage must belong to their pipeline (sent, stored or default).
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { describe, expect, it } from 'vitest';
+import { sandboxCaller, useSandbox } from './testing.js';
 
 type Stage = { id: string; label: string; displayOrder: number; metadata: { isClosed: string; probability: string }; archived: boolean };
 type Pipeline = { id: string; label: string; displayOrder: number; stages: Stage[]; archived: boolean };
 type Err = { category: string; message: string };
 
-let sb: RunningSandbox;
-let call: SandboxCall;
-let control: SandboxCall;
-let portalId: number;
-
-beforeAll(async () => {
-  sb = await startSandbox();
-  control = sandboxCaller(sb.baseUrl);
-});
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  const made = sb.control.createPrivateAppToken({ tier: 'unlimited' });
-  portalId = made.portalId;
-  call = sandboxCaller(sb.baseUrl, made.token);
-});
+const sb = useSandbox();
+const { call, anon: control } = sb;
 
 async function addRenewals(): Promise<Pipeline> {
-  const res = await control<Pipeline>('POST', `/_sandbox/portals/${portalId}/pipelines/deals`, {
+  const res = await control<Pipeline>('POST', `/_sandbox/portals/${sb.portalId}/pipelines/deals`, {
     label: 'Renewals',
     stages: [
       { label: 'Up for renewal', probability: 0.5 },
@@ -73,8 +58,8 @@ describe('deal pipelines', () => {
     const other = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ tier: 'unlimited' }).token);
     expect((await other<{ results: Pipeline[] }>('GET', '/crm/v3/pipelines/deals')).body.results).toHaveLength(1);
     // Taken ids and empty pipelines are refused.
-    expect((await control('POST', `/_sandbox/portals/${portalId}/pipelines/deals`, { label: 'X', stages: [{ id: 'renewed', label: 'R', probability: 1 }] })).status).toBe(409);
-    expect((await control('POST', `/_sandbox/portals/${portalId}/pipelines/deals`, { label: 'X', stages: [] })).status).toBe(400);
+    expect((await control('POST', `/_sandbox/portals/${sb.portalId}/pipelines/deals`, { label: 'X', stages: [{ id: 'renewed', label: 'R', probability: 1 }] })).status).toBe(409);
+    expect((await control('POST', `/_sandbox/portals/${sb.portalId}/pipelines/deals`, { label: 'X', stages: [] })).status).toBe(400);
   });
 
   it('a deal stage must exist and belong to the pipeline sent, the deal\'s own, or the default one', async () => {

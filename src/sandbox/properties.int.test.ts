@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from './testing.js';
 
 type Prop = { name: string; type: string; fieldType: string; groupName: string; options: { value: string }[]; hubspotDefined: boolean; modificationMetadata: { readOnlyValue: boolean; archivable: boolean } };
 
-let sb: RunningSandbox;
-let call: SandboxCall;
-
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  call = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ tier: 'unlimited' }).token);
-});
+const sb = useSandbox();
+const { call } = sb;
 
 describe('properties API', () => {
   it('lists HubSpot default contact, company and deal properties with types, groups and read-only flags', async () => {

@@ -2,25 +2,12 @@
 // their text (HubSpot accepted `amount: 10000` in a recorded deal create); an object or an
 // array is refused as invalid JSON, for the whole request, batch or not.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { useSandbox } from './testing.js';
 
-let sb: RunningSandbox;
-let call: SandboxCall;
-let portalId: number;
-
-beforeAll(async () => {
-  sb = await startSandbox({ clock: new ManualClock() });
-});
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  const t = sb.control.createPrivateAppToken({ tier: 'unlimited' });
-  portalId = t.portalId;
-  call = sandboxCaller(sb.baseUrl, t.token);
-});
+const sb = useSandbox({ clock: new ManualClock() });
+const { call } = sb;
 
 describe('property values', () => {
   it('refuses an object or an array as a value with HubSpot-shaped 400s, creating nothing', async () => {
@@ -34,11 +21,11 @@ describe('property values', () => {
         category: 'VALIDATION_ERROR',
       });
     }
-    expect(sb.control.listObjects(portalId, 'contacts')).toEqual([]);
+    expect(sb.control.listObjects(sb.portalId, 'contacts')).toEqual([]);
   });
 
   it('refuses them on update, and fails a whole batch for one such value', async () => {
-    const [id] = sb.control.seedContacts(portalId, [{ email: 'b@example.com', firstname: 'B' }]);
+    const [id] = sb.control.seedContacts(sb.portalId, [{ email: 'b@example.com', firstname: 'B' }]);
     const patch = await call('PATCH', `/crm/v3/objects/contacts/${id!}`, { properties: { firstname: ['x'] } });
     expect(patch.status).toBe(400);
     const batch = await call('POST', '/crm/v3/objects/contacts/batch/update', {
@@ -51,7 +38,7 @@ describe('property values', () => {
     expect(batch.body).toMatchObject({ category: 'VALIDATION_ERROR', message: 'Invalid input JSON: inputs[1].properties.lastname must be a string, a number or a boolean, not an object.' });
     const upsert = await call('POST', '/crm/v3/objects/contacts/batch/upsert', { inputs: [{ idProperty: 'email', id: 'c@example.com', properties: { firstname: [] } }] });
     expect(upsert.status).toBe(400);
-    expect(sb.control.listObjects(portalId, 'contacts').map((c) => c.properties['firstname'])).toEqual(['B']);
+    expect(sb.control.listObjects(sb.portalId, 'contacts').map((c) => c.properties['firstname'])).toEqual(['B']);
   });
 
   it('takes numbers and booleans as their text, and null as a clear', async () => {
@@ -62,7 +49,7 @@ describe('property values', () => {
     expect(contact.status).toBe(201);
     const patched = await call<{ properties: Record<string, string> }>('PATCH', `/crm/v3/objects/contacts/${contact.body.id}`, { properties: { firstname: null, annualrevenue: true } });
     expect(patched.status).toBe(200);
-    const stored = sb.control.listObjects(portalId, 'contacts')[0]!.properties;
+    const stored = sb.control.listObjects(sb.portalId, 'contacts')[0]!.properties;
     expect(stored['annualrevenue']).toBe('true');
     expect(stored['firstname']).toBeUndefined();
   });

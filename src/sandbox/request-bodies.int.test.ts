@@ -4,10 +4,9 @@
 // a 400. Raw sockets, because fetch cannot declare a body it does not send.
 
 import { connect } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { sandboxCaller, useSandbox } from './testing.js';
 
 interface RawAnswer {
   status: number;
@@ -53,20 +52,9 @@ function exchange(port: number, parts: (string | Buffer)[]): Promise<RawAnswer> 
 }
 
 const clock = new ManualClock();
-let sb: RunningSandbox;
-let token: string;
-let portalId: number;
-let call: SandboxCall;
 
-beforeAll(async () => {
-  sb = await startSandbox({ clock, maxBodyBytes: 4096, requestTimeoutMs: 300 });
-});
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  ({ token, portalId } = sb.control.createPrivateAppToken({ tier: 'unlimited' }));
-  call = sandboxCaller(sb.baseUrl, token);
-});
+const sb = useSandbox({ clock, maxBodyBytes: 4096, requestTimeoutMs: 300 });
+const { call } = sb;
 
 const SIXTY_MB = String(60 * 1024 * 1024);
 
@@ -79,7 +67,7 @@ describe('refused before the body is read', () => {
   });
 
   it('answers 413 to a declared body over the limit, authenticated or not, before it arrives', async () => {
-    const res = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${token}`, 'Content-Type: application/json', `Content-Length: ${SIXTY_MB}`]);
+    const res = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${sb.token}`, 'Content-Type: application/json', `Content-Length: ${SIXTY_MB}`]);
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toEqual({
       status: 'error',
@@ -91,7 +79,7 @@ describe('refused before the body is read', () => {
   });
 
   it('answers 413 instead of "100 Continue" when the client asks before sending', async () => {
-    const res = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${token}`, 'Content-Type: application/json', 'Expect: 100-continue', `Content-Length: ${SIXTY_MB}`]);
+    const res = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${sb.token}`, 'Content-Type: application/json', 'Expect: 100-continue', `Content-Length: ${SIXTY_MB}`]);
     expect(res.status).toBe(413);
   });
 
@@ -101,10 +89,10 @@ describe('refused before the body is read', () => {
       expect(res.status).toBe(415);
       expect(res.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR', message: `Content-Type ${type} is not supported here; send application/json.` });
     }
-    const bare = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${token}`, 'Content-Length: 2'], ['{}']);
+    const bare = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${sb.token}`, 'Content-Length: 2'], ['{}']);
     expect(bare.status).toBe(415);
     expect(JSON.parse(bare.body)).toMatchObject({ message: 'Content-Type (none) is not supported here; send application/json.' });
-    expect(sb.control.listObjects(portalId, 'contacts')).toEqual([]);
+    expect(sb.control.listObjects(sb.portalId, 'contacts')).toEqual([]);
   });
 
   it('compares media types case-insensitively and ignores parameters', async () => {
@@ -124,14 +112,14 @@ describe('bodies that arrive', () => {
     const chunk = Buffer.alloc(3000, 'a');
     const frame = (b: Buffer): Buffer => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
     // Two chunks pass the 4096-byte limit; the body never ends, so only a refusal can answer.
-    const res = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${token}`, 'Content-Type: application/json', 'Transfer-Encoding: chunked'], [frame(chunk), frame(chunk)]);
+    const res = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${sb.token}`, 'Content-Type: application/json', 'Transfer-Encoding: chunked'], [frame(chunk), frame(chunk)]);
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
     expect(res.headers['connection']).toBe('close');
   });
 
   it('answers 408 to a body that trickles in slower than the request timeout', async () => {
-    const res = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${token}`, 'Content-Type: application/json', 'Content-Length: 100'], ['{']);
+    const res = await rawRequest(sb.port, ['POST /crm/v3/objects/contacts HTTP/1.1', 'Host: x', `Authorization: Bearer ${sb.token}`, 'Content-Type: application/json', 'Content-Length: 100'], ['{']);
     expect(res.status).toBe(408);
     expect(JSON.parse(res.body)).toEqual({
       status: 'error',
@@ -189,7 +177,7 @@ describe('JSON that is not what the route takes', () => {
     }
     expect((await call('POST', '/crm/v3/objects/contacts/batch/upsert', [])).status).toBe(400);
     expect((await call('POST', '/crm/v3/objects/contacts/search', 'null')).status).toBe(400);
-    expect(sb.control.listObjects(portalId, 'contacts')).toEqual([]);
+    expect(sb.control.listObjects(sb.portalId, 'contacts')).toEqual([]);
   });
 
   it('answers 400 to an object where HubSpot takes an array of ids', async () => {

@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { useSandbox } from './testing.js';
 
 type SearchResult = { total: number; results: { id: string; properties: Record<string, string | null> }[]; paging?: { next: { after: string } } };
 
-let sb: RunningSandbox;
-let call: SandboxCall;
-let portalId: number;
 const clock = new ManualClock();
 
-beforeAll(async () => {
-  sb = await startSandbox({ clock });
-});
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  sb.control.setSearchLag(0);
-  const t = sb.control.createPrivateAppToken({ tier: 'unlimited' });
-  portalId = t.portalId;
-  call = sandboxCaller(sb.baseUrl, t.token);
-});
+const sb = useSandbox({ clock }, (control) => control.setSearchLag(0));
+const { call } = sb;
 
 const search = async (body: unknown, type = 'contacts') => {
   const res = await call<SearchResult>('POST', `/crm/v3/objects/${type}/search`, body);
@@ -30,7 +17,7 @@ const search = async (body: unknown, type = 'contacts') => {
 
 describe('search over HTTP', () => {
   it('filters with AND/OR groups, sorts, and returns requested plus system properties', async () => {
-    sb.control.seedContacts(portalId, [
+    sb.control.seedContacts(sb.portalId, [
       { email: 'ann@example.com', firstname: 'Ann', lifecyclestage: 'customer', city: 'Oslo' },
       { email: 'bob@example.com', firstname: 'Bob', lifecyclestage: 'lead', city: 'Rome' },
       { email: 'cy@other.org', firstname: 'Cy', lifecyclestage: 'lead' },
@@ -49,13 +36,13 @@ describe('search over HTTP', () => {
   });
 
   it('finds a contact by email through the index, case-insensitively', async () => {
-    sb.control.seedContacts(portalId, Array.from({ length: 500 }, (_, i) => ({ email: `p${i}@example.com` })));
+    sb.control.seedContacts(sb.portalId, Array.from({ length: 500 }, (_, i) => ({ email: `p${i}@example.com` })));
     const res = await search({ filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'P250@EXAMPLE.COM' }] }], properties: ['email'] });
     expect(res.results.map((r) => r.properties['email'])).toEqual(['p250@example.com']);
   });
 
   it('pages with offset after and reports total; page size at most 200', async () => {
-    sb.control.seedContacts(portalId, Array.from({ length: 25 }, (_, i) => ({ email: `s${i}@example.com` })));
+    sb.control.seedContacts(sb.portalId, Array.from({ length: 25 }, (_, i) => ({ email: `s${i}@example.com` })));
     const first = await search({ limit: 10 });
     expect(first.total).toBe(25);
     expect(first.paging?.next.after).toBe('10');
@@ -66,7 +53,7 @@ describe('search over HTTP', () => {
   });
 
   it('stops paging at 10,000 results while total keeps the full count', async () => {
-    sb.control.seedObjects(portalId, 'companies', Array.from({ length: 10_050 }, (_, i) => ({ name: `Co ${i}` })));
+    sb.control.seedObjects(sb.portalId, 'companies', Array.from({ length: 10_050 }, (_, i) => ({ name: `Co ${i}` })));
     const near = await search({ limit: 200, after: '9900' }, 'companies');
     expect(near.total).toBe(10_050);
     expect(near.results).toHaveLength(100);
@@ -77,7 +64,7 @@ describe('search over HTTP', () => {
   });
 
   it('never returns archived records', async () => {
-    const [id] = sb.control.seedContacts(portalId, [{ email: 'arch@example.com' }]);
+    const [id] = sb.control.seedContacts(sb.portalId, [{ email: 'arch@example.com' }]);
     await call('DELETE', `/crm/v3/objects/contacts/${id!}`);
     expect((await search({})).total).toBe(0);
   });

@@ -2,25 +2,15 @@
 // on create, update, batch create (whole batch fails) and batch upsert, and batch upsert by it
 // creates or updates (`new: true|false`). An idProperty that is not unique is refused.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from './index.js';
-import { sandboxCaller, type SandboxCall } from './testing.js';
+import { describe, expect, it } from 'vitest';
+import { sandboxCaller, useSandbox } from './testing.js';
 
 type Obj = { id: string; properties: Record<string, string | null>; new?: boolean };
 type Batch = { status: string; results: Obj[]; errors?: { category: string; message: string; context?: Record<string, string[]> }[] };
 type Err = { status: string; category: string; message: string; errors?: { message: string; in?: string }[] };
 
-let sb: RunningSandbox;
-let call: SandboxCall;
-
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
-beforeEach(() => {
-  sb.control.reset();
-  call = sandboxCaller(sb.baseUrl, sb.control.createPrivateAppToken({ tier: 'unlimited' }).token);
-});
+const sb = useSandbox();
+const { call } = sb;
 
 async function uniqueProperty(type: string, name = 'hubsync_id'): Promise<void> {
   const groupName = { companies: 'companyinformation', deals: 'dealinformation', notes: 'engagement', contacts: 'contactinformation' }[type]!;

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
-import { findLiveByExternalIds, markRecordDeleted, recordColumnsOf, recordPartsOf } from './record-rows.js';
+import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, softDeleteRecord } from './record-rows.js';
 import type { RecordSyncState } from './sync-state.js';
 import type { CustomerTable } from './tables.js';
 
@@ -134,13 +134,7 @@ export async function updateCustomerContent(db: Db, c: Customer): Promise<void> 
 }
 
 export async function findCustomer(db: Db, workspaceId: string, id: string): Promise<Customer | undefined> {
-  const row = await db
-    .selectFrom('customers')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findLiveRecord(db, 'customers', workspaceId, id);
   return row && rowToCustomer(row);
 }
 
@@ -150,9 +144,7 @@ export async function findCustomersByExternalIds(db: Db, workspaceId: string, ex
 
 /** Soft delete (frees the external id); returns the customer as it was, or undefined when there was none. */
 export async function softDeleteCustomer(db: Db, workspaceId: string, id: string, now: number): Promise<Customer | undefined> {
-  const existing = await findCustomer(db, workspaceId, id);
-  if (existing) await markRecordDeleted(db, 'customers', workspaceId, id, now);
-  return existing;
+  return softDeleteRecord(db, 'customers', workspaceId, id, now, findCustomer);
 }
 
 export interface CustomerListQuery extends RecordListQuery {

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
-import { findLiveByExternalIds, inChunks, markRecordDeleted, untaggedColumnsOf, untaggedPartsOf, type RecordParts } from './record-rows.js';
+import { findLiveByExternalIds, findLiveRecord, inChunks, softDeleteRecord, untaggedColumnsOf, untaggedPartsOf, type RecordParts } from './record-rows.js';
 import { listOrder, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
 import type { DealTable } from './tables.js';
 
@@ -141,7 +141,7 @@ export async function lockDeal(db: Db, workspaceId: string, id: string): Promise
 }
 
 export async function findDeal(db: Db, workspaceId: string, id: string): Promise<Deal | undefined> {
-  const row = await db.selectFrom('deals').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  const row = await findLiveRecord(db, 'deals', workspaceId, id);
   return row && (await withCustomers(db, [row]))[0];
 }
 
@@ -151,9 +151,7 @@ export async function findDealsByExternalIds(db: Db, workspaceId: string, extern
 
 /** Marks the deal deleted and frees its external id; returns it as it was, or undefined. */
 export async function softDeleteDeal(db: Db, workspaceId: string, id: string, now: number): Promise<Deal | undefined> {
-  const existing = await findDeal(db, workspaceId, id);
-  if (existing) await markRecordDeleted(db, 'deals', workspaceId, id, now);
-  return existing;
+  return softDeleteRecord(db, 'deals', workspaceId, id, now, findDeal);
 }
 
 /** The shared list query (deals have no tags) and the deal's own filters. */

@@ -6,7 +6,7 @@ import { normalizeDomain } from '../lib/index.js';
 import type { CustomerSyncState } from './customer.repository.js';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
-import { findLiveByExternalIds, markRecordDeleted, recordColumnsOf, recordPartsOf, type RecordTable } from './record-rows.js';
+import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, softDeleteRecord, type RecordTable } from './record-rows.js';
 import type { OrganizationTable } from './tables.js';
 
 export interface OrganizationValues {
@@ -114,13 +114,7 @@ export async function updateOrganizationContent(db: Db, o: Organization): Promis
 }
 
 export async function findOrganization(db: Db, workspaceId: string, id: string): Promise<Organization | undefined> {
-  const row = await db
-    .selectFrom('organizations')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findLiveRecord(db, 'organizations', workspaceId, id);
   return row && rowToOrganization(row);
 }
 
@@ -130,9 +124,7 @@ export async function findOrganizationsByExternalIds(db: Db, workspaceId: string
 
 /** Soft delete (frees the external id); returns the organization as it was, or undefined when there was none. */
 export async function softDeleteOrganization(db: Db, workspaceId: string, id: string, now: number): Promise<Organization | undefined> {
-  const existing = await findOrganization(db, workspaceId, id);
-  if (existing) await markRecordDeleted(db, 'organizations', workspaceId, id, now);
-  return existing;
+  return softDeleteRecord(db, 'organizations', workspaceId, id, now, findOrganization);
 }
 
 export interface OrganizationListQuery extends RecordListQuery {

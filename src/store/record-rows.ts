@@ -1,6 +1,6 @@
 // Statements every record table (customers, organizations, deals) shares: reading by a list of
 // values in chunks that stay under SQLite's bound-parameter limit, the soft delete, live ids and
-// rows, and the sync state as the domain types carry it.
+// rows (one by id, or many by external id), and the sync state as the domain types carry it.
 import { sql, type Selectable } from 'kysely';
 import type { RecordSyncState, SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
@@ -88,6 +88,34 @@ export async function findLiveByExternalIds<T extends LiveRecordTable>(db: Db, t
   return inChunks(externalIds, (chunk) =>
     db.selectFrom(table as LiveRecordTable).selectAll().where('workspace_id', '=', workspaceId).where('external_id', 'in', chunk).where('deleted_at', 'is', null).execute() as Promise<Selectable<Database[T]>[]>,
   );
+}
+
+/** The live row of `table` with this id in the workspace, or undefined (deleted rows are not found). */
+export async function findLiveRecord<T extends LiveRecordTable>(db: Db, table: T, workspaceId: string, id: string): Promise<Selectable<Database[T]> | undefined> {
+  return db
+    .selectFrom(table as LiveRecordTable)
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst() as Promise<Selectable<Database[T]> | undefined>;
+}
+
+/**
+ * Soft deletes a live record (markRecordDeleted); returns it as it was, read by `find`, or
+ * undefined when the workspace has no live record with this id (then nothing is written).
+ */
+export async function softDeleteRecord<R>(
+  db: Db,
+  table: LiveRecordTable,
+  workspaceId: string,
+  id: string,
+  now: number,
+  find: (db: Db, workspaceId: string, id: string) => Promise<R | undefined>,
+): Promise<R | undefined> {
+  const existing = await find(db, workspaceId, id);
+  if (existing) await markRecordDeleted(db, table, workspaceId, id, now);
+  return existing;
 }
 
 /** The columns every record row has besides its own fields: JSON values, times, version, sync state. */

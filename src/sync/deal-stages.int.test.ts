@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSandboxedService, type SandboxedService } from '../../test/support/sandboxed.js';
 import { inviteMember } from '../../test/support/service.js';
-import { findWorkspaceBySlug, replaceDealStageMappings, type Db } from '../store/index.js';
+import { dealContentHash, EMPTY_DEAL } from '../crm/deals/index.js';
+import { findWorkspaceBySlug, insertDeals, replaceDealStageMappings, softDeleteDeal, type Db, type Deal } from '../store/index.js';
 import { dealStageResolver } from './deal-stages.js';
 
 const W = '/api/workspaces/default';
@@ -25,37 +26,24 @@ interface View {
   saved: boolean;
 }
 
+/** A deal saved through the deals repository as the service saves one, deleted after when asked. */
 async function insertDeal(id: string, pipeline: string, stage: string | null, deleted = false): Promise<void> {
-  await db
-    .insertInto('deals')
-    .values({
-      id,
-      workspace_id: workspaceId,
-      external_id: null,
-      name: `Deal ${id}`,
-      amount: null,
-      currency: null,
-      close_date: null,
-      pipeline,
-      stage,
-      owner_user_id: null,
-      organization_id: null,
-      custom_values: '{}',
-      field_updated_at: '{}',
-      search_text: '',
-      created_at: 1,
-      updated_at: 1,
-      deleted_at: deleted ? 2 : null,
-      version: 1,
-      hubspot_id: null,
-      sync_status: 'not_synced',
-      sync_error: null,
-      synced_hash: null,
-      synced_at: null,
-      last_attempt_at: null,
-      current_hash: null,
-    })
-    .execute();
+  const deal: Deal = {
+    ...EMPTY_DEAL,
+    id,
+    workspaceId,
+    externalId: null,
+    name: `Deal ${id}`,
+    pipeline,
+    stage,
+    fieldUpdatedAt: {},
+    createdAt: 1,
+    updatedAt: 1,
+    version: 1,
+    sync: { hubspotId: null, status: 'not_synced', error: null, syncedHash: null, syncedAt: null, lastAttemptAt: null },
+  };
+  await insertDeals(db, [{ deal, currentHash: dealContentHash(deal) }]);
+  if (deleted) expect(await softDeleteDeal(db, workspaceId, id, 2)).toBeDefined();
 }
 
 beforeAll(async () => {

@@ -6,10 +6,10 @@
 // message saying where to map it.
 import { audit, type Actor } from '../audit/index.js';
 import type { HubSpotClient, Pipeline } from '../hubspot/index.js';
-import { hubspotProblem, type HubSpotGateway } from '../integration/index.js';
+import { hubspotProblem, requireScopes, type HubSpotGateway } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';
 import type { Db, DealStageMapping, Workspace } from '../store/index.js';
-import { findConnection, listDealStageMappings, localDealStages, replaceDealStageMappings } from '../store/index.js';
+import { listDealStageMappings, localDealStages, replaceDealStageMappings } from '../store/index.js';
 
 /** Reading the portal's deal pipelines needs this scope. */
 const PIPELINES_SCOPE = 'crm.objects.deals.read';
@@ -64,13 +64,11 @@ function stageExists(pipelines: readonly Pipeline[], ref: HubSpotStageRef): bool
 }
 
 async function readPipelines(db: Db, gateway: HubSpotGateway, workspaceId: string): Promise<Pipeline[]> {
-  const connection = await findConnection(db, workspaceId);
-  if (!connection) throw new AppError('HUBSPOT_NOT_CONNECTED', "Connect HubSpot first: deal stages are mapped to the connected portal's pipelines.");
-  if (!(JSON.parse(connection.scopes) as string[]).includes(PIPELINES_SCOPE)) {
-    throw new AppError('HUBSPOT_MISSING_SCOPES', `Reading the portal's deal pipelines needs the scope ${PIPELINES_SCOPE}, which this connection was not granted. Add it (with the other deals scopes) to the private app, or reconnect with HubSpot after turning deals on.`, {
-      missingScopes: [PIPELINES_SCOPE],
-    });
-  }
+  await requireScopes(db, workspaceId, [PIPELINES_SCOPE], {
+    subject: "the portal's deal pipelines",
+    needsConnection: "deal stages are mapped to the connected portal's pipelines.",
+    remedy: 'Add it (with the other deals scopes) to the private app, or reconnect with HubSpot after turning deals on.',
+  });
   const client = await gateway.clientFor(workspaceId);
   try {
     return await client.pipelines.list('deals', { priority: 'interactive' });

@@ -5,10 +5,10 @@
 // crm.objects.owners.read: without it the read is refused naming the scope, and everything else
 // keeps working.
 import { audit, type Actor } from '../audit/index.js';
-import { hubspotProblem, OWNERS_SCOPE, type HubSpotGateway } from '../integration/index.js';
+import { hubspotProblem, OWNERS_SCOPE, requireScopes, type HubSpotGateway } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';
 import type { Db, OwnerRecord, Workspace } from '../store/index.js';
-import { findConnection, linkOwner, listMembersOfWorkspace, listOwners, ownersOfUsers, saveOwnersRead } from '../store/index.js';
+import { linkOwner, listMembersOfWorkspace, listOwners, ownersOfUsers, saveOwnersRead } from '../store/index.js';
 
 export interface OwnerView extends OwnerRecord {
   /** The member whose email is the owner's, when the owner is linked to no one and that member to no other owner. */
@@ -28,16 +28,11 @@ export async function readOwners(db: Db, workspaceId: string): Promise<OwnerView
 
 /** Reads every owner (active and archived) from HubSpot and stores them; audited with the counts. */
 export async function refreshOwners(db: Db, clock: Clock, gateway: HubSpotGateway, workspace: Workspace, actor: Actor): Promise<OwnerView[]> {
-  const connection = await findConnection(db, workspace.id);
-  if (!connection) throw new AppError('HUBSPOT_NOT_CONNECTED', 'Connect HubSpot first: owners are read from the connected portal.');
-  const scopes = JSON.parse(connection.scopes) as string[];
-  if (!scopes.includes(OWNERS_SCOPE)) {
-    throw new AppError(
-      'HUBSPOT_MISSING_SCOPES',
-      `Reading HubSpot's owners needs the scope ${OWNERS_SCOPE}, which this connection was not granted. Add it to the private app (or reconnect with HubSpot), then read the owners again. Records still sync without an owner.`,
-      { missingScopes: [OWNERS_SCOPE] },
-    );
-  }
+  await requireScopes(db, workspace.id, [OWNERS_SCOPE], {
+    subject: "HubSpot's owners",
+    needsConnection: 'owners are read from the connected portal.',
+    remedy: 'Add it to the private app (or reconnect with HubSpot), then read the owners again. Records still sync without an owner.',
+  });
   const client = await gateway.clientFor(workspace.id);
   let read;
   try {
