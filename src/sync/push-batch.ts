@@ -14,6 +14,8 @@ export interface PushItem<R = unknown> {
   record: SyncedRecord<R>;
   properties: Record<string, string>;
   hash: string;
+  /** What the sync log says about a success (the adapter's `warning`: an owner left out), or null. */
+  warning: string | null;
 }
 
 export type ItemOutcome =

@@ -205,7 +205,7 @@ class BatchSource {
       .filter((record) => !(record.status === 'error' && (record.lastAttemptAt ?? 0) >= this.failedSince))
       .map((record): PushItem => {
         const properties = this.adapter.properties(record.record, this.mapping);
-        return { record, properties, hash: recordHash(properties, this.adapter.links?.(record.record)) };
+        return { record, properties, hash: recordHash(properties, this.adapter.links?.(record.record)), warning: this.adapter.warning?.(record.record, this.mapping) ?? null };
       });
     for (let i = 0; i < items.length; i += BATCH_SIZE) this.#ready.push(items.slice(i, i + BATCH_SIZE));
   }
@@ -619,7 +619,7 @@ export class PushEngine {
           customer_id: adapter.customerIdOf(record),
           operation: outcome.kind === 'success' ? outcome.operation : record.hubspotId ? 'update' : 'create',
           outcome: outcome.kind === 'success' ? 'success' : 'error',
-          message: outcome.kind === 'failure' ? outcome.message : null,
+          message: outcome.kind === 'failure' ? outcome.message : item.warning,
           correlation_id: outcome.correlationId ?? null,
           hubspot_id: outcome.kind === 'success' ? outcome.hubspotId : (outcome.hubspotId ?? record.hubspotId),
           at: now,

@@ -86,6 +86,11 @@ export interface ObjectAdapter<R = unknown, M = unknown> {
   /** What the record would push: HubSpot property → value. Its hash (with `links`) decides Synced vs Needs update. */
   properties(record: R, mapping: M): Record<string, string>;
   /**
+   * What to note in the sync log when the record is pushed without part of its values (an owner
+   * HubSpot does not know is left out, not a failed batch), or null.
+   */
+  warning?(record: R, mapping: M): string | null;
+  /**
    * The record's local links that its push associates (sorted local ids, e.g. a deal's
    * customers and organization), as one string that joins the properties in its hash: changing
    * a link makes the record Needs update. Null or absent: no links.
