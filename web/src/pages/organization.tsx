@@ -2,12 +2,12 @@
 // companies), its sync status and HubSpot id (a link into HubSpot), an edit form that sends only
 // what changed, and its members — the customers linked to it, each marked when this is their
 // primary organization — with Remove and an Add found by name, email or customer id.
-import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, get, query, ws } from '../api/client.js';
-import { ORGANIZATION_TEXT_FIELDS, type Customer, type CustomerPage, type CustomField, type Organization } from '../api/types.js';
-import { useDebounced } from '../components/hooks.js';
+import { ORGANIZATION_TEXT_FIELDS, type Customer, type CustomField, type Organization } from '../api/types.js';
+import { CustomerPicker } from '../components/record-pickers.js';
 import { CustomFieldList, CustomInput, displayValue, FormActions, OwnerInput, ownerName, SyncCard, TextField, useMembers, useRecordDraft } from '../components/record-fields.js';
 import { ErrorMessage, formatDate, Loading, PageHeader, StatusBadge } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
@@ -150,6 +150,7 @@ function Members({ workspace, organizationId, customerIds }: { workspace: string
     await client.invalidateQueries({ queryKey: ['customer', workspace, customerId] });
   };
   const remove = useMutation({ mutationFn: (customerId: string) => api<void>('DELETE', path(customerId)), onSuccess: (_, customerId) => refresh(customerId) });
+  const [primary, setPrimary] = useState(false);
   const add = useMutation({ mutationFn: ({ customerId, primary }: { customerId: string; primary: boolean }) => api<void>('PUT', path(customerId), { primary }), onSuccess: (_, { customerId }) => refresh(customerId) });
 
   return (
@@ -202,60 +203,12 @@ function Members({ workspace, organizationId, customerIds }: { workspace: string
           </table>
         </div>
       ) : null}
-      <AddMember workspace={workspace} memberIds={customerIds} busy={add.isPending} error={add.error} onAdd={(customerId, primary) => add.mutate({ customerId, primary })} />
-    </section>
-  );
-}
-
-/** Finds a customer by name or email (or takes a pasted customer id) and adds it. */
-function AddMember(props: { workspace: string; memberIds: string[]; busy: boolean; error: unknown; onAdd: (customerId: string, primary: boolean) => void }) {
-  const [search, setSearch] = useState('');
-  const [primary, setPrimary] = useState(false);
-  const q = useDebounced(search.trim());
-  const found = useQuery({
-    queryKey: ['customers', props.workspace, { q, limit: 5 }],
-    queryFn: () => get<CustomerPage>(`${ws(props.workspace)}/customers${query({ q, limit: 5 })}`),
-    enabled: q !== '',
-    placeholderData: keepPreviousData,
-  });
-  const looksLikeId = /^cus_\S+$/.test(q);
-  const candidates = (found.data?.customers ?? []).filter((c) => !props.memberIds.includes(c.id));
-  return (
-    <div className="padded">
-      <h3>Add a member</h3>
-      <ErrorMessage error={props.error} />
-      <div className="toolbar">
-        <label htmlFor="member-search" className="visually-hidden">
-          Find a customer
-        </label>
-        <input id="member-search" type="search" placeholder="Name, email or customer id" value={search} onChange={(e) => setSearch(e.target.value)} />
+      <CustomerPicker workspace={workspace} id="member-search" heading="Add a member" linkedIds={customerIds} busy={add.isPending} error={add.error} action="Add" onPick={(customerId) => add.mutate({ customerId, primary })}>
         <label className="checkbox">
           <input type="checkbox" checked={primary} onChange={(e) => setPrimary(e.target.checked)} />
           Make it their primary organization
         </label>
-      </div>
-      {q === '' ? null : (
-        <ul className="record-links" aria-label="Customers found">
-          {looksLikeId && !props.memberIds.includes(q) ? (
-            <li>
-              <code>{q}</code>{' '}
-              <button type="button" className="btn btn-secondary btn-small" disabled={props.busy} onClick={() => props.onAdd(q, primary)}>
-                Add
-              </button>
-            </li>
-          ) : null}
-          {candidates.map((c) => (
-            <li key={c.id}>
-              {customerName(c)}
-              {c.email ? <span className="muted"> · {c.email}</span> : null}{' '}
-              <button type="button" className="btn btn-secondary btn-small" disabled={props.busy} onClick={() => props.onAdd(c.id, primary)} aria-label={`Add ${customerName(c)}`}>
-                Add
-              </button>
-            </li>
-          ))}
-          {!looksLikeId && found.data && candidates.length === 0 ? <li className="muted">No other customer matches.</li> : null}
-        </ul>
-      )}
-    </div>
+      </CustomerPicker>
+    </section>
   );
 }
