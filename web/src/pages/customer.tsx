@@ -1,14 +1,16 @@
 // One customer: every field (built-in and custom), its sync status and HubSpot id (a link into
-// HubSpot), its organizations, and an edit form that sends only what changed (an emptied field
-// is sent as null, which clears it).
+// HubSpot), its organizations, its deals, its activity timeline, and an edit form that sends
+// only what changed (an emptied field is sent as null, which clears it).
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { get, ws } from '../api/client.js';
 import { BUILT_IN_FIELDS, type Customer, type CustomField, type Organization } from '../api/types.js';
+import { ActivityTimeline } from '../components/activity-timeline.js';
 import { CustomFieldList, CustomInput, displayValue, FormActions, SyncCard, TextField, useRecordDraft } from '../components/record-fields.js';
 import { ErrorMessage, formatDate, Loading, PageHeader } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 import { customerName } from './customers.js';
+import { LinkedDeals } from './deals.js';
 import { organizationName } from './organizations.js';
 
 const CUSTOMER_KEYS = BUILT_IN_FIELDS.map((f) => f.key);
@@ -103,6 +105,8 @@ export function CustomerPage() {
       )}
 
       <CustomerOrganizations workspace={workspace} organizationIds={c.organizationIds} />
+      <LinkedDeals workspace={workspace} of={{ customerId: c.id }} label="Customer deals" empty="No deals are linked to this customer." />
+      <ActivityTimeline workspace={workspace} of={{ customerId: c.id }} />
     </>
   );
 }

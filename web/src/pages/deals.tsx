@@ -1,10 +1,12 @@
 // Deals (→ HubSpot deals): search by name, filter by sync status, page through with cursors —
 // the customers list's twin. The deals table is also the customer page's list of its deals.
-import type { Deal, DealPage, WorkspaceUser } from '../api/types.js';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import { get, query, ws } from '../api/client.js';
+import type { Deal, DealPage, WorkspaceUser } from '../api/types.js';
 import { ownerName, useMembers } from '../components/record-fields.js';
 import { ListPager, ListToolbar, useRecordList } from '../components/record-list.js';
-import { PageHeader, QueryView, StatusBadge } from '../components/ui.js';
+import { ErrorMessage, Loading, PageHeader, QueryView, StatusBadge } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 
 /** A deal's name, else its id (deals without a name are allowed). */
@@ -75,6 +77,26 @@ export function DealsTable({ workspace, deals, users, label }: { workspace: stri
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Deals of one record shown on its page; more are counted as "first N". */
+const LINKED_SHOWN = 50;
+
+/** The deals linked to a customer or an organization, as a card on its page. */
+export function LinkedDeals({ workspace, of, label, empty }: { workspace: string; of: { customerId: string } | { organizationId: string }; label: string; empty: string }) {
+  // Under ['deals', workspace] like the list, so a deal edited or linked anywhere is read again.
+  const deals = useQuery({ queryKey: ['deals', workspace, of], queryFn: () => get<DealPage>(`${ws(workspace)}/deals${query({ ...of, limit: LINKED_SHOWN })}`) });
+  const users = useMembers(workspace);
+  const count = deals.data?.deals.length ?? 0;
+  return (
+    <section className="card card-flush" aria-labelledby="linked-deals-heading">
+      <div className="card-header padded">
+        <h2 id="linked-deals-heading">Deals</h2>
+        <p className="muted">{deals.data ? (count === 0 ? empty : deals.data.nextCursor ? `The first ${LINKED_SHOWN} deals are shown` : `${count} ${count === 1 ? 'deal' : 'deals'}`) : null}</p>
+      </div>
+      {deals.isPending ? <Loading /> : deals.isError ? <ErrorMessage error={deals.error} /> : count > 0 ? <DealsTable workspace={workspace} deals={deals.data.deals} users={users.data?.users} label={label} /> : null}
+    </section>
   );
 }
 

@@ -1,17 +1,20 @@
 // One organization (→ a HubSpot company): every field (built-in and custom fields of object type
 // companies), its sync status and HubSpot id (a link into HubSpot), an edit form that sends only
 // what changed, and its members — the customers linked to it, each marked when this is their
-// primary organization — with Remove and an Add found by name, email or customer id.
+// primary organization — with Remove and an Add found by name, email or customer id; its deals
+// and its activity timeline.
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, get, query, ws } from '../api/client.js';
 import { ORGANIZATION_TEXT_FIELDS, type Customer, type CustomField, type Organization } from '../api/types.js';
 import { CustomerPicker } from '../components/record-pickers.js';
+import { ActivityTimeline } from '../components/activity-timeline.js';
 import { CustomFieldList, CustomInput, displayValue, FormActions, OwnerInput, ownerName, SyncCard, TextField, useMembers, useRecordDraft } from '../components/record-fields.js';
 import { ErrorMessage, formatDate, Loading, PageHeader, StatusBadge } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 import { customerName } from './customers.js';
+import { LinkedDeals } from './deals.js';
 import { organizationName } from './organizations.js';
 
 const ORGANIZATION_KEYS = [...ORGANIZATION_TEXT_FIELDS.map((f) => f.key), 'numberOfEmployees', 'ownerUserId'] as const;
@@ -133,6 +136,8 @@ export function OrganizationPage() {
       )}
 
       <Members workspace={workspace} organizationId={o.id} customerIds={o.customerIds ?? []} />
+      <LinkedDeals workspace={workspace} of={{ organizationId: o.id }} label="Organization deals" empty="No deals are linked to this organization." />
+      <ActivityTimeline workspace={workspace} of={{ organizationId: o.id }} />
     </>
   );
 }
