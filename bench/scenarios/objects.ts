@@ -117,7 +117,11 @@ export async function runObjects(params: ObjectsParams): Promise<ObjectsFigures>
       const dealId = await hubspotIdOf('deals', deals.get(`d-${i}`)!);
       const contactIds = [await hubspotIdOf('customers', customers.get(`c-${i}`)!), await hubspotIdOf('customers', customers.get(`c-${(i + 1) % n}`)!)].sort();
       const companyId = await hubspotIdOf('organizations', orgs.get(`o-${i}`)!);
-      const linked = (to: string) => rig.sandbox.control.associationsOf(rig.portalId, 'deals', dealId ?? '', to).sort();
+      const linked = (to: string) =>
+        rig.sandbox.control
+          .associationsOf(rig.portalId, 'deals', dealId ?? '', to)
+          .map((a) => a.id)
+          .sort();
       if (dealId && JSON.stringify(linked('contacts')) === JSON.stringify(contactIds) && JSON.stringify(linked('companies')) === JSON.stringify([companyId])) right++;
     }
     params.log(`  objects: ${run.processed} pushed in ${(run.wallMs / 1000).toFixed(1)} s, ${run.apiCalls} calls, ${totals.rateLimited} × 429`);
