@@ -348,17 +348,37 @@ export interface MappingView {
   saved: boolean;
 }
 
-export interface SyncSummary {
+export interface ObjectSummary {
   total: number;
   willCreate: number;
   willUpdate: number;
   synced: number;
   cantSync: number;
-  noEmail: number;
   duplicate: number;
   failed: number;
   byStatus: Record<SyncStatus, number>;
 }
+
+/** Customers' summary, and every object type a run pushes (in push order) with why one is left out. */
+export interface SyncSummary extends ObjectSummary {
+  noEmail: number;
+  objects: (ObjectSummary & { objectType: string; note: string | null })[];
+}
+
+/** A run's line for one object type. */
+export interface SyncRunObject {
+  objectType: string;
+  total: number;
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+  skipped: number;
+  note: string | null;
+}
+
+/** How the UI names HubSpot's object types. */
+export const OBJECT_TYPE_LABELS: Record<string, string> = { contacts: 'Contacts', companies: 'Companies', deals: 'Deals', notes: 'Notes (activities)' };
 
 export interface SyncRecord {
   customerId: string;
@@ -406,6 +426,8 @@ export interface SyncRun {
   apiCalls: number;
   cancelRequested?: boolean;
   error: string | null;
+  /** Per object type, on one run (not in the run list). */
+  objects?: SyncRunObject[] | undefined;
 }
 
 export interface SyncAttempt {
