@@ -206,16 +206,18 @@ export async function markNoteCreatesStarted(db: Db, workspaceId: string, ids: r
 }
 
 /**
- * HubSpot holds these activities' notes with values whose hash is `hash`: one statement per 500,
- * the status following from the hashes (Synced, or Needs update if the stored hash differs).
+ * HubSpot holds these activities' notes with values whose hash is `hash`: one statement per 500.
+ * An activity is never edited, so the values just pushed are its values now: the hash is its
+ * current hash too (which also corrects a row stored by an older hash function) and it reads
+ * Synced.
  */
 export async function recordNoteSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<void> {
   for (let i = 0; i < results.length; i += 500) {
     const chunk = results.slice(i, i + 500);
     // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
     await sql`
-      update activities set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
-        sync_status = case when activities.current_hash = v.column3 then 'synced' else 'needs_update' end
+      update activities set hubspot_id = v.column2, synced_hash = v.column3, current_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
+        sync_status = 'synced'
       from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
       where activities.workspace_id = ${workspaceId} and activities.id = v.column1`.execute(db);
   }

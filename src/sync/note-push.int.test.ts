@@ -9,6 +9,7 @@ import { insertOrganization } from '../../test/support/crm-records.js';
 import { startSandboxedService, syncNow, type SandboxedService } from '../../test/support/sandboxed.js';
 import { ACTIVITY_TYPES } from '../crm/activities/index.js';
 import type { Db } from '../store/index.js';
+import { recordHash } from './field-mapping.js';
 import { contactAdapter, noteAdapter, type ObjectAdapter } from './objects/index.js';
 import { PushEngine } from './push-run.js';
 
@@ -78,6 +79,11 @@ describe('activities → notes', () => {
     unicodeId = await append({ type: 'course_completed', ...UNICODE });
     linkedId = await append({ type: 'membership_upgraded', title: 'Gold', organizationId: organization, dealId: deal });
     waitingId = await append({ type: 'event_registered', title: 'Spring gala', customerId: unsyncedCustomer });
+    // Stored when appended, from the same function the push hashes its values with.
+    for (const id of [...ids.values(), unicodeId, linkedId, waitingId]) {
+      const [loaded] = await noteAdapter.load(db, workspaceId, [id]);
+      expect((await activityRow(id)).current_hash).toBe(recordHash(noteAdapter.properties(loaded!.record, {}), noteAdapter.links?.(loaded!.record)));
+    }
     env.sandbox.control.resetCounts();
 
     const run = await syncNow(env.admin);
@@ -153,10 +159,36 @@ describe('activities → notes', () => {
     const rows = await db.selectFrom('activities').select(['id', 'current_hash', 'synced_hash', 'sync_status']).where('workspace_id', '=', workspaceId).execute();
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(row).toMatchObject({ sync_status: 'synced', current_hash: row.synced_hash });
+    // A status refresh recomputes the same hash and leaves them Synced.
+    await noteAdapter.refreshStatuses(db, workspaceId, rows.map((r) => r.id));
+    expect(await db.selectFrom('activities').select('id').where('workspace_id', '=', workspaceId).where('sync_status', '!=', 'synced').execute()).toEqual([]);
+  });
+
+  it('pushes appended activities on change, without Sync now', async () => {
+    const id = await append({ type: 'event_no_show', title: 'Autumn meetup' });
+    const run = await env.ts.service.context.push.pushRecords('notes', workspaceId, [id], ACTOR);
+    expect(run).toMatchObject({ status: 'succeeded', processed: 1, created: 1 });
+    expect(notesOf(id)).toHaveLength(1);
+    expect(await activityRow(id)).toMatchObject({ sync_status: 'synced', hubspot_id: notesOf(id)[0]!.id });
   });
 });
 
 describe('a batch replayed after its notes were created but never recorded', () => {
+  it('creates the note once when the journaled create never reached HubSpot', async () => {
+    const linus = (await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'linus@example.com' })).body.id;
+    await syncNow(env.admin);
+    const id = await append({ type: 'course_enrolled', title: 'Rust basics', customerId: linus });
+    // The process died between journaling the create and sending it.
+    await db.updateTable('activities').set({ create_started_at: Date.now() }).where('id', '=', id).execute();
+    env.sandbox.control.resetCounts();
+
+    expect(await env.ts.service.context.push.pushRecords('notes', workspaceId, [id], ACTOR)).toMatchObject({ status: 'succeeded', created: 1, failed: 0 });
+
+    expect(calls(NOTES_OF_CONTACTS)).toBe(1);
+    expect(calls(CREATE)).toBe(1);
+    expect(notesOf(id)).toHaveLength(1);
+  });
+
   it('links the notes already in HubSpot on the next run and creates none twice', async () => {
     const appended: string[] = [];
     const bulk = Array.from({ length: 150 }, (_, i) => ({ type: 'event_attended', title: `Session ${i}`, occurredAt: '2026-02-02T10:00:00Z', customerId: ada, externalId: `crash-${i}` }));
