@@ -4,7 +4,7 @@ export { EMAIL_FIELD, EMAIL_PROPERTY, formatValue, hashProperties, recordHash, l
 export { computeStatus, PUSHABLE_STATUSES, type StatusInput } from './sync-status.js';
 export { effectiveMapping, onCustomersChanged, refreshStatuses, refreshWholeWorkspace } from './status-refresh.js';
 export { companyPropertiesFor, DEFAULT_COMPANY_PROPERTIES, onOrganizationsChanged } from './organization-status.js';
-export { MappingService, type MappingView } from './mapping-service.js';
+export { MAPPING_TARGETS, MappingService, type MappingTarget, type MappingView } from './mapping-service.js';
 export { assertRunTransition, PushEngine, RUN_TRANSITIONS, type PushEngineDeps, type RunStatus } from './push-run.js';
 export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';
 export { ACTIVITY_LABELS, activityIdIn, NOTE_BODY_MAX, noteAdapter, noteHash, notePropertiesFor } from './objects/index.js';
