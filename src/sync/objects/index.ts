@@ -2,11 +2,16 @@
 // come before the contacts and deals that associate to them).
 import type { ObjectAdapter } from './object-adapter.js';
 import { contactAdapter } from './contact.adapter.js';
+import { dealAdapter } from './deal.adapter.js';
 
 export type { AcceptedRecord, AssociationContext, ObjectAdapter, SyncedRecord } from './object-adapter.js';
 export { contactAdapter } from './contact.adapter.js';
+export { dealAdapter } from './deal.adapter.js';
 
-export const OBJECT_ADAPTERS: readonly ObjectAdapter[] = [contactAdapter];
+export const OBJECT_ADAPTERS: readonly ObjectAdapter[] = [
+  contactAdapter,
+  dealAdapter,
+];
 
 /** The adapter for `objectType` among `adapters`; an unknown type is a bug, so it throws. */
 export function adapterFor(objectType: string, adapters: readonly ObjectAdapter[] = OBJECT_ADAPTERS): ObjectAdapter {

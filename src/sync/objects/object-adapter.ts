@@ -98,9 +98,10 @@ export interface ObjectAdapter<R = unknown, M = unknown> {
   links?(record: R): string | null;
   /**
    * Why HubSpot would refuse these values outright (one such input fails a whole batch and
-   * costs a retry), or null to send them. The reason is recorded as the record's error.
+   * costs a retry), or null to send them. The reason is recorded as the record's error. The
+   * record is there for wording the reason (a deal's unmapped stage is not among its values).
    */
-  refusal?(properties: Readonly<Record<string, string>>): string | null;
+  refusal?(properties: Readonly<Record<string, string>>, record: R): string | null;
 
   // Outcomes ---------------------------------------------------------------------------------
   // Called inside the transaction that records a batch, so a crash keeps all of a batch or none.
