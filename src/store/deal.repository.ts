@@ -201,7 +201,10 @@ export async function countDealsByStatus(db: Db, workspaceId: string): Promise<R
   return counts;
 }
 
-/** Whether a live deal became pushable since `since` (not attempted since, or changed since), or the stage mapping changed. */
+/**
+ * Whether a live deal became pushable since `since` (not attempted since, or changed since), or
+ * what deals push with changed since: the stage mapping, the owner links, a deals field mapping.
+ */
 export async function dealsHaveWorkSince(db: Db, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean> {
   const deal = await db
     .selectFrom('deals')
@@ -214,7 +217,9 @@ export async function dealsHaveWorkSince(db: Db, workspaceId: string, statuses: 
     .executeTakeFirst();
   if (deal) return true;
   const stages = await db.selectFrom('deal_stage_mappings').select('stage').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
-  return stages !== undefined;
+  const owners = await db.selectFrom('hubspot_owners').select('owner_id').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
+  const fields = await db.selectFrom('field_mappings').select('field').where('workspace_id', '=', workspaceId).where('object_type', '=', 'deals').where('updated_at', '>', since).limit(1).executeTakeFirst();
+  return stages !== undefined || owners !== undefined || fields !== undefined;
 }
 
 /**

@@ -84,7 +84,7 @@ it('lists the stages deals use with the live pipelines and a suggestion each', a
   ]);
 });
 
-it('saves a mapping checked against the live pipelines, audited, and the resolver uses it before suggestions', async () => {
+it('saves a mapping checked against the live pipelines, audited; the push’s resolver sends only the saved mapping', async () => {
   const due = renewals.stages.find((s) => s.label === 'Renewal due')!.id;
   const wrongPipeline = await env.admin.request<{ error: { code: string; details: { field: string } } }>('PUT', `${W}/hubspot/deal-stages`, {
     mappings: [{ pipeline: 'default', stage: 'Onboarding', hubspotPipelineId: 'default', hubspotStageId: due }],
