@@ -18,6 +18,7 @@ const UPDATE = 'POST /crm/v3/objects/deals/batch/update';
 const TO_CONTACTS = 'POST /crm/v4/associations/deals/contacts/batch/create';
 const TO_COMPANIES = 'POST /crm/v4/associations/deals/companies/batch/create';
 const ARCHIVE_CONTACTS = 'POST /crm/v4/associations/deals/contacts/batch/archive';
+const ARCHIVE_COMPANIES = 'POST /crm/v4/associations/deals/companies/batch/archive';
 
 interface DealBody {
   id: string;
@@ -242,5 +243,23 @@ describe('pushing deals', () => {
     expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded', processed: 1, failed: 0 });
     expect((await deal(30)).sync).toMatchObject({ status: 'synced', hubspotId: before, lastError: null });
     expect(hubspotDeals()).toHaveLength(COUNT);
+  });
+
+  it('moves a deal to another organization: the old company association archived, the new one primary; with companies off the organization is ignored', async () => {
+    const hubspotId = (await deal(40)).sync.hubspotId!;
+    expect((await env.admin.patch(`${W}/deals/${dealIds[40]}`, { organizationId: organizationIds[3] })).status).toBe(200);
+    env.sandbox.control.resetCounts();
+    expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded', processed: 1, updated: 1, failed: 0 });
+    expect([calls(ARCHIVE_COMPANIES), calls(TO_COMPANIES), calls(TO_CONTACTS), calls(ARCHIVE_CONTACTS)]).toEqual([1, 1, 0, 0]);
+    expect((await associated('companies', [hubspotId])).get(hubspotId)).toEqual([{ to: companyOf.get(organizationIds[3]!), types: [5, 341] }]);
+
+    // Companies off: a new organization is not associated, and the company hubsync made stays.
+    expect((await env.admin.patch(`${W}/hubspot/settings`, { syncCompanies: false })).status).toBe(200);
+    expect((await env.admin.patch(`${W}/deals/${dealIds[40]}`, { organizationId: organizationIds[4] })).status).toBe(200);
+    env.sandbox.control.resetCounts();
+    expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded', processed: 1, updated: 1, failed: 0 });
+    expect([calls(ARCHIVE_COMPANIES), calls(TO_COMPANIES)]).toEqual([0, 0]);
+    expect((await associated('companies', [hubspotId])).get(hubspotId)).toEqual([{ to: companyOf.get(organizationIds[3]!), types: [5, 341] }]);
+    expect((await deal(40)).sync.status).toBe('synced');
   });
 });

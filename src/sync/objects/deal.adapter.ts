@@ -208,5 +208,5 @@ export const dealAdapter: ObjectAdapter<Deal, DealValuesContext> = {
     });
     await setDealSyncStates(db, changes);
   },
-  customerIdOf: (record) => record.record.customerIds[0] ?? null,
+  customerIdOf: () => null,
 };
