@@ -2,14 +2,17 @@
 // come before the contacts and deals that associate to them).
 import type { ObjectAdapter } from './object-adapter.js';
 import { contactAdapter } from './contact.adapter.js';
+import { dealAdapter } from './deal.adapter.js';
 import { noteAdapter } from './note.adapter.js';
 
 export type { AcceptedRecord, AssociationContext, ObjectAdapter, SyncedRecord } from './object-adapter.js';
 export { contactAdapter } from './contact.adapter.js';
+export { dealAdapter } from './deal.adapter.js';
 export { noteAdapter, notePropertiesFor, noteHash, activityIdIn, ACTIVITY_LABELS, NOTE_BODY_MAX } from './note.adapter.js';
 
 export const OBJECT_ADAPTERS: readonly ObjectAdapter[] = [
   contactAdapter,
+  dealAdapter,
   noteAdapter,
 ];
 
