@@ -11,8 +11,8 @@
 // sending (HubSpot requires one).
 import { loadFieldDefinitions } from '../records/index.js';
 import type { Db, Deal, SyncStatus } from '../store/index.js';
-import { findDealsForSync, listDealStageMappings, listMembersOfWorkspace, loadMappingRows, setDealSyncStates } from '../store/index.js';
-import { formatValue, recordHash, type Mapping } from './field-mapping.js';
+import { findDealsForSync, listDealStageMappings, listMembersOfWorkspace, loadMappingRows, pageIdsByStatus, setDealSyncStates, SYNC_STATUSES } from '../store/index.js';
+import { formatValue, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
 import { ownerIdsFor } from './owners.js';
 import { computeStatus } from './sync-status.js';
 
@@ -28,6 +28,38 @@ export const DEFAULT_DEAL_PROPERTIES: Readonly<Mapping> = {
   currency: 'deal_currency_code',
   closeDate: 'closedate',
 };
+
+/** The deals mapping's rules (Field mapping tab, Deals): stage, pipeline, owner and key are hubsync's. */
+export const DEAL_RULES: MappingRules = {
+  noun: 'deal',
+  hubspotNoun: 'deal',
+  builtIns: [
+    { key: 'name', label: 'Deal name' },
+    { key: 'amount', label: 'Amount', type: 'number' },
+    // An ISO 4217 code: fits HubSpot's currency choice list.
+    { key: 'currency', label: 'Currency', type: 'single_choice' },
+    { key: 'closeDate', label: 'Close date', type: 'date' },
+  ],
+  defaults: DEFAULT_DEAL_PROPERTIES,
+  locked: {},
+  reserved: {
+    [DEAL_KEY_PROPERTY]: "it holds the deal's id, by which hubsync finds the deal again.",
+    pipeline: 'it comes from the stage mapping (HubSpot → Deal stages).',
+    dealstage: 'it comes from the stage mapping (HubSpot → Deal stages).',
+    hubspot_owner_id: "it comes from the deal's owner (HubSpot → Owners).",
+  },
+};
+
+/** Every deal's hash and status again, in pages (after the deals mapping changed). */
+export async function refreshAllDeals(db: Db, workspaceId: string): Promise<void> {
+  let after: string | undefined;
+  for (;;) {
+    const ids = await pageIdsByStatus(db, workspaceId, SYNC_STATUSES, after, 500, undefined, 'deals');
+    if (ids.length === 0) return;
+    await refreshDealSyncStates(db, workspaceId, ids);
+    after = ids.at(-1);
+  }
+}
 
 export interface HubSpotStageRef {
   hubspotPipelineId: string;

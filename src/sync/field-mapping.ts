@@ -48,7 +48,7 @@ export interface MappingRules {
   noun: string;
   hubspotNoun: string;
   /** The built-in fields (text, and `tags` when the type has tags); custom fields come on top. */
-  builtIns: readonly { key: string; label: string; type?: 'text' | 'tags' }[];
+  builtIns: readonly { key: string; label: string; type?: LocalFieldType }[];
   /** Built-in field → suggested HubSpot property. */
   defaults: Readonly<Mapping>;
   /** Fields that always map to one property (contacts: email), with the message when asked otherwise. */

@@ -10,6 +10,7 @@ import { AppError, type Clock } from '../lib/index.js';
 import type { Db, Workspace } from '../store/index.js';
 import { replaceMapping } from '../store/index.js';
 import { CONTACT_RULES, EMAIL_FIELD, EMAIL_PROPERTY, localFields, suggestMapping, validateMapping, writableProperties, type LocalField, type MappingRules } from './field-mapping.js';
+import { DEAL_RULES, DEALS, refreshAllDeals } from './deal-values.js';
 import { CONTACTS, refreshWholeWorkspace, savedOrDefaultMapping } from './status-refresh.js';
 
 const PROPERTY_CACHE_MS = 5 * 60_000;
@@ -23,7 +24,10 @@ export interface MappingTarget {
 }
 
 /** The object types with an editable mapping, in the order the UI offers them. */
-export const MAPPING_TARGETS: MappingTarget[] = [{ objectType: CONTACTS, rules: CONTACT_RULES, refreshAll: (db, workspaceId) => refreshWholeWorkspace(db, workspaceId) }];
+export const MAPPING_TARGETS: MappingTarget[] = [
+  { objectType: CONTACTS, rules: CONTACT_RULES, refreshAll: (db, workspaceId) => refreshWholeWorkspace(db, workspaceId) },
+  { objectType: DEALS, rules: DEAL_RULES, refreshAll: refreshAllDeals },
+];
 
 function targetFor(objectType: string): MappingTarget {
   const target = MAPPING_TARGETS.find((t) => t.objectType === objectType);
