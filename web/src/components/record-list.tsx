@@ -1,12 +1,12 @@
 // What the record lists (customers, organizations, deals) share: a search box queried as you
 // type, the sync-status filter, cursor pages of 25 that start over when the search changes, and
-// the page around the table: its title, the toolbar above it and the pager below.
+// the toolbar and pager around the table.
 import { keepPreviousData, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { get, query, ws } from '../api/client.js';
 import type { SyncStatus } from '../api/types.js';
 import { useDebounced } from './hooks.js';
-import { PageHeader, Pager, QueryView, StatusFilter, useCursorPages } from './ui.js';
+import { Pager, StatusFilter, useCursorPages } from './ui.js';
 
 const PAGE_SIZE = 25;
 
@@ -63,40 +63,4 @@ export function ListPager<P extends { nextCursor: string | null }>({ state, labe
   if (!list.data) return null;
   const nextCursor = list.data.nextCursor;
   return <Pager label={label} page={pages.page} hasNext={Boolean(nextCursor)} onPrev={pages.prev} onNext={() => nextCursor && pages.next(nextCursor)} />;
-}
-
-/**
- * A record list page: its title, the toolbar (`search` is the search box's id, label and
- * placeholder), the table card — `children` renders a loaded page; `empty` says there are none
- * yet, `noMatch` that the search or filter matches none — and the pager, named `pagerLabel`.
- *
- * @example
- * <RecordListPage title="Deals" state={state} search={{ id: 'deal-search', label: 'Search deals', placeholder: 'Search by deal name' }}
- *   isEmpty={(data) => data.deals.length === 0} empty="No deals yet." noMatch="No deals match this search." pagerLabel="Deal">
- *   {(data) => <DealsTable deals={data.deals} … />}
- * </RecordListPage>
- */
-export function RecordListPage<P extends { nextCursor: string | null }>(props: {
-  title: string;
-  state: RecordList<P>;
-  search: { id: string; label: string; placeholder: string };
-  isEmpty: (data: P) => boolean;
-  empty: string;
-  noMatch: string;
-  pagerLabel: string;
-  children: (data: P) => ReactNode;
-}) {
-  const { state } = props;
-  return (
-    <>
-      <PageHeader title={props.title} />
-      <ListToolbar state={state} {...props.search} />
-      <div className="card card-flush">
-        <QueryView query={state.list} isEmpty={props.isEmpty} empty={state.narrowed ? props.noMatch : props.empty}>
-          {props.children}
-        </QueryView>
-      </div>
-      <ListPager state={state} label={props.pagerLabel} />
-    </>
-  );
 }

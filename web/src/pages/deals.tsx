@@ -5,8 +5,8 @@ import { Link } from 'react-router';
 import { get, query, ws } from '../api/client.js';
 import type { Deal, DealPage, WorkspaceUser } from '../api/types.js';
 import { ownerName, useMembers } from '../components/record-fields.js';
-import { RecordListPage, useRecordList } from '../components/record-list.js';
-import { ErrorMessage, Loading, StatusBadge } from '../components/ui.js';
+import { ListPager, ListToolbar, useRecordList } from '../components/record-list.js';
+import { ErrorMessage, Loading, PageHeader, QueryView, StatusBadge } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 
 /** A deal's name, else its id (deals without a name are allowed). */
@@ -104,17 +104,18 @@ export function DealsPage() {
   const workspace = useWorkspace();
   const state = useRecordList<DealPage>(workspace, 'deals');
   const users = useMembers(workspace);
+  const { list, narrowed } = state;
+
   return (
-    <RecordListPage
-      title="Deals"
-      state={state}
-      search={{ id: 'deal-search', label: 'Search deals', placeholder: 'Search by deal name' }}
-      isEmpty={(data) => data.deals.length === 0}
-      empty="No deals yet. Your application adds them through the API or a CSV import."
-      noMatch="No deals match this search."
-      pagerLabel="Deal"
-    >
-      {(data) => <DealsTable workspace={workspace} deals={data.deals} users={users.data?.users} label="Deals" />}
-    </RecordListPage>
+    <>
+      <PageHeader title="Deals" />
+      <ListToolbar state={state} id="deal-search" label="Search deals" placeholder="Search by deal name" />
+      <div className="card card-flush">
+        <QueryView query={list} isEmpty={(data) => data.deals.length === 0} empty={narrowed ? 'No deals match this search.' : 'No deals yet. Your application adds them through the API or a CSV import.'}>
+          {(data) => <DealsTable workspace={workspace} deals={data.deals} users={users.data?.users} label="Deals" />}
+        </QueryView>
+      </div>
+      <ListPager state={state} label="Deal" />
+    </>
   );
 }
