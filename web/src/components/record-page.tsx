@@ -92,6 +92,16 @@ export function useRecordPage<R extends Resource>(resource: R, id: string, keys:
   return { ready: true, workspace, resource, record: record.data, customFields: fields.data.customFields, form, breadcrumb };
 }
 
+/** One labelled value in a record's field list. */
+export function Fact({ label, children }: { label: ReactNode; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
 /**
  * The top of a record page: its title with Edit, the HubSpot sync card, then the edit form (the
  * page's `inputs`, then an input for each live custom field) while editing, else the field list
@@ -133,10 +143,7 @@ export function RecordFrame<R extends Resource>({ page, title, inputs, facts, ch
           <h2 id="fields-heading">Fields</h2>
           <dl className="field-list">
             {facts}
-            <div>
-              <dt>External id</dt>
-              <dd>{record.externalId ?? '—'}</dd>
-            </div>
+            <Fact label="External id">{record.externalId ?? '—'}</Fact>
           </dl>
           <h3>Custom fields</h3>
           <CustomFieldList fields={customFields} record={record} empty={kind.noCustomFields} />

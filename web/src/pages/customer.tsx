@@ -7,7 +7,7 @@ import { get, ws } from '../api/client.js';
 import { BUILT_IN_FIELDS, type Organization } from '../api/types.js';
 import { ActivityTimeline } from '../components/activity-timeline.js';
 import { displayValue, TextField } from '../components/record-fields.js';
-import { RecordFrame, useRecordPage } from '../components/record-page.js';
+import { Fact, RecordFrame, useRecordPage } from '../components/record-page.js';
 import { customerName } from './customers.js';
 import { LinkedDeals } from './deals.js';
 import { organizationName } from './organizations.js';
@@ -36,15 +36,11 @@ export function CustomerPage() {
       facts={
         <>
           {BUILT_IN_FIELDS.map((f) => (
-            <div key={f.key}>
-              <dt>{f.label}</dt>
-              <dd>{displayValue(c[f.key])}</dd>
-            </div>
+            <Fact key={f.key} label={f.label}>
+              {displayValue(c[f.key])}
+            </Fact>
           ))}
-          <div>
-            <dt>Tags</dt>
-            <dd>{c.tags.length ? c.tags.map((t) => <span key={t} className="tag">{t}</span>) : '—'}</dd>
-          </div>
+          <Fact label="Tags">{c.tags.length ? c.tags.map((t) => <span key={t} className="tag">{t}</span>) : '—'}</Fact>
         </>
       }
     >

@@ -8,7 +8,7 @@ import type { Deal, Organization } from '../api/types.js';
 import { ActivityTimeline } from '../components/activity-timeline.js';
 import { LinkedCustomers } from '../components/linked-customers.js';
 import { displayValue, OwnerInput, ownerName, TextField, useMembers } from '../components/record-fields.js';
-import { RecordFrame, useRecordPage } from '../components/record-page.js';
+import { Fact, RecordFrame, useRecordPage } from '../components/record-page.js';
 import { CustomerPicker, OrganizationPicker } from '../components/record-pickers.js';
 import { dealName, formatAmount, formatDay } from './deals.js';
 import { organizationName } from './organizations.js';
@@ -46,30 +46,12 @@ export function DealPage() {
       }}
       facts={
         <>
-          <div>
-            <dt>Name</dt>
-            <dd>{displayValue(d.name)}</dd>
-          </div>
-          <div>
-            <dt>Amount</dt>
-            <dd>{formatAmount(d.amount, d.currency)}</dd>
-          </div>
-          <div>
-            <dt>Close date</dt>
-            <dd>{formatDay(d.closeDate)}</dd>
-          </div>
-          <div>
-            <dt>Pipeline</dt>
-            <dd>{d.pipeline}</dd>
-          </div>
-          <div>
-            <dt>Stage</dt>
-            <dd>{displayValue(d.stage)}</dd>
-          </div>
-          <div>
-            <dt>Owner</dt>
-            <dd>{ownerName(d.ownerUserId, users.data?.users)}</dd>
-          </div>
+          <Fact label="Name">{displayValue(d.name)}</Fact>
+          <Fact label="Amount">{formatAmount(d.amount, d.currency)}</Fact>
+          <Fact label="Close date">{formatDay(d.closeDate)}</Fact>
+          <Fact label="Pipeline">{d.pipeline}</Fact>
+          <Fact label="Stage">{displayValue(d.stage)}</Fact>
+          <Fact label="Owner">{ownerName(d.ownerUserId, users.data?.users)}</Fact>
         </>
       }
     >

@@ -12,7 +12,7 @@ import { CustomerPicker } from '../components/record-pickers.js';
 import { ActivityTimeline } from '../components/activity-timeline.js';
 import { LinkedCustomers } from '../components/linked-customers.js';
 import { displayValue, OwnerInput, ownerName, TextField, useMembers } from '../components/record-fields.js';
-import { RecordFrame, useRecordPage } from '../components/record-page.js';
+import { Fact, RecordFrame, useRecordPage } from '../components/record-page.js';
 import { LinkedDeals } from './deals.js';
 import { organizationName } from './organizations.js';
 
@@ -53,26 +53,14 @@ export function OrganizationPage() {
       facts={
         <>
           {ORGANIZATION_TEXT_FIELDS.map((f) => (
-            <div key={f.key}>
-              <dt>{f.label}</dt>
-              <dd>
-                {displayValue(o[f.key])}
-                {f.key === 'domain' && o.domainKey !== null && o.domainKey !== o.domain ? <span className="muted"> (compared as {o.domainKey})</span> : null}
-              </dd>
-            </div>
+            <Fact key={f.key} label={f.label}>
+              {displayValue(o[f.key])}
+              {f.key === 'domain' && o.domainKey !== null && o.domainKey !== o.domain ? <span className="muted"> (compared as {o.domainKey})</span> : null}
+            </Fact>
           ))}
-          <div>
-            <dt>Employees</dt>
-            <dd>{displayValue(o.numberOfEmployees)}</dd>
-          </div>
-          <div>
-            <dt>Owner</dt>
-            <dd>{ownerName(o.ownerUserId, users.data?.users)}</dd>
-          </div>
-          <div>
-            <dt>Tags</dt>
-            <dd>{o.tags.length ? o.tags.map((t) => <span key={t} className="tag">{t}</span>) : '—'}</dd>
-          </div>
+          <Fact label="Employees">{displayValue(o.numberOfEmployees)}</Fact>
+          <Fact label="Owner">{ownerName(o.ownerUserId, users.data?.users)}</Fact>
+          <Fact label="Tags">{o.tags.length ? o.tags.map((t) => <span key={t} className="tag">{t}</span>) : '—'}</Fact>
         </>
       }
     >
