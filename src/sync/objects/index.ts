@@ -5,7 +5,7 @@ import { contactAdapter } from './contact.adapter.js';
 import { dealAdapter } from './deal.adapter.js';
 import { noteAdapter } from './note.adapter.js';
 
-export type { AcceptedRecord, AssociationContext, ObjectAdapter, SyncedRecord } from './object-adapter.js';
+export type { AcceptedRecord, AssociationContext, ObjectAdapter, PushItem, SyncedRecord } from './object-adapter.js';
 export { contactAdapter } from './contact.adapter.js';
 export { dealAdapter } from './deal.adapter.js';
 export { noteAdapter, notePropertiesFor, noteHash, activityIdIn, ACTIVITY_LABELS, NOTE_BODY_MAX } from './note.adapter.js';

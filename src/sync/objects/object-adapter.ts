@@ -9,7 +9,6 @@
 import type { HubSpotClient, ObjectAssociationInput, ObjectType } from '../../hubspot/index.js';
 import type { Db, SyncStatus } from '../../store/index.js';
 import type { Mapping } from '../field-mapping.js';
-import type { PushItem } from '../push-batch.js';
 
 /** A local record as the engine sees it: its sync state, and the adapter's own view of it. */
 export interface SyncedRecord<R> {
@@ -20,6 +19,15 @@ export interface SyncedRecord<R> {
   lastAttemptAt: number | null;
   /** What `properties` reads (a Customer for contacts). */
   record: R;
+}
+
+/** A record on its way to HubSpot: the values it sends and their hash. */
+export interface PushItem<R = unknown> {
+  record: SyncedRecord<R>;
+  properties: Record<string, string>;
+  hash: string;
+  /** What the sync log says about a success (the adapter's `warning`: an owner left out), or null. */
+  warning: string | null;
 }
 
 /** A record HubSpot accepted in this batch, for the associations hook. */
