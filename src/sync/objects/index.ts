@@ -1,12 +1,14 @@
-// The object types the push engine handles, in the order a run pushes them (companies will
-// come before the contacts and deals that associate to them).
+// The object types the push engine handles, in the order a run pushes them: companies before
+// the contacts and deals that associate to them.
 import type { ObjectAdapter } from './object-adapter.js';
+import { companyAdapter } from './company.adapter.js';
 import { contactAdapter } from './contact.adapter.js';
 
 export type { AcceptedRecord, AssociationContext, ObjectAdapter, SyncedRecord } from './object-adapter.js';
+export { companyAdapter } from './company.adapter.js';
 export { contactAdapter } from './contact.adapter.js';
 
-export const OBJECT_ADAPTERS: readonly ObjectAdapter[] = [contactAdapter];
+export const OBJECT_ADAPTERS: readonly ObjectAdapter[] = [companyAdapter, contactAdapter];
 
 /** The adapter for `objectType` among `adapters`; an unknown type is a bug, so it throws. */
 export function adapterFor(objectType: string, adapters: readonly ObjectAdapter[] = OBJECT_ADAPTERS): ObjectAdapter {
