@@ -10,7 +10,7 @@ import type { Customer, OrganizationMember } from '../../store/index.js';
 import { countByStatus, hasWorkSince, listMembershipsOfCustomers, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer } from '../../store/index.js';
 import { pushCompanyLinks } from '../contact-companies.js';
 import { DEFAULT_PROPERTIES, EMAIL_PROPERTY, type Mapping } from '../field-mapping.js';
-import { CONTACTS, contactLinksOf, effectiveMapping, pushPropertiesFor, refreshStatuses } from '../status-refresh.js';
+import { CONTACTS, contactLinksOf, effectiveMapping, pushPropertiesFor, refreshHashes, refreshStatuses } from '../status-refresh.js';
 import type { ObjectAdapter } from './object-adapter.js';
 
 /** A customer with what its push associates: its live organizations (primary first) and the companies last associated. */
@@ -50,7 +50,22 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, Mapping> = {
     return refused === null ? null : `${invalidEmailMessage(email)} (not sent: ${refused}).`;
   },
 
-  recordSuccesses: (db, workspaceId, results, at) => recordPushSuccesses(db, workspaceId, results, at),
+  async recordSuccesses(db, workspaceId, results, at) {
+    const shared = await recordPushSuccesses(db, workspaceId, results, at);
+    // Rows left Needs update: an edit made while the batch was in flight (their hash is right),
+    // or a hash stored before the customer's organizations counted in it, which would otherwise
+    // keep it Needs update for good. Recomputing costs nothing when nothing is stale.
+    const unsettled = await db
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', results.map((r) => r.id))
+      .where('sync_status', '=', 'needs_update')
+      .execute();
+    if (unsettled.length === 0) return shared;
+    await refreshHashes(db, workspaceId, unsettled.map((r) => r.id), (await effectiveMapping(db, workspaceId)).mapping);
+    return [...shared, ...unsettled.map((r) => r.id)];
+  },
   recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure),
   refreshStatuses: (db, workspaceId, ids) => refreshStatuses(db, workspaceId, [...ids], []),
   customerIdOf: (record) => record.id,
