@@ -167,7 +167,7 @@ export async function deleteOrganization(deps: OrganizationServiceDeps, workspac
     if (!deleted) throw notFound('Organization');
     await notify(deps.listeners, trx, workspaceId, [id], [deleted.domainKey]);
     // Its links stay stored but no longer count: its members' contacts lose the association.
-    if (members.length > 0) await notify(deps.linkListeners ?? [], trx, workspaceId, members);
+    if (members.length > 0) await membersChanged(deps, trx, workspaceId, members, []);
   });
 }
 

@@ -216,6 +216,13 @@ describe('contacts ↔ companies', () => {
     expect(calls('POST /crm/v4/associations/contacts/companies/batch/labels/archive')).toBe(1);
     expect(calls('POST /crm/v4/associations/contacts/companies/batch/archive')).toBe(1);
     expect(calls('POST /crm/v4/associations/contacts/companies/batch/create')).toBe(1);
+
+    // Deleting an organization takes it from its members: their contacts lose that association.
+    expect((await env.admin.delete(`${W}/organizations/${a!}`)).status).toBe(204);
+    expect((await customer(made.body.id)).sync.status).toBe('needs_update');
+    await syncNow(env.admin);
+    expect(await companiesOfContact(hubspotId)).toEqual({ [companyOf(b!)!.id]: [1, 279], [manual!]: [279] });
+    expect((await customer(made.body.id)).sync.status).toBe('synced');
   });
 
   it('a contact whose company is not in HubSpot yet fails with a clear message and is associated once it is; with companies sync off, organizations are ignored', async () => {
