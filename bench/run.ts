@@ -5,7 +5,7 @@
 //   npm run bench -- [--customers 50000] [--changed 0.01] [--mixed 5000] [--naive 200]
 //                    [--naive-concurrency 4] [--scale 1000000] [--tier pro]
 //                    [--latency 80-250] [--edit-rate 50] [--edit-seconds 60] [--edit-customers 2000]
-//                    [--scale-out-customers 20000]
+//                    [--scale-out-customers 20000] [--objects 50000]
 //                    [--skip naive,scale,…] [--only scale,on-change,scale-out,…] [--no-docs]
 //   npm run bench:smoke      seconds-long: tiny sizes, no latency, unlimited tier, no docs
 //
@@ -19,6 +19,7 @@ import { runLocalScale, type LocalScaleFigures } from './scenarios/local-scale.j
 import { onChangeSection, runOnChange, type OnChangeFigures } from './scenarios/on-change.js';
 import { importMemoryTable, runImportMemoryBench, type ImportMemoryFigures } from './import-memory.js';
 import { runScaleOut, type ScaleOutFigures } from './scenarios/scale-out.js';
+import { runObjects, type ObjectsFigures } from './scenarios/objects.js';
 
 const BATCH_SIZE = 100;
 const MIB = 2 ** 20;
@@ -33,6 +34,8 @@ interface BenchParams {
   scale: number;
   /** New customers in each of the scale-out scenario's four workspaces. */
   scaleOutCustomers: number;
+  /** Organizations, customers, deals and activities in the every-object push: this many of each. */
+  objects: number;
   tier: Tier;
   latencyMs: [number, number];
   /** On-change latency: edits per second, for how long, over how many customers. */
@@ -51,7 +54,7 @@ function skipped(argv: readonly string[]): Set<string> {
 }
 
 /** Scenarios with a docs section of their own, in the order they run. */
-const OWN_SECTION_SCENARIOS: string[] = ['on-change', 'scale-out'];
+const OWN_SECTION_SCENARIOS: string[] = ['on-change', 'scale-out', 'objects'];
 
 function parseParams(argv: readonly string[]): BenchParams {
   const smoke = argv.includes('--smoke');
@@ -69,6 +72,7 @@ function parseParams(argv: readonly string[]): BenchParams {
     naiveConcurrency: numberFlag(argv, 'naive-concurrency', 4),
     scale: numberFlag(argv, 'scale', smoke ? 2_000 : 1_000_000),
     scaleOutCustomers: numberFlag(argv, 'scale-out-customers', smoke ? 50 : 20_000),
+    objects: numberFlag(argv, 'objects', smoke ? 150 : 50_000),
     tier: tier as Tier,
     latencyMs: [Number(match[1]), Number(match[2] ?? match[1])],
     editRate: numberFlag(argv, 'edit-rate', smoke ? 20 : 50),
@@ -87,6 +91,7 @@ interface Figures {
   importMemory?: ImportMemoryFigures;
   onChange?: OnChangeFigures;
   scaleOut?: ScaleOutFigures;
+  objects?: ObjectsFigures;
 }
 
 /** The scenarios whose rows go into the shared `bench` section. */
@@ -206,6 +211,55 @@ function scaleOutSection(p: BenchParams, f: ScaleOutFigures): OwnSection {
   };
 }
 
+/** The every-object push's own docs section. */
+function objectsSection(p: BenchParams, f: ObjectsFigures): OwnSection {
+  const name = `${formatInt(f.records)} of each`;
+  const seconds = f.run.wallMs / 1000;
+  const burst = burstFor(p.tier);
+  const rate = burst === undefined ? undefined : burst / 10;
+  const pushed = f.objects.filter((o) => o.objectType !== 'contacts').reduce((sum, o) => sum + o.processed, 0);
+  const callsPerRecord = f.sandboxRequests / Math.max(1, f.run.processed);
+  const callsPerObjectRecord = f.sandboxRequests / Math.max(1, pushed);
+  const requestRate = f.sandboxRequests / seconds;
+  const routes = Object.entries(f.byRoute)
+    .sort((a, b) => b[1] - a[1])
+    .map(([route, n]) => `${route} ${formatInt(n)}`)
+    .join(' · ');
+  const rows: Row[] = [
+    [name, 'load through the bulk APIs (set-up)', '', formatMs(f.loadMs), ''],
+    [name, 'Sync now → run ended: records pushed (companies, contacts, deals, notes)', '', `${formatInt(f.run.processed)} in ${formatMs(f.run.wallMs)}`, ''],
+    ...f.objects.map((o): Row => [name, `${o.objectType}: processed · created · failed`, `${formatInt(f.records)} · ${formatInt(f.records)} · 0`, `${formatInt(o.processed)} · ${formatInt(o.created)} · ${formatInt(o.failed)}`, met(o.processed === f.records && o.created === f.records && o.failed === 0)]),
+    [name, 'records / s (all four types)', '', formatInt(f.run.processed / seconds), ''],
+    [
+      name,
+      rate === undefined ? 'request rate' : `request rate against the ceiling (${rate} req/s)`,
+      '≥ 90 %',
+      rate === undefined ? `${requestRate.toFixed(1)} req/s` : `${requestRate.toFixed(1)} req/s (${pct(requestRate / rate)})`,
+      rate === undefined ? '' : met(requestRate / rate >= 0.9),
+    ],
+    [name, 'calls per record, associations included (all four types · companies, deals and notes only)', '≤ 0.02', `${callsPerRecord.toFixed(4)} · ${callsPerObjectRecord.toFixed(4)}`, met(callsPerRecord <= 0.02)],
+    [name, 'calls by route', '', routes, ''],
+    [name, '429s received', '< 1 % of calls', `${formatInt(f.rateLimited429)} (${pct(f.rateLimited429 / Math.max(1, f.sandboxRequests), 2)})`, met(f.rateLimited429 / Math.max(1, f.sandboxRequests) < 0.01)],
+    [
+      name,
+      'in HubSpot afterwards: companies · contacts · deals · notes',
+      `${formatInt(f.records)} each`,
+      `${formatInt(f.inHubSpot.companies)} · ${formatInt(f.inHubSpot.contacts)} · ${formatInt(f.inHubSpot.deals)} · ${formatInt(f.inHubSpot.notes)}`,
+      met(Object.values(f.inHubSpot).every((n) => n === f.records)),
+    ],
+    [name, 'deals linked as locally (2 contacts, 1 company; every 97th checked)', 'all', `${formatInt(f.dealsLinkedAsLocally.right)} of ${formatInt(f.dealsLinkedAsLocally.checked)}`, met(f.dealsLinkedAsLocally.right === f.dealsLinkedAsLocally.checked)],
+  ];
+  return {
+    name: 'objects',
+    title: '`npm run bench -- --only objects`: companies, contacts, deals and notes in one run',
+    intro:
+      `Tier ${p.tier}, latency ${p.latencyMs[0]}–${p.latencyMs[1]} ms per request, SQLite. ${formatInt(f.records)} organizations, as many customers (each a member of one), ` +
+      'deals (each with two customers and one organization) and activities (one per customer, on a deal) are loaded through the bulk APIs; companies, deals and activities are turned on and ' +
+      'the deal stage mapped; then one Sync now pushes them all with their associations. Calls are every request the sandbox answered during the run.',
+    rows,
+  };
+}
+
 function burstFor(tier: Tier): number | undefined {
   return { free: 100, pro: 190, enterprise: 190, boosted: 250, unlimited: undefined }[tier];
 }
@@ -262,9 +316,13 @@ async function main(): Promise<void> {
   await scenario('scale-out', async () => {
     figures.scaleOut = await runScaleOut({ customersPerWorkspace: p.scaleOutCustomers, workspaces: 4, workers: 2, tier: p.tier, latencyMs: p.latencyMs, log });
   });
+  await scenario('objects', async () => {
+    figures.objects = await runObjects({ records: p.objects, tier: p.tier, latencyMs: p.latencyMs, log });
+  });
   const ownSections: OwnSection[] = [];
   if (figures.onChange) ownSections.push(onChangeSection(figures.onChange, machine));
   if (figures.scaleOut) ownSections.push(scaleOutSection(p, figures.scaleOut));
+  if (figures.objects) ownSections.push(objectsSection(p, figures.objects));
   const totalMs = performance.now() - started;
 
   const header = ['scenario', 'measure', 'goal', 'measured', 'met?'];

@@ -206,6 +206,27 @@ describe(`job queue contract (${TEST_DB_KIND})`, () => {
     expect(maxInFlight).toBe(2);
   });
 
+  // pg-boss only: the embedded queue has one process.
+  it.runIf(TEST_DB_KIND === 'postgres')('spreads jobs sent together over the processes that poll, instead of the first taking them all', async () => {
+    const job = defineJob({ name: 't.spread', payload: byWorkspace, concurrency: 6 });
+    const processA = await startQueue([job]);
+    const processB = await startQueue([job]);
+    const gate = new Gate();
+    const ranBy = { A: 0, B: 0 };
+    const handler = (who: 'A' | 'B') => async (): Promise<void> => {
+      ranBy[who]++;
+      await gate.opened;
+    };
+    await processA.work(job, handler('A'));
+    await processB.work(job, handler('B'));
+    // Sent from A, whose own worker is woken by the first send and would claim all six at once.
+    for (let n = 0; n < 6; n++) await processA.send(job, { workspaceId: `ws_${n}` });
+    await eventually('all six to start', () => ranBy.A + ranBy.B === 6);
+    gate.open();
+    expect(ranBy.A).toBeGreaterThanOrEqual(2);
+    expect(ranBy.B).toBeGreaterThanOrEqual(2);
+  });
+
   it('keeps queued jobs across a close and reopen of the database', async () => {
     const job = defineJob({ name: 't.durable', payload: byWorkspace });
     const before = await startQueue([job]);

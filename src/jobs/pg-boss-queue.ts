@@ -102,7 +102,7 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
   async work<P>(definition: JobDefinition<P>, handler: JobHandler<P>, options: WorkOptions = {}): Promise<void> {
     this.#known(definition);
     if (!this.#started || this.#stopped) throw new Error('work() needs a started job queue');
-    const worker = startQueueWorker(this, definition, handler, options.concurrency, { pollIntervalMs: this.#pollIntervalMs, graceMs: this.#graceMs, onError: this.#onError });
+    const worker = startQueueWorker(this, definition, handler, options.concurrency, { pollIntervalMs: this.#pollIntervalMs, graceMs: this.#graceMs, onError: this.#onError, spread: true });
     this.#workers.push(worker as QueueWorker<unknown, PgBossClaim>);
   }
 

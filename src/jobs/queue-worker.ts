@@ -62,6 +62,7 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
   readonly #pollIntervalMs: number;
   readonly #graceMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #spread: boolean;
   readonly #running = new Map<string, Running<J>>();
   #stopping = false;
   #woken = false;
@@ -76,6 +77,7 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
     pollIntervalMs: number;
     graceMs: number;
     onError: (error: unknown) => void;
+    spread?: boolean;
   }) {
     this.#definition = options.definition;
     this.#handler = options.handler;
@@ -84,6 +86,7 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
     this.#pollIntervalMs = options.pollIntervalMs;
     this.#graceMs = options.graceMs;
     this.#onError = options.onError;
+    this.#spread = options.spread ?? false;
   }
 
   get queue(): string {
@@ -128,7 +131,7 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
       let claimed = 0;
       if (free > 0) {
         try {
-          const jobs = await this.#store.claim(eraseDefinition(this.#definition), free);
+          const jobs = await this.#store.claim(eraseDefinition(this.#definition), this.#spread ? 1 : free);
           claimed = jobs.length;
           for (const job of jobs) this.#launch(job);
         } catch (error) {
@@ -136,10 +139,31 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
         }
       }
       if (this.#stopping) break;
+      if (this.#spread && claimed > 0) {
+        // Spreading: the other processes get a poll round to take the next job first. A slot
+        // freed meanwhile (a wake-up) does not cut the round short.
+        await this.#pause(this.#pollIntervalMs);
+        continue;
+      }
       // A full batch means more may be waiting: look again at once (if a slot is free).
       if (claimed > 0 && claimed === free) continue;
       await this.#idle();
     }
+  }
+
+  /** Waits `ms`; only stopping cuts it short. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakeUp = () => {
+        if (this.#stopping) done();
+      };
+    });
   }
 
   #idle(): Promise<void> {
@@ -238,6 +262,11 @@ export interface WorkerSettings {
   pollIntervalMs: number;
   graceMs: number;
   onError: (error: unknown) => void;
+  /**
+   * Several processes share the queue (pg-boss): take one job per poll round, so that jobs sent
+   * together spread over every polling process instead of all going to the first that polls.
+   */
+  spread?: boolean;
 }
 
 /** Starts a worker for one queue of a backend (`work()` of both backends). */

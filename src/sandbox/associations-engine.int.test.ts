@@ -56,6 +56,8 @@ describe('associations for companies, deals and notes', () => {
       expect((await call('PUT', `/crm/v4/objects/${from}/${fromId}/associations/default/${to}/${toId}`)).status).toBe(200);
       expect(await typeIds(from, fromId, to)).toEqual({ [toId]: [forward] });
       expect((await typeIds(to, toId, from))[fromId]).toEqual([inverse]);
+      // The control API reads the same edges without an API call (benchmarks check links with it).
+      expect(sb.control.associationsOf(sb.portalId, from, fromId, to)).toEqual([{ id: toId, typeIds: [forward] }]);
     }
   });
 

@@ -285,6 +285,15 @@ export class SandboxControl {
     return { ...snapshot(objectType, record), propertiesWithHistory };
   }
 
+  /**
+   * The records of `toType` a record is associated with, each with its association type ids.
+   * Like getObject, not an API call: neither counted nor rate limited.
+   */
+  associationsOf(portalId: number, fromType: ObjectType | string, fromId: string, toType: ObjectType | string): { id: string; typeIds: number[] }[] {
+    const portal = this.#portal(portalId);
+    return portal.associations.list(checkType(fromType), fromId, checkType(toType)).map(([id, typeIds]) => ({ id, typeIds }));
+  }
+
   /** Adds an owner (a user records can be assigned to) to a portal. */
   addOwner(portalId: number, input: OwnerInput): Owner {
     const portal = this.#portal(portalId);

@@ -7,6 +7,7 @@ export { companyPropertiesFor, DEFAULT_COMPANY_PROPERTIES, onOrganizationsChange
 export { MappingService, type MappingView } from './mapping-service.js';
 export { assertRunTransition, PushEngine, RUN_TRANSITIONS, type PushEngineDeps, type RunStatus } from './push-run.js';
 export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';
+export { ACTIVITY_LABELS, activityIdIn, NOTE_BODY_MAX, noteAdapter, noteHash, notePropertiesFor } from './objects/index.js';
 export { adapterFor, companyAdapter, contactAdapter, OBJECT_ADAPTERS, type AcceptedRecord, type AssociationContext, type ObjectAdapter, type SyncedRecord } from './objects/index.js';
 export { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE, describeSchedule, dueInMinute, MAX_JITTER_MS, nextReconcileAt, scheduleInterval, scheduleJitter } from './schedule.js';
 export { enabledObjectTypes, initSyncSettings, NEW_WORKSPACE_SETTINGS, objectTypeStates, readSyncSettings, syncSettingsView, updateSyncSettings, type ObjectTypeState, type SyncSettings, type SyncSettingsPatch, type SyncSettingsView } from './sync-settings.js';

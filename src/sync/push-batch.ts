@@ -61,7 +61,7 @@ export async function pushBatch(context: AssociationContext, adapter: ObjectAdap
   const sendable: { item: PushItem; i: number }[] = [];
   items.forEach((item, i) => {
     const keyless = item.record.hubspotId === null && !item.properties[adapter.key.property];
-    const refused = keyless ? `This ${adapter.noun} has no ${adapter.key.property} to find it by in HubSpot (not sent).` : (adapter.refusal?.(item.properties) ?? null);
+    const refused = keyless ? `This ${adapter.noun} has no ${adapter.key.property} to find it by in HubSpot (not sent).` : (adapter.refusal?.(item.properties, item.record.record) ?? null);
     if (refused === null) sendable.push({ item, i });
     else outcomes[i] = { kind: 'failure', message: refused };
   });

@@ -173,6 +173,8 @@ describe('a second object type on the same push engine', () => {
     const first = await run();
 
     expect(first).toMatchObject({ status: 'succeeded', total: 250, processed: 250, created: 246, updated: 1, failed: 3 });
+    // The run's summary per object type, counted from its recorded attempts.
+    expect(first['objects']).toEqual([{ objectType: 'companies', total: 250, processed: 250, created: 246, updated: 1, failed: 3, skipped: 0, note: null }]);
     // Three batches, each answered with its per-record errors: no record blocked its neighbours.
     expect(calls(UPSERT)).toBe(Math.ceil(250 / BATCH_SIZE));
     expect(calls('POST /crm/v3/objects/contacts/batch/upsert')).toBe(0);
@@ -221,6 +223,47 @@ describe('a second object type on the same push engine', () => {
     expect(companies.get('R-17')!.properties['numberofemployees']).toBe('12');
     for (const id of [firmId(10), firmId(17), firmId(42)]) expect((await firm(id)).sync_status).toBe('synced');
     expect((await firm(firmId(180))).sync_status).toBe('error');
+  });
+
+  it('pushes a type only while its setting is on, and leaves it out, naming the scopes, while the connection lacks them', async () => {
+    const gated: ObjectAdapter<Firm> = { ...firmAdapter, setting: 'syncCompanies' };
+    // Each run starts a minute after the last on this engine's clock, so none is answered by the
+    // run just before it (a Sync now within RECENT_RUN_MS of a succeeded run gets that run back).
+    let shift = 0;
+    const clock = { now: () => Date.now() + shift, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+    const gatedEngine = new PushEngine({ db, clock, gateway: env.ts.service.context.hubspot, adapters: [gated] });
+    await firmsOf(db).updateTable('test_firms').set({ name: 'Firma 11 renamed', updated_at: Date.now() }).where('id', '=', firmId(11)).execute();
+    await firmAdapter.refreshStatuses(db, workspaceId, [firmId(11)]);
+    const runWith = async (): Promise<Record<string, unknown>> => {
+      shift += 3_600_000;
+      const { run, joined } = await gatedEngine.start(workspaceId, { kind: 'manual', actor: ACTOR });
+      expect(joined).toBe(false);
+      await gatedEngine.wait(run.id);
+      return (await env.admin.get(`${W}/sync/runs/${run.id}`)).body;
+    };
+    env.sandbox.control.resetCounts();
+
+    // Off (the default): the run plans nothing of the type and calls nothing.
+    const off = await runWith();
+    expect(off).toMatchObject({ status: 'succeeded', total: 0, processed: 0, objects: [] });
+    expect(calls(UPDATE) + calls(UPSERT)).toBe(0);
+
+    // On, but the stored connection was granted no companies scopes: left out, with the scopes named.
+    expect((await env.admin.patch(`${W}/hubspot/settings`, { syncCompanies: true })).status).toBe(200);
+    const connection = await db.selectFrom('hubspot_connections').select('scopes').where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+    const granted = JSON.parse(connection.scopes) as string[];
+    await db.updateTable('hubspot_connections').set({ scopes: JSON.stringify(granted.filter((s) => !s.includes('companies'))) }).where('workspace_id', '=', workspaceId).execute();
+    const lacking = await runWith();
+    expect(lacking).toMatchObject({ status: 'succeeded', processed: 0 });
+    expect(lacking['objects']).toEqual([expect.objectContaining({ objectType: 'companies', total: 0, processed: 0, note: expect.stringContaining('crm.objects.companies.write') })]);
+    expect(calls(UPDATE) + calls(UPSERT)).toBe(0);
+
+    // Granted again: the waiting change goes out.
+    await db.updateTable('hubspot_connections').set({ scopes: connection.scopes }).where('workspace_id', '=', workspaceId).execute();
+    const granted2 = await runWith();
+    expect(granted2['objects']).toEqual([expect.objectContaining({ objectType: 'companies', processed: 2, updated: 1, failed: 1, note: null })]);
+    expect(companiesByRef().get('R-11')!.properties['name']).toBe('Firma 11 renamed');
+    expect((await env.admin.patch(`${W}/hubspot/settings`, { syncCompanies: false })).status).toBe(200);
   });
 
   it('leaves contacts to the registered engine, whose attempts name the customer as record and customer', async () => {

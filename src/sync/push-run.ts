@@ -291,7 +291,7 @@ export class PushEngine {
   }
 
   async #hasWorkSince(db: Db, workspaceId: string, since: number): Promise<boolean> {
-    for (const { adapter, note } of await this.#typesFor(db, workspaceId)) if (note === null && (await adapter.hasWorkSince(db, workspaceId, PUSHABLE_STATUSES, since))) return true;
+    for (const { adapter, note } of await this.typesFor(db, workspaceId)) if (note === null && (await adapter.hasWorkSince(db, workspaceId, PUSHABLE_STATUSES, since))) return true;
     return false;
   }
 
@@ -300,7 +300,7 @@ export class PushEngine {
    * it is pushed): turned off in the sync settings (no note is kept for those), or scopes the
    * connection lacks (named, so the run's summary says what to grant).
    */
-  async #typesFor(db: Db, workspaceId: string): Promise<{ adapter: ObjectAdapter; note: string | null }[]> {
+  async typesFor(db: Db, workspaceId: string): Promise<{ adapter: ObjectAdapter; note: string | null }[]> {
     const settings = await readSyncSettings(db, workspaceId);
     const connection = await findConnection(db, workspaceId);
     const granted = connection ? (JSON.parse(connection.scopes) as string[]) : null;
@@ -327,7 +327,7 @@ export class PushEngine {
     if (only) {
       plan(only.adapter.objectType, { total: only.ids.length, skipped: 0 }, null);
     } else {
-      for (const { adapter, note } of await this.#typesFor(db, workspaceId)) {
+      for (const { adapter, note } of await this.typesFor(db, workspaceId)) {
         const counts = await adapter.countByStatus(db, workspaceId);
         plan(adapter.objectType, { total: note === null ? PUSHABLE_STATUSES.reduce((sum, s) => sum + counts[s], 0) : 0, skipped: counts.duplicate + counts.no_email }, note);
       }
@@ -406,7 +406,7 @@ export class PushEngine {
   async pushRecords(objectType: string, workspaceId: string, ids: readonly string[], actor: Actor): Promise<SyncRunRow | null> {
     const adapter = adapterFor(objectType, this.#adapters);
     // A type turned off, or whose scopes the connection lacks, is not pushed (a Sync now run says why).
-    if (!(await this.#typesFor(this.#deps.db, workspaceId)).some((t) => t.adapter === adapter && t.note === null)) return null;
+    if (!(await this.typesFor(this.#deps.db, workspaceId)).some((t) => t.adapter === adapter && t.note === null)) return null;
     const pushable = await adapter.pageIds(this.#deps.db, workspaceId, PUSHABLE_STATUSES, undefined, ids.length, ids);
     if (pushable.length === 0) return null;
     let run: SyncRunRow;
@@ -476,7 +476,7 @@ export class PushEngine {
       const client = await gateway.clientFor(workspaceId);
       await updateRun(db, run.id, { phase: 'pushing' });
       let ended: { paused: boolean; cancelReason?: string | null } = { paused: false };
-      const types = only ? [only.adapter] : (await this.#typesFor(db, workspaceId)).flatMap((t) => (t.note === null ? [t.adapter] : []));
+      const types = only ? [only.adapter] : (await this.typesFor(db, workspaceId)).flatMap((t) => (t.note === null ? [t.adapter] : []));
       for (const adapter of types) {
         const mapping = await adapter.mapping(db, workspaceId);
         await adapter.begin?.({ db, client, workspaceId, tag: run.id });

@@ -37,9 +37,13 @@ describe('Sync now', () => {
 
     const before = await admin.get(`${W}/sync/summary`);
     expect(before.body).toMatchObject({ total: 980, willCreate: 940, willUpdate: 0, synced: 0, cantSync: 30, duplicate: 10 });
+    // Per object type too: only contacts while the other types are off.
+    expect(before.body['objects']).toEqual([expect.objectContaining({ objectType: 'contacts', note: null, total: 980, willCreate: 940, duplicate: 10 })]);
 
     const run = await syncNow(admin);
     expect(run).toMatchObject({ status: 'succeeded', processed: 940, created: 890, updated: 50, failed: 0 });
+    const detail = await admin.get(`${W}/sync/runs/${String(run['id'])}`);
+    expect(detail.body['objects']).toEqual([{ objectType: 'contacts', total: 940, processed: 940, created: 890, updated: 50, failed: 0, skipped: 40, note: null }]);
 
     const after = await admin.get<{ byStatus: Record<string, number> }>(`${W}/sync/summary`);
     expect(after.body.byStatus).toEqual({ synced: 940, needs_update: 0, not_synced: 0, outdated: 0, error: 0, duplicate: 10, no_email: 30 });

@@ -9,6 +9,8 @@ import { AuditLogPage } from './pages/audit-log.js';
 import { CustomFieldsPage } from './pages/custom-fields.js';
 import { CustomerPage } from './pages/customer.js';
 import { CustomersPage } from './pages/customers.js';
+import { DealPage } from './pages/deal.js';
+import { DealsPage } from './pages/deals.js';
 import { OrganizationPage } from './pages/organization.js';
 import { OrganizationsPage } from './pages/organizations.js';
 import { HubSpotPage } from './pages/hubspot/hubspot-page.js';
@@ -41,6 +43,8 @@ export function App() {
           <Route path="customers/:customerId" element={<CustomerPage />} />
           <Route path="organizations" element={<OrganizationsPage />} />
           <Route path="organizations/:organizationId" element={<OrganizationPage />} />
+          <Route path="deals" element={<DealsPage />} />
+          <Route path="deals/:dealId" element={<DealPage />} />
           <Route path="custom-fields" element={<AdminOnly what="Custom fields"><CustomFieldsPage /></AdminOnly>} />
           <Route path="integrations/hubspot" element={<HubSpotPage />} />
           <Route path="integrations/hubspot/:tab" element={<HubSpotPage />} />

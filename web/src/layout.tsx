@@ -91,6 +91,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <ul>
               {link('customers', 'Customers')}
               {link('organizations', 'Organizations')}
+              {link('deals', 'Deals')}
               {link('sync-log', 'Sync log')}
             </ul>
             <p className="nav-heading">Config</p>

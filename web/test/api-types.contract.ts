@@ -9,10 +9,13 @@ import type { runSchema } from '../../src/http/routes/sync.routes.js';
 import type { connectionSchema, syncSettingsSchema } from '../../src/http/routes/hubspot.routes.js';
 import type { ownerSchema } from '../../src/http/routes/owners.routes.js';
 import type { dealStagesSchema } from '../../src/http/routes/deal-stages.routes.js';
+import type { dealSchema } from '../../src/http/routes/deal.routes.js';
+import type { activitySchema } from '../../src/http/routes/activity.routes.js';
+import type { ActivityType as ServerActivityType } from '../../src/crm/activities/index.js';
 import type { RunTrigger as ServerRunTrigger } from '../../src/sync/index.js';
 import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
 import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
-import type { Connection, CreatedInvitation, Customer, CustomField, DealStagesView, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, Organization, OrganizationPage, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
+import type { Activity, ActivityPage, ActivityType, Connection, CreatedInvitation, Customer, CustomField, Deal, DealPage, DealStagesView, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, Organization, OrganizationPage, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
 
 type Assert<T extends true> = T;
 /** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
@@ -51,3 +54,12 @@ export type ConnectionFits = Assert<Fits<z.infer<typeof connectionSchema>, Conne
 // HubSpot owners.
 export type OwnerSame = Assert<Same<z.infer<typeof ownerSchema>, HubSpotOwner>>;
 export type DealStagesSame = Assert<Same<z.infer<typeof dealStagesSchema>, DealStagesView>>;
+
+// Deals and activities (their sync state shares the customer's schema too).
+type ServerDeal = Omit<z.infer<typeof dealSchema>, 'sync'> & { sync: ServerCustomer['sync'] };
+export type DealSame = Assert<Same<ServerDeal, Deal>>;
+export type DealPageFits = Assert<Fits<{ deals: ServerDeal[]; nextCursor: string | null }, DealPage>>;
+export type ActivityTypesMatch = Assert<Same<ServerActivityType, ActivityType>>;
+type ServerActivity = Omit<z.infer<typeof activitySchema>, 'sync'> & { sync: ServerCustomer['sync'] };
+export type ActivitySame = Assert<Same<ServerActivity, Activity>>;
+export type ActivityPageFits = Assert<Fits<{ activities: ServerActivity[]; nextCursor: string | null }, ActivityPage>>;

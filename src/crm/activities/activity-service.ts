@@ -9,7 +9,7 @@ import { newId } from '../../lib/index.js';
 import { invalidFields, type FieldProblem, type RecordChangeListener } from '../../records/index.js';
 import type { Activity, Db } from '../../store/index.js';
 import { findActivitiesByExternalIds, findLiveIds, insertActivities } from '../../store/index.js';
-import { hashProperties } from '../../sync/index.js';
+import { noteHash } from '../../sync/index.js';
 import { validateActivity, type ActivityInput } from './activity-input.js';
 
 /** HubSpot's object type an activity becomes. */
@@ -25,20 +25,6 @@ export interface ActivityServiceDeps {
 export type AppendResult =
   | { index: number; externalId: string | null; status: 'created' | 'existing'; id: string }
   | { index: number; externalId: string | null; status: 'error'; error: { code: 'VALIDATION_FAILED'; message: string; problems: FieldProblem[] } };
-
-/** The hash of an activity's content (never changes: activities are not edited). */
-export function activityContentHash(a: ActivityInput): string {
-  return hashProperties({
-    type: a.type,
-    occurredAt: String(a.occurredAt),
-    title: a.title,
-    details: a.details ?? '',
-    customerId: a.customerId,
-    organizationId: a.organizationId ?? '',
-    dealId: a.dealId ?? '',
-    ticket: a.ticket ? JSON.stringify([a.ticket.number, a.ticket.status, a.ticket.url]) : '',
-  });
-}
 
 function linkProblems(a: ActivityInput, live: { customers: Set<string>; organizations: Set<string>; deals: Set<string> }): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -85,7 +71,8 @@ export async function appendActivities(deps: ActivityServiceDeps, workspaceId: s
       };
       // A second item with the same externalId in this request is the same activity.
       if (input.externalId) known.set(input.externalId, activity.id);
-      toInsert.push({ index, activity, currentHash: activityContentHash(input) });
+      // The hash of the note it becomes, as the push engine computes it (no second copy of that logic).
+      toInsert.push({ index, activity, currentHash: noteHash(activity) });
       results.push({ index, externalId, status: 'created', id: activity.id });
     }
     const inserted = await insertActivities(trx, toInsert);

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/index.js';
-import type { SyncRunRow } from '../../store/index.js';
+import type { SyncRunRow, SyncStatus } from '../../store/index.js';
 import { countByStatus, findRun, listAttempts, listCustomers, listRunObjects, listRuns } from '../../store/index.js';
 import { OBJECT_ADAPTERS, RUN_TRIGGERS, type RunTrigger } from '../../sync/index.js';
 import { workspaceAccess } from '../caller.js';
@@ -27,6 +27,16 @@ const attemptSchema = z.object({
   at: z.string(),
 });
 
+/** A run's counters, for the whole run and for each object type in it. */
+const runCounters = {
+  total: z.number(),
+  processed: z.number(),
+  created: z.number(),
+  updated: z.number(),
+  failed: z.number(),
+  skipped: z.number(),
+};
+
 export const runSchema = z
   .object({
     id: z.string(),
@@ -36,12 +46,7 @@ export const runSchema = z
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
     phase: z.string().describe('queued (its job waits for a worker), planning, pushing, done'),
-    total: z.number(),
-    processed: z.number(),
-    created: z.number(),
-    updated: z.number(),
-    failed: z.number(),
-    skipped: z.number(),
+    ...runCounters,
     apiCalls: z.number(),
     cancelRequested: z.boolean(),
     error: z.string().nullable(),
@@ -49,12 +54,7 @@ export const runSchema = z
       .array(
         z.object({
           objectType: z.string(),
-          total: z.number(),
-          processed: z.number(),
-          created: z.number(),
-          updated: z.number(),
-          failed: z.number(),
-          skipped: z.number(),
+          ...runCounters,
           note: z.string().nullable().describe('Why the type was left out of the run (scopes missing), else null'),
         }),
       )
@@ -95,26 +95,39 @@ export function runJson(run: SyncRunRow): z.infer<typeof runSchema> {
 }
 
 
+/** What a Sync now would do with one object type's records, from their counts by status. */
+function summaryOf(c: Record<SyncStatus, number>) {
+  return {
+    total: Object.values(c).reduce((a, b) => a + b, 0),
+    willCreate: c.not_synced + c.error,
+    willUpdate: c.needs_update + c.outdated,
+    synced: c.synced,
+    cantSync: c.no_email,
+    duplicate: c.duplicate,
+    failed: c.error + c.outdated,
+    byStatus: c,
+  };
+}
+
 export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/api/workspaces/:workspace/sync/summary',
-      { schema: { tags: ['sync'], summary: 'How many customers will be created, updated, are synced, or cannot be synced', params: workspaceParam } },
+      {
+        schema: {
+          tags: ['sync'],
+          summary: 'How many customers will be created, updated, are synced, or cannot be synced; `objects`: the same for every object type a run pushes, in push order, with `note` when a run leaves it out',
+          params: workspaceParam,
+        },
+      },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         const c = await countByStatus(ctx.db, workspace.id);
-        const total = Object.values(c).reduce((a, b) => a + b, 0);
-        return {
-          total,
-          willCreate: c.not_synced + c.error,
-          willUpdate: c.needs_update + c.outdated,
-          synced: c.synced,
-          cantSync: c.no_email,
-          noEmail: c.no_email,
-          duplicate: c.duplicate,
-          failed: c.error + c.outdated,
-          byStatus: c,
-        };
+        const objects = [];
+        for (const { adapter, note } of await ctx.push.typesFor(ctx.db, workspace.id)) {
+          objects.push({ objectType: adapter.objectType, note, ...summaryOf(await adapter.countByStatus(ctx.db, workspace.id)) });
+        }
+        return { ...summaryOf(c), noEmail: c.no_email, objects };
       },
     );
 

@@ -3,12 +3,18 @@
 import type { ObjectAdapter } from './object-adapter.js';
 import { companyAdapter } from './company.adapter.js';
 import { contactAdapter } from './contact.adapter.js';
+import { noteAdapter } from './note.adapter.js';
 
 export type { AcceptedRecord, AssociationContext, ObjectAdapter, SyncedRecord } from './object-adapter.js';
 export { companyAdapter } from './company.adapter.js';
 export { contactAdapter } from './contact.adapter.js';
+export { noteAdapter, notePropertiesFor, noteHash, activityIdIn, ACTIVITY_LABELS, NOTE_BODY_MAX } from './note.adapter.js';
 
-export const OBJECT_ADAPTERS: readonly ObjectAdapter[] = [companyAdapter, contactAdapter];
+export const OBJECT_ADAPTERS: readonly ObjectAdapter[] = [
+  companyAdapter,
+  contactAdapter,
+  noteAdapter,
+];
 
 /** The adapter for `objectType` among `adapters`; an unknown type is a bug, so it throws. */
 export function adapterFor(objectType: string, adapters: readonly ObjectAdapter[] = OBJECT_ADAPTERS): ObjectAdapter {

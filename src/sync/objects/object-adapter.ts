@@ -98,9 +98,10 @@ export interface ObjectAdapter<R = unknown, M = unknown> {
   links?(record: R): string | null;
   /**
    * Why HubSpot would refuse these values outright (one such input fails a whole batch and
-   * costs a retry), or null to send them. The reason is recorded as the record's error.
+   * costs a retry), or null to send them. The reason is recorded as the record's error. `record`
+   * is there for reasons beyond the values (a note whose contact is not in HubSpot yet).
    */
-  refusal?(properties: Readonly<Record<string, string>>): string | null;
+  refusal?(properties: Readonly<Record<string, string>>, record: R): string | null;
 
   // Outcomes ---------------------------------------------------------------------------------
   // Called inside the transaction that records a batch, so a crash keeps all of a batch or none.

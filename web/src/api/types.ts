@@ -161,6 +161,87 @@ export interface OrganizationPage {
   nextCursor: string | null;
 }
 
+/** A deal (→ a HubSpot deal): amount is decimal text (every digit kept), closeDate is YYYY-MM-DD. */
+export interface Deal {
+  id: string;
+  externalId: string | null;
+  name: string | null;
+  amount: string | null;
+  /** ISO 4217, upper case. */
+  currency: string | null;
+  closeDate: string | null;
+  /** Local keys; HubSpot's pipeline and stage come from the Deal stages mapping. */
+  pipeline: string;
+  stage: string | null;
+  ownerUserId: string | null;
+  organizationId: string | null;
+  customerIds: string[];
+  custom: Record<string, CustomValue>;
+  fieldUpdatedAt: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  sync: RecordSync;
+}
+
+export interface DealPage {
+  deals: Deal[];
+  nextCursor: string | null;
+}
+
+export const ACTIVITY_TYPES = [
+  'membership_activated',
+  'membership_expiring',
+  'membership_expired',
+  'membership_upgraded',
+  'membership_downgrade_scheduled',
+  'event_registered',
+  'event_attended',
+  'event_no_show',
+  'course_enrolled',
+  'course_completed',
+  'support_ticket_updated',
+  'other',
+] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+
+/** How the timeline names each activity type. */
+export const ACTIVITY_TYPE_LABELS: Record<ActivityType, string> = {
+  membership_activated: 'Membership activated',
+  membership_expiring: 'Membership expiring',
+  membership_expired: 'Membership expired',
+  membership_upgraded: 'Membership upgraded',
+  membership_downgrade_scheduled: 'Membership downgrade scheduled',
+  event_registered: 'Event registered',
+  event_attended: 'Event attended',
+  event_no_show: 'Event no-show',
+  course_enrolled: 'Course enrolled',
+  course_completed: 'Course completed',
+  support_ticket_updated: 'Support ticket updated',
+  other: 'Other',
+};
+
+/** Something that happened to a customer (appended by the host app, never edited). */
+export interface Activity {
+  id: string;
+  externalId: string | null;
+  type: ActivityType;
+  occurredAt: string;
+  title: string;
+  details: string | null;
+  /** support_ticket_updated only. */
+  ticket: { number: string; status: string; url: string } | null;
+  customerId: string;
+  organizationId: string | null;
+  dealId: string | null;
+  createdAt: string;
+  sync: RecordSync;
+}
+
+export interface ActivityPage {
+  activities: Activity[];
+  nextCursor: string | null;
+}
+
 export const CUSTOM_FIELD_TYPES = ['text', 'number', 'date', 'boolean', 'single_choice', 'multiple_choice'] as const;
 export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
 
@@ -267,17 +348,37 @@ export interface MappingView {
   saved: boolean;
 }
 
-export interface SyncSummary {
+export interface ObjectSummary {
   total: number;
   willCreate: number;
   willUpdate: number;
   synced: number;
   cantSync: number;
-  noEmail: number;
   duplicate: number;
   failed: number;
   byStatus: Record<SyncStatus, number>;
 }
+
+/** Customers' summary, and every object type a run pushes (in push order) with why one is left out. */
+export interface SyncSummary extends ObjectSummary {
+  noEmail: number;
+  objects: (ObjectSummary & { objectType: string; note: string | null })[];
+}
+
+/** A run's line for one object type. */
+export interface SyncRunObject {
+  objectType: string;
+  total: number;
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+  skipped: number;
+  note: string | null;
+}
+
+/** How the UI names HubSpot's object types. */
+export const OBJECT_TYPE_LABELS: Record<string, string> = { contacts: 'Contacts', companies: 'Companies', deals: 'Deals', notes: 'Notes (activities)' };
 
 export interface SyncRecord {
   customerId: string;
@@ -325,6 +426,8 @@ export interface SyncRun {
   apiCalls: number;
   cancelRequested?: boolean;
   error: string | null;
+  /** Per object type, on one run (not in the run list). */
+  objects?: SyncRunObject[] | undefined;
 }
 
 export interface SyncAttempt {

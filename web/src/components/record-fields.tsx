@@ -1,16 +1,20 @@
-// What the record pages (a customer, an organization) share: showing a field's value, the edit
-// form's inputs for built-in and custom fields, the draft → PATCH body rule (changed fields
-// only; an emptied field is sent as null, which clears it), and the HubSpot sync card.
-import { useQuery } from '@tanstack/react-query';
-import { connectionKey, get, ws } from '../api/client.js';
-import type { Connection, CustomField, CustomValue, RecordSync } from '../api/types.js';
+// What the record pages (a customer, an organization, a deal) share: showing a field's value,
+// the edit form's state (useRecordDraft) and inputs for built-in and custom fields, the draft →
+// PATCH body rule (changed fields only; an emptied field is sent as null, which clears it), and
+// the HubSpot sync card.
+import { useMutation, useQuery, useQueryClient, type QueryKey } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { api, connectionKey, get, ws } from '../api/client.js';
+import type { Connection, CustomField, CustomValue, RecordSync, WorkspaceUser } from '../api/types.js';
+import { useIsAdmin } from '../layout.js';
 import { FieldError, formatDate, StatusBadge } from './ui.js';
 
 /** Form state: text inputs, checkboxes and multiple choices, keyed by field (`custom.<key>` for custom fields). */
 export type Draft = Record<string, string | boolean | string[]>;
 
 interface EditableRecord {
-  tags: string[];
+  /** Deals have no tags. */
+  tags?: string[];
   custom: Record<string, CustomValue>;
 }
 
@@ -29,7 +33,7 @@ export function draftOf<R extends EditableRecord>(record: R, keys: readonly (key
     const value = record[key];
     draft[key] = value === null || value === undefined ? '' : String(value);
   }
-  draft['tags'] = record.tags.join(', ');
+  if (record.tags) draft['tags'] = record.tags.join(', ');
   for (const f of fields) {
     const value = record.custom[f.key];
     if (f.type === 'boolean') draft[`custom.${f.key}`] = value === true;
@@ -62,6 +66,70 @@ export function changes(before: Draft, draft: Draft, fields: CustomField[], numb
   }
   if (Object.keys(custom).length > 0) body['custom'] = custom;
   return body;
+}
+
+/**
+ * A record page's edit form state: `draft` is null while the page only shows the record; `edit`
+ * opens the form on the record's current values, `set` changes one input, `submit` PATCHes what
+ * changed (nothing changed closes the form) and, once saved, puts the answer in the record's
+ * query and refreshes `invalidate` (lists, sync summaries).
+ *
+ * @example const form = useRecordDraft({ record: customer.data, fields, keys: CUSTOMER_KEYS, path, queryKey, invalidate: [['customers', workspace]] });
+ */
+export function useRecordDraft<R extends EditableRecord>(options: {
+  record: R | undefined;
+  fields: CustomField[] | undefined;
+  keys: readonly (keyof R & string)[];
+  /** Keys sent as numbers when they read as one. */
+  numberKeys?: readonly string[];
+  /** The record's API path, PATCHed on save. */
+  path: string;
+  queryKey: QueryKey;
+  invalidate: QueryKey[];
+}) {
+  const { record, fields = [], keys, numberKeys = [], path, queryKey, invalidate } = options;
+  const client = useQueryClient();
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const save = useMutation({
+    mutationFn: (body: Record<string, unknown>) => api<R>('PATCH', path, body),
+    onSuccess: (updated) => {
+      client.setQueryData(queryKey, updated);
+      for (const key of invalidate) void client.invalidateQueries({ queryKey: key });
+      setDraft(null);
+    },
+  });
+  const initial = (): Draft => (record ? draftOf(record, keys, fields) : {});
+  return {
+    draft,
+    save,
+    edit: () => {
+      save.reset();
+      setDraft(initial());
+    },
+    cancel: () => setDraft(null),
+    set: (key: string, value: string | boolean | string[]) => setDraft((d) => ({ ...(d ?? initial()), [key]: value })),
+    submit: (event: FormEvent) => {
+      event.preventDefault();
+      if (!draft) return;
+      const body = changes(initial(), draft, fields, numberKeys);
+      if (Object.keys(body).length === 0) setDraft(null);
+      else save.mutate(body);
+    },
+  };
+}
+
+/** The edit form's Save and Cancel. */
+export function FormActions({ busy, onCancel }: { busy: boolean; onCancel: () => void }) {
+  return (
+    <div className="form-actions">
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {busy ? 'Saving…' : 'Save'}
+      </button>
+      <button type="button" className="btn btn-secondary" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
 }
 
 export function TextField(props: { id: string; label: string; field: string; value: string; onChange: (v: string) => void; error: unknown; type?: string; hint?: string }) {
@@ -123,6 +191,38 @@ export function CustomInput({ field, value, onChange, error }: { field: CustomFi
   }
   return (
     <TextField id={id} label={field.label} field={errorField} type={field.type === 'number' ? 'number' : field.type === 'date' ? 'date' : 'text'} value={String(value ?? '')} onChange={onChange} error={error} />
+  );
+}
+
+/** The workspace's members, for owner fields; the member list is for admins only (others see owner ids). */
+export function useMembers(workspace: string) {
+  const isAdmin = useIsAdmin();
+  return useQuery({ queryKey: ['users', workspace], queryFn: () => get<{ users: WorkspaceUser[] }>(`${ws(workspace)}/users`), enabled: isAdmin });
+}
+
+/** An owner as shown: the member's name or email when the member list is known, else the id. */
+export function ownerName(ownerUserId: string | null, users: WorkspaceUser[] | undefined): string {
+  if (ownerUserId === null) return '—';
+  const owner = users?.find((u) => u.id === ownerUserId);
+  return owner ? owner.name || owner.email : ownerUserId;
+}
+
+/** The owner input: a member dropdown when the member list is known, else the member id as text. */
+export function OwnerInput({ users, value, onChange, error }: { users: WorkspaceUser[] | undefined; value: string; onChange: (v: string) => void; error: unknown }) {
+  if (!users) return <TextField id="f-ownerUserId" label="Owner (member id)" field="ownerUserId" value={value} onChange={onChange} error={error} />;
+  return (
+    <div className="form-field">
+      <label htmlFor="f-ownerUserId">Owner</label>
+      <select id="f-ownerUserId" value={value} onChange={(e) => onChange(e.target.value)} aria-describedby="f-ownerUserId-error">
+        <option value="">—</option>
+        {users.map((u) => (
+          <option key={u.id} value={u.id}>
+            {u.name || u.email}
+          </option>
+        ))}
+      </select>
+      <FieldError id="f-ownerUserId-error" error={error} field="ownerUserId" />
+    </div>
   );
 }
 

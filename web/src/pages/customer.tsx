@@ -1,15 +1,16 @@
 // One customer: every field (built-in and custom), its sync status and HubSpot id (a link into
-// HubSpot), its organizations, and an edit form that sends only what changed (an emptied field
-// is sent as null, which clears it).
-import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+// HubSpot), its organizations, its deals, its activity timeline, and an edit form that sends
+// only what changed (an emptied field is sent as null, which clears it).
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { api, get, ws } from '../api/client.js';
+import { get, ws } from '../api/client.js';
 import { BUILT_IN_FIELDS, type Customer, type CustomField, type Organization } from '../api/types.js';
-import { changes, CustomFieldList, CustomInput, displayValue, draftOf, SyncCard, TextField, type Draft } from '../components/record-fields.js';
+import { ActivityTimeline } from '../components/activity-timeline.js';
+import { CustomFieldList, CustomInput, displayValue, FormActions, SyncCard, TextField, useRecordDraft } from '../components/record-fields.js';
 import { ErrorMessage, formatDate, Loading, PageHeader } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 import { customerName } from './customers.js';
+import { LinkedDeals } from './deals.js';
 import { organizationName } from './organizations.js';
 
 const CUSTOMER_KEYS = BUILT_IN_FIELDS.map((f) => f.key);
@@ -17,19 +18,22 @@ const CUSTOMER_KEYS = BUILT_IN_FIELDS.map((f) => f.key);
 export function CustomerPage() {
   const workspace = useWorkspace();
   const { customerId = '' } = useParams();
-  const client = useQueryClient();
-  const customer = useQuery({ queryKey: ['customer', workspace, customerId], queryFn: () => get<Customer>(`${ws(workspace)}/customers/${encodeURIComponent(customerId)}`) });
+  const key = ['customer', workspace, customerId];
+  const path = `${ws(workspace)}/customers/${encodeURIComponent(customerId)}`;
+  const customer = useQuery({ queryKey: key, queryFn: () => get<Customer>(path) });
   const fields = useQuery({ queryKey: ['custom-fields', workspace], queryFn: () => get<{ customFields: CustomField[] }>(`${ws(workspace)}/custom-fields`) });
-  const [draft, setDraft] = useState<Draft | null>(null);
-  const save = useMutation({
-    mutationFn: (body: Record<string, unknown>) => api<Customer>('PATCH', `${ws(workspace)}/customers/${encodeURIComponent(customerId)}`, body),
-    onSuccess: (updated) => {
-      client.setQueryData(['customer', workspace, customerId], updated);
-      void client.invalidateQueries({ queryKey: ['customers', workspace] });
-      void client.invalidateQueries({ queryKey: ['sync', workspace] });
-      setDraft(null);
-    },
+  const form = useRecordDraft({
+    record: customer.data,
+    fields: fields.data?.customFields,
+    keys: CUSTOMER_KEYS,
+    path,
+    queryKey: key,
+    invalidate: [
+      ['customers', workspace],
+      ['sync', workspace],
+    ],
   });
+  const { draft, save, set } = form;
 
   const breadcrumb = <Link to={`/w/${workspace}/customers`}>← Customers</Link>;
   if (customer.isPending || fields.isPending) return <Loading />;
@@ -46,30 +50,11 @@ export function CustomerPage() {
   const customFields = fields.data.customFields;
   const editable = customFields.filter((f) => !f.archived);
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (!draft) return;
-    const body = changes(draftOf(c, CUSTOMER_KEYS, customFields), draft, customFields);
-    if (Object.keys(body).length === 0) {
-      setDraft(null);
-      return;
-    }
-    save.mutate(body);
-  };
-  const set = (key: string, value: string | boolean | string[]) => setDraft((d) => ({ ...(d ?? draftOf(c, CUSTOMER_KEYS, customFields)), [key]: value }));
-
   return (
     <>
       <PageHeader title={customerName(c)} breadcrumb={breadcrumb}>
         {draft ? null : (
-          <button
-            type="button"
-            className="btn btn-primary"
-            onClick={() => {
-              save.reset();
-              setDraft(draftOf(c, CUSTOMER_KEYS, customFields));
-            }}
-          >
+          <button type="button" className="btn btn-primary" onClick={form.edit}>
             Edit
           </button>
         )}
@@ -78,7 +63,7 @@ export function CustomerPage() {
       <SyncCard workspace={workspace} sync={c.sync} objectType="contacts" noun="contact" />
 
       {draft ? (
-        <form className="card" onSubmit={submit} aria-labelledby="edit-heading" noValidate>
+        <form className="card" onSubmit={form.submit} aria-labelledby="edit-heading" noValidate>
           <h2 id="edit-heading">Edit customer</h2>
           <ErrorMessage error={save.error} />
           <div className="form-grid">
@@ -90,14 +75,7 @@ export function CustomerPage() {
               <CustomInput key={f.id} field={f} value={draft[`custom.${f.key}`]} onChange={(v) => set(`custom.${f.key}`, v)} error={save.error} />
             ))}
           </div>
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : 'Save'}
-            </button>
-            <button type="button" className="btn btn-secondary" onClick={() => setDraft(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions busy={save.isPending} onCancel={form.cancel} />
         </form>
       ) : (
         <section className="card" aria-labelledby="fields-heading">
@@ -127,6 +105,8 @@ export function CustomerPage() {
       )}
 
       <CustomerOrganizations workspace={workspace} organizationIds={c.organizationIds} />
+      <LinkedDeals workspace={workspace} of={{ customerId: c.id }} label="Customer deals" empty="No deals are linked to this customer." />
+      <ActivityTimeline workspace={workspace} of={{ customerId: c.id }} />
     </>
   );
 }

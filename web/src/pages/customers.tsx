@@ -1,14 +1,9 @@
 // Customers: search by name or email, filter by sync status, page through with cursors.
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link } from 'react-router';
-import { get, query, ws } from '../api/client.js';
-import type { CustomerPage, SyncStatus } from '../api/types.js';
-import { useDebounced } from '../components/hooks.js';
-import { formatDate, PageHeader, Pager, QueryView, StatusBadge, StatusFilter, useCursorPages } from '../components/ui.js';
+import type { CustomerPage } from '../api/types.js';
+import { ListPager, ListToolbar, useRecordList } from '../components/record-list.js';
+import { formatDate, PageHeader, QueryView, StatusBadge } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
-
-const PAGE_SIZE = 25;
 
 export function customerName(c: { firstName: string | null; lastName: string | null; email: string | null; id: string }): string {
   return [c.firstName, c.lastName].filter(Boolean).join(' ') || c.email || c.id;
@@ -16,30 +11,15 @@ export function customerName(c: { firstName: string | null; lastName: string | n
 
 export function CustomersPage() {
   const workspace = useWorkspace();
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState<SyncStatus | ''>('');
-  const q = useDebounced(search.trim());
-  const pages = useCursorPages(`${q}|${status}`);
-  const list = useQuery({
-    queryKey: ['customers', workspace, { q, status, after: pages.cursor }],
-    queryFn: () => get<CustomerPage>(`${ws(workspace)}/customers${query({ q, status, after: pages.cursor, limit: PAGE_SIZE })}`),
-    placeholderData: keepPreviousData,
-  });
+  const state = useRecordList<CustomerPage>(workspace, 'customers');
+  const { list, narrowed } = state;
 
   return (
     <>
       <PageHeader title="Customers" />
-      <div className="toolbar">
-        <div className="search">
-          <label htmlFor="customer-search" className="visually-hidden">
-            Search customers
-          </label>
-          <input id="customer-search" type="search" placeholder="Search by name or email" value={search} onChange={(e) => setSearch(e.target.value)} />
-        </div>
-        <StatusFilter value={status} onChange={setStatus} />
-      </div>
+      <ListToolbar state={state} id="customer-search" label="Search customers" placeholder="Search by name or email" />
       <div className="card card-flush">
-        <QueryView query={list} isEmpty={(data) => data.customers.length === 0} empty={q || status ? 'No customers match this search.' : 'No customers yet. Your application adds them through the API or a CSV import.'}>
+        <QueryView query={list} isEmpty={(data) => data.customers.length === 0} empty={narrowed ? 'No customers match this search.' : 'No customers yet. Your application adds them through the API or a CSV import.'}>
           {(data) => (
             <div className="table-wrap">
               <table className="table">
@@ -74,9 +54,7 @@ export function CustomersPage() {
           )}
         </QueryView>
       </div>
-      {list.data ? (
-        <Pager label="Customer" page={pages.page} hasNext={Boolean(list.data.nextCursor)} onPrev={pages.prev} onNext={() => list.data.nextCursor && pages.next(list.data.nextCursor)} />
-      ) : null}
+      <ListPager state={state} label="Customer" />
     </>
   );
 }

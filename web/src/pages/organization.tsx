@@ -1,17 +1,20 @@
 // One organization (→ a HubSpot company): every field (built-in and custom fields of object type
 // companies), its sync status and HubSpot id (a link into HubSpot), an edit form that sends only
 // what changed, and its members — the customers linked to it, each marked when this is their
-// primary organization — with Remove and an Add found by name, email or customer id.
-import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+// primary organization — with Remove and an Add found by name, email or customer id; its deals
+// and its activity timeline.
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, get, query, ws } from '../api/client.js';
-import { ORGANIZATION_TEXT_FIELDS, type Customer, type CustomerPage, type CustomField, type Organization, type WorkspaceUser } from '../api/types.js';
-import { useDebounced } from '../components/hooks.js';
-import { changes, CustomFieldList, CustomInput, displayValue, draftOf, SyncCard, TextField, type Draft } from '../components/record-fields.js';
+import { ORGANIZATION_TEXT_FIELDS, type Customer, type CustomField, type Organization } from '../api/types.js';
+import { CustomerPicker } from '../components/record-pickers.js';
+import { ActivityTimeline } from '../components/activity-timeline.js';
+import { CustomFieldList, CustomInput, displayValue, FormActions, OwnerInput, ownerName, SyncCard, TextField, useMembers, useRecordDraft } from '../components/record-fields.js';
 import { ErrorMessage, formatDate, Loading, PageHeader, StatusBadge } from '../components/ui.js';
-import { useIsAdmin, useWorkspace } from '../layout.js';
+import { useWorkspace } from '../layout.js';
 import { customerName } from './customers.js';
+import { LinkedDeals } from './deals.js';
 import { organizationName } from './organizations.js';
 
 const ORGANIZATION_KEYS = [...ORGANIZATION_TEXT_FIELDS.map((f) => f.key), 'numberOfEmployees', 'ownerUserId'] as const;
@@ -22,23 +25,24 @@ const MEMBERS_SHOWN = 100;
 export function OrganizationPage() {
   const workspace = useWorkspace();
   const { organizationId = '' } = useParams();
-  const client = useQueryClient();
-  const isAdmin = useIsAdmin();
   const key = ['organization', workspace, organizationId];
-  const organization = useQuery({ queryKey: key, queryFn: () => get<Organization>(`${ws(workspace)}/organizations/${encodeURIComponent(organizationId)}`) });
+  const path = `${ws(workspace)}/organizations/${encodeURIComponent(organizationId)}`;
+  const organization = useQuery({ queryKey: key, queryFn: () => get<Organization>(path) });
   const fields = useQuery({ queryKey: ['custom-fields', workspace, 'companies'], queryFn: () => get<{ customFields: CustomField[] }>(`${ws(workspace)}/custom-fields${query({ objectType: 'companies' })}`) });
-  // The member list is for admins only; others see the owner's id.
-  const users = useQuery({ queryKey: ['users', workspace], queryFn: () => get<{ users: WorkspaceUser[] }>(`${ws(workspace)}/users`), enabled: isAdmin });
-  const [draft, setDraft] = useState<Draft | null>(null);
-  const save = useMutation({
-    mutationFn: (body: Record<string, unknown>) => api<Organization>('PATCH', `${ws(workspace)}/organizations/${encodeURIComponent(organizationId)}`, body),
-    onSuccess: (updated) => {
-      client.setQueryData(key, updated);
-      void client.invalidateQueries({ queryKey: ['organizations', workspace] });
-      void client.invalidateQueries({ queryKey: ['sync', workspace] });
-      setDraft(null);
-    },
+  const users = useMembers(workspace);
+  const form = useRecordDraft({
+    record: organization.data,
+    fields: fields.data?.customFields,
+    keys: ORGANIZATION_KEYS,
+    numberKeys: NUMBER_KEYS,
+    path,
+    queryKey: key,
+    invalidate: [
+      ['organizations', workspace],
+      ['sync', workspace],
+    ],
   });
+  const { draft, save, set } = form;
 
   const breadcrumb = <Link to={`/w/${workspace}/organizations`}>← Organizations</Link>;
   if (organization.isPending || fields.isPending) return <Loading />;
@@ -54,32 +58,12 @@ export function OrganizationPage() {
   const o = organization.data;
   const customFields = fields.data.customFields;
   const editable = customFields.filter((f) => !f.archived);
-  const owner = o.ownerUserId === null ? null : (users.data?.users.find((u) => u.id === o.ownerUserId) ?? null);
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (!draft) return;
-    const body = changes(draftOf(o, ORGANIZATION_KEYS, customFields), draft, customFields, NUMBER_KEYS);
-    if (Object.keys(body).length === 0) {
-      setDraft(null);
-      return;
-    }
-    save.mutate(body);
-  };
-  const set = (field: string, value: string | boolean | string[]) => setDraft((d) => ({ ...(d ?? draftOf(o, ORGANIZATION_KEYS, customFields)), [field]: value }));
 
   return (
     <>
       <PageHeader title={organizationName(o)} breadcrumb={breadcrumb}>
         {draft ? null : (
-          <button
-            type="button"
-            className="btn btn-primary"
-            onClick={() => {
-              save.reset();
-              setDraft(draftOf(o, ORGANIZATION_KEYS, customFields));
-            }}
-          >
+          <button type="button" className="btn btn-primary" onClick={form.edit}>
             Edit
           </button>
         )}
@@ -88,7 +72,7 @@ export function OrganizationPage() {
       <SyncCard workspace={workspace} sync={o.sync} objectType="companies" noun="company" />
 
       {draft ? (
-        <form className="card" onSubmit={submit} aria-labelledby="edit-heading" noValidate>
+        <form className="card" onSubmit={form.submit} aria-labelledby="edit-heading" noValidate>
           <h2 id="edit-heading">Edit organization</h2>
           <ErrorMessage error={save.error} />
           <div className="form-grid">
@@ -105,34 +89,13 @@ export function OrganizationPage() {
               />
             ))}
             <TextField id="f-numberOfEmployees" label="Employees" field="numberOfEmployees" type="number" value={String(draft['numberOfEmployees'] ?? '')} onChange={(v) => set('numberOfEmployees', v)} error={save.error} />
-            {users.data ? (
-              <div className="form-field">
-                <label htmlFor="f-ownerUserId">Owner</label>
-                <select id="f-ownerUserId" value={String(draft['ownerUserId'] ?? '')} onChange={(e) => set('ownerUserId', e.target.value)}>
-                  <option value="">—</option>
-                  {users.data.users.map((u) => (
-                    <option key={u.id} value={u.id}>
-                      {u.name || u.email}
-                    </option>
-                  ))}
-                </select>
-              </div>
-            ) : (
-              <TextField id="f-ownerUserId" label="Owner (member id)" field="ownerUserId" value={String(draft['ownerUserId'] ?? '')} onChange={(v) => set('ownerUserId', v)} error={save.error} />
-            )}
+            <OwnerInput users={users.data?.users} value={String(draft['ownerUserId'] ?? '')} onChange={(v) => set('ownerUserId', v)} error={save.error} />
             <TextField id="f-tags" label="Tags" hint="Separate tags with commas" field="tags" value={String(draft['tags'] ?? '')} onChange={(v) => set('tags', v)} error={save.error} />
             {editable.map((f) => (
               <CustomInput key={f.id} field={f} value={draft[`custom.${f.key}`]} onChange={(v) => set(`custom.${f.key}`, v)} error={save.error} />
             ))}
           </div>
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : 'Save'}
-            </button>
-            <button type="button" className="btn btn-secondary" onClick={() => setDraft(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions busy={save.isPending} onCancel={form.cancel} />
         </form>
       ) : (
         <section className="card" aria-labelledby="fields-heading">
@@ -153,7 +116,7 @@ export function OrganizationPage() {
             </div>
             <div>
               <dt>Owner</dt>
-              <dd>{owner ? owner.name || owner.email : (o.ownerUserId ?? '—')}</dd>
+              <dd>{ownerName(o.ownerUserId, users.data?.users)}</dd>
             </div>
             <div>
               <dt>Tags</dt>
@@ -173,6 +136,8 @@ export function OrganizationPage() {
       )}
 
       <Members workspace={workspace} organizationId={o.id} customerIds={o.customerIds ?? []} />
+      <LinkedDeals workspace={workspace} of={{ organizationId: o.id }} label="Organization deals" empty="No deals are linked to this organization." />
+      <ActivityTimeline workspace={workspace} of={{ organizationId: o.id }} />
     </>
   );
 }
@@ -190,6 +155,7 @@ function Members({ workspace, organizationId, customerIds }: { workspace: string
     await client.invalidateQueries({ queryKey: ['customer', workspace, customerId] });
   };
   const remove = useMutation({ mutationFn: (customerId: string) => api<void>('DELETE', path(customerId)), onSuccess: (_, customerId) => refresh(customerId) });
+  const [primary, setPrimary] = useState(false);
   const add = useMutation({ mutationFn: ({ customerId, primary }: { customerId: string; primary: boolean }) => api<void>('PUT', path(customerId), { primary }), onSuccess: (_, { customerId }) => refresh(customerId) });
 
   return (
@@ -242,60 +208,12 @@ function Members({ workspace, organizationId, customerIds }: { workspace: string
           </table>
         </div>
       ) : null}
-      <AddMember workspace={workspace} memberIds={customerIds} busy={add.isPending} error={add.error} onAdd={(customerId, primary) => add.mutate({ customerId, primary })} />
-    </section>
-  );
-}
-
-/** Finds a customer by name or email (or takes a pasted customer id) and adds it. */
-function AddMember(props: { workspace: string; memberIds: string[]; busy: boolean; error: unknown; onAdd: (customerId: string, primary: boolean) => void }) {
-  const [search, setSearch] = useState('');
-  const [primary, setPrimary] = useState(false);
-  const q = useDebounced(search.trim());
-  const found = useQuery({
-    queryKey: ['customers', props.workspace, { q, limit: 5 }],
-    queryFn: () => get<CustomerPage>(`${ws(props.workspace)}/customers${query({ q, limit: 5 })}`),
-    enabled: q !== '',
-    placeholderData: keepPreviousData,
-  });
-  const looksLikeId = /^cus_\S+$/.test(q);
-  const candidates = (found.data?.customers ?? []).filter((c) => !props.memberIds.includes(c.id));
-  return (
-    <div className="padded">
-      <h3>Add a member</h3>
-      <ErrorMessage error={props.error} />
-      <div className="toolbar">
-        <label htmlFor="member-search" className="visually-hidden">
-          Find a customer
-        </label>
-        <input id="member-search" type="search" placeholder="Name, email or customer id" value={search} onChange={(e) => setSearch(e.target.value)} />
+      <CustomerPicker workspace={workspace} id="member-search" heading="Add a member" linkedIds={customerIds} busy={add.isPending} error={add.error} action="Add" onPick={(customerId) => add.mutate({ customerId, primary })}>
         <label className="checkbox">
           <input type="checkbox" checked={primary} onChange={(e) => setPrimary(e.target.checked)} />
           Make it their primary organization
         </label>
-      </div>
-      {q === '' ? null : (
-        <ul className="record-links" aria-label="Customers found">
-          {looksLikeId && !props.memberIds.includes(q) ? (
-            <li>
-              <code>{q}</code>{' '}
-              <button type="button" className="btn btn-secondary btn-small" disabled={props.busy} onClick={() => props.onAdd(q, primary)}>
-                Add
-              </button>
-            </li>
-          ) : null}
-          {candidates.map((c) => (
-            <li key={c.id}>
-              {customerName(c)}
-              {c.email ? <span className="muted"> · {c.email}</span> : null}{' '}
-              <button type="button" className="btn btn-secondary btn-small" disabled={props.busy} onClick={() => props.onAdd(c.id, primary)} aria-label={`Add ${customerName(c)}`}>
-                Add
-              </button>
-            </li>
-          ))}
-          {!looksLikeId && found.data && candidates.length === 0 ? <li className="muted">No other customer matches.</li> : null}
-        </ul>
-      )}
-    </div>
+      </CustomerPicker>
+    </section>
   );
 }

@@ -1,15 +1,10 @@
 // Organizations (→ HubSpot companies): search by name or domain, filter by sync status, page
 // through with cursors — the customers list's twin.
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link } from 'react-router';
-import { get, query, ws } from '../api/client.js';
-import type { OrganizationPage, SyncStatus } from '../api/types.js';
-import { useDebounced } from '../components/hooks.js';
-import { formatDate, PageHeader, Pager, QueryView, StatusBadge, StatusFilter, useCursorPages } from '../components/ui.js';
+import type { OrganizationPage } from '../api/types.js';
+import { ListPager, ListToolbar, useRecordList } from '../components/record-list.js';
+import { formatDate, PageHeader, QueryView, StatusBadge } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
-
-const PAGE_SIZE = 25;
 
 /** An organization's name, else its domain, else its id (the API requires a name, but old rows may lack one). */
 export function organizationName(o: { name: string | null; domain: string | null; id: string }): string {
@@ -18,33 +13,18 @@ export function organizationName(o: { name: string | null; domain: string | null
 
 export function OrganizationsPage() {
   const workspace = useWorkspace();
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState<SyncStatus | ''>('');
-  const q = useDebounced(search.trim());
-  const pages = useCursorPages(`${q}|${status}`);
-  const list = useQuery({
-    queryKey: ['organizations', workspace, { q, status, after: pages.cursor }],
-    queryFn: () => get<OrganizationPage>(`${ws(workspace)}/organizations${query({ q, status, after: pages.cursor, limit: PAGE_SIZE })}`),
-    placeholderData: keepPreviousData,
-  });
+  const state = useRecordList<OrganizationPage>(workspace, 'organizations');
+  const { list, narrowed } = state;
 
   return (
     <>
       <PageHeader title="Organizations" />
-      <div className="toolbar">
-        <div className="search">
-          <label htmlFor="organization-search" className="visually-hidden">
-            Search organizations
-          </label>
-          <input id="organization-search" type="search" placeholder="Search by name or domain" value={search} onChange={(e) => setSearch(e.target.value)} />
-        </div>
-        <StatusFilter value={status} onChange={setStatus} />
-      </div>
+      <ListToolbar state={state} id="organization-search" label="Search organizations" placeholder="Search by name or domain" />
       <div className="card card-flush">
         <QueryView
           query={list}
           isEmpty={(data) => data.organizations.length === 0}
-          empty={q || status ? 'No organizations match this search.' : 'No organizations yet. Your application adds them through the API or a CSV import.'}
+          empty={narrowed ? 'No organizations match this search.' : 'No organizations yet. Your application adds them through the API or a CSV import.'}
         >
           {(data) => (
             <div className="table-wrap">
@@ -80,9 +60,7 @@ export function OrganizationsPage() {
           )}
         </QueryView>
       </div>
-      {list.data ? (
-        <Pager label="Organization" page={pages.page} hasNext={Boolean(list.data.nextCursor)} onPrev={pages.prev} onNext={() => list.data.nextCursor && pages.next(list.data.nextCursor)} />
-      ) : null}
+      <ListPager state={state} label="Organization" />
     </>
   );
 }

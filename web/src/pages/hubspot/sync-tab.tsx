@@ -5,7 +5,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError, get, query, ws } from '../../api/client.js';
-import { STATUS_HELP, SYNC_STATUSES, type SyncRecordPage, type SyncRun, type SyncStatus, type SyncSummary } from '../../api/types.js';
+import { OBJECT_TYPE_LABELS, STATUS_HELP, SYNC_STATUSES, type SyncRecordPage, type SyncRun, type SyncStatus, type SyncSummary } from '../../api/types.js';
 import { useDebounced } from '../../components/hooks.js';
 import { Empty, ErrorMessage, formatDate, formatNumber, Loading, Pager, StatusBadge, StatusFilter, useCursorPages } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
@@ -95,7 +95,44 @@ function SummaryCards({ summary }: { summary: SyncSummary }) {
         {summary.duplicate ? ` · ${formatNumber(summary.duplicate)} duplicate${summary.duplicate === 1 ? '' : 's'} not pushed` : ''}
         {summary.failed ? ` · ${formatNumber(summary.failed)} failed last time (retried by the next run)` : ''}
       </p>
+      {summary.objects.length > 1 ? <ObjectSummaries objects={summary.objects} /> : null}
     </>
+  );
+}
+
+/** What Sync now will do per object type, in the order a run pushes them. */
+function ObjectSummaries({ objects }: { objects: SyncSummary['objects'] }) {
+  return (
+    <table className="table compact" aria-label="Sync summary per object type">
+      <thead>
+        <tr>
+          <th scope="col">Object type</th>
+          <th scope="col">Will be created</th>
+          <th scope="col">Will be updated</th>
+          <th scope="col">Already synced</th>
+          <th scope="col">Not pushed</th>
+        </tr>
+      </thead>
+      <tbody>
+        {objects.map((o) => (
+          <tr key={o.objectType}>
+            <th scope="row">{OBJECT_TYPE_LABELS[o.objectType] ?? o.objectType}</th>
+            {o.note ? (
+              <td colSpan={4} className="muted">
+                {o.note}
+              </td>
+            ) : (
+              <>
+                <td>{formatNumber(o.willCreate)}</td>
+                <td>{formatNumber(o.willUpdate)}</td>
+                <td>{formatNumber(o.synced)}</td>
+                <td>{formatNumber(o.cantSync + o.duplicate)}</td>
+              </>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -109,6 +146,9 @@ const RUN_OUTCOME: Record<SyncRun['status'], string> = {
 
 export function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: (() => void) | undefined }) {
   const total = run?.total ?? 0;
+  // Customers only, unless the run pushes other object types too.
+  const types = run?.objects ?? [];
+  const noun = types.some((o) => o.objectType !== 'contacts') ? 'records' : 'customers';
   const processed = run?.processed ?? 0;
   const percent = total > 0 ? Math.round((processed / total) * 100) : run && run.status !== 'running' ? 100 : 0;
   const status = run?.status ?? 'running';
@@ -119,7 +159,7 @@ export function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: 
       <div className="run-head">
         <strong>{queued ? 'Waiting for a worker' : RUN_OUTCOME[status]}</strong>
         <span className="muted">
-          {run ? `${formatNumber(processed)} of ${formatNumber(total)} customers` : 'Starting…'}
+          {run ? `${formatNumber(processed)} of ${formatNumber(total)} ${noun}` : 'Starting…'}
           {run?.phase && status === 'running' && !queued ? ` · ${run.phase}` : ''}
           {run?.cancelRequested && status === 'running' ? ' · stopping after the current batch' : ''}
           {onCancel ? (
@@ -136,7 +176,7 @@ export function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: 
         aria-valuemin={0}
         aria-valuemax={Math.max(total, 1)}
         aria-valuenow={total > 0 ? processed : status === 'running' ? 0 : 1}
-        aria-valuetext={`${percent}% — ${formatNumber(processed)} of ${formatNumber(total)} customers`}
+        aria-valuetext={`${percent}% — ${formatNumber(processed)} of ${formatNumber(total)} ${noun}`}
       >
         <span className={status === 'running' ? 'progress-fill animated' : 'progress-fill'} style={{ width: `${percent}%` }} />
       </div>
@@ -145,6 +185,20 @@ export function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: 
           {formatNumber(run.created)} created · {formatNumber(run.updated)} updated · {formatNumber(run.failed)} failed · {formatNumber(run.skipped)} skipped
           {run.finishedAt ? <span className="muted"> · finished {formatDate(run.finishedAt)}</span> : null}
         </p>
+      ) : null}
+      {noun === 'records' ? (
+        <ul className="run-objects small" aria-label="Run per object type">
+          {types.map((o) => (
+            <li key={o.objectType}>
+              <strong>{OBJECT_TYPE_LABELS[o.objectType] ?? o.objectType}</strong>{' '}
+              {o.note ? (
+                <span className="muted">{o.note}</span>
+              ) : (
+                `${formatNumber(o.processed)} of ${formatNumber(o.total)} · ${formatNumber(o.created)} created · ${formatNumber(o.updated)} updated · ${formatNumber(o.failed)} failed`
+              )}
+            </li>
+          ))}
+        </ul>
       ) : null}
       {run?.error ? <ErrorMessage error={new Error(run.error)} /> : null}
     </div>
