@@ -323,3 +323,27 @@ export async function organizationOwnerUserIds(db: Db, workspaceId: string): Pro
     .execute();
   return rows.map((r) => r.owner_user_id!);
 }
+
+/**
+ * Customers pushed as Synced while their organizations were not pushed (companies sync off) have
+ * no associations in HubSpot yet: forgetting their synced hash makes them Needs update, so the
+ * next run pushes them with their companies. Returns how many.
+ */
+export async function resendCustomersWithOrganizations(db: Db, workspaceId: string): Promise<number> {
+  const result = await db
+    .updateTable('customers')
+    .set({ synced_hash: null, sync_status: 'needs_update' })
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('sync_status', '=', 'synced')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('customer_organizations as l')
+        .innerJoin('organizations as o', 'o.id', 'l.organization_id')
+        .select('l.customer_id')
+        .where('l.workspace_id', '=', workspaceId)
+        .where('o.deleted_at', 'is', null),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -225,7 +225,7 @@ describe('contacts ↔ companies', () => {
     expect((await customer(made.body.id)).sync.status).toBe('synced');
   });
 
-  it('a contact whose company is not in HubSpot yet fails with a clear message and is associated once it is; with companies sync off, organizations are ignored', async () => {
+  it('a contact whose company is not in HubSpot yet fails with a clear message and is associated once it is; with companies sync off, organizations are ignored until it is on', async () => {
     const [refused] = await createOrganizations([{ name: 'Refused Co', industry: 'NOT_AN_INDUSTRY' }]);
     const made = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'waiting@example.com', organizationIds: [refused] });
 
@@ -242,15 +242,19 @@ describe('contacts ↔ companies', () => {
     expect(Object.keys(await companiesOfContact(waiting.hubspotId!))).toEqual([companyOf(refused!)!.id]);
 
     await setCompaniesSync(false);
-    try {
-      const [unpushed] = await createOrganizations([{ name: 'Never pushed' }]);
-      const other = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'nocompanies@example.com', organizationIds: [unpushed] });
-      const off = await syncNow(env.admin);
-      expect((off['objects'] as { objectType: string }[]).map((o) => o.objectType)).toEqual(['contacts']);
-      expect((await customer(other.body.id)).sync).toMatchObject({ status: 'synced', lastError: null });
-      expect(companyOf(unpushed!)).toBeUndefined();
-    } finally {
-      await setCompaniesSync(true);
-    }
+    const [unpushed] = await createOrganizations([{ name: 'Pushed later' }]);
+    const other = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'nocompanies@example.com', organizationIds: [unpushed] });
+    const off = await syncNow(env.admin);
+    expect((off['objects'] as { objectType: string }[]).map((o) => o.objectType)).toEqual(['contacts']);
+    expect((await customer(other.body.id)).sync).toMatchObject({ status: 'synced', lastError: null });
+    expect(companyOf(unpushed!)).toBeUndefined();
+
+    // Companies turned on: the contacts pushed meanwhile are sent again, with their companies.
+    await setCompaniesSync(true);
+    expect((await customer(other.body.id)).sync.status).toBe('needs_update');
+    await syncNow(env.admin);
+    const contact = (await customer(other.body.id)).sync;
+    expect(contact.status).toBe('synced');
+    expect(await companiesOfContact(contact.hubspotId!)).toEqual({ [companyOf(unpushed!)!.id]: [1, 279] });
   });
 });
