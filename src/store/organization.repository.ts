@@ -296,17 +296,45 @@ export async function recordOrganizationPushFailure(db: Db, workspaceId: string,
     .execute();
 }
 
-/** The HubSpot company of each given organization that has one (live or not: a link to a deleted one is archived by its id). */
-export async function organizationHubSpotIds(db: Db, workspaceId: string, ids: readonly string[]): Promise<Map<string, { hubspotId: string | null; name: string | null; status: SyncStatus; deleted: boolean }>> {
-  const out = new Map<string, { hubspotId: string | null; name: string | null; status: SyncStatus; deleted: boolean }>();
+export interface OrganizationCompany {
+  /** The organization's own company, or (a Duplicate) the company of the organization that holds its domain. */
+  hubspotId: string | null;
+  name: string | null;
+  status: SyncStatus;
+}
+
+/**
+ * The HubSpot company each given organization is: its own, or for a Duplicate (never pushed)
+ * the company of the live organization with its domain that is in HubSpot — one company to
+ * HubSpot, as the Duplicate rule says.
+ */
+export async function organizationCompanies(db: Db, workspaceId: string, ids: readonly string[]): Promise<Map<string, OrganizationCompany>> {
+  const out = new Map<string, OrganizationCompany>();
+  const duplicates = new Map<string, string[]>();
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db
       .selectFrom('organizations')
-      .select(['id', 'hubspot_id', 'name', 'sync_status', 'deleted_at'])
+      .select(['id', 'hubspot_id', 'name', 'sync_status', 'domain_key'])
       .where('workspace_id', '=', workspaceId)
       .where('id', 'in', ids.slice(i, i + 500))
       .execute();
-    for (const r of rows) out.set(r.id, { hubspotId: r.hubspot_id, name: r.name, status: r.sync_status as SyncStatus, deleted: r.deleted_at !== null });
+    for (const r of rows) {
+      out.set(r.id, { hubspotId: r.hubspot_id, name: r.name, status: r.sync_status as SyncStatus });
+      if (r.hubspot_id === null && r.sync_status === 'duplicate' && r.domain_key !== null) duplicates.set(r.domain_key, [...(duplicates.get(r.domain_key) ?? []), r.id]);
+    }
+  }
+  const keys = [...duplicates.keys()];
+  for (let i = 0; i < keys.length; i += 500) {
+    const owners = await db
+      .selectFrom('organizations')
+      .select(['domain_key', 'hubspot_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .where('domain_key', 'in', keys.slice(i, i + 500))
+      .where('hubspot_id', 'is not', null)
+      .orderBy('created_at')
+      .execute();
+    for (const owner of owners.reverse()) for (const id of duplicates.get(owner.domain_key!) ?? []) out.set(id, { ...out.get(id)!, hubspotId: owner.hubspot_id });
   }
   return out;
 }

@@ -171,6 +171,19 @@ describe('organizations → companies', () => {
 });
 
 describe('contacts ↔ companies', () => {
+  it('associates a contact of a Duplicate organization with the company of the organization holding its domain', async () => {
+    const shared = await env.admin.get<{ organizations: Org[] }>(`${W}/organizations?domain=shared.example.com&limit=10`);
+    const duplicate = shared.body.organizations.find((o) => o.sync.status === 'duplicate')!;
+    const holder = shared.body.organizations.find((o) => o.sync.status === 'synced')!;
+    const made = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'dup-member@example.com', organizationIds: [duplicate.id] });
+
+    await syncNow(env.admin);
+
+    const contact = (await customer(made.body.id)).sync;
+    expect(contact).toMatchObject({ status: 'synced', lastError: null });
+    expect(await companiesOfContact(contact.hubspotId!)).toEqual({ [companyOf(holder.id)!.id]: [1, 279] });
+  });
+
   it('associates each contact with its companies (the primary one labelled), after companies in the same run', async () => {
     const [a, b, later] = await createOrganizations([{ name: 'Alpha', domain: 'alpha.example.com' }, { name: 'Beta' }, { name: 'Later' }]);
     const created = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'member@example.com', firstName: 'Mem', organizationIds: [a, b] });

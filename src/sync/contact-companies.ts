@@ -7,11 +7,12 @@
 // contact was last associated with (`companies`) and which of them carries the Primary label
 // (`primary`), so a run creates only new associations, moves the label when the primary
 // changed, and archives exactly the associations of links removed locally. Associations made
-// in HubSpot by people are never archived.
+// in HubSpot by people are never archived. A Duplicate organization (never pushed) stands for
+// the company of the organization holding its domain.
 import { isHubSpotApiError, type AssociationSpec, type BatchAssociationCreateInput } from '../hubspot/index.js';
 import { missingScopesFor } from '../integration/index.js';
 import type { Db, OrganizationMember, SyncStatus } from '../store/index.js';
-import { findConnection, organizationHubSpotIds } from '../store/index.js';
+import { findConnection, organizationCompanies } from '../store/index.js';
 import type { AcceptedRecord, AssociationContext } from './objects/object-adapter.js';
 import { readSyncSettings } from './sync-settings.js';
 
@@ -104,7 +105,7 @@ export async function pushCompanyLinks<R extends CompanyLinkSource>(context: Ass
   const failed = new Map<string, string>();
   if (accepted.every((a) => a.record.record.organizations.length === 0 && a.record.record.syncedLinks === null)) return failed;
   if (!(await companiesArePushed(db, workspaceId))) return failed;
-  const organizations = await organizationHubSpotIds(db, workspaceId, [...new Set(accepted.flatMap((a) => a.record.record.organizations.map((m) => m.organizationId)))]);
+  const organizations = await organizationCompanies(db, workspaceId, [...new Set(accepted.flatMap((a) => a.record.record.organizations.map((m) => m.organizationId)))]);
 
   const plans: { contactId: string; hubspotId: string; plan: CompanyLinkPlan; desired: SyncedCompanyLinks; synced: SyncedCompanyLinks }[] = [];
   for (const { record, hubspotId } of accepted) {
@@ -116,10 +117,9 @@ export async function pushCompanyLinks<R extends CompanyLinkSource>(context: Ass
       failed.set(record.id, `Its company "${org?.name ?? missing[0]!.organizationId}" is not in HubSpot yet${why}; the contact's companies are associated again on the next run.`);
       continue;
     }
-    const desired: SyncedCompanyLinks = {
-      companies: members.map((m) => organizations.get(m.organizationId)!.hubspotId!),
-      primary: members.filter((m) => m.primary).map((m) => organizations.get(m.organizationId)!.hubspotId!),
-    };
+    // Two organizations may be one company (a Duplicate and the organization holding its domain).
+    const primary = [...new Set(members.filter((m) => m.primary).map((m) => organizations.get(m.organizationId)!.hubspotId!))];
+    const desired: SyncedCompanyLinks = { companies: [...new Set(members.map((m) => organizations.get(m.organizationId)!.hubspotId!))], primary };
     // A contact linked to another HubSpot contact than last time (newly created, or re-created
     // after it was deleted in HubSpot) has none of the associations recorded.
     const synced = record.hubspotId === hubspotId ? parseSyncedLinks(record.record.syncedLinks) : { companies: [], primary: [] };
