@@ -1,25 +1,32 @@
 // Keeps every customer's stored status true after any change: an edit (new values → new
 // current hash), a push result, a mapping change (all hashes), or an email change (the
 // duplicate owner of both the old and the new address may change).
-import { loadFieldDefinitions } from '../records/index.js';
+import { loadFieldDefinitions, type CustomFieldObjectType } from '../records/index.js';
 import type { Customer, Db, OrganizationMember, RecordTable } from '../store/index.js';
 import { findCustomer, findStatusCandidates, listMembershipsOfCustomers, loadMappingRows, pageAllIds, rowToCustomer, setCurrentHashes, setStatuses } from '../store/index.js';
-import { DEFAULT_PROPERTIES, localFields, propertiesFor, recordHash, type Mapping } from './field-mapping.js';
+import { CONTACT_RULES, localFields, propertiesFor, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
 import { statusChanges } from './sync-status.js';
 
 export const CONTACTS = 'contacts';
 
 
-/** The saved mapping, or — before an admin saved one — the seed's built-in defaults. */
-export async function effectiveMapping(db: Db, workspaceId: string): Promise<{ mapping: Mapping; saved: boolean }> {
-  const rows = await loadMappingRows(db, workspaceId, CONTACTS);
-  if (rows.length === 0) return { mapping: { ...DEFAULT_PROPERTIES }, saved: false };
+/**
+ * An object type's saved mapping, or — before an admin saved one — its built-in defaults
+ * (`rules.defaults`). Custom fields archived since are left out: they do not push.
+ */
+export async function savedOrDefaultMapping(db: Db, workspaceId: string, objectType: CustomFieldObjectType, rules: MappingRules): Promise<{ mapping: Mapping; saved: boolean }> {
+  const rows = await loadMappingRows(db, workspaceId, objectType);
+  if (rows.length === 0) return { mapping: { ...rules.defaults }, saved: false };
   const mapping: Mapping = {};
   for (const row of rows) if (row.property) mapping[row.field] = row.property;
-  // Fields that were archived since do not push.
-  const fields = new Set(localFields(await loadFieldDefinitions(db, workspaceId)).map((f) => f.field));
+  const fields = new Set(localFields(await loadFieldDefinitions(db, workspaceId, objectType), rules).map((f) => f.field));
   for (const field of Object.keys(mapping)) if (!fields.has(field)) delete mapping[field];
   return { mapping, saved: true };
+}
+
+/** The contacts mapping in force: the saved one, else the seed's built-in defaults. */
+export async function effectiveMapping(db: Db, workspaceId: string): Promise<{ mapping: Mapping; saved: boolean }> {
+  return savedOrDefaultMapping(db, workspaceId, CONTACTS, CONTACT_RULES);
 }
 
 export function pushPropertiesFor(customer: Customer, mapping: Mapping): Record<string, string> {

@@ -3,16 +3,19 @@
 import type { ObjectAdapter } from './object-adapter.js';
 import { companyAdapter } from './company.adapter.js';
 import { contactAdapter } from './contact.adapter.js';
+import { dealAdapter } from './deal.adapter.js';
 import { noteAdapter } from './note.adapter.js';
 
 export type { AcceptedRecord, AssociationContext, ObjectAdapter, SyncedRecord } from './object-adapter.js';
 export { companyAdapter } from './company.adapter.js';
 export { contactAdapter } from './contact.adapter.js';
+export { dealAdapter } from './deal.adapter.js';
 export { noteAdapter, notePropertiesFor, noteHash, activityIdIn, ACTIVITY_LABELS, NOTE_BODY_MAX } from './note.adapter.js';
 
 export const OBJECT_ADAPTERS: readonly ObjectAdapter[] = [
   companyAdapter,
   contactAdapter,
+  dealAdapter,
   noteAdapter,
 ];
 

@@ -99,7 +99,8 @@ export interface ObjectAdapter<R = unknown, M = unknown> {
   /**
    * Why HubSpot would refuse these values outright (one such input fails a whole batch and
    * costs a retry), or null to send them. The reason is recorded as the record's error. `record`
-   * is there for reasons beyond the values (a note whose contact is not in HubSpot yet).
+   * is there for reasons beyond the values (a note whose contact is not in HubSpot yet, a deal's
+   * unmapped stage).
    */
   refusal?(properties: Readonly<Record<string, string>>, record: R): string | null;
 
