@@ -170,6 +170,41 @@ describe('organizations → companies', () => {
   });
 });
 
+describe('the companies mapping', () => {
+  it('offers organization fields with live company properties (not the ones hubsync fills), and a saved change is pushed to every company', async () => {
+    const { admin } = env;
+    expect((await admin.post(`${W}/custom-fields`, { objectType: 'companies', key: 'tier', label: 'Tier', type: 'text' })).status).toBe(201);
+    const property = await fetch(`${env.sandbox.baseUrl}/crm/v3/properties/companies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'tier', label: 'Tier', type: 'string', fieldType: 'text', groupName: 'companyinformation' }),
+    });
+    expect(property.status).toBe(201);
+    const listed = await admin.get<{ organizations: Org[] }>(`${W}/organizations?q=Renamed 7&limit=1`);
+    const renamed = listed.body.organizations[0]!.id;
+    // An unmapped field changes nothing a push would send: it stays Synced.
+    await admin.patch(`${W}/organizations/${renamed}`, { custom: { tier: 'gold' } });
+    expect((await org(renamed)).sync.status).toBe('synced');
+
+    const view = await admin.get<{ objectType: string; saved: boolean; fields: { field: string; property: string | null }[]; properties: { name: string }[] }>(`${W}/hubspot/mapping?objectType=companies`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ objectType: 'companies', saved: false });
+    const suggested = Object.fromEntries(view.body.fields.map((f) => [f.field, f.property]));
+    expect(suggested).toMatchObject({ name: 'name', domainKey: 'domain', industry: 'industry', numberOfEmployees: 'numberofemployees', 'custom.tier': 'tier' });
+    const offered = new Set(view.body.properties.map((p) => p.name));
+    expect(offered.has(KEY) || offered.has('hubspot_owner_id')).toBe(false);
+    expect(companyOf(renamed)!.properties['tier'] ?? null).toBeNull();
+
+    const saved = await admin.request('PUT', `${W}/hubspot/mapping?objectType=companies`, { mappings: { ...suggested, city: null } });
+    expect(saved.status).toBe(200);
+    expect((await org(renamed)).sync.status).toBe('needs_update');
+    const run = await syncNow(admin);
+    expect(run).toMatchObject({ status: 'succeeded', failed: 0, created: 0 });
+    expect(companyOf(renamed)!.properties).toMatchObject({ name: 'Renamed 7', tier: 'gold', city: 'Zürich' });
+    expect((await org(renamed)).sync.status).toBe('synced');
+  });
+});
+
 describe('contacts ↔ companies', () => {
   it('associates a contact of a Duplicate organization with the company of the organization holding its domain', async () => {
     const shared = await env.admin.get<{ organizations: Org[] }>(`${W}/organizations?domain=shared.example.com&limit=10`);

@@ -10,12 +10,11 @@
 // engine's companies adapter alike (companyPropertiesFor), so the stored current hash is the
 // hash the engine compares: the companies mapping in force, hubsync's unique key, and the owner
 // linked to the organization's local owner.
-import { loadFieldDefinitions } from '../records/index.js';
 import type { Db, Organization } from '../store/index.js';
-import { loadMappingRows, rowToOrganization, setCurrentHashes } from '../store/index.js';
-import { formatValue, recordHash, type Mapping } from './field-mapping.js';
+import { pageIdsByStatus, rowToOrganization, setCurrentHashes, SYNC_STATUSES } from '../store/index.js';
+import { formatValue, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
 import { ownerIdsFor } from './owners.js';
-import { refreshRecordStatuses } from './status-refresh.js';
+import { refreshRecordStatuses, savedOrDefaultMapping } from './status-refresh.js';
 
 export const COMPANIES = 'companies';
 
@@ -44,6 +43,35 @@ export const DEFAULT_COMPANY_PROPERTIES: Readonly<Record<string, string>> = {
   lifecycleStage: 'lifecyclestage',
 };
 
+/** The companies mapping as admins edit it (MAPPING_TARGETS in mapping-service.ts). */
+export const COMPANY_RULES: MappingRules = {
+  noun: 'organization',
+  hubspotNoun: 'company',
+  builtIns: [
+    { key: 'name', label: 'Name' },
+    { key: 'domainKey', label: 'Domain' },
+    { key: 'website', label: 'Website' },
+    { key: 'phone', label: 'Phone' },
+    { key: 'street', label: 'Street' },
+    { key: 'city', label: 'City' },
+    { key: 'postalCode', label: 'Postal code' },
+    { key: 'region', label: 'Region' },
+    { key: 'country', label: 'Country' },
+    // Free text locally, HubSpot's choice list remotely: a value HubSpot refuses fails that record.
+    { key: 'industry', label: 'Industry', type: 'single_choice' },
+    { key: 'numberOfEmployees', label: 'Number of employees', type: 'number' },
+    { key: 'annualRevenue', label: 'Annual revenue', type: 'number' },
+    { key: 'lifecycleStage', label: 'Lifecycle stage' },
+    { key: 'tags', label: 'Tags', type: 'tags' },
+  ],
+  defaults: DEFAULT_COMPANY_PROPERTIES,
+  locked: {},
+  reserved: {
+    [ORGANIZATION_KEY_PROPERTY]: "it holds the organization's id, by which hubsync finds the company again.",
+    [OWNER_PROPERTY]: "it comes from the organization's owner (HubSpot → Owners).",
+  },
+};
+
 /** What an organization's values are computed with: the companies mapping and the owners of the users concerned. */
 export interface CompanyValues {
   mapping: Mapping;
@@ -51,17 +79,9 @@ export interface CompanyValues {
   owners: ReadonlyMap<string, { ownerId: string } | { problem: string }>;
 }
 
-/**
- * The saved companies mapping (its custom fields still live), or the defaults before one is
- * saved. Custom fields of object type companies are read from the organization's custom values.
- */
+/** The saved companies mapping (its custom fields still live), or the defaults before one is saved. */
 export async function effectiveCompanyMapping(db: Db, workspaceId: string): Promise<Mapping> {
-  const rows = await loadMappingRows(db, workspaceId, COMPANIES);
-  if (rows.length === 0) return { ...DEFAULT_COMPANY_PROPERTIES };
-  const live = new Set((await loadFieldDefinitions(db, workspaceId, COMPANIES)).filter((f) => !f.archived).map((f) => `custom.${f.key}`));
-  const mapping: Mapping = {};
-  for (const row of rows) if (row.property && (!row.field.startsWith('custom.') || live.has(row.field))) mapping[row.field] = row.property;
-  return mapping;
+  return (await savedOrDefaultMapping(db, workspaceId, COMPANIES, COMPANY_RULES)).mapping;
 }
 
 /** The mapping and the owners of the given local users (every organization's owner for a run). */
@@ -126,6 +146,18 @@ export async function onOrganizationsChanged(db: Db, workspaceId: string, ids: s
   // Statuses of the changed ones and of everyone sharing their domains, old or new. No domain
   // is needed to push an organization: one without reads Not synced, never No email.
   await refreshRecordStatuses(db, 'organizations', workspaceId, ids, previousDomainKeys, false);
+}
+
+/** Every organization's hash and status again, in pages (after the companies mapping changed). */
+export async function refreshAllOrganizations(db: Db, workspaceId: string): Promise<void> {
+  let after: string | undefined;
+  for (;;) {
+    const ids = await pageIdsByStatus(db, workspaceId, SYNC_STATUSES, after, 500, undefined, 'organizations');
+    if (ids.length === 0) return;
+    const changed = await refreshOrganizationHashes(db, workspaceId, ids);
+    await refreshRecordStatuses(db, 'organizations', workspaceId, changed, [], false);
+    after = ids.at(-1);
+  }
 }
 
 /**
