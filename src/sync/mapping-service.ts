@@ -11,6 +11,7 @@ import type { Db, Workspace } from '../store/index.js';
 import { replaceMapping } from '../store/index.js';
 import { CONTACT_RULES, EMAIL_FIELD, EMAIL_PROPERTY, localFields, suggestMapping, validateMapping, writableProperties, type LocalField, type MappingRules } from './field-mapping.js';
 import { DEAL_RULES, DEALS, refreshAllDeals } from './deal-values.js';
+import { COMPANIES, COMPANY_RULES, refreshAllOrganizations } from './organization-status.js';
 import { CONTACTS, refreshWholeWorkspace, savedOrDefaultMapping } from './status-refresh.js';
 
 const PROPERTY_CACHE_MS = 5 * 60_000;
@@ -26,6 +27,7 @@ export interface MappingTarget {
 /** The object types with an editable mapping, in the order the UI offers them. */
 export const MAPPING_TARGETS: MappingTarget[] = [
   { objectType: CONTACTS, rules: CONTACT_RULES, refreshAll: (db, workspaceId) => refreshWholeWorkspace(db, workspaceId) },
+  { objectType: COMPANIES, rules: COMPANY_RULES, refreshAll: refreshAllOrganizations },
   { objectType: DEALS, rules: DEAL_RULES, refreshAll: refreshAllDeals },
 ];
 
