@@ -13,7 +13,7 @@ import { loadFieldDefinitions } from '../records/index.js';
 import type { Db, Deal, SyncStatus } from '../store/index.js';
 import { findDealsForSync, listDealStageMappings, listMembersOfWorkspace, loadMappingRows, pageIdsByStatus, setDealSyncStates, SYNC_STATUSES } from '../store/index.js';
 import { formatValue, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
-import { ownerIdsFor } from './owners.js';
+import { ownerIdsFor } from './owner-ids.js';
 import { computeStatus } from './sync-status.js';
 
 export const DEALS = 'deals';

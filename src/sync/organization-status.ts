@@ -13,7 +13,7 @@
 import type { Db, Organization } from '../store/index.js';
 import { pageIdsByStatus, rowToOrganization, setCurrentHashes, SYNC_STATUSES } from '../store/index.js';
 import { formatValue, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
-import { ownerIdsFor } from './owners.js';
+import { ownerIdsFor } from './owner-ids.js';
 import { refreshRecordStatuses, savedOrDefaultMapping } from './status-refresh.js';
 
 export const COMPANIES = 'companies';

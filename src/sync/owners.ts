@@ -1,7 +1,7 @@
 // HubSpot's owners in a workspace (issue 13, point 6): read from the portal into the database,
 // each linked by an admin to the local user it is (seed 002's "HubSpot User ID" on the user),
 // with a suggestion by email. A record's owner is a local user; the push sends the linked
-// owner's id as `hubspot_owner_id` (ownerIdsFor). Reading owners needs the optional scope
+// owner's id as `hubspot_owner_id` (ownerIdsFor, in owner-ids.ts). Reading owners needs the optional scope
 // crm.objects.owners.read: without it the read is refused naming the scope, and everything else
 // keeps working. A change of who is linked (or an owner HubSpot archived) changes what these
 // users' deals push, so their statuses are refreshed in the same transaction.
@@ -9,11 +9,11 @@ import { audit, type Actor } from '../audit/index.js';
 import { hubspotProblem, OWNERS_SCOPE, requireScopes, type HubSpotGateway } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';
 import type { Db, OwnerRecord, Workspace } from '../store/index.js';
-import { dealIdsOwnedBy, linkOwner, listMembersOfWorkspace, listOwners, ownersOfUsers, saveOwnersRead } from '../store/index.js';
+import { dealIdsOwnedBy, linkOwner, listMembersOfWorkspace, listOwners, saveOwnersRead } from '../store/index.js';
 import { refreshDealSyncStates } from './deal-values.js';
-// A cycle by design: organization-status.ts asks this module for owner ids, and is told here
-// when they change (functions only, called long after both modules loaded).
 import { onOwnersRelinked } from './organization-status.js';
+
+export { ownerIdsFor } from './owner-ids.js';
 
 export interface OwnerView extends OwnerRecord {
   /** The member whose email is the owner's, when the owner is linked to no one and that member to no other owner. */
@@ -103,21 +103,4 @@ export async function linkSuggestedOwners(db: Db, clock: Clock, workspace: Works
     }
   });
   return readOwners(db, workspace.id);
-}
-
-/**
- * The `hubspot_owner_id` to push for each local owner (user id → owner id). A user linked to no
- * owner, or to one HubSpot no longer lists, maps to a reason instead: the record is pushed
- * without an owner and the reason is reported on it, never failing its batch.
- */
-export async function ownerIdsFor(db: Db, workspaceId: string, userIds: readonly string[]): Promise<Map<string, { ownerId: string } | { problem: string }>> {
-  const linked = await ownersOfUsers(db, workspaceId, userIds);
-  const out = new Map<string, { ownerId: string } | { problem: string }>();
-  for (const userId of userIds) {
-    const owner = linked.get(userId);
-    if (!owner) out.set(userId, { problem: 'Its owner is linked to no HubSpot owner (Owners tab): pushed without an owner.' });
-    else if (owner.archived) out.set(userId, { problem: `Its owner's HubSpot owner ${owner.ownerId} no longer exists in HubSpot: pushed without an owner.` });
-    else out.set(userId, { ownerId: owner.ownerId });
-  }
-  return out;
 }
