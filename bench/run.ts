@@ -220,7 +220,9 @@ function objectsSection(p: BenchParams, f: ObjectsFigures): OwnSection {
   const pushed = f.objects.filter((o) => o.objectType !== 'contacts').reduce((sum, o) => sum + o.processed, 0);
   const callsPerRecord = f.sandboxRequests / Math.max(1, f.run.processed);
   const callsPerObjectRecord = f.sandboxRequests / Math.max(1, pushed);
-  const requestRate = f.sandboxRequests / seconds;
+  // Searches have a budget of their own (5/s); the burst ceiling is the rest's.
+  const searches = Object.entries(f.byRoute).reduce((sum, [route, n]) => (route.endsWith('/search') ? sum + n : sum), 0);
+  const requestRate = (f.sandboxRequests - searches) / seconds;
   const routes = Object.entries(f.byRoute)
     .sort((a, b) => b[1] - a[1])
     .map(([route, n]) => `${route} ${formatInt(n)}`)
@@ -232,12 +234,12 @@ function objectsSection(p: BenchParams, f: ObjectsFigures): OwnSection {
     [name, 'records / s (all four types)', '', formatInt(f.run.processed / seconds), ''],
     [
       name,
-      rate === undefined ? 'request rate' : `request rate against the ceiling (${rate} req/s)`,
+      rate === undefined ? 'request rate (searches apart)' : `request rate against the ceiling (${rate} req/s; searches apart, their own 5/s)`,
       '≥ 90 %',
       rate === undefined ? `${requestRate.toFixed(1)} req/s` : `${requestRate.toFixed(1)} req/s (${pct(requestRate / rate)})`,
       rate === undefined ? '' : met(requestRate / rate >= 0.9),
     ],
-    [name, 'calls per record, associations included (all four types · companies, deals and notes only)', '≤ 0.02', `${callsPerRecord.toFixed(4)} · ${callsPerObjectRecord.toFixed(4)}`, met(callsPerRecord <= 0.02)],
+    [name, 'calls per record, associations and searches included (all four types · per company, deal and note)', '≤ 0.02', `${callsPerRecord.toFixed(5)} · ${callsPerObjectRecord.toFixed(5)}`, met(callsPerRecord <= 0.02)],
     [name, 'calls by route', '', routes, ''],
     [name, '429s received', '< 1 % of calls', `${formatInt(f.rateLimited429)} (${pct(f.rateLimited429 / Math.max(1, f.sandboxRequests), 2)})`, met(f.rateLimited429 / Math.max(1, f.sandboxRequests) < 0.01)],
     [
