@@ -1,7 +1,7 @@
 // The organization's built-in fields and their rules, on the shared record rules (src/records).
 // Pure: the owner's membership of the workspace is checked by the service, which can read it.
 import { normalizeDomain } from '../lib/index.js';
-import { EMPTY_ADDRESS, validateText, type BuiltInFieldRule, type FieldResult, type PatchRules } from '../records/index.js';
+import { EMPTY_ADDRESS, validateOwnerUserId, validateText, type BuiltInFieldRule, type FieldResult, type PatchRules } from '../records/index.js';
 import type { OrganizationValues } from '../store/index.js';
 
 /** The largest annual revenue text: 30 digits with a point is beyond any company's. */
@@ -44,11 +44,6 @@ export function validateDecimal(raw: unknown): FieldResult<string | null> {
   return { ok: true, value: text };
 }
 
-/** A user id: text; whether it names a member of the workspace is the service's check. */
-function validateUserId(raw: unknown): FieldResult<string | null> {
-  return validateText(raw, 100);
-}
-
 export const ORGANIZATION_FIELDS: readonly (BuiltInFieldRule & { label: string })[] = [
   textField('name', 'Name', 500),
   { key: 'domain', label: 'Domain', validate: validateDomain },
@@ -63,7 +58,7 @@ export const ORGANIZATION_FIELDS: readonly (BuiltInFieldRule & { label: string }
   { key: 'numberOfEmployees', label: 'Number of employees', validate: validateEmployeeCount },
   { key: 'annualRevenue', label: 'Annual revenue', validate: validateDecimal },
   textField('lifecycleStage', 'Lifecycle stage', 100),
-  { key: 'ownerUserId', label: 'Owner', validate: validateUserId },
+  { key: 'ownerUserId', label: 'Owner', validate: validateOwnerUserId },
 ];
 
 /** Every built-in key, including the tag list (a custom field may not take one). */

@@ -13,6 +13,7 @@ import {
   type CsvColumns,
   invalidFields,
   loadFieldDefinitions,
+  ownerProblems,
   upsertByExternalId,
   validateRecordPatch,
   type CsvImportOptions,
@@ -25,7 +26,6 @@ import {
 import type { Db, Organization, OrganizationValues } from '../store/index.js';
 import {
   findCustomer,
-  findMembership,
   findOrganization,
   findLiveIds,
   findOrganizationsByExternalIds,
@@ -70,13 +70,6 @@ function newOrganization(workspaceId: string, id: string, externalId: string | n
   };
 }
 
-/** The owner must be a member of the workspace (an API key cannot name a stranger as owner). */
-async function checkOwner(db: Db, workspaceId: string, input: Record<string, unknown>): Promise<FieldProblem[]> {
-  const owner = input['ownerUserId'];
-  if (typeof owner !== 'string' || owner.trim() === '') return [];
-  return (await findMembership(db, workspaceId, owner.trim())) ? [] : [{ field: 'ownerUserId', message: 'is not a member of this workspace' }];
-}
-
 /** Validates input and builds a new organization, without saving it. */
 async function buildOrganization(
   db: Db,
@@ -87,7 +80,7 @@ async function buildOrganization(
   id: string,
 ): Promise<{ ok: true; record: Organization } | { ok: false; problems: FieldProblem[] }> {
   const checked = validateRecordPatch<OrganizationValues>(input, ORGANIZATION_RULES, fields, { externalId: true });
-  const problems = [...(checked.ok ? [] : checked.problems), ...(await checkOwner(db, workspaceId, input))];
+  const problems = [...(checked.ok ? [] : checked.problems), ...(await ownerProblems(db, workspaceId, input))];
   if (checked.ok && !checked.patch.values.name) problems.unshift({ field: 'name', message: 'is required' });
   if (!checked.ok || problems.length > 0) return { ok: false, problems };
   const externalId = typeof input['externalId'] === 'string' && input['externalId'] !== '' ? input['externalId'] : null;
@@ -129,7 +122,7 @@ async function changeOrganization(
   fields: CustomFieldDefinition[],
 ): Promise<{ ok: true; changed: boolean } | { ok: false; problems: FieldProblem[] }> {
   const checked = validateRecordPatch<OrganizationValues>(item, ORGANIZATION_RULES, fields, { externalId: true });
-  const problems = [...(checked.ok ? [] : checked.problems), ...(await checkOwner(trx, existing.workspaceId, item))];
+  const problems = [...(checked.ok ? [] : checked.problems), ...(await ownerProblems(trx, existing.workspaceId, item))];
   if (checked.ok && 'name' in checked.patch.values && !checked.patch.values.name) problems.unshift({ field: 'name', message: 'cannot be cleared' });
   if (!checked.ok || problems.length > 0) return { ok: false, problems };
   let externalId = existing.externalId;

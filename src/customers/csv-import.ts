@@ -7,7 +7,7 @@ import { BUILT_IN_FIELDS } from './fields.js';
 
 const CUSTOMER_CSV: CsvColumns = {
   objectType: 'contacts',
-  builtIns: BUILT_IN_FIELDS,
+  builtIns: [...BUILT_IN_FIELDS, { key: 'ownerUserId', label: 'Owner' }],
   aliases: { ...ADDRESS_ALIASES, company: 'companyName', mobile: 'phone', emailaddress: 'email' },
   hasTags: true,
   headerHint: 'customer field (for example: email, firstName, lastName)',

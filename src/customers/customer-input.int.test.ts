@@ -199,3 +199,65 @@ describe('CSV import', () => {
     expect(String((nul.body['errors'] as { message: string }[])[0]!.message)).toMatch(/^firstName must not contain the NUL character/);
   });
 });
+
+describe('owner', () => {
+  type Answer = { status: number; body: { id: string; ownerUserId: string | null; error: { code: string; message: string; details: { field: string } } } };
+  const ownerOf = async (id: string) => (await admin.get<{ ownerUserId: string | null }>(`${W}/customers/${id}`)).body.ownerUserId;
+  let adminId: string;
+  beforeAll(async () => {
+    adminId = (await admin.get<{ users: { id: string }[] }>(`${W}/users`)).body.users[0]!.id;
+  });
+
+  it('takes a member of the workspace as ownerUserId on create and update, clears it with null, and shows it', async () => {
+    const created = (await admin.request('POST', `${W}/customers`, { email: 'owned@example.com', ownerUserId: adminId })) as Answer;
+    expect(created.status).toBe(201);
+    expect(created.body.ownerUserId).toBe(adminId);
+    expect(await ownerOf(created.body.id)).toBe(adminId);
+    const listed = await admin.get<{ customers: { ownerUserId: string | null }[] }>(`${W}/customers?email=owned@example.com`);
+    expect(listed.body.customers[0]!.ownerUserId).toBe(adminId);
+
+    const cleared = (await admin.request('PATCH', `${W}/customers/${created.body.id}`, { ownerUserId: null })) as Answer;
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.ownerUserId).toBeNull();
+    expect(await ownerOf(created.body.id)).toBeNull();
+    expect((await admin.patch<{ ownerUserId: string | null }>(`${W}/customers/${created.body.id}`, { ownerUserId: adminId })).body.ownerUserId).toBe(adminId);
+  });
+
+  it('refuses an owner who is not a member of the workspace, naming the field, and keeps the one it had', async () => {
+    const refused = (await admin.request('POST', `${W}/customers`, { email: 'stranger@example.com', ownerUserId: 'usr_nobody' })) as Answer;
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'ownerUserId' } });
+    expect(refused.body.error.message).toContain('not a member of this workspace');
+    expect((await admin.request('POST', `${W}/customers`, { ownerUserId: 42 })).body).toMatchObject({ error: { details: { field: 'ownerUserId' } } });
+
+    const kept = await admin.post<{ id: string }>(`${W}/customers`, { email: 'kept-owner@example.com', ownerUserId: adminId });
+    const patched = (await admin.request('PATCH', `${W}/customers/${kept.body.id}`, { ownerUserId: 'usr_nobody' })) as Answer;
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.details.field).toBe('ownerUserId');
+    expect(await ownerOf(kept.body.id)).toBe(adminId);
+  });
+
+  it('bulk upsert and CSV import set the owner, and refuse a stranger per item', async () => {
+    const bulk = await admin.post<{ results: { status: string; id?: string; error?: { problems: { field: string; message: string }[] } }[] }>(`${W}/customers/bulk-upsert`, {
+      customers: [
+        { externalId: 'own-1', ownerUserId: adminId },
+        { externalId: 'own-2', ownerUserId: 'usr_nobody' },
+      ],
+    });
+    expect(bulk.body.results.map((r) => r.status)).toEqual(['created', 'error']);
+    expect(bulk.body.results[1]!.error!.problems).toEqual([{ field: 'ownerUserId', message: 'is not a member of this workspace' }]);
+    expect(await ownerOf(bulk.body.results[0]!.id!)).toBe(adminId);
+
+    const csv = `externalId,email,owner\ncsv-own-1,csv-own-1@example.com,${adminId}\ncsv-own-2,csv-own-2@example.com,usr_nobody\n`;
+    const imported = await admin.request('POST', `${W}/customers/import`, undefined, { rawBody: csv, contentType: 'text/csv' });
+    expect(imported.status).toBe(200);
+    expect(imported.body).toMatchObject({ created: 1, failed: 1, errors: [{ line: 3 }] });
+    const row = await admin.get<{ customers: { ownerUserId: string | null }[] }>(`${W}/customers?email=csv-own-1@example.com`);
+    expect(row.body.customers[0]!.ownerUserId).toBe(adminId);
+  });
+
+  it('is a built-in key a contacts custom field may not take', async () => {
+    const answer = await admin.request('POST', `${W}/custom-fields`, { key: 'ownerUserId', label: 'Owner', type: 'text' });
+    expect(answer.status).toBe(400);
+  });
+});

@@ -6,6 +6,7 @@ import { AppError, newId, notFound } from '../lib/index.js';
 import {
   loadFieldDefinitions,
   invalidFields,
+  ownerProblems,
   upsertByExternalId,
   type CustomFieldDefinition,
   type FieldProblem,
@@ -80,8 +81,9 @@ async function notify(deps: CustomerServiceDeps, db: Db, workspaceId: string, id
   for (const listener of deps.listeners) await listener(db, workspaceId, ids, emails);
 }
 
+/** What the fields alone cannot tell: whether the owner is a member of the workspace, and the links. */
 async function checkLinks(deps: CustomerServiceDeps, db: Db, workspaceId: string, input: Record<string, unknown>): Promise<FieldProblem[]> {
-  return deps.links ? deps.links.check(db, workspaceId, input) : [];
+  return [...(await ownerProblems(db, workspaceId, input)), ...(deps.links ? await deps.links.check(db, workspaceId, input) : [])];
 }
 
 function withoutLinks(deps: CustomerServiceDeps): { skip: readonly string[] } {

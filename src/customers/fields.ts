@@ -18,10 +18,10 @@ export const BUILT_IN_FIELDS = [
 ] as const;
 
 export type BuiltInTextField = (typeof BUILT_IN_FIELDS)[number]['key'];
-/** Every built-in field, including the tag list. */
-export type BuiltInField = BuiltInTextField | 'tags';
+/** Every built-in field, including the tag list and the owner (a custom field may not take one). */
+export type BuiltInField = BuiltInTextField | 'tags' | 'ownerUserId';
 
-export const BUILT_IN_FIELD_KEYS: readonly BuiltInField[] = [...BUILT_IN_FIELDS.map((f) => f.key), 'tags'];
+export const BUILT_IN_FIELD_KEYS: readonly BuiltInField[] = [...BUILT_IN_FIELDS.map((f) => f.key), 'tags', 'ownerUserId'];
 
 /**
  * Built-in field values are stored as entered (trimmed of surrounding white space). The email

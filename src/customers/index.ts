@@ -1,7 +1,7 @@
 // Customers: their fields, validation, bulk upsert and CSV import. The rules every record type
 // shares (custom fields, tags, externalId, the CSV stream) live in src/records.
 export * from './fields.js';
-export { applyPatch, validateCustomerPatch, type CustomerPatch, type FieldProblem } from './customer-input.js';
+export { applyPatch, EMPTY_VALUES, validateCustomerPatch, type CustomerPatch, type FieldProblem } from './customer-input.js';
 export {
   bulkUpsertCustomers,
   createCustomer,

@@ -4,6 +4,7 @@
 export * from './fields.js';
 export * from './record-input.js';
 export * from './bulk-upsert.js';
+export { OWNER_FIELD, ownerProblems, validateOwnerUserId } from './owner-field.js';
 export {
   changeCustomField,
   createCustomField,

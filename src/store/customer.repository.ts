@@ -24,6 +24,8 @@ export interface CustomerValues {
   country: string | null;
   companyName: string | null;
   lifecycleStage: string | null;
+  /** The local user who owns the customer (a member of its workspace), pushed as the contact's owner. */
+  ownerUserId: string | null;
   tags: string[];
   custom: Record<string, string | number | boolean | string[]>;
 }
@@ -40,9 +42,8 @@ export interface Customer extends CustomerValues {
   sync: CustomerSyncState;
 }
 
-// The owner is written by the owners' own statements, and the synced links by the push, never
-// by a customer's save.
-type Row = Omit<CustomerTable, 'owner_user_id' | 'synced_links'>;
+// The synced links are written by the push, never by a customer's save.
+type Row = Omit<CustomerTable, 'synced_links'>;
 
 export function rowToCustomer(row: Row): Customer {
   return {
@@ -60,6 +61,7 @@ export function rowToCustomer(row: Row): Customer {
     country: row.country,
     companyName: row.company_name,
     lifecycleStage: row.lifecycle_stage,
+    ownerUserId: row.owner_user_id,
     ...recordPartsOf(row),
   };
 }
@@ -85,6 +87,7 @@ export function customerToRow(c: Customer): Row {
     country: c.country,
     company_name: c.companyName,
     lifecycle_stage: c.lifecycleStage,
+    owner_user_id: c.ownerUserId,
     search_text: searchText(c),
     deleted_at: null,
     ...recordColumnsOf(c),
@@ -93,7 +96,7 @@ export function customerToRow(c: Customer): Row {
 
 export async function insertCustomers(db: Db, customers: Customer[]): Promise<void> {
   if (customers.length === 0) return;
-  // Stay under SQLite's bound-parameter limit (32,766): 32 columns × 500 rows.
+  // Stay under SQLite's bound-parameter limit (32,766): 33 columns × 500 rows.
   for (let i = 0; i < customers.length; i += 500) {
     await db
       .insertInto('customers')
@@ -121,6 +124,7 @@ export async function updateCustomerContent(db: Db, c: Customer): Promise<void> 
       country: row.country,
       company_name: row.company_name,
       lifecycle_stage: row.lifecycle_stage,
+      owner_user_id: row.owner_user_id,
       tags: row.tags,
       custom_values: row.custom_values,
       field_updated_at: row.field_updated_at,

@@ -86,7 +86,7 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('PostgreSQL query plans without sta
     await opened.db.insertInto('workspaces').values({ id: 'ws', slug: 'ws', name: 'W', created_at: 1 }).execute();
     const customers = Array.from({ length: 5000 }, (_, i): Customer => ({
       id: `cus_${String(i).padStart(6, '0')}`, workspaceId: 'ws', externalId: `e${i}`, firstName: 'F', lastName: 'L', email: `p${i}@example.com`,
-      phone: null, street: null, city: null, postalCode: null, region: null, country: null, companyName: null, lifecycleStage: null,
+      phone: null, street: null, city: null, postalCode: null, region: null, country: null, companyName: null, lifecycleStage: null, ownerUserId: null,
       tags: [], custom: {}, fieldUpdatedAt: {}, createdAt: i, updatedAt: i, version: 1,
       sync: { hubspotId: null, status: 'not_synced', error: null, syncedHash: null, syncedAt: null, lastAttemptAt: null },
     }));

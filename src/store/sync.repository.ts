@@ -222,7 +222,7 @@ export async function findLatestRun(db: Db, workspaceId: string): Promise<SyncRu
 
 /**
  * Whether anything became pushable since `since`: a customer waiting to be pushed that was not
- * attempted since then, or was changed since, or a field mapping changed since.
+ * attempted since then, or was changed since, or a field mapping or an owner's link changed since.
  */
 export async function hasWorkSince(db: Db, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean> {
   const customer = await db
@@ -236,7 +236,11 @@ export async function hasWorkSince(db: Db, workspaceId: string, statuses: readon
     .executeTakeFirst();
   if (customer) return true;
   const mapping = await db.selectFrom('field_mappings').select('field').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
-  return mapping !== undefined;
+  if (mapping) return true;
+  // An owner linked, unlinked or archived since changes what its users' records push, without
+  // an edit to them.
+  const owner = await db.selectFrom('hubspot_owners').select('owner_id').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
+  return owner !== undefined;
 }
 
 /** Asks the workspace's running run to stop, recording why (it ends `cancelled` with this message). */

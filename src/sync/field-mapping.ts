@@ -23,6 +23,8 @@ export interface LocalField {
 
 export const EMAIL_FIELD = 'email';
 export const EMAIL_PROPERTY = 'email';
+/** The record owner's property on every object type: filled from the local owner (HubSpot → Owners), never mapped. */
+export const OWNER_PROPERTY = 'hubspot_owner_id';
 
 /** The seed's suggested defaults for built-in fields (field → HubSpot contact property). */
 export const DEFAULT_PROPERTIES: Readonly<Record<string, string>> = {
@@ -63,6 +65,7 @@ export const CONTACT_RULES: MappingRules = {
   builtIns: [...BUILT_IN_FIELDS, { key: 'tags', label: 'Tags', type: 'tags' }],
   defaults: DEFAULT_PROPERTIES,
   locked: { [EMAIL_FIELD]: { property: EMAIL_PROPERTY, message: 'Email is required and always maps to the HubSpot email property.' } },
+  reserved: { [OWNER_PROPERTY]: "it comes from the customer's owner (HubSpot → Owners)." },
 };
 
 export function localFields(customFields: CustomFieldDefinition[], rules: MappingRules = CONTACT_RULES): LocalField[] {

@@ -12,7 +12,7 @@
 // linked to the organization's local owner.
 import type { Db, Organization } from '../store/index.js';
 import { pageIdsByStatus, rowToOrganization, setCurrentHashes, SYNC_STATUSES } from '../store/index.js';
-import { formatValue, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
+import { formatValue, OWNER_PROPERTY, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
 import { ownerIdsFor } from './owner-ids.js';
 import { refreshRecordStatuses, savedOrDefaultMapping } from './status-refresh.js';
 
@@ -24,7 +24,6 @@ export const COMPANIES = 'companies';
  */
 export const ORGANIZATION_KEY_PROPERTY = 'hubsync_organization_id';
 export const ORGANIZATION_KEY_LABEL = 'hubsync organization id';
-export const OWNER_PROPERTY = 'hubspot_owner_id';
 
 /** Organization field → HubSpot company property, before a companies mapping is saved. */
 export const DEFAULT_COMPANY_PROPERTIES: Readonly<Record<string, string>> = {

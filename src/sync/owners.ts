@@ -4,7 +4,8 @@
 // owner's id as `hubspot_owner_id` (ownerIdsFor, in owner-ids.ts). Reading owners needs the optional scope
 // crm.objects.owners.read: without it the read is refused naming the scope, and everything else
 // keeps working. A change of who is linked (or an owner HubSpot archived) changes what these
-// users' deals push, so their statuses are refreshed in the same transaction.
+// users' customers, organizations and deals push, so their statuses are refreshed in the same
+// transaction.
 import { audit, type Actor } from '../audit/index.js';
 import { hubspotProblem, OWNERS_SCOPE, requireScopes, type HubSpotGateway } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';
@@ -12,6 +13,7 @@ import type { Db, OwnerRecord, Workspace } from '../store/index.js';
 import { dealIdsOwnedBy, linkOwner, listMembersOfWorkspace, listOwners, saveOwnersRead } from '../store/index.js';
 import { refreshDealSyncStates } from './deal-values.js';
 import { onOwnersRelinked } from './organization-status.js';
+import { onCustomerOwnersRelinked } from './status-refresh.js';
 
 export { ownerIdsFor } from './owner-ids.js';
 
@@ -85,9 +87,10 @@ export async function setOwnerUser(db: Db, clock: Clock, workspace: Workspace, a
   return readOwners(db, workspace.id);
 }
 
-/** The deals and organizations of these users push another owner now: their hashes and statuses follow. */
+/** The customers, deals and organizations of these users push another owner now: their hashes and statuses follow. */
 async function refreshRecordsOwnedBy(db: Db, workspaceId: string, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;
+  await onCustomerOwnersRelinked(db, workspaceId, userIds);
   await refreshDealSyncStates(db, workspaceId, await dealIdsOwnedBy(db, workspaceId, userIds));
   await onOwnersRelinked(db, workspaceId, userIds);
 }

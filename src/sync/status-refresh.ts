@@ -3,8 +3,19 @@
 // duplicate owner of both the old and the new address may change).
 import { loadFieldDefinitions, type CustomFieldObjectType } from '../records/index.js';
 import type { Customer, Db, OrganizationMember, RecordTable } from '../store/index.js';
-import { findCustomer, findStatusCandidates, listMembershipsOfCustomers, loadMappingRows, pageAllIds, rowToCustomer, setCurrentHashes, setStatuses } from '../store/index.js';
-import { CONTACT_RULES, localFields, propertiesFor, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
+import {
+  findCustomer,
+  findStatusCandidates,
+  listMembershipsOfCustomers,
+  listMembersOfWorkspace,
+  loadMappingRows,
+  pageAllIds,
+  rowToCustomer,
+  setCurrentHashes,
+  setStatuses,
+} from '../store/index.js';
+import { CONTACT_RULES, localFields, OWNER_PROPERTY, propertiesFor, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
+import { ownerIdsFor } from './owner-ids.js';
 import { statusChanges } from './sync-status.js';
 
 export const CONTACTS = 'contacts';
@@ -29,8 +40,48 @@ export async function effectiveMapping(db: Db, workspaceId: string): Promise<{ m
   return savedOrDefaultMapping(db, workspaceId, CONTACTS, CONTACT_RULES);
 }
 
-export function pushPropertiesFor(customer: Customer, mapping: Mapping): Record<string, string> {
-  return propertiesFor(customer, mapping, new Map());
+/**
+ * What a customer's values are computed with, read once (per run, per write, per refresh): the
+ * contacts mapping in force and the HubSpot owner of each member of the workspace.
+ */
+export interface ContactValues {
+  mapping: Mapping;
+  /** Local user id → the HubSpot owner to push, or why there is none (ownerIdsFor). */
+  owners: ReadonlyMap<string, { ownerId: string } | { problem: string }>;
+}
+
+export async function loadContactValues(db: Db, workspaceId: string): Promise<ContactValues> {
+  const [{ mapping }, members] = await Promise.all([effectiveMapping(db, workspaceId), listMembersOfWorkspace(db, workspaceId)]);
+  return { mapping, owners: await ownerIdsFor(db, workspaceId, members.map((m) => m.id)) };
+}
+
+/**
+ * The owner a customer pushes: the linked HubSpot owner's id; `""` once its owner was removed
+ * here (clearing it in HubSpot); nothing for a customer never given an owner here, so an owner
+ * set in HubSpot alone is left alone (and contacts pushed before owners existed keep their hash);
+ * or why its owner cannot be sent.
+ */
+function contactOwner(customer: Customer, values: ContactValues): { ownerId: string } | { problem: string } | null {
+  if (customer.ownerUserId === null) return customer.fieldUpdatedAt['ownerUserId'] === undefined ? null : { ownerId: '' };
+  return values.owners.get(customer.ownerUserId) ?? { problem: 'Its owner is no longer a member of this workspace: pushed without an owner.' };
+}
+
+/**
+ * The contact properties a customer pushes now, for the push engine's contacts adapter and the
+ * status refresh alike (so the stored current hash is the one the engine compares): its mapped
+ * fields (email first) and `hubspot_owner_id` from its owner (contactOwner).
+ */
+export function pushPropertiesFor(customer: Customer, values: ContactValues): Record<string, string> {
+  const properties = propertiesFor(customer, values.mapping, new Map());
+  const owner = contactOwner(customer, values);
+  if (owner !== null && 'ownerId' in owner) properties[OWNER_PROPERTY] = owner.ownerId;
+  return properties;
+}
+
+/** Why the customer is pushed without its owner (the sync log's note on a success), or null. */
+export function contactOwnerWarning(customer: Customer, values: ContactValues): string | null {
+  const owner = contactOwner(customer, values);
+  return owner !== null && 'problem' in owner ? owner.problem : null;
 }
 
 /**
@@ -70,14 +121,14 @@ export async function refreshStatuses(db: Db, workspaceId: string, ids: string[]
  * Recomputes current hashes (what each would push now: its values and its organizations, as
  * the push engine hashes them) for the given customers; writes only those that changed.
  */
-export async function refreshHashes(db: Db, workspaceId: string, ids: string[], mapping: Mapping): Promise<string[]> {
+export async function refreshHashes(db: Db, workspaceId: string, ids: string[], values: ContactValues): Promise<string[]> {
   const updates: { id: string; hash: string }[] = [];
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute();
     const memberships = await listMembershipsOfCustomers(db, workspaceId, chunk);
     for (const row of rows) {
-      const hash = recordHash(pushPropertiesFor(rowToCustomer(row), mapping), contactLinksOf(memberships.get(row.id) ?? []));
+      const hash = recordHash(pushPropertiesFor(rowToCustomer(row), values), contactLinksOf(memberships.get(row.id) ?? []));
       if (hash !== row.current_hash) updates.push({ id: row.id, hash });
     }
   }
@@ -90,8 +141,7 @@ export async function refreshHashes(db: Db, workspaceId: string, ids: string[], 
  * stale once the write commits.
  */
 export async function onCustomersChanged(db: Db, workspaceId: string, ids: string[], previousEmails: string[] = []): Promise<void> {
-  const { mapping } = await effectiveMapping(db, workspaceId);
-  await refreshHashes(db, workspaceId, ids, mapping);
+  await refreshHashes(db, workspaceId, ids, await loadContactValues(db, workspaceId));
   await refreshStatuses(db, workspaceId, ids, previousEmails);
 }
 
@@ -100,13 +150,13 @@ export async function onCustomersChanged(db: Db, workspaceId: string, ids: strin
  * changed (nothing else a status depends on moved).
  */
 export async function refreshWholeWorkspace(db: Db, workspaceId: string, onProgress?: (done: number) => void): Promise<void> {
-  const { mapping } = await effectiveMapping(db, workspaceId);
+  const values = await loadContactValues(db, workspaceId);
   let after: string | undefined;
   let done = 0;
   for (;;) {
     const ids = await pageAllIds(db, workspaceId, after, 1000);
     if (ids.length === 0) break;
-    const changed = await refreshHashes(db, workspaceId, ids, mapping);
+    const changed = await refreshHashes(db, workspaceId, ids, values);
     await refreshStatuses(db, workspaceId, changed, []);
     done += ids.length;
     onProgress?.(done);
@@ -116,4 +166,23 @@ export async function refreshWholeWorkspace(db: Db, workspaceId: string, onProgr
 
 export async function customerEmail(db: Db, workspaceId: string, id: string): Promise<string | null> {
   return (await findCustomer(db, workspaceId, id))?.email?.toLowerCase() ?? null;
+}
+
+/**
+ * After the HubSpot owner linked to some local users changed (linked, unlinked, archived in
+ * HubSpot): the customers they own push another `hubspot_owner_id`, so their hashes and
+ * statuses are recomputed.
+ */
+export async function onCustomerOwnersRelinked(db: Db, workspaceId: string, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  const rows = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('owner_user_id', 'in', [...new Set(userIds)])
+    .execute();
+  if (rows.length === 0) return;
+  const changed = await refreshHashes(db, workspaceId, rows.map((r) => r.id), await loadContactValues(db, workspaceId));
+  await refreshStatuses(db, workspaceId, changed, []);
 }

@@ -1,5 +1,5 @@
 // The admin UI without HubSpot: signing in and out, customers (search, pages, edit with field
-// errors), custom fields, the audit log, the workspace switcher, and what members may not see.
+// errors, its owner), custom fields, the audit log, the workspace switcher, and what members may not see.
 import Fastify from 'fastify';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,11 +116,17 @@ describe('customers', () => {
       expect((await emailError.textContent())?.length).toBeGreaterThan(3);
       await page.getByLabel('Email').fill('zoe.quinn@example.com');
       await page.getByLabel('Plan').selectOption('free');
+      // The owner: a member picked by name, shown by name, saved as the member's id.
+      await page.getByLabel('Owner').selectOption({ label: 'Mia Member' });
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('button', { name: 'Edit' }).waitFor();
       await page.getByText('Braga').waitFor();
       await page.getByText('zoe.quinn@example.com').waitFor();
       await page.getByText('Free', { exact: true }).waitFor();
+      await page.locator('dd', { hasText: 'Mia Member' }).waitFor();
+      const users = (await ui.admin.get<{ users: { id: string; email: string }[] }>('/api/workspaces/default/users')).body.users;
+      const saved = await ui.admin.get<{ customers: { ownerUserId: string | null }[] }>('/api/workspaces/default/customers?email=zoe.quinn@example.com');
+      expect(saved.body.customers[0]!.ownerUserId).toBe(users.find((u) => u.email === MEMBER_EMAIL)!.id);
       await screenshot(page, 'customer.png');
     } finally {
       await close();

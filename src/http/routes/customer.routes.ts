@@ -17,7 +17,7 @@ const customerParams = workspaceParam.extend({ customerId: z.string().min(1).max
 /** Any JSON object: field-level validation happens in the customers module, which names the field. */
 const customerBody = z
   .record(z.string(), z.unknown())
-  .meta({ description: 'Customer fields: built-in keys, tags, custom: { key: value }, externalId, organizationIds (the first is the primary one; replaces the list)' });
+  .meta({ description: 'Customer fields: built-in keys, ownerUserId, tags, custom: { key: value }, externalId, organizationIds (the first is the primary one; replaces the list)' });
 
 
 /** Customers as the API shows them, with their organizations (one query for a page). */

@@ -4,13 +4,15 @@
 // sending with HubSpot's wording. Statuses follow the email rules of sync-status.ts (No email,
 // Duplicate), recomputed by status-refresh.ts. A customer's organizations are its links: they
 // join its hash, and its push associates the contact with their companies (contact-companies.ts),
-// companies being pushed before contacts in every run.
+// companies being pushed before contacts in every run. A customer's owner pushes as the
+// contact's `hubspot_owner_id` (status-refresh.ts `pushPropertiesFor`, the owners read once per
+// run with the mapping); an owner HubSpot does not know is left out and noted, never failing it.
 import { emailRefusalReason, invalidEmailMessage } from '../../hubspot/index.js';
 import type { Customer, OrganizationMember } from '../../store/index.js';
 import { countByStatus, hasWorkSince, listMembershipsOfCustomers, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer } from '../../store/index.js';
 import { pushCompanyLinks } from '../contact-companies.js';
-import { DEFAULT_PROPERTIES, EMAIL_PROPERTY, type Mapping } from '../field-mapping.js';
-import { CONTACTS, contactLinksOf, effectiveMapping, pushPropertiesFor, refreshHashes, refreshStatuses } from '../status-refresh.js';
+import { DEFAULT_PROPERTIES, EMAIL_PROPERTY } from '../field-mapping.js';
+import { CONTACTS, contactLinksOf, contactOwnerWarning, loadContactValues, pushPropertiesFor, refreshHashes, refreshStatuses, type ContactValues } from '../status-refresh.js';
 import type { ObjectAdapter } from './object-adapter.js';
 
 /** A customer with what its push associates: its live organizations (primary first) and the companies last associated. */
@@ -20,7 +22,7 @@ export interface LinkedCustomer extends Customer {
   syncedLinks: string | null;
 }
 
-export const contactAdapter: ObjectAdapter<LinkedCustomer, Mapping> = {
+export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
   objectType: CONTACTS,
   noun: 'contact',
   key: { property: EMAIL_PROPERTY, normalize: (value) => value.toLowerCase() },
@@ -39,10 +41,9 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, Mapping> = {
   countByStatus: (db, workspaceId) => countByStatus(db, workspaceId),
   hasWorkSince: (db, workspaceId, statuses, since) => hasWorkSince(db, workspaceId, statuses, since),
 
-  async mapping(db, workspaceId) {
-    return (await effectiveMapping(db, workspaceId)).mapping;
-  },
-  properties: (customer, mapping) => pushPropertiesFor(customer, mapping),
+  mapping: (db, workspaceId) => loadContactValues(db, workspaceId),
+  properties: (customer, values) => pushPropertiesFor(customer, values),
+  warning: (customer, values) => contactOwnerWarning(customer, values),
   links: (customer) => contactLinksOf(customer.organizations),
   refusal(properties) {
     const email = properties[EMAIL_PROPERTY] ?? '';
@@ -63,7 +64,7 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, Mapping> = {
       .where('sync_status', '=', 'needs_update')
       .execute();
     if (unsettled.length === 0) return shared;
-    await refreshHashes(db, workspaceId, unsettled.map((r) => r.id), (await effectiveMapping(db, workspaceId)).mapping);
+    await refreshHashes(db, workspaceId, unsettled.map((r) => r.id), await loadContactValues(db, workspaceId));
     return [...shared, ...unsettled.map((r) => r.id)];
   },
   recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure),

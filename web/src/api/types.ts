@@ -96,6 +96,8 @@ export type BuiltInField = (typeof BUILT_IN_FIELDS)[number]['key'];
 export type Customer = { [K in BuiltInField]: string | null } & {
   id: string;
   externalId: string | null;
+  /** The member who owns the customer (pushed as the contact owner), or null. */
+  ownerUserId: string | null;
   tags: string[];
   custom: Record<string, CustomValue>;
   /** The organizations the customer belongs to; the first is its primary one. */

@@ -1,22 +1,23 @@
-// One customer: every field (built-in and custom), its sync status and HubSpot id (a link into
-// HubSpot), its organizations, its deals, its activity timeline, and an edit form that sends
+// One customer: every field (built-in and custom, its owner), its sync status and HubSpot id (a
+// link into HubSpot), its organizations, its deals, its activity timeline, and an edit form that sends
 // only what changed (an emptied field is sent as null, which clears it).
 import { useQueries } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { get, ws } from '../api/client.js';
 import { BUILT_IN_FIELDS, type Organization } from '../api/types.js';
 import { ActivityTimeline } from '../components/activity-timeline.js';
-import { displayValue, TextField } from '../components/record-fields.js';
+import { displayValue, OwnerInput, ownerName, TextField, useMembers } from '../components/record-fields.js';
 import { Fact, RecordFrame, useRecordPage } from '../components/record-page.js';
 import { customerName } from './customers.js';
 import { LinkedDeals } from './deals.js';
 import { organizationName } from './organizations.js';
 
-const CUSTOMER_KEYS = BUILT_IN_FIELDS.map((f) => f.key);
+const CUSTOMER_KEYS = [...BUILT_IN_FIELDS.map((f) => f.key), 'ownerUserId'] as const;
 
 export function CustomerPage() {
   const { customerId = '' } = useParams();
   const page = useRecordPage('customers', customerId, CUSTOMER_KEYS);
+  const users = useMembers(page.workspace);
   if (!page.ready) return page.view;
   const { workspace, record: c, form } = page;
   const { save, set } = form;
@@ -30,6 +31,7 @@ export function CustomerPage() {
           {BUILT_IN_FIELDS.map((f) => (
             <TextField key={f.key} id={`f-${f.key}`} label={f.label} field={f.key} type={f.key === 'email' ? 'email' : 'text'} value={String(draft[f.key] ?? '')} onChange={(v) => set(f.key, v)} error={save.error} />
           ))}
+          <OwnerInput users={users.data?.users} value={String(draft['ownerUserId'] ?? '')} onChange={(v) => set('ownerUserId', v)} error={save.error} />
           <TextField id="f-tags" label="Tags" hint="Separate tags with commas" field="tags" value={String(draft['tags'] ?? '')} onChange={(v) => set('tags', v)} error={save.error} />
         </>
       )}
@@ -40,6 +42,7 @@ export function CustomerPage() {
               {displayValue(c[f.key])}
             </Fact>
           ))}
+          <Fact label="Owner">{ownerName(c.ownerUserId, users.data?.users)}</Fact>
           <Fact label="Tags">{c.tags.length ? c.tags.map((t) => <span key={t} className="tag">{t}</span>) : '—'}</Fact>
         </>
       }
