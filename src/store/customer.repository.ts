@@ -40,9 +40,9 @@ export interface Customer extends CustomerValues {
   sync: CustomerSyncState;
 }
 
-// The owner is written by the owners' own statements, and the synced links by the push, never
-// by a customer's save.
-type Row = Omit<CustomerTable, 'owner_user_id' | 'synced_links'>;
+// The owner is written by the owners' own statements, and the synced links and values by the
+// push and the pull, never by a customer's save.
+type Row = Omit<CustomerTable, 'owner_user_id' | 'synced_links' | 'synced_values'>;
 
 export function rowToCustomer(row: Row): Customer {
   return {
