@@ -4,7 +4,7 @@ import type { ObjectAdapter } from './object-adapter.js';
 import { contactAdapter } from './contact.adapter.js';
 import { noteAdapter } from './note.adapter.js';
 
-export type { AcceptedRecord, AssociationContext, ObjectAdapter, SyncedRecord } from './object-adapter.js';
+export type { AcceptedRecord, AssociationContext, ObjectAdapter, PushSuccess, SyncedRecord } from './object-adapter.js';
 export { contactAdapter } from './contact.adapter.js';
 export { noteAdapter, notePropertiesFor, noteHash, activityIdIn, ACTIVITY_LABELS, NOTE_BODY_MAX } from './note.adapter.js';
 
