@@ -12,6 +12,9 @@ describe('three-way merge of a field', () => {
     expect(decideField('Ada', 'Ada L.', 'Ada K.')).toBe('conflict');
     expect(decideField(undefined, 'Ada L.', 'Ada K.')).toBe('conflict');
     expect(decideField(undefined, 'Ada', 'Ada')).toBe('agree');
+    // Just linked: an empty side is filled from the other, not a conflict.
+    expect(decideField(undefined, '', 'Ada')).toBe('take-hubspot');
+    expect(decideField(undefined, 'Ada', '')).toBe('keep-local');
   });
   it('gives a conflict to the later change, and a tie to the local value', () => {
     expect(conflictWinner(1000, 2000)).toBe('hubspot');

@@ -5,6 +5,7 @@
 //   HubSpot = local             nothing to write; the base moves to it when it was elsewhere
 //   HubSpot = base              only local changed (or hubsync's own push came back): the push sends it
 //   local = base                only HubSpot changed: written locally, the base moves
+//   no base (a record just linked) and one side empty: the other side's value fills it
 //   all three differ, or no base and the two sides differ: a conflict, decided by time
 //
 // Ties: when the local change and HubSpot's are stamped with the same millisecond, the local
@@ -25,7 +26,7 @@ export type FieldDecision =
 /** `base` undefined: the two sides never agreed on this property (a record just linked by email). */
 export function decideField(base: string | undefined, local: string, hubspot: string): FieldDecision {
   if (hubspot === local) return base === hubspot ? 'none' : 'agree';
-  if (base === undefined) return 'conflict';
+  if (base === undefined) return hubspot === '' ? 'keep-local' : local === '' ? 'take-hubspot' : 'conflict';
   if (hubspot === base) return 'keep-local';
   if (local === base) return 'take-hubspot';
   return 'conflict';

@@ -1,0 +1,98 @@
+// What the pull reads and writes (src/sync/pull): checkpoints, the customers a page of HubSpot
+// contacts concerns, the merge base (`synced_values`), recorded conflicts, and the workspaces
+// whose poll is due. See migration 015.
+import { sql, type Selectable } from 'kysely';
+import type { Db } from './database.js';
+import { inChunks } from './record-rows.js';
+import type { CustomerTable, SyncCheckpointTable, SyncConflictTable } from './tables.js';
+
+export type SyncCheckpointRow = SyncCheckpointTable;
+export type SyncConflictRow = SyncConflictTable;
+
+export async function findCheckpoint(db: Db, workspaceId: string, objectType: string): Promise<SyncCheckpointRow | undefined> {
+  return db.selectFrom('sync_checkpoints').selectAll().where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).executeTakeFirst();
+}
+
+export async function saveCheckpoint(db: Db, row: SyncCheckpointRow): Promise<void> {
+  const { workspace_id: _w, object_type: _o, ...rest } = row;
+  await db
+    .insertInto('sync_checkpoints')
+    .values(row)
+    .onConflict((oc) => oc.columns(['workspace_id', 'object_type']).doUpdateSet(rest))
+    .execute();
+}
+
+/**
+ * The customers (live or deleted) linked to these HubSpot ids, and the live ones holding these
+ * lower-cased emails: everything a page of pulled contacts may concern.
+ */
+export async function findCustomersForPull(db: Db, workspaceId: string, hubspotIds: readonly string[], emails: readonly string[]): Promise<Selectable<CustomerTable>[]> {
+  const linked = await inChunks(hubspotIds, (chunk) => db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('hubspot_id', 'in', chunk).execute());
+  const byEmail = await inChunks(emails, (chunk) =>
+    db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('email_lower', 'in', chunk).where('deleted_at', 'is', null).execute(),
+  );
+  const seen = new Set(linked.map((r) => r.id));
+  return [...linked, ...byEmail.filter((r) => !seen.has(r.id))];
+}
+
+/** Stores each customer's link and merge base (HubSpot property → agreed value). */
+export async function saveSyncedValues(db: Db, workspaceId: string, rows: readonly { id: string; hubspotId: string; values: Readonly<Record<string, string>> }[]): Promise<void> {
+  for (const row of rows) {
+    await db
+      .updateTable('customers')
+      .set({ hubspot_id: row.hubspotId, synced_values: JSON.stringify(row.values) })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', row.id)
+      .execute();
+  }
+}
+
+/**
+ * Marks customers whose values HubSpot now holds exactly (after a pull) as pushed: their synced
+ * hash becomes their current one, so they read Synced and nothing is pushed back.
+ */
+export async function markInAgreement(db: Db, workspaceId: string, ids: readonly string[], at: number): Promise<void> {
+  await inChunks(ids, async (chunk) => {
+    await db
+      .updateTable('customers')
+      .set({ synced_hash: sql<string | null>`current_hash`, sync_error: null, synced_at: at })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', chunk)
+      .execute();
+    return [];
+  });
+}
+
+export async function insertConflicts(db: Db, rows: readonly SyncConflictRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) await db.insertInto('sync_conflicts').values(rows.slice(i, i + 200)).execute();
+}
+
+/** A record's overridden values, newest first. */
+export async function listConflicts(db: Db, workspaceId: string, objectType: string, recordId: string, limit = 100): Promise<SyncConflictRow[]> {
+  return db
+    .selectFrom('sync_conflicts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('object_type', '=', objectType)
+    .where('record_id', '=', recordId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Workspaces with two-way sync on and a usable connection whose last pull of `objectType`
+ * (its checkpoint's `updated_at`) is at least their poll interval old, or that were never pulled.
+ */
+export async function listPullsDue(db: Db, objectType: string, now: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('sync_settings')
+    .innerJoin('hubspot_connections', 'hubspot_connections.workspace_id', 'sync_settings.workspace_id')
+    .leftJoin('sync_checkpoints', (join) => join.onRef('sync_checkpoints.workspace_id', '=', 'sync_settings.workspace_id').on('sync_checkpoints.object_type', '=', objectType))
+    .select(['sync_settings.workspace_id', 'sync_settings.poll_interval_minutes', 'sync_checkpoints.updated_at'])
+    .where('sync_settings.two_way', '=', 1)
+    .where('hubspot_connections.status', '!=', 'reconnect_needed')
+    .execute();
+  return rows.filter((r) => r.updated_at === null || r.updated_at <= now - r.poll_interval_minutes * 60_000).map((r) => r.workspace_id);
+}
