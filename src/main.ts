@@ -115,7 +115,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     const app = await buildApp(context, { routes: [...(options.extraRoutes ?? []), webUiRoutes({ distDir: DEFAULT_WEB_DIST_DIR })], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });
     const retentionMs = config.syncLogRetentionDays * 24 * 3600_000;
     reportJobError = (error) => app.log.error({ err: error }, 'job queue error');
-    if (options.jobs?.work !== false) await workSyncJobs({ db: database.db, clock, push, jobs }, options.jobs?.concurrency ? { concurrency: options.jobs.concurrency } : {});
+    if (options.jobs?.work !== false) await workSyncJobs({ db: database.db, clock, push, jobs, pull: context.pull }, options.jobs?.concurrency ? { concurrency: options.jobs.concurrency } : {});
     const pruneLog = () => deleteOldSyncLog(database.db, clock.now() - retentionMs).catch((error: unknown) => app.log.warn({ err: error }, 'sync log pruning failed'));
     await pruneLog();
     const pruneTimer = setInterval(pruneLog, 3600_000);

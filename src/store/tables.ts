@@ -387,6 +387,7 @@ export interface SyncCheckpointTable {
   ids_at_ms: string;
   /** Initial: the list cursor of the next page; incremental: the `hs_object_id` a same-millisecond page resumes after. */
   after_cursor: string | null;
+  /** When a pull last read to the end (epoch ms; 0 until one did). */
   updated_at: number;
 }
 

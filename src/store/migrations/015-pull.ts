@@ -3,7 +3,8 @@
 //   `phase` initial: the first full listing is under way and `after_cursor` is the list cursor
 //   of the next page; incremental: `last_modified_ms` is the last `lastmodifieddate` fully
 //   applied, `ids_at_ms` (JSON) the HubSpot ids already applied at that millisecond, and
-//   `after_cursor` the `hs_object_id` after which a same-millisecond page resumes (or null).
+//   `after_cursor` the `hs_object_id` after which a same-millisecond page resumes (or null);
+//   `updated_at` is when a pull last read to the end (0 until one did).
 // - `customers.synced_values`: JSON, HubSpot property → the value both sides last agreed on
 //   (the base of the three-way merge); written by a successful push and by the pull.
 // - `sync_conflicts`: every field both sides changed differently, with both values and times

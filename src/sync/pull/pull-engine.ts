@@ -11,6 +11,8 @@
 //                ./pull-window.ts), starting `overlapMs` earlier because HubSpot's search shows
 //                a change only after a delay. The listing's start time seeds it, so nothing
 //                changed while the listing ran is missed.
+// `updated_at` is when a pull last read to the end (0 until one did): the poll interval and a
+// run's "pulled since I started" are read from it.
 // Allowed moves: (none) → initial → incremental. Applying a record twice changes nothing (the
 // merge compares with the base), which is what makes the overlap and a replayed page harmless.
 import type { CrmObject, HubSpotClient } from '../../hubspot/index.js';
@@ -122,7 +124,8 @@ export class PullEngine {
     let checkpoint = await findCheckpoint(db, workspaceId, adapter.objectType);
     if (!checkpoint) {
       assertPhase('none', 'initial');
-      checkpoint = { workspace_id: workspaceId, object_type: adapter.objectType, phase: 'initial', last_modified_ms: clock.now(), ids_at_ms: '[]', after_cursor: null, updated_at: clock.now() };
+      // `updated_at` is when a pull last read to the end: never yet.
+      checkpoint = { workspace_id: workspaceId, object_type: adapter.objectType, phase: 'initial', last_modified_ms: clock.now(), ids_at_ms: '[]', after_cursor: null, updated_at: 0 };
       await saveCheckpoint(db, checkpoint);
     }
     const applyPage = async (records: readonly CrmObject[], next: SyncCheckpointRow): Promise<void> => {
@@ -152,9 +155,7 @@ export class PullEngine {
       const after = page.paging?.next?.after;
       // The listing's start time stays in the checkpoint: the incremental pull reads from it.
       const next: SyncCheckpointRow =
-        after === undefined
-          ? { ...checkpoint, phase: 'incremental', ids_at_ms: '[]', after_cursor: null, updated_at: clock.now() }
-          : { ...checkpoint, after_cursor: after, updated_at: clock.now() };
+        after === undefined ? { ...checkpoint, phase: 'incremental', ids_at_ms: '[]', after_cursor: null } : { ...checkpoint, after_cursor: after };
       await applyPage(page.results, next);
     }
 
@@ -174,7 +175,13 @@ export class PullEngine {
         searchSize,
       );
       reached = laterCursor(reached, step.cursor);
-      const next: SyncCheckpointRow = { ...checkpoint, last_modified_ms: reached.ms, ids_at_ms: JSON.stringify(reached.idsAtMs), after_cursor: reached.afterId, updated_at: clock.now() };
+      const next: SyncCheckpointRow = {
+        ...checkpoint,
+        last_modified_ms: reached.ms,
+        ids_at_ms: JSON.stringify(reached.idsAtMs),
+        after_cursor: reached.afterId,
+        updated_at: step.done ? clock.now() : checkpoint.updated_at,
+      };
       await applyPage(
         step.apply.map((s) => byId.get(s.id)!),
         next,
