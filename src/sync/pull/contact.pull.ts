@@ -93,6 +93,8 @@ export function mergeContact(customer: Customer, base: Readonly<Record<string, s
   const merge: ContactMerge = { values, fieldUpdatedAt: stamps, changed: false, base: nextBase, conflicts: [], problems: [] };
   const modified = stampOf(contact.properties['lastmodifieddate']);
   for (const { field, property } of context.fields) {
+    // A property HubSpot did not return (unknown to the portal) says nothing: it is not a clear.
+    if (!(property in contact.properties)) continue;
     const definition = context.customFields.find((d) => `custom.${d.key}` === field.field);
     const converted = localValueOf(field, definition, contact.properties[property]);
     if (!converted.ok) {
