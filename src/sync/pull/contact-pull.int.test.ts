@@ -165,6 +165,15 @@ describe('contacts pull', () => {
     expect(conflicts[1]!.local_changed_at).toBeGreaterThan(conflicts[1]!.hubspot_changed_at);
     expect(history.properties['lastname']).toBe('Th (HubSpot)');
 
+    // The record's overridden values through the API, newest first.
+    const listed = await env.admin.get<{ conflicts: Record<string, unknown>[] }>(`${W}/customers/${made.body.id}/conflicts`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.conflicts.map((c) => [c['field'], c['localValue'], c['hubspotValue'], c['winner'], c['runId']]).sort()).toEqual([
+      ['firstName', 'Bo (local)', 'Bo (HubSpot)', 'hubspot', summary.runId],
+      ['lastName', 'Th (local)', 'Th (HubSpot)', 'local', summary.runId],
+    ]);
+    expect((await env.admin.get(`${W}/customers/cus_nope/conflicts`)).status).toBe(404);
+
     // A pull before the push leaves the local winner alone; the push then sends it.
     expect((await engine().pull(workspaceId))!.conflicts).toBe(0);
     expect((await byEmail('both@example.com')).last_name).toBe('Th (local)');
