@@ -13,13 +13,35 @@ export async function findCheckpoint(db: Db, workspaceId: string, objectType: st
   return db.selectFrom('sync_checkpoints').selectAll().where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).executeTakeFirst();
 }
 
-export async function saveCheckpoint(db: Db, row: SyncCheckpointRow): Promise<void> {
-  const { workspace_id: _w, object_type: _o, ...rest } = row;
-  await db
+/** Writes a new checkpoint; false when the type already has one (another pull made it first). */
+export async function createCheckpoint(db: Db, row: SyncCheckpointRow): Promise<boolean> {
+  const result = await db
     .insertInto('sync_checkpoints')
     .values(row)
-    .onConflict((oc) => oc.columns(['workspace_id', 'object_type']).doUpdateSet(rest))
-    .execute();
+    .onConflict((oc) => oc.columns(['workspace_id', 'object_type']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/**
+ * Moves a checkpoint from `expected` to `next` in one statement, only if it still is `expected`:
+ * of two pulls of one workspace that started from the same checkpoint, only one can apply its
+ * page (the other's transaction finds it moved and rolls back). On PostgreSQL the row lock
+ * taken here also holds the other pull's page until this one commits.
+ */
+export async function advanceCheckpoint(db: Db, expected: SyncCheckpointRow, next: SyncCheckpointRow): Promise<boolean> {
+  let q = db
+    .updateTable('sync_checkpoints')
+    .set({ phase: next.phase, last_modified_ms: next.last_modified_ms, ids_at_ms: next.ids_at_ms, after_cursor: next.after_cursor, updated_at: next.updated_at })
+    .where('workspace_id', '=', expected.workspace_id)
+    .where('object_type', '=', expected.object_type)
+    .where('phase', '=', expected.phase)
+    .where('last_modified_ms', '=', expected.last_modified_ms)
+    .where('ids_at_ms', '=', expected.ids_at_ms)
+    .where('updated_at', '=', expected.updated_at);
+  q = expected.after_cursor === null ? q.where('after_cursor', 'is', null) : q.where('after_cursor', '=', expected.after_cursor);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /**

@@ -317,7 +317,8 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
         // Two-way: HubSpot's changes come in before the push, so it pushes the merged values.
         if (pull && run.phase === 'queued' && (await pullPending(db, run))) {
           const pulled = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
-          if (pulled?.paused) return signal.aborted ? undefined : 'continue';
+          // Paused, or a poll's pull is under way: the push waits for the pull to reach the end.
+          if (pulled?.paused || pulled?.superseded) return signal.aborted ? undefined : 'continue';
         }
         outcome = await push.resume(workspaceId, run.id, () => signal.aborted || Date.now() >= until);
       } catch (error) {

@@ -90,6 +90,20 @@ describe('contacts pull', () => {
     expect(await db.selectFrom('pending_changes').selectAll().execute()).toEqual([]);
   });
 
+  it('lets only one of two pulls running at once apply each page: no contact comes in twice', async () => {
+    env.sandbox.control.seedContacts(env.portalId, Array.from({ length: 300 }, (_, i) => contact(`twice${i}@example.com`)));
+    await twoWayOn();
+    const [a, b] = await Promise.all([engine({ listPageSize: 50 }).pull(workspaceId), engine({ listPageSize: 50 }).pull(workspaceId)]);
+    const local = await customers();
+    expect(new Set(local.map((c) => c.hubspot_id)).size).toBe(local.length);
+    expect(a!.created + b!.created).toBe(local.length);
+    // Whatever the one stopped left, the next pull brings in.
+    await engine().pull(workspaceId);
+    const all = await customers();
+    expect(all).toHaveLength(300);
+    expect(new Set(all.map((c) => c.hubspot_id)).size).toBe(300);
+  });
+
   it('links a HubSpot contact to the local customer with its email (whatever its stage), filling blanks instead of duplicating', async () => {
     const made = await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'Lena@Example.com', firstName: 'Lena' });
     const [id] = env.sandbox.control.seedContacts(env.portalId, [{ email: 'lena@example.com', phone: '+41 44 000 00 00', lifecyclestage: 'lead' }]);

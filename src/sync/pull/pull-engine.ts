@@ -2,7 +2,9 @@
 // (two-way sync, step 1: contacts), for workspaces with two-way sync on. Per workspace and type
 // it keeps a checkpoint (sync_checkpoints), written in the transaction of each applied page, so
 // a pull stopped anywhere (a crash, the daily limit, the end of a job's slice) resumes after the
-// last applied page and never applies a page half.
+// last applied page and never applies a page half. The checkpoint is also the pulls' lock: a
+// page is applied only if the checkpoint is still what its pull last saw, so two pulls of one
+// workspace at once (a poll and a run's) never apply the same page twice — the later one stops.
 //
 // Checkpoint phases:
 //   initial      the first pull lists every HubSpot record (list API, 100 a page); the
@@ -19,7 +21,7 @@ import type { CrmObject, HubSpotClient } from '../../hubspot/index.js';
 import type { HubSpotGateway } from '../../integration/index.js';
 import { newId, type Clock } from '../../lib/index.js';
 import type { Db, SyncCheckpointRow } from '../../store/index.js';
-import { findCheckpoint, saveCheckpoint } from '../../store/index.js';
+import { advanceCheckpoint, createCheckpoint, findCheckpoint } from '../../store/index.js';
 import { readSyncSettings } from '../sync-settings.js';
 import { contactPullAdapter } from './contact.pull.js';
 import { emptyOutcome, stampOf, type ChangeTimes, type PullAdapter, type PullPageOutcome, type PullRun } from './pull-adapter.js';
@@ -67,6 +69,8 @@ export interface PullSummary extends PullPageOutcome {
   pulled: number;
   /** Stopped by `shouldPause` with more to read: the next pull resumes from the checkpoint. */
   paused: boolean;
+  /** Stopped because another pull of the workspace, running at the same time, moved the checkpoint first. */
+  superseded: boolean;
 }
 
 export interface PullOptions {
@@ -74,6 +78,13 @@ export interface PullOptions {
   shouldPause?: () => boolean;
   /** Told after each applied (and committed) page. */
   onPage?: (progress: PullProgress) => void | Promise<void>;
+}
+
+/** Another pull of the workspace moved the checkpoint first: this one stops, its page unapplied. */
+class PullSuperseded extends Error {
+  constructor() {
+    super('Another pull of this workspace moved the checkpoint first.');
+  }
 }
 
 function assertPhase(from: CheckpointPhase | 'none', to: CheckpointPhase): void {
@@ -105,9 +116,17 @@ export class PullEngine {
     if (!(await readSyncSettings(db, workspaceId)).twoWay) return null;
     const client = await gateway.clientFor(workspaceId);
     const run: PullRun = { id: newId('pull', clock), at: clock.now() };
-    const summary: PullSummary = { ...emptyOutcome(), runId: run.id, pages: 0, pulled: 0, paused: false };
+    const summary: PullSummary = { ...emptyOutcome(), runId: run.id, pages: 0, pulled: 0, paused: false, superseded: false };
     for (const adapter of this.#adapters) {
-      const paused = await this.#pullType(client, workspaceId, adapter, run, summary, options);
+      let paused: boolean;
+      try {
+        paused = await this.#pullType(client, workspaceId, adapter, run, summary, options);
+      } catch (error) {
+        // The other pull carries on from where it got; this one has nothing left to do.
+        if (!(error instanceof PullSuperseded)) throw error;
+        summary.superseded = true;
+        break;
+      }
       if (paused) {
         summary.paused = true;
         break;
@@ -125,16 +144,17 @@ export class PullEngine {
     if (!checkpoint) {
       assertPhase('none', 'initial');
       // `updated_at` is when a pull last read to the end: never yet.
-      checkpoint = { workspace_id: workspaceId, object_type: adapter.objectType, phase: 'initial', last_modified_ms: clock.now(), ids_at_ms: '[]', after_cursor: null, updated_at: 0 };
-      await saveCheckpoint(db, checkpoint);
+      const first: SyncCheckpointRow = { workspace_id: workspaceId, object_type: adapter.objectType, phase: 'initial', last_modified_ms: clock.now(), ids_at_ms: '[]', after_cursor: null, updated_at: 0 };
+      checkpoint = (await createCheckpoint(db, first)) ? first : await findCheckpoint(db, workspaceId, adapter.objectType);
+      if (!checkpoint) throw new Error('The pull checkpoint vanished while it was being created.');
     }
     const applyPage = async (records: readonly CrmObject[], next: SyncCheckpointRow): Promise<void> => {
       const changedAt = await this.#conflictTimes(client, workspaceId, adapter, context, records);
       const outcome = await db.transaction().execute(async (trx) => {
-        const applied = await adapter.apply(trx, workspaceId, context, records, changedAt, run);
         assertPhase(checkpoint!.phase as CheckpointPhase, next.phase as CheckpointPhase);
-        await saveCheckpoint(trx, next);
-        return applied;
+        // First, so a second pull of the workspace waits here and then finds the checkpoint moved.
+        if (!(await advanceCheckpoint(trx, checkpoint!, next))) throw new PullSuperseded();
+        return adapter.apply(trx, workspaceId, context, records, changedAt, run);
       });
       checkpoint = next;
       summary.pages++;
