@@ -28,7 +28,8 @@ let workspaceId: string;
 
 beforeEach(async () => {
   sandboxClock = new StoppableClock();
-  env = await startSandboxedService({ sandbox: { clock: sandboxClock } });
+  // Runs go in this process and no job worker polls: each test drives its own pulls.
+  env = await startSandboxedService({ sandbox: { clock: sandboxClock }, jobs: { inlineRuns: true, work: false } });
   db = env.ts.service.database.db;
   workspaceId = (await findWorkspaceBySlug(db, 'default'))!.id;
 });
