@@ -339,6 +339,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
     syncFlushJob,
     async ({ workspaceId }, { signal }) => {
       const until = Date.now() + SLICE_BUDGET_MS;
+      let pulled = false;
       while (!signal.aborted && Date.now() < until) {
         // The first type in push order with changes waiting: companies go before the contacts
         // and deals whose associations need them.
@@ -363,6 +364,13 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
           // A batch the dead process still had in flight lands before the same customers go again.
           await sleepUnlessAborted(DEAD_RUN_SETTLE_MS, signal);
           continue;
+        }
+        // Two-way: a push sends whole records, so HubSpot's changes come in first (one search
+        // when nothing changed there), or the push would overwrite them with older local values.
+        if (pull && !pulled && objectType === 'contacts') {
+          pulled = true;
+          const summary = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
+          if (summary?.paused || summary?.superseded) return signal.aborted ? undefined : 'continue';
         }
         const run = await push.pushRecords(objectType, workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
         // Credentials refused, HubSpot unreachable: keep the changes, try again later.

@@ -68,3 +68,31 @@ describe('pull jobs', () => {
     expect(await sendDuePulls(deps(), Date.now())).toEqual([workspaceId]);
   });
 });
+
+describe('on-change push with two-way sync', () => {
+  let live: SandboxedService;
+  beforeEach(async () => {
+    live = await startSandboxedService({ onChangePush: true, jobs: { flushDelayMs: 50 } });
+  });
+  afterEach(async () => live?.close());
+
+  it('pulls HubSpot\'s edit of another field before pushing a local edit, so neither is lost', async () => {
+    const made = await live.admin.post<{ id: string }>(`${W}/customers`, { email: 'oc@example.com', firstName: 'On', city: 'Bern', lifecycleStage: 'customer' });
+    const liveDb = live.ts.service.database.db;
+    const hubspotIdOf = async () => (await liveDb.selectFrom('customers').select(['hubspot_id', 'sync_status']).where('id', '=', made.body.id).executeTakeFirstOrThrow());
+    await expect.poll(async () => (await hubspotIdOf()).sync_status, { timeout: 20_000 }).toBe('synced');
+    await live.admin.patch(`${W}/hubspot/settings`, { twoWay: true });
+    const { hubspot_id: hubspotId } = await hubspotIdOf();
+    const res = await fetch(`${live.sandbox.baseUrl}/crm/v3/objects/contacts/${hubspotId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${live.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { city: 'Basel' } }),
+    });
+    expect(res.status).toBe(200);
+    await live.admin.patch(`${W}/customers/${made.body.id}`, { firstName: 'On (local)' });
+    await expect.poll(() => live.sandbox.control.getObject(live.portalId, 'contacts', hubspotId!).properties['firstname'], { timeout: 20_000 }).toBe('On (local)');
+    expect(live.sandbox.control.getObject(live.portalId, 'contacts', hubspotId!).properties['city']).toBe('Basel');
+    const local = await liveDb.selectFrom('customers').selectAll().where('id', '=', made.body.id).executeTakeFirstOrThrow();
+    expect(local).toMatchObject({ first_name: 'On (local)', city: 'Basel', sync_status: 'synced' });
+  });
+});
