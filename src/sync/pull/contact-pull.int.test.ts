@@ -214,6 +214,19 @@ describe('contacts pull', () => {
     expect(calls('POST /crm/v3/objects/contacts/search') - before).toBe(6);
   });
 
+  it('spends one call on an idle workspace\'s pull, however many contacts it has', async () => {
+    env.sandbox.control.seedContacts(env.portalId, Array.from({ length: 250 }, (_, i) => contact(`idle${i}@example.com`)));
+    await twoWayOn();
+    await engine().pull(workspaceId);
+    // The seeded contacts are older than the overlap now.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await engine().pull(workspaceId);
+    const before = env.sandbox.control.counts().total;
+    const idle = (await engine().pull(workspaceId))!;
+    expect(env.sandbox.control.counts().total - before).toBe(1);
+    expect(idle).toMatchObject({ pulled: 0, created: 0, updated: 0 });
+  });
+
   it('pulls nothing while two-way sync is off', async () => {
     env.sandbox.control.seedContacts(env.portalId, [contact('off@example.com')]);
     const before = env.sandbox.control.counts().total;

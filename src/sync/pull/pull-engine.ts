@@ -10,11 +10,11 @@
 //   initial      the first pull lists every HubSpot record (list API, 100 a page); the
 //                checkpoint holds the cursor of the next page and when the listing began;
 //   incremental  every later pull searches for what changed since the checkpoint (200 a page,
-//                ./pull-window.ts), starting `overlapMs` earlier because HubSpot's search shows
-//                a change only after a delay. The listing's start time seeds it, so nothing
-//                changed while the listing ran is missed.
-// `updated_at` is when a pull last read to the end (0 until one did): the poll interval and a
-// run's "pulled since I started" are read from it.
+//                ./pull-window.ts), reaching `overlapMs` behind the previous pull's last search
+//                because HubSpot's search shows a change only after a delay. The listing's start
+//                time seeds it, so nothing changed while the listing ran is missed.
+// `updated_at` is when a pull last read to the end (its last search; 0 until one did): the
+// poll interval, a run's "pulled since I started" and the next window's overlap read it.
 // Allowed moves: (none) → initial → incremental. Applying a record twice changes nothing (the
 // merge compares with the base), which is what makes the overlap and a replayed page harmless.
 import type { CrmObject, HubSpotClient } from '../../hubspot/index.js';
@@ -180,13 +180,17 @@ export class PullEngine {
     }
 
     const searchSize = this.#deps.searchPageSize ?? SEARCH_PAGE_SIZE;
+    const overlap = this.#deps.overlapMs ?? DEFAULT_OVERLAP_MS;
     const stored = cursorOf(checkpoint);
-    // A crowded millisecond read by id resumes where it was; otherwise the window opens a little
-    // before the checkpoint, for changes HubSpot's search showed late.
-    let cursor: WindowCursor = stored.afterId !== null ? stored : { ms: Math.max(0, stored.ms - (this.#deps.overlapMs ?? DEFAULT_OVERLAP_MS)), idsAtMs: [], afterId: null };
+    // HubSpot's search shows a change only after a delay, so what the previous pull's last search
+    // could not see yet is read again: the window opens at the checkpoint or `overlap` before that
+    // search, whichever is earlier. A crowded millisecond read by id resumes where it was.
+    const from = checkpoint.updated_at > 0 ? Math.min(stored.ms, checkpoint.updated_at - overlap) : stored.ms - overlap;
+    let cursor: WindowCursor = stored.afterId !== null || from >= stored.ms ? stored : { ms: Math.max(0, from), idsAtMs: [], afterId: null };
     let reached = stored;
     for (;;) {
       if (options.shouldPause?.()) return true;
+      const searchedAt = clock.now();
       const result = await client.objects(adapter.objectType).search(nextSearch(cursor, adapter.modifiedProperty, properties, searchSize));
       const byId = new Map(result.results.map((r) => [r.id, r]));
       const step = advanceWindow(
@@ -195,12 +199,16 @@ export class PullEngine {
         searchSize,
       );
       reached = laterCursor(reached, step.cursor);
+      // Read to the end: every change older than `overlap` before this search was visible to it
+      // and is applied, so the checkpoint moves up to there (an idle workspace's next pull then
+      // reads only what changed since: one search).
+      if (step.done && searchedAt - overlap > reached.ms) reached = { ms: searchedAt - overlap, idsAtMs: [], afterId: null };
       const next: SyncCheckpointRow = {
         ...checkpoint,
         last_modified_ms: reached.ms,
         ids_at_ms: JSON.stringify(reached.idsAtMs),
         after_cursor: reached.afterId,
-        updated_at: step.done ? clock.now() : checkpoint.updated_at,
+        updated_at: step.done ? searchedAt : checkpoint.updated_at,
       };
       await applyPage(
         step.apply.map((s) => byId.get(s.id)!),
