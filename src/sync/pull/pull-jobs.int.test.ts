@@ -55,6 +55,13 @@ describe('pull jobs', () => {
     expect(await db.selectFrom('sync_checkpoints').selectAll().execute()).toEqual([]);
   });
 
+  it('documents the inbound settings and the conflicts route in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${env.ts.url}/api/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/api/workspaces/{workspace}/customers/{customerId}/conflicts');
+    expect(JSON.stringify(doc.paths['/api/workspaces/{workspace}/hubspot/settings'])).toMatch(/HubSpotSyncSettingsWithInbound|pollIntervalMinutes/);
+    expect(JSON.stringify(doc)).toContain('inboundLifecycleStages');
+  });
+
   it('polls two-way workspaces whose interval has passed, once per interval', async () => {
     env.sandbox.control.seedContacts(env.portalId, [{ email: 'polled@example.com', lifecyclestage: 'subscriber' }]);
     expect(await sendDuePulls(deps(), Date.now())).toEqual([]);
