@@ -103,7 +103,8 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       verifyPassword: options.verifyPassword ?? verifyPassword,
       customerListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes })],
       organizationListeners: [onOrganizationsChanged, pendingChangesListener({ clock, flushes }, 'companies')],
-      organizationLinkListeners: [pendingChangesListener({ clock, flushes }, 'companies', { anyStatus: true })],
+      // A contact's push carries its associations to companies: members changing is a customer change.
+      organizationLinkListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes })],
       dealListeners: [pendingChangesListener({ clock, flushes }, 'deals')],
       activityListeners: [pendingChangesListener({ clock, flushes }, 'notes')],
       hubspot,

@@ -306,7 +306,7 @@ describe('custom fields of companies', () => {
 describe('the on-change push', () => {
   const pending = async (id: string) =>
     db().selectFrom('pending_changes').select(['object_type', 'version']).where('record_id', '=', id).execute();
-  const setting = (on: boolean) => db().updateTable('sync_settings').set({ push_companies_on_change: on ? 1 : 0 }).execute();
+  const setting = (on: boolean) => db().updateTable('sync_settings').set({ push_companies_on_change: on ? 1 : 0, push_contacts_on_change: on ? 1 : 0 }).execute();
 
   it('records a pending company change in the same transaction only while pushCompaniesOnChange is on', async () => {
     await setting(false);
@@ -322,10 +322,11 @@ describe('the on-change push', () => {
     // A refused change writes nothing.
     await admin.patch(`${W}/organizations/${on.body.id}`, { numberOfEmployees: -1 });
     expect(await pending(on.body.id)).toEqual([{ object_type: 'companies', version: 2 }]);
-    // A changed member is pending too (its association must be pushed).
+    // A changed member is its customer's change: the contact's push carries its companies.
     const customer = await admin.post<{ id: string }>(`${W}/customers`, { email: 'pending-member@example.com' });
     await admin.request('PUT', `${W}/organizations/${on.body.id}/customers/${customer.body.id}`, { primary: true });
-    expect(await pending(on.body.id)).toEqual([{ object_type: 'companies', version: 3 }]);
+    expect(await pending(on.body.id)).toEqual([{ object_type: 'companies', version: 2 }]);
+    expect(await pending(customer.body.id)).toEqual([{ object_type: 'contacts', version: 2 }]);
     await setting(false);
   });
 });

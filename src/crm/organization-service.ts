@@ -32,6 +32,7 @@ import {
   insertOrganizations,
   linkOrganizationMember,
   listCustomerOrganizations,
+  listOrganizationCustomerIds,
   softDeleteOrganization,
   touchRecords,
   unlinkOrganizationMembers,
@@ -44,7 +45,11 @@ export interface OrganizationServiceDeps {
   clock: Clock;
   /** Called with the changed organizations' ids and the domain keys they held before. */
   listeners: RecordChangeListener[];
-  /** Called with organizations whose members changed (their association must be pushed again). */
+  /**
+   * Called with the customers whose organizations changed (linked, unlinked, primary moved, an
+   * organization deleted), inside the transaction: a contact's push carries its associations to
+   * companies, so their hashes, statuses and the on-change push follow (the customer listeners).
+   */
   linkListeners?: RecordChangeListener[] | undefined;
 }
 
@@ -157,9 +162,12 @@ export async function updateOrganization(deps: OrganizationServiceDeps, workspac
 /** Soft delete: frees the externalId; the links to it stay stored but no longer count. */
 export async function deleteOrganization(deps: OrganizationServiceDeps, workspaceId: string, id: string): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
+    const members = await listOrganizationCustomerIds(trx, workspaceId, id);
     const deleted = await softDeleteOrganization(trx, workspaceId, id, deps.clock.now());
     if (!deleted) throw notFound('Organization');
     await notify(deps.listeners, trx, workspaceId, [id], [deleted.domainKey]);
+    // Its links stay stored but no longer count: its members' contacts lose the association.
+    if (members.length > 0) await membersChanged(deps, trx, workspaceId, members, []);
   });
 }
 
@@ -229,14 +237,15 @@ export async function importOrganizationsCsv(deps: OrganizationServiceDeps, work
 
 /**
  * After members changed: both sides' versions and updated_at move on (an in-flight push and an
- * `updatedSince` list see the change), and the link listeners hear of the organizations (the
- * on-change push records them as pending companies, whose push carries the associations).
+ * `updatedSince` list see the change), and the link listeners hear of the customers (the
+ * contact's push carries its associations to companies, so its hash and status change). A
+ * customer's own write (`customerOrganizationLinks`) tells its listeners itself: `notifyLinks` false.
  */
-async function membersChanged(deps: OrganizationServiceDeps, trx: Db, workspaceId: string, customerIds: string[], organizationIds: string[]): Promise<void> {
+async function membersChanged(deps: OrganizationServiceDeps, trx: Db, workspaceId: string, customerIds: string[], organizationIds: string[], notifyLinks = true): Promise<void> {
   const now = deps.clock.now();
   await touchRecords(trx, 'customers', workspaceId, customerIds, now);
   await touchRecords(trx, 'organizations', workspaceId, organizationIds, now);
-  if (organizationIds.length > 0) await notify(deps.linkListeners ?? [], trx, workspaceId, organizationIds);
+  if (notifyLinks && customerIds.length > 0) await notify(deps.linkListeners ?? [], trx, workspaceId, customerIds);
 }
 
 /** Links a customer to an organization; `primary` makes it the customer's primary one (the previous primary stays a plain link). */
@@ -297,7 +306,7 @@ export function customerOrganizationLinks(deps: OrganizationServiceDeps) {
       const removed = await unlinkOrganizationMembers(db, workspaceId, customerId);
       const now = deps.clock.now();
       for (const [i, organizationId] of wanted.entries()) await linkOrganizationMember(db, workspaceId, { customerId, organizationId, primary: i === 0 }, now);
-      await membersChanged({ ...deps, db }, db, workspaceId, [customerId], [...new Set([...removed, ...wanted])]);
+      await membersChanged({ ...deps, db }, db, workspaceId, [customerId], [...new Set([...removed, ...wanted])], false);
       return true;
     },
   };

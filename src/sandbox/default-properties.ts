@@ -128,6 +128,8 @@ const OPTIONS: Record<string, PropertyOption[]> = {
   ]),
   pipeline: options([['default', 'Sales Pipeline']]),
   dealstage: options(DEAL_STAGES.map(([v, l]) => [v, l] as const)),
+  // Every ISO 4217 code, as in a portal with multi-currency on (a real portal lists the currencies it enabled).
+  deal_currency_code: options(Intl.supportedValuesOf('currency').map((code) => [code, code] as const)),
   dealtype: options([
     ['newbusiness', 'New Business'],
     ['existingbusiness', 'Existing Business'],
@@ -190,6 +192,7 @@ const DEAL_ROWS: Row[] = [
   ['closedate', 'Close Date', 'datetime', 'date', 'dealinformation'],
   ['pipeline', 'Pipeline', 'enumeration', 'select', 'dealinformation'],
   ['dealstage', 'Deal Stage', 'enumeration', 'radio', 'dealinformation'],
+  ['deal_currency_code', 'Currency', 'enumeration', 'select', 'dealinformation'],
   ['dealtype', 'Deal Type', 'enumeration', 'radio', 'dealinformation'],
   ['description', 'Deal Description', 'string', 'textarea', 'dealinformation'],
   ['hubspot_owner_id', 'Deal owner', 'enumeration', 'select', 'dealinformation'],

@@ -8,6 +8,23 @@ import type { Db } from './database.js';
 import { inChunks, syncStateOf } from './record-rows.js';
 import type { ActivityTable } from './tables.js';
 
+/** What happened, as a host app tells it (seed 001's activity catalogue, and `other`). */
+export const ACTIVITY_TYPES = [
+  'membership_activated',
+  'membership_expiring',
+  'membership_expired',
+  'membership_upgraded',
+  'membership_downgrade_scheduled',
+  'event_registered',
+  'event_attended',
+  'event_no_show',
+  'course_enrolled',
+  'course_completed',
+  'support_ticket_updated',
+  'other',
+] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+
 export interface ActivityTicket {
   number: string;
   status: string;

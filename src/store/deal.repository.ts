@@ -174,3 +174,131 @@ export async function listDeals(db: Db, query: DealListQuery): Promise<{ deals: 
   const rows = await q.orderBy('id', listOrder(query)).limit(query.limit + 1).execute();
   return { deals: await withCustomers(db, rows.slice(0, query.limit)), hasMore: rows.length > query.limit };
 }
+
+// Sync state ----------------------------------------------------------------------------------
+// What the deals adapter of the push engine (src/sync/objects/deal.adapter.ts) and the deal
+// status refresh (src/sync/deal-values.ts) read and write.
+
+/** The live deals among `ids` with their customers and stored current hash, in id order. */
+export async function findDealsForSync(db: Db, workspaceId: string, ids: readonly string[]): Promise<{ deal: Deal; currentHash: string | null }[]> {
+  const rows = await inChunks(ids, (chunk) => db.selectFrom('deals').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', chunk).where('deleted_at', 'is', null).execute());
+  rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const deals = await withCustomers(db, rows);
+  return deals.map((deal, i) => ({ deal, currentHash: rows[i]!.current_hash }));
+}
+
+/** How many live deals are in each status. */
+export async function countDealsByStatus(db: Db, workspaceId: string): Promise<Record<SyncStatus, number>> {
+  const rows = await db
+    .selectFrom('deals')
+    .select(['sync_status', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .groupBy('sync_status')
+    .execute();
+  const counts = { synced: 0, needs_update: 0, not_synced: 0, outdated: 0, error: 0, duplicate: 0, no_email: 0 } satisfies Record<SyncStatus, number>;
+  for (const row of rows) counts[row.sync_status as SyncStatus] = Number(row.n);
+  return counts;
+}
+
+/**
+ * Whether a live deal became pushable since `since` (not attempted since, or changed since), or
+ * what deals push with changed since: the stage mapping, the owner links, a deals field mapping.
+ */
+export async function dealsHaveWorkSince(db: Db, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean> {
+  const deal = await db
+    .selectFrom('deals')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('sync_status', 'in', [...statuses])
+    .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', since), eb('updated_at', '>', since)]))
+    .limit(1)
+    .executeTakeFirst();
+  if (deal) return true;
+  const stages = await db.selectFrom('deal_stage_mappings').select('stage').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
+  const owners = await db.selectFrom('hubspot_owners').select('owner_id').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
+  const fields = await db.selectFrom('field_mappings').select('field').where('workspace_id', '=', workspaceId).where('object_type', '=', 'deals').where('updated_at', '>', since).limit(1).executeTakeFirst();
+  return stages !== undefined || owners !== undefined || fields !== undefined;
+}
+
+/**
+ * Records HubSpot's acceptance of a batch of deals in one statement: the link, the accepted
+ * hash, and the status that follows from the row alone (Synced when its current hash equals the
+ * accepted one, else Needs update; deleted rows keep theirs).
+ */
+export async function recordDealPushSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<void> {
+  for (let i = 0; i < results.length; i += 500) {
+    const chunk = results.slice(i, i + 500);
+    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
+    await sql`
+      update deals set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
+        sync_status = case
+          when deals.deleted_at is not null then deals.sync_status
+          when deals.current_hash = v.column3 then 'synced'
+          else 'needs_update' end
+      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
+      where deals.workspace_id = ${workspaceId} and deals.id = v.column1`.execute(db);
+  }
+}
+
+/** Records a failed attempt; `hubspotId`, when given, is the HubSpot deal the attempt did reach (kept as the link). */
+export async function recordDealPushFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number; hubspotId?: string }): Promise<void> {
+  await db
+    .updateTable('deals')
+    .set({ sync_error: failure.message, last_attempt_at: failure.at, ...(failure.hubspotId === undefined ? {} : { hubspot_id: failure.hubspotId }) })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Writes current hashes and statuses (only rows given; 200 per statement). */
+export async function setDealSyncStates(db: Db, updates: readonly { id: string; currentHash: string; status: SyncStatus }[]): Promise<void> {
+  for (let i = 0; i < updates.length; i += 200) {
+    const chunk = updates.slice(i, i + 200);
+    const hash = sql<string>`case ${sql.ref('id')} ${sql.join(chunk.map((u) => sql`when ${u.id} then ${u.currentHash}`), sql` `)} end`;
+    const status = sql<string>`case ${sql.ref('id')} ${sql.join(chunk.map((u) => sql`when ${u.id} then ${u.status}`), sql` `)} end`;
+    await db.updateTable('deals').set({ current_hash: hash, sync_status: status }).where('id', 'in', chunk.map((u) => u.id)).execute();
+  }
+}
+
+/** Ids of the workspace's live deals owned by these users. */
+export async function dealIdsOwnedBy(db: Db, workspaceId: string, userIds: readonly string[]): Promise<string[]> {
+  const rows = await inChunks([...new Set(userIds)], (chunk) =>
+    db.selectFrom('deals').select('id').where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).where('owner_user_id', 'in', chunk).execute(),
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Ids of the workspace's live deals in one of these (pipeline, stage) pairs. */
+export async function dealIdsInStages(db: Db, workspaceId: string, pairs: readonly { pipeline: string; stage: string }[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const { pipeline, stage } of pairs) {
+    const rows = await db.selectFrom('deals').select('id').where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).where('pipeline', '=', pipeline).where('stage', '=', stage).execute();
+    ids.push(...rows.map((r) => r.id));
+  }
+  return ids;
+}
+
+/** The HubSpot ids hubsync last associated each deal with (deals.synced_links), unparsed. */
+export async function readDealSyncedLinks(db: Db, workspaceId: string, ids: readonly string[]): Promise<Map<string, string | null>> {
+  const rows = await inChunks(ids, (chunk) => db.selectFrom('deals').select(['id', 'synced_links']).where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute());
+  return new Map(rows.map((r) => [r.id, r.synced_links]));
+}
+
+/** Stores what each deal is now associated with (JSON, written by the deals adapter). */
+export async function saveDealSyncedLinks(db: Db, workspaceId: string, links: readonly { id: string; syncedLinks: string }[]): Promise<void> {
+  for (let i = 0; i < links.length; i += 200) {
+    const chunk = links.slice(i, i + 200);
+    const value = sql<string>`case ${sql.ref('id')} ${sql.join(chunk.map((l) => sql`when ${l.id} then ${l.syncedLinks}`), sql` `)} end`;
+    await db.updateTable('deals').set({ synced_links: value }).where('workspace_id', '=', workspaceId).where('id', 'in', chunk.map((l) => l.id)).execute();
+  }
+}
+
+/** The HubSpot id and sync status of these customers or organizations (deleted ones too: a deal may still point at one). */
+export async function linkTargetsOf(db: Db, table: 'customers' | 'organizations', workspaceId: string, ids: readonly string[]): Promise<Map<string, { hubspotId: string | null; status: SyncStatus }>> {
+  const rows = await inChunks([...new Set(ids)], (chunk) =>
+    db.selectFrom(table as 'customers').select(['id', 'hubspot_id', 'sync_status']).where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute(),
+  );
+  return new Map(rows.map((r) => [r.id, { hubspotId: r.hubspot_id, status: r.sync_status as SyncStatus }]));
+}

@@ -3,7 +3,7 @@
 // Organization type. `domain_key` is derived here from the domain, like customers' email_lower.
 import { sql } from 'kysely';
 import { normalizeDomain } from '../lib/index.js';
-import type { CustomerSyncState } from './customer.repository.js';
+import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
 import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, softDeleteRecord, type RecordTable } from './record-rows.js';
@@ -240,4 +240,138 @@ export async function touchRecords(db: Db, table: RecordTable, workspaceId: stri
       .where('id', 'in', ids.slice(i, i + 500))
       .execute();
   }
+}
+
+// Push outcomes ---------------------------------------------------------------------------
+
+/** How many live organizations are in each status (a run's plan for companies). */
+export async function countOrganizationsByStatus(db: Db, workspaceId: string): Promise<Record<SyncStatus, number>> {
+  const rows = await db
+    .selectFrom('organizations')
+    .select(['sync_status', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .groupBy('sync_status')
+    .execute();
+  const counts = { synced: 0, needs_update: 0, not_synced: 0, outdated: 0, error: 0, duplicate: 0, no_email: 0 } satisfies Record<SyncStatus, number>;
+  for (const row of rows) counts[row.sync_status as SyncStatus] = Number(row.n);
+  return counts;
+}
+
+/** Whether a live organization became pushable since `since` (not attempted since, or changed since), or the companies mapping changed. */
+export async function organizationsHaveWorkSince(db: Db, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('sync_status', 'in', [...statuses])
+    .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', since), eb('updated_at', '>', since)]))
+    .limit(1)
+    .executeTakeFirst();
+  if (row) return true;
+  const mapping = await db.selectFrom('field_mappings').select('field').where('workspace_id', '=', workspaceId).where('object_type', '=', 'companies').where('updated_at', '>', since).limit(1).executeTakeFirst();
+  return mapping !== undefined;
+}
+
+/** HubSpot accepted these organizations' values: their link and the hash of what it accepted (statuses are the caller's). */
+export async function recordOrganizationPushSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<void> {
+  for (let i = 0; i < results.length; i += 500) {
+    const chunk = results.slice(i, i + 500);
+    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
+    await sql`
+      update organizations set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at}
+      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
+      where organizations.workspace_id = ${workspaceId} and organizations.id = v.column1`.execute(db);
+  }
+}
+
+/** A failed attempt; `hubspotId`, when given, is the company the attempt did reach (kept as the link). */
+export async function recordOrganizationPushFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number; hubspotId?: string }): Promise<void> {
+  await db
+    .updateTable('organizations')
+    .set({ sync_error: failure.message, last_attempt_at: failure.at, ...(failure.hubspotId === undefined ? {} : { hubspot_id: failure.hubspotId }) })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface OrganizationCompany {
+  /** The organization's own company, or (a Duplicate) the company of the organization that holds its domain. */
+  hubspotId: string | null;
+  name: string | null;
+  status: SyncStatus;
+}
+
+/**
+ * The HubSpot company each given organization is: its own, or for a Duplicate (never pushed)
+ * the company of the live organization with its domain that is in HubSpot — one company to
+ * HubSpot, as the Duplicate rule says.
+ */
+export async function organizationCompanies(db: Db, workspaceId: string, ids: readonly string[]): Promise<Map<string, OrganizationCompany>> {
+  const out = new Map<string, OrganizationCompany>();
+  const duplicates = new Map<string, string[]>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('organizations')
+      .select(['id', 'hubspot_id', 'name', 'sync_status', 'domain_key'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) {
+      out.set(r.id, { hubspotId: r.hubspot_id, name: r.name, status: r.sync_status as SyncStatus });
+      if (r.hubspot_id === null && r.sync_status === 'duplicate' && r.domain_key !== null) duplicates.set(r.domain_key, [...(duplicates.get(r.domain_key) ?? []), r.id]);
+    }
+  }
+  const keys = [...duplicates.keys()];
+  for (let i = 0; i < keys.length; i += 500) {
+    const owners = await db
+      .selectFrom('organizations')
+      .select(['domain_key', 'hubspot_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('deleted_at', 'is', null)
+      .where('domain_key', 'in', keys.slice(i, i + 500))
+      .where('hubspot_id', 'is not', null)
+      .orderBy('created_at')
+      .execute();
+    for (const owner of owners.reverse()) for (const id of duplicates.get(owner.domain_key!) ?? []) out.set(id, { ...out.get(id)!, hubspotId: owner.hubspot_id });
+  }
+  return out;
+}
+
+/** The distinct local owners of the workspace's live organizations (whose HubSpot owners a run looks up once). */
+export async function organizationOwnerUserIds(db: Db, workspaceId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('organizations')
+    .select('owner_user_id')
+    .distinct()
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('owner_user_id', 'is not', null)
+    .execute();
+  return rows.map((r) => r.owner_user_id!);
+}
+
+/**
+ * Customers pushed as Synced while their organizations were not pushed (companies sync off) have
+ * no associations in HubSpot yet: forgetting their synced hash makes them Needs update, so the
+ * next run pushes them with their companies. Returns how many.
+ */
+export async function resendCustomersWithOrganizations(db: Db, workspaceId: string): Promise<number> {
+  const result = await db
+    .updateTable('customers')
+    .set({ synced_hash: null, sync_status: 'needs_update' })
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('sync_status', '=', 'synced')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('customer_organizations as l')
+        .innerJoin('organizations as o', 'o.id', 'l.organization_id')
+        .select('l.customer_id')
+        .where('l.workspace_id', '=', workspaceId)
+        .where('o.deleted_at', 'is', null),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

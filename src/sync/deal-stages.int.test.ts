@@ -1,14 +1,14 @@
 // Deal stage mapping through the public API against the sandbox over real HTTP: local stages in
 // use are listed with the portal's live pipelines and a suggestion each; a saved mapping is
-// checked against the live pipelines and audited; the push's resolver prefers the saved
-// mapping, then the suggestion, and otherwise names the reason; a token without the deals read
-// scope is refused naming it.
+// checked against the live pipelines and audited; the push's resolver sends the saved mapping
+// only (a suggestion just prefills the tab); a token without the deals read scope is refused
+// naming it.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSandboxedService, type SandboxedService } from '../../test/support/sandboxed.js';
 import { inviteMember } from '../../test/support/service.js';
-import { dealContentHash, EMPTY_DEAL } from '../crm/deals/index.js';
+import { EMPTY_DEAL } from '../crm/deals/index.js';
 import { findWorkspaceBySlug, insertDeals, replaceDealStageMappings, softDeleteDeal, type Db, type Deal } from '../store/index.js';
-import { dealStageResolver } from './deal-stages.js';
+import { dealCurrentHash, dealStageResolver, loadDealValuesContext } from './deal-values.js';
 
 const W = '/api/workspaces/default';
 let env: SandboxedService;
@@ -42,7 +42,7 @@ async function insertDeal(id: string, pipeline: string, stage: string | null, de
     version: 1,
     sync: { hubspotId: null, status: 'not_synced', error: null, syncedHash: null, syncedAt: null, lastAttemptAt: null },
   };
-  await insertDeals(db, [{ deal, currentHash: dealContentHash(deal) }]);
+  await insertDeals(db, [{ deal, currentHash: dealCurrentHash(deal, await loadDealValuesContext(db, workspaceId)) }]);
   if (deleted) expect(await softDeleteDeal(db, workspaceId, id, 2)).toBeDefined();
 }
 
@@ -84,7 +84,7 @@ it('lists the stages deals use with the live pipelines and a suggestion each', a
   ]);
 });
 
-it('saves a mapping checked against the live pipelines, audited, and the resolver uses it before suggestions', async () => {
+it('saves a mapping checked against the live pipelines, audited; the push’s resolver sends only the saved mapping', async () => {
   const due = renewals.stages.find((s) => s.label === 'Renewal due')!.id;
   const wrongPipeline = await env.admin.request<{ error: { code: string; details: { field: string } } }>('PUT', `${W}/hubspot/deal-stages`, {
     mappings: [{ pipeline: 'default', stage: 'Onboarding', hubspotPipelineId: 'default', hubspotStageId: due }],
@@ -117,19 +117,17 @@ it('saves a mapping checked against the live pipelines, audited, and the resolve
   expect(audit.body.entries[0]!.details.from).toEqual([]);
   expect(audit.body.entries[0]!.details.to).toHaveLength(2);
 
-  const client = await env.ts.service.context.hubspot.clientFor(workspaceId);
-  const resolve = await dealStageResolver(db, client, workspaceId);
-  // Saved beats the suggestion (Won would suggest closedwon).
+  const resolve = await dealStageResolver(db, workspaceId);
+  // The saved mapping is what the push sends (Won would suggest closedwon).
   expect(resolve('default', 'Won')).toEqual({ hubspotPipelineId: 'default', hubspotStageId: 'contractsent' });
-  expect(resolve('default', 'qualified to buy')).toEqual({ hubspotPipelineId: 'default', hubspotStageId: 'qualifiedtobuy' });
-  expect(resolve('default', 'Never heard of')).toEqual({ problem: 'Stage "Never heard of" (pipeline "default") is not mapped to a HubSpot deal stage: map it under HubSpot → Deal stages.' });
-  expect(resolve('default', null)).toBeNull();
+  expect(resolve('default', 'Onboarding')).toEqual({ hubspotPipelineId: renewals.id, hubspotStageId: due });
+  // A suggestion is not sent until it is saved; an unknown stage has nothing to send.
+  expect(resolve('default', 'qualified to buy')).toBeNull();
+  expect(resolve('default', 'Never heard of')).toBeNull();
 
-  // A mapping to a stage HubSpot no longer has is reported, in the view and by the resolver.
+  // A mapping to a stage HubSpot no longer has is reported in the view (HubSpot refuses the deal's push with its own message).
   await replaceDealStageMappings(db, workspaceId, [{ pipeline: 'default', stage: 'Won', hubspotPipelineId: 'default', hubspotStageId: 'gone' }], Date.now());
   expect((await env.admin.get<View>(`${W}/hubspot/deal-stages`)).body.stages.find((s) => s.stage === 'Won')!.problem).toBe('HubSpot no longer has stage gone in pipeline default: map it again.');
-  const again = await dealStageResolver(db, client, workspaceId);
-  expect(again('default', 'Won')).toEqual({ problem: 'Stage "Won" is mapped to HubSpot stage gone, which HubSpot no longer has: map it again (HubSpot → Deal stages).' });
 });
 
 it('refuses members, and a token without crm.objects.deals.read before calling HubSpot', async () => {

@@ -1,23 +1,22 @@
 // Deal stages: each local (pipeline, stage) a deal uses is mapped to one of the portal's deal
 // pipelines and stages, read live from HubSpot's pipelines API (issue 13, point 2). Until an
 // admin saves a mapping, a stage whose key or label matches a HubSpot stage (ignoring case,
-// spaces and punctuation; "won"/"lost" meaning closed won/lost) is suggested, and the push uses
-// the saved mapping first, then the suggestion; a stage with neither fails its deal with a
-// message saying where to map it.
+// spaces and punctuation; "won"/"lost" meaning closed won/lost) is suggested to prefill the tab.
+// The push sends the saved mapping only (dealStageResolver in deal-values.ts); a deal whose stage
+// is not mapped fails with a message saying where to map it. Saving the mapping refreshes the
+// statuses of the deals whose stage now resolves differently.
 import { audit, type Actor } from '../audit/index.js';
-import type { HubSpotClient, Pipeline } from '../hubspot/index.js';
+import type { Pipeline } from '../hubspot/index.js';
 import { hubspotProblem, requireScopes, type HubSpotGateway } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';
 import type { Db, DealStageMapping, Workspace } from '../store/index.js';
-import { listDealStageMappings, localDealStages, replaceDealStageMappings } from '../store/index.js';
+import { dealIdsInStages, listDealStageMappings, localDealStages, replaceDealStageMappings } from '../store/index.js';
+import { refreshDealSyncStates, type HubSpotStageRef } from './deal-values.js';
 
 /** Reading the portal's deal pipelines needs this scope. */
 const PIPELINES_SCOPE = 'crm.objects.deals.read';
 
-export interface HubSpotStageRef {
-  hubspotPipelineId: string;
-  hubspotStageId: string;
-}
+export type { HubSpotStageRef };
 
 export interface DealStagesView {
   /** The portal's deal pipelines and their stages, in HubSpot's order (archived ones left out). */
@@ -122,24 +121,14 @@ export async function saveDealStages(db: Db, clock: Clock, gateway: HubSpotGatew
   await db.transaction().execute(async (trx) => {
     const before = await listDealStageMappings(trx, workspace.id);
     await replaceDealStageMappings(trx, workspace.id, mappings, clock.now());
+    // The deals whose stage now resolves differently send other values: their statuses follow.
+    const target = (m: DealStageMapping | undefined) => (m ? `${m.hubspotPipelineId}\u0000${m.hubspotStageId}` : null);
+    const changed = [...before, ...mappings].filter((m) => {
+      const find = (list: readonly DealStageMapping[]) => list.find((o) => o.pipeline === m.pipeline && o.stage === m.stage);
+      return target(find(before)) !== target(find(mappings));
+    });
+    await refreshDealSyncStates(trx, workspace.id, await dealIdsInStages(trx, workspace.id, changed));
     await audit(trx, clock, { workspaceId: workspace.id, actor, action: 'hubspot.deal_stages_saved', details: { from: before, to: mappings } });
   });
   return readDealStages(db, gateway, workspace.id);
-}
-
-/**
- * What the deal push sends for a local stage: the saved mapping, else the suggestion, else a
- * reason the deal is not sent. Built once per run from one read of the pipelines.
- */
-export async function dealStageResolver(db: Db, client: HubSpotClient, workspaceId: string): Promise<(pipeline: string, stage: string | null) => HubSpotStageRef | { problem: string } | null> {
-  const [pipelines, saved] = await Promise.all([client.pipelines.list('deals'), listDealStageMappings(db, workspaceId)]);
-  return (pipeline, stage) => {
-    if (stage === null) return null;
-    const mapped = saved.find((s) => s.pipeline === pipeline && s.stage === stage);
-    if (mapped) {
-      const ref = { hubspotPipelineId: mapped.hubspotPipelineId, hubspotStageId: mapped.hubspotStageId };
-      return stageExists(pipelines, ref) ? ref : { problem: `Stage "${stage}" is mapped to HubSpot stage ${ref.hubspotStageId}, which HubSpot no longer has: map it again (HubSpot → Deal stages).` };
-    }
-    return suggestStage(pipelines, pipeline, stage) ?? { problem: `Stage "${stage}" (pipeline "${pipeline}") is not mapped to a HubSpot deal stage: map it under HubSpot → Deal stages.` };
-  };
 }

@@ -39,10 +39,35 @@ export const DEFAULT_PROPERTIES: Readonly<Record<string, string>> = {
   lifecycleStage: 'lifecyclestage',
 };
 
-export function localFields(customFields: CustomFieldDefinition[]): LocalField[] {
+/**
+ * What differs between the mappings of the object types (contacts, companies, deals): the words
+ * in messages, the suggested defaults, and fields fixed to one property.
+ */
+export interface MappingRules {
+  /** The local record ("customer") and HubSpot's ("contact"), for messages. */
+  noun: string;
+  hubspotNoun: string;
+  /** The built-in fields (text, and `tags` when the type has tags); custom fields come on top. */
+  builtIns: readonly { key: string; label: string; type?: LocalFieldType }[];
+  /** Built-in field → suggested HubSpot property. */
+  defaults: Readonly<Mapping>;
+  /** Fields that always map to one property (contacts: email), with the message when asked otherwise. */
+  locked: Readonly<Record<string, { property: string; message: string }>>;
+  /** Properties hubsync fills itself (a key, the stage, the owner): no field may take them. */
+  reserved?: Readonly<Record<string, string>>;
+}
+
+export const CONTACT_RULES: MappingRules = {
+  noun: 'customer',
+  hubspotNoun: 'contact',
+  builtIns: [...BUILT_IN_FIELDS, { key: 'tags', label: 'Tags', type: 'tags' }],
+  defaults: DEFAULT_PROPERTIES,
+  locked: { [EMAIL_FIELD]: { property: EMAIL_PROPERTY, message: 'Email is required and always maps to the HubSpot email property.' } },
+};
+
+export function localFields(customFields: CustomFieldDefinition[], rules: MappingRules = CONTACT_RULES): LocalField[] {
   return [
-    ...BUILT_IN_FIELDS.map((f) => ({ field: f.key, label: f.label, kind: 'builtin' as const, type: 'text' as const, options: [] })),
-    { field: 'tags', label: 'Tags', kind: 'builtin', type: 'tags', options: [] },
+    ...rules.builtIns.map((f) => ({ field: f.key, label: f.label, kind: 'builtin' as const, type: f.type ?? ('text' as const), options: [] })),
     ...customFields
       .filter((f) => !f.archived)
       .map((f) => ({ field: `custom.${f.key}`, label: f.label, kind: 'custom' as const, type: f.type, options: f.options })),
@@ -54,12 +79,12 @@ export function writableProperties(properties: Property[]): Property[] {
   return properties.filter((p) => !p.modificationMetadata?.readOnlyValue && !p.calculated && !p.hidden && !p.archived);
 }
 
-/** First-visit suggestions: the seed's defaults, and custom fields whose key names a property. */
-export function suggestMapping(fields: LocalField[], properties: Property[]): Mapping {
-  const names = new Set(writableProperties(properties).map((p) => p.name));
-  const mapping: Mapping = { [EMAIL_FIELD]: EMAIL_PROPERTY };
+/** First-visit suggestions: the type's defaults, and custom fields whose key names a property. */
+export function suggestMapping(fields: LocalField[], properties: Property[], rules: MappingRules = CONTACT_RULES): Mapping {
+  const names = new Set(writableProperties(properties).map((p) => p.name).filter((name) => !rules.reserved?.[name]));
+  const mapping: Mapping = Object.fromEntries(Object.entries(rules.locked).map(([field, lock]) => [field, lock.property]));
   for (const f of fields) {
-    const candidate = f.kind === 'builtin' ? DEFAULT_PROPERTIES[f.field] : f.field.slice('custom.'.length);
+    const candidate = f.kind === 'builtin' ? rules.defaults[f.field] : f.field.slice('custom.'.length);
     if (candidate && names.has(candidate)) mapping[f.field] = candidate;
   }
   return mapping;
@@ -107,26 +132,31 @@ function compatibility(field: LocalField, property: Property): string | null {
 }
 
 /** Every reason the mapping cannot be saved, by field; empty when it is fine. */
-export function validateMapping(mapping: Record<string, string | null>, fields: LocalField[], properties: Property[]): MappingProblem[] {
+export function validateMapping(mapping: Record<string, string | null>, fields: LocalField[], properties: Property[], rules: MappingRules = CONTACT_RULES): MappingProblem[] {
   const problems: MappingProblem[] = [];
   const byName = new Map(writableProperties(properties).map((p) => [p.name, p]));
   const allByName = new Map(properties.map((p) => [p.name, p]));
   const used = new Map<string, string>();
-  if (mapping[EMAIL_FIELD] !== undefined && mapping[EMAIL_FIELD] !== EMAIL_PROPERTY) {
-    problems.push({ field: EMAIL_FIELD, message: 'Email is required and always maps to the HubSpot email property.' });
+  for (const [field, lock] of Object.entries(rules.locked)) {
+    if (mapping[field] !== undefined && mapping[field] !== lock.property) problems.push({ field, message: lock.message });
   }
   for (const [fieldName, propertyName] of Object.entries(mapping)) {
     const field = fields.find((f) => f.field === fieldName);
     if (!field) {
-      problems.push({ field: fieldName, message: 'is not a customer field of this workspace.' });
+      problems.push({ field: fieldName, message: `is not a ${rules.noun} field of this workspace.` });
       continue;
     }
     if (propertyName === null || propertyName === '') continue;
+    const reserved = rules.reserved?.[propertyName];
+    if (reserved) {
+      problems.push({ field: fieldName, message: `${propertyName} is filled by hubsync itself: ${reserved}` });
+      continue;
+    }
     const property = byName.get(propertyName);
     if (!property) {
       problems.push({
         field: fieldName,
-        message: allByName.has(propertyName) ? `${propertyName} is read-only in HubSpot.` : `HubSpot has no contact property named ${propertyName}.`,
+        message: allByName.has(propertyName) ? `${propertyName} is read-only in HubSpot.` : `HubSpot has no ${rules.hubspotNoun} property named ${propertyName}.`,
       });
       continue;
     }

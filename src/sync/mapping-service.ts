@@ -1,20 +1,44 @@
-// Reading and saving the contact field mapping: the HubSpot properties come live from the
-// portal (cached for a few minutes, refreshable), suggestions fill a first visit, and every
-// save is validated, audited, and followed by a status refresh (a mapping change can turn
-// Synced customers into Needs update).
+// Reading and saving the field mapping of each object type (contacts, and the types registered
+// in MAPPING_TARGETS): the HubSpot properties come live from the portal (cached for a few
+// minutes, refreshable), suggestions fill a first visit, and every save is validated, audited,
+// and followed by a status refresh (a mapping change can turn Synced records into Needs update).
 import { audit, type Actor } from '../audit/index.js';
-import { loadFieldDefinitions } from '../records/index.js';
+import { loadFieldDefinitions, type CustomFieldObjectType } from '../records/index.js';
 import type { Property } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';
 import type { Db, Workspace } from '../store/index.js';
 import { replaceMapping } from '../store/index.js';
-import { EMAIL_FIELD, EMAIL_PROPERTY, localFields, suggestMapping, validateMapping, writableProperties, type LocalField } from './field-mapping.js';
-import { CONTACTS, effectiveMapping, refreshWholeWorkspace } from './status-refresh.js';
+import { CONTACT_RULES, EMAIL_FIELD, EMAIL_PROPERTY, localFields, suggestMapping, validateMapping, writableProperties, type LocalField, type MappingRules } from './field-mapping.js';
+import { DEAL_RULES, DEALS, refreshAllDeals } from './deal-values.js';
+import { COMPANIES, COMPANY_RULES, refreshAllOrganizations } from './organization-status.js';
+import { CONTACTS, refreshWholeWorkspace, savedOrDefaultMapping } from './status-refresh.js';
 
 const PROPERTY_CACHE_MS = 5 * 60_000;
 
+/** An object type whose mapping admins edit: its rules and what to recompute after a change. */
+export interface MappingTarget {
+  objectType: CustomFieldObjectType;
+  rules: MappingRules;
+  /** Recomputes every record's hash and status after the mapping changed (in the saving transaction). */
+  refreshAll(db: Db, workspaceId: string): Promise<void>;
+}
+
+/** The object types with an editable mapping, in the order the UI offers them. */
+export const MAPPING_TARGETS: MappingTarget[] = [
+  { objectType: CONTACTS, rules: CONTACT_RULES, refreshAll: (db, workspaceId) => refreshWholeWorkspace(db, workspaceId) },
+  { objectType: COMPANIES, rules: COMPANY_RULES, refreshAll: refreshAllOrganizations },
+  { objectType: DEALS, rules: DEAL_RULES, refreshAll: refreshAllDeals },
+];
+
+function targetFor(objectType: string): MappingTarget {
+  const target = MAPPING_TARGETS.find((t) => t.objectType === objectType);
+  if (!target) throw new AppError('VALIDATION_FAILED', `objectType: ${objectType} has no field mapping; one of ${MAPPING_TARGETS.map((t) => t.objectType).join(', ')}.`, { field: 'objectType' });
+  return target;
+}
+
 export interface MappingView {
+  objectType: string;
   fields: (Omit<LocalField, 'options'> & { property: string | null; locked: boolean })[];
   properties: Pick<Property, 'name' | 'label' | 'type' | 'fieldType' | 'groupName' | 'options'>[];
   saved: boolean;
@@ -29,56 +53,67 @@ export class MappingService {
     private readonly gateway: HubSpotGateway,
   ) {}
 
-  async properties(workspaceId: string, refresh = false): Promise<Property[]> {
-    const cached = this.#cache.get(workspaceId);
+  async properties(workspaceId: string, refresh = false, objectType: CustomFieldObjectType = CONTACTS): Promise<Property[]> {
+    const cacheKey = `${workspaceId}:${objectType}`;
+    const cached = this.#cache.get(cacheKey);
     if (!refresh && cached && this.clock.now() - cached.at < PROPERTY_CACHE_MS) return cached.properties;
     const client = await this.gateway.clientFor(workspaceId);
-    const properties = await client.properties.list(CONTACTS, { priority: 'interactive' });
-    this.#cache.set(workspaceId, { at: this.clock.now(), properties });
+    const properties = await client.properties.list(objectType, { priority: 'interactive' });
+    this.#cache.set(cacheKey, { at: this.clock.now(), properties });
     return properties;
   }
 
-  async view(workspaceId: string, refresh = false): Promise<MappingView> {
-    const properties = await this.properties(workspaceId, refresh);
-    const fields = localFields(await loadFieldDefinitions(this.db, workspaceId));
-    const { mapping: saved, saved: isSaved } = await effectiveMapping(this.db, workspaceId);
-    const mapping = isSaved ? saved : suggestMapping(fields, properties);
+  async #fields(workspaceId: string, target: MappingTarget): Promise<LocalField[]> {
+    return localFields(await loadFieldDefinitions(this.db, workspaceId, target.objectType), target.rules);
+  }
+
+  async view(workspaceId: string, refresh = false, objectType: string = CONTACTS): Promise<MappingView> {
+    const target = targetFor(objectType);
+    const properties = await this.properties(workspaceId, refresh, target.objectType);
+    const fields = await this.#fields(workspaceId, target);
+    const { mapping: saved, saved: isSaved } = await savedOrDefaultMapping(this.db, workspaceId, target.objectType, target.rules);
+    const mapping = isSaved ? saved : suggestMapping(fields, properties, target.rules);
+    const reserved = target.rules.reserved ?? {};
     return {
-      fields: fields.map(({ options: _options, ...f }) => ({ ...f, property: mapping[f.field] ?? null, locked: f.field === EMAIL_FIELD })),
+      objectType: target.objectType,
+      fields: fields.map(({ options: _options, ...f }) => ({ ...f, property: mapping[f.field] ?? null, locked: f.field in target.rules.locked })),
       properties: writableProperties(properties)
+        .filter((p) => !reserved[p.name])
         .map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: p.groupName, options: p.options }))
         .sort((a, b) => a.label.localeCompare(b.label)),
       saved: isSaved,
     };
   }
 
-  /** Saves the complete mapping (fields left out are "don't sync"). */
-  async save(workspace: Workspace, actor: Actor, requested: Record<string, string | null>): Promise<MappingView> {
-    if (EMAIL_FIELD in requested && requested[EMAIL_FIELD] !== EMAIL_PROPERTY) {
+  /** Saves the complete mapping of one object type (fields left out are "don't sync"). */
+  async save(workspace: Workspace, actor: Actor, requested: Record<string, string | null>, objectType: string = CONTACTS): Promise<MappingView> {
+    const target = targetFor(objectType);
+    if (target.objectType === CONTACTS && EMAIL_FIELD in requested && requested[EMAIL_FIELD] !== EMAIL_PROPERTY) {
       throw new AppError('EMAIL_MAPPING_LOCKED', 'Email is required and is permanently mapped to the HubSpot email property; HubSpot uses it to recognise contacts.', {
         field: EMAIL_FIELD,
         problems: [{ field: EMAIL_FIELD, message: 'Email always maps to email.' }],
       });
     }
-    const properties = await this.properties(workspace.id);
-    const fields = localFields(await loadFieldDefinitions(this.db, workspace.id));
-    const mapping: Record<string, string | null> = { ...requested, [EMAIL_FIELD]: EMAIL_PROPERTY };
-    const problems = validateMapping(mapping, fields, properties);
+    const properties = await this.properties(workspace.id, false, target.objectType);
+    const fields = await this.#fields(workspace.id, target);
+    const locked = Object.fromEntries(Object.entries(target.rules.locked).map(([field, lock]) => [field, lock.property]));
+    const mapping: Record<string, string | null> = { ...requested, ...locked };
+    const problems = validateMapping(mapping, fields, properties, target.rules);
     if (problems.length > 0) {
       throw new AppError('MAPPING_INVALID', problems.length === 1 ? `${problems[0]!.field}: ${problems[0]!.message}` : `${problems.length} mappings need attention.`, {
         field: problems[0]!.field,
         problems,
       });
     }
-    const before = (await effectiveMapping(this.db, workspace.id)).mapping;
+    const before = (await savedOrDefaultMapping(this.db, workspace.id, target.objectType, target.rules)).mapping;
     await this.db.transaction().execute(async (trx) => {
-      await replaceMapping(trx, workspace.id, CONTACTS, fields.map((f) => ({ field: f.field, property: mapping[f.field] || null })), this.clock.now());
+      await replaceMapping(trx, workspace.id, target.objectType, fields.map((f) => ({ field: f.field, property: mapping[f.field] || null })), this.clock.now());
       const changes = fields
         .filter((f) => (before[f.field] ?? null) !== (mapping[f.field] || null))
         .map((f) => ({ field: f.field, from: before[f.field] ?? null, to: mapping[f.field] || null }));
-      await audit(trx, this.clock, { workspaceId: workspace.id, actor, action: 'hubspot.mapping_saved', details: { objectType: CONTACTS, changes } });
-      if (changes.length > 0) await refreshWholeWorkspace(trx, workspace.id);
+      await audit(trx, this.clock, { workspaceId: workspace.id, actor, action: 'hubspot.mapping_saved', details: { objectType: target.objectType, changes } });
+      if (changes.length > 0) await target.refreshAll(trx, workspace.id);
     });
-    return this.view(workspace.id);
+    return this.view(workspace.id, false, target.objectType);
   }
 }

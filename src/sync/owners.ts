@@ -3,12 +3,17 @@
 // with a suggestion by email. A record's owner is a local user; the push sends the linked
 // owner's id as `hubspot_owner_id` (ownerIdsFor). Reading owners needs the optional scope
 // crm.objects.owners.read: without it the read is refused naming the scope, and everything else
-// keeps working.
+// keeps working. A change of who is linked (or an owner HubSpot archived) changes what these
+// users' deals push, so their statuses are refreshed in the same transaction.
 import { audit, type Actor } from '../audit/index.js';
 import { hubspotProblem, OWNERS_SCOPE, requireScopes, type HubSpotGateway } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';
 import type { Db, OwnerRecord, Workspace } from '../store/index.js';
-import { linkOwner, listMembersOfWorkspace, listOwners, ownersOfUsers, saveOwnersRead } from '../store/index.js';
+import { dealIdsOwnedBy, linkOwner, listMembersOfWorkspace, listOwners, ownersOfUsers, saveOwnersRead } from '../store/index.js';
+import { refreshDealSyncStates } from './deal-values.js';
+// A cycle by design: organization-status.ts asks this module for owner ids, and is told here
+// when they change (functions only, called long after both modules loaded).
+import { onOwnersRelinked } from './organization-status.js';
 
 export interface OwnerView extends OwnerRecord {
   /** The member whose email is the owner's, when the owner is linked to no one and that member to no other owner. */
@@ -56,6 +61,8 @@ export async function refreshOwners(db: Db, clock: Clock, gateway: HubSpotGatewa
       })),
       now,
     );
+    // An owner archived (or back) in HubSpot changes what its users' records push.
+    await refreshRecordsOwnedBy(trx, workspace.id, (await listOwners(trx, workspace.id)).flatMap((o) => (o.userId === null ? [] : [o.userId])));
     await audit(trx, clock, { workspaceId: workspace.id, actor, action: 'hubspot.owners_read', details: { active: read.filter((o) => !o.archived).length, archived: read.filter((o) => o.archived).length } });
   });
   return readOwners(db, workspace.id);
@@ -72,9 +79,17 @@ export async function setOwnerUser(db: Db, clock: Clock, workspace: Workspace, a
     }
     if (owner.userId === userId) return;
     await linkOwner(trx, workspace.id, ownerId, userId, clock.now());
+    await refreshRecordsOwnedBy(trx, workspace.id, [owner.userId, userId].filter((u): u is string => u !== null));
     await audit(trx, clock, { workspaceId: workspace.id, actor, action: 'hubspot.owner_linked', details: { ownerId, from: owner.userId, to: userId } });
   });
   return readOwners(db, workspace.id);
+}
+
+/** The deals and organizations of these users push another owner now: their hashes and statuses follow. */
+async function refreshRecordsOwnedBy(db: Db, workspaceId: string, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await refreshDealSyncStates(db, workspaceId, await dealIdsOwnedBy(db, workspaceId, userIds));
+  await onOwnersRelinked(db, workspaceId, userIds);
 }
 
 /** Applies every current suggestion (owner ↔ member with the same email); audited once with the pairs. */
@@ -82,6 +97,7 @@ export async function linkSuggestedOwners(db: Db, clock: Clock, workspace: Works
   await db.transaction().execute(async (trx) => {
     const suggested = (await readOwners(trx, workspace.id)).filter((o) => o.suggestedUserId !== null);
     for (const owner of suggested) await linkOwner(trx, workspace.id, owner.ownerId, owner.suggestedUserId, clock.now());
+    await refreshRecordsOwnedBy(trx, workspace.id, suggested.flatMap((o) => (o.suggestedUserId === null ? [] : [o.suggestedUserId])));
     if (suggested.length > 0) {
       await audit(trx, clock, { workspaceId: workspace.id, actor, action: 'hubspot.owner_linked', details: { linked: suggested.map((o) => ({ ownerId: o.ownerId, to: o.suggestedUserId })) } });
     }

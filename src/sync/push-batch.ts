@@ -6,17 +6,12 @@
 // aside (else the batch is split in halves) and the rest resent, so one bad record never blocks
 // its 99 neighbours. Errors that concern the connection, not a record, are thrown: the run stops.
 import { isHubSpotApiError, type HubSpotApiError, type ObjectsApi } from '../hubspot/index.js';
-import type { AssociationContext, ObjectAdapter, SyncedRecord } from './objects/index.js';
+import type { AssociationContext, ObjectAdapter, PushItem } from './objects/index.js';
+
+export type { PushItem } from './objects/index.js';
 
 export const BATCH_SIZE = 100;
 
-export interface PushItem<R = unknown> {
-  record: SyncedRecord<R>;
-  properties: Record<string, string>;
-  hash: string;
-  /** What the sync log says about a success (the adapter's `warning`: an owner left out), or null. */
-  warning: string | null;
-}
 
 export type ItemOutcome =
   | { kind: 'success'; hubspotId: string; operation: 'create' | 'update'; correlationId?: string | undefined }

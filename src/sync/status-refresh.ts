@@ -1,29 +1,51 @@
 // Keeps every customer's stored status true after any change: an edit (new values → new
 // current hash), a push result, a mapping change (all hashes), or an email change (the
 // duplicate owner of both the old and the new address may change).
-import { loadFieldDefinitions } from '../records/index.js';
-import type { Customer, Db, RecordTable } from '../store/index.js';
-import { findCustomer, findStatusCandidates, loadMappingRows, pageAllIds, rowToCustomer, setCurrentHashes, setStatuses } from '../store/index.js';
-import { DEFAULT_PROPERTIES, hashProperties, localFields, propertiesFor, type Mapping } from './field-mapping.js';
+import { loadFieldDefinitions, type CustomFieldObjectType } from '../records/index.js';
+import type { Customer, Db, OrganizationMember, RecordTable } from '../store/index.js';
+import { findCustomer, findStatusCandidates, listMembershipsOfCustomers, loadMappingRows, pageAllIds, rowToCustomer, setCurrentHashes, setStatuses } from '../store/index.js';
+import { CONTACT_RULES, localFields, propertiesFor, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
 import { statusChanges } from './sync-status.js';
 
 export const CONTACTS = 'contacts';
 
 
-/** The saved mapping, or — before an admin saved one — the seed's built-in defaults. */
-export async function effectiveMapping(db: Db, workspaceId: string): Promise<{ mapping: Mapping; saved: boolean }> {
-  const rows = await loadMappingRows(db, workspaceId, CONTACTS);
-  if (rows.length === 0) return { mapping: { ...DEFAULT_PROPERTIES }, saved: false };
+/**
+ * An object type's saved mapping, or — before an admin saved one — its built-in defaults
+ * (`rules.defaults`). Custom fields archived since are left out: they do not push.
+ */
+export async function savedOrDefaultMapping(db: Db, workspaceId: string, objectType: CustomFieldObjectType, rules: MappingRules): Promise<{ mapping: Mapping; saved: boolean }> {
+  const rows = await loadMappingRows(db, workspaceId, objectType);
+  if (rows.length === 0) return { mapping: { ...rules.defaults }, saved: false };
   const mapping: Mapping = {};
   for (const row of rows) if (row.property) mapping[row.field] = row.property;
-  // Fields that were archived since do not push.
-  const fields = new Set(localFields(await loadFieldDefinitions(db, workspaceId)).map((f) => f.field));
+  const fields = new Set(localFields(await loadFieldDefinitions(db, workspaceId, objectType), rules).map((f) => f.field));
   for (const field of Object.keys(mapping)) if (!fields.has(field)) delete mapping[field];
   return { mapping, saved: true };
 }
 
+/** The contacts mapping in force: the saved one, else the seed's built-in defaults. */
+export async function effectiveMapping(db: Db, workspaceId: string): Promise<{ mapping: Mapping; saved: boolean }> {
+  return savedOrDefaultMapping(db, workspaceId, CONTACTS, CONTACT_RULES);
+}
+
 export function pushPropertiesFor(customer: Customer, mapping: Mapping): Record<string, string> {
   return propertiesFor(customer, mapping, new Map());
+}
+
+/**
+ * A customer's organizations as the links in its hash (the contacts adapter's `links`): their
+ * ids in order, the primary one marked, so linking, unlinking or changing the primary makes
+ * the customer Needs update. Null without organizations.
+ *
+ * @example contactLinksOf([{ organizationId: 'org_b', primary: true }, { organizationId: 'org_a', primary: false }]) // 'org_a,org_b*'
+ */
+export function contactLinksOf(memberships: readonly Pick<OrganizationMember, 'organizationId' | 'primary'>[]): string | null {
+  if (memberships.length === 0) return null;
+  return [...memberships]
+    .sort((a, b) => (a.organizationId < b.organizationId ? -1 : a.organizationId > b.organizationId ? 1 : 0))
+    .map((m) => (m.primary ? `${m.organizationId}*` : m.organizationId))
+    .join(',');
 }
 
 /**
@@ -44,13 +66,18 @@ export async function refreshStatuses(db: Db, workspaceId: string, ids: string[]
   await refreshRecordStatuses(db, 'customers', workspaceId, ids, emails, true);
 }
 
-/** Recomputes current hashes (what each would push now) for the given customers; writes only those that changed. */
+/**
+ * Recomputes current hashes (what each would push now: its values and its organizations, as
+ * the push engine hashes them) for the given customers; writes only those that changed.
+ */
 export async function refreshHashes(db: Db, workspaceId: string, ids: string[], mapping: Mapping): Promise<string[]> {
   const updates: { id: string; hash: string }[] = [];
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids.slice(i, i + 500)).execute();
+    const chunk = ids.slice(i, i + 500);
+    const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute();
+    const memberships = await listMembershipsOfCustomers(db, workspaceId, chunk);
     for (const row of rows) {
-      const hash = hashProperties(pushPropertiesFor(rowToCustomer(row), mapping));
+      const hash = recordHash(pushPropertiesFor(rowToCustomer(row), mapping), contactLinksOf(memberships.get(row.id) ?? []));
       if (hash !== row.current_hash) updates.push({ id: row.id, hash });
     }
   }

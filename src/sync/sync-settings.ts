@@ -10,7 +10,7 @@ import { audit, type Actor } from '../audit/index.js';
 import { missingScopesFor, OBJECT_TYPE_SCOPES, SYNCED_OBJECT_TYPES, type SyncedObjectType } from '../integration/index.js';
 import { AppError, type Clock } from '../lib/index.js';
 import type { Db, SyncSettingsRow, Workspace } from '../store/index.js';
-import { findSyncSettings, saveSyncSettings } from '../store/index.js';
+import { findSyncSettings, resendCustomersWithOrganizations, saveSyncSettings } from '../store/index.js';
 import { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE, describeSchedule, nextReconcileAt, scheduleJitter } from './schedule.js';
 
 export interface SyncSettings {
@@ -185,6 +185,8 @@ export async function updateSyncSettings(db: Db, clock: Clock, workspace: Worksp
     }
     if (Object.keys(changes).length === 0) return current;
     await saveSyncSettings(trx, toRow(workspace.id, next, clock.now()));
+    // Contacts pushed while companies were off carry no company associations yet: sent again.
+    if (!current.syncCompanies && next.syncCompanies) await resendCustomersWithOrganizations(trx, workspace.id);
     await audit(trx, clock, { workspaceId: workspace.id, actor, action: 'hubspot.sync_settings_changed', details: { changes } });
     return next;
   });

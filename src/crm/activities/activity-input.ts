@@ -2,23 +2,10 @@
 // linked records exist is checked by the service. Activities are appended, never edited, so
 // there is no partial change here: an input is a whole activity.
 import { MAX_TEXT, validateExternalId, validateText, validateTimestamp, type FieldProblem, type FieldResult } from '../../records/index.js';
-import type { ActivityTicket } from '../../store/index.js';
+import { ACTIVITY_TYPES, type ActivityTicket, type ActivityType } from '../../store/index.js';
 
-export const ACTIVITY_TYPES = [
-  'membership_activated',
-  'membership_expiring',
-  'membership_expired',
-  'membership_upgraded',
-  'membership_downgrade_scheduled',
-  'event_registered',
-  'event_attended',
-  'event_no_show',
-  'course_enrolled',
-  'course_completed',
-  'support_ticket_updated',
-  'other',
-] as const;
-export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+// The types are the stored vocabulary (store/activity.repository.ts), shared with the notes adapter.
+export { ACTIVITY_TYPES, type ActivityType } from '../../store/index.js';
 
 /** Length limits (README "What the customer, deal and activity APIs accept"). */
 export const ACTIVITY_LIMITS = { title: 500, details: MAX_TEXT, ticketNumber: 100, ticketStatus: 100, ticketUrl: 2048, id: 100 } as const;

@@ -4,9 +4,9 @@
 // listener keeps, in its pending set, those a push would now send).
 //
 // Status: deals have no natural key, so never No email or Duplicate; a new deal is Not synced,
-// an edited one Needs update once linked to HubSpot (computeStatus). The current hash is taken
-// over the deal's content and links (dealContentHash); the deals adapter of the push engine is
-// to store the same hash as `synced_hash` when HubSpot accepts the deal.
+// an edited one Needs update once linked to HubSpot (dealStatus). The current hash is the hash
+// of what the deal would push now, values and links (dealCurrentHash in sync/deal-values.ts,
+// the same functions the deals adapter of the push engine sends and hashes with).
 import type { Clock } from '../../lib/index.js';
 import { AppError, newId, notFound } from '../../lib/index.js';
 import {
@@ -20,9 +20,9 @@ import {
   type RecordChangeListener,
   type UpsertItemResult,
 } from '../../records/index.js';
-import type { Db, Deal, SyncStatus } from '../../store/index.js';
+import type { Db, Deal } from '../../store/index.js';
 import { findDeal, findDealsByExternalIds, findLiveIds, findMemberIds, insertDeals, isUniqueViolation, lockDeal, softDeleteDeal, updateDealContent } from '../../store/index.js';
-import { computeStatus, hashProperties } from '../../sync/index.js';
+import { dealCurrentHash, dealStatus, loadDealValuesContext, type DealValuesContext } from '../../sync/index.js';
 import { EMPTY_DEAL, linkProblems, validateDealPatch, type LinkTargets } from './deal-input.js';
 
 export const DEALS = 'deals';
@@ -32,34 +32,6 @@ export interface DealServiceDeps {
   clock: Clock;
   /** Told of changed deals (the on-change push's pending set keeps those a push would send). */
   listeners: RecordChangeListener[];
-}
-
-/** The hash of what a deal holds (content and links): it changes exactly when the deal does. */
-export function dealContentHash(deal: Deal): string {
-  const { name, amount, currency, closeDate, pipeline, stage, ownerUserId, organizationId, customerIds, custom } = deal;
-  return hashProperties({
-    name: name ?? '',
-    amount: amount ?? '',
-    currency: currency ?? '',
-    closeDate: closeDate ?? '',
-    pipeline,
-    stage: stage ?? '',
-    ownerUserId: ownerUserId ?? '',
-    organizationId: organizationId ?? '',
-    customerIds: customerIds.join(','),
-    custom: JSON.stringify(Object.entries(custom).sort(([a], [b]) => (a < b ? -1 : 1))),
-  });
-}
-
-function statusOf(deal: Deal, currentHash: string): SyncStatus {
-  return computeStatus({
-    hasEmail: true,
-    isDuplicate: false,
-    hubspotId: deal.sync.hubspotId,
-    lastAttemptFailed: deal.sync.error !== null,
-    currentHash,
-    syncedHash: deal.sync.syncedHash,
-  });
 }
 
 /** Loads, in three queries, every link target a batch of input names. */
@@ -135,7 +107,7 @@ export async function createDeal(deps: DealServiceDeps, workspaceId: string, inp
     const built = applyInput(newDeal(workspaceId, newId('deal', deps.clock), now), input, fields, await loadTargets(trx, workspaceId, [input]), now);
     if (!built.ok) throw invalidFields(built.problems);
     await refuseTakenExternalId(trx, workspaceId, built.deal.externalId, null);
-    const currentHash = dealContentHash(built.deal);
+    const currentHash = dealCurrentHash(built.deal, await loadDealValuesContext(trx, workspaceId));
     await insertDeals(trx, [{ deal: built.deal, currentHash }]);
     await notify(deps, trx, workspaceId, [built.deal.id]);
     return (await findDeal(trx, workspaceId, built.deal.id))!;
@@ -143,9 +115,9 @@ export async function createDeal(deps: DealServiceDeps, workspaceId: string, inp
 }
 
 /** Saves a changed deal with its new status. */
-async function saveChange(db: Db, previous: Deal, next: Deal): Promise<void> {
-  const currentHash = dealContentHash(next);
-  await updateDealContent(db, next, previous.customerIds, { status: statusOf(next, currentHash), currentHash });
+async function saveChange(db: Db, context: DealValuesContext, previous: Deal, next: Deal): Promise<void> {
+  const currentHash = dealCurrentHash(next, context);
+  await updateDealContent(db, next, previous.customerIds, { status: dealStatus(next.sync, currentHash), currentHash });
 }
 
 /**
@@ -163,7 +135,7 @@ async function changeDeal(deps: DealServiceDeps, workspaceId: string, id: string
     if (!checked.ok) throw invalidFields(checked.problems);
     if (!checked.changed) return existing;
     await refuseTakenExternalId(trx, workspaceId, checked.deal.externalId, id);
-    await saveChange(trx, existing, checked.deal);
+    await saveChange(trx, await loadDealValuesContext(trx, workspaceId), existing, checked.deal);
     await notify(deps, trx, workspaceId, [id]);
     return (await findDeal(trx, workspaceId, id))!;
   });
@@ -200,6 +172,7 @@ export async function bulkUpsertDeals(
   return inTransaction(deps, async (trx) => {
     const fields = await loadFieldDefinitions(trx, workspaceId, DEALS);
     const targets = await loadTargets(trx, workspaceId, items);
+    const context = await loadDealValuesContext(trx, workspaceId);
     const now = deps.clock.now();
     const { results, changedIds } = await upsertByExternalId<Deal>(
       items,
@@ -214,10 +187,10 @@ export async function bulkUpsertDeals(
         update: async (current, item) => {
           const checked = applyInput(current, item, fields, targets, now);
           if (!checked.ok || !checked.changed) return checked;
-          await saveChange(trx, current, checked.deal);
+          await saveChange(trx, context, current, checked.deal);
           return checked;
         },
-        insert: (deals) => insertDeals(trx, deals.map((deal) => ({ deal, currentHash: dealContentHash(deal) }))),
+        insert: (deals) => insertDeals(trx, deals.map((deal) => ({ deal, currentHash: dealCurrentHash(deal, context) }))),
       },
       options,
     );

@@ -4,8 +4,8 @@
 // tenancy, bulk upsert by externalId, CSV import, statuses and the pending set.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertOrganization, workspaceIdOf } from '../../../test/support/crm-records.js';
-import { findDeal } from '../../store/index.js';
-import { dealContentHash } from './deal-service.js';
+import { findDeal, replaceDealStageMappings } from '../../store/index.js';
+import { dealCurrentHash, loadDealValuesContext } from '../../sync/index.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, inviteMember, startTestService, type TestService } from '../../../test/support/service.js';
 
 const W = '/api/workspaces/default';
@@ -215,9 +215,10 @@ describe('links and tenancy', () => {
     expect((await host.get<DealBody>(`${W}/deals/${deal.id}`)).body.customerIds).toEqual([...customers].sort());
     // The stored hash is the one of the deal as it ended, every link in it (the status depends on it).
     const db = ts.service.database.db;
-    const stored = await findDeal(db, await workspaceIdOf(db, 'default'), deal.id);
+    const workspaceId = await workspaceIdOf(db, 'default');
+    const stored = await findDeal(db, workspaceId, deal.id);
     const row = await db.selectFrom('deals').select(['current_hash', 'version']).where('id', '=', deal.id).executeTakeFirstOrThrow();
-    expect(row.current_hash).toBe(dealContentHash(stored!));
+    expect(row.current_hash).toBe(dealCurrentHash(stored!, await loadDealValuesContext(db, workspaceId)));
     expect(row.version).toBe(1 + customers.length);
   });
 
@@ -314,6 +315,11 @@ describe('bulk upsert and CSV import', () => {
 describe('sync status and the pending set', () => {
   it('reads Needs update after an edit to a pushed deal, and joins the pending set when on-change push is on', async () => {
     const db = ts.service.database.db;
+    // The stages are mapped, so each sends its own HubSpot stage (an unmapped one sends none).
+    await replaceDealStageMappings(db, await workspaceIdOf(db, 'default'), [
+      { pipeline: 'default', stage: 'open', hubspotPipelineId: 'default', hubspotStageId: 'qualifiedtobuy' },
+      { pipeline: 'default', stage: 'won', hubspotPipelineId: 'default', hubspotStageId: 'closedwon' },
+    ], Date.now());
     const deal = (await host.post<DealBody>(`${W}/deals`, { name: 'Pushed', stage: 'open' })).body;
     // As if the push engine had pushed it: linked, with the hash HubSpot accepted.
     const row = await db.selectFrom('deals').select('current_hash').where('id', '=', deal.id).executeTakeFirstOrThrow();

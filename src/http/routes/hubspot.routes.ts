@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SYNCED_OBJECT_TYPES, type ConnectionView } from '../../integration/index.js';
 import { AppError } from '../../lib/index.js';
+import { CUSTOM_FIELD_OBJECT_TYPES } from '../../records/index.js';
 import { findConnection } from '../../store/index.js';
 import { enabledObjectTypes, readSyncSettings, RUN_TRIGGERS, syncHealth, syncSettingsView, updateSyncSettings } from '../../sync/index.js';
 import { requireUser, workspaceAccess } from '../caller.js';
@@ -72,6 +73,9 @@ export const syncSettingsResponseSchema = syncSettingsSchema
     pollIntervalMinutes: z.number().int(),
   })
   .meta({ id: 'HubSpotSyncSettingsWithInbound' });
+
+/** The object types with a field mapping; contacts when left out. */
+const mappingObjectType = z.enum(CUSTOM_FIELD_OBJECT_TYPES).default('contacts').describe('contacts, companies or deals');
 
 const settingsPatchSchema = z
   .object({
@@ -216,16 +220,16 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['hubspot'],
-          summary: 'Contact field mapping with the live HubSpot properties (admins only)',
+          summary: 'The field mapping of one object type (contacts by default) with its live HubSpot properties (admins only)',
           params: workspaceParam,
-          querystring: z.object({ refresh: z.enum(['true', 'false']).optional() }).strict(),
+          querystring: z.object({ refresh: z.enum(['true', 'false']).optional(), objectType: mappingObjectType }).strict(),
         },
       },
       async (request) => {
         // Admins only: the mapping is configuration, and reading it calls HubSpot live (at most
         // every few minutes per workspace, or on every ?refresh=true), spending the portal's quota.
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
-        return ctx.mappings.view(workspace.id, request.query.refresh === 'true');
+        return ctx.mappings.view(workspace.id, request.query.refresh === 'true', request.query.objectType);
       },
     );
 
@@ -234,14 +238,15 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['hubspot'],
-          summary: 'Save the contact field mapping; a field left out or null is not synced; email is locked to email',
+          summary: 'Save the field mapping of one object type (contacts by default); a field left out or null is not synced; a contact\'s email is locked to email',
           params: workspaceParam,
+          querystring: z.object({ objectType: mappingObjectType }).strict(),
           body: z.object({ mappings: z.record(z.string(), z.string().max(200).nullable()) }).strict(),
         },
       },
       async (request) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
-        return ctx.mappings.save(access.workspace, access.actor, request.body.mappings);
+        return ctx.mappings.save(access.workspace, access.actor, request.body.mappings, request.query.objectType);
       },
     );
   };

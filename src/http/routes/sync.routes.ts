@@ -27,6 +27,16 @@ const attemptSchema = z.object({
   at: z.string(),
 });
 
+/** A run's counters, for the whole run and for each object type in it. */
+const runCounters = {
+  total: z.number(),
+  processed: z.number(),
+  created: z.number(),
+  updated: z.number(),
+  failed: z.number(),
+  skipped: z.number(),
+};
+
 export const runSchema = z
   .object({
     id: z.string(),
@@ -36,12 +46,7 @@ export const runSchema = z
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
     phase: z.string().describe('queued (its job waits for a worker), planning, pushing, done'),
-    total: z.number(),
-    processed: z.number(),
-    created: z.number(),
-    updated: z.number(),
-    failed: z.number(),
-    skipped: z.number(),
+    ...runCounters,
     apiCalls: z.number(),
     cancelRequested: z.boolean(),
     error: z.string().nullable(),
@@ -49,12 +54,7 @@ export const runSchema = z
       .array(
         z.object({
           objectType: z.string(),
-          total: z.number(),
-          processed: z.number(),
-          created: z.number(),
-          updated: z.number(),
-          failed: z.number(),
-          skipped: z.number(),
+          ...runCounters,
           note: z.string().nullable().describe('Why the type was left out of the run (scopes missing), else null'),
         }),
       )

@@ -2,15 +2,25 @@
 // by email (batch upsert by `email`, so a replayed batch finds the contacts it created), its
 // values come from the contacts mapping, and an email HubSpot is known to refuse fails before
 // sending with HubSpot's wording. Statuses follow the email rules of sync-status.ts (No email,
-// Duplicate), recomputed by status-refresh.ts.
+// Duplicate), recomputed by status-refresh.ts. A customer's organizations are its links: they
+// join its hash, and its push associates the contact with their companies (contact-companies.ts),
+// companies being pushed before contacts in every run.
 import { emailRefusalReason, invalidEmailMessage } from '../../hubspot/index.js';
-import type { Customer } from '../../store/index.js';
-import { countByStatus, hasWorkSince, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer } from '../../store/index.js';
+import type { Customer, OrganizationMember } from '../../store/index.js';
+import { countByStatus, hasWorkSince, listMembershipsOfCustomers, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer } from '../../store/index.js';
+import { pushCompanyLinks } from '../contact-companies.js';
 import { DEFAULT_PROPERTIES, EMAIL_PROPERTY, type Mapping } from '../field-mapping.js';
-import { CONTACTS, effectiveMapping, pushPropertiesFor, refreshStatuses } from '../status-refresh.js';
+import { CONTACTS, contactLinksOf, effectiveMapping, pushPropertiesFor, refreshHashes, refreshStatuses } from '../status-refresh.js';
 import type { ObjectAdapter } from './object-adapter.js';
 
-export const contactAdapter: ObjectAdapter<Customer, Mapping> = {
+/** A customer with what its push associates: its live organizations (primary first) and the companies last associated. */
+export interface LinkedCustomer extends Customer {
+  organizations: OrganizationMember[];
+  /** `customers.synced_links` (contact-companies.ts). */
+  syncedLinks: string | null;
+}
+
+export const contactAdapter: ObjectAdapter<LinkedCustomer, Mapping> = {
   objectType: CONTACTS,
   noun: 'contact',
   key: { property: EMAIL_PROPERTY, normalize: (value) => value.toLowerCase() },
@@ -20,8 +30,9 @@ export const contactAdapter: ObjectAdapter<Customer, Mapping> = {
   async load(db, workspaceId, ids) {
     if (ids.length === 0) return [];
     const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [...ids]).orderBy('id').execute();
+    const memberships = await listMembershipsOfCustomers(db, workspaceId, ids);
     return rows.map((row) => {
-      const customer = rowToCustomer(row);
+      const customer: LinkedCustomer = { ...rowToCustomer(row), organizations: memberships.get(row.id) ?? [], syncedLinks: row.synced_links };
       return { id: customer.id, hubspotId: customer.sync.hubspotId, status: customer.sync.status, lastAttemptAt: customer.sync.lastAttemptAt, record: customer };
     });
   },
@@ -32,14 +43,31 @@ export const contactAdapter: ObjectAdapter<Customer, Mapping> = {
     return (await effectiveMapping(db, workspaceId)).mapping;
   },
   properties: (customer, mapping) => pushPropertiesFor(customer, mapping),
+  links: (customer) => contactLinksOf(customer.organizations),
   refusal(properties) {
     const email = properties[EMAIL_PROPERTY] ?? '';
     const refused = emailRefusalReason(email);
     return refused === null ? null : `${invalidEmailMessage(email)} (not sent: ${refused}).`;
   },
 
-  recordSuccesses: (db, workspaceId, results, at) => recordPushSuccesses(db, workspaceId, results, at),
+  async recordSuccesses(db, workspaceId, results, at) {
+    const shared = await recordPushSuccesses(db, workspaceId, results, at);
+    // Rows left Needs update: an edit made while the batch was in flight (their hash is right),
+    // or a hash stored before the customer's organizations counted in it, which would otherwise
+    // keep it Needs update for good. Recomputing costs nothing when nothing is stale.
+    const unsettled = await db
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', results.map((r) => r.id))
+      .where('sync_status', '=', 'needs_update')
+      .execute();
+    if (unsettled.length === 0) return shared;
+    await refreshHashes(db, workspaceId, unsettled.map((r) => r.id), (await effectiveMapping(db, workspaceId)).mapping);
+    return [...shared, ...unsettled.map((r) => r.id)];
+  },
   recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure),
   refreshStatuses: (db, workspaceId, ids) => refreshStatuses(db, workspaceId, [...ids], []),
   customerIdOf: (record) => record.id,
+  associate: (context, accepted) => pushCompanyLinks(context, accepted),
 };

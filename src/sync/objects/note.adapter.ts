@@ -6,9 +6,8 @@
 // contact's notes by the reference line every note body ends with ("hubsync activity act_…"),
 // which is also the key batch results are mapped back by. See docs/ARCHITECTURE.md,
 // "Exactly-once notes". Activities are never edited, so a Synced note is never sent again.
-import type { ActivityType } from '../../crm/activities/index.js';
 import { ASSOCIATION_TYPE_IDS, type ObjectAssociationInput } from '../../hubspot/index.js';
-import type { Activity, ActivityForNote } from '../../store/index.js';
+import type { Activity, ActivityForNote, ActivityType } from '../../store/index.js';
 import {
   activitiesHaveWorkSince,
   countActivitiesByStatus,

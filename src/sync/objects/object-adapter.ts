@@ -9,7 +9,6 @@
 import type { HubSpotClient, ObjectAssociationInput, ObjectType } from '../../hubspot/index.js';
 import type { Db, SyncStatus } from '../../store/index.js';
 import type { Mapping } from '../field-mapping.js';
-import type { PushItem } from '../push-batch.js';
 
 /** A local record as the engine sees it: its sync state, and the adapter's own view of it. */
 export interface SyncedRecord<R> {
@@ -31,6 +30,15 @@ export interface PushSuccess {
   hubspotId: string;
   hash: string;
   properties: Readonly<Record<string, string>>;
+}
+
+/** A record on its way to HubSpot: the values it sends and their hash. */
+export interface PushItem<R = unknown> {
+  record: SyncedRecord<R>;
+  properties: Record<string, string>;
+  hash: string;
+  /** What the sync log says about a success (the adapter's `warning`: an owner left out), or null. */
+  warning: string | null;
 }
 
 /** A record HubSpot accepted in this batch, for the associations hook. */
@@ -110,7 +118,8 @@ export interface ObjectAdapter<R = unknown, M = unknown> {
   /**
    * Why HubSpot would refuse these values outright (one such input fails a whole batch and
    * costs a retry), or null to send them. The reason is recorded as the record's error. `record`
-   * is there for reasons beyond the values (a note whose contact is not in HubSpot yet).
+   * is there for reasons beyond the values (a note whose contact is not in HubSpot yet, a deal's
+   * unmapped stage).
    */
   refusal?(properties: Readonly<Record<string, string>>, record: R): string | null;
 

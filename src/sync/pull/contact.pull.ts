@@ -326,7 +326,9 @@ export function contactPullAdapter(clock: Clock): PullAdapter<ContactPullContext
         if (found.linking) outcome.linked++;
         bases.push({ id: customer.id, hubspotId: contact.id, values: merged.base });
         touched.push(customer.id);
-        if (merged.problems.length === 0 && inAgreement(merged.values, merged.base, context)) agreed.push(customer.id);
+        // Synced again only when it was Synced before: its hash includes its organization links,
+        // which a customer that was waiting for a push (or was just linked) may still have to send.
+        if (customer.sync.status === 'synced' && merged.problems.length === 0 && inAgreement(merged.values, merged.base, context)) agreed.push(customer.id);
       }
       await insertCustomers(db, created);
       await saveSyncedValues(db, workspaceId, bases);

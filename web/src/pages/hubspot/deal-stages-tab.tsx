@@ -1,7 +1,7 @@
 // Deal stages tab (admins): every stage the workspace's deals use, each mapped to a stage of one
 // of the portal's deal pipelines (read live). Unsaved rows start on the suggestion (same key or
-// label; "won"/"lost" as closed won/lost); a stage left on "not mapped" fails its deals' push
-// with a message pointing here.
+// label; "won"/"lost" as closed won/lost), but only a saved mapping is pushed: a stage not saved
+// here fails its deals' push with a message pointing here.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, get, ws } from '../../api/client.js';
@@ -52,7 +52,7 @@ function DealStagesForm({ view }: { view: DealStagesView }) {
   return (
     <form className="card" onSubmit={submit} aria-labelledby="deal-stages-title">
       <h2 id="deal-stages-title">Deal stages</h2>
-      <p className="hint">Each stage your deals use is sent to HubSpot as the pipeline and stage chosen here. Suggestions are filled in until you save.</p>
+      <p className="hint">Each stage your deals use is sent to HubSpot as the pipeline and stage chosen here. Suggestions are filled in; deals are sent only once their stage’s mapping is saved.</p>
       {view.stages.length === 0 ? (
         <Empty>No deal uses a stage yet.</Empty>
       ) : (

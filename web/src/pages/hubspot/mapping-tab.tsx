@@ -1,13 +1,15 @@
-// Field mapping tab: every customer field (built-in and custom) with a dropdown of the live
-// HubSpot contact properties. An empty dropdown means "don't sync this field". Email is
-// locked to the HubSpot email property (seed 000's warning explains why).
+// Field mapping tab: for the chosen object type (Contacts, and Companies / Deals once they are
+// synced), every local field (built-in and custom) with a dropdown of the type's live HubSpot
+// properties. An empty dropdown means "don't sync this field". A contact's email is locked to
+// the HubSpot email property (seed 000's warning explains why).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError, get, query, ws } from '../../api/client.js';
-import type { HubSpotProperty, MappingView } from '../../api/types.js';
+import type { HubSpotProperty, MappingView, SyncSettings } from '../../api/types.js';
 import { ErrorMessage, Loading, LockIcon } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
+import { settingsKey } from './settings-tab.js';
 
 export const EMAIL_LOCK_EXPLANATION =
   "The Email field is required and is permanently mapped to the HubSpot email property — you can't remap or skip it. HubSpot uses email to recognise contacts, so it's the key that lets hubsync match an existing contact instead of creating a duplicate.";
@@ -23,22 +25,55 @@ function groupProperties(properties: HubSpotProperty[]): [string, HubSpotPropert
 
 const groupLabel = (name: string) => name.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 
+/** The object types with a mapping: what the page calls the local records and HubSpot's. */
+const MAPPED_TYPES = {
+  contacts: { tab: 'Contacts', local: 'Customer', hubspot: 'contact', records: 'customers' },
+  companies: { tab: 'Companies', local: 'Organization', hubspot: 'company', records: 'organizations' },
+  deals: { tab: 'Deals', local: 'Deal', hubspot: 'deal', records: 'deals' },
+} as const;
+type MappedType = keyof typeof MAPPED_TYPES;
+
 export function MappingTab() {
   const workspace = useWorkspace();
+  const settings = useQuery({ queryKey: settingsKey(workspace), queryFn: () => get<SyncSettings>(`${ws(workspace)}/hubspot/settings`) });
+  // Contacts always; companies and deals once the workspace syncs them.
+  const types = (Object.keys(MAPPED_TYPES) as MappedType[]).filter((t) => t === 'contacts' || settings.data?.objectTypes.some((o) => o.objectType === t && o.enabled));
+  const [chosen, setChosen] = useState<MappedType>('contacts');
+  const objectType = types.includes(chosen) ? chosen : 'contacts';
+  return (
+    <div className="stack">
+      {types.length > 1 ? (
+        <div className="segmented" role="tablist" aria-label="Object type">
+          {types.map((t) => (
+            <button key={t} type="button" role="tab" aria-selected={t === objectType} className={t === objectType ? 'btn btn-primary' : 'btn btn-secondary'} onClick={() => setChosen(t)}>
+              {MAPPED_TYPES[t].tab}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      <TypeMapping key={objectType} objectType={objectType} />
+    </div>
+  );
+}
+
+function TypeMapping({ objectType }: { objectType: MappedType }) {
+  const workspace = useWorkspace();
   const client = useQueryClient();
+  const words = MAPPED_TYPES[objectType];
   const [refresh, setRefresh] = useState(false);
+  const key = ['mapping', workspace, objectType];
   const mapping = useQuery({
-    queryKey: ['mapping', workspace],
-    queryFn: () => get<MappingView>(`${ws(workspace)}/hubspot/mapping${query({ refresh: refresh ? 'true' : undefined })}`),
+    queryKey: key,
+    queryFn: () => get<MappingView>(`${ws(workspace)}/hubspot/mapping${query({ objectType, refresh: refresh ? 'true' : undefined })}`),
   });
   const [draft, setDraft] = useState<Record<string, string> | null>(null);
   const save = useMutation({
-    mutationFn: (mappings: Record<string, string | null>) => api<MappingView>('PUT', `${ws(workspace)}/hubspot/mapping`, { mappings }),
+    mutationFn: (mappings: Record<string, string | null>) => api<MappingView>('PUT', `${ws(workspace)}/hubspot/mapping${query({ objectType })}`, { mappings }),
     onSuccess: (view) => {
-      client.setQueryData(['mapping', workspace], view);
+      client.setQueryData(key, view);
       setDraft(null);
       void client.invalidateQueries({ queryKey: ['sync', workspace] });
-      void client.invalidateQueries({ queryKey: ['customers', workspace] });
+      void client.invalidateQueries({ queryKey: [words.records, workspace] });
     },
   });
   const groups = useMemo(() => groupProperties(mapping.data?.properties ?? []), [mapping.data]);
@@ -73,15 +108,20 @@ export function MappingTab() {
     <form className="card card-flush" onSubmit={submit} aria-labelledby="mapping-title">
       <div className="card-header padded">
         <div>
-          <h2 id="mapping-title">Customer fields → HubSpot contact properties</h2>
-          <p className="muted">Pick the HubSpot property each customer field fills. Leave a dropdown empty to not sync that field.</p>
+          <h2 id="mapping-title">
+            {words.local} fields → HubSpot {words.hubspot} properties
+          </h2>
+          <p className="muted">
+            Pick the HubSpot property each {words.local.toLowerCase()} field fills. Leave a dropdown empty to not sync that field.
+            {objectType === 'deals' ? ' Pipeline and stage come from the Deal stages tab, the owner from the Owners tab.' : ''}
+          </p>
         </div>
         <button
           type="button"
           className="btn btn-secondary"
           onClick={() => {
             setRefresh(true);
-            void client.invalidateQueries({ queryKey: ['mapping', workspace] });
+            void client.invalidateQueries({ queryKey: key });
           }}
           disabled={mapping.isFetching}
         >
@@ -107,7 +147,7 @@ export function MappingTab() {
         <table className="table mapping-table">
           <thead>
             <tr>
-              <th scope="col">Customer field</th>
+              <th scope="col">{words.local} field</th>
               <th scope="col">HubSpot property</th>
             </tr>
           </thead>
