@@ -6,7 +6,8 @@
 // schedule is due in that minute, delayed to its jittered instant, which starts the run; the
 // tick also sends a `sync.pull` for each two-way workspace whose poll interval has passed.
 // With two-way sync on, a run started by a person or the schedule (Sync now, Reconcile now, the
-// scheduled reconcile) pulls HubSpot's changes first, inside its `sync.push` job, then pushes.
+// scheduled reconcile) pulls HubSpot's changes first, inside its `sync.push` job, then pushes;
+// a flush pulls before it pushes contacts too (a push sends whole records).
 // The jobs are wake-ups: the run row and the pending-changes set hold what must be done, so a
 // job run twice, merged or lost costs at most a repeated check (docs/ARCHITECTURE.md, "Jobs").
 import { z } from 'zod';
