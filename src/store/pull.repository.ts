@@ -57,15 +57,15 @@ export async function findCustomersForPull(db: Db, workspaceId: string, hubspotI
   return [...linked, ...byEmail.filter((r) => !seen.has(r.id))];
 }
 
-/** Stores each customer's link and merge base (HubSpot property → agreed value). */
+/** Stores each customer's link and merge base (HubSpot property → agreed value): one statement per 500. */
 export async function saveSyncedValues(db: Db, workspaceId: string, rows: readonly { id: string; hubspotId: string; values: Readonly<Record<string, string>> }[]): Promise<void> {
-  for (const row of rows) {
-    await db
-      .updateTable('customers')
-      .set({ hubspot_id: row.hubspotId, synced_values: JSON.stringify(row.values) })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', row.id)
-      .execute();
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
+    await sql`
+      update customers set hubspot_id = v.column2, synced_values = v.column3
+      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${JSON.stringify(r.values)})`))}) as v
+      where customers.workspace_id = ${workspaceId} and customers.id = v.column1`.execute(db);
   }
 }
 
