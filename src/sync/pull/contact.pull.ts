@@ -184,10 +184,13 @@ export function newCustomerFrom(workspaceId: string, id: string, contact: CrmObj
   return { customer, problems };
 }
 
-/** Every mapped HubSpot value as hubsync holds it: the base of a customer both sides now agree on. */
-function agreedBase(customer: Customer, context: ContactPullContext): Record<string, string> {
+/** What HubSpot holds for each mapped property, in the form the push writes it (values that do not convert are left out). */
+function hubspotBase(contact: CrmObject, context: ContactPullContext): Record<string, string> {
   const base: Record<string, string> = {};
-  for (const { property } of context.fields) base[property] = localString(customer, context.mapping, property);
+  for (const { field, property } of context.fields) {
+    const converted = localValueOf(field, context.customFields.find((d) => `custom.${d.key}` === field.field), contact.properties[property]);
+    if (converted.ok) base[property] = formatValue(converted.value, undefined);
+  }
   return base;
 }
 
@@ -288,9 +291,11 @@ export function contactPullAdapter(clock: Clock): PullAdapter<ContactPullContext
           const made = newCustomerFrom(workspaceId, newId('cus', clock), contact, stage, context, run.at);
           created.push(made.customer);
           outcome.problems.push(...made.problems.map((p) => ({ hubspotId: contact.id, ...p })));
-          bases.push({ id: made.customer.id, hubspotId: contact.id, values: agreedBase(made.customer, context) });
+          const base = hubspotBase(contact, context);
+          bases.push({ id: made.customer.id, hubspotId: contact.id, values: base });
           touched.push(made.customer.id);
-          if (made.problems.length === 0) agreed.push(made.customer.id);
+          // Synced unless it holds something HubSpot lacks (its lifecycle tag, when tags are mapped).
+          if (made.problems.length === 0 && inAgreement(made.customer, base, context)) agreed.push(made.customer.id);
           outcome.created++;
           continue;
         }
