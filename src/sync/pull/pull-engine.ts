@@ -184,9 +184,10 @@ export class PullEngine {
     const stored = cursorOf(checkpoint);
     // HubSpot's search shows a change only after a delay, so what the previous pull's last search
     // could not see yet is read again: the window opens at the checkpoint or `overlap` before that
-    // search, whichever is earlier. A crowded millisecond read by id resumes where it was.
+    // search, whichever is earlier (a crowded millisecond that was being read by id is then read
+    // again from its start: re-applying changes nothing).
     const from = checkpoint.updated_at > 0 ? Math.min(stored.ms, checkpoint.updated_at - overlap) : stored.ms - overlap;
-    let cursor: WindowCursor = stored.afterId !== null || from >= stored.ms ? stored : { ms: Math.max(0, from), idsAtMs: [], afterId: null };
+    let cursor: WindowCursor = from >= stored.ms ? stored : { ms: Math.max(0, from), idsAtMs: [], afterId: null };
     let reached = stored;
     for (;;) {
       if (options.shouldPause?.()) return true;
