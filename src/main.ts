@@ -14,7 +14,7 @@ import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
 import { createJobQueue, type JobQueue } from './jobs/index.js';
-import { FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
+import { FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PullEngine, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
 import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
 
 export interface Service {
@@ -110,12 +110,13 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),
       push,
+      pull: new PullEngine({ db: database.db, clock, gateway: hubspot }),
     };
     if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);
     const app = await buildApp(context, { routes: [...(options.extraRoutes ?? []), webUiRoutes({ distDir: DEFAULT_WEB_DIST_DIR })], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });
     const retentionMs = config.syncLogRetentionDays * 24 * 3600_000;
     reportJobError = (error) => app.log.error({ err: error }, 'job queue error');
-    if (options.jobs?.work !== false) await workSyncJobs({ db: database.db, clock, push, jobs }, options.jobs?.concurrency ? { concurrency: options.jobs.concurrency } : {});
+    if (options.jobs?.work !== false) await workSyncJobs({ db: database.db, clock, push, jobs, pull: context.pull }, options.jobs?.concurrency ? { concurrency: options.jobs.concurrency } : {});
     const pruneLog = () => deleteOldSyncLog(database.db, clock.now() - retentionMs).catch((error: unknown) => app.log.warn({ err: error }, 'sync log pruning failed'));
     await pruneLog();
     const pruneTimer = setInterval(pruneLog, 3600_000);

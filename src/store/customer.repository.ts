@@ -42,8 +42,8 @@ export interface Customer extends CustomerValues {
   sync: CustomerSyncState;
 }
 
-// The synced links are written by the push, never by a customer's save.
-type Row = Omit<CustomerTable, 'synced_links'>;
+// The synced links and values are written by the push and the pull, never by a customer's save.
+type Row = Omit<CustomerTable, 'synced_links' | 'synced_values'>;
 
 export function rowToCustomer(row: Row): Customer {
   return {

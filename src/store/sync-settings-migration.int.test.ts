@@ -24,8 +24,8 @@ it('gives existing workspaces on-change push off and the nightly schedule, and n
   expect((await migrateToLatest(db)).applied).toContain('008-sync-settings');
 
   expect(await db.selectFrom('sync_settings').selectAll().execute()).toEqual([
-    // Migration 012 then leaves them syncing contacts only.
-    { workspace_id: 'ws_old', push_contacts_on_change: 0, push_companies_on_change: 0, reconcile_schedule: '0 3 * * *', timezone: 'UTC', updated_at: expect.anything(), sync_companies: 0, sync_deals: 0, sync_activities: 0 },
+    // Migration 012 then leaves them syncing contacts only; 015 leaves two-way off.
+    { workspace_id: 'ws_old', push_contacts_on_change: 0, push_companies_on_change: 0, reconcile_schedule: '0 3 * * *', timezone: 'UTC', updated_at: expect.anything(), sync_companies: 0, sync_deals: 0, sync_activities: 0, two_way: 0, inbound_lifecycle_stages: '["customer","subscriber"]', poll_interval_minutes: 5 },
   ]);
   const triggers = await db.selectFrom('sync_runs').select(['id', 'trigger']).orderBy('id').execute();
   expect(triggers.map((r) => r.trigger)).toEqual(['manual', 'manual', 'manual', 'schedule']);

@@ -77,9 +77,15 @@ export async function recordPushSuccess(db: Db, workspaceId: string, id: string,
  * current hash equals the accepted one, else Needs update — unless another live customer
  * shares the email: who owns it decides Duplicate. Returns the ids of those (rare) rows, whose
  * status the caller recomputes with the whole email group (status-refresh.ts). Deleted rows
- * keep their status.
+ * keep their status. The properties HubSpot accepted, when given, become the row's
+ * `synced_values`: the base the pull merges against (src/sync/pull).
  */
-export async function recordPushSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<string[]> {
+export async function recordPushSuccesses(
+  db: Db,
+  workspaceId: string,
+  results: readonly { id: string; hubspotId: string; hash: string; properties?: Readonly<Record<string, string>> }[],
+  at: number,
+): Promise<string[]> {
   const shared: string[] = [];
   for (let i = 0; i < results.length; i += 500) {
     const chunk = results.slice(i, i + 500);
@@ -91,12 +97,13 @@ export async function recordPushSuccesses(db: Db, workspaceId: string, results: 
     // customers and read the whole workspace once per row — minutes of CPU per run.
     const { rows } = await sql<{ id: string; shared: boolean | number }>`
       update customers set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
+        synced_values = coalesce(v.column4, customers.synced_values),
         sync_status = case
           when customers.deleted_at is not null then customers.sync_status
           when customers.email_lower is null then 'no_email'
           when customers.current_hash = v.column3 then 'synced'
           else 'needs_update' end
-      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
+      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash}, ${r.properties === undefined ? null : JSON.stringify(r.properties)})`))}) as v
       where customers.workspace_id = ${workspaceId} and customers.id = v.column1
       returning customers.id, customers.deleted_at is null and exists (
         select 1 from customers other

@@ -123,6 +123,8 @@ export interface CustomerTable {
   owner_user_id: string | null;
   /** JSON: association kind → the HubSpot ids the contact was last associated with (see the push engine's links). */
   synced_links: string | null;
+  /** JSON: HubSpot property → the value both sides last agreed on (the pull's merge base; migration 015). */
+  synced_values: string | null;
 }
 
 /** The sync columns every pushed object type's table has (see CustomerTable for their meaning). */
@@ -365,7 +367,49 @@ export interface SyncSettingsTable {
   reconcile_schedule: string | null;
   /** IANA zone name. */
   timezone: string;
+  /** 1 = HubSpot's changes are pulled (two-way sync). */
+  two_way: number;
+  /** JSON array: the HubSpot lifecycle stages a pull imports as new customers. */
+  inbound_lifecycle_stages: string;
+  poll_interval_minutes: number;
   updated_at: number;
+}
+
+/** How far a pull applied HubSpot's changes, per workspace and object type (migration 015). */
+export interface SyncCheckpointTable {
+  workspace_id: string;
+  object_type: string;
+  /** `initial` (the first full listing) or `incremental`. */
+  phase: string;
+  /** Initial: when the listing began; incremental: the last `lastmodifieddate` fully applied (epoch ms). */
+  last_modified_ms: number;
+  /** JSON array: the HubSpot ids already applied at `last_modified_ms`. */
+  ids_at_ms: string;
+  /** Initial: the list cursor of the next page; incremental: the `hs_object_id` a same-millisecond page resumes after. */
+  after_cursor: string | null;
+  /** When a pull last read to the end (epoch ms; 0 until one did). */
+  updated_at: number;
+}
+
+/** A field both sides changed differently, and which side won (migration 015). */
+export interface SyncConflictTable {
+  id: string;
+  workspace_id: string;
+  object_type: string;
+  record_id: string;
+  hubspot_id: string;
+  /** The local field (`firstName`, `custom.<key>`). */
+  field: string;
+  property: string;
+  local_value: string;
+  hubspot_value: string;
+  local_changed_at: number;
+  hubspot_changed_at: number;
+  /** `local` or `hubspot`. */
+  winner: string;
+  /** The pull that decided it. */
+  run_id: string;
+  at: number;
 }
 
 export interface AuditLogTable {
@@ -478,5 +522,7 @@ export interface Database {
   activities: ActivityTable;
   hubspot_owners: HubSpotOwnerTable;
   sync_run_objects: SyncRunObjectTable;
+  sync_checkpoints: SyncCheckpointTable;
+  sync_conflicts: SyncConflictTable;
   schema_probe: { id: Generated<number> };
 }

@@ -16,4 +16,5 @@ export { linkSuggestedOwners, ownerIdsFor, readOwners, refreshOwners, setOwnerUs
 export { readDealStages, saveDealStages, suggestStage, type DealStagesView, type HubSpotStageRef } from './deal-stages.js';
 export { DEAL_KEY_PROPERTY, dealCurrentHash, dealLinks, dealOwnerWarning, dealPropertiesFor, dealStageResolver, dealStatus, DEFAULT_DEAL_PROPERTIES, loadDealValuesContext, refreshDealSyncStates, stageRefusal, type DealValuesContext } from './deal-values.js';
 export { RUN_TRIGGERS, type RunTrigger } from './run-trigger.js';
-export { FLUSH_DELAY_MS, FlushScheduler, pendingChangesListener, sendDueReconciles, SLICE_BUDGET_MS, SYNC_JOBS, syncFlushJob, syncPushJob, syncScheduledJob, syncTickJob, workSyncJobs } from './sync-jobs.js';
+export { FLUSH_DELAY_MS, FlushScheduler, pendingChangesListener, sendDuePulls, sendDueReconciles, SLICE_BUDGET_MS, SYNC_JOBS, syncFlushJob, syncPullJob, syncPushJob, syncScheduledJob, syncTickJob, workSyncJobs } from './sync-jobs.js';
+export { contactPullAdapter, DEFAULT_OVERLAP_MS, LIFECYCLE_TAG_PREFIX, PullEngine, type PullAdapter, type PullEngineDeps, type PullOptions, type PullProgress, type PullSummary } from './pull/index.js';

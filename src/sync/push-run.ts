@@ -601,12 +601,12 @@ export class PushEngine {
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       const attempts: SyncAttemptRow[] = [];
-      const successes: { id: string; hubspotId: string; hash: string }[] = [];
+      const successes: { id: string; hubspotId: string; hash: string; properties: Readonly<Record<string, string>> }[] = [];
       for (const [i, item] of items.entries()) {
         const outcome = outcomes[i]!;
         const { record } = item;
         if (outcome.kind === 'success') {
-          successes.push({ id: record.id, hubspotId: outcome.hubspotId, hash: item.hash });
+          successes.push({ id: record.id, hubspotId: outcome.hubspotId, hash: item.hash, properties: item.properties });
         } else {
           await adapter.recordFailure(trx, run.workspace_id, record.id, { message: outcome.message, at: now, ...(outcome.hubspotId === undefined ? {} : { hubspotId: outcome.hubspotId }) });
         }

@@ -3,7 +3,11 @@
 // pending-changes set of a workspace in batches of BATCH_SIZE; `sync.flush-sweep` (every
 // minute) wakes a flush for any workspace whose rows a lost or early wake-up left behind;
 // `sync.tick` (every minute) sends a `sync.scheduled` for each workspace whose reconcile
-// schedule is due in that minute, delayed to its jittered instant, which starts the run.
+// schedule is due in that minute, delayed to its jittered instant, which starts the run; the
+// tick also sends a `sync.pull` for each two-way workspace whose poll interval has passed.
+// With two-way sync on, a run started by a person or the schedule (Sync now, Reconcile now, the
+// scheduled reconcile) pulls HubSpot's changes first, inside its `sync.push` job, then pushes;
+// a flush pulls before it pushes contacts too (a push sends whole records).
 // The jobs are wake-ups: the run row and the pending-changes set hold what must be done, so a
 // job run twice, merged or lost costs at most a repeated check (docs/ARCHITECTURE.md, "Jobs").
 import { z } from 'zod';
@@ -11,9 +15,24 @@ import { SYSTEM_ACTOR, type Actor } from '../audit/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
 import { defineJob, eraseDefinition, JobTimeoutError, type JobQueue } from '../jobs/index.js';
 import { isAppError, type Clock } from '../lib/index.js';
-import { deletePendingIfUnchanged, findConnection, findRun, findRunningRun, listScheduledWorkspaces, markPending, pageIdsByStatus, readPending, workspacesWithPending, type Db } from '../store/index.js';
+import {
+  deletePendingIfUnchanged,
+  findCheckpoint,
+  findConnection,
+  findRun,
+  findRunningRun,
+  listPullsDue,
+  listScheduledWorkspaces,
+  markPending,
+  pageIdsByStatus,
+  readPending,
+  workspacesWithPending,
+  type Db,
+  type SyncRunRow,
+} from '../store/index.js';
 import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
+import type { PullEngine } from './pull/index.js';
 import { dueInMinute } from './schedule.js';
 import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
@@ -95,8 +114,23 @@ export const syncScheduledJob = defineJob({
   exclusiveKey: (p: { workspaceId: string }) => `${p.workspaceId}:schedule`,
 });
 
+/**
+ * A two-way workspace's poll: pulls HubSpot's changes (src/sync/pull), in slices like a push.
+ * Its key is the push's, but the queue keeps keys exclusive per job name only, so a pull also
+ * steps aside while a run is running (a run started by a person or the schedule pulls itself).
+ */
+export const syncPullJob = defineJob({
+  name: 'sync.pull',
+  payload: z.object({ workspaceId: z.string().min(1) }),
+  retry,
+  timeoutMs: 45_000,
+  exclusiveKey: contactsKey,
+  concurrency: 4,
+});
+
 /** Every sync job, for the queue's catalog. */
 export const SYNC_JOBS = [
+  eraseDefinition(syncPullJob),
   eraseDefinition(syncPushJob),
   eraseDefinition(syncFlushJob),
   eraseDefinition(syncFlushSweepJob),
@@ -236,11 +270,35 @@ export interface SyncJobDeps {
   clock: Clock;
   push: PushEngine;
   jobs: JobQueue;
+  /** Pulls two-way workspaces; without it nothing is pulled. */
+  pull?: PullEngine;
+}
+
+/**
+ * Sends a `sync.pull` for every two-way workspace whose poll interval has passed since its last
+ * pull (its checkpoint's time), once per workspace and minute. Returns those workspaces.
+ */
+export async function sendDuePulls(deps: { db: Db; jobs: JobQueue; clock: Clock }, tick: number): Promise<string[]> {
+  const minute = Math.floor(tick / 60_000) * 60_000;
+  const due = await listPullsDue(deps.db, 'contacts', deps.clock.now());
+  for (const workspaceId of due) await deps.jobs.send(syncPullJob, { workspaceId }, { onceKey: `${workspaceId}:pull@${minute}` });
+  return due;
+}
+
+/**
+ * Whether the run still has to pull before it pushes: two-way is on and the contacts were not
+ * pulled to the end since the run started (a pull that ran out of slice time resumes from its
+ * checkpoint in the run's next slice).
+ */
+async function pullPending(db: Db, run: SyncRunRow): Promise<boolean> {
+  if (!(await readSyncSettings(db, run.workspace_id)).twoWay) return false;
+  const checkpoint = await findCheckpoint(db, run.workspace_id, 'contacts');
+  return !(checkpoint?.phase === 'incremental' && checkpoint.updated_at >= run.started_at);
 }
 
 /** Works the sync jobs in this process (`serve`, `worker`); `concurrency` overrides the definitions'. */
 export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: number } = {}): Promise<void> {
-  const { db, clock, push, jobs } = deps;
+  const { db, clock, push, jobs, pull } = deps;
   const work = options.concurrency ? { concurrency: options.concurrency } : {};
 
   await jobs.work(
@@ -257,6 +315,12 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
       const giveUp = (why: string) => push.failRun(run.id, `The sync job failed ${attempt} times and will not be retried: ${why}`);
       let outcome: 'ended' | 'paused';
       try {
+        // Two-way: HubSpot's changes come in before the push, so it pushes the merged values.
+        if (pull && run.phase === 'queued' && (await pullPending(db, run))) {
+          const pulled = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
+          // Paused, or a poll's pull is under way: the push waits for the pull to reach the end.
+          if (pulled?.paused || pulled?.superseded) return signal.aborted ? undefined : 'continue';
+        }
         outcome = await push.resume(workspaceId, run.id, () => signal.aborted || Date.now() >= until);
       } catch (error) {
         if (lastAttempt) await giveUp(error instanceof Error ? error.message : String(error));
@@ -276,6 +340,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
     syncFlushJob,
     async ({ workspaceId }, { signal }) => {
       const until = Date.now() + SLICE_BUDGET_MS;
+      let pulled = false;
       while (!signal.aborted && Date.now() < until) {
         // The first type in push order with changes waiting: companies go before the contacts
         // and deals whose associations need them.
@@ -301,6 +366,13 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
           await sleepUnlessAborted(DEAD_RUN_SETTLE_MS, signal);
           continue;
         }
+        // Two-way: a push sends whole records, so HubSpot's changes come in first (one search
+        // when nothing changed there), or the push would overwrite them with older local values.
+        if (pull && !pulled && objectType === 'contacts') {
+          pulled = true;
+          const summary = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
+          if (summary?.paused || summary?.superseded) return signal.aborted ? undefined : 'continue';
+        }
         const run = await push.pushRecords(objectType, workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
         // Credentials refused, HubSpot unreachable: keep the changes, try again later.
         if (run && run.status !== 'succeeded') throw new Error(`The on-change push stopped: ${run.error ?? run.status}`);
@@ -321,8 +393,22 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
   });
   await jobs.schedule(syncFlushSweepJob, '* * * * *', {});
 
+  await jobs.work(
+    syncPullJob,
+    async ({ workspaceId }, { signal }) => {
+      if (!pull || !(await connected(db, workspaceId))) return;
+      // A run holds the workspace (a person's or the schedule's pulls first itself); the next tick asks again.
+      if (await findRunningRun(db, workspaceId)) return;
+      const until = Date.now() + SLICE_BUDGET_MS;
+      const summary = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
+      return summary?.paused && !signal.aborted ? 'continue' : undefined;
+    },
+    work,
+  );
+
   await jobs.work(syncTickJob, async (_tick, { createdAt }) => {
     await sendDueReconciles({ db, jobs, clock }, createdAt);
+    if (pull) await sendDuePulls({ db, jobs, clock }, createdAt);
   });
   await jobs.work(syncScheduledJob, async ({ workspaceId }) => {
     // Disconnected or the schedule turned off since the tick: the firing is dropped.

@@ -1,5 +1,6 @@
 // A workspace's automatic-sync settings: push changed contacts / companies on their own, and
-// when the reconcile runs (a 5-field cron in an IANA zone, or off). Validation and the
+// when the reconcile runs (a 5-field cron in an IANA zone, or off); whether HubSpot's changes
+// are pulled too (two-way), which lifecycle stages come in, and how often it polls. Validation and the
 // audited update live here; the schedule arithmetic is in schedule.ts.
 //
 // Defaults: a workspace created after migration 008 pushes changes on its own (its row is
@@ -24,9 +25,22 @@ export interface SyncSettings {
   /** 5-field cron read in `timezone`; null = no scheduled reconcile. */
   reconcileSchedule: string | null;
   timezone: string;
+  /** HubSpot's changes are pulled too (two-way sync, step 1: contacts). Off by default. */
+  twoWay: boolean;
+  /** The HubSpot lifecycle stages whose unknown contacts a pull creates locally (seed 004). */
+  inboundLifecycleStages: string[];
+  /** How often a two-way workspace is pulled, in minutes. */
+  pollIntervalMinutes: number;
 }
 
 export type SyncSettingsPatch = Partial<SyncSettings>;
+
+/** Seed 004: Customer and Subscriber come in; leads stay in HubSpot. */
+export const DEFAULT_INBOUND_LIFECYCLE_STAGES: readonly string[] = Object.freeze(['customer', 'subscriber']);
+export const DEFAULT_POLL_INTERVAL_MINUTES = 5;
+export const MAX_POLL_INTERVAL_MINUTES = 1440;
+/** A HubSpot lifecycle stage's internal value: a built-in name (`customer`) or a custom stage's id. */
+const LIFECYCLE_STAGE_VALUE = /^[a-z0-9_]{1,100}$/;
 
 /** What a workspace created from now on starts with. */
 export const NEW_WORKSPACE_SETTINGS: Readonly<SyncSettings> = Object.freeze({
@@ -37,6 +51,9 @@ export const NEW_WORKSPACE_SETTINGS: Readonly<SyncSettings> = Object.freeze({
   pushCompaniesOnChange: true,
   reconcileSchedule: DEFAULT_RECONCILE_SCHEDULE,
   timezone: DEFAULT_TIMEZONE,
+  twoWay: false,
+  inboundLifecycleStages: [...DEFAULT_INBOUND_LIFECYCLE_STAGES],
+  pollIntervalMinutes: DEFAULT_POLL_INTERVAL_MINUTES,
 });
 
 /** The settings with what they mean now: the schedule in words, the jitter and the next run. */
@@ -86,6 +103,9 @@ const fromRow = (row: SyncSettingsRow): SyncSettings => ({
   pushCompaniesOnChange: row.push_companies_on_change === 1,
   reconcileSchedule: row.reconcile_schedule,
   timezone: row.timezone,
+  twoWay: row.two_way === 1,
+  inboundLifecycleStages: JSON.parse(row.inbound_lifecycle_stages) as string[],
+  pollIntervalMinutes: row.poll_interval_minutes,
 });
 
 const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSettingsRow => ({
@@ -97,6 +117,9 @@ const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSe
   push_companies_on_change: settings.pushCompaniesOnChange ? 1 : 0,
   reconcile_schedule: settings.reconcileSchedule,
   timezone: settings.timezone,
+  two_way: settings.twoWay ? 1 : 0,
+  inbound_lifecycle_stages: JSON.stringify(settings.inboundLifecycleStages),
+  poll_interval_minutes: settings.pollIntervalMinutes,
   updated_at: now,
 });
 
@@ -109,7 +132,7 @@ export async function readSyncSettings(db: Db, workspaceId: string): Promise<Syn
   const row = await findSyncSettings(db, workspaceId);
   // Every workspace gets a row (migration 008 or creation); one inserted behind hubsync's back
   // is treated as new.
-  return row ? fromRow(row) : { ...NEW_WORKSPACE_SETTINGS };
+  return row ? fromRow(row) : { ...NEW_WORKSPACE_SETTINGS, inboundLifecycleStages: [...NEW_WORKSPACE_SETTINGS.inboundLifecycleStages] };
 }
 
 /** `grantedScopes`: the stored connection's scopes, or null when HubSpot is not connected. */
@@ -138,13 +161,25 @@ export async function updateSyncSettings(db: Db, clock: Clock, workspace: Worksp
     if (!zone.ok) throw new AppError('VALIDATION_FAILED', `timezone: ${zone.message}`, { field: 'timezone' });
     checked.timezone = zone.value;
   }
+  if (patch.inboundLifecycleStages !== undefined) {
+    const stages = [...new Set(patch.inboundLifecycleStages.map((stage) => stage.trim().toLowerCase()))];
+    const bad = stages.find((stage) => !LIFECYCLE_STAGE_VALUE.test(stage));
+    if (bad !== undefined) {
+      throw new AppError('VALIDATION_FAILED', `inboundLifecycleStages: "${bad}" is not a lifecycle stage value (HubSpot's internal name, e.g. customer, subscriber, lead).`, { field: 'inboundLifecycleStages' });
+    }
+    checked.inboundLifecycleStages = stages;
+  }
+  if (patch.pollIntervalMinutes !== undefined && !(Number.isInteger(patch.pollIntervalMinutes) && patch.pollIntervalMinutes >= 1 && patch.pollIntervalMinutes <= MAX_POLL_INTERVAL_MINUTES)) {
+    throw new AppError('VALIDATION_FAILED', `pollIntervalMinutes: must be a whole number of minutes from 1 to ${MAX_POLL_INTERVAL_MINUTES}.`, { field: 'pollIntervalMinutes' });
+  }
   return db.transaction().execute(async (trx) => {
     const current = await readSyncSettings(trx, workspace.id);
     const next: SyncSettings = { ...current };
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const key of Object.keys(checked) as (keyof SyncSettings)[]) {
       const value = checked[key];
-      if (value === undefined || value === current[key]) continue;
+      // Compared as JSON: the lifecycle stages are a list.
+      if (value === undefined || JSON.stringify(value) === JSON.stringify(current[key])) continue;
       changes[key] = { from: current[key], to: value };
       (next as unknown as Record<string, unknown>)[key] = value;
     }

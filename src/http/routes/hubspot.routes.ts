@@ -61,6 +61,19 @@ export const syncSettingsSchema = z
   })
   .meta({ id: 'HubSpotSyncSettings' });
 
+/**
+ * The settings as the API answers them: with the inbound (two-way) settings, which the web UI
+ * does not read yet (web/test/api-types.contract.ts compares syncSettingsSchema with the UI's
+ * type; fold these in there when the UI gains its Inbound section).
+ */
+export const syncSettingsResponseSchema = syncSettingsSchema
+  .extend({
+    twoWay: z.boolean(),
+    inboundLifecycleStages: z.array(z.string()),
+    pollIntervalMinutes: z.number().int(),
+  })
+  .meta({ id: 'HubSpotSyncSettingsWithInbound' });
+
 /** The object types with a field mapping; contacts when left out. */
 const mappingObjectType = z.enum(CUSTOM_FIELD_OBJECT_TYPES).default('contacts').describe('contacts, companies or deals');
 
@@ -73,6 +86,9 @@ const settingsPatchSchema = z
     pushCompaniesOnChange: z.boolean().optional(),
     reconcileSchedule: z.string().max(200).nullable().optional(),
     timezone: z.string().max(100).optional(),
+    twoWay: z.boolean().optional(),
+    inboundLifecycleStages: z.array(z.string().max(100)).max(50).optional(),
+    pollIntervalMinutes: z.number().int().optional(),
   })
   .strict();
 
@@ -173,7 +189,7 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/api/workspaces/:workspace/hubspot/settings',
-      { schema: { tags: ['hubspot'], summary: 'Automatic sync: on-change push, the reconcile schedule in words, its jitter and the next run', params: workspaceParam, response: { 200: syncSettingsSchema } } },
+      { schema: { tags: ['hubspot'], summary: 'Automatic sync: on-change push, the reconcile schedule in words, its jitter and the next run', params: workspaceParam, response: { 200: syncSettingsResponseSchema } } },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         return settingsView(workspace.id);
@@ -185,10 +201,10 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['hubspot'],
-          summary: 'Change the sync settings (admins; audited): the object types synced besides contacts, on-change push, reconcileSchedule (a 5-field cron or null for off) and timezone (an IANA name)',
+          summary: 'Change the sync settings (admins; audited): the object types synced besides contacts, on-change push, reconcileSchedule (a 5-field cron or null for off), timezone (an IANA name), twoWay (pull HubSpot contacts too), inboundLifecycleStages and pollIntervalMinutes (1–1440)',
           params: workspaceParam,
           body: settingsPatchSchema,
-          response: { 200: syncSettingsSchema },
+          response: { 200: syncSettingsResponseSchema },
         },
       },
       async (request) => {

@@ -199,8 +199,8 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       startManualRun,
     );
 
-    // In this issue a reconcile pushes everything pending, as Sync now does; the inbound sync
-    // adds its pull to the same run. One run at a time per workspace, whatever started it.
+    // A reconcile pushes everything pending, as Sync now does; with two-way sync on, its run's
+    // job pulls HubSpot's changes first (src/sync/sync-jobs.ts). One run at a time per workspace.
     app.post(
       '/api/workspaces/:workspace/sync/reconcile',
       { schema: { tags: ['sync'], summary: 'Reconcile now: the scheduled reconcile, started by hand (409 with the running run id if one is running; 200 with a run that just succeeded, as Sync now)', params: workspaceParam, response: { 200: runSchema, 202: runSchema } } },

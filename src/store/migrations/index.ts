@@ -14,6 +14,7 @@ import * as m010 from './010-attempt-record-type.js';
 import * as m011 from './011-organizations-deals-activities.js';
 import * as m012 from './012-object-type-settings.js';
 import * as m013 from './013-push-associations.js';
+import * as m015 from './015-pull.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '011-organizations-deals-activities': m011,
   '012-object-type-settings': m012,
   '013-push-associations': m013,
+  '015-pull': m015,
 };

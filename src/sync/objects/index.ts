@@ -6,7 +6,7 @@ import { contactAdapter } from './contact.adapter.js';
 import { dealAdapter } from './deal.adapter.js';
 import { noteAdapter } from './note.adapter.js';
 
-export type { AcceptedRecord, AssociationContext, ObjectAdapter, PushItem, SyncedRecord } from './object-adapter.js';
+export type { AcceptedRecord, AssociationContext, ObjectAdapter, PushItem, PushSuccess, SyncedRecord } from './object-adapter.js';
 export { companyAdapter } from './company.adapter.js';
 export { contactAdapter } from './contact.adapter.js';
 export { dealAdapter } from './deal.adapter.js';

@@ -21,6 +21,17 @@ export interface SyncedRecord<R> {
   record: R;
 }
 
+/**
+ * A record whose values HubSpot accepted: its link, the hash of what it accepted, and the
+ * properties themselves (the base a pull merges against; adapters without a pull ignore them).
+ */
+export interface PushSuccess {
+  id: string;
+  hubspotId: string;
+  hash: string;
+  properties: Readonly<Record<string, string>>;
+}
+
 /** A record on its way to HubSpot: the values it sends and their hash. */
 export interface PushItem<R = unknown> {
   record: SyncedRecord<R>;
@@ -121,7 +132,7 @@ export interface ObjectAdapter<R = unknown, M = unknown> {
    * alone. Returns the ids whose status still needs `refreshStatuses` (all of them for an
    * adapter that leaves statuses to it).
    */
-  recordSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<readonly string[]>;
+  recordSuccesses(db: Db, workspaceId: string, results: readonly PushSuccess[], at: number): Promise<readonly string[]>;
   /**
    * The attempt failed. `hubspotId` is set when HubSpot holds the record although the attempt
    * failed (its associations did not go through): the adapter must keep that link.

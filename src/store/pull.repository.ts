@@ -1,0 +1,120 @@
+// What the pull reads and writes (src/sync/pull): checkpoints, the customers a page of HubSpot
+// contacts concerns, the merge base (`synced_values`), recorded conflicts, and the workspaces
+// whose poll is due. See migration 015.
+import { sql, type Selectable } from 'kysely';
+import type { Db } from './database.js';
+import { inChunks } from './record-rows.js';
+import type { CustomerTable, SyncCheckpointTable, SyncConflictTable } from './tables.js';
+
+export type SyncCheckpointRow = SyncCheckpointTable;
+export type SyncConflictRow = SyncConflictTable;
+
+export async function findCheckpoint(db: Db, workspaceId: string, objectType: string): Promise<SyncCheckpointRow | undefined> {
+  return db.selectFrom('sync_checkpoints').selectAll().where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).executeTakeFirst();
+}
+
+/** Writes a new checkpoint; false when the type already has one (another pull made it first). */
+export async function createCheckpoint(db: Db, row: SyncCheckpointRow): Promise<boolean> {
+  const result = await db
+    .insertInto('sync_checkpoints')
+    .values(row)
+    .onConflict((oc) => oc.columns(['workspace_id', 'object_type']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/**
+ * Moves a checkpoint from `expected` to `next` in one statement, only if it still is `expected`:
+ * of two pulls of one workspace that started from the same checkpoint, only one can apply its
+ * page (the other's transaction finds it moved and rolls back). On PostgreSQL the row lock
+ * taken here also holds the other pull's page until this one commits.
+ */
+export async function advanceCheckpoint(db: Db, expected: SyncCheckpointRow, next: SyncCheckpointRow): Promise<boolean> {
+  let q = db
+    .updateTable('sync_checkpoints')
+    .set({ phase: next.phase, last_modified_ms: next.last_modified_ms, ids_at_ms: next.ids_at_ms, after_cursor: next.after_cursor, updated_at: next.updated_at })
+    .where('workspace_id', '=', expected.workspace_id)
+    .where('object_type', '=', expected.object_type)
+    .where('phase', '=', expected.phase)
+    .where('last_modified_ms', '=', expected.last_modified_ms)
+    .where('ids_at_ms', '=', expected.ids_at_ms)
+    .where('updated_at', '=', expected.updated_at);
+  q = expected.after_cursor === null ? q.where('after_cursor', 'is', null) : q.where('after_cursor', '=', expected.after_cursor);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * The customers (live or deleted) linked to these HubSpot ids, and the live ones holding these
+ * lower-cased emails: everything a page of pulled contacts may concern.
+ */
+export async function findCustomersForPull(db: Db, workspaceId: string, hubspotIds: readonly string[], emails: readonly string[]): Promise<Selectable<CustomerTable>[]> {
+  const linked = await inChunks(hubspotIds, (chunk) => db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('hubspot_id', 'in', chunk).execute());
+  const byEmail = await inChunks(emails, (chunk) =>
+    db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('email_lower', 'in', chunk).where('deleted_at', 'is', null).execute(),
+  );
+  const seen = new Set(linked.map((r) => r.id));
+  return [...linked, ...byEmail.filter((r) => !seen.has(r.id))];
+}
+
+/** Stores each customer's link and merge base (HubSpot property → agreed value): one statement per 500. */
+export async function saveSyncedValues(db: Db, workspaceId: string, rows: readonly { id: string; hubspotId: string; values: Readonly<Record<string, string>> }[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
+    await sql`
+      update customers set hubspot_id = v.column2, synced_values = v.column3
+      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${JSON.stringify(r.values)})`))}) as v
+      where customers.workspace_id = ${workspaceId} and customers.id = v.column1`.execute(db);
+  }
+}
+
+/**
+ * Marks customers whose values HubSpot now holds exactly (after a pull) as pushed: their synced
+ * hash becomes their current one, so they read Synced and nothing is pushed back.
+ */
+export async function markInAgreement(db: Db, workspaceId: string, ids: readonly string[], at: number): Promise<void> {
+  await inChunks(ids, async (chunk) => {
+    await db
+      .updateTable('customers')
+      .set({ synced_hash: sql<string | null>`current_hash`, sync_error: null, synced_at: at })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', chunk)
+      .execute();
+    return [];
+  });
+}
+
+export async function insertConflicts(db: Db, rows: readonly SyncConflictRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) await db.insertInto('sync_conflicts').values(rows.slice(i, i + 200)).execute();
+}
+
+/** A record's overridden values, newest first. */
+export async function listConflicts(db: Db, workspaceId: string, objectType: string, recordId: string, limit = 100): Promise<SyncConflictRow[]> {
+  return db
+    .selectFrom('sync_conflicts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('object_type', '=', objectType)
+    .where('record_id', '=', recordId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Workspaces with two-way sync on and a usable connection whose last pull of `objectType`
+ * (its checkpoint's `updated_at`) is at least their poll interval old, or that were never pulled.
+ */
+export async function listPullsDue(db: Db, objectType: string, now: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('sync_settings')
+    .innerJoin('hubspot_connections', 'hubspot_connections.workspace_id', 'sync_settings.workspace_id')
+    .leftJoin('sync_checkpoints', (join) => join.onRef('sync_checkpoints.workspace_id', '=', 'sync_settings.workspace_id').on('sync_checkpoints.object_type', '=', objectType))
+    .select(['sync_settings.workspace_id', 'sync_settings.poll_interval_minutes', 'sync_checkpoints.updated_at'])
+    .where('sync_settings.two_way', '=', 1)
+    .where('hubspot_connections.status', '!=', 'reconnect_needed')
+    .execute();
+  return rows.filter((r) => r.updated_at === null || r.updated_at <= now - r.poll_interval_minutes * 60_000).map((r) => r.workspace_id);
+}

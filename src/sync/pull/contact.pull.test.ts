@@ -1,0 +1,102 @@
+// Merging a pulled contact into a customer, pure: conversions by the local field's type, echoes,
+// conflicts, and properties HubSpot did not send.
+import { describe, expect, it } from 'vitest';
+import type { CrmObject } from '../../hubspot/index.js';
+import type { CustomFieldDefinition } from '../../records/index.js';
+import type { Customer } from '../../store/index.js';
+import { localFields } from '../field-mapping.js';
+import { mergeContact, newCustomerFrom, type ContactPullContext } from './contact.pull.js';
+
+const definition = (key: string, type: CustomFieldDefinition['type'], options: string[] = []): CustomFieldDefinition => ({
+  id: `cf_${key}`,
+  key,
+  label: key,
+  type,
+  options: options.map((value) => ({ value, label: value })),
+  archived: false,
+  createdAt: 0,
+  updatedAt: 0,
+});
+const customFields = [definition('since', 'date'), definition('seats', 'number'), definition('vip', 'boolean'), definition('topics', 'multiple_choice', ['a', 'b'])];
+const mapping = { email: 'email', firstName: 'firstname', city: 'city', 'custom.since': 'since', 'custom.seats': 'seats', 'custom.vip': 'vip', 'custom.topics': 'topics' };
+const all = localFields(customFields);
+const context: ContactPullContext = {
+  mapping,
+  values: { mapping, owners: new Map() },
+  fields: Object.entries(mapping).map(([field, property]) => ({ field: all.find((f) => f.field === field)!, property })),
+  customFields,
+  stages: new Set(['customer']),
+};
+
+const customer = (values: Partial<Customer> = {}): Customer => ({
+  id: 'cus_1',
+  workspaceId: 'ws',
+  externalId: null,
+  firstName: 'Ada',
+  lastName: null,
+  email: 'ada@example.com',
+  phone: null,
+  street: null,
+  city: 'Bern',
+  postalCode: null,
+  region: null,
+  country: null,
+  companyName: null,
+  lifecycleStage: null,
+  ownerUserId: null,
+  tags: [],
+  custom: { since: '2024-05-01', seats: 5, vip: true, topics: ['a', 'b'] },
+  fieldUpdatedAt: { firstName: 100, city: 100 },
+  createdAt: 0,
+  updatedAt: 0,
+  version: 1,
+  sync: { hubspotId: '7', status: 'synced', error: null, syncedHash: null, syncedAt: null, lastAttemptAt: null },
+  ...values,
+});
+const base = { email: 'ada@example.com', firstname: 'Ada', city: 'Bern', since: '2024-05-01', seats: '5', vip: 'true', topics: 'a;b' };
+const contact = (properties: Record<string, string | null>): CrmObject => ({ id: '7', properties: { lastmodifieddate: '2026-01-01T00:00:00.000Z', ...base, ...properties }, createdAt: '', updatedAt: '', archived: false });
+
+describe('merging a pulled contact', () => {
+  it('changes nothing when HubSpot holds the base, in HubSpot\'s own spelling of the values', () => {
+    const merged = mergeContact(customer(), base, contact({ since: String(Date.parse('2024-05-01T00:00:00Z')), seats: '5.0', email: 'ADA@example.com' }), context, undefined, 1);
+    expect(merged.changed).toBe(false);
+    expect(merged.conflicts).toEqual([]);
+    expect(merged.problems).toEqual([]);
+  });
+
+  it('converts HubSpot\'s changes to the field types', () => {
+    const merged = mergeContact(customer(), base, contact({ seats: '12', vip: 'false', topics: 'b', city: null }), context, undefined, 1);
+    expect(merged.values).toMatchObject({ city: null, custom: { seats: 12, vip: false, topics: ['b'], since: '2024-05-01' } });
+    expect(merged.base).toMatchObject({ seats: '12', vip: 'false', topics: 'b', city: '' });
+    expect(merged.fieldUpdatedAt).toMatchObject({ 'custom.seats': 1, city: 1 });
+  });
+
+  it('reports a value the field cannot hold and keeps the local one', () => {
+    const merged = mergeContact(customer(), base, contact({ seats: 'many', topics: 'a;z' }), context, undefined, 1);
+    expect(merged.values.custom).toMatchObject({ seats: 5, topics: ['a', 'b'] });
+    expect(merged.problems.map((p) => p.field)).toEqual(['custom.seats', 'custom.topics']);
+    expect(merged.base).toEqual(base);
+  });
+
+  it('leaves a field alone when HubSpot did not send its property', () => {
+    const sent = contact({});
+    delete sent.properties['city'];
+    expect(mergeContact(customer(), base, sent, context, undefined, 1).values.city).toBe('Bern');
+  });
+
+  it('decides a conflict by the change times given, and records both values', () => {
+    const local = customer({ firstName: 'Ada L.', fieldUpdatedAt: { firstName: 500 } });
+    const hubspotLater = mergeContact(local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 900]]), 1);
+    expect(hubspotLater.values.firstName).toBe('Ada K.');
+    expect(hubspotLater.conflicts).toEqual([{ field: 'firstName', property: 'firstname', localValue: 'Ada L.', hubspotValue: 'Ada K.', localChangedAt: 500, hubspotChangedAt: 900, winner: 'hubspot' }]);
+    const localLater = mergeContact(local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 400]]), 1);
+    expect(localLater.values.firstName).toBe('Ada L.');
+    expect(localLater.base['firstname']).toBe('Ada K.');
+  });
+
+  it('makes a new customer with the stage as its lifecycle field and tag', () => {
+    const { customer: made, problems } = newCustomerFrom('ws', 'cus_2', contact({ firstname: 'Neu', seats: 'x' }), 'customer', context, 1);
+    expect(made).toMatchObject({ firstName: 'Neu', email: 'ada@example.com', lifecycleStage: 'customer', tags: ['lifecycle:customer'], sync: { hubspotId: '7' } });
+    expect(problems.map((p) => p.field)).toEqual(['custom.seats']);
+  });
+});

@@ -1,0 +1,5 @@
+// The pull (inbound sync): HubSpot's changes into the local records, per object type, merged
+// field by field against the base both sides last agreed on. See docs/ARCHITECTURE.md, "Pull".
+export { PullEngine, DEFAULT_OVERLAP_MS, HISTORY_BATCH_SIZE, LIST_PAGE_SIZE, SEARCH_PAGE_SIZE, type PullEngineDeps, type PullOptions, type PullProgress, type PullSummary } from './pull-engine.js';
+export { contactPullAdapter, LIFECYCLE_TAG_PREFIX } from './contact.pull.js';
+export type { PullAdapter, PullPageOutcome } from './pull-adapter.js';

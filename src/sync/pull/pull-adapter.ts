@@ -1,0 +1,58 @@
+// What the pull engine (./pull-engine.ts) needs to know about one object type, like the push
+// adapters (../objects/object-adapter.ts): the property HubSpot stamps each change with, the
+// properties to read, and how a page of HubSpot records is merged into the local records.
+// The engine owns the rest: the initial listing and the incremental window, the checkpoint,
+// the history reads for conflicts, transactions. `contact.pull.ts` is the first.
+import type { CrmObject, ObjectType } from '../../hubspot/index.js';
+import type { Db } from '../../store/index.js';
+
+/** What applying one page did, counted per record. */
+export interface PullPageOutcome {
+  /** New local records (HubSpot records that passed the import filter). */
+  created: number;
+  /** Local records whose values HubSpot changed. */
+  updated: number;
+  /** Local records linked to their HubSpot record by their key (email) on this pull. */
+  linked: number;
+  /** Fields both sides changed differently (each recorded in sync_conflicts). */
+  conflicts: number;
+  /** HubSpot records left out: outside the import filter, or deleted locally. */
+  skipped: number;
+  /** Values that could not be stored locally (the field keeps its local value). */
+  problems: { hubspotId: string; field: string; message: string }[];
+}
+
+export interface PullRun {
+  /** Names the pull in the conflicts it records. */
+  id: string;
+  at: number;
+}
+
+/** When HubSpot last changed each property of a record: HubSpot id → property → epoch ms. */
+export type ChangeTimes = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+export interface PullAdapter<C = unknown> {
+  readonly objectType: ObjectType;
+  /** The property every HubSpot write stamps (`lastmodifieddate` for contacts, `hs_lastmodifieddate` for others). */
+  readonly modifiedProperty: string;
+  /** What a pull reads once: the mapping, the local field types, the import filter. */
+  context(db: Db, workspaceId: string): Promise<C>;
+  /** The HubSpot properties to read. */
+  properties(context: C): string[];
+  /** Read-only, before the page's transaction: the records whose fields conflict (HubSpot id → properties), whose history must be read. */
+  conflicts(db: Db, workspaceId: string, context: C, records: readonly CrmObject[]): Promise<ReadonlyMap<string, readonly string[]>>;
+  /** Merges the page into the local records, inside the page's transaction (which also stores the checkpoint). */
+  apply(db: Db, workspaceId: string, context: C, records: readonly CrmObject[], changedAt: ChangeTimes, run: PullRun): Promise<PullPageOutcome>;
+}
+
+export function emptyOutcome(): PullPageOutcome {
+  return { created: 0, updated: 0, linked: 0, conflicts: 0, skipped: 0, problems: [] };
+}
+
+/** A HubSpot timestamp property (ISO 8601 or epoch ms) as epoch ms; 0 when absent or unreadable. */
+export function stampOf(value: string | null | undefined): number {
+  if (value === null || value === undefined || value === '') return 0;
+  if (/^\d+$/.test(value)) return Number(value);
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? 0 : ms;
+}
