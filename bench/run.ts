@@ -232,6 +232,7 @@ function objectsSection(p: BenchParams, f: ObjectsFigures): OwnSection {
     [name, 'Sync now → run ended: records pushed (companies, contacts, deals, notes)', '', `${formatInt(f.run.processed)} in ${formatMs(f.run.wallMs)}`, ''],
     ...f.objects.map((o): Row => [name, `${o.objectType}: processed · created · failed`, `${formatInt(f.records)} · ${formatInt(f.records)} · 0`, `${formatInt(o.processed)} · ${formatInt(o.created)} · ${formatInt(o.failed)}`, met(o.processed === f.records && o.created === f.records && o.failed === 0)]),
     [name, 'records / s (all four types)', '', formatInt(f.run.processed / seconds), ''],
+    [name, 'first to last attempt of each type', '', f.typeTimes.map((t) => `${t.objectType} ${t.seconds.toFixed(1)} s`).join(' · '), ''],
     [
       name,
       rate === undefined ? 'request rate (searches apart)' : `request rate against the ceiling (${rate} req/s; searches apart, their own 5/s)`,

@@ -27,6 +27,8 @@ export interface ObjectsFigures {
   /** Requests by route, for the calls-per-record breakdown. */
   byRoute: Record<string, number>;
   inHubSpot: { companies: number; contacts: number; deals: number; notes: number };
+  /** When each type's first and last attempt were recorded, from the run's sync log (ms). */
+  typeTimes: { objectType: string; seconds: number }[];
   /** Deals whose associations in the sandbox are exactly their two contacts and one company (sampled). */
   dealsLinkedAsLocally: { checked: number; right: number };
 }
@@ -105,6 +107,13 @@ export async function runObjects(params: ObjectsParams): Promise<ObjectsFigures>
     const totals = sandboxTotals(rig.sandbox);
     const byRoute = Object.fromEntries(Object.entries(totals.byRoute).map(([route, statuses]) => [route, Object.values(statuses).reduce((a, b) => a + b, 0)]));
     const summary = await admin.get<{ objects?: { objectType: string; processed: number; created: number; failed: number }[] }>(`${W}/sync/runs/${(await admin.get<{ runs: { id: string }[] }>(`${W}/sync/runs?limit=1`)).body.runs[0]!.id}`);
+    const spans = await rig.ts.service.database.db
+      .selectFrom('sync_attempts')
+      .select(['object_type', (eb) => eb.fn.min('at').as('first'), (eb) => eb.fn.max('at').as('last')])
+      .groupBy('object_type')
+      .execute();
+    const typeTimes = spans.map((t) => ({ objectType: t.object_type, seconds: (Number(t.last) - Number(t.first)) / 1000 }));
+    params.log(`  objects: first to last attempt per type: ${typeTimes.map((t) => `${t.objectType} ${t.seconds.toFixed(1)} s`).join(' · ')}`);
     const count = (type: string) => rig.sandbox.control.listObjects(rig.portalId, type).length;
     const inHubSpot = { companies: count('companies'), contacts: count('contacts'), deals: count('deals'), notes: count('notes') };
 
@@ -125,7 +134,13 @@ export async function runObjects(params: ObjectsParams): Promise<ObjectsFigures>
       if (dealId && JSON.stringify(linked('contacts')) === JSON.stringify(contactIds) && JSON.stringify(linked('companies')) === JSON.stringify([companyId])) right++;
     }
     params.log(`  objects: ${run.processed} pushed in ${(run.wallMs / 1000).toFixed(1)} s, ${run.apiCalls} calls, ${totals.rateLimited} × 429`);
-    return { records: n, loadMs, run, objects: summary.body.objects ?? [], sandboxRequests: totals.requests, rateLimited429: totals.rateLimited, byRoute, inHubSpot, dealsLinkedAsLocally: { checked, right } };
+    if (run.failed > 0) {
+      // What went wrong is worth more than the count: the first few messages of the sync log.
+      const runId = (await admin.get<{ runs: { id: string }[] }>(`${W}/sync/runs?limit=1`)).body.runs[0]!.id;
+      const errors = await admin.get<{ attempts: { objectType: string; message: string | null }[] }>(`${W}/sync/runs/${runId}/attempts?outcome=error&limit=3`);
+      for (const attempt of errors.body.attempts) params.log(`  failed ${attempt.objectType}: ${attempt.message ?? ''}`);
+    }
+    return { records: n, loadMs, run, objects: summary.body.objects ?? [], typeTimes, sandboxRequests: totals.requests, rateLimited429: totals.rateLimited, byRoute, inHubSpot, dealsLinkedAsLocally: { checked, right } };
   } finally {
     await rig.close();
   }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxedService, syncNow, type SandboxedService } from '../../test/support/sandboxed.js';
 import { ADMIN_EMAIL, inviteMember } from '../../test/support/service.js';
 import type { Db } from '../store/index.js';
+import { FOREIGN_INDEX_MAX } from './objects/company.adapter.js';
 
 const W = '/api/workspaces/default';
 const KEY = 'hubsync_organization_id';
@@ -70,7 +71,7 @@ afterAll(async () => env?.close());
 describe('organizations → companies', () => {
   let ids: string[] = [];
 
-  it('pushes 160 organizations in 2 upserts and 2 searches, links the company HubSpot holds by domain (never one keyed to another organization) and leaves a Duplicate out', async () => {
+  it('pushes 160 organizations in 2 upserts and 1 search, links the company HubSpot holds by domain (never one keyed to another organization) and leaves a Duplicate out', async () => {
     const [free, foreign] = env.sandbox.control.seedObjects(env.portalId, 'companies', [
       { name: 'Found by domain', domain: 'match.example.com' },
       { name: 'Keyed elsewhere', domain: 'taken.example.com', [KEY]: 'org_of_another_install' },
@@ -88,7 +89,8 @@ describe('organizations → companies', () => {
 
     expect(run).toMatchObject({ status: 'succeeded', processed: 159, created: 158, updated: 1, failed: 0, skipped: 1 });
     expect(calls(UPSERT)).toBe(2);
-    expect(calls(SEARCH)).toBe(2);
+    // One search reads the portal's few unkeyed companies; each batch matches against them locally.
+    expect(calls(SEARCH)).toBe(1);
     expect(calls(UPDATE)).toBe(1);
     // 158 new companies, plus the two that were there.
     expect(companies()).toHaveLength(160);
@@ -304,5 +306,20 @@ describe('contacts ↔ companies', () => {
     const contact = (await customer(other.body.id)).sync;
     expect(contact.status).toBe('synced');
     expect(await companiesOfContact(contact.hubspotId!)).toEqual({ [companyOf(unpushed!)!.id]: [1, 279] });
+  });
+  it('with more unkeyed companies than it reads at once, searches per batch and still links by domain', async () => {
+    const many = Array.from({ length: FOREIGN_INDEX_MAX + 1 }, (_, i) => ({ name: `Made in HubSpot ${i}`, domain: `hs${i}.example.net` }));
+    const seeded = env.sandbox.control.seedObjects(env.portalId, 'companies', many);
+    const before = companies().length;
+    const mine = await createOrganizations(Array.from({ length: 150 }, (_, i) => ({ externalId: `many${i}`, name: `Many ${i}`, domain: i === 7 ? 'hs1234.example.net' : `many${i}.example.org` })));
+    env.sandbox.control.resetCounts();
+
+    const run = await syncNow(env.admin);
+
+    expect(run).toMatchObject({ status: 'succeeded', processed: 150, created: 149, updated: 1, failed: 0 });
+    // The probe (too many to read), then one search per batch of 100.
+    expect(calls(SEARCH)).toBe(1 + 2);
+    expect(companyOf(mine[7]!)!.id).toBe(seeded[1234]);
+    expect(companies()).toHaveLength(before + 149);
   });
 });

@@ -3,8 +3,13 @@
 // holding the organization's id, made sure of once per run (`begin`). New companies are batch
 // upserted by it, so a batch replayed after a crash finds the companies it created instead of
 // creating them twice. On its first push an organization with a domain is matched to a company
-// HubSpot already holds with that domain (one search per batch), unless that company is keyed
-// to another organization. Values come from the companies mapping (organization-status.ts,
+// HubSpot already holds with that domain and hubsync never keyed (a company keyed to this
+// organization is found by the upsert itself; one keyed to another is never taken). Searches
+// have a budget of their own (5/s), so `begin` first asks how many unkeyed companies with a
+// domain the portal holds: none (a new portal) → no search at all; a few (≤ FOREIGN_INDEX_MAX)
+// → they are read once, a page of 200 per call, and matched locally; more → one search per
+// batch. (A company created in HubSpot during the run is seen at the next slice's `begin`, as
+// the search index's own lag would have it anyway.) Values come from the companies mapping (organization-status.ts,
 // shared with the status refresh so the stored hash is the one compared here); an owner HubSpot
 // does not know is left out and noted, never failing the record. Organizations sharing a domain
 // follow the Duplicate rule: only one of them is pushed. Contacts push their associations to
@@ -33,11 +38,49 @@ import {
 } from '../organization-status.js';
 import { refreshRecordStatuses } from '../status-refresh.js';
 import { PUSHABLE_STATUSES } from '../sync-status.js';
-import type { ObjectAdapter } from './object-adapter.js';
+import type { AssociationContext, ObjectAdapter } from './object-adapter.js';
 
 /** HubSpot's search takes at most 100 values in one IN filter, and a batch holds 100 records. */
 const MAX_IN_VALUES = 100;
 const SEARCH_PAGE = 200;
+/** Up to this many unkeyed companies with a domain are read once per run slice instead of searched per batch. */
+export const FOREIGN_INDEX_MAX = 2_000;
+
+/**
+ * Per run slice (the run's tag): the portal's unkeyed companies by normalized domain, or
+ * 'search' when there are too many to read (then each batch searches). Kept for the newest
+ * runs only.
+ */
+const foreignCompanies = new Map<string, Map<string, string> | 'search'>();
+const KEPT_RUNS = 64;
+
+/** The filter for companies a person made in HubSpot: with a domain, without hubsync's key. */
+const UNKEYED_WITH_DOMAIN = [
+  {
+    filters: [
+      { propertyName: 'domain', operator: 'HAS_PROPERTY' as const },
+      { propertyName: ORGANIZATION_KEY_PROPERTY, operator: 'NOT_HAS_PROPERTY' as const },
+    ],
+  },
+];
+
+async function readForeignCompanies(client: AssociationContext['client'], tag: string): Promise<Map<string, string> | 'search'> {
+  const byDomain = new Map<string, string>();
+  let after: string | undefined;
+  do {
+    const page = await client.objects(COMPANIES).search(
+      { filterGroups: UNKEYED_WITH_DOMAIN, properties: ['domain'], sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }], limit: SEARCH_PAGE, ...(after === undefined ? {} : { after }) },
+      { tag },
+    );
+    if (page.total > FOREIGN_INDEX_MAX) return 'search';
+    for (const company of page.results) {
+      const domain = normalizeDomain(String(company.properties['domain'] ?? ''));
+      if (domain.ok && !byDomain.has(domain.key)) byDomain.set(domain.key, company.id);
+    }
+    after = page.paging?.next?.after;
+  } while (after !== undefined);
+  return byDomain;
+}
 
 export const companyAdapter: ObjectAdapter<Organization, CompanyValues> = {
   objectType: COMPANIES,
@@ -68,6 +111,8 @@ export const companyAdapter: ObjectAdapter<Organization, CompanyValues> = {
     // Only when there is something to push: a run with every company Synced costs no call.
     if ((await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, undefined, 1, undefined, 'organizations')).length === 0) return;
     await client.properties.ensureUnique(COMPANIES, { name: ORGANIZATION_KEY_PROPERTY, label: ORGANIZATION_KEY_LABEL, description: 'Set by hubsync: the id of the organization this company is.' }, { tag });
+    foreignCompanies.set(tag, await readForeignCompanies(client, tag));
+    while (foreignCompanies.size > KEPT_RUNS) foreignCompanies.delete(foreignCompanies.keys().next().value!);
   },
 
   async match({ client, tag }, items) {
@@ -75,6 +120,14 @@ export const companyAdapter: ObjectAdapter<Organization, CompanyValues> = {
     for (const item of items) if (item.record.record.domainKey) byDomain.set(item.record.record.domainKey, item.record.id);
     const matched = new Map<string, string>();
     if (byDomain.size === 0) return matched;
+    const foreign = foreignCompanies.get(tag);
+    if (foreign instanceof Map) {
+      for (const [domain, organizationId] of byDomain) {
+        const hubspotId = foreign.get(domain);
+        if (hubspotId !== undefined) matched.set(organizationId, hubspotId);
+      }
+      return matched;
+    }
     // Per domain: a company keyed to this organization (an earlier attempt created it) wins,
     // else one hubsync never keyed; one keyed to another organization is never taken.
     const found = new Map<string, { keyed: string | null; free: string | null }>();
