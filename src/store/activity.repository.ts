@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { RecordSyncState, SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
-import { inChunks, syncStateOf } from './record-rows.js';
+import { inChunks, syncStateOf, workspaceOfJoinedRow } from './record-rows.js';
 import type { ActivityTable } from './tables.js';
 
 /** What happened, as a host app tells it (seed 001's activity catalogue, and `other`). */
@@ -236,7 +236,7 @@ export async function recordNoteSuccesses(db: Db, workspaceId: string, results: 
       update activities set hubspot_id = v.column2, synced_hash = v.column3, current_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
         sync_status = 'synced'
       from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
-      where activities.workspace_id = ${workspaceId} and activities.id = v.column1`.execute(db);
+      where activities.id = v.column1 and ${workspaceOfJoinedRow('activities', workspaceId)}`.execute(db);
   }
 }
 

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
-import { findLiveByExternalIds, findLiveRecord, inChunks, softDeleteRecord, untaggedColumnsOf, untaggedPartsOf, type RecordParts } from './record-rows.js';
+import { findLiveByExternalIds, findLiveRecord, inChunks, softDeleteRecord, untaggedColumnsOf, workspaceOfJoinedRow, untaggedPartsOf, type RecordParts } from './record-rows.js';
 import { listOrder, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
 import type { DealTable } from './tables.js';
 
@@ -238,7 +238,7 @@ export async function recordDealPushSuccesses(db: Db, workspaceId: string, resul
           when deals.current_hash = v.column3 then 'synced'
           else 'needs_update' end
       from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
-      where deals.workspace_id = ${workspaceId} and deals.id = v.column1`.execute(db);
+      where deals.id = v.column1 and ${workspaceOfJoinedRow('deals', workspaceId)}`.execute(db);
   }
 }
 

@@ -6,7 +6,7 @@ import { normalizeDomain } from '../lib/index.js';
 import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
-import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, softDeleteRecord, type RecordTable } from './record-rows.js';
+import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, softDeleteRecord, workspaceOfJoinedRow, type RecordTable } from './record-rows.js';
 import type { OrganizationTable } from './tables.js';
 
 export interface OrganizationValues {
@@ -282,7 +282,7 @@ export async function recordOrganizationPushSuccesses(db: Db, workspaceId: strin
     await sql`
       update organizations set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at}
       from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
-      where organizations.workspace_id = ${workspaceId} and organizations.id = v.column1`.execute(db);
+      where organizations.id = v.column1 and ${workspaceOfJoinedRow('organizations', workspaceId)}`.execute(db);
   }
 }
 

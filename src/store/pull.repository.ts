@@ -3,7 +3,7 @@
 // whose poll is due. See migration 015.
 import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.js';
-import { inChunks } from './record-rows.js';
+import { inChunks, workspaceOfJoinedRow } from './record-rows.js';
 import type { CustomerTable, SyncCheckpointTable, SyncConflictTable } from './tables.js';
 
 export type SyncCheckpointRow = SyncCheckpointTable;
@@ -65,7 +65,7 @@ export async function saveSyncedValues(db: Db, workspaceId: string, rows: readon
     await sql`
       update customers set hubspot_id = v.column2, synced_values = v.column3
       from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${JSON.stringify(r.values)})`))}) as v
-      where customers.workspace_id = ${workspaceId} and customers.id = v.column1`.execute(db);
+      where customers.id = v.column1 and ${workspaceOfJoinedRow('customers', workspaceId)}`.execute(db);
   }
 }
 

@@ -1,7 +1,7 @@
 // Statements every record table (customers, organizations, deals) shares: reading by a list of
 // values in chunks that stay under SQLite's bound-parameter limit, the soft delete, live ids and
 // rows (one by id, or many by external id), and the sync state as the domain types carry it.
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { RecordSyncState, SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
 import type { CustomerTable, Database, SyncColumns } from './tables.js';
@@ -11,6 +11,17 @@ export type RecordTable = 'customers' | 'organizations';
 
 /** Every table of records with an external id, a soft delete and the sync columns. */
 export type LiveRecordTable = RecordTable | 'deals';
+
+/**
+ * `<table>.workspace_id = ?` for an UPDATE … FROM (VALUES …) joined by id, written so that no
+ * index can serve it: SQLite would otherwise walk the workspace's whole table by its workspace
+ * index and scan the values list for every row — a batch of 100 costing a pass over every
+ * record, which grows with the table. This way the values drive and each row is found by its
+ * id (src/store/query-plans.int.test.ts checks the plans).
+ */
+export function workspaceOfJoinedRow(table: string, workspaceId: string): RawBuilder<unknown> {
+  return sql`${sql.ref(`${table}.workspace_id`)} || '' = ${workspaceId}`;
+}
 
 /** Runs `read` over `values` 500 at a time and joins the answers (an empty list reads nothing). */
 export async function inChunks<T, R>(values: readonly T[], read: (chunk: T[]) => Promise<R[]>, size = 500): Promise<R[]> {

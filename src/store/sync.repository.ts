@@ -5,7 +5,7 @@ import type { Db } from './database.js';
 import type { Selectable } from 'kysely';
 import type { SyncAttemptTable, SyncRunObjectTable, SyncRunTable } from './tables.js';
 import type { SyncStatus } from './customer.repository.js';
-import { findStatusCandidates, type LiveRecordTable, type RecordTable } from './record-rows.js';
+import { findStatusCandidates, workspaceOfJoinedRow, type LiveRecordTable, type RecordTable } from './record-rows.js';
 
 export async function loadMappingRows(db: Db, workspaceId: string, objectType: string): Promise<{ field: string; property: string | null }[]> {
   return db.selectFrom('field_mappings').select(['field', 'property']).where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).execute();
@@ -104,7 +104,7 @@ export async function recordPushSuccesses(
           when customers.current_hash = v.column3 then 'synced'
           else 'needs_update' end
       from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash}, ${r.properties === undefined ? null : JSON.stringify(r.properties)})`))}) as v
-      where customers.workspace_id = ${workspaceId} and customers.id = v.column1
+      where customers.id = v.column1 and ${workspaceOfJoinedRow('customers', workspaceId)}
       returning customers.id, customers.deleted_at is null and exists (
         select 1 from customers other
         where other.workspace_id = customers.workspace_id and other.email_lower = customers.email_lower and other.id <> customers.id and coalesce(other.deleted_at, 0) = 0
