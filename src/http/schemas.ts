@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { checkEmailAddress, MAX_EMAIL_LENGTH } from '../lib/index.js';
 import type { Customer, CustomerSyncState, CustomFieldRecord, Organization } from '../store/index.js';
-import { SYNC_STATUSES } from '../store/index.js';
+import { STATUS_LABELS, SYNC_STATUSES } from '../store/index.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -133,16 +133,7 @@ export const errorSchema = z
 
 export const customValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
 
-/** Status labels exactly as the Synchronization view shows them (seed 000). */
-export const STATUS_LABELS = {
-  synced: 'Synced',
-  needs_update: 'Needs update',
-  not_synced: 'Not synced',
-  outdated: 'Outdated',
-  error: 'Error',
-  duplicate: 'Duplicate',
-  no_email: 'No email',
-} as const;
+export { STATUS_LABELS } from '../store/index.js';
 
 /** A record's sync state as every record type's API shows it. */
 export const syncStateSchema = z.object({

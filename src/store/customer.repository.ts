@@ -7,7 +7,7 @@ import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, 
 import type { RecordSyncState } from './sync-state.js';
 import type { CustomerTable } from './tables.js';
 
-export { SYNC_STATUSES, type SyncStatus } from './sync-state.js';
+export { STATUS_LABELS, SYNC_STATUSES, type SyncStatus } from './sync-state.js';
 /** A customer's sync state (the same for every pushed record type). */
 export type CustomerSyncState = RecordSyncState;
 

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
-import { findLiveByExternalIds, findLiveRecord, inChunks, softDeleteRecord, untaggedColumnsOf, workspaceOfJoinedRow, untaggedPartsOf, type RecordParts } from './record-rows.js';
+import { findLiveByExternalIds, findLiveRecord, inChunks, countLiveByStatus, liveRecordPendingSince, pushInputsChangedSince, softDeleteRecord, untaggedColumnsOf, workspaceOfJoinedRow, untaggedPartsOf, type RecordParts } from './record-rows.js';
 import { listOrder, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
 import type { DealTable } from './tables.js';
 
@@ -188,38 +188,14 @@ export async function findDealsForSync(db: Db, workspaceId: string, ids: readonl
 }
 
 /** How many live deals are in each status. */
-export async function countDealsByStatus(db: Db, workspaceId: string): Promise<Record<SyncStatus, number>> {
-  const rows = await db
-    .selectFrom('deals')
-    .select(['sync_status', (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .groupBy('sync_status')
-    .execute();
-  const counts = { synced: 0, needs_update: 0, not_synced: 0, outdated: 0, error: 0, duplicate: 0, no_email: 0 } satisfies Record<SyncStatus, number>;
-  for (const row of rows) counts[row.sync_status as SyncStatus] = Number(row.n);
-  return counts;
-}
+export const countDealsByStatus = (db: Db, workspaceId: string) => countLiveByStatus(db, 'deals', workspaceId);
 
 /**
  * Whether a live deal became pushable since `since` (not attempted since, or changed since), or
  * what deals push with changed since: the stage mapping, the owner links, a deals field mapping.
  */
 export async function dealsHaveWorkSince(db: Db, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean> {
-  const deal = await db
-    .selectFrom('deals')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .where('sync_status', 'in', [...statuses])
-    .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', since), eb('updated_at', '>', since)]))
-    .limit(1)
-    .executeTakeFirst();
-  if (deal) return true;
-  const stages = await db.selectFrom('deal_stage_mappings').select('stage').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
-  const owners = await db.selectFrom('hubspot_owners').select('owner_id').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
-  const fields = await db.selectFrom('field_mappings').select('field').where('workspace_id', '=', workspaceId).where('object_type', '=', 'deals').where('updated_at', '>', since).limit(1).executeTakeFirst();
-  return stages !== undefined || owners !== undefined || fields !== undefined;
+  return (await liveRecordPendingSince(db, 'deals', workspaceId, statuses, since)) || pushInputsChangedSince(db, workspaceId, since, { mappingOf: 'deals', owners: true, stages: true });
 }
 
 /**

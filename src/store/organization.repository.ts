@@ -6,7 +6,7 @@ import { normalizeDomain } from '../lib/index.js';
 import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
-import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, softDeleteRecord, workspaceOfJoinedRow, type RecordTable } from './record-rows.js';
+import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, countLiveByStatus, liveRecordPendingSince, pushInputsChangedSince, softDeleteRecord, workspaceOfJoinedRow, type RecordTable } from './record-rows.js';
 import type { OrganizationTable } from './tables.js';
 
 export interface OrganizationValues {
@@ -245,33 +245,11 @@ export async function touchRecords(db: Db, table: RecordTable, workspaceId: stri
 // Push outcomes ---------------------------------------------------------------------------
 
 /** How many live organizations are in each status (a run's plan for companies). */
-export async function countOrganizationsByStatus(db: Db, workspaceId: string): Promise<Record<SyncStatus, number>> {
-  const rows = await db
-    .selectFrom('organizations')
-    .select(['sync_status', (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .groupBy('sync_status')
-    .execute();
-  const counts = { synced: 0, needs_update: 0, not_synced: 0, outdated: 0, error: 0, duplicate: 0, no_email: 0 } satisfies Record<SyncStatus, number>;
-  for (const row of rows) counts[row.sync_status as SyncStatus] = Number(row.n);
-  return counts;
-}
+export const countOrganizationsByStatus = (db: Db, workspaceId: string) => countLiveByStatus(db, 'organizations', workspaceId);
 
 /** Whether a live organization became pushable since `since` (not attempted since, or changed since), or the companies mapping changed. */
 export async function organizationsHaveWorkSince(db: Db, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('organizations')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .where('sync_status', 'in', [...statuses])
-    .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', since), eb('updated_at', '>', since)]))
-    .limit(1)
-    .executeTakeFirst();
-  if (row) return true;
-  const mapping = await db.selectFrom('field_mappings').select('field').where('workspace_id', '=', workspaceId).where('object_type', '=', 'companies').where('updated_at', '>', since).limit(1).executeTakeFirst();
-  return mapping !== undefined;
+  return (await liveRecordPendingSince(db, 'organizations', workspaceId, statuses, since)) || pushInputsChangedSince(db, workspaceId, since, { mappingOf: 'companies' });
 }
 
 /** HubSpot accepted these organizations' values: their link and the hash of what it accepted (statuses are the caller's). */

@@ -194,3 +194,44 @@ export function untaggedColumnsOf(r: Omit<RecordParts, 'tags'>): Omit<RecordColu
     current_hash: null,
   };
 }
+
+/** How many live records of the table are in each status (a run's plan, the summary). */
+export async function countLiveByStatus(db: Db, table: LiveRecordTable, workspaceId: string): Promise<Record<SyncStatus, number>> {
+  const rows = await db
+    .selectFrom(table)
+    .select(['sync_status', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .groupBy('sync_status')
+    .execute();
+  const counts = { synced: 0, needs_update: 0, not_synced: 0, outdated: 0, error: 0, duplicate: 0, no_email: 0 } satisfies Record<SyncStatus, number>;
+  for (const row of rows) counts[row.sync_status as SyncStatus] = Number(row.n);
+  return counts;
+}
+
+/** Whether a live record in one of `statuses` was not attempted since `since`, or changed since. */
+export async function liveRecordPendingSince(db: Db, table: LiveRecordTable, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean> {
+  const row = await db
+    .selectFrom(table)
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('sync_status', 'in', [...statuses])
+    .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', since), eb('updated_at', '>', since)]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Whether what records push changed since `since` without an edit to them: a field mapping (of
+ * `mappingOf`, or of any type), an owner's link, the deal stage mapping.
+ */
+export async function pushInputsChangedSince(db: Db, workspaceId: string, since: number, what: { mappingOf?: string; owners?: boolean; stages?: boolean }): Promise<boolean> {
+  let mapping = db.selectFrom('field_mappings').select('field').where('workspace_id', '=', workspaceId).where('updated_at', '>', since);
+  if (what.mappingOf !== undefined) mapping = mapping.where('object_type', '=', what.mappingOf);
+  if (await mapping.limit(1).executeTakeFirst()) return true;
+  if (what.owners && (await db.selectFrom('hubspot_owners').select('owner_id').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst())) return true;
+  if (what.stages && (await db.selectFrom('deal_stage_mappings').select('stage').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst())) return true;
+  return false;
+}

@@ -5,6 +5,17 @@ export type SyncStatus = 'synced' | 'needs_update' | 'not_synced' | 'outdated' |
 
 export const SYNC_STATUSES: readonly SyncStatus[] = ['synced', 'needs_update', 'not_synced', 'outdated', 'error', 'duplicate', 'no_email'];
 
+/** Status labels exactly as the Synchronization view shows them (seed 000), for the API and messages. */
+export const STATUS_LABELS = {
+  synced: 'Synced',
+  needs_update: 'Needs update',
+  not_synced: 'Not synced',
+  outdated: 'Outdated',
+  error: 'Error',
+  duplicate: 'Duplicate',
+  no_email: 'No email',
+} as const satisfies Record<SyncStatus, string>;
+
 export interface RecordSyncState {
   hubspotId: string | null;
   status: SyncStatus;

@@ -5,7 +5,7 @@ import type { Db } from './database.js';
 import type { Selectable } from 'kysely';
 import type { SyncAttemptTable, SyncRunObjectTable, SyncRunTable } from './tables.js';
 import type { SyncStatus } from './customer.repository.js';
-import { findStatusCandidates, workspaceOfJoinedRow, type LiveRecordTable, type RecordTable } from './record-rows.js';
+import { countLiveByStatus, findStatusCandidates, liveRecordPendingSince, pushInputsChangedSince, workspaceOfJoinedRow, type LiveRecordTable, type RecordTable } from './record-rows.js';
 
 export async function loadMappingRows(db: Db, workspaceId: string, objectType: string): Promise<{ field: string; property: string | null }[]> {
   return db.selectFrom('field_mappings').select(['field', 'property']).where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).execute();
@@ -20,18 +20,8 @@ export async function replaceMapping(db: Db, workspaceId: string, objectType: st
     .execute();
 }
 
-export async function countByStatus(db: Db, workspaceId: string): Promise<Record<SyncStatus, number>> {
-  const rows = await db
-    .selectFrom('customers')
-    .select(['sync_status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .groupBy('sync_status')
-    .execute();
-  const counts = { synced: 0, needs_update: 0, not_synced: 0, outdated: 0, error: 0, duplicate: 0, no_email: 0 } satisfies Record<SyncStatus, number>;
-  for (const row of rows) counts[row.sync_status as SyncStatus] = Number(row.n);
-  return counts;
-}
+/** How many live customers are in each status. */
+export const countByStatus = (db: Db, workspaceId: string) => countLiveByStatus(db, 'customers', workspaceId);
 
 /** Live customers by id (the status refresh's first read). */
 export const findCandidatesByIds = (db: Db, workspaceId: string, ids: string[]) => findStatusCandidates(db, 'customers', workspaceId, 'id', ids);
@@ -229,25 +219,11 @@ export async function findLatestRun(db: Db, workspaceId: string): Promise<SyncRu
 
 /**
  * Whether anything became pushable since `since`: a customer waiting to be pushed that was not
- * attempted since then, or was changed since, or a field mapping or an owner's link changed since.
+ * attempted since then, or was changed since, or a field mapping or an owner's link changed since
+ * (an owner linked, unlinked or archived changes what its users' records push, without an edit).
  */
 export async function hasWorkSince(db: Db, workspaceId: string, statuses: readonly SyncStatus[], since: number): Promise<boolean> {
-  const customer = await db
-    .selectFrom('customers')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .where('sync_status', 'in', [...statuses])
-    .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', since), eb('updated_at', '>', since)]))
-    .limit(1)
-    .executeTakeFirst();
-  if (customer) return true;
-  const mapping = await db.selectFrom('field_mappings').select('field').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
-  if (mapping) return true;
-  // An owner linked, unlinked or archived since changes what its users' records push, without
-  // an edit to them.
-  const owner = await db.selectFrom('hubspot_owners').select('owner_id').where('workspace_id', '=', workspaceId).where('updated_at', '>', since).limit(1).executeTakeFirst();
-  return owner !== undefined;
+  return (await liveRecordPendingSince(db, 'customers', workspaceId, statuses, since)) || pushInputsChangedSince(db, workspaceId, since, { owners: true });
 }
 
 /** Asks the workspace's running run to stop, recording why (it ends `cancelled` with this message). */

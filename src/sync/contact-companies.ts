@@ -11,8 +11,8 @@
 // the company of the organization holding its domain.
 import { isHubSpotApiError, type AssociationSpec, type BatchAssociationCreateInput } from '../hubspot/index.js';
 import { missingScopesFor } from '../integration/index.js';
-import type { Db, OrganizationMember, SyncStatus } from '../store/index.js';
-import { findConnection, organizationCompanies } from '../store/index.js';
+import type { Db, OrganizationMember } from '../store/index.js';
+import { findConnection, organizationCompanies, STATUS_LABELS } from '../store/index.js';
 import type { AcceptedRecord, AssociationContext } from './objects/object-adapter.js';
 import { readSyncSettings } from './sync-settings.js';
 
@@ -22,16 +22,6 @@ const PRIMARY: AssociationSpec = { associationCategory: 'HUBSPOT_DEFINED', assoc
 const CREATE_CHUNK = 2_000;
 const ARCHIVE_CHUNK = 100;
 /** How the organization's status reads (seed 000's labels), in a contact's error. */
-const STATUS_LABELS: Readonly<Record<SyncStatus, string>> = {
-  synced: 'Synced',
-  needs_update: 'Needs update',
-  not_synced: 'Not synced',
-  outdated: 'Outdated',
-  error: 'Error',
-  duplicate: 'Duplicate',
-  no_email: 'No email',
-};
-
 /** What `customers.synced_links` holds: HubSpot company ids by association kind. */
 export interface SyncedCompanyLinks {
   companies: string[];

@@ -23,6 +23,7 @@ import {
   recordDealPushSuccesses,
   saveDealSyncedLinks,
   setDealSyncStates,
+  STATUS_LABELS,
 } from '../../store/index.js';
 import { DEAL_KEY_PROPERTY, DEALS, DEFAULT_DEAL_PROPERTIES, dealLinks, dealOwnerWarning, dealPropertiesFor, dealStatus, loadDealValuesContext, stageRefusal, type DealValuesContext } from '../deal-values.js';
 import { readSyncSettings } from '../sync-settings.js';
@@ -48,16 +49,6 @@ function parseSyncedLinks(raw: string | null | undefined, hubspotDealId: string)
   if (parsed?.deal !== hubspotDealId) return { deal: hubspotDealId, contacts: [], companies: [] };
   return { deal: hubspotDealId, contacts: parsed.contacts ?? [], companies: parsed.companies ?? [] };
 }
-
-const STATUS_LABELS: Record<SyncStatus, string> = {
-  synced: 'Synced',
-  needs_update: 'Needs update',
-  not_synced: 'Not synced',
-  outdated: 'Outdated',
-  error: 'Error',
-  duplicate: 'Duplicate',
-  no_email: 'No email',
-};
 
 function notInHubSpot(what: string, id: string, target: { status: SyncStatus } | undefined): string {
   const why = target ? `its status is ${STATUS_LABELS[target.status]}` : 'it was not found';
