@@ -2,41 +2,30 @@
 // process): the batches it had sent are found again by hubsync's unique key (or their domain)
 // when the next run replays them, so HubSpot ends up with exactly one company per organization.
 import { afterEach, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
-import { runCli, until } from '../../test/support/cli-process.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from '../../test/support/service.js';
+import { until } from '../../test/support/cli-process.js';
+import { startSyncChildRig, type SyncChildRig } from '../../test/support/sync-child.js';
 
 const W = '/api/workspaces/default';
 const KEY = 'hubsync_organization_id';
 
-let sandbox: RunningSandbox | undefined;
-let ts: TestService | undefined;
+let rig: SyncChildRig | undefined;
 afterEach(async () => {
-  await ts?.close().catch(() => undefined);
-  await sandbox?.close();
-  ts = undefined;
-  sandbox = undefined;
+  await rig?.close();
+  rig = undefined;
 });
 
 it('ends with exactly 3,000 companies after the process pushing 3,000 organizations is killed and the sync run again', async () => {
   const count = 3_000;
-  sandbox = await startSandbox({ latencyMs: [150, 250] });
-  const { portalId } = sandbox.control.createPortal({ tier: 'unlimited' });
-  const { token } = sandbox.control.createPrivateAppToken({ portalId });
-  ts = await startTestService({ env: { HUBSPOT_BASE_URL: sandbox.baseUrl } });
-  const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
-  expect((await admin.request('PUT', `${W}/hubspot/connection`, { accessToken: token })).status).toBe(200);
-  expect((await admin.request('PATCH', `${W}/hubspot/settings`, { syncCompanies: true, pushCompaniesOnChange: false })).status).toBe(200);
+  rig = await startSyncChildRig({ settings: { syncCompanies: true, pushCompaniesOnChange: false } });
+  const { sandbox, ts, admin, portalId } = rig;
   for (let i = 0; i < count; i += 1000) {
     // Half with a domain (matched by a search on a replay), half without (found by the key alone).
     const organizations = Array.from({ length: 1000 }, (_, k) => ({ externalId: `o${i + k}`, name: `Société ${i + k}`, ...((i + k) % 2 === 0 ? { domain: `s${i + k}.example.com` } : {}) }));
     expect((await admin.post(`${W}/organizations/bulk-upsert`, { organizations })).body['failed']).toBe(0);
   }
-  const config = ts.config;
-  const env = { DATABASE_URL: config.database.kind === 'sqlite' ? config.database.file : config.database.url, HUBSYNC_DATA_DIR: config.dataDir, HUBSPOT_BASE_URL: sandbox.baseUrl };
-  const companies = () => sandbox!.control.listObjects(portalId, 'companies');
+  const companies = () => sandbox.control.listObjects(portalId, 'companies');
 
-  const first = runCli(['sync', '--workspace', 'default'], env);
+  const first = rig.runSync();
   await until(() => companies().length >= 600, 'the push was well under way', first);
   first.child.kill('SIGKILL');
   await first.exited;
@@ -46,7 +35,7 @@ it('ends with exactly 3,000 companies after the process pushing 3,000 organizati
   const claimed = await ts.service.database.db.selectFrom('organizations').select('hubspot_id').where('sync_status', '=', 'synced').execute();
   expect(claimed.every((o) => o.hubspot_id !== null && ids.has(o.hubspot_id))).toBe(true);
 
-  const second = runCli(['sync', '--workspace', 'default'], env);
+  const second = rig.runSync();
   expect(await second.exited).toBe(0);
 
   const keys = companies().map((c) => String(c.properties[KEY]));

@@ -4,19 +4,16 @@
 // holds exactly 20,000 companies and 20,000 deals — none created twice although batches were in
 // flight when the process died — and every deal is associated exactly as it is locally.
 import { afterAll, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
-import { runCli, until, type Cli } from '../../test/support/cli-process.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from '../../test/support/service.js';
+import { until } from '../../test/support/cli-process.js';
+import type { ApiClient } from '../../test/support/service.js';
+import { startSyncChildRig, type SyncChildRig } from '../../test/support/sync-child.js';
 import { OBJECT_ADAPTERS } from './objects/index.js';
+
 const W = '/api/workspaces/default';
 const COUNT = 20_000;
 
-let sandbox: RunningSandbox | undefined;
-let ts: TestService | undefined;
-afterAll(async () => {
-  await ts?.close().catch(() => undefined);
-  await sandbox?.close();
-});
+let rig: SyncChildRig | undefined;
+afterAll(async () => rig?.close());
 
 async function bulk(admin: ApiClient, path: string, key: string, items: Record<string, unknown>[]): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
@@ -29,22 +26,10 @@ async function bulk(admin: ApiClient, path: string, key: string, items: Record<s
   return ids;
 }
 
-/** `hubsync sync` against the test service's database, as a real child process. */
-function runSync(): Cli {
-  const config = ts!.config;
-  const databaseUrl = config.database.kind === 'sqlite' ? config.database.file : config.database.url;
-  return runCli(['sync', '--workspace', 'default'], { DATABASE_URL: databaseUrl, HUBSYNC_DATA_DIR: config.dataDir, HUBSPOT_BASE_URL: sandbox!.baseUrl });
-}
-
 // Runs once the companies adapter is registered (it lands separately from the deals one).
 it.runIf(OBJECT_ADAPTERS.some((a) => a.objectType === 'companies'))('a run killed mid-push leaves, after one more run, exactly one company and one deal per record, linked as locally', async () => {
-  sandbox = await startSandbox({ latencyMs: [100, 200] });
-  const { portalId } = sandbox.control.createPortal({ tier: 'unlimited' });
-  const { token } = sandbox.control.createPrivateAppToken({ portalId });
-  ts = await startTestService({ env: { HUBSPOT_BASE_URL: sandbox.baseUrl } });
-  const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
-  expect((await admin.request('PUT', `${W}/hubspot/connection`, { accessToken: token })).status).toBe(200);
-  expect((await admin.patch(`${W}/hubspot/settings`, { syncCompanies: true, syncDeals: true, pushContactsOnChange: false, pushCompaniesOnChange: false })).status).toBe(200);
+  rig = await startSyncChildRig({ latencyMs: [100, 200], settings: { syncCompanies: true, syncDeals: true, pushContactsOnChange: false, pushCompaniesOnChange: false } });
+  const { sandbox, ts, admin, portalId } = rig;
   const stages = await admin.get<{ pipelines: { id: string; stages: { id: string }[] }[] }>(`${W}/hubspot/deal-stages`);
   const pipeline = stages.body.pipelines[0]!;
   expect((await admin.request('PUT', `${W}/hubspot/deal-stages`, { mappings: [{ pipeline: 'default', stage: 'won', hubspotPipelineId: pipeline.id, hubspotStageId: pipeline.stages.at(-2)!.id }] })).status).toBe(200);
@@ -59,13 +44,13 @@ it.runIf(OBJECT_ADAPTERS.some((a) => a.objectType === 'companies'))('a run kille
   );
 
   // Killed once the deals are being written: companies and contacts are done, deals half-way.
-  const first = runSync();
-  await until(() => sandbox!.control.listObjects(portalId, 'deals').length >= 4_000, 'deals to be written', first);
+  const first = rig.runSync();
+  await until(() => sandbox.control.listObjects(portalId, 'deals').length >= 4_000, 'deals to be written', first);
   first.child.kill('SIGKILL');
   await first.exited;
   expect(sandbox.control.listObjects(portalId, 'deals').length).toBeLessThan(COUNT);
 
-  const second = runSync();
+  const second = rig.runSync();
   expect(await second.exited, second.stdout().slice(-1000)).toBe(0);
 
   const companies = sandbox.control.listObjects(portalId, 'companies');
