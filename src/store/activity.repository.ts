@@ -240,16 +240,6 @@ export async function recordNoteSuccesses(db: Db, workspaceId: string, results: 
   }
 }
 
-/** Records a failed attempt; `hubspotId`, when given, is the note the attempt did reach (kept as the link). */
-export async function recordNoteFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number; hubspotId?: string }): Promise<void> {
-  await db
-    .updateTable('activities')
-    .set({ sync_error: failure.message, last_attempt_at: failure.at, ...(failure.hubspotId === undefined ? {} : { hubspot_id: failure.hubspotId }) })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute();
-}
-
 /** Writes activities' recomputed current hashes and statuses (one statement per changed row: refreshes are small). */
 export async function setActivityHashesAndStatuses(db: Db, workspaceId: string, changes: readonly { id: string; currentHash: string; status: SyncStatus }[]): Promise<void> {
   for (const change of changes) {

@@ -218,23 +218,13 @@ export async function recordDealPushSuccesses(db: Db, workspaceId: string, resul
   }
 }
 
-/** Records a failed attempt; `hubspotId`, when given, is the HubSpot deal the attempt did reach (kept as the link). */
-export async function recordDealPushFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number; hubspotId?: string }): Promise<void> {
-  await db
-    .updateTable('deals')
-    .set({ sync_error: failure.message, last_attempt_at: failure.at, ...(failure.hubspotId === undefined ? {} : { hubspot_id: failure.hubspotId }) })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute();
-}
-
 /** Writes current hashes and statuses (only rows given; 200 per statement). */
-export async function setDealSyncStates(db: Db, updates: readonly { id: string; currentHash: string; status: SyncStatus }[]): Promise<void> {
+export async function setDealSyncStates(db: Db, workspaceId: string, updates: readonly { id: string; currentHash: string; status: SyncStatus }[]): Promise<void> {
   for (let i = 0; i < updates.length; i += 200) {
     const chunk = updates.slice(i, i + 200);
     const hash = sql<string>`case ${sql.ref('id')} ${sql.join(chunk.map((u) => sql`when ${u.id} then ${u.currentHash}`), sql` `)} end`;
     const status = sql<string>`case ${sql.ref('id')} ${sql.join(chunk.map((u) => sql`when ${u.id} then ${u.status}`), sql` `)} end`;
-    await db.updateTable('deals').set({ current_hash: hash, sync_status: status }).where('id', 'in', chunk.map((u) => u.id)).execute();
+    await db.updateTable('deals').set({ current_hash: hash, sync_status: status }).where('workspace_id', '=', workspaceId).where('id', 'in', chunk.map((u) => u.id)).execute();
   }
 }
 

@@ -264,16 +264,6 @@ export async function recordOrganizationPushSuccesses(db: Db, workspaceId: strin
   }
 }
 
-/** A failed attempt; `hubspotId`, when given, is the company the attempt did reach (kept as the link). */
-export async function recordOrganizationPushFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number; hubspotId?: string }): Promise<void> {
-  await db
-    .updateTable('organizations')
-    .set({ sync_error: failure.message, last_attempt_at: failure.at, ...(failure.hubspotId === undefined ? {} : { hubspot_id: failure.hubspotId }) })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute();
-}
-
 export interface OrganizationCompany {
   /** The organization's own company, or (a Duplicate) the company of the organization that holds its domain. */
   hubspotId: string | null;

@@ -104,10 +104,19 @@ export async function recordPushSuccesses(
   return shared;
 }
 
-/** Records a failed attempt; `hubspotId`, when given, is the HubSpot record the attempt did reach (kept as the link). */
-export async function recordPushFailure(db: Db, workspaceId: string, id: string, failure: { message: string; at: number; hubspotId?: string }): Promise<void> {
+/**
+ * Records a failed attempt on a record of any pushed table (customers unless `table` says
+ * otherwise); `hubspotId`, when given, is the HubSpot record the attempt did reach (kept as the link).
+ */
+export async function recordPushFailure(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  failure: { message: string; at: number; hubspotId?: string },
+  table: LiveRecordTable | 'activities' = 'customers',
+): Promise<void> {
   await db
-    .updateTable('customers')
+    .updateTable(table)
     .set({ sync_error: failure.message, last_attempt_at: failure.at, ...(failure.hubspotId === undefined ? {} : { hubspot_id: failure.hubspotId }) })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)

@@ -10,6 +10,7 @@
 // in HubSpot by people are never archived. A Duplicate organization (never pushed) stands for
 // the company of the organization holding its domain.
 import { isHubSpotApiError, type AssociationSpec, type BatchAssociationCreateInput } from '../hubspot/index.js';
+import { isRunFatal } from './run-fatal.js';
 import { missingScopesFor } from '../integration/index.js';
 import type { Db, OrganizationMember } from '../store/index.js';
 import { findConnection, organizationCompanies, STATUS_LABELS } from '../store/index.js';
@@ -61,10 +62,6 @@ export function sameLinks(a: SyncedCompanyLinks, b: SyncedCompanyLinks): boolean
   return key(a) === key(b);
 }
 
-/** Errors that concern the whole connection, not a contact: the run stops (as push-batch.ts decides for records). */
-function stopsTheRun(error: unknown): boolean {
-  return isHubSpotApiError(error) && ['HUBSPOT_UNAUTHORIZED', 'HUBSPOT_MISSING_SCOPES', 'HUBSPOT_DAILY_LIMIT_REACHED', 'HUBSPOT_ABORTED'].includes(error.code);
-}
 
 function messageOf(error: unknown): string {
   if (!isHubSpotApiError(error)) throw error;
@@ -164,7 +161,7 @@ async function guarded(call: () => Promise<unknown>, onFailure: (message: string
   try {
     await call();
   } catch (error) {
-    if (stopsTheRun(error)) throw error;
+    if (isRunFatal(error)) throw error;
     onFailure(messageOf(error));
   }
 }

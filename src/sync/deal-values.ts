@@ -12,7 +12,7 @@
 import { loadFieldDefinitions } from '../records/index.js';
 import type { Db, Deal, SyncStatus } from '../store/index.js';
 import { findDealsForSync, listDealStageMappings, listMembersOfWorkspace, loadMappingRows, pageIdsByStatus, setDealSyncStates, SYNC_STATUSES } from '../store/index.js';
-import { formatValue, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
+import { formatValue, readField, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
 import { ownerIdsFor } from './owner-ids.js';
 import { computeStatus } from './sync-status.js';
 
@@ -116,11 +116,6 @@ export function stageRefusal(deal: Pick<Deal, 'pipeline' | 'stage'>): string {
 
 const NO_OWNER_LINK = 'Its owner is linked to no HubSpot owner (Owners tab): pushed without an owner.';
 
-function fieldValue(deal: Deal, field: string): unknown {
-  if (field.startsWith('custom.')) return deal.custom[field.slice('custom.'.length)];
-  return (deal as unknown as Record<string, unknown>)[field];
-}
-
 /**
  * The HubSpot properties a deal pushes: its key, the mapped fields (`""` clears), the pipeline
  * and stage when its stage is mapped, and the owner when it is linked (an unlinked owner is left
@@ -129,7 +124,7 @@ function fieldValue(deal: Deal, field: string): unknown {
 export function dealPropertiesFor(deal: Deal, context: DealValuesContext): Record<string, string> {
   const properties: Record<string, string> = { [DEAL_KEY_PROPERTY]: deal.id };
   for (const field of Object.keys(context.mapping).sort()) {
-    const value = fieldValue(deal, field);
+    const value = readField(deal, field);
     // A close date is a date-only value: midnight UTC, as epoch milliseconds.
     properties[context.mapping[field]!] = field === 'closeDate' && typeof value === 'string' ? String(Date.parse(`${value}T00:00:00Z`)) : formatValue(value, undefined);
   }
@@ -185,6 +180,6 @@ export async function refreshDealSyncStates(db: Db, workspaceId: string, dealIds
       const status = dealStatus(deal.sync, currentHash);
       return status === deal.sync.status && currentHash === stored ? [] : [{ id: deal.id, currentHash, status }];
     });
-    await setDealSyncStates(db, changes);
+    await setDealSyncStates(db, workspaceId, changes);
   }
 }

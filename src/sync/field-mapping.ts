@@ -175,9 +175,10 @@ export function validateMapping(mapping: Record<string, string | null>, fields: 
   return problems;
 }
 
-function readField(values: CustomerValues, field: string): unknown {
-  if (field.startsWith('custom.')) return values.custom[field.slice('custom.'.length)];
-  return (values as unknown as Record<string, unknown>)[field];
+/** A record's value for a mapping field: a built-in field by name, `custom.<key>` from its custom values. */
+export function readField(record: { custom: Readonly<Record<string, unknown>> }, field: string): unknown {
+  if (field.startsWith('custom.')) return record.custom[field.slice('custom.'.length)];
+  return (record as unknown as Record<string, unknown>)[field];
 }
 
 /** A local value written the way HubSpot stores it: every value a string, `""` clears. */

@@ -12,7 +12,7 @@
 // linked to the organization's local owner.
 import type { Db, Organization } from '../store/index.js';
 import { pageIdsByStatus, rowToOrganization, setCurrentHashes, SYNC_STATUSES } from '../store/index.js';
-import { formatValue, OWNER_PROPERTY, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
+import { formatValue, OWNER_PROPERTY, readField, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
 import { ownerIdsFor } from './owner-ids.js';
 import { refreshRecordStatuses, savedOrDefaultMapping } from './status-refresh.js';
 
@@ -86,11 +86,6 @@ export async function effectiveCompanyMapping(db: Db, workspaceId: string): Prom
 /** The mapping and the owners of the given local users (every organization's owner for a run). */
 export async function companyValuesFor(db: Db, workspaceId: string, ownerUserIds: readonly string[]): Promise<CompanyValues> {
   return { mapping: await effectiveCompanyMapping(db, workspaceId), owners: await ownerIdsFor(db, workspaceId, [...new Set(ownerUserIds)]) };
-}
-
-function readField(o: Organization, field: string): unknown {
-  if (field.startsWith('custom.')) return o.custom[field.slice('custom.'.length)];
-  return (o as unknown as Record<string, unknown>)[field];
 }
 
 /**

@@ -7,6 +7,7 @@
 // its 99 neighbours. Errors that concern the connection, not a record, are thrown: the run stops.
 import { isHubSpotApiError, type HubSpotApiError, type ObjectsApi } from '../hubspot/index.js';
 import type { AssociationContext, ObjectAdapter, PushItem } from './objects/index.js';
+import { isRunFatal } from './run-fatal.js';
 
 export type { PushItem } from './objects/index.js';
 
@@ -37,13 +38,6 @@ function errorMessage(error: HubSpotApiError): string {
   return details.length > 0 ? details.join('; ') : (error.hubspotMessage ?? error.message);
 }
 
-/** Errors that concern the whole connection, not a record: the run stops. */
-function isRunFatal(error: unknown): boolean {
-  return (
-    isHubSpotApiError(error) &&
-    (error.code === 'HUBSPOT_UNAUTHORIZED' || error.code === 'HUBSPOT_MISSING_SCOPES' || error.code === 'HUBSPOT_DAILY_LIMIT_REACHED' || error.code === 'HUBSPOT_ABORTED')
-  );
-}
 
 /**
  * Sends one batch and returns an outcome per item, isolating records HubSpot refuses. Values
@@ -98,20 +92,13 @@ class BatchSender {
   /** Upsert by the adapter's key. A whole-batch refusal is narrowed to the inputs it names, else bisected. */
   async upsert(items: PushItem[]): Promise<ItemOutcome[]> {
     if (items.length === 0) return [];
-    const { property, normalize } = this.adapter.key;
+    const { property } = this.adapter.key;
     try {
       const result = await this.api.batchUpsert(
         items.map((item) => ({ idProperty: property, id: item.properties[property]!, properties: item.properties })),
         { tag: this.tag },
       );
-      const byKey = new Map(result.results.map((r) => [normalize(String(r.properties[property] ?? '')), r]));
-      return items.map((item): ItemOutcome => {
-        const key = normalize(item.properties[property]!);
-        const hit = byKey.get(key);
-        if (hit) return { kind: 'success', hubspotId: hit.id, operation: hit.new ? 'create' : 'update' };
-        const error = result.errors.find((e) => normalize(JSON.stringify(e)).includes(key));
-        return { kind: 'failure', message: error?.message ?? this.#notReturned };
-      });
+      return this.#byKey(items, result, (hit) => (hit.new ? 'create' : 'update'));
     } catch (error) {
       return this.#isolate(error, items, (subset) => this.upsert(subset));
     }
@@ -120,23 +107,32 @@ class BatchSender {
   /** Batch create with the adapter's inline associations; results are mapped back by the key's value, as for upserts. */
   async create(items: PushItem[]): Promise<ItemOutcome[]> {
     if (items.length === 0) return [];
-    const { property, normalize } = this.adapter.key;
     try {
       const result = await this.api.batchCreate(
         items.map((item) => ({ properties: item.properties, associations: this.adapter.inlineAssociations?.(item.record.record) ?? [] })),
         { tag: this.tag },
       );
-      const byKey = new Map(result.results.map((r) => [normalize(String(r.properties[property] ?? '')), r]));
-      return items.map((item): ItemOutcome => {
-        const key = normalize(item.properties[property]!);
-        const hit = byKey.get(key);
-        if (hit) return { kind: 'success', hubspotId: hit.id, operation: 'create' };
-        const error = result.errors.find((e) => normalize(JSON.stringify(e)).includes(key));
-        return { kind: 'failure', message: error?.message ?? this.#notReturned };
-      });
+      return this.#byKey(items, result, () => 'create');
     } catch (error) {
       return this.#isolate(error, items, (subset) => this.create(subset));
     }
+  }
+
+  /** Each item's outcome in an upsert's or create's answer, found by the key's value in the results or the errors. */
+  #byKey<R extends { id: string; properties: Record<string, string | null> }>(
+    items: PushItem[],
+    result: { results: readonly R[]; errors: readonly { message: string }[] },
+    operation: (hit: R) => 'create' | 'update',
+  ): ItemOutcome[] {
+    const { property, normalize } = this.adapter.key;
+    const byKey = new Map(result.results.map((r) => [normalize(String(r.properties[property] ?? '')), r]));
+    return items.map((item): ItemOutcome => {
+      const key = normalize(item.properties[property]!);
+      const hit = byKey.get(key);
+      if (hit) return { kind: 'success', hubspotId: hit.id, operation: operation(hit) };
+      const error = result.errors.find((e) => normalize(JSON.stringify(e)).includes(key));
+      return { kind: 'failure', message: error?.message ?? this.#notReturned };
+    });
   }
 
   async update(items: PushItem[]): Promise<ItemOutcome[]> {

@@ -241,15 +241,13 @@ const FLUSHED_TYPES: readonly string[] = OBJECT_ADAPTERS.map((a) => a.objectType
 export function pendingChangesListener(
   deps: { clock: Clock; flushes: FlushScheduler },
   objectType: keyof typeof ON_CHANGE = 'contacts',
-  options: { anyStatus?: boolean } = {},
 ): CustomerChangeListener {
   const { table, setting } = ON_CHANGE[objectType];
-  const anyStatus = options.anyStatus === true || table === null;
   return async (db, workspaceId, ids) => {
     if (ids.length === 0 || !(await readSyncSettings(db, workspaceId))[setting]) return;
-    // A changed link needs a push even when the record's own values are Synced (`anyStatus`).
-    const pushable: string[] = anyStatus ? [...ids] : [];
-    for (let i = 0; i < ids.length && !anyStatus && table !== null; i += 500) {
+    // Activities are appended Not synced: every one told is pushable.
+    const pushable: string[] = table === null ? [...ids] : [];
+    for (let i = 0; i < ids.length && table !== null; i += 500) {
       const chunk = ids.slice(i, i + 500);
       pushable.push(...(await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, undefined, chunk.length, chunk, table)));
     }

@@ -122,11 +122,15 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        const c = await countByStatus(ctx.db, workspace.id);
+        // Customers are the contacts type, always pushed: their counts are read once, for both.
+        let c: Record<SyncStatus, number> | undefined;
         const objects = [];
         for (const { adapter, note } of await ctx.push.typesFor(ctx.db, workspace.id)) {
-          objects.push({ objectType: adapter.objectType, note, ...summaryOf(await adapter.countByStatus(ctx.db, workspace.id)) });
+          const counts = await adapter.countByStatus(ctx.db, workspace.id);
+          if (adapter.objectType === 'contacts') c = counts;
+          objects.push({ objectType: adapter.objectType, note, ...summaryOf(counts) });
         }
+        c ??= await countByStatus(ctx.db, workspace.id);
         return { ...summaryOf(c), noEmail: c.no_email, objects };
       },
     );

@@ -21,9 +21,9 @@ import {
   organizationOwnerUserIds,
   organizationsHaveWorkSince,
   pageIdsByStatus,
-  recordOrganizationPushFailure,
   recordOrganizationPushSuccesses,
   rowToOrganization,
+  recordPushFailure,
 } from '../../store/index.js';
 import {
   COMPANIES,
@@ -172,7 +172,7 @@ export const companyAdapter: ObjectAdapter<Organization, CompanyValues> = {
     await refreshOrganizationHashes(db, workspaceId, results.map((r) => r.id));
     return results.map((r) => r.id);
   },
-  recordFailure: (db, workspaceId, id, failure) => recordOrganizationPushFailure(db, workspaceId, id, failure),
+  recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure, 'organizations'),
   refreshStatuses: (db, workspaceId, ids) => refreshRecordStatuses(db, 'organizations', workspaceId, [...ids], [], false),
   customerIdOf: () => null,
 };

@@ -11,6 +11,7 @@
 // hubsync associated, so a run creates only new associations and archives only those hubsync
 // made for links since removed; associations made in HubSpot by people are never touched.
 import { ASSOCIATION_TYPE_IDS, isHubSpotApiError, type AssociationSpec, type BatchResult } from '../../hubspot/index.js';
+import { isRunFatal } from '../run-fatal.js';
 import type { Deal, SyncStatus } from '../../store/index.js';
 import {
   countDealsByStatus,
@@ -19,11 +20,11 @@ import {
   linkTargetsOf,
   pageIdsByStatus,
   readDealSyncedLinks,
-  recordDealPushFailure,
   recordDealPushSuccesses,
   saveDealSyncedLinks,
   setDealSyncStates,
   STATUS_LABELS,
+  recordPushFailure,
 } from '../../store/index.js';
 import { DEAL_KEY_PROPERTY, DEALS, DEFAULT_DEAL_PROPERTIES, dealLinks, dealOwnerWarning, dealPropertiesFor, dealStatus, loadDealValuesContext, stageRefusal, type DealValuesContext } from '../deal-values.js';
 import { readSyncSettings } from '../sync-settings.js';
@@ -55,11 +56,6 @@ function notInHubSpot(what: string, id: string, target: { status: SyncStatus } |
   return `The deal is in HubSpot but not associated yet: its ${what} ${id} is not in HubSpot (${why}). The association is tried again on the next sync.`;
 }
 
-/** Errors that concern the connection, not these deals: the run stops (as for a batch). */
-function stopsTheRun(error: unknown): boolean {
-  if (!isHubSpotApiError(error)) return true;
-  return error.code === 'HUBSPOT_UNAUTHORIZED' || error.code === 'HUBSPOT_MISSING_SCOPES' || error.code === 'HUBSPOT_DAILY_LIMIT_REACHED' || error.code === 'HUBSPOT_ABORTED';
-}
 
 /** One kind of association change for a batch: its inputs, each tagged with the local deal it is for. */
 interface Planned<I> {
@@ -85,7 +81,7 @@ async function send<I>(planned: Planned<I>, call: (inputs: I[]) => Promise<Batch
         });
       }
     } catch (error) {
-      if (stopsTheRun(error) || !isHubSpotApiError(error)) throw error;
+      if (isRunFatal(error) || !isHubSpotApiError(error)) throw error;
       for (const deal of deals) failures.set(deal, `HubSpot did not associate the deal: ${error.hubspotMessage ?? error.message}`);
     }
   }
@@ -191,13 +187,13 @@ export const dealAdapter: ObjectAdapter<Deal, DealValuesContext> = {
     await recordDealPushSuccesses(db, workspaceId, results, at);
     return [];
   },
-  recordFailure: (db, workspaceId, id, failure) => recordDealPushFailure(db, workspaceId, id, failure),
+  recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure, 'deals'),
   async refreshStatuses(db, workspaceId, ids) {
     const changes = (await findDealsForSync(db, workspaceId, ids)).flatMap(({ deal, currentHash }) => {
       const status = dealStatus(deal.sync, currentHash);
       return status === deal.sync.status || currentHash === null ? [] : [{ id: deal.id, currentHash, status }];
     });
-    await setDealSyncStates(db, changes);
+    await setDealSyncStates(db, workspaceId, changes);
   },
   customerIdOf: () => null,
 };

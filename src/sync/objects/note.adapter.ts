@@ -15,9 +15,9 @@ import {
   findActivitiesForNotes,
   markNoteCreatesStarted,
   pageActivityIdsByStatus,
-  recordNoteFailure,
   recordNoteSuccesses,
   setActivityHashesAndStatuses,
+  recordPushFailure,
 } from '../../store/index.js';
 import { recordHash, type Mapping } from '../field-mapping.js';
 import { readSyncSettings } from '../sync-settings.js';
@@ -193,7 +193,7 @@ export const noteAdapter: ObjectAdapter<NoteSource, Mapping> = {
     await recordNoteSuccesses(db, workspaceId, results, at);
     return [];
   },
-  recordFailure: (db, workspaceId, id, failure) => recordNoteFailure(db, workspaceId, id, failure),
+  recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure, 'activities'),
   async refreshStatuses(db, workspaceId, ids) {
     const changes = (await findActivities(db, workspaceId, ids)).flatMap((activity) => {
       const currentHash = noteHash(activity);
