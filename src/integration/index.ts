@@ -3,4 +3,4 @@
 export { HubSpotGateway, hubspotProblem, type ConnectionStatus, type ConnectionView, type HubSpotGatewayOptions, type OAuthSettings } from './hubspot-gateway.js';
 export { createDatabaseRateLedger } from './database-rate-ledger.js';
 export { missingScopesFor, OBJECT_TYPE_SCOPES, OPTIONAL_SCOPES, OWNERS_SCOPE, REQUIRED_SCOPES, scopesFor, SYNCED_OBJECT_TYPES, type SyncedObjectType } from './object-scopes.js';
-export { requireScopes, type ScopedRead } from './required-scopes.js';
+export { requireScopes } from './required-scopes.js';

@@ -66,7 +66,7 @@ export const syncSettingsSchema = z
  * does not read yet (web/test/api-types.contract.ts compares syncSettingsSchema with the UI's
  * type; fold these in there when the UI gains its Inbound section).
  */
-export const syncSettingsResponseSchema = syncSettingsSchema
+const syncSettingsResponseSchema = syncSettingsSchema
   .extend({
     twoWay: z.boolean(),
     inboundLifecycleStages: z.array(z.string()),

@@ -10,11 +10,12 @@ import { customerName } from '../pages/customers.js';
 import { dealName } from '../pages/deals.js';
 import { organizationName } from '../pages/organizations.js';
 import { ErrorMessage, formatDate, Loading } from './ui.js';
+import { RECORD_KINDS } from './record-page.js';
 
 const PAGE_SIZE = 20;
 
 /** Whose timeline: exactly one of the three. */
-export type TimelineOf = { customerId: string } | { organizationId: string } | { dealId: string };
+type TimelineOf = { customerId: string } | { organizationId: string } | { dealId: string };
 
 export function ActivityTimeline({ workspace, of }: { workspace: string; of: TimelineOf }) {
   const timeline = useInfiniteQuery({
@@ -77,18 +78,15 @@ function TimelineItem({ workspace, activity: a, of }: { workspace: string; activ
   );
 }
 
-const KIND_LABELS = { customers: 'Customer', deals: 'Deal', organizations: 'Organization' } as const;
-const RECORD_KEYS = { customers: 'customer', deals: 'deal', organizations: 'organization' } as const;
-
 /** "Customer: Ada Lovelace" — a link to a related record, named once it has been read (the id until then). */
-function RecordLink({ workspace, kind, id }: { workspace: string; kind: keyof typeof KIND_LABELS; id: string }) {
+function RecordLink({ workspace, kind, id }: { workspace: string; kind: keyof typeof RECORD_KINDS; id: string }) {
   // The same query keys as the record pages, so a record read once is named from the cache.
-  const record = useQuery({ queryKey: [RECORD_KEYS[kind], workspace, id], queryFn: () => get<Customer | Deal | Organization>(`${ws(workspace)}/${kind}/${encodeURIComponent(id)}`) });
+  const record = useQuery({ queryKey: [RECORD_KINDS[kind].key, workspace, id], queryFn: () => get<Customer | Deal | Organization>(`${ws(workspace)}/${kind}/${encodeURIComponent(id)}`) });
   const data = record.data;
   const name = !data ? id : kind === 'customers' ? customerName(data as Customer) : kind === 'deals' ? dealName(data as Deal) : organizationName(data as Organization);
   return (
     <span className="timeline-link">
-      {KIND_LABELS[kind]}: <Link to={`/w/${workspace}/${kind}/${encodeURIComponent(id)}`}>{name}</Link>
+      {RECORD_KINDS[kind].title}: <Link to={`/w/${workspace}/${kind}/${encodeURIComponent(id)}`}>{name}</Link>
     </span>
   );
 }

@@ -13,7 +13,7 @@ import { ErrorMessage, StatusBadge } from './ui.js';
 /** Linked customers shown (each is read on its own); the rest are counted. */
 const SHOWN = 100;
 
-export interface LinkedCustomersProps {
+interface LinkedCustomersProps {
   workspace: string;
   customerIds: string[];
   /** The card's heading and its element id (the card is labelled by it). */

@@ -27,7 +27,7 @@ export function displayValue(value: CustomValue | null | undefined, field?: Cust
 }
 
 /** The draft a record starts with: `keys` are its plain fields (numbers become text). */
-export function draftOf<R extends EditableRecord>(record: R, keys: readonly (keyof R & string)[], fields: CustomField[]): Draft {
+function draftOf<R extends EditableRecord>(record: R, keys: readonly (keyof R & string)[], fields: CustomField[]): Draft {
   const draft: Draft = {};
   for (const key of keys) {
     const value = record[key];
@@ -44,7 +44,7 @@ export function draftOf<R extends EditableRecord>(record: R, keys: readonly (key
 }
 
 /** The PATCH body: the fields that differ from `before`; empty text clears; `numberKeys` are sent as numbers. */
-export function changes(before: Draft, draft: Draft, fields: CustomField[], numberKeys: readonly string[] = []): Record<string, unknown> {
+function changes(before: Draft, draft: Draft, fields: CustomField[], numberKeys: readonly string[] = []): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   const custom: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(draft)) {
@@ -249,7 +249,7 @@ export function CustomFieldList({ fields, record, empty }: { fields: CustomField
 const HUBSPOT_OBJECT_TYPE_IDS = { contacts: '0-1', companies: '0-2', deals: '0-3' } as const;
 
 /** Where HubSpot shows a record of the portal: app.hubspot.com sends a portal hosted elsewhere (EU) on to its own domain. */
-export function hubspotRecordUrl(portalId: number, objectType: keyof typeof HUBSPOT_OBJECT_TYPE_IDS, hubspotId: string): string {
+function hubspotRecordUrl(portalId: number, objectType: keyof typeof HUBSPOT_OBJECT_TYPE_IDS, hubspotId: string): string {
   return `https://app.hubspot.com/contacts/${portalId}/record/${HUBSPOT_OBJECT_TYPE_IDS[objectType]}/${encodeURIComponent(hubspotId)}`;
 }
 

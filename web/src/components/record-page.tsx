@@ -18,8 +18,8 @@ interface RecordOf {
 }
 type Resource = keyof RecordOf;
 
-/** What differs between the record pages besides their own fields. */
-const RECORD_KINDS = {
+/** What differs between the record pages besides their own fields (also how related records are named and cached). */
+export const RECORD_KINDS = {
   customers: { key: 'customer', title: 'Customer', list: 'Customers', objectType: 'contacts', hubspotNoun: 'contact', noCustomFields: 'This workspace has no custom fields.' },
   organizations: { key: 'organization', title: 'Organization', list: 'Organizations', objectType: 'companies', hubspotNoun: 'company', noCustomFields: 'This workspace has no custom fields for organizations.' },
   deals: { key: 'deal', title: 'Deal', list: 'Deals', objectType: 'deals', hubspotNoun: 'deal', noCustomFields: 'This workspace has no custom fields for deals.' },

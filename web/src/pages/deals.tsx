@@ -34,12 +34,12 @@ export function formatDay(date: string | null): string {
 }
 
 /** A deal's stage, with its pipeline when that is not the default one. */
-export function stageText(d: Pick<Deal, 'stage' | 'pipeline'>): string {
+function stageText(d: Pick<Deal, 'stage' | 'pipeline'>): string {
   if (d.stage === null) return '—';
   return d.pipeline === 'default' ? d.stage : `${d.stage} (${d.pipeline})`;
 }
 
-export function DealsTable({ workspace, deals, users, label }: { workspace: string; deals: Deal[]; users: WorkspaceUser[] | undefined; label: string }) {
+function DealsTable({ workspace, deals, users, label }: { workspace: string; deals: Deal[]; users: WorkspaceUser[] | undefined; label: string }) {
   return (
     <div className="table-wrap">
       <table className="table" aria-label={label}>
