@@ -39,7 +39,7 @@ it('shows the suggested HubSpot stage, maps the other by hand and saves', async 
   expect(await kickoff.inputValue()).toBe('');
   await kickoff.selectOption('default/appointmentscheduled');
   await page.getByRole('button', { name: 'Save deal stages' }).click();
-  await page.getByText('Saved.').waitFor();
+  await page.getByText('Saved.', { exact: true }).waitFor();
   const saved = (await ui.admin.get<{ saved: boolean; stages: { stage: string; mapping: unknown }[] }>(`${W}/hubspot/deal-stages`)).body;
   expect(saved.saved).toBe(true);
   expect(Object.fromEntries(saved.stages.map((s) => [s.stage, s.mapping]))).toEqual({
