@@ -2,7 +2,7 @@
 // comes after the run ended (a queued run cancelled meanwhile) changes nothing and says so.
 import { expect, it } from 'vitest';
 import { useDatabaseMigratedTo } from '../../test/support/migration-database.js';
-import { findRun, insertRun, setRunPhase, updateRun } from './sync.repository.js';
+import { findRun, insertRun, NO_INBOUND_COUNTS, setRunPhase, updateRun } from './sync.repository.js';
 
 const migrated = useDatabaseMigratedTo();
 
@@ -26,6 +26,7 @@ const queuedRun = {
   api_calls: 0,
   cancel_requested: 0,
   error: null,
+  ...NO_INBOUND_COUNTS,
 };
 
 it('moves a running run to the phase with the change, and leaves an ended run as it ended', async () => {

@@ -156,6 +156,9 @@ export async function pageAllIds(db: Db, workspaceId: string, after: string | un
 
 export type SyncRunRow = SyncRunTable;
 
+/** A run's inbound counts before its pull has read anything (a push-only run keeps them). */
+export const NO_INBOUND_COUNTS = Object.freeze({ pulled: 0, pulled_created: 0, pulled_updated: 0, conflicts: 0, deletions: 0 });
+
 export async function insertRun(db: Db, run: SyncRunRow): Promise<void> {
   await db.insertInto('sync_runs').values(run).execute();
 }

@@ -170,6 +170,8 @@ export interface OrganizationTable extends SyncColumns {
   updated_at: number;
   deleted_at: number | null;
   version: number;
+  /** JSON: HubSpot property → the value both sides last agreed on (the pull's merge base; migration 016). */
+  synced_values: string | null;
 }
 
 export interface CustomerOrganizationTable {
@@ -207,6 +209,8 @@ export interface DealTable extends SyncColumns {
   version: number;
   /** JSON: association kind → the HubSpot ids the deal was last associated with. */
   synced_links: string | null;
+  /** JSON: HubSpot property → the value both sides last agreed on (the pull's merge base; migration 016). */
+  synced_values: string | null;
 }
 
 export interface DealCustomerTable {
@@ -332,6 +336,14 @@ export interface SyncRunTable {
   api_calls: number;
   cancel_requested: number;
   error: string | null;
+  /** Inbound counts (migration 016): HubSpot records read by the run's pull, and what they did locally. */
+  pulled: number;
+  pulled_created: number;
+  pulled_updated: number;
+  /** Fields both sides changed differently, decided by time (each one in sync_conflicts). */
+  conflicts: number;
+  /** Records archived in HubSpot and unlinked (or deleted) locally, or archived in HubSpot by propagated deletes. */
+  deletions: number;
 }
 
 export interface SyncAttemptTable {
@@ -350,6 +362,8 @@ export interface SyncAttemptTable {
   correlation_id: string | null;
   hubspot_id: string | null;
   at: number;
+  /** `push` (a write to HubSpot) or `pull` (HubSpot's change applied locally). */
+  direction: string;
 }
 
 export interface SyncSettingsTable {
@@ -372,6 +386,12 @@ export interface SyncSettingsTable {
   /** JSON array: the HubSpot lifecycle stages a pull imports as new customers. */
   inbound_lifecycle_stages: string;
   poll_interval_minutes: number;
+  /** 1 = a linked record's local edit is written to HubSpot before it is saved (seed 002). */
+  write_through: number;
+  /** 1 = a record deleted locally is archived in HubSpot. */
+  propagate_deletes: number;
+  /** 1 = a record archived in HubSpot is deleted locally too (else only unlinked). */
+  archive_on_hubspot_delete: number;
   updated_at: number;
 }
 

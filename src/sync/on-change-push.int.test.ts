@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxedService, type SandboxedService } from '../../test/support/sandboxed.js';
-import { insertRun, type SyncRunRow } from '../store/index.js';
+import { insertRun, NO_INBOUND_COUNTS, type SyncRunRow } from '../store/index.js';
 import { BATCH_SIZE } from './push-run.js';
 
 const W = '/api/workspaces/default';
@@ -194,7 +194,7 @@ describe('on-change push', () => {
     const deadRun = (id: string, owner: string, heartbeatAt: number): SyncRunRow => ({
       id, workspace_id: workspaceId, status: 'running', trigger: 'on_change', started_by: 'On-change push', owner,
       started_at: heartbeatAt, heartbeat_at: heartbeatAt, finished_at: null, phase: 'pushing', total: 1, processed: 0,
-      created: 0, updated: 0, failed: 0, skipped: 0, api_calls: 0, cancel_requested: 0, error: null,
+      created: 0, updated: 0, failed: 0, skipped: 0, api_calls: 0, cancel_requested: 0, error: null, ...NO_INBOUND_COUNTS,
     });
     for (const [id, owner, heartbeatAt] of [
       ['run_dead_local', `${hostname()}:${deadPid}:killed`, now],

@@ -46,6 +46,7 @@ import {
   interruptRun,
   interruptStaleRuns,
   lockWorkspaceForRunStart,
+  NO_INBOUND_COUNTS,
   saveRunProgress,
   setRunPhase,
   updateRun,
@@ -343,6 +344,7 @@ export class PushEngine {
       owner: this.#owner,
       started_at: now,
       heartbeat_at: now,
+      ...NO_INBOUND_COUNTS,
       finished_at: null,
       // A run sent to the job queue waits for a worker; one run here (CLI, on-change) plans at once.
       phase: this.#deps.dispatch && !only ? 'queued' : 'planning',
@@ -623,6 +625,7 @@ export class PushEngine {
           correlation_id: outcome.correlationId ?? null,
           hubspot_id: outcome.kind === 'success' ? outcome.hubspotId : (outcome.hubspotId ?? record.hubspotId),
           at: now,
+          direction: 'push',
         });
       }
       // One statement for the batch's successes and their statuses (failures are rare and

@@ -99,15 +99,17 @@ describe('settings API', () => {
 
   it('keeps two-way off by default with the seed\'s lifecycle filter, validates and audits its settings', async () => {
     const before = (await env.admin.get<Settings & Record<string, unknown>>(`${W}/hubspot/settings`)).body;
-    expect(before).toMatchObject({ twoWay: false, inboundLifecycleStages: ['customer', 'subscriber'], pollIntervalMinutes: 5 });
+    expect(before).toMatchObject({ twoWay: false, inboundLifecycleStages: ['customer', 'subscriber'], pollIntervalMinutes: 5, writeThrough: false, propagateDeletes: false, archiveOnHubSpotDelete: false });
+    const notBoolean = await env.admin.request('PATCH', `${W}/hubspot/settings`, { writeThrough: 'yes' });
+    expect(notBoolean.body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     const badStage = await env.admin.request('PATCH', `${W}/hubspot/settings`, { inboundLifecycleStages: ['customer', 'not a stage'] });
     expect(badStage.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'inboundLifecycleStages' } } });
     const badInterval = await env.admin.request('PATCH', `${W}/hubspot/settings`, { pollIntervalMinutes: 0 });
     expect(badInterval.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'pollIntervalMinutes' } } });
     expect((await env.admin.get(`${W}/hubspot/settings`)).body).toEqual(before);
 
-    const saved = await env.admin.patch(`${W}/hubspot/settings`, { twoWay: true, inboundLifecycleStages: ['Customer', 'lead', 'customer'], pollIntervalMinutes: 15 });
-    expect(saved.body).toMatchObject({ twoWay: true, inboundLifecycleStages: ['customer', 'lead'], pollIntervalMinutes: 15 });
+    const saved = await env.admin.patch(`${W}/hubspot/settings`, { twoWay: true, inboundLifecycleStages: ['Customer', 'lead', 'customer'], pollIntervalMinutes: 15, writeThrough: true, propagateDeletes: true });
+    expect(saved.body).toMatchObject({ twoWay: true, inboundLifecycleStages: ['customer', 'lead'], pollIntervalMinutes: 15, writeThrough: true, propagateDeletes: true, archiveOnHubSpotDelete: false });
     // The same list again is no change.
     await env.admin.patch(`${W}/hubspot/settings`, { inboundLifecycleStages: ['customer', 'lead'] });
     const audit = await env.admin.get<{ entries: { details: { changes: Record<string, unknown> } }[] }>(`${W}/audit-log?action=hubspot.sync_settings_changed`);
@@ -115,8 +117,10 @@ describe('settings API', () => {
       twoWay: { from: false, to: true },
       inboundLifecycleStages: { from: ['customer', 'subscriber'], to: ['customer', 'lead'] },
       pollIntervalMinutes: { from: 5, to: 15 },
+      writeThrough: { from: false, to: true },
+      propagateDeletes: { from: false, to: true },
     });
-    await env.admin.patch(`${W}/hubspot/settings`, { twoWay: false, inboundLifecycleStages: ['customer', 'subscriber'], pollIntervalMinutes: 5 });
+    await env.admin.patch(`${W}/hubspot/settings`, { twoWay: false, inboundLifecycleStages: ['customer', 'subscriber'], pollIntervalMinutes: 5, writeThrough: false, propagateDeletes: false });
   });
 
   it('lets members read the settings but only admins change them', async () => {

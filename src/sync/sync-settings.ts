@@ -1,6 +1,7 @@
 // A workspace's automatic-sync settings: push changed contacts / companies on their own, and
 // when the reconcile runs (a 5-field cron in an IANA zone, or off); whether HubSpot's changes
-// are pulled too (two-way), which lifecycle stages come in, and how often it polls. Validation and the
+// are pulled too (two-way), which lifecycle stages come in, how often it polls, and how edits and
+// deletions cross over (write-through, propagate deletes, archive on HubSpot delete). Validation and the
 // audited update live here; the schedule arithmetic is in schedule.ts.
 //
 // Defaults: a workspace created after migration 008 pushes changes on its own (its row is
@@ -31,6 +32,12 @@ export interface SyncSettings {
   inboundLifecycleStages: string[];
   /** How often a two-way workspace is pulled, in minutes. */
   pollIntervalMinutes: number;
+  /** A linked record's local edit is written to HubSpot first and saved only once HubSpot accepted it (seed 002). Off by default. */
+  writeThrough: boolean;
+  /** A record deleted locally is archived in HubSpot. Off by default (seeds 000 and 004 keep data). */
+  propagateDeletes: boolean;
+  /** A record archived in HubSpot is deleted locally too; off: it is only unlinked and stays. */
+  archiveOnHubSpotDelete: boolean;
 }
 
 export type SyncSettingsPatch = Partial<SyncSettings>;
@@ -54,6 +61,9 @@ export const NEW_WORKSPACE_SETTINGS: Readonly<SyncSettings> = Object.freeze({
   twoWay: false,
   inboundLifecycleStages: [...DEFAULT_INBOUND_LIFECYCLE_STAGES],
   pollIntervalMinutes: DEFAULT_POLL_INTERVAL_MINUTES,
+  writeThrough: false,
+  propagateDeletes: false,
+  archiveOnHubSpotDelete: false,
 });
 
 /** The settings with what they mean now: the schedule in words, the jitter and the next run. */
@@ -106,6 +116,9 @@ const fromRow = (row: SyncSettingsRow): SyncSettings => ({
   twoWay: row.two_way === 1,
   inboundLifecycleStages: JSON.parse(row.inbound_lifecycle_stages) as string[],
   pollIntervalMinutes: row.poll_interval_minutes,
+  writeThrough: row.write_through === 1,
+  propagateDeletes: row.propagate_deletes === 1,
+  archiveOnHubSpotDelete: row.archive_on_hubspot_delete === 1,
 });
 
 const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSettingsRow => ({
@@ -120,6 +133,9 @@ const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSe
   two_way: settings.twoWay ? 1 : 0,
   inbound_lifecycle_stages: JSON.stringify(settings.inboundLifecycleStages),
   poll_interval_minutes: settings.pollIntervalMinutes,
+  write_through: settings.writeThrough ? 1 : 0,
+  propagate_deletes: settings.propagateDeletes ? 1 : 0,
+  archive_on_hubspot_delete: settings.archiveOnHubSpotDelete ? 1 : 0,
   updated_at: now,
 });
 

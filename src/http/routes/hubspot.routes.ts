@@ -55,24 +55,18 @@ export const syncSettingsSchema = z
     scheduleDescription: z.string(),
     jitterSeconds: z.number().nullable(),
     nextReconcileAt: z.string().nullable(),
+    twoWay: z.boolean(),
+    inboundLifecycleStages: z.array(z.string()),
+    pollIntervalMinutes: z.number().int(),
+    writeThrough: z.boolean(),
+    propagateDeletes: z.boolean(),
+    archiveOnHubSpotDelete: z.boolean(),
     objectTypes: z.array(
       z.object({ objectType: z.enum(SYNCED_OBJECT_TYPES), enabled: z.boolean(), requiredScopes: z.array(z.string()), missingScopes: z.array(z.string()) }),
     ),
   })
   .meta({ id: 'HubSpotSyncSettings' });
 
-/**
- * The settings as the API answers them: with the inbound (two-way) settings, which the web UI
- * does not read yet (web/test/api-types.contract.ts compares syncSettingsSchema with the UI's
- * type; fold these in there when the UI gains its Inbound section).
- */
-const syncSettingsResponseSchema = syncSettingsSchema
-  .extend({
-    twoWay: z.boolean(),
-    inboundLifecycleStages: z.array(z.string()),
-    pollIntervalMinutes: z.number().int(),
-  })
-  .meta({ id: 'HubSpotSyncSettingsWithInbound' });
 
 /** The object types with a field mapping; contacts when left out. */
 const mappingObjectType = z.enum(CUSTOM_FIELD_OBJECT_TYPES).default('contacts').describe('contacts, companies or deals');
@@ -89,6 +83,9 @@ const settingsPatchSchema = z
     twoWay: z.boolean().optional(),
     inboundLifecycleStages: z.array(z.string().max(100)).max(50).optional(),
     pollIntervalMinutes: z.number().int().optional(),
+    writeThrough: z.boolean().optional(),
+    propagateDeletes: z.boolean().optional(),
+    archiveOnHubSpotDelete: z.boolean().optional(),
   })
   .strict();
 
@@ -189,7 +186,7 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/api/workspaces/:workspace/hubspot/settings',
-      { schema: { tags: ['hubspot'], summary: 'Automatic sync: on-change push, the reconcile schedule in words, its jitter and the next run', params: workspaceParam, response: { 200: syncSettingsResponseSchema } } },
+      { schema: { tags: ['hubspot'], summary: 'Automatic sync: on-change push, the reconcile schedule in words, its jitter and the next run', params: workspaceParam, response: { 200: syncSettingsSchema } } },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         return settingsView(workspace.id);
@@ -201,10 +198,10 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['hubspot'],
-          summary: 'Change the sync settings (admins; audited): the object types synced besides contacts, on-change push, reconcileSchedule (a 5-field cron or null for off), timezone (an IANA name), twoWay (pull HubSpot contacts too), inboundLifecycleStages and pollIntervalMinutes (1–1440)',
+          summary: 'Change the sync settings (admins; audited): the object types synced besides contacts, on-change push, reconcileSchedule (a 5-field cron or null for off), timezone (an IANA name), twoWay (pull HubSpot contacts too), inboundLifecycleStages, pollIntervalMinutes (1–1440), writeThrough, propagateDeletes and archiveOnHubSpotDelete',
           params: workspaceParam,
           body: settingsPatchSchema,
-          response: { 200: syncSettingsResponseSchema },
+          response: { 200: syncSettingsSchema },
         },
       },
       async (request) => {

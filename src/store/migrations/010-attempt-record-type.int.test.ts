@@ -52,9 +52,10 @@ it('names existing attempts as contacts by their customer, keeps every value, an
   expect((await migrateToLatest(typed)).applied).toContain('010-attempt-record-type');
 
   const rows = await db.selectFrom('sync_attempts').selectAll().orderBy('id').execute();
+  // Migration 016 names every old attempt a push.
   expect(rows.map((r) => ({ ...r, at: Number(r['at']) }))).toEqual([
-    { ...attempt, id: 'att_1', object_type: 'contacts', record_id: 'cus_1', customer_id: 'cus_1', outcome: 'success', message: null, hubspot_id: '101' },
-    { ...attempt, id: 'att_2', object_type: 'contacts', record_id: 'cus_2', customer_id: 'cus_2', outcome: 'error', message: 'Property values were not valid: « not-a-stage »', hubspot_id: null },
+    { ...attempt, id: 'att_1', object_type: 'contacts', record_id: 'cus_1', customer_id: 'cus_1', outcome: 'success', message: null, hubspot_id: '101', direction: 'push' },
+    { ...attempt, id: 'att_2', object_type: 'contacts', record_id: 'cus_2', customer_id: 'cus_2', outcome: 'error', message: 'Property values were not valid: « not-a-stage »', hubspot_id: null, direction: 'push' },
   ]);
   expect(await attemptIndexes(typed)).toEqual(INDEXES);
 

@@ -15,6 +15,7 @@ import * as m011 from './011-organizations-deals-activities.js';
 import * as m012 from './012-object-type-settings.js';
 import * as m013 from './013-push-associations.js';
 import * as m015 from './015-pull.js';
+import * as m016 from './016-two-way.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '012-object-type-settings': m012,
   '013-push-associations': m013,
   '015-pull': m015,
+  '016-two-way': m016,
 };

@@ -318,12 +318,21 @@ export interface SyncSettings {
   /** This workspace's fixed offset from each scheduled time, in seconds. */
   jitterSeconds: number | null;
   nextReconcileAt: string | null;
+  /** HubSpot's changes are pulled too. */
+  twoWay: boolean;
+  /** HubSpot lifecycle stages whose unknown contacts are imported. */
+  inboundLifecycleStages: string[];
+  pollIntervalMinutes: number;
+  /** A linked record's edit goes to HubSpot first. */
+  writeThrough: boolean;
+  /** A local delete archives the HubSpot record. */
+  propagateDeletes: boolean;
+  /** A HubSpot archive deletes the local record too (else it is only unlinked). */
+  archiveOnHubSpotDelete: boolean;
   objectTypes: ObjectTypeState[];
 }
 
-export type SyncSettingsPatch = Partial<
-  Pick<SyncSettings, 'syncCompanies' | 'syncDeals' | 'syncActivities' | 'pushContactsOnChange' | 'pushCompaniesOnChange' | 'reconcileSchedule' | 'timezone'>
->;
+export type SyncSettingsPatch = Partial<Omit<SyncSettings, 'scheduleDescription' | 'jitterSeconds' | 'nextReconcileAt' | 'objectTypes'>>;
 
 export interface MappingField {
   /** `email`, `firstName`, … or `custom.<key>`. */
