@@ -6,29 +6,13 @@ import { bulkUpsertCustomers, createCustomer, deleteCustomer, importCustomersCsv
 import { AppError } from '../../lib/index.js';
 import { MAX_BULK_UPSERT } from '../../records/index.js';
 import type { Customer, Db } from '../../store/index.js';
-import { findCustomer, listConflicts, listCustomers, listMembershipsOfCustomers } from '../../store/index.js';
+import { findCustomer, listCustomers, listMembershipsOfCustomers } from '../../store/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { bulkUpsertSummary, csvImportRoute } from './record-routes.js';
+import { bulkUpsertSummary, conflictsRoute, csvImportRoute } from './record-routes.js';
 import { customerJson, customerSchema, limitQuery, opaqueCursor, opaqueCursorQuery, statusListQuery, textQuery, timestampQuery, workspaceParam } from '../schemas.js';
 
 const customerParams = workspaceParam.extend({ customerId: z.string().min(1).max(100) });
-
-/** A value two-way sync overrode: a field both sides changed differently, and which side won. */
-export const conflictSchema = z
-  .object({
-    id: z.string(),
-    field: z.string(),
-    property: z.string(),
-    localValue: z.string(),
-    hubspotValue: z.string(),
-    localChangedAt: z.string().nullable(),
-    hubspotChangedAt: z.string(),
-    winner: z.enum(['local', 'hubspot']),
-    runId: z.string(),
-    at: z.string(),
-  })
-  .meta({ id: 'SyncConflict' });
 
 /** Any JSON object: field-level validation happens in the customers module, which names the field. */
 const customerBody = z
@@ -121,38 +105,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
-    app.get(
-      '/api/workspaces/:workspace/customers/:customerId/conflicts',
-      {
-        schema: {
-          tags: ['customers'],
-          summary: 'The values two-way sync overrode on this customer, newest first (the last 100)',
-          params: customerParams,
-          response: { 200: z.object({ conflicts: z.array(conflictSchema) }) },
-        },
-      },
-      async (request) => {
-        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        const customer = await findCustomer(ctx.db, workspace.id, request.params.customerId);
-        if (!customer) throw new AppError('NOT_FOUND', 'Customer was not found.');
-        const rows = await listConflicts(ctx.db, workspace.id, 'contacts', customer.id);
-        return {
-          conflicts: rows.map((r) => ({
-            id: r.id,
-            field: r.field,
-            property: r.property,
-            localValue: r.local_value,
-            hubspotValue: r.hubspot_value,
-            // A local value never stamped (stored before field times were kept) has no time.
-            localChangedAt: r.local_changed_at > 0 ? new Date(r.local_changed_at).toISOString() : null,
-            hubspotChangedAt: new Date(r.hubspot_changed_at).toISOString(),
-            winner: r.winner as 'local' | 'hubspot',
-            runId: r.run_id,
-            at: new Date(r.at).toISOString(),
-          })),
-        };
-      },
-    );
+    conflictsRoute(app, ctx, 'customers');
 
     app.patch(
       '/api/workspaces/:workspace/customers/:customerId',

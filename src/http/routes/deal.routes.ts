@@ -11,7 +11,7 @@ import { findDeal, listDeals } from '../../store/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { customValue, fieldTimesJson, iso, limitQuery, opaqueCursor, opaqueCursorQuery, statusListQuery, syncStateJson, syncStateSchema, textQuery, timestampQuery, workspaceParam } from '../schemas.js';
-import { bulkUpsertSummary, csvImportRoute } from './record-routes.js';
+import { bulkUpsertSummary, conflictsRoute, csvImportRoute } from './record-routes.js';
 
 const idParam = z.string().min(1).max(100);
 const dealParams = workspaceParam.extend({ dealId: idParam });
@@ -126,6 +126,8 @@ export function dealRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         return dealJson(deal);
       },
     );
+
+    conflictsRoute(app, ctx, 'deals');
 
     app.patch(
       '/api/workspaces/:workspace/deals/:dealId',

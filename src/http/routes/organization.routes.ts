@@ -20,7 +20,7 @@ import { findOrganization, listOrganizationCustomerIds, listOrganizations } from
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { limitQuery, opaqueCursor, opaqueCursorQuery, organizationJson, organizationSchema, statusListQuery, textQuery, timestampQuery, workspaceParam } from '../schemas.js';
-import { bulkUpsertSummary, csvImportRoute } from './record-routes.js';
+import { bulkUpsertSummary, conflictsRoute, csvImportRoute } from './record-routes.js';
 
 const id = z.string().min(1).max(100);
 const organizationParams = workspaceParam.extend({ organizationId: id });
@@ -91,6 +91,8 @@ export function organizationRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         return withMembers(ctx.db, organization);
       },
     );
+
+    conflictsRoute(app, ctx, 'organizations');
 
     app.patch(
       '/api/workspaces/:workspace/organizations/:organizationId',
