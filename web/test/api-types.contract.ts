@@ -11,11 +11,12 @@ import type { ownerSchema } from '../../src/http/routes/owners.routes.js';
 import type { dealStagesSchema } from '../../src/http/routes/deal-stages.routes.js';
 import type { dealSchema } from '../../src/http/routes/deal.routes.js';
 import type { activitySchema } from '../../src/http/routes/activity.routes.js';
+import type { conflictSchema } from '../../src/http/routes/record-routes.js';
 import type { ActivityType as ServerActivityType } from '../../src/crm/activities/index.js';
 import type { RunTrigger as ServerRunTrigger } from '../../src/sync/index.js';
 import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
 import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
-import type { Activity, ActivityPage, ActivityType, Connection, CreatedInvitation, Customer, CustomField, Deal, DealPage, DealStagesView, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, Organization, OrganizationPage, RunTrigger, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
+import type { Activity, ActivityPage, ActivityType, Connection, CreatedInvitation, Customer, CustomField, Deal, DealPage, DealStagesView, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, Organization, OrganizationPage, RunTrigger, SyncConflict, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
 
 type Assert<T extends true> = T;
 /** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
@@ -50,6 +51,8 @@ export type InvitationAcceptedFits = Assert<Same<z.infer<typeof acceptedSchema>,
 export type TriggersMatch = Assert<Same<ServerRunTrigger, RunTrigger>>;
 export type SyncSettingsSame = Assert<Same<z.infer<typeof syncSettingsSchema>, SyncSettings>>;
 export type ConnectionFits = Assert<Fits<z.infer<typeof connectionSchema>, Connection>>;
+// Two-way sync: a record's overridden values.
+export type SyncConflictSame = Assert<Same<z.infer<typeof conflictSchema>, SyncConflict>>;
 
 // HubSpot owners.
 export type OwnerSame = Assert<Same<z.infer<typeof ownerSchema>, HubSpotOwner>>;

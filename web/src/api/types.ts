@@ -117,6 +117,24 @@ export interface RecordSync {
   syncedAt: string | null;
 }
 
+/** A value two-way sync overrode on a record (GET …/{customers,organizations,deals}/{id}/conflicts). */
+export interface SyncConflict {
+  id: string;
+  /** The local field: `firstName`, `custom.<key>`. */
+  field: string;
+  /** The HubSpot property it maps to. */
+  property: string;
+  localValue: string;
+  hubspotValue: string;
+  /** Null for a value stored before field times were kept. */
+  localChangedAt: string | null;
+  hubspotChangedAt: string;
+  winner: 'local' | 'hubspot';
+  /** The pull that decided it. */
+  runId: string;
+  at: string;
+}
+
 export interface CustomerPage {
   customers: Customer[];
   nextCursor: string | null;

@@ -1,13 +1,15 @@
 // The frame every record page (a customer, an organization, a deal) shares: reading the record
 // and the custom fields of its object type, the edit form's state, the breadcrumb back to its
 // list, the loading and error states before the record is there, and around the page's own parts
-// the header with Edit, the HubSpot sync card, and either the edit form or the field list.
+// the header with Edit, the HubSpot sync card, and either the edit form or the field list; after
+// the page's own parts, the record's conflict history.
 import { useQuery } from '@tanstack/react-query';
 import type { ReactElement, ReactNode } from 'react';
 import { Link } from 'react-router';
 import { get, query, ws } from '../api/client.js';
 import type { Customer, CustomField, Deal, Organization } from '../api/types.js';
 import { useWorkspace } from '../layout.js';
+import { RecordConflicts } from './record-conflicts.js';
 import { CustomFieldList, CustomInput, FormActions, SyncCard, useRecordDraft, type Draft } from './record-fields.js';
 import { ErrorMessage, formatDate, Loading, PageHeader } from './ui.js';
 
@@ -106,7 +108,7 @@ export function Fact({ label, children }: { label: ReactNode; children: ReactNod
  * The top of a record page: its title with Edit, the HubSpot sync card, then the edit form (the
  * page's `inputs`, then an input for each live custom field) while editing, else the field list
  * (the page's `facts`, the external id, the custom fields and when it was created and updated);
- * the page's own cards follow as `children`.
+ * the page's own cards follow as `children`, and the record's conflicts close the page.
  */
 export function RecordFrame<R extends Resource>({ page, title, inputs, facts, children }: { page: ReadyRecordPage<R>; title: string; inputs: (draft: Draft) => ReactNode; facts: ReactNode; children: ReactNode }) {
   const { workspace, record, customFields, form, breadcrumb } = page;
@@ -154,6 +156,7 @@ export function RecordFrame<R extends Resource>({ page, title, inputs, facts, ch
       )}
 
       {children}
+      <RecordConflicts workspace={workspace} resource={page.resource} id={record.id} customFields={customFields} />
     </>
   );
 }

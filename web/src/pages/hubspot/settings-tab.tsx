@@ -1,14 +1,15 @@
 // Settings tab: what is synced and when. The object types beyond contacts (with the scopes a
 // connection lacks for each), the two on-change toggles, the reconcile schedule (off, hourly,
 // nightly at 03:00 or a custom cron) with its reading in words, the time zone, when the next
-// run starts and this workspace's jitter; and Reconcile now. Members see the settings and may
-// reconcile; only admins change them.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+// run starts and this workspace's jitter; what comes back from HubSpot (inbound-settings.tsx);
+// and Reconcile now. Members see the settings and may reconcile; only admins change them.
+import { useMutation, useQuery, useQueryClient, type UseMutationResult } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, get, ws } from '../../api/client.js';
 import type { ObjectTypeState, SyncRun, SyncSettings, SyncSettingsPatch } from '../../api/types.js';
 import { ErrorMessage, FieldError, Loading } from '../../components/ui.js';
 import { useIsAdmin, useWorkspace } from '../../layout.js';
+import { InboundSection, inboundDraftOf, inboundPatchOf, isInboundField, type InboundDraft } from './inbound-settings.js';
 import { useRunProgress } from './run-progress.js';
 import { RunProgress } from './sync-tab.js';
 
@@ -22,7 +23,7 @@ function presetOf(schedule: string | null): Preset {
   return 'custom';
 }
 
-interface Draft {
+interface Draft extends InboundDraft {
   syncCompanies: boolean;
   syncDeals: boolean;
   syncActivities: boolean;
@@ -42,6 +43,7 @@ const draftOf = (s: SyncSettings): Draft => ({
   preset: presetOf(s.reconcileSchedule),
   cron: s.reconcileSchedule ?? '',
   timezone: s.timezone,
+  ...inboundDraftOf(s),
 });
 
 function scheduleOf(draft: Draft): string | null {
@@ -50,7 +52,7 @@ function scheduleOf(draft: Draft): string | null {
 
 /** Only what changed, so the audit log shows only real changes. */
 function patchOf(saved: SyncSettings, draft: Draft): SyncSettingsPatch {
-  const patch: SyncSettingsPatch = {};
+  const patch: SyncSettingsPatch = inboundPatchOf(saved, draft);
   for (const key of ['syncCompanies', 'syncDeals', 'syncActivities'] as const) if (draft[key] !== saved[key]) patch[key] = draft[key];
   if (draft.pushContactsOnChange !== saved.pushContactsOnChange) patch.pushContactsOnChange = draft.pushContactsOnChange;
   if (draft.pushCompaniesOnChange !== saved.pushCompaniesOnChange) patch.pushCompaniesOnChange = draft.pushCompaniesOnChange;
@@ -94,24 +96,9 @@ export function settingsKey(workspace: string) {
 
 export function SettingsTab() {
   const workspace = useWorkspace();
-  const settings = useQuery({ queryKey: settingsKey(workspace), queryFn: () => get<SyncSettings>(`${ws(workspace)}/hubspot/settings`), staleTime: 0 });
-  if (settings.isPending) return <Loading />;
-  if (settings.isError) return <ErrorMessage error={settings.error} />;
-  // Keyed by the saved values: a save (or another admin's change) starts a fresh draft.
-  return (
-    <div className="stack">
-      <SettingsForm key={JSON.stringify(settings.data)} saved={settings.data} />
-      <ReconcileNow />
-    </div>
-  );
-}
-
-function SettingsForm({ saved }: { saved: SyncSettings }) {
-  const workspace = useWorkspace();
-  const isAdmin = useIsAdmin();
   const client = useQueryClient();
-  const [draft, setDraft] = useState<Draft>(() => draftOf(saved));
-  const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
+  const settings = useQuery({ queryKey: settingsKey(workspace), queryFn: () => get<SyncSettings>(`${ws(workspace)}/hubspot/settings`), staleTime: 0 });
+  // Outside the keyed form, so its "Saved." outlives the fresh draft a save starts.
   const save = useMutation({
     mutationFn: (patch: SyncSettingsPatch) => api<SyncSettings>('PATCH', `${ws(workspace)}/hubspot/settings`, patch),
     onSuccess: (next) => {
@@ -119,6 +106,21 @@ function SettingsForm({ saved }: { saved: SyncSettings }) {
       void client.invalidateQueries({ queryKey: ['hubspot-connection', workspace] });
     },
   });
+  if (settings.isPending) return <Loading />;
+  if (settings.isError) return <ErrorMessage error={settings.error} />;
+  // Keyed by the saved values: a save (or another admin's change) starts a fresh draft.
+  return (
+    <div className="stack">
+      <SettingsForm key={JSON.stringify(settings.data)} saved={settings.data} save={save} />
+      <ReconcileNow />
+    </div>
+  );
+}
+
+function SettingsForm({ saved, save }: { saved: SyncSettings; save: UseMutationResult<SyncSettings, Error, SyncSettingsPatch> }) {
+  const isAdmin = useIsAdmin();
+  const [draft, setDraft] = useState<Draft>(() => draftOf(saved));
+  const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
   const patch = patchOf(saved, draft);
   const dirty = Object.keys(patch).length > 0;
   const submit = (event: FormEvent) => {
@@ -126,7 +128,7 @@ function SettingsForm({ saved }: { saved: SyncSettings }) {
     if (dirty) save.mutate(patch);
   };
   const error = save.error;
-  const otherError = error instanceof ApiError && (error.details.field === 'reconcileSchedule' || error.details.field === 'timezone') ? null : error;
+  const otherError = error instanceof ApiError && (error.details.field === 'reconcileSchedule' || error.details.field === 'timezone' || isInboundField(error.details.field)) ? null : error;
 
   return (
     <form className="stack" onSubmit={submit} noValidate aria-label="Automatic sync settings">
@@ -221,6 +223,8 @@ function SettingsForm({ saved }: { saved: SyncSettings }) {
         <ScheduleFacts saved={saved} />
         {dirty && scheduleOf(draft) !== saved.reconcileSchedule ? <p className="hint">Save to see the new schedule in words and its next run.</p> : null}
       </section>
+
+      <InboundSection draft={draft} set={set} error={error} disabled={!isAdmin} />
 
       {isAdmin ? (
         <div className="form-actions">
