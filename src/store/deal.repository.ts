@@ -180,11 +180,11 @@ export async function listDeals(db: Db, query: DealListQuery): Promise<{ deals: 
 // status refresh (src/sync/deal-values.ts) read and write.
 
 /** The live deals among `ids` with their customers and stored current hash, in id order. */
-export async function findDealsForSync(db: Db, workspaceId: string, ids: readonly string[]): Promise<{ deal: Deal; currentHash: string | null }[]> {
+export async function findDealsForSync(db: Db, workspaceId: string, ids: readonly string[]): Promise<{ deal: Deal; currentHash: string | null; syncedValues: string | null }[]> {
   const rows = await inChunks(ids, (chunk) => db.selectFrom('deals').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', chunk).where('deleted_at', 'is', null).execute());
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const deals = await withCustomers(db, rows);
-  return deals.map((deal, i) => ({ deal, currentHash: rows[i]!.current_hash }));
+  return deals.map((deal, i) => ({ deal, currentHash: rows[i]!.current_hash, syncedValues: rows[i]!.synced_values }));
 }
 
 /** How many live deals are in each status. */
@@ -200,20 +200,27 @@ export async function dealsHaveWorkSince(db: Db, workspaceId: string, statuses: 
 
 /**
  * Records HubSpot's acceptance of a batch of deals in one statement: the link, the accepted
- * hash, and the status that follows from the row alone (Synced when its current hash equals the
- * accepted one, else Needs update; deleted rows keep theirs).
+ * hash, the merge base (`synced_values`, when given), and the status that follows from the row
+ * alone (Synced when its current hash equals the accepted one, else Needs update; deleted rows
+ * keep theirs).
  */
-export async function recordDealPushSuccesses(db: Db, workspaceId: string, results: readonly { id: string; hubspotId: string; hash: string }[], at: number): Promise<void> {
+export async function recordDealPushSuccesses(
+  db: Db,
+  workspaceId: string,
+  results: readonly { id: string; hubspotId: string; hash: string; properties?: Readonly<Record<string, string>> }[],
+  at: number,
+): Promise<void> {
   for (let i = 0; i < results.length; i += 500) {
     const chunk = results.slice(i, i + 500);
     // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
     await sql`
       update deals set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
+        synced_values = coalesce(v.column4, deals.synced_values),
         sync_status = case
           when deals.deleted_at is not null then deals.sync_status
           when deals.current_hash = v.column3 then 'synced'
           else 'needs_update' end
-      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash})`))}) as v
+      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash}, ${r.properties === undefined ? null : JSON.stringify(r.properties)})`))}) as v
       where deals.id = v.column1 and ${workspaceOfJoinedRow('deals', workspaceId)}`.execute(db);
   }
 }

@@ -155,6 +155,14 @@ export function syncStateOf(row: SyncColumns): RecordSyncState {
   };
 }
 
+/**
+ * A row's merge base (`synced_values`: HubSpot property → the value both sides last agreed on),
+ * or null when none is known (never pushed or pulled since the column came).
+ */
+export function syncedValuesOf(raw: string | null): Record<string, string> | null {
+  return raw === null ? null : (JSON.parse(raw) as Record<string, string>);
+}
+
 /** Reads the shared columns of a record row. */
 export function recordPartsOf(row: RecordColumns): RecordParts {
   return { tags: JSON.parse(row.tags) as string[], ...untaggedPartsOf(row) };

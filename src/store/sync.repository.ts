@@ -7,16 +7,23 @@ import type { SyncAttemptTable, SyncRunObjectTable, SyncRunTable } from './table
 import type { SyncStatus } from './customer.repository.js';
 import { countLiveByStatus, findStatusCandidates, liveRecordPendingSince, pushInputsChangedSince, workspaceOfJoinedRow, type LiveRecordTable, type RecordTable } from './record-rows.js';
 
-export async function loadMappingRows(db: Db, workspaceId: string, objectType: string): Promise<{ field: string; property: string | null }[]> {
-  return db.selectFrom('field_mappings').select(['field', 'property']).where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).execute();
+/** One field's saved mapping row: its property (null: not synced) and its direction (`both`, `push`, `pull`). */
+export interface MappingRow {
+  field: string;
+  property: string | null;
+  direction: string;
 }
 
-export async function replaceMapping(db: Db, workspaceId: string, objectType: string, rows: { field: string; property: string | null }[], now: number): Promise<void> {
+export async function loadMappingRows(db: Db, workspaceId: string, objectType: string): Promise<MappingRow[]> {
+  return db.selectFrom('field_mappings').select(['field', 'property', 'direction']).where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).execute();
+}
+
+export async function replaceMapping(db: Db, workspaceId: string, objectType: string, rows: readonly MappingRow[], now: number): Promise<void> {
   await db.deleteFrom('field_mappings').where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).execute();
   if (rows.length === 0) return;
   await db
     .insertInto('field_mappings')
-    .values(rows.map((r) => ({ workspace_id: workspaceId, object_type: objectType, field: r.field, property: r.property, updated_at: now })))
+    .values(rows.map((r) => ({ workspace_id: workspaceId, object_type: objectType, field: r.field, property: r.property, direction: r.direction, updated_at: now })))
     .execute();
 }
 

@@ -313,6 +313,8 @@ export interface FieldMappingTable {
   object_type: string;
   field: string;
   property: string | null;
+  /** `both`, `push` (never pulled) or `pull` (never pushed): migration 017. */
+  direction: string;
   updated_at: number;
 }
 

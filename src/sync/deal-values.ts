@@ -9,11 +9,11 @@
 // (deal_stage_mappings), not from HubSpot's live pipelines, so a status can be computed without
 // a call. A deal whose stage has no saved mapping carries no `dealstage` and is refused before
 // sending (HubSpot requires one).
-import { loadFieldDefinitions } from '../records/index.js';
 import type { Db, Deal, SyncStatus } from '../store/index.js';
-import { findDealsForSync, listDealStageMappings, listMembersOfWorkspace, loadMappingRows, pageIdsByStatus, setDealSyncStates, SYNC_STATUSES } from '../store/index.js';
+import { findDealsForSync, listDealStageMappings, listMembersOfWorkspace, pageIdsByStatus, setDealSyncStates, SYNC_STATUSES } from '../store/index.js';
 import { formatValue, readField, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
 import { ownerIdsFor } from './owner-ids.js';
+import { mappingInForce } from './status-refresh.js';
 import { computeStatus } from './sync-status.js';
 
 export const DEALS = 'deals';
@@ -68,7 +68,7 @@ export interface HubSpotStageRef {
 
 /** What a deal's values are computed with, read once (per run, or per write). */
 export interface DealValuesContext {
-  /** Deal field (`name`, …, `custom.<key>`) → HubSpot property. */
+  /** Deal field (`name`, …, `custom.<key>`) → HubSpot property, for the fields the push sends (Pull only ones left out). */
   mapping: Mapping;
   /** The saved HubSpot pipeline and stage of a local (pipeline, stage), or null when unmapped. */
   stageOf(pipeline: string, stage: string): HubSpotStageRef | null;
@@ -77,18 +77,6 @@ export interface DealValuesContext {
 }
 
 const stageKey = (pipeline: string, stage: string) => `${pipeline}\u0000${stage}`;
-
-/** The saved deals mapping over the defaults (a row without a property stops a field), archived custom fields left out. */
-async function dealMapping(db: Db, workspaceId: string): Promise<Mapping> {
-  const mapping: Mapping = { ...DEFAULT_DEAL_PROPERTIES };
-  for (const row of await loadMappingRows(db, workspaceId, DEALS)) {
-    if (row.property) mapping[row.field] = row.property;
-    else delete mapping[row.field];
-  }
-  const live = new Set((await loadFieldDefinitions(db, workspaceId, DEALS)).filter((f) => !f.archived).map((f) => `custom.${f.key}`));
-  for (const field of Object.keys(mapping)) if (field.startsWith('custom.') && !live.has(field)) delete mapping[field];
-  return mapping;
-}
 
 /**
  * What the deal push sends for a local stage: the admin's saved mapping (HubSpot → Deal stages),
@@ -104,7 +92,7 @@ export async function dealStageResolver(db: Db, workspaceId: string): Promise<(p
 
 /** Reads the deals mapping, the saved stage mapping and the owners of the workspace's members. */
 export async function loadDealValuesContext(db: Db, workspaceId: string): Promise<DealValuesContext> {
-  const [mapping, stageOf, members] = await Promise.all([dealMapping(db, workspaceId), dealStageResolver(db, workspaceId), listMembersOfWorkspace(db, workspaceId)]);
+  const [mapping, stageOf, members] = await Promise.all([mappingInForce(db, workspaceId, DEALS, DEAL_RULES, 'push'), dealStageResolver(db, workspaceId), listMembersOfWorkspace(db, workspaceId)]);
   return { mapping, stageOf, owners: await ownerIdsFor(db, workspaceId, members.map((m) => m.id)) };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Property } from '../hubspot/index.js';
-import { formatValue, hashProperties, localFields, propertiesFor, suggestMapping, validateMapping } from './field-mapping.js';
+import { changedProperties, formatValue, hashProperties, isDirection, localFields, mappingFor, propertiesFor, suggestMapping, validateMapping } from './field-mapping.js';
 import { computeStatus } from './sync-status.js';
 import { EMPTY_VALUES } from '../customers/customer-input.js';
 
@@ -76,6 +76,37 @@ describe('property values', () => {
   it('hashes independently of key order and changes with any value', () => {
     expect(hashProperties({ a: '1', b: '2' })).toBe(hashProperties({ b: '2', a: '1' }));
     expect(hashProperties({ a: '1', b: '2' })).not.toBe(hashProperties({ a: '1', b: '3' }));
+  });
+});
+
+describe('directions', () => {
+  const mapping = { email: 'email', firstName: 'firstname', phone: 'phone', city: 'city' };
+  const directions = { phone: 'pull', city: 'push' } as const;
+
+  it('leaves Pull only fields out of what is pushed and Push only fields out of what is pulled', () => {
+    expect(mappingFor(mapping, directions, 'push')).toEqual({ email: 'email', firstName: 'firstname', city: 'city' });
+    expect(mappingFor(mapping, directions, 'pull')).toEqual({ email: 'email', firstName: 'firstname', phone: 'phone' });
+    expect(mappingFor(mapping, {}, 'push')).toEqual(mapping);
+  });
+
+  it('keeps a Pull only field out of the pushed values, so editing it changes no hash', () => {
+    const pushed = mappingFor(mapping, directions, 'push');
+    const before = propertiesFor({ ...EMPTY_VALUES, email: 'a@example.com', phone: '1' }, pushed, new Map());
+    const after = propertiesFor({ ...EMPTY_VALUES, email: 'a@example.com', phone: '2' }, pushed, new Map());
+    expect(before).not.toHaveProperty('phone');
+    expect(hashProperties(after)).toBe(hashProperties(before));
+  });
+
+  it('knows the three directions and nothing else', () => {
+    expect(['both', 'push', 'pull'].every(isDirection)).toBe(true);
+    for (const bad of ['Both', 'in', '', null, 1]) expect(isDirection(bad)).toBe(false);
+  });
+});
+
+describe('changedProperties', () => {
+  it('keeps only what differs from the base, a property missing from it included', () => {
+    expect(changedProperties({ firstname: 'Ana', city: 'Bern', phone: '' }, { firstname: 'Ana', city: 'Basel' })).toEqual({ city: 'Bern', phone: '' });
+    expect(changedProperties({ firstname: 'Ana' }, { firstname: 'Ana', city: 'Basel' })).toEqual({});
   });
 });
 

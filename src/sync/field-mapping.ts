@@ -1,6 +1,6 @@
-// Field mapping, pure: which local customer field fills which HubSpot contact property, the
-// suggested defaults, the compatibility rules checked on save, and how a local value is written
-// in the property's format. No database or network here.
+// Field mapping, pure: which local customer field fills which HubSpot contact property, which
+// way each field syncs, the suggested defaults, the compatibility rules checked on save, and how
+// a local value is written in the property's format. No database or network here.
 import { createHash } from 'node:crypto';
 import { BUILT_IN_FIELDS } from '../customers/index.js';
 import type { CustomFieldDefinition } from '../records/index.js';
@@ -9,6 +9,31 @@ import type { CustomerValues } from '../store/index.js';
 
 /** Local field → HubSpot property name (absent = "don't sync"). */
 export type Mapping = Record<string, string>;
+
+/**
+ * Which way a mapped field syncs: `both` (the default), `push` (hubsync → HubSpot only: the pull
+ * never reads it) or `pull` (HubSpot → hubsync only: never sent, and not part of the record's
+ * hash, so a local edit to it does not make the record Needs update).
+ */
+export type Direction = 'both' | 'push' | 'pull';
+export const DIRECTIONS: readonly Direction[] = ['both', 'push', 'pull'];
+/** Field → direction; a field left out syncs both ways. */
+export type Directions = Readonly<Record<string, Direction>>;
+
+export function isDirection(value: unknown): value is Direction {
+  return (DIRECTIONS as readonly unknown[]).includes(value);
+}
+
+/**
+ * The part of a mapping one side of the sync carries: the push leaves out Pull only fields, the
+ * pull Push only ones.
+ *
+ * @example mappingFor({ phone: 'phone', city: 'city' }, { phone: 'pull' }, 'push') // { city: 'city' }
+ */
+export function mappingFor(mapping: Readonly<Mapping>, directions: Directions, side: 'push' | 'pull'): Mapping {
+  const other: Direction = side === 'push' ? 'pull' : 'push';
+  return Object.fromEntries(Object.entries(mapping).filter(([field]) => directions[field] !== other));
+}
 
 export type LocalFieldType = 'text' | 'tags' | CustomFieldDefinition['type'];
 
@@ -201,6 +226,16 @@ export function propertiesFor(values: CustomerValues, mapping: Mapping, properti
   }
   if (values.email) out[EMAIL_PROPERTY] = values.email.trim();
   return out;
+}
+
+/**
+ * The properties whose value differs from the base (HubSpot property → value last agreed); a
+ * property missing from the base differs.
+ *
+ * @example changedProperties({ firstname: 'Ana', city: 'Bern' }, { firstname: 'Ana', city: 'Basel' }) // { city: 'Bern' }
+ */
+export function changedProperties(properties: Readonly<Record<string, string>>, base: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(properties).filter(([property, value]) => base[property] !== value));
 }
 
 /** Stable hash of pushed values: equal hashes mean "nothing to update". */

@@ -14,7 +14,7 @@ import type { Db, Organization } from '../store/index.js';
 import { pageIdsByStatus, rowToOrganization, setCurrentHashes, SYNC_STATUSES } from '../store/index.js';
 import { formatValue, OWNER_PROPERTY, readField, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
 import { ownerIdsFor } from './owner-ids.js';
-import { refreshRecordStatuses, savedOrDefaultMapping } from './status-refresh.js';
+import { mappingInForce, refreshRecordStatuses } from './status-refresh.js';
 
 export const COMPANIES = 'companies';
 
@@ -78,9 +78,9 @@ export interface CompanyValues {
   owners: ReadonlyMap<string, { ownerId: string } | { problem: string }>;
 }
 
-/** The saved companies mapping (its custom fields still live), or the defaults before one is saved. */
+/** The companies mapping the push sends (its custom fields still live, Pull only fields left out), or the defaults before one is saved. */
 export async function effectiveCompanyMapping(db: Db, workspaceId: string): Promise<Mapping> {
-  return (await savedOrDefaultMapping(db, workspaceId, COMPANIES, COMPANY_RULES)).mapping;
+  return mappingInForce(db, workspaceId, COMPANIES, COMPANY_RULES, 'push');
 }
 
 /** The mapping and the owners of the given local users (every organization's owner for a run). */

@@ -1,5 +1,7 @@
 // One batch of records of one object type, sent to HubSpot with an outcome per record: records
-// that have a HubSpot id (or that the adapter matched to one) are updated by id, the others
+// that have a HubSpot id (or that the adapter matched to one) are updated by id — with only
+// their changed properties when the engine worked them out, and without a call when none
+// changed — the others
 // upserted by the adapter's key property — or, for types created rather than upserted (notes),
 // created with their associations after the attempt was journaled.
 // HubSpot refusing one input fails a whole batch call; the inputs its message names are set
@@ -71,9 +73,13 @@ export async function pushBatch(context: AssociationContext, adapter: ObjectAdap
     const results = adapter.creates === 'create' ? await batch.create(items) : await batch.upsert(items);
     results.forEach((r, k) => (outcomes[creates[k]!.i] = r));
   }
-  if (updates.length > 0) {
-    const results = await batch.update(updates.map((x) => x.item));
-    results.forEach((r, k) => (outcomes[updates[k]!.i] = r));
+  // Nothing differs from what HubSpot was last sent or pulled from: no call, and nothing to fail.
+  const unchanged = updates.filter((x) => x.item.changed !== null && Object.keys(x.item.changed).length === 0);
+  for (const x of unchanged) outcomes[x.i] = { kind: 'success', hubspotId: x.item.record.hubspotId!, operation: 'update' };
+  const changed = updates.filter((x) => !unchanged.includes(x));
+  if (changed.length > 0) {
+    const results = await batch.update(changed.map((x) => x.item));
+    results.forEach((r, k) => (outcomes[changed[k]!.i] = r));
   }
   return outcomes;
 }
@@ -139,7 +145,7 @@ class BatchSender {
     if (items.length === 0) return [];
     try {
       const result = await this.api.batchUpdate(
-        items.map((item) => ({ id: item.record.hubspotId!, properties: item.properties })),
+        items.map((item) => ({ id: item.record.hubspotId!, properties: item.changed ?? item.properties })),
         { tag: this.tag },
       );
       const byId = new Map(result.results.map((r) => [r.id, r]));
@@ -147,7 +153,8 @@ class BatchSender {
         const id = item.record.hubspotId!;
         if (byId.has(id)) return { kind: 'success', hubspotId: id, operation: 'update' };
         const error = result.errors.find((e) => JSON.stringify(e).includes(id));
-        // The linked record no longer exists (deleted in HubSpot): find or create it by its key.
+        // The linked record no longer exists (deleted in HubSpot): find or create it by its key,
+        // with all its properties.
         if (error?.category === 'OBJECT_NOT_FOUND') return 'gone';
         return { kind: 'failure', message: error?.message ?? this.#notReturned };
       });

@@ -26,6 +26,12 @@
 // already created; a record is marked Synced only from the hash of the values HubSpot accepted,
 // compared with the hash of its values now, so an edit made while its batch was in flight
 // leaves it Needs update.
+//
+// Only what changed: in a two-way workspace, an update of a linked record whose merge base
+// (`synced_values`) is known sends only the properties that differ from the base — none, and no
+// call is made — so a HubSpot edit to another property since the last pull is not overwritten.
+// Creates, and records without a base, send everything. On success the base becomes the old one
+// with the accepted properties over it.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/index.js';
@@ -52,8 +58,8 @@ import {
   updateRun,
   updateRunIfRunning,
 } from '../store/index.js';
-import { recordHash } from './field-mapping.js';
-import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter } from './objects/index.js';
+import { changedProperties, recordHash } from './field-mapping.js';
+import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter, type PushSuccess } from './objects/index.js';
 import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
 import type { RunTrigger } from './run-trigger.js';
 import { readSyncSettings } from './sync-settings.js';
@@ -140,6 +146,8 @@ class BatchSource {
     private readonly runId: string,
     private readonly adapter: ObjectAdapter,
     private readonly mapping: unknown,
+    /** Two-way sync is on: a linked record with a base sends only what differs from it. */
+    private readonly onlyChanges: boolean,
     /** Records this run already saw fail are not retried when it resumes (another slice, another process). */
     private readonly failedSince: number,
     /** Only these records (an on-change batch) instead of every pushable one. */
@@ -206,7 +214,14 @@ class BatchSource {
       .filter((record) => !(record.status === 'error' && (record.lastAttemptAt ?? 0) >= this.failedSince))
       .map((record): PushItem => {
         const properties = this.adapter.properties(record.record, this.mapping);
-        return { record, properties, hash: recordHash(properties, this.adapter.links?.(record.record)), warning: this.adapter.warning?.(record.record, this.mapping) ?? null };
+        const base = this.onlyChanges && record.hubspotId !== null ? (record.base ?? null) : null;
+        return {
+          record,
+          properties,
+          changed: base === null ? null : changedProperties(properties, base),
+          hash: recordHash(properties, this.adapter.links?.(record.record)),
+          warning: this.adapter.warning?.(record.record, this.mapping) ?? null,
+        };
       });
     for (let i = 0; i < items.length; i += BATCH_SIZE) this.#ready.push(items.slice(i, i + BATCH_SIZE));
   }
@@ -479,10 +494,11 @@ export class PushEngine {
       await updateRun(db, run.id, { phase: 'pushing' });
       let ended: { paused: boolean; cancelReason?: string | null } = { paused: false };
       const types = only ? [only.adapter] : (await this.typesFor(db, workspaceId)).flatMap((t) => (t.note === null ? [t.adapter] : []));
+      const { twoWay } = await readSyncSettings(db, workspaceId);
       for (const adapter of types) {
         const mapping = await adapter.mapping(db, workspaceId);
         await adapter.begin?.({ db, client, workspaceId, tag: run.id });
-        source = new BatchSource(db, workspaceId, run.id, adapter, mapping, run.started_at, only?.ids);
+        source = new BatchSource(db, workspaceId, run.id, adapter, mapping, twoWay, run.started_at, only?.ids);
         const pushing = this.#pushType(run, client, adapter, source, shouldPause, (batch, outcomes) => {
           if (progressError) throw progressError.error;
           counters.processed += batch.length;
@@ -603,12 +619,13 @@ export class PushEngine {
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       const attempts: SyncAttemptRow[] = [];
-      const successes: { id: string; hubspotId: string; hash: string; properties: Readonly<Record<string, string>> }[] = [];
+      const successes: PushSuccess[] = [];
       for (const [i, item] of items.entries()) {
         const outcome = outcomes[i]!;
         const { record } = item;
         if (outcome.kind === 'success') {
-          successes.push({ id: record.id, hubspotId: outcome.hubspotId, hash: item.hash, properties: item.properties });
+          // What was not sent equalled the base: the old base with all of `properties` over it is what both sides hold now.
+          successes.push({ id: record.id, hubspotId: outcome.hubspotId, hash: item.hash, properties: { ...record.base, ...item.properties } });
         } else {
           await adapter.recordFailure(trx, run.workspace_id, record.id, { message: outcome.message, at: now, ...(outcome.hubspotId === undefined ? {} : { hubspotId: outcome.hubspotId }) });
         }

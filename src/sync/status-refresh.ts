@@ -14,7 +14,7 @@ import {
   setCurrentHashes,
   setStatuses,
 } from '../store/index.js';
-import { CONTACT_RULES, localFields, OWNER_PROPERTY, propertiesFor, recordHash, type Mapping, type MappingRules } from './field-mapping.js';
+import { CONTACT_RULES, isDirection, localFields, mappingFor, OWNER_PROPERTY, propertiesFor, recordHash, type Direction, type Directions, type Mapping, type MappingRules } from './field-mapping.js';
 import { ownerIdsFor } from './owner-ids.js';
 import { statusChanges } from './sync-status.js';
 
@@ -22,27 +22,40 @@ export const CONTACTS = 'contacts';
 
 
 /**
- * An object type's saved mapping, or — before an admin saved one — its built-in defaults
- * (`rules.defaults`). Custom fields archived since are left out: they do not push.
+ * An object type's saved mapping (every mapped field, whatever its direction) with each field's
+ * direction, or — before an admin saved one — its built-in defaults (`rules.defaults`, both
+ * ways). Custom fields archived since are left out: they do not sync.
  */
-export async function savedOrDefaultMapping(db: Db, workspaceId: string, objectType: CustomFieldObjectType, rules: MappingRules): Promise<{ mapping: Mapping; saved: boolean }> {
+export async function savedOrDefaultMapping(db: Db, workspaceId: string, objectType: CustomFieldObjectType, rules: MappingRules): Promise<{ mapping: Mapping; directions: Directions; saved: boolean }> {
   const rows = await loadMappingRows(db, workspaceId, objectType);
-  if (rows.length === 0) return { mapping: { ...rules.defaults }, saved: false };
+  if (rows.length === 0) return { mapping: { ...rules.defaults }, directions: {}, saved: false };
   const mapping: Mapping = {};
-  for (const row of rows) if (row.property) mapping[row.field] = row.property;
+  const directions: Record<string, Direction> = {};
+  for (const row of rows) {
+    if (row.property) mapping[row.field] = row.property;
+    if (isDirection(row.direction) && row.direction !== 'both') directions[row.field] = row.direction;
+  }
   const fields = new Set(localFields(await loadFieldDefinitions(db, workspaceId, objectType), rules).map((f) => f.field));
   for (const field of Object.keys(mapping)) if (!fields.has(field)) delete mapping[field];
-  return { mapping, saved: true };
+  return { mapping, directions, saved: true };
 }
 
-/** The contacts mapping in force: the saved one, else the seed's built-in defaults. */
+/** The fields of an object type's mapping in force that one side of the sync carries (mappingFor). */
+export async function mappingInForce(db: Db, workspaceId: string, objectType: CustomFieldObjectType, rules: MappingRules, side: 'push' | 'pull'): Promise<Mapping> {
+  const { mapping, directions } = await savedOrDefaultMapping(db, workspaceId, objectType, rules);
+  return mappingFor(mapping, directions, side);
+}
+
+/** The contacts mapping the push sends (Pull only fields left out): the saved one, else the seed's built-in defaults. */
 export async function effectiveMapping(db: Db, workspaceId: string): Promise<{ mapping: Mapping; saved: boolean }> {
-  return savedOrDefaultMapping(db, workspaceId, CONTACTS, CONTACT_RULES);
+  const { mapping, directions, saved } = await savedOrDefaultMapping(db, workspaceId, CONTACTS, CONTACT_RULES);
+  return { mapping: mappingFor(mapping, directions, 'push'), saved };
 }
 
 /**
  * What a customer's values are computed with, read once (per run, per write, per refresh): the
- * contacts mapping in force and the HubSpot owner of each member of the workspace.
+ * contacts mapping the push sends (effectiveMapping) and the HubSpot owner of each member of the
+ * workspace.
  */
 export interface ContactValues {
   mapping: Mapping;

@@ -68,6 +68,9 @@ export const syncSettingsSchema = z
   .meta({ id: 'HubSpotSyncSettings' });
 
 
+/** One field of a saved mapping: its property, or its property and direction (checked by the mapping service, which names the field). */
+const mappingEntry = z.union([z.string().max(200).nullable(), z.object({ property: z.string().max(200).nullable(), direction: z.string().max(20).optional() }).strict()]);
+
 /** The object types with a field mapping; contacts when left out. */
 const mappingObjectType = z.enum(CUSTOM_FIELD_OBJECT_TYPES).default('contacts').describe('contacts, companies or deals');
 
@@ -235,10 +238,11 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['hubspot'],
-          summary: 'Save the field mapping of one object type (contacts by default); a field left out or null is not synced; a contact\'s email is locked to email',
+          summary:
+            'Save the field mapping of one object type (contacts by default): field → property, or → { property, direction } with direction both (the default), push or pull; a field left out or null is not synced; a contact\'s email is locked to email, both ways',
           params: workspaceParam,
           querystring: z.object({ objectType: mappingObjectType }).strict(),
-          body: z.object({ mappings: z.record(z.string(), z.string().max(200).nullable()) }).strict(),
+          body: z.object({ mappings: z.record(z.string(), mappingEntry) }).strict(),
         },
       },
       async (request) => {

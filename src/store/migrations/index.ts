@@ -16,6 +16,7 @@ import * as m012 from './012-object-type-settings.js';
 import * as m013 from './013-push-associations.js';
 import * as m015 from './015-pull.js';
 import * as m016 from './016-two-way.js';
+import * as m017 from './017-field-direction.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '013-push-associations': m013,
   '015-pull': m015,
   '016-two-way': m016,
+  '017-field-direction': m017,
 };

@@ -24,6 +24,7 @@ import {
   recordOrganizationPushSuccesses,
   rowToOrganization,
   recordPushFailure,
+  syncedValuesOf,
 } from '../../store/index.js';
 import {
   COMPANIES,
@@ -95,7 +96,7 @@ export const companyAdapter: ObjectAdapter<Organization, CompanyValues> = {
     const rows = await db.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [...ids]).where('deleted_at', 'is', null).orderBy('id').execute();
     return rows.map((row) => {
       const o = rowToOrganization(row);
-      return { id: o.id, hubspotId: o.sync.hubspotId, status: o.sync.status, lastAttemptAt: o.sync.lastAttemptAt, record: o };
+      return { id: o.id, hubspotId: o.sync.hubspotId, status: o.sync.status, lastAttemptAt: o.sync.lastAttemptAt, record: o, base: syncedValuesOf(row.synced_values) };
     });
   },
   countByStatus: (db, workspaceId) => countOrganizationsByStatus(db, workspaceId),

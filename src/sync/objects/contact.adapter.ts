@@ -9,7 +9,7 @@
 // run with the mapping); an owner HubSpot does not know is left out and noted, never failing it.
 import { emailRefusalReason, invalidEmailMessage } from '../../hubspot/index.js';
 import type { Customer, OrganizationMember } from '../../store/index.js';
-import { countByStatus, hasWorkSince, listMembershipsOfCustomers, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer } from '../../store/index.js';
+import { countByStatus, hasWorkSince, listMembershipsOfCustomers, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer, syncedValuesOf } from '../../store/index.js';
 import { pushCompanyLinks } from '../contact-companies.js';
 import { DEFAULT_PROPERTIES, EMAIL_PROPERTY } from '../field-mapping.js';
 import { CONTACTS, contactLinksOf, contactOwnerWarning, loadContactValues, pushPropertiesFor, refreshHashes, refreshStatuses, type ContactValues } from '../status-refresh.js';
@@ -35,7 +35,7 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
     const memberships = await listMembershipsOfCustomers(db, workspaceId, ids);
     return rows.map((row) => {
       const customer: LinkedCustomer = { ...rowToCustomer(row), organizations: memberships.get(row.id) ?? [], syncedLinks: row.synced_links };
-      return { id: customer.id, hubspotId: customer.sync.hubspotId, status: customer.sync.status, lastAttemptAt: customer.sync.lastAttemptAt, record: customer };
+      return { id: customer.id, hubspotId: customer.sync.hubspotId, status: customer.sync.status, lastAttemptAt: customer.sync.lastAttemptAt, record: customer, base: syncedValuesOf(row.synced_values) };
     });
   },
   countByStatus: (db, workspaceId) => countByStatus(db, workspaceId),

@@ -25,6 +25,7 @@ import {
   setDealSyncStates,
   STATUS_LABELS,
   recordPushFailure,
+  syncedValuesOf,
 } from '../../store/index.js';
 import { DEAL_KEY_PROPERTY, DEALS, DEFAULT_DEAL_PROPERTIES, dealLinks, dealOwnerWarning, dealPropertiesFor, dealStatus, loadDealValuesContext, stageRefusal, type DealValuesContext } from '../deal-values.js';
 import { readSyncSettings } from '../sync-settings.js';
@@ -167,7 +168,14 @@ export const dealAdapter: ObjectAdapter<Deal, DealValuesContext> = {
 
   pageIds: (db, workspaceId, statuses, after, limit, among) => pageIdsByStatus(db, workspaceId, statuses, after, limit, among, DEALS),
   async load(db, workspaceId, ids) {
-    return (await findDealsForSync(db, workspaceId, ids)).map(({ deal }) => ({ id: deal.id, hubspotId: deal.sync.hubspotId, status: deal.sync.status, lastAttemptAt: deal.sync.lastAttemptAt, record: deal }));
+    return (await findDealsForSync(db, workspaceId, ids)).map(({ deal, syncedValues }) => ({
+      id: deal.id,
+      hubspotId: deal.sync.hubspotId,
+      status: deal.sync.status,
+      lastAttemptAt: deal.sync.lastAttemptAt,
+      record: deal,
+      base: syncedValuesOf(syncedValues),
+    }));
   },
   countByStatus: (db, workspaceId) => countDealsByStatus(db, workspaceId),
   hasWorkSince: (db, workspaceId, statuses, since) => dealsHaveWorkSince(db, workspaceId, statuses, since),

@@ -19,11 +19,18 @@ export interface SyncedRecord<R> {
   lastAttemptAt: number | null;
   /** What `properties` reads (a Customer for contacts). */
   record: R;
+  /**
+   * The merge base (`synced_values`: HubSpot property → the value both sides last agreed on) of a
+   * type whose table keeps one; null or absent when none is known. In a two-way workspace an
+   * update of a linked record sends only what differs from it (PushItem `changed`).
+   */
+  base?: Readonly<Record<string, string>> | null;
 }
 
 /**
- * A record whose values HubSpot accepted: its link, the hash of what it accepted, and the
- * properties themselves (the base a pull merges against; adapters without a pull ignore them).
+ * A record whose values HubSpot accepted: its link, the hash of what it accepted, and its new
+ * merge base (`synced_values`: the old base with the accepted properties over it; adapters of
+ * types without a base ignore it).
  */
 export interface PushSuccess {
   id: string;
@@ -35,7 +42,15 @@ export interface PushSuccess {
 /** A record on its way to HubSpot: the values it sends and their hash. */
 export interface PushItem<R = unknown> {
   record: SyncedRecord<R>;
+  /** Everything the record pushes (what a create or upsert sends, and what its hash is of). */
   properties: Record<string, string>;
+  /**
+   * What an update by id sends when not all of `properties`: in a two-way workspace, for a linked
+   * record with a known base, only the properties whose value differs from the base (empty: no
+   * call at all), so a HubSpot edit to another property since the last pull is not overwritten.
+   * Null: all of `properties`.
+   */
+  changed: Record<string, string> | null;
   hash: string;
   /** What the sync log says about a success (the adapter's `warning`: an owner left out), or null. */
   warning: string | null;

@@ -1,5 +1,5 @@
 // Merging a pulled contact into a customer, pure: conversions by the local field's type, echoes,
-// conflicts, and properties HubSpot did not send.
+// conflicts, Pull only fields, and properties HubSpot did not send.
 import { describe, expect, it } from 'vitest';
 import type { CrmObject } from '../../hubspot/index.js';
 import type { CustomFieldDefinition } from '../../records/index.js';
@@ -22,6 +22,8 @@ const mapping = { email: 'email', firstName: 'firstname', city: 'city', 'custom.
 const all = localFields(customFields);
 const context: ContactPullContext = {
   mapping,
+  pullOnly: new Set(),
+  pushOnly: [],
   values: { mapping, owners: new Map() },
   fields: Object.entries(mapping).map(([field, property]) => ({ field: all.find((f) => f.field === field)!, property })),
   customFields,
@@ -92,6 +94,20 @@ describe('merging a pulled contact', () => {
     const localLater = mergeContact(local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 400]]), 1);
     expect(localLater.values.firstName).toBe('Ada L.');
     expect(localLater.base['firstname']).toBe('Ada K.');
+  });
+
+  it('takes HubSpot\'s value of a Pull only field both sides changed, without a conflict, and keeps a local edit HubSpot did not touch', () => {
+    const pullOnly: ContactPullContext = { ...context, pullOnly: new Set(['firstName']) };
+    const local = customer({ firstName: 'Ada L.', fieldUpdatedAt: { firstName: 500 } });
+    const both = mergeContact(local, base, contact({ firstname: 'Ada K.' }), pullOnly, new Map([['firstname', 400]]), 1);
+    expect(both.conflicts).toEqual([]);
+    expect(both.values.firstName).toBe('Ada K.');
+    expect(both.base['firstname']).toBe('Ada K.');
+    // The same local edit with both ways on is a conflict the later (local) change wins.
+    expect(mergeContact(local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 400]]), 1).values.firstName).toBe('Ada L.');
+    const onlyLocal = mergeContact(local, base, contact({}), pullOnly, undefined, 1);
+    expect(onlyLocal).toMatchObject({ changed: false, conflicts: [] });
+    expect(onlyLocal.values.firstName).toBe('Ada L.');
   });
 
   it('makes a new customer with the stage as its lifecycle field and tag', () => {

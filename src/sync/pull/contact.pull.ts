@@ -4,6 +4,10 @@
 // (seed 004), with the stage as the local lifecycle field and a `lifecycle:<stage>` tag. A found
 // customer is merged field by field against the base (`synced_values`, ./merge.ts).
 //
+// Directions (docs/ARCHITECTURE.md "Field mapping"): a Push only field is never read, written or
+// taken as a conflict here; a Pull only field is never pushed, so when both sides changed it
+// HubSpot's value is taken without a conflict (the local one could never reach HubSpot).
+//
 // The pull writes through the store, not the customer service: no change listener runs, so a
 // pulled change never lands in the pending-changes set and is never pushed back. It keeps the
 // statuses true itself: hashes are recomputed, and a customer whose values HubSpot now holds
@@ -14,8 +18,8 @@ import { loadFieldDefinitions, parseCustomValueText, validateTags, type CustomFi
 import { validateBuiltInValue, type BuiltInTextField } from '../../customers/index.js';
 import type { Customer, CustomerValues, Db } from '../../store/index.js';
 import { findCustomersForPull, insertConflicts, insertCustomers, markInAgreement, rowToCustomer, saveSyncedValues, updateCustomerContent } from '../../store/index.js';
-import { EMAIL_FIELD, EMAIL_PROPERTY, formatValue, localFields, type LocalField, type Mapping } from '../field-mapping.js';
-import { CONTACTS, loadContactValues, pushPropertiesFor, refreshHashes, refreshStatuses, type ContactValues } from '../status-refresh.js';
+import { CONTACT_RULES, EMAIL_FIELD, EMAIL_PROPERTY, formatValue, localFields, mappingFor, propertiesFor, type LocalField, type Mapping } from '../field-mapping.js';
+import { CONTACTS, loadContactValues, pushPropertiesFor, refreshHashes, refreshStatuses, savedOrDefaultMapping, type ContactValues } from '../status-refresh.js';
 import { readSyncSettings } from '../sync-settings.js';
 import { conflictWinner, decideField, hubspotChangedAt } from './merge.js';
 import { emptyOutcome, stampOf, type ChangeTimes, type PullAdapter, type PullPageOutcome } from './pull-adapter.js';
@@ -24,7 +28,12 @@ export const LIFECYCLE_PROPERTY = 'lifecyclestage';
 export const LIFECYCLE_TAG_PREFIX = 'lifecycle:';
 
 export interface ContactPullContext {
+  /** The fields the pull carries (Push only ones left out). */
   mapping: Mapping;
+  /** The mapped fields the push never sends (Pull only). */
+  pullOnly: ReadonlySet<string>;
+  /** The properties the pull never reads (Push only). */
+  pushOnly: readonly string[];
   /** The mapping and the owners, as the push computes a contact's properties (for the merge's local side). */
   values: ContactValues;
   /** Each mapped field with its local type, email always included. */
@@ -61,9 +70,9 @@ function canonical(property: string, value: string): string {
   return property === EMAIL_PROPERTY ? value.trim().toLowerCase() : value;
 }
 
-/** The local value in the form HubSpot holds it (what the push would send). */
-function localString(customer: CustomerValues, values: ContactValues, property: string): string {
-  return pushPropertiesFor(customer as Customer, values)[property] ?? '';
+/** The local value in the form HubSpot holds it (what the push sends, Pull only fields included). */
+function localString(customer: CustomerValues, context: ContactPullContext, property: string): string {
+  return propertiesFor(customer, context.mapping, new Map())[property] ?? '';
 }
 
 interface FieldConflict {
@@ -104,14 +113,15 @@ export function mergeContact(customer: Customer, base: Readonly<Record<string, s
       continue;
     }
     const hubspot = canonical(property, formatValue(converted.value, undefined));
-    const local = canonical(property, localString(customer, context.values, property));
+    const local = canonical(property, localString(customer, context, property));
     const take = (): void => {
       writeField(values, field.field, converted.value);
       stamps[field.field] = now;
       merge.changed = true;
     };
     const agreed = base[property];
-    switch (decideField(agreed === undefined ? undefined : canonical(property, agreed), local, hubspot)) {
+    const decision = decideField(agreed === undefined ? undefined : canonical(property, agreed), local, hubspot);
+    switch (decision === 'conflict' && context.pullOnly.has(field.field) ? 'take-hubspot' : decision) {
       case 'none':
       case 'keep-local':
         break;
@@ -187,9 +197,15 @@ export function newCustomerFrom(workspaceId: string, id: string, contact: CrmObj
   return { customer, problems };
 }
 
-/** What HubSpot holds for each mapped property, in the form the push writes it (values that do not convert are left out). */
-function hubspotBase(contact: CrmObject, context: ContactPullContext): Record<string, string> {
-  const base: Record<string, string> = {};
+/**
+ * A new customer's base: what HubSpot holds for each pulled property, in the form the push writes
+ * it (values that do not convert are left out), and for each Push only property what the customer
+ * holds (nothing, as it came from HubSpot): HubSpot's value there is neither taken nor cleared by
+ * the next push, only replaced once the field is edited here.
+ */
+function hubspotBase(customer: Customer, contact: CrmObject, context: ContactPullContext): Record<string, string> {
+  const pushed = pushPropertiesFor(customer, context.values);
+  const base: Record<string, string> = Object.fromEntries(context.pushOnly.map((property) => [property, pushed[property] ?? '']));
   for (const { field, property } of context.fields) {
     const converted = localValueOf(field, context.customFields.find((d) => `custom.${d.key}` === field.field), contact.properties[property]);
     if (converted.ok) base[property] = formatValue(converted.value, undefined);
@@ -246,7 +262,10 @@ export function contactPullAdapter(clock: Clock): PullAdapter<ContactPullContext
 
     async context(db, workspaceId) {
       const values = await loadContactValues(db, workspaceId);
-      const { mapping } = values;
+      const { mapping: saved, directions } = await savedOrDefaultMapping(db, workspaceId, CONTACTS, CONTACT_RULES);
+      const mapping = mappingFor(saved, directions, 'pull');
+      const pullOnly = new Set(Object.keys(saved).filter((field) => directions[field] === 'pull'));
+      const pushOnly = Object.keys(saved).flatMap((field) => (directions[field] === 'push' ? [saved[field]!] : []));
       const customFields = await loadFieldDefinitions(db, workspaceId);
       const all = localFields(customFields);
       const fields = Object.entries({ ...mapping, [EMAIL_FIELD]: EMAIL_PROPERTY }).flatMap(([name, property]) => {
@@ -254,7 +273,7 @@ export function contactPullAdapter(clock: Clock): PullAdapter<ContactPullContext
         return field ? [{ field, property }] : [];
       });
       const settings = await readSyncSettings(db, workspaceId);
-      return { mapping, values, fields, customFields, stages: new Set(settings.inboundLifecycleStages) };
+      return { mapping, pullOnly, pushOnly, values, fields, customFields, stages: new Set(settings.inboundLifecycleStages) };
     },
 
     properties: (context) => [...new Set([...context.fields.map((f) => f.property), EMAIL_PROPERTY, LIFECYCLE_PROPERTY])],
@@ -295,7 +314,7 @@ export function contactPullAdapter(clock: Clock): PullAdapter<ContactPullContext
           const made = newCustomerFrom(workspaceId, newId('cus', clock), contact, stage, context, run.at);
           created.push(made.customer);
           outcome.problems.push(...made.problems.map((p) => ({ hubspotId: contact.id, ...p })));
-          const base = hubspotBase(contact, context);
+          const base = hubspotBase(made.customer, contact, context);
           bases.push({ id: made.customer.id, hubspotId: contact.id, values: base });
           touched.push(made.customer.id);
           // Synced unless it holds something HubSpot lacks (its lifecycle tag, when tags are mapped).
