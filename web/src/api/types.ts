@@ -352,6 +352,9 @@ export interface SyncSettings {
 
 export type SyncSettingsPatch = Partial<Omit<SyncSettings, 'scheduleDescription' | 'jitterSeconds' | 'nextReconcileAt' | 'objectTypes'>>;
 
+/** Which way a mapped field syncs: both ways, hubsync → HubSpot only, HubSpot → hubsync only. */
+export type FieldDirection = 'both' | 'push' | 'pull';
+
 export interface MappingField {
   /** `email`, `firstName`, … or `custom.<key>`. */
   field: string;
@@ -359,6 +362,7 @@ export interface MappingField {
   kind: 'builtin' | 'custom';
   type: string;
   property: string | null;
+  direction: FieldDirection;
   locked: boolean;
 }
 

@@ -1,12 +1,13 @@
 // Field mapping tab: for the chosen object type (Contacts, and Companies / Deals once they are
 // synced), every local field (built-in and custom) with a dropdown of the type's live HubSpot
-// properties. An empty dropdown means "don't sync this field". A contact's email is locked to
-// the HubSpot email property (seed 000's warning explains why).
+// properties. An empty dropdown means "don't sync this field". With two-way sync on (or once a
+// field syncs one way only), each row also picks its direction: Both, Push only or Pull only. A
+// contact's email is locked to the HubSpot email property, both ways (seed 000's warning explains why).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError, get, query, ws } from '../../api/client.js';
-import type { HubSpotProperty, MappingView, SyncSettings } from '../../api/types.js';
+import type { FieldDirection, HubSpotProperty, MappingView, SyncSettings } from '../../api/types.js';
 import { ErrorMessage, Loading, LockIcon } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
 import { settingsKey } from './settings-tab.js';
@@ -24,6 +25,19 @@ function groupProperties(properties: HubSpotProperty[]): [string, HubSpotPropert
 }
 
 const groupLabel = (name: string) => name.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+
+/** The directions a row offers, in the order shown. */
+const DIRECTIONS: { value: FieldDirection; label: string }[] = [
+  { value: 'both', label: 'Both' },
+  { value: 'push', label: 'Push only' },
+  { value: 'pull', label: 'Pull only' },
+];
+
+/** One row being edited: its property (`""`: don't sync) and its direction. */
+interface RowDraft {
+  property: string;
+  direction: FieldDirection;
+}
 
 /** The object types with a mapping: what the page calls the local records and HubSpot's. */
 const MAPPED_TYPES = {
@@ -51,12 +65,12 @@ export function MappingTab() {
           ))}
         </div>
       ) : null}
-      <TypeMapping key={objectType} objectType={objectType} />
+      <TypeMapping key={objectType} objectType={objectType} twoWay={settings.data?.twoWay === true} />
     </div>
   );
 }
 
-function TypeMapping({ objectType }: { objectType: MappedType }) {
+function TypeMapping({ objectType, twoWay }: { objectType: MappedType; twoWay: boolean }) {
   const workspace = useWorkspace();
   const client = useQueryClient();
   const words = MAPPED_TYPES[objectType];
@@ -66,9 +80,9 @@ function TypeMapping({ objectType }: { objectType: MappedType }) {
     queryKey: key,
     queryFn: () => get<MappingView>(`${ws(workspace)}/hubspot/mapping${query({ objectType, refresh: refresh ? 'true' : undefined })}`),
   });
-  const [draft, setDraft] = useState<Record<string, string> | null>(null);
+  const [draft, setDraft] = useState<Record<string, RowDraft> | null>(null);
   const save = useMutation({
-    mutationFn: (mappings: Record<string, string | null>) => api<MappingView>('PUT', `${ws(workspace)}/hubspot/mapping${query({ objectType })}`, { mappings }),
+    mutationFn: (mappings: Record<string, { property: string | null; direction: FieldDirection }>) => api<MappingView>('PUT', `${ws(workspace)}/hubspot/mapping${query({ objectType })}`, { mappings }),
     onSuccess: (view) => {
       client.setQueryData(key, view);
       setDraft(null);
@@ -93,13 +107,16 @@ function TypeMapping({ objectType }: { objectType: MappedType }) {
     );
   }
   const view = mapping.data;
-  const current: Record<string, string> = draft ?? Object.fromEntries(view.fields.map((f) => [f.field, f.property ?? '']));
+  const current: Record<string, RowDraft> = draft ?? Object.fromEntries(view.fields.map((f) => [f.field, { property: f.property ?? '', direction: f.direction }]));
+  const edit = (field: string, change: Partial<RowDraft>) => setDraft({ ...current, [field]: { ...current[field]!, ...change } });
   const dirty = draft !== null || !view.saved;
+  // Directions matter once HubSpot's changes come back (two-way), and stay visible while any field syncs one way only.
+  const showDirections = twoWay || view.fields.some((f) => f.direction !== 'both');
   const propertyLabel = (name: string) => view.properties.find((p) => p.name === name)?.label ?? name;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.mutate(Object.fromEntries(view.fields.map((f) => [f.field, current[f.field] || null])));
+    save.mutate(Object.fromEntries(view.fields.map((f) => [f.field, { property: current[f.field]?.property || null, direction: current[f.field]?.direction ?? 'both' }])));
   };
   const problems = save.error instanceof ApiError ? (save.error.details.problems ?? []) : [];
   const problemOf = (field: string) => problems.find((p) => p.field === field)?.message;
@@ -115,6 +132,12 @@ function TypeMapping({ objectType }: { objectType: MappedType }) {
             Pick the HubSpot property each {words.local.toLowerCase()} field fills. Leave a dropdown empty to not sync that field.
             {objectType === 'deals' ? ' Pipeline and stage come from the Deal stages tab, the owner from the Owners tab.' : ''}
           </p>
+          {showDirections ? (
+            <p className="muted">
+              Direction: <strong>Both</strong> syncs changes either way; <strong>Push only</strong> sends the field to HubSpot and ignores HubSpot's changes to it;{' '}
+              <strong>Pull only</strong> takes HubSpot's changes and never sends the field.
+            </p>
+          ) : null}
         </div>
         <button
           type="button"
@@ -149,6 +172,7 @@ function TypeMapping({ objectType }: { objectType: MappedType }) {
             <tr>
               <th scope="col">{words.local} field</th>
               <th scope="col">HubSpot property</th>
+              {showDirections ? <th scope="col">Direction</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -176,8 +200,8 @@ function TypeMapping({ objectType }: { objectType: MappedType }) {
                       <>
                         <select
                           id={id}
-                          value={current[f.field] ?? ''}
-                          onChange={(e) => setDraft({ ...current, [f.field]: e.target.value })}
+                          value={current[f.field]?.property ?? ''}
+                          onChange={(e) => edit(f.field, { property: e.target.value })}
                           aria-invalid={problem ? true : undefined}
                           aria-describedby={problem ? `${id}-error` : undefined}
                         >
@@ -200,6 +224,22 @@ function TypeMapping({ objectType }: { objectType: MappedType }) {
                       </>
                     )}
                   </td>
+                  {showDirections ? (
+                    <td className="direction">
+                      <select
+                        aria-label={`${f.label} direction`}
+                        value={f.locked ? 'both' : (current[f.field]?.direction ?? 'both')}
+                        disabled={f.locked || !current[f.field]?.property}
+                        onChange={(e) => edit(f.field, { direction: e.target.value as FieldDirection })}
+                      >
+                        {DIRECTIONS.map((d) => (
+                          <option key={d.value} value={d.value}>
+                            {d.label}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                  ) : null}
                 </tr>
               );
             })}
