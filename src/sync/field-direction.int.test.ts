@@ -181,6 +181,15 @@ describe('field directions', () => {
     // The next pull brings HubSpot's first name in as a plain HubSpot change.
     expect(await pull()).toMatchObject({ conflicts: 0 });
     expect(await row('customers', twoWay)).toMatchObject({ first_name: 'Two (HubSpot)', city: 'Basel', sync_status: 'synced' });
+
+    // A contact deleted in HubSpot is made again with everything, not only the changed field.
+    const deleted = await fetch(`${env.sandbox.baseUrl}/crm/v3/objects/contacts/${twoId}`, { method: 'DELETE', headers: { authorization: `Bearer ${env.token}` } });
+    expect(deleted.status).toBe(204);
+    await editCustomer(twoWay, { city: 'Chur' });
+    expect(await syncNow(env.admin)).toMatchObject({ processed: 1, created: 1, failed: 0 });
+    const again = await row('customers', twoWay);
+    expect(again.hubspot_id).not.toBe(twoId);
+    expect(hubspot('contacts', again.hubspot_id!)).toMatchObject({ email: 'two@example.com', firstname: 'Two (HubSpot)', city: 'Chur' });
   });
 
   it('makes no call for an update with nothing that differs from the base, and the customer ends Synced', async () => {

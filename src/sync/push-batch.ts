@@ -1,9 +1,8 @@
 // One batch of records of one object type, sent to HubSpot with an outcome per record: records
-// that have a HubSpot id (or that the adapter matched to one) are updated by id — with only
-// their changed properties when the engine worked them out, and without a call when none
-// changed — the others
-// upserted by the adapter's key property — or, for types created rather than upserted (notes),
-// created with their associations after the attempt was journaled.
+// that have a HubSpot id (or that the adapter matched to one) are updated by id — only their
+// changed properties when the engine worked those out (PushItem `changed`), and without a call
+// when none changed — the others upserted by the adapter's key property — or, for types created
+// rather than upserted (notes), created with their associations after the attempt was journaled.
 // HubSpot refusing one input fails a whole batch call; the inputs its message names are set
 // aside (else the batch is split in halves) and the rest resent, so one bad record never blocks
 // its 99 neighbours. Errors that concern the connection, not a record, are thrown: the run stops.
@@ -74,9 +73,11 @@ export async function pushBatch(context: AssociationContext, adapter: ObjectAdap
     results.forEach((r, k) => (outcomes[creates[k]!.i] = r));
   }
   // Nothing differs from what HubSpot was last sent or pulled from: no call, and nothing to fail.
-  const unchanged = updates.filter((x) => x.item.changed !== null && Object.keys(x.item.changed).length === 0);
-  for (const x of unchanged) outcomes[x.i] = { kind: 'success', hubspotId: x.item.record.hubspotId!, operation: 'update' };
-  const changed = updates.filter((x) => !unchanged.includes(x));
+  const changed = updates.filter((x) => {
+    const unchanged = x.item.changed !== null && Object.keys(x.item.changed).length === 0;
+    if (unchanged) outcomes[x.i] = { kind: 'success', hubspotId: x.item.record.hubspotId!, operation: 'update' };
+    return !unchanged;
+  });
   if (changed.length > 0) {
     const results = await batch.update(changed.map((x) => x.item));
     results.forEach((r, k) => (outcomes[changed[k]!.i] = r));
