@@ -8,20 +8,31 @@ import { sandboxCaller, type SandboxCall } from './testing.js';
 interface Received {
   headers: Record<string, string | string[] | undefined>;
   raw: string;
+  url: string;
   events: Record<string, unknown>[];
+  /** The v3 signature matches the URL as HubSpot signs it. */
   valid: boolean;
+  /** The v3 signature matches the URL exactly as it was requested (no decoding). */
+  validUndecoded: boolean;
 }
 
-// Verification written from HubSpot's description, independent of the sandbox's own code.
+// Verification written from HubSpot's description, independent of the sandbox's own code: the
+// URI is the full URL called, with these twelve URL-encoded characters decoded (either case).
+const HUBSPOT_DECODED: [RegExp, string][] = [
+  [/%3A/gi, ':'], [/%2F/gi, '/'], [/%3F/gi, '?'], [/%40/gi, '@'], [/%21/gi, '!'], [/%24/gi, '$'],
+  [/%27/gi, "'"], [/%28/gi, '('], [/%29/gi, ')'], [/%2A/gi, '*'], [/%2C/gi, ','], [/%3B/gi, ';'],
+];
 function verifyV3(secret: string, method: string, uri: string, body: string, timestamp: string, signature: string): boolean {
   const expected = createHmac('sha256', secret).update(method + uri + body + timestamp).digest();
   const given = Buffer.from(signature, 'base64');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+const hubspotSignedUri = (uri: string) => HUBSPOT_DECODED.reduce((u, [encoded, plain]) => u.replace(encoded, plain), uri);
 
 let sb: RunningSandbox;
 let receiver: Server;
 let hookUrl: string;
+let hookOrigin: string;
 let received: Received[] = [];
 let failNext = 0;
 let secret = '';
@@ -43,7 +54,15 @@ beforeAll(async () => {
     req.on('end', () => {
       const signature = String(req.headers['x-hubspot-signature-v3'] ?? '');
       const timestamp = String(req.headers['x-hubspot-request-timestamp'] ?? '');
-      received.push({ headers: req.headers, raw, events: JSON.parse(raw) as Record<string, unknown>[], valid: verifyV3(secret, 'POST', hookUrl, raw, timestamp, signature) });
+      const called = `${hookOrigin}${req.url ?? ''}`;
+      received.push({
+        headers: req.headers,
+        raw,
+        url: req.url ?? '',
+        events: JSON.parse(raw) as Record<string, unknown>[],
+        valid: verifyV3(secret, 'POST', hubspotSignedUri(called), raw, timestamp, signature),
+        validUndecoded: verifyV3(secret, 'POST', called, raw, timestamp, signature),
+      });
       if (failNext > 0) {
         failNext--;
         res.writeHead(500).end();
@@ -51,7 +70,8 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hubspot/webhooks?source=test`;
+  hookOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  hookUrl = `${hookOrigin}/hubspot/webhooks?source=test`;
   sb = await startSandbox({ webhookBatchDelayMs: 250, webhookRetryScale: 0.0001 });
 });
 afterAll(async () => {
@@ -114,6 +134,19 @@ describe('webhooks', () => {
     });
     expect(all().find((e) => e['subscriptionType'] === 'contact.deletion')).toMatchObject({ objectId: Number(merged), appId: app.appId, attemptNumber: 0 });
     expect(all()[0]).toMatchObject({ eventId: expect.any(Number) as number, subscriptionId: expect.any(Number) as number, portalId: expect.any(Number) as number, occurredAt: expect.any(Number) as number, changeSource: 'INTEGRATION' });
+  });
+
+  it('signs the URL with the characters HubSpot decodes decoded (either case), and no others', async () => {
+    const url = `${hookOrigin}/hubspot/webhooks?next=%2Fa%3Fb&at=user%40example.com&list=a%2Cb%3bc&x=%3a%21%24%27%28%29%2a&keep=%20%25`;
+    sb.control.setWebhooks(app.clientId, { webhookUrl: url });
+    await call('POST', '/crm/v3/objects/contacts', { properties: { email: 'encoded@example.com' } });
+    await sb.control.flushWebhooks();
+    await waitFor(() => received.length > 0);
+    // The receiver was called at the URL as configured, still encoded.
+    expect(received[0]!.url).toBe(url.slice(hookOrigin.length));
+    expect(received.every((r) => r.valid)).toBe(true);
+    // Signed over the decoded form (`%20` and `%25` are not among HubSpot's twelve, so they stay).
+    expect(received.every((r) => r.validUndecoded)).toBe(false);
   });
 
   it('sends at most 100 events per request', async () => {

@@ -18,9 +18,20 @@ export const WEBHOOK_RETRY_SCHEDULE_MS: readonly number[] = [
 ];
 const DELIVERY_TIMEOUT_MS = 5_000;
 
-/** base64(HMAC-SHA256(clientSecret, method + uri + body + timestamp)). */
+/** The characters HubSpot decodes in the URI before signing (HUBSPOT-API.md), each `%XX` in either case. */
+const SIGNING_DECODES: ReadonlyMap<string, string> = new Map([
+  ['3A', ':'], ['2F', '/'], ['3F', '?'], ['40', '@'], ['21', '!'], ['24', '$'],
+  ['27', "'"], ['28', '('], ['29', ')'], ['2A', '*'], ['2C', ','], ['3B', ';'],
+]);
+
+/**
+ * base64(HMAC-SHA256(clientSecret, method + uri + body + timestamp)), the URI with HubSpot's
+ * decodings applied first. Written apart from hubsync's own check (src/hubspot/webhooks.ts) on
+ * purpose: the sandbox plays HubSpot, and the two must agree without sharing code.
+ */
 export function signatureV3(secret: string, method: string, uri: string, body: string, timestamp: string): string {
-  return createHmac('sha256', secret).update(`${method}${uri}${body}${timestamp}`, 'utf8').digest('base64');
+  const decoded = uri.replace(/%([0-9A-Fa-f]{2})/g, (encoded, hex: string) => SIGNING_DECODES.get(hex.toUpperCase()) ?? encoded);
+  return createHmac('sha256', secret).update(`${method}${decoded}${body}${timestamp}`, 'utf8').digest('base64');
 }
 
 /** hex(SHA-256(clientSecret + body)), the older signature HubSpot still sends. */
@@ -37,6 +48,8 @@ export interface DeliveryRecord {
   events: number;
   status: number | 'network-error' | 'timeout';
   at: number;
+  /** How long the receiver took to answer (or to fail), in real ms. */
+  durationMs: number;
 }
 
 const SINGULAR: Partial<Record<ObjectType, string>> = { contacts: 'contact', companies: 'company', deals: 'deal' };
@@ -168,6 +181,7 @@ export class WebhookDispatcher {
     const url = app.webhookUrl;
     const body = JSON.stringify(events.map((e) => ({ ...e, attemptNumber: attempt })));
     const timestamp = String(this.#opts.clock.now());
+    const started = performance.now();
     let status: DeliveryRecord['status'];
     try {
       const res = await fetch(url, {
@@ -188,7 +202,7 @@ export class WebhookDispatcher {
     } catch (err) {
       status = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'network-error';
     }
-    this.deliveries.push({ appId: app.appId, url, attemptNumber: attempt, events: events.length, status, at: this.#opts.clock.now() });
+    this.deliveries.push({ appId: app.appId, url, attemptNumber: attempt, events: events.length, status, at: this.#opts.clock.now(), durationMs: performance.now() - started });
     // HubSpot retries on connection failures, timeouts and 5xx; a 4xx is final.
     const retry = typeof status !== 'number' || status >= 500;
     if (retry && attempt < WEBHOOK_MAX_RETRIES && !this.#closed) {
