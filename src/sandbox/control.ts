@@ -329,7 +329,7 @@ export class SandboxControl {
   }
 
   /** Webhook delivery attempts so far (oldest first). */
-  webhookDeliveries(): { appId: number; url: string; attemptNumber: number; events: number; status: number | string; at: number }[] {
+  webhookDeliveries(): { appId: number; url: string; attemptNumber: number; events: number; status: number | string; at: number; durationMs: number }[] {
     return this.#state.webhooks.deliveries.map((d) => ({ ...d }));
   }
 
