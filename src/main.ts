@@ -14,7 +14,7 @@ import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
 import { createJobQueue, type JobQueue } from './jobs/index.js';
-import { FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PullEngine, PushEngine, SYNC_JOBS, syncPushJob, workSyncJobs } from './sync/index.js';
+import { FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PullEngine, PushEngine, SYNC_JOBS, syncPushJob, WebhookInbox, workSyncJobs } from './sync/index.js';
 import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
 
 export interface Service {
@@ -111,6 +111,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       mappings: new MappingService(database.db, clock, hubspot),
       push,
       pull: new PullEngine({ db: database.db, clock, gateway: hubspot }),
+      webhooks: new WebhookInbox({ db: database.db, clock, jobs }),
     };
     if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);
     const app = await buildApp(context, { routes: [...(options.extraRoutes ?? []), webUiRoutes({ distDir: DEFAULT_WEB_DIST_DIR })], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });

@@ -18,6 +18,7 @@ import { customerRoutes } from './routes/customer.routes.js';
 import { organizationRoutes } from './routes/organization.routes.js';
 import { dealRoutes } from './routes/deal.routes.js';
 import { hubspotRoutes } from './routes/hubspot.routes.js';
+import { hubspotWebhookRoutes } from './routes/hubspot-webhooks.routes.js';
 import { ownerRoutes } from './routes/owners.routes.js';
 import { dealStageRoutes } from './routes/deal-stages.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
@@ -109,6 +110,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(dealRoutes(ctx));
   await app.register(activityRoutes(ctx));
   await app.register(hubspotRoutes(ctx));
+  await app.register(hubspotWebhookRoutes(ctx));
   await app.register(ownerRoutes(ctx));
   await app.register(dealStageRoutes(ctx));
   await app.register(syncRoutes(ctx));

@@ -7,7 +7,7 @@ import type { Clock } from '../lib/index.js';
 import type { RecordChangeListener } from '../records/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import type { Db } from '../store/index.js';
-import type { MappingService, PullEngine, PushEngine } from '../sync/index.js';
+import type { MappingService, PullEngine, PushEngine, WebhookInbox } from '../sync/index.js';
 
 export interface AppContext {
   config: Readonly<Config>;
@@ -30,5 +30,7 @@ export interface AppContext {
   push: PushEngine;
   /** Pulls HubSpot's changes (two-way sync); a pull does nothing while a workspace's twoWay is off. */
   pull: PullEngine;
+  /** Records HubSpot's webhook deliveries and wakes their jobs (POST /api/hubspot/webhooks). */
+  webhooks: WebhookInbox;
   logger?: FastifyBaseLogger | undefined;
 }

@@ -57,3 +57,16 @@ export type { ListsApi } from './lists-api.js';
 export type { OwnersApi, ListOwnersOptions } from './owners-api.js';
 export type { AccountApi, OAuthApi, OAuthClientCredentials } from './account-api.js';
 export type * from './hubspot-types.js';
+
+export {
+  checkWebhookSignature,
+  recordChangeOf,
+  signedUri,
+  webhookSignatureV3,
+  WEBHOOK_MAX_AGE_MS,
+  WEBHOOK_MAX_EVENTS,
+  type WebhookEvent,
+  type WebhookRecordChange,
+  type WebhookSignatureCheck,
+  type WebhookSignatureInput,
+} from './webhooks.js';

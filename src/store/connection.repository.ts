@@ -9,6 +9,12 @@ export async function findConnection(db: Db, workspaceId: string): Promise<Conne
   return db.selectFrom('hubspot_connections').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst();
 }
 
+/** Whether the workspace has a connection it can call HubSpot with (not gone, not waiting for a reconnect). */
+export async function hasUsableConnection(db: Db, workspaceId: string): Promise<boolean> {
+  const row = await db.selectFrom('hubspot_connections').select('status').where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return row !== undefined && row.status !== 'reconnect_needed';
+}
+
 export async function saveConnection(db: Db, row: ConnectionRow): Promise<void> {
   const { workspace_id: _key, ...rest } = row;
   await db

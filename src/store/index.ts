@@ -23,3 +23,4 @@ export * from './deal.repository.js';
 export * from './activity.repository.js';
 export { isUniqueViolation } from './database-errors.js';
 export * from './pull.repository.js';
+export * from './inbound.repository.js';

@@ -413,6 +413,34 @@ export interface SyncCheckpointTable {
   updated_at: number;
 }
 
+/** A HubSpot record a webhook announced changed or deleted, waiting for the `sync.webhook` job (migration 018). */
+export interface InboundChangeTable {
+  workspace_id: string;
+  /** HubSpot's name for the type: `contacts`, `companies`, `deals`. */
+  object_type: string;
+  hubspot_id: string;
+  /** What the latest event announced: `change` or `deletion`. */
+  kind: string;
+  /** The latest event's `occurredAt` (epoch ms). */
+  occurred_at: number;
+  /** When the latest event was received. */
+  received_at: number;
+  /** Grows with every event for the record: the job deletes the row only if it is unchanged. */
+  version: number;
+}
+
+/** How far the listing of archived HubSpot records got, per workspace and object type (migration 018). */
+export interface ArchiveCheckTable {
+  workspace_id: string;
+  object_type: string;
+  /** When the last complete listing began (epoch ms; 0 = never). */
+  checked_at: number;
+  /** When the listing under way began; null when none is. */
+  listing_started_at: number | null;
+  /** The list cursor of the listing under way's next page. */
+  after_cursor: string | null;
+}
+
 /** A field both sides changed differently, and which side won (migration 015). */
 export interface SyncConflictTable {
   id: string;
@@ -546,5 +574,7 @@ export interface Database {
   sync_run_objects: SyncRunObjectTable;
   sync_checkpoints: SyncCheckpointTable;
   sync_conflicts: SyncConflictTable;
+  inbound_changes: InboundChangeTable;
+  archive_checks: ArchiveCheckTable;
   schema_probe: { id: Generated<number> };
 }

@@ -18,9 +18,9 @@ import { isAppError, type Clock } from '../lib/index.js';
 import {
   deletePendingIfUnchanged,
   findCheckpoint,
-  findConnection,
   findRun,
   findRunningRun,
+  hasUsableConnection,
   listPullsDue,
   listScheduledWorkspaces,
   markPending,
@@ -33,6 +33,7 @@ import {
 import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
 import type { PullEngine } from './pull/index.js';
+import { WEBHOOK_JOBS, workWebhookJobs } from './pull/webhook-pull.js';
 import { dueInMinute } from './schedule.js';
 import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
@@ -136,6 +137,7 @@ export const SYNC_JOBS = [
   eraseDefinition(syncFlushSweepJob),
   eraseDefinition(syncTickJob),
   eraseDefinition(syncScheduledJob),
+  ...WEBHOOK_JOBS,
 ];
 
 /**
@@ -164,8 +166,7 @@ const JOB_TRIGGERS = new Set(['manual', 'schedule']);
 
 /** Whether the workspace has a usable HubSpot connection; without one, its changes stay parked. */
 async function connected(db: Db, workspaceId: string): Promise<boolean> {
-  const connection = await findConnection(db, workspaceId);
-  return connection !== undefined && connection.status !== 'reconnect_needed';
+  return hasUsableConnection(db, workspaceId);
 }
 
 /**
@@ -403,6 +404,9 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
     },
     work,
   );
+
+  // Two-way: HubSpot's webhooks are read by their own jobs (./pull/webhook-pull.ts).
+  if (pull) await workWebhookJobs({ db, clock, jobs, pull }, work);
 
   await jobs.work(syncTickJob, async (_tick, { createdAt }) => {
     await sendDueReconciles({ db, jobs, clock }, createdAt);

@@ -1,5 +1,6 @@
 // A hubsync service wired to a fresh in-process HubSpot sandbox, signed in as the admin and
-// connected with a private-app token: the starting point of every sync test.
+// connected with a private-app token — or through a HubSpot app (OAuth 2) whose webhooks call
+// the service: the starting point of every sync test.
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { SandboxOptions } from '../../src/sandbox/index.js';
 import type { CreateServiceOptions } from '../../src/main.js';
@@ -10,19 +11,40 @@ export interface SandboxedService {
   ts: TestService;
   admin: ApiClient;
   portalId: number;
+  /** A private-app token of the portal (for the tests' own HubSpot calls, like a HubSpot user's). */
   token: string;
+  /** The HubSpot app the service is configured with, when started with `oauth`. */
+  app?: { clientId: string; clientSecret: string; appId: number };
   close(): Promise<void>;
 }
 
+/** The webhook subscriptions of the `oauth` option's app, in the sandbox's terms. */
+export type WebhookSubscriptions = { subscriptionType: string; propertyName?: string; active?: boolean }[];
+
 export async function startSandboxedService(
-  options: { sandbox?: SandboxOptions; connect?: boolean; jobs?: CreateServiceOptions['jobs']; onChangePush?: boolean; /** HubSpot as the service sees it (a proxy in front of the sandbox). */ hubspotBaseUrl?: string } = {},
+  options: {
+    sandbox?: SandboxOptions;
+    connect?: boolean;
+    jobs?: CreateServiceOptions['jobs'];
+    onChangePush?: boolean;
+    /** HubSpot as the service sees it (a proxy in front of the sandbox). */
+    hubspotBaseUrl?: string;
+    /** Configure the service with a HubSpot app and connect through it (OAuth 2); its webhooks call the service's POST /api/hubspot/webhooks. */
+    oauth?: { subscriptions: WebhookSubscriptions };
+  } = {},
 ): Promise<SandboxedService> {
   const sandbox = await startSandbox({ ...options.sandbox });
   const { portalId } = sandbox.control.createPortal({ tier: 'enterprise' });
   const { token } = sandbox.control.createPrivateAppToken({ portalId });
-  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: options.hubspotBaseUrl ?? sandbox.baseUrl }, ...(options.jobs ? { jobs: options.jobs } : {}), ...(options.onChangePush ? { onChangePush: true } : {}) });
+  const redirectUrl = 'http://127.0.0.1/api/oauth/hubspot/callback';
+  const app = options.oauth ? sandbox.control.createOAuthApp({ redirectUris: [redirectUrl], subscriptions: options.oauth.subscriptions }) : undefined;
+  const oauthEnv = app ? { HUBSPOT_CLIENT_ID: app.clientId, HUBSPOT_CLIENT_SECRET: app.clientSecret, HUBSPOT_REDIRECT_URL: redirectUrl, HUBSPOT_AUTHORIZE_URL: `${sandbox.baseUrl}/oauth/authorize` } : {};
+  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: options.hubspotBaseUrl ?? sandbox.baseUrl, ...oauthEnv }, ...(options.jobs ? { jobs: options.jobs } : {}), ...(options.onChangePush ? { onChangePush: true } : {}) });
   const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
-  if (options.connect !== false) {
+  if (options.connect !== false && app) {
+    await connectThroughOAuth(sandbox, ts.url, admin, portalId);
+    sandbox.control.setWebhooks(app.clientId, { webhookUrl: `${ts.url}/api/hubspot/webhooks` });
+  } else if (options.connect !== false) {
     const connected = await admin.request('PUT', '/api/workspaces/default/hubspot/connection', { accessToken: token });
     if (connected.status !== 200) throw new Error(`connect failed: ${JSON.stringify(connected.body)}`);
   }
@@ -32,11 +54,27 @@ export async function startSandboxedService(
     admin,
     portalId,
     token,
+    ...(app ? { app } : {}),
     async close() {
       await ts.close();
       await sandbox.close();
     },
   };
+}
+
+/** Connects the default workspace the way an admin does: the authorization link, the app approved on the portal, HubSpot's redirect back. */
+async function connectThroughOAuth(sandbox: RunningSandbox, serviceUrl: string, admin: ApiClient, portalId: number): Promise<void> {
+  const started = await admin.post<{ url: string }>('/api/workspaces/default/hubspot/oauth/start');
+  if (started.status !== 200) throw new Error(`OAuth start failed: ${JSON.stringify(started.body)}`);
+  const link = new URL(started.body.url);
+  const { code } = sandbox.control.authorize({
+    clientId: link.searchParams.get('client_id')!,
+    portalId,
+    redirectUri: link.searchParams.get('redirect_uri')!,
+    scopes: link.searchParams.get('scope')!.split(' '),
+  });
+  const callback = await fetch(`${serviceUrl}/api/oauth/hubspot/callback?code=${code}&state=${encodeURIComponent(link.searchParams.get('state')!)}`, { redirect: 'manual' });
+  if (!callback.headers.get('location')?.includes('connected=oauth')) throw new Error(`OAuth callback failed: ${callback.headers.get('location') ?? callback.status}`);
 }
 
 /** The environment of a `hubsync worker` process sharing the service's database, data directory (secret key) and HubSpot. */

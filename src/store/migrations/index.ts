@@ -17,6 +17,7 @@ import * as m013 from './013-push-associations.js';
 import * as m015 from './015-pull.js';
 import * as m016 from './016-two-way.js';
 import * as m017 from './017-field-direction.js';
+import * as m018 from './018-inbound-changes.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '015-pull': m015,
   '016-two-way': m016,
   '017-field-direction': m017,
+  '018-inbound-changes': m018,
 };

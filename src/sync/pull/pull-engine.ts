@@ -17,6 +17,9 @@
 // poll interval, a run's "pulled since I started" and the next window's overlap read it.
 // Allowed moves: (none) → initial → incremental. Applying a record twice changes nothing (the
 // merge compares with the base), which is what makes the overlap and a replayed page harmless.
+// After a type is read to the end, its archived records are listed (./deletions.ts, at most
+// once per poll interval): archiving does not move the modification time the window follows.
+// Webhooks read records by id (`pullByIds`) and merge them the same way (./webhook-pull.ts).
 import type { CrmObject, HubSpotClient } from '../../hubspot/index.js';
 import type { HubSpotGateway } from '../../integration/index.js';
 import { newId, type Clock } from '../../lib/index.js';
@@ -24,6 +27,7 @@ import type { Db, SyncCheckpointRow } from '../../store/index.js';
 import { advanceCheckpoint, createCheckpoint, findCheckpoint } from '../../store/index.js';
 import { readSyncSettings } from '../sync-settings.js';
 import { contactPullAdapter } from './contact.pull.js';
+import { applyHubSpotDeletions, checkArchived } from './deletions.js';
 import { emptyOutcome, stampOf, type ChangeTimes, type PullAdapter, type PullPageOutcome, type PullRun } from './pull-adapter.js';
 import { advanceWindow, laterCursor, nextSearch, type WindowCursor } from './pull-window.js';
 import { hubspotChangedAt } from './merge.js';
@@ -37,7 +41,9 @@ export const CHECKPOINT_TRANSITIONS: Readonly<Record<CheckpointPhase | 'none', r
 
 export const LIST_PAGE_SIZE = 100;
 export const SEARCH_PAGE_SIZE = 200;
-/** HubSpot's batch read takes at most 50 records when it returns property history. */
+/** HubSpot's batch read takes at most 100 records (a read by id)… */
+export const BATCH_READ_SIZE = 100;
+/** …and at most 50 when it returns property history. */
 export const HISTORY_BATCH_SIZE = 50;
 /** How far before the checkpoint an incremental pull starts reading (HubSpot's search lags writes). */
 export const DEFAULT_OVERLAP_MS = 120_000;
@@ -71,6 +77,8 @@ export interface PullSummary extends PullPageOutcome {
   paused: boolean;
   /** Stopped because another pull of the workspace, running at the same time, moved the checkpoint first. */
   superseded: boolean;
+  /** Local records unlinked (or deleted) because HubSpot archived their record (./deletions.ts). */
+  deletions: number;
 }
 
 export interface PullOptions {
@@ -116,7 +124,7 @@ export class PullEngine {
     if (!(await readSyncSettings(db, workspaceId)).twoWay) return null;
     const client = await gateway.clientFor(workspaceId);
     const run: PullRun = { id: newId('pull', clock), at: clock.now() };
-    const summary: PullSummary = { ...emptyOutcome(), runId: run.id, pages: 0, pulled: 0, paused: false, superseded: false };
+    const summary: PullSummary = { ...emptyOutcome(), runId: run.id, pages: 0, pulled: 0, paused: false, superseded: false, deletions: 0 };
     for (const adapter of this.#adapters) {
       let paused: boolean;
       try {
@@ -127,12 +135,68 @@ export class PullEngine {
         summary.superseded = true;
         break;
       }
+      // Archiving leaves the modification time alone: deletions come from the archived listing.
+      if (!paused) {
+        const archived = await checkArchived(this.#deps, client, workspaceId, adapter.objectType, options.shouldPause ? { shouldPause: options.shouldPause } : {});
+        summary.deletions += archived.deletions;
+        paused = archived.paused;
+      }
       if (paused) {
         summary.paused = true;
         break;
       }
     }
     return summary;
+  }
+
+  /**
+   * Reads these HubSpot records by id (a webhook said they changed or went: at most
+   * BATCH_READ_SIZE) and merges them as a page is, without moving the checkpoint; those HubSpot
+   * no longer has are deletions (./deletions.ts). Null when two-way sync is off or the type is
+   * not pulled (nothing is called). Reading the record now, not trusting the event, is what makes
+   * duplicated and out-of-order events harmless.
+   */
+  async pullByIds(workspaceId: string, objectType: string, ids: readonly string[]): Promise<PullSummary | null> {
+    const { db, clock, gateway } = this.#deps;
+    const adapter = this.#adapters.find((a) => a.objectType === objectType);
+    const settings = await readSyncSettings(db, workspaceId);
+    if (!adapter || !settings.twoWay) return null;
+    const run: PullRun = { id: newId('pull', clock), at: clock.now() };
+    const summary: PullSummary = { ...emptyOutcome(), runId: run.id, pages: 0, pulled: 0, paused: false, superseded: false, deletions: 0 };
+    if (ids.length === 0) return summary;
+    const client = await gateway.clientFor(workspaceId);
+    const context = await adapter.context(db, workspaceId);
+    const read = await client.objects(adapter.objectType).batchRead(ids, { properties: adapter.properties(context) });
+    const wanted = new Set(ids);
+    // A merged-away id reads as the record it was merged into, under that record's id: merges are
+    // not taken from webhooks, so such a record is left to the pull.
+    const records = read.results.filter((r) => wanted.has(r.id));
+    const gone = read.errors.filter((e) => e.category === 'OBJECT_NOT_FOUND').flatMap((e) => e.context?.['ids'] ?? []).filter((id) => wanted.has(id));
+    const outcome = await this.#applyRecords(client, workspaceId, adapter, context, records, run, async (trx) => {
+      summary.deletions = await applyHubSpotDeletions(trx, workspaceId, adapter.objectType, gone, { archive: settings.archiveOnHubSpotDelete, at: run.at });
+    });
+    return { ...summary, ...outcome, pages: 1, pulled: records.length };
+  }
+
+  /**
+   * Merges HubSpot records into the local ones, as a page is: HubSpot's change times of the
+   * conflicting fields read first, then one transaction in which `before` runs (the checkpoint
+   * move of a page; the deletions of a read by id) and the adapter applies the records.
+   */
+  async #applyRecords(
+    client: HubSpotClient,
+    workspaceId: string,
+    adapter: PullAdapter,
+    context: unknown,
+    records: readonly CrmObject[],
+    run: PullRun,
+    before?: (trx: Db) => Promise<void>,
+  ): Promise<PullPageOutcome> {
+    const changedAt = await this.#conflictTimes(client, workspaceId, adapter, context, records);
+    return this.#deps.db.transaction().execute(async (trx) => {
+      await before?.(trx);
+      return adapter.apply(trx, workspaceId, context, records, changedAt, run);
+    });
   }
 
   /** One type: the initial listing until it ends, then the incremental window. Returns true when paused. */
@@ -149,12 +213,10 @@ export class PullEngine {
       if (!checkpoint) throw new Error('The pull checkpoint vanished while it was being created.');
     }
     const applyPage = async (records: readonly CrmObject[], next: SyncCheckpointRow): Promise<void> => {
-      const changedAt = await this.#conflictTimes(client, workspaceId, adapter, context, records);
-      const outcome = await db.transaction().execute(async (trx) => {
+      const outcome = await this.#applyRecords(client, workspaceId, adapter, context, records, run, async (trx) => {
         assertPhase(checkpoint!.phase as CheckpointPhase, next.phase as CheckpointPhase);
         // First, so a second pull of the workspace waits here and then finds the checkpoint moved.
         if (!(await advanceCheckpoint(trx, checkpoint!, next))) throw new PullSuperseded();
-        return adapter.apply(trx, workspaceId, context, records, changedAt, run);
       });
       checkpoint = next;
       summary.pages++;
