@@ -6,6 +6,7 @@
 //                    [--naive-concurrency 4] [--scale 1000000] [--tier pro]
 //                    [--latency 80-250] [--edit-rate 50] [--edit-seconds 60] [--edit-customers 2000]
 //                    [--scale-out-customers 20000] [--objects 50000]
+//                    [--hook-rate 20] [--hook-seconds 30] [--hook-contacts 2000] [--hook-deletions 50]
 //                    [--skip naive,scale,…] [--only scale,on-change,scale-out,…] [--no-docs]
 //   npm run bench:smoke      seconds-long: tiny sizes, no latency, unlimited tier, no docs
 //
@@ -20,6 +21,7 @@ import { onChangeSection, runOnChange, type OnChangeFigures } from './scenarios/
 import { importMemoryTable, runImportMemoryBench, type ImportMemoryFigures } from './import-memory.js';
 import { runScaleOut, type ScaleOutFigures } from './scenarios/scale-out.js';
 import { runObjects, type ObjectsFigures } from './scenarios/objects.js';
+import { runWebhooks, webhooksSection, type WebhooksFigures } from './scenarios/webhooks.js';
 
 const BATCH_SIZE = 100;
 const MIB = 2 ** 20;
@@ -42,6 +44,11 @@ interface BenchParams {
   editRate: number;
   editSeconds: number;
   editCustomers: number;
+  /** Webhooks in: HubSpot edits per second, for how long, over how many contacts; deletions after. */
+  hookRate: number;
+  hookSeconds: number;
+  hookContacts: number;
+  hookDeletions: number;
   skip: Set<string>;
   writeDocs: boolean;
 }
@@ -54,7 +61,7 @@ function skipped(argv: readonly string[]): Set<string> {
 }
 
 /** Scenarios with a docs section of their own, in the order they run. */
-const OWN_SECTION_SCENARIOS: string[] = ['on-change', 'scale-out', 'objects'];
+const OWN_SECTION_SCENARIOS: string[] = ['on-change', 'scale-out', 'objects', 'webhooks'];
 
 function parseParams(argv: readonly string[]): BenchParams {
   const smoke = argv.includes('--smoke');
@@ -78,6 +85,10 @@ function parseParams(argv: readonly string[]): BenchParams {
     editRate: numberFlag(argv, 'edit-rate', smoke ? 20 : 50),
     editSeconds: numberFlag(argv, 'edit-seconds', smoke ? 2 : 60),
     editCustomers: numberFlag(argv, 'edit-customers', smoke ? 50 : 2_000),
+    hookRate: numberFlag(argv, 'hook-rate', smoke ? 10 : 20),
+    hookSeconds: numberFlag(argv, 'hook-seconds', smoke ? 2 : 30),
+    hookContacts: numberFlag(argv, 'hook-contacts', smoke ? 50 : 2_000),
+    hookDeletions: numberFlag(argv, 'hook-deletions', smoke ? 5 : 50),
     skip: skipped(argv),
     writeDocs: !smoke && !argv.includes('--no-docs'),
   };
@@ -92,6 +103,7 @@ interface Figures {
   onChange?: OnChangeFigures;
   scaleOut?: ScaleOutFigures;
   objects?: ObjectsFigures;
+  webhooks?: WebhooksFigures;
 }
 
 /** The scenarios whose rows go into the shared `bench` section. */
@@ -322,10 +334,14 @@ async function main(): Promise<void> {
   await scenario('objects', async () => {
     figures.objects = await runObjects({ records: p.objects, tier: p.tier, latencyMs: p.latencyMs, log });
   });
+  await scenario('webhooks', async () => {
+    figures.webhooks = await runWebhooks({ rate: p.hookRate, seconds: p.hookSeconds, contacts: p.hookContacts, deletions: p.hookDeletions, tier: p.tier, latencyMs: p.latencyMs, log });
+  });
   const ownSections: OwnSection[] = [];
   if (figures.onChange) ownSections.push(onChangeSection(figures.onChange, machine));
   if (figures.scaleOut) ownSections.push(scaleOutSection(p, figures.scaleOut));
   if (figures.objects) ownSections.push(objectsSection(p, figures.objects));
+  if (figures.webhooks) ownSections.push(webhooksSection(figures.webhooks, machine));
   const totalMs = performance.now() - started;
 
   const header = ['scenario', 'measure', 'goal', 'measured', 'met?'];

@@ -119,6 +119,19 @@ export function rssSampler(everyMs = 50): { peak(): number; stop(): number } {
   };
 }
 
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/** The nearest-rank 50th and 95th percentiles and the maximum (zeros for no values). */
+export function percentiles(values: readonly number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+  return { p50: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? 0 };
+}
+
 /** One row of a bench table. */
 export type BenchRow = [scenario: string, measure: string, goal: string, measured: string, met: string];
 

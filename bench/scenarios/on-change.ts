@@ -25,7 +25,7 @@ import SQLite from 'better-sqlite3';
 import { seededRandom, startSandbox, type RunningSandbox, type Tier } from '../../src/sandbox/index.js';
 import { runCli, servingAt, type Cli } from '../../test/support/cli-process.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient } from '../../test/support/service.js';
-import { formatInt, formatMs, type BenchRow, type MachineInfo, type OwnSection } from '../lib/report.js';
+import { formatInt, formatMs, percentiles, type BenchRow, type MachineInfo, type OwnSection, type Percentiles } from '../lib/report.js';
 import { customerAt, sandboxTotals, syncNow } from './harness.js';
 
 const W = '/api/workspaces/default';
@@ -42,12 +42,6 @@ export interface OnChangeParams {
   tier: Tier;
   latencyMs: [number, number];
   log: (line: string) => void;
-}
-
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  max: number;
 }
 
 export interface OnChangeFigures {
@@ -80,12 +74,6 @@ export interface OnChangeFigures {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
-  return { p50: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? 0 };
-}
 
 interface Edit {
   customer: number;

@@ -63,7 +63,7 @@ export async function startSandboxedService(
 }
 
 /** Connects the default workspace the way an admin does: the authorization link, the app approved on the portal, HubSpot's redirect back. */
-async function connectThroughOAuth(sandbox: RunningSandbox, serviceUrl: string, admin: ApiClient, portalId: number): Promise<void> {
+export async function connectThroughOAuth(sandbox: RunningSandbox, serviceUrl: string, admin: ApiClient, portalId: number): Promise<void> {
   const started = await admin.post<{ url: string }>('/api/workspaces/default/hubspot/oauth/start');
   if (started.status !== 200) throw new Error(`OAuth start failed: ${JSON.stringify(started.body)}`);
   const link = new URL(started.body.url);
