@@ -7,7 +7,8 @@
 // tick also sends a `sync.pull` for each two-way workspace whose poll interval has passed.
 // With two-way sync on, a run started by a person or the schedule (Sync now, Reconcile now, the
 // scheduled reconcile) pulls HubSpot's changes first, inside its `sync.push` job, then pushes;
-// a flush pulls before it pushes contacts too (a push sends whole records).
+// a flush pulls before it pushes contacts too (a push sends whole records). The webhook jobs
+// (`sync.webhook`, ./pull/webhook-pull.ts) are worked beside them.
 // The jobs are wake-ups: the run row and the pending-changes set hold what must be done, so a
 // job run twice, merged or lost costs at most a repeated check (docs/ARCHITECTURE.md, "Jobs").
 import { z } from 'zod';
@@ -32,8 +33,7 @@ import {
 } from '../store/index.js';
 import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
-import type { PullEngine } from './pull/index.js';
-import { WEBHOOK_JOBS, workWebhookJobs } from './pull/webhook-pull.js';
+import { WEBHOOK_JOBS, workWebhookJobs, type PullEngine } from './pull/index.js';
 import { dueInMinute } from './schedule.js';
 import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';

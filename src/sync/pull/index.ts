@@ -3,4 +3,4 @@
 export { PullEngine, DEFAULT_OVERLAP_MS, HISTORY_BATCH_SIZE, LIST_PAGE_SIZE, SEARCH_PAGE_SIZE, type PullEngineDeps, type PullOptions, type PullProgress, type PullSummary } from './pull-engine.js';
 export { contactPullAdapter, LIFECYCLE_TAG_PREFIX } from './contact.pull.js';
 export type { PullAdapter, PullPageOutcome } from './pull-adapter.js';
-export { syncWebhookJob, WebhookInbox, type WebhookReceipt } from './webhook-pull.js';
+export { syncWebhookJob, WEBHOOK_JOBS, WebhookInbox, workWebhookJobs, type WebhookReceipt } from './webhook-pull.js';

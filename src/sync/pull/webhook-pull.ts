@@ -89,7 +89,11 @@ export class WebhookInbox {
  */
 async function pullRows(db: Db, pull: PullEngine, workspaceId: string, rows: readonly InboundChangeRow[]): Promise<void> {
   const byType = new Map<string, InboundChangeRow[]>();
-  for (const row of rows) byType.set(row.object_type, [...(byType.get(row.object_type) ?? []), row]);
+  for (const row of rows) {
+    const group = byType.get(row.object_type);
+    if (group) group.push(row);
+    else byType.set(row.object_type, [row]);
+  }
   for (const [objectType, group] of byType) {
     const deleted = group.filter((r) => r.kind === 'deletion').map((r) => r.hubspot_id);
     const linked = await linkedHubSpotIds(db, workspaceId, objectType, deleted);
