@@ -198,33 +198,6 @@ export async function dealsHaveWorkSince(db: Db, workspaceId: string, statuses: 
   return (await liveRecordPendingSince(db, 'deals', workspaceId, statuses, since)) || pushInputsChangedSince(db, workspaceId, since, { mappingOf: 'deals', owners: true, stages: true });
 }
 
-/**
- * Records HubSpot's acceptance of a batch of deals in one statement: the link, the accepted
- * hash, the merge base (`synced_values`, when given), and the status that follows from the row
- * alone (Synced when its current hash equals the accepted one, else Needs update; deleted rows
- * keep theirs).
- */
-export async function recordDealPushSuccesses(
-  db: Db,
-  workspaceId: string,
-  results: readonly { id: string; hubspotId: string; hash: string; properties?: Readonly<Record<string, string>> }[],
-  at: number,
-): Promise<void> {
-  for (let i = 0; i < results.length; i += 500) {
-    const chunk = results.slice(i, i + 500);
-    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
-    await sql`
-      update deals set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
-        synced_values = coalesce(v.column4, deals.synced_values),
-        sync_status = case
-          when deals.deleted_at is not null then deals.sync_status
-          when deals.current_hash = v.column3 then 'synced'
-          else 'needs_update' end
-      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash}, ${r.properties === undefined ? null : JSON.stringify(r.properties)})`))}) as v
-      where deals.id = v.column1 and ${workspaceOfJoinedRow('deals', workspaceId)}`.execute(db);
-  }
-}
-
 /** Writes current hashes and statuses (only rows given; 200 per statement). */
 export async function setDealSyncStates(db: Db, workspaceId: string, updates: readonly { id: string; currentHash: string; status: SyncStatus }[]): Promise<void> {
   for (let i = 0; i < updates.length; i += 200) {

@@ -252,27 +252,6 @@ export async function organizationsHaveWorkSince(db: Db, workspaceId: string, st
   return (await liveRecordPendingSince(db, 'organizations', workspaceId, statuses, since)) || pushInputsChangedSince(db, workspaceId, since, { mappingOf: 'companies' });
 }
 
-/**
- * HubSpot accepted these organizations' values: their link, the hash of what it accepted and the
- * merge base (`synced_values`, when given). Statuses are the caller's.
- */
-export async function recordOrganizationPushSuccesses(
-  db: Db,
-  workspaceId: string,
-  results: readonly { id: string; hubspotId: string; hash: string; properties?: Readonly<Record<string, string>> }[],
-  at: number,
-): Promise<void> {
-  for (let i = 0; i < results.length; i += 500) {
-    const chunk = results.slice(i, i + 500);
-    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
-    await sql`
-      update organizations set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
-        synced_values = coalesce(v.column4, organizations.synced_values)
-      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash}, ${r.properties === undefined ? null : JSON.stringify(r.properties)})`))}) as v
-      where organizations.id = v.column1 and ${workspaceOfJoinedRow('organizations', workspaceId)}`.execute(db);
-  }
-}
-
 export interface OrganizationCompany {
   /** The organization's own company, or (a Duplicate) the company of the organization that holds its domain. */
   hubspotId: string | null;

@@ -1,10 +1,11 @@
-// What the pull reads and writes (src/sync/pull): checkpoints, the customers a page of HubSpot
-// contacts concerns, the merge base (`synced_values`), recorded conflicts, and the workspaces
-// whose poll is due. See migration 015.
+// What the pull reads and writes (src/sync/pull), for every pulled record table (customers,
+// organizations, deals): checkpoints, the rows a page of HubSpot records concerns, the merge
+// base (`synced_values`), recorded conflicts, and the workspaces whose poll is due. See
+// migrations 015 and 016.
 import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.js';
-import { inChunks, workspaceOfJoinedRow } from './record-rows.js';
-import type { CustomerTable, SyncCheckpointTable, SyncConflictTable } from './tables.js';
+import { inChunks, workspaceOfJoinedRow, type LiveRecordTable } from './record-rows.js';
+import type { Database, SyncCheckpointTable, SyncConflictTable } from './tables.js';
 
 export type SyncCheckpointRow = SyncCheckpointTable;
 export type SyncConflictRow = SyncConflictTable;
@@ -44,39 +45,60 @@ export async function advanceCheckpoint(db: Db, expected: SyncCheckpointRow, nex
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** A record table's columns a pulled record may be found by, besides its link (`hubspot_id`). */
+export type PullLookupColumn = 'id' | 'email_lower' | 'domain_key';
+
 /**
- * The customers (live or deleted) linked to these HubSpot ids, and the live ones holding these
- * lower-cased emails: everything a page of pulled contacts may concern.
+ * The rows of `table` (live or deleted) linked to these HubSpot ids, and the live ones holding
+ * one of the given values in a lookup column (a customer's lower-cased email, an organization's
+ * domain key, a record's own id named by hubsync's key property): everything a page of pulled
+ * records may concern.
  */
-export async function findCustomersForPull(db: Db, workspaceId: string, hubspotIds: readonly string[], emails: readonly string[]): Promise<Selectable<CustomerTable>[]> {
-  const linked = await inChunks(hubspotIds, (chunk) => db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('hubspot_id', 'in', chunk).execute());
-  const byEmail = await inChunks(emails, (chunk) =>
-    db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('email_lower', 'in', chunk).where('deleted_at', 'is', null).execute(),
-  );
-  const seen = new Set(linked.map((r) => r.id));
-  return [...linked, ...byEmail.filter((r) => !seen.has(r.id))];
+export async function findRowsForPull<T extends LiveRecordTable>(
+  db: Db,
+  table: T,
+  workspaceId: string,
+  hubspotIds: readonly string[],
+  lookups: readonly { column: PullLookupColumn; values: readonly string[] }[],
+): Promise<Selectable<Database[T]>[]> {
+  // Kysely types a union of tables loosely, hence the casts back to T's rows.
+  type Row = Selectable<Database[T]> & { id: string };
+  const from = () => db.selectFrom(table as LiveRecordTable).selectAll().where('workspace_id', '=', workspaceId);
+  const rows = (await inChunks(hubspotIds, (chunk) => from().where('hubspot_id', 'in', chunk).execute())) as Row[];
+  const seen = new Set(rows.map((r) => r.id));
+  for (const { column, values } of lookups) {
+    const found = (await inChunks([...new Set(values)], (chunk) =>
+      from().where(sql.ref(column), 'in', chunk).where('deleted_at', 'is', null).execute(),
+    )) as Row[];
+    for (const row of found) {
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      rows.push(row);
+    }
+  }
+  return rows;
 }
 
-/** Stores each customer's link and merge base (HubSpot property → agreed value): one statement per 500. */
-export async function saveSyncedValues(db: Db, workspaceId: string, rows: readonly { id: string; hubspotId: string; values: Readonly<Record<string, string>> }[]): Promise<void> {
+/** Stores each record's link and merge base (HubSpot property → agreed value): one statement per 500. */
+export async function saveSyncedValues(db: Db, table: LiveRecordTable, workspaceId: string, rows: readonly { id: string; hubspotId: string; values: Readonly<Record<string, string>> }[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
     // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
     await sql`
-      update customers set hubspot_id = v.column2, synced_values = v.column3
+      update ${sql.table(table)} set hubspot_id = v.column2, synced_values = v.column3
       from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${JSON.stringify(r.values)})`))}) as v
-      where customers.id = v.column1 and ${workspaceOfJoinedRow('customers', workspaceId)}`.execute(db);
+      where ${sql.ref(`${table}.id`)} = v.column1 and ${workspaceOfJoinedRow(table, workspaceId)}`.execute(db);
   }
 }
 
 /**
- * Marks customers whose values HubSpot now holds exactly (after a pull) as pushed: their synced
+ * Marks records whose values HubSpot now holds exactly (after a pull) as pushed: their synced
  * hash becomes their current one, so they read Synced and nothing is pushed back.
  */
-export async function markInAgreement(db: Db, workspaceId: string, ids: readonly string[], at: number): Promise<void> {
+export async function markInAgreement(db: Db, table: LiveRecordTable, workspaceId: string, ids: readonly string[], at: number): Promise<void> {
   await inChunks(ids, async (chunk) => {
     await db
-      .updateTable('customers')
+      .updateTable(table)
       .set({ synced_hash: sql<string | null>`current_hash`, sync_error: null, synced_at: at })
       .where('workspace_id', '=', workspaceId)
       .where('id', 'in', chunk)

@@ -11,10 +11,8 @@ import { openDatabase, type OpenedDatabase } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { countPending } from './pending-change.repository.js';
 import { insertCustomers, type Customer } from './customer.repository.js';
-import { countByStatus, findCandidatesByEmails, findCandidatesByIds, pageIdsByStatus, recordPushSuccesses } from './sync.repository.js';
+import { countByStatus, findCandidatesByEmails, findCandidatesByIds, pageIdsByStatus, recordDealPushSuccesses, recordOrganizationPushSuccesses, recordPushSuccesses } from './sync.repository.js';
 import { recordNoteSuccesses } from './activity.repository.js';
-import { recordDealPushSuccesses } from './deal.repository.js';
-import { recordOrganizationPushSuccesses } from './organization.repository.js';
 
 let testDb: TestDatabase;
 let opened: OpenedDatabase;

@@ -1,8 +1,7 @@
 // Sync state in the database: field mappings, status counts and the status table, sync runs
 // and their per-record attempts.
-import { sql } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from './database.js';
-import type { Selectable } from 'kysely';
 import type { SyncAttemptTable, SyncRunObjectTable, SyncRunTable } from './tables.js';
 import type { SyncStatus } from './customer.repository.js';
 import { countLiveByStatus, findStatusCandidates, liveRecordPendingSince, pushInputsChangedSince, workspaceOfJoinedRow, type LiveRecordTable, type RecordTable } from './record-rows.js';
@@ -66,49 +65,90 @@ export async function recordPushSuccess(db: Db, workspaceId: string, id: string,
     .execute();
 }
 
+/** A record HubSpot accepted: its link, the hash of what it accepted, and (the pull's base) the properties themselves. */
+export interface PushSuccessRow {
+  id: string;
+  hubspotId: string;
+  hash: string;
+  properties?: Readonly<Record<string, string>>;
+}
+
 /**
- * `recordPushSuccess` for a whole batch, with each row's new status, in one statement (an
- * UPDATE joined to the batch's values), so recording a batch of 100 neither writes each row
- * twice nor reads it back. All share the time of the batch. After a success the status follows
- * from the row alone — No email when the email was removed meanwhile, else Synced when the
- * current hash equals the accepted one, else Needs update — unless another live customer
- * shares the email: who owns it decides Duplicate. Returns the ids of those (rare) rows, whose
- * status the caller recomputes with the whole email group (status-refresh.ts). Deleted rows
- * keep their status. The properties HubSpot accepted, when given, become the row's
- * `synced_values`: the base the pull merges against (src/sync/pull).
+ * The one UPDATE that records HubSpot's acceptance of a batch on any record table, 500 rows a
+ * statement joined to the batch's values, so recording a batch neither writes each row twice
+ * nor reads it back: the link, the accepted hash, no error, the batch's time, and — when given —
+ * the properties HubSpot accepted as `synced_values`, the base the pull merges against
+ * (src/sync/pull), so a pushed value coming back is recognised. `status` is the table's rule
+ * for the status that follows from the row alone (none: the caller recomputes statuses);
+ * `returning` what the caller reads back.
  */
-export async function recordPushSuccesses(
+async function updatePushSuccesses<O>(
   db: Db,
+  table: LiveRecordTable,
   workspaceId: string,
-  results: readonly { id: string; hubspotId: string; hash: string; properties?: Readonly<Record<string, string>> }[],
+  results: readonly PushSuccessRow[],
   at: number,
-): Promise<string[]> {
-  const shared: string[] = [];
+  rules: { status?: RawBuilder<string>; returning?: RawBuilder<unknown> } = {},
+): Promise<O[]> {
+  const out: O[] = [];
+  const column = (name: string) => sql.ref(`${table}.${name}`);
   for (let i = 0; i < results.length; i += 500) {
     const chunk = results.slice(i, i + 500);
-    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite. `shared` is
-    // read in the same statement: another live customer of the workspace has the row's email.
-    // "Live" is spelled `coalesce(deleted_at, 0) = 0`, not `deleted_at is null`, so the only
-    // index that fits is (workspace_id, email_lower): with `is null`, PostgreSQL without
-    // statistics (a table just loaded, autovacuum not yet by) took the partial index over live
-    // customers and read the whole workspace once per row — minutes of CPU per run.
-    const { rows } = await sql<{ id: string; shared: boolean | number }>`
-      update customers set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
-        synced_values = coalesce(v.column4, customers.synced_values),
-        sync_status = case
+    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
+    const { rows } = await sql<O>`
+      update ${sql.table(table)} set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
+        synced_values = coalesce(v.column4, ${column('synced_values')})${rules.status ? sql`, sync_status = ${rules.status}` : sql``}
+      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash}, ${r.properties === undefined ? null : JSON.stringify(r.properties)})`))}) as v
+      where ${column('id')} = v.column1 and ${workspaceOfJoinedRow(table, workspaceId)}${rules.returning ? sql` returning ${rules.returning}` : sql``}`.execute(db);
+    out.push(...rows);
+  }
+  return out;
+}
+
+/**
+ * Records a batch of customers HubSpot accepted (updatePushSuccesses), each with its new status:
+ * No email when the email was removed meanwhile, else Synced when the current hash equals the
+ * accepted one, else Needs update — unless another live customer shares the email: who owns it
+ * decides Duplicate. Returns the ids of those (rare) rows, whose status the caller recomputes
+ * with the whole email group (status-refresh.ts). Deleted rows keep their status.
+ */
+export async function recordPushSuccesses(db: Db, workspaceId: string, results: readonly PushSuccessRow[], at: number): Promise<string[]> {
+  // `shared` is read in the same statement: another live customer of the workspace has the
+  // row's email. "Live" is spelled `coalesce(deleted_at, 0) = 0`, not `deleted_at is null`, so
+  // the only index that fits is (workspace_id, email_lower): with `is null`, PostgreSQL without
+  // statistics (a table just loaded, autovacuum not yet by) took the partial index over live
+  // customers and read the whole workspace once per row — minutes of CPU per run.
+  const rows = await updatePushSuccesses<{ id: string; shared: boolean | number }>(db, 'customers', workspaceId, results, at, {
+    status: sql<string>`case
           when customers.deleted_at is not null then customers.sync_status
           when customers.email_lower is null then 'no_email'
           when customers.current_hash = v.column3 then 'synced'
-          else 'needs_update' end
-      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash}, ${r.properties === undefined ? null : JSON.stringify(r.properties)})`))}) as v
-      where customers.id = v.column1 and ${workspaceOfJoinedRow('customers', workspaceId)}
-      returning customers.id, customers.deleted_at is null and exists (
+          else 'needs_update' end`,
+    returning: sql`customers.id, customers.deleted_at is null and exists (
         select 1 from customers other
         where other.workspace_id = customers.workspace_id and other.email_lower = customers.email_lower and other.id <> customers.id and coalesce(other.deleted_at, 0) = 0
-      ) as shared`.execute(db);
-    for (const row of rows) if (row.shared) shared.push(row.id);
-  }
-  return shared;
+      ) as shared`,
+  });
+  return rows.filter((row) => row.shared).map((row) => row.id);
+}
+
+/** Records a batch of organizations HubSpot accepted (updatePushSuccesses); their statuses are the caller's (the domain groups decide). */
+export async function recordOrganizationPushSuccesses(db: Db, workspaceId: string, results: readonly PushSuccessRow[], at: number): Promise<void> {
+  await updatePushSuccesses(db, 'organizations', workspaceId, results, at);
+}
+
+/**
+ * Records a batch of deals HubSpot accepted (updatePushSuccesses) with the status that follows
+ * from the row alone: Synced when its current hash equals the accepted one, else Needs update;
+ * deleted rows keep theirs.
+ */
+export async function recordDealPushSuccesses(db: Db, workspaceId: string, results: readonly PushSuccessRow[], at: number): Promise<void> {
+  await updatePushSuccesses(db, 'deals', workspaceId, results, at, {
+    status: sql<string>`case
+          when deals.deleted_at is not null then deals.sync_status
+          when deals.current_hash = v.column3 then 'synced'
+          else 'needs_update' end`,
+  });
 }
 
 /**

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { CrmObject } from '../../hubspot/index.js';
 import type { CustomFieldDefinition } from '../../records/index.js';
 import type { Customer } from '../../store/index.js';
-import { localFields } from '../field-mapping.js';
-import { mergeContact, newCustomerFrom, type ContactPullContext } from './contact.pull.js';
+import { contactPullContext, contactPullSpec } from './contact.pull.js';
+import { importRecord, mergeRecord } from './record-pull.js';
 
 const definition = (key: string, type: CustomFieldDefinition['type'], options: string[] = []): CustomFieldDefinition => ({
   id: `cf_${key}`,
@@ -19,16 +19,7 @@ const definition = (key: string, type: CustomFieldDefinition['type'], options: s
 });
 const customFields = [definition('since', 'date'), definition('seats', 'number'), definition('vip', 'boolean'), definition('topics', 'multiple_choice', ['a', 'b'])];
 const mapping = { email: 'email', firstName: 'firstname', city: 'city', 'custom.since': 'since', 'custom.seats': 'seats', 'custom.vip': 'vip', 'custom.topics': 'topics' };
-const all = localFields(customFields);
-const context: ContactPullContext = {
-  mapping,
-  pullOnly: new Set(),
-  pushOnly: [],
-  values: { mapping, owners: new Map() },
-  fields: Object.entries(mapping).map(([field, property]) => ({ field: all.find((f) => f.field === field)!, property })),
-  customFields,
-  stages: new Set(['customer']),
-};
+const context = contactPullContext({ mapping, owners: new Map() }, { mapping, directions: {} }, customFields, ['customer']);
 
 const customer = (values: Partial<Customer> = {}): Customer => ({
   id: 'cus_1',
@@ -60,21 +51,21 @@ const contact = (properties: Record<string, string | null>): CrmObject => ({ id:
 
 describe('merging a pulled contact', () => {
   it('changes nothing when HubSpot holds the base, in HubSpot\'s own spelling of the values', () => {
-    const merged = mergeContact(customer(), base, contact({ since: String(Date.parse('2024-05-01T00:00:00Z')), seats: '5.0', email: 'ADA@example.com' }), context, undefined, 1);
+    const merged = mergeRecord(contactPullSpec, customer(), base, contact({ since: String(Date.parse('2024-05-01T00:00:00Z')), seats: '5.0', email: 'ADA@example.com' }), context, undefined, 1);
     expect(merged.changed).toBe(false);
     expect(merged.conflicts).toEqual([]);
     expect(merged.problems).toEqual([]);
   });
 
   it('converts HubSpot\'s changes to the field types', () => {
-    const merged = mergeContact(customer(), base, contact({ seats: '12', vip: 'false', topics: 'b', city: null }), context, undefined, 1);
+    const merged = mergeRecord(contactPullSpec, customer(), base, contact({ seats: '12', vip: 'false', topics: 'b', city: null }), context, undefined, 1);
     expect(merged.values).toMatchObject({ city: null, custom: { seats: 12, vip: false, topics: ['b'], since: '2024-05-01' } });
     expect(merged.base).toMatchObject({ seats: '12', vip: 'false', topics: 'b', city: '' });
-    expect(merged.fieldUpdatedAt).toMatchObject({ 'custom.seats': 1, city: 1 });
+    expect(merged.values.fieldUpdatedAt).toMatchObject({ 'custom.seats': 1, city: 1 });
   });
 
   it('reports a value the field cannot hold and keeps the local one', () => {
-    const merged = mergeContact(customer(), base, contact({ seats: 'many', topics: 'a;z' }), context, undefined, 1);
+    const merged = mergeRecord(contactPullSpec, customer(), base, contact({ seats: 'many', topics: 'a;z' }), context, undefined, 1);
     expect(merged.values.custom).toMatchObject({ seats: 5, topics: ['a', 'b'] });
     expect(merged.problems.map((p) => p.field)).toEqual(['custom.seats', 'custom.topics']);
     expect(merged.base).toEqual(base);
@@ -83,35 +74,42 @@ describe('merging a pulled contact', () => {
   it('leaves a field alone when HubSpot did not send its property', () => {
     const sent = contact({});
     delete sent.properties['city'];
-    expect(mergeContact(customer(), base, sent, context, undefined, 1).values.city).toBe('Bern');
+    expect(mergeRecord(contactPullSpec, customer(), base, sent, context, undefined, 1).values.city).toBe('Bern');
   });
 
   it('decides a conflict by the change times given, and records both values', () => {
     const local = customer({ firstName: 'Ada L.', fieldUpdatedAt: { firstName: 500 } });
-    const hubspotLater = mergeContact(local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 900]]), 1);
+    const hubspotLater = mergeRecord(contactPullSpec, local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 900]]), 1);
     expect(hubspotLater.values.firstName).toBe('Ada K.');
     expect(hubspotLater.conflicts).toEqual([{ field: 'firstName', property: 'firstname', localValue: 'Ada L.', hubspotValue: 'Ada K.', localChangedAt: 500, hubspotChangedAt: 900, winner: 'hubspot' }]);
-    const localLater = mergeContact(local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 400]]), 1);
+    const localLater = mergeRecord(contactPullSpec, local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 400]]), 1);
     expect(localLater.values.firstName).toBe('Ada L.');
     expect(localLater.base['firstname']).toBe('Ada K.');
   });
 
   it('takes HubSpot\'s value of a Pull only field both sides changed, without a conflict, and keeps a local edit HubSpot did not touch', () => {
-    const pullOnly: ContactPullContext = { ...context, pullOnly: new Set(['firstName']) };
+    const pullOnly = contactPullContext({ mapping, owners: new Map() }, { mapping, directions: { firstName: 'pull' } }, customFields, ['customer']);
     const local = customer({ firstName: 'Ada L.', fieldUpdatedAt: { firstName: 500 } });
-    const both = mergeContact(local, base, contact({ firstname: 'Ada K.' }), pullOnly, new Map([['firstname', 400]]), 1);
+    const both = mergeRecord(contactPullSpec, local, base, contact({ firstname: 'Ada K.' }), pullOnly, new Map([['firstname', 400]]), 1);
     expect(both.conflicts).toEqual([]);
     expect(both.values.firstName).toBe('Ada K.');
     expect(both.base['firstname']).toBe('Ada K.');
     // The same local edit with both ways on is a conflict the later (local) change wins.
-    expect(mergeContact(local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 400]]), 1).values.firstName).toBe('Ada L.');
-    const onlyLocal = mergeContact(local, base, contact({}), pullOnly, undefined, 1);
+    expect(mergeRecord(contactPullSpec, local, base, contact({ firstname: 'Ada K.' }), context, new Map([['firstname', 400]]), 1).values.firstName).toBe('Ada L.');
+    const onlyLocal = mergeRecord(contactPullSpec, local, base, contact({}), pullOnly, undefined, 1);
     expect(onlyLocal).toMatchObject({ changed: false, conflicts: [] });
     expect(onlyLocal.values.firstName).toBe('Ada L.');
   });
 
+  it('leaves a Push only field unread', () => {
+    const pushOnly = contactPullContext({ mapping, owners: new Map() }, { mapping, directions: { city: 'push' } }, customFields, ['customer']);
+    const merged = mergeRecord(contactPullSpec, customer(), base, contact({ city: 'Basel' }), pushOnly, undefined, 1);
+    expect(merged).toMatchObject({ changed: false, conflicts: [], base });
+    expect(merged.values.city).toBe('Bern');
+  });
+
   it('makes a new customer with the stage as its lifecycle field and tag', () => {
-    const { customer: made, problems } = newCustomerFrom('ws', 'cus_2', contact({ firstname: 'Neu', seats: 'x' }), 'customer', context, 1);
+    const { record: made, problems } = importRecord(contactPullSpec, 'ws', 'cus_2', contact({ firstname: 'Neu', seats: 'x', lifecyclestage: 'customer' }), context, 1)!;
     expect(made).toMatchObject({ firstName: 'Neu', email: 'ada@example.com', lifecycleStage: 'customer', tags: ['lifecycle:customer'], sync: { hubspotId: '7' } });
     expect(problems.map((p) => p.field)).toEqual(['custom.seats']);
   });

@@ -1,8 +1,9 @@
 // What the pull engine (./pull-engine.ts) needs to know about one object type, like the push
 // adapters (../objects/object-adapter.ts): the property HubSpot stamps each change with, the
-// properties to read, and how a page of HubSpot records is merged into the local records.
-// The engine owns the rest: the initial listing and the incremental window, the checkpoint,
-// the history reads for conflicts, transactions. `contact.pull.ts` is the first.
+// setting that turns it on, the properties to read, and how a page of HubSpot records is merged
+// into the local records. The engine owns the rest: the initial listing and the incremental
+// window, the checkpoint, the history reads for conflicts, transactions. Every type builds its
+// adapter from a small spec with ./record-pull.ts (contact.pull.ts, company.pull.ts, deal.pull.ts).
 import type { CrmObject, ObjectType } from '../../hubspot/index.js';
 import type { Db } from '../../store/index.js';
 
@@ -12,14 +13,14 @@ export interface PullPageOutcome {
   created: number;
   /** Local records whose values HubSpot changed. */
   updated: number;
-  /** Local records linked to their HubSpot record by their key (email) on this pull. */
+  /** Local records linked to their HubSpot record by a key (email, domain, hubsync's id) on this pull. */
   linked: number;
   /** Fields both sides changed differently (each recorded in sync_conflicts). */
   conflicts: number;
   /** HubSpot records left out: outside the import filter, or deleted locally. */
   skipped: number;
   /** Values that could not be stored locally (the field keeps its local value). */
-  problems: { hubspotId: string; field: string; message: string }[];
+  problems: { objectType: ObjectType; hubspotId: string; field: string; message: string }[];
 }
 
 export interface PullRun {
@@ -35,6 +36,8 @@ export interface PullAdapter<C = unknown> {
   readonly objectType: ObjectType;
   /** The property every HubSpot write stamps (`lastmodifieddate` for contacts, `hs_lastmodifieddate` for others). */
   readonly modifiedProperty: string;
+  /** The sync setting that turns the type on (with two-way sync); contacts have none: always pulled. */
+  readonly setting?: 'syncCompanies' | 'syncDeals';
   /** What a pull reads once: the mapping, the local field types, the import filter. */
   context(db: Db, workspaceId: string): Promise<C>;
   /** The HubSpot properties to read. */
