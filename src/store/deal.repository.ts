@@ -127,7 +127,8 @@ async function customerIdsOf(db: Db, dealIds: readonly string[]): Promise<Map<st
   return out;
 }
 
-async function withCustomers(db: Db, rows: DealTable[]): Promise<Deal[]> {
+/** The deals these rows hold, with their live customers. */
+export async function dealsOfRows(db: Db, rows: readonly DealTable[]): Promise<Deal[]> {
   const links = await customerIdsOf(db, rows.map((r) => r.id));
   return rows.map((row) => rowToDeal(row, links.get(row.id) ?? []));
 }
@@ -142,11 +143,11 @@ export async function lockDeal(db: Db, workspaceId: string, id: string): Promise
 
 export async function findDeal(db: Db, workspaceId: string, id: string): Promise<Deal | undefined> {
   const row = await findLiveRecord(db, 'deals', workspaceId, id);
-  return row && (await withCustomers(db, [row]))[0];
+  return row && (await dealsOfRows(db, [row]))[0];
 }
 
 export async function findDealsByExternalIds(db: Db, workspaceId: string, externalIds: string[]): Promise<Deal[]> {
-  return withCustomers(db, await findLiveByExternalIds(db, 'deals', workspaceId, externalIds));
+  return dealsOfRows(db, await findLiveByExternalIds(db, 'deals', workspaceId, externalIds));
 }
 
 /** Marks the deal deleted and frees its external id; returns it as it was, or undefined. */
@@ -172,7 +173,7 @@ export async function listDeals(db: Db, query: DealListQuery): Promise<{ deals: 
     q = q.where('id', 'in', (eb) => eb.selectFrom('deal_customers').select('deal_id').where('customer_id', '=', customerId));
   }
   const rows = await q.orderBy('id', listOrder(query)).limit(query.limit + 1).execute();
-  return { deals: await withCustomers(db, rows.slice(0, query.limit)), hasMore: rows.length > query.limit };
+  return { deals: await dealsOfRows(db, rows.slice(0, query.limit)), hasMore: rows.length > query.limit };
 }
 
 // Sync state ----------------------------------------------------------------------------------
@@ -183,7 +184,7 @@ export async function listDeals(db: Db, query: DealListQuery): Promise<{ deals: 
 export async function findDealsForSync(db: Db, workspaceId: string, ids: readonly string[]): Promise<{ deal: Deal; currentHash: string | null; syncedValues: string | null }[]> {
   const rows = await inChunks(ids, (chunk) => db.selectFrom('deals').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', chunk).where('deleted_at', 'is', null).execute());
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const deals = await withCustomers(db, rows);
+  const deals = await dealsOfRows(db, rows);
   return deals.map((deal, i) => ({ deal, currentHash: rows[i]!.current_hash, syncedValues: rows[i]!.synced_values }));
 }
 

@@ -6,9 +6,9 @@
 // schedule is due in that minute, delayed to its jittered instant, which starts the run; the
 // tick also sends a `sync.pull` for each two-way workspace whose poll interval has passed.
 // With two-way sync on, a run started by a person or the schedule (Sync now, Reconcile now, the
-// scheduled reconcile) pulls HubSpot's changes first, inside its `sync.push` job, then pushes;
-// a flush pulls before it pushes contacts too (a push sends whole records). The webhook jobs
-// (`sync.webhook`, ./pull/webhook-pull.ts) are worked beside them.
+// scheduled reconcile) pulls HubSpot's changes of every pulled type first, inside its
+// `sync.push` job, then pushes; a flush pulls before it pushes too (a push sends whole records).
+// The webhook jobs (`sync.webhook`, ./pull/webhook-pull.ts) are worked beside them.
 // The jobs are wake-ups: the run row and the pending-changes set hold what must be done, so a
 // job run twice, merged or lost costs at most a repeated check (docs/ARCHITECTURE.md, "Jobs").
 import { z } from 'zod';
@@ -18,7 +18,6 @@ import { defineJob, eraseDefinition, JobTimeoutError, type JobQueue } from '../j
 import { isAppError, type Clock } from '../lib/index.js';
 import {
   deletePendingIfUnchanged,
-  findCheckpoint,
   findRun,
   findRunningRun,
   hasUsableConnection,
@@ -29,7 +28,6 @@ import {
   readPending,
   workspacesWithPending,
   type Db,
-  type SyncRunRow,
 } from '../store/index.js';
 import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
@@ -275,7 +273,8 @@ export interface SyncJobDeps {
 
 /**
  * Sends a `sync.pull` for every two-way workspace whose poll interval has passed since its last
- * pull (its checkpoint's time), once per workspace and minute. Returns those workspaces.
+ * pull, once per workspace and minute. Returns those workspaces. Every pull reads contacts (the
+ * other types with their settings), so the contacts checkpoint's time is the poll's clock.
  */
 export async function sendDuePulls(deps: { db: Db; jobs: JobQueue; clock: Clock }, tick: number): Promise<string[]> {
   const minute = Math.floor(tick / 60_000) * 60_000;
@@ -284,16 +283,6 @@ export async function sendDuePulls(deps: { db: Db; jobs: JobQueue; clock: Clock 
   return due;
 }
 
-/**
- * Whether the run still has to pull before it pushes: two-way is on and the contacts were not
- * pulled to the end since the run started (a pull that ran out of slice time resumes from its
- * checkpoint in the run's next slice).
- */
-async function pullPending(db: Db, run: SyncRunRow): Promise<boolean> {
-  if (!(await readSyncSettings(db, run.workspace_id)).twoWay) return false;
-  const checkpoint = await findCheckpoint(db, run.workspace_id, 'contacts');
-  return !(checkpoint?.phase === 'incremental' && checkpoint.updated_at >= run.started_at);
-}
 
 /** Works the sync jobs in this process (`serve`, `worker`); `concurrency` overrides the definitions'. */
 export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: number } = {}): Promise<void> {
@@ -315,7 +304,8 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
       let outcome: 'ended' | 'paused';
       try {
         // Two-way: HubSpot's changes come in before the push, so it pushes the merged values.
-        if (pull && run.phase === 'queued' && (await pullPending(db, run))) {
+        // A pull that ran out of slice time resumes from its checkpoints in the run's next slice.
+        if (pull && run.phase === 'queued' && !(await pull.pulledSince(workspaceId, run.started_at))) {
           const pulled = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
           // Paused, or a poll's pull is under way: the push waits for the pull to reach the end.
           if (pulled?.paused || pulled?.superseded) return signal.aborted ? undefined : 'continue';
@@ -365,9 +355,10 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
           await sleepUnlessAborted(DEAD_RUN_SETTLE_MS, signal);
           continue;
         }
-        // Two-way: a push sends whole records, so HubSpot's changes come in first (one search
-        // when nothing changed there), or the push would overwrite them with older local values.
-        if (pull && !pulled && objectType === 'contacts') {
+        // Two-way: a push sends whole records, so HubSpot's changes come in first (one search per
+        // pulled type when nothing changed there), or the push would overwrite them with older
+        // local values.
+        if (pull && !pulled) {
           pulled = true;
           const summary = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
           if (summary?.paused || summary?.superseded) return signal.aborted ? undefined : 'continue';

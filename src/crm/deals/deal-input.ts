@@ -104,6 +104,11 @@ const VALIDATORS: Record<Exclude<keyof DealValues, 'custom'>, (raw: unknown) => 
   customerIds,
 };
 
+/** One built-in deal field's value checked by its rule (`null` or `""` clears); the pull converts HubSpot's values with it. */
+export function validateDealValue(key: Exclude<keyof DealValues, 'custom'>, raw: unknown): FieldResult<unknown> {
+  return VALIDATORS[key](raw);
+}
+
 const DEAL_RULES: readonly BuiltInFieldRule[] = Object.entries(VALIDATORS).map(([key, validate]) => ({ key, validate }));
 
 /**

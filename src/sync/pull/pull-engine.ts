@@ -1,6 +1,8 @@
 // The pull engine: brings HubSpot's changes of each pulled object type into the local records
-// (two-way sync, step 1: contacts), for workspaces with two-way sync on. Per workspace and type
-// it keeps a checkpoint (sync_checkpoints), written in the transaction of each applied page, so
+// (two-way sync), for workspaces with two-way sync on: companies, contacts and deals, in that
+// order (the order the push goes in), each type while it is synced (contacts always, companies
+// and deals with their setting) and its scopes are granted. Per workspace and type it keeps a
+// checkpoint (sync_checkpoints), written in the transaction of each applied page, so
 // a pull stopped anywhere (a crash, the daily limit, the end of a job's slice) resumes after the
 // last applied page and never applies a page half. The checkpoint is also the pulls' lock: a
 // page is applied only if the checkpoint is still what its pull last saw, so two pulls of one
@@ -21,12 +23,14 @@
 // once per poll interval): archiving does not move the modification time the window follows.
 // Webhooks read records by id (`pullByIds`) and merge them the same way (./webhook-pull.ts).
 import type { CrmObject, HubSpotClient } from '../../hubspot/index.js';
-import type { HubSpotGateway } from '../../integration/index.js';
+import { missingScopesFor, type HubSpotGateway, type SyncedObjectType } from '../../integration/index.js';
 import { newId, type Clock } from '../../lib/index.js';
 import type { Db, SyncCheckpointRow } from '../../store/index.js';
-import { advanceCheckpoint, createCheckpoint, findCheckpoint } from '../../store/index.js';
+import { advanceCheckpoint, createCheckpoint, findCheckpoint, findConnection } from '../../store/index.js';
 import { readSyncSettings } from '../sync-settings.js';
+import { companyPullAdapter } from './company.pull.js';
 import { contactPullAdapter } from './contact.pull.js';
+import { dealPullAdapter } from './deal.pull.js';
 import { applyHubSpotDeletions, checkArchived } from './deletions.js';
 import { emptyOutcome, stampOf, type ChangeTimes, type PullAdapter, type PullPageOutcome, type PullRun } from './pull-adapter.js';
 import { advanceWindow, laterCursor, nextSearch, type WindowCursor } from './pull-window.js';
@@ -52,7 +56,7 @@ export interface PullEngineDeps {
   db: Db;
   clock: Clock;
   gateway: HubSpotGateway;
-  /** The pulled types; by default contacts. */
+  /** The pulled types, in pull order; by default companies, contacts, deals. */
   adapters?: readonly PullAdapter[];
   overlapMs?: number;
   /** Smaller pages for tests; HubSpot's maxima by default. */
@@ -109,23 +113,49 @@ export class PullEngine {
 
   constructor(deps: PullEngineDeps) {
     this.#deps = deps;
-    this.#adapters = deps.adapters ?? [contactPullAdapter(deps.clock) as PullAdapter];
+    this.#adapters = deps.adapters ?? ([companyPullAdapter(deps.clock), contactPullAdapter(deps.clock), dealPullAdapter(deps.clock)] as PullAdapter[]);
   }
 
   /**
-   * Pulls every type's changes for the workspace; null when two-way sync is off (nothing is
-   * called). Throws what stops it (credentials refused, the daily limit, HubSpot unreachable):
+   * The types a pull of the workspace reads, in order: contacts, and each other type while its
+   * setting is on and the connection grants its scopes (a push run says what is missing). None
+   * while two-way sync is off.
+   */
+  async typesFor(workspaceId: string): Promise<PullAdapter[]> {
+    const { db } = this.#deps;
+    const settings = await readSyncSettings(db, workspaceId);
+    if (!settings.twoWay) return [];
+    const connection = await findConnection(db, workspaceId);
+    const granted = connection ? (JSON.parse(connection.scopes) as string[]) : null;
+    return this.#adapters.filter(
+      (adapter) => (adapter.setting === undefined || settings[adapter.setting]) && (granted === null || missingScopesFor(adapter.objectType as SyncedObjectType, granted).length === 0),
+    );
+  }
+
+  /** Whether every type the workspace pulls was read to the end at or after `since` (a run pulls until it is). */
+  async pulledSince(workspaceId: string, since: number): Promise<boolean> {
+    for (const adapter of await this.typesFor(workspaceId)) {
+      const checkpoint = await findCheckpoint(this.#deps.db, workspaceId, adapter.objectType);
+      if (!(checkpoint?.phase === 'incremental' && checkpoint.updated_at >= since)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Pulls the changes of every type the workspace pulls (`typesFor`), in order; null when
+   * two-way sync is off (nothing is called). Throws what stops it (credentials refused, the daily limit, HubSpot unreachable):
    * the checkpoint keeps every page applied before.
    *
    * @example const summary = await pull.pull(workspaceId, { shouldPause: () => Date.now() > until });
    */
   async pull(workspaceId: string, options: PullOptions = {}): Promise<PullSummary | null> {
-    const { db, clock, gateway } = this.#deps;
-    if (!(await readSyncSettings(db, workspaceId)).twoWay) return null;
+    const { clock, gateway } = this.#deps;
+    const types = await this.typesFor(workspaceId);
+    if (types.length === 0) return null;
     const client = await gateway.clientFor(workspaceId);
     const run: PullRun = { id: newId('pull', clock), at: clock.now() };
     const summary: PullSummary = { ...emptyOutcome(), runId: run.id, pages: 0, pulled: 0, paused: false, superseded: false, deletions: 0 };
-    for (const adapter of this.#adapters) {
+    for (const adapter of types) {
       let paused: boolean;
       try {
         paused = await this.#pullType(client, workspaceId, adapter, run, summary, options);
@@ -146,21 +176,24 @@ export class PullEngine {
         break;
       }
     }
+    // A record read twice (the window's overlap re-reads the listing's newest) is reported once.
+    const problems = new Map(summary.problems.map((p) => [`${p.objectType}\u0000${p.hubspotId}\u0000${p.field}`, p]));
+    summary.problems = [...problems.values()];
     return summary;
   }
 
   /**
    * Reads these HubSpot records by id (a webhook said they changed or went: at most
    * BATCH_READ_SIZE) and merges them as a page is, without moving the checkpoint; those HubSpot
-   * no longer has are deletions (./deletions.ts). Null when two-way sync is off or the type is
-   * not pulled (nothing is called). Reading the record now, not trusting the event, is what makes
-   * duplicated and out-of-order events harmless.
+   * no longer has are deletions (./deletions.ts). Null when two-way sync is off or the workspace
+   * does not pull the type (`typesFor`; nothing is called). Reading the record now, not
+   * trusting the event, is what makes duplicated and out-of-order events harmless.
    */
   async pullByIds(workspaceId: string, objectType: string, ids: readonly string[]): Promise<PullSummary | null> {
     const { db, clock, gateway } = this.#deps;
-    const adapter = this.#adapters.find((a) => a.objectType === objectType);
+    const adapter = (await this.typesFor(workspaceId)).find((a) => a.objectType === objectType);
+    if (!adapter) return null;
     const settings = await readSyncSettings(db, workspaceId);
-    if (!adapter || !settings.twoWay) return null;
     const run: PullRun = { id: newId('pull', clock), at: clock.now() };
     const summary: PullSummary = { ...emptyOutcome(), runId: run.id, pages: 0, pulled: 0, paused: false, superseded: false, deletions: 0 };
     if (ids.length === 0) return summary;

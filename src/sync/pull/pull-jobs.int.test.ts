@@ -47,6 +47,28 @@ describe('pull jobs', () => {
     expect(remote.find((c) => c.properties['email'] === 'both@example.com')!.properties).toMatchObject({ firstname: 'Both', phone: '+41 1' });
   });
 
+  it('Reconcile now pulls every type switched on (companies and deals too) before it pushes', async () => {
+    expect((await env.admin.patch(`${W}/hubspot/settings`, { twoWay: true, syncCompanies: true, syncDeals: true })).status).toBe(200);
+    const mapped = await env.admin.request('PUT', `${W}/hubspot/deal-stages`, { mappings: [{ pipeline: 'default', stage: 'won', hubspotPipelineId: 'default', hubspotStageId: 'closedwon' }] });
+    expect(mapped.status).toBe(200);
+    const [companyId] = env.sandbox.control.seedObjects(env.portalId, 'companies', [{ name: 'Remote AG', domain: 'remote.example' }]);
+    const [dealId] = env.sandbox.control.seedObjects(env.portalId, 'deals', [{ dealname: 'Remote deal', pipeline: 'default', dealstage: 'closedwon', amount: '10' }]);
+    await env.admin.post(`${W}/organizations`, { name: 'Local AG', domain: 'local.example' });
+
+    const started = await env.admin.post<{ id: string }>(`${W}/sync/reconcile`);
+    expect(started.status).toBe(202);
+    expect(await waitForRun(env.admin, started.body.id, runEnded)).toMatchObject({ status: 'succeeded', created: 1 });
+    const organizations = await db.selectFrom('organizations').select(['name', 'hubspot_id', 'sync_status']).where('workspace_id', '=', workspaceId).orderBy('name').execute();
+    expect(organizations).toEqual([
+      { name: 'Local AG', hubspot_id: expect.any(String) as string, sync_status: 'synced' },
+      { name: 'Remote AG', hubspot_id: companyId, sync_status: 'synced' },
+    ]);
+    expect(await db.selectFrom('deals').select(['name', 'stage', 'hubspot_id', 'sync_status']).where('workspace_id', '=', workspaceId).execute()).toEqual([
+      { name: 'Remote deal', stage: 'won', hubspot_id: dealId, sync_status: 'synced' },
+    ]);
+    expect((await db.selectFrom('sync_checkpoints').select('object_type').orderBy('object_type').execute()).map((c) => c.object_type)).toEqual(['companies', 'contacts', 'deals']);
+  });
+
   it('Reconcile now with two-way off only pushes', async () => {
     env.sandbox.control.seedContacts(env.portalId, [{ email: 'remote@example.com', lifecyclestage: 'customer' }]);
     const started = await env.admin.post<{ id: string }>(`${W}/sync/reconcile`);
@@ -103,5 +125,25 @@ describe('on-change push with two-way sync', () => {
     await expect
       .poll(async () => liveDb.selectFrom('customers').select(['first_name', 'city', 'sync_status']).where('id', '=', made.body.id).executeTakeFirstOrThrow(), { timeout: 20_000 })
       .toEqual({ first_name: 'On (local)', city: 'Basel', sync_status: 'synced' });
+  });
+
+  it("pulls HubSpot's edit of a company before pushing an organization's local edit", async () => {
+    expect((await live.admin.patch(`${W}/hubspot/settings`, { syncCompanies: true })).status).toBe(200);
+    const made = await live.admin.post<{ id: string }>(`${W}/organizations`, { name: 'On AG', city: 'Bern' });
+    const liveDb = live.ts.service.database.db;
+    const row = () => liveDb.selectFrom('organizations').select(['name', 'city', 'hubspot_id', 'sync_status']).where('id', '=', made.body.id).executeTakeFirstOrThrow();
+    await expect.poll(async () => (await row()).sync_status, { timeout: 20_000 }).toBe('synced');
+    await live.admin.patch(`${W}/hubspot/settings`, { twoWay: true });
+    const { hubspot_id: hubspotId } = await row();
+    const res = await fetch(`${live.sandbox.baseUrl}/crm/v3/objects/companies/${hubspotId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${live.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { city: 'Basel' } }),
+    });
+    expect(res.status).toBe(200);
+    await live.admin.patch(`${W}/organizations/${made.body.id}`, { name: 'On AG (local)' });
+    await expect.poll(() => live.sandbox.control.getObject(live.portalId, 'companies', hubspotId!).properties['name'], { timeout: 20_000 }).toBe('On AG (local)');
+    expect(live.sandbox.control.getObject(live.portalId, 'companies', hubspotId!).properties['city']).toBe('Basel');
+    await expect.poll(row, { timeout: 20_000 }).toEqual({ name: 'On AG (local)', city: 'Basel', hubspot_id: hubspotId, sync_status: 'synced' });
   });
 });

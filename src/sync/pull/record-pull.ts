@@ -108,7 +108,7 @@ export interface RecordPullSpec<R extends PulledRecord, C extends PullContext> {
 const TRUNCATED = 200;
 
 /** A raw HubSpot value as a problem quotes it (long values cut). */
-function quoted(raw: string | null | undefined): string {
+export function quoted(raw: string | null | undefined): string {
   const text = raw ?? '';
   return `"${text.length > TRUNCATED ? `${text.slice(0, TRUNCATED)}…` : text}"`;
 }
