@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
-import { findLiveByExternalIds, findLiveRecord, inChunks, countLiveByStatus, liveRecordPendingSince, pushInputsChangedSince, softDeleteRecord, untaggedColumnsOf, workspaceOfJoinedRow, untaggedPartsOf, type RecordParts } from './record-rows.js';
+import { findLiveByExternalIds, findLiveRecord, inChunks, countLiveByStatus, liveRecordPendingSince, pushInputsChangedSince, softDeleteRecord, untaggedColumnsOf, untaggedPartsOf, type RecordParts } from './record-rows.js';
 import { listOrder, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
 import type { DealTable } from './tables.js';
 

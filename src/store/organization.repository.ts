@@ -6,7 +6,7 @@ import { normalizeDomain } from '../lib/index.js';
 import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
-import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, countLiveByStatus, liveRecordPendingSince, pushInputsChangedSince, softDeleteRecord, workspaceOfJoinedRow, type RecordTable } from './record-rows.js';
+import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, countLiveByStatus, liveRecordPendingSince, pushInputsChangedSince, softDeleteRecord, type RecordTable } from './record-rows.js';
 import type { OrganizationTable } from './tables.js';
 
 export interface OrganizationValues {

@@ -26,7 +26,7 @@ export interface SyncSettings {
   /** 5-field cron read in `timezone`; null = no scheduled reconcile. */
   reconcileSchedule: string | null;
   timezone: string;
-  /** HubSpot's changes are pulled too (two-way sync, step 1: contacts). Off by default. */
+  /** HubSpot's changes are pulled too (two-way sync: contacts, and companies and deals while they are synced). Off by default. */
   twoWay: boolean;
   /** The HubSpot lifecycle stages whose unknown contacts a pull creates locally (seed 004). */
   inboundLifecycleStages: string[];

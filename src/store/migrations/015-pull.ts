@@ -1,4 +1,4 @@
-// What the pull (inbound sync, docs/ARCHITECTURE.md "Pull (two-way sync, step 1)") keeps:
+// What the pull (inbound sync, docs/ARCHITECTURE.md "Pull (two-way sync)") keeps:
 // - `sync_checkpoints`: per workspace and object type, how far HubSpot's changes are applied.
 //   `phase` initial: the first full listing is under way and `after_cursor` is the list cursor
 //   of the next page; incremental: `last_modified_ms` is the last `lastmodifieddate` fully
