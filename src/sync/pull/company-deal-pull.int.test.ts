@@ -145,6 +145,8 @@ describe('companies pull', () => {
       ['companies', id, 'name', 'Both AG (local)', 'Both AG (HubSpot)', 'hubspot', summary.runId],
       ['companies', id, 'phone', '+41 3 (local)', '+41 2 (HubSpot)', 'local', summary.runId],
     ]);
+    const listed = await env.admin.get<{ conflicts: { field: string; winner: string }[] }>(`${W}/organizations/${id}/conflicts`);
+    expect(listed.body.conflicts.map((c) => [c.field, c.winner]).sort()).toEqual([['name', 'hubspot'], ['phone', 'local']]);
 
     // The same changes read again (the checkpoint moved back past them): nothing is written.
     const before = await organization(id);
@@ -268,6 +270,8 @@ describe('deals pull', () => {
       ['deals', 'amount', 'amount', '200', '300', 'hubspot'],
       ['deals', 'name', 'dealname', 'Both (local)', 'Both (HubSpot)', 'local'],
     ]);
+    const listed = await env.admin.get<{ conflicts: { field: string; winner: string }[] }>(`${W}/deals/${id}/conflicts`);
+    expect(listed.body.conflicts.map((c) => [c.field, c.winner]).sort()).toEqual([['amount', 'hubspot'], ['name', 'local']]);
 
     const before = await deal(id);
     await db.updateTable('sync_checkpoints').set({ last_modified_ms: 0, ids_at_ms: '[]' }).where('object_type', '=', 'deals').execute();
