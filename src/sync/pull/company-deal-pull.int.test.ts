@@ -110,10 +110,11 @@ describe('companies pull', () => {
     expect(JSON.parse(acme.synced_values!)).toMatchObject({ name: 'Acme', domain: 'acme.com', city: 'Zug' });
     expect(await pending()).toEqual([]);
 
-    // The push sends the two linked ones (what HubSpot lacks: the key, the domain as pushed); it creates nothing.
+    // The push sends the two linked ones what HubSpot lacks (the key: both sides agree on the
+    // domain, whatever its spelling); it creates nothing.
     expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded', created: 0, updated: 2 });
     expect(env.sandbox.control.listObjects(env.portalId, 'companies')).toHaveLength(3);
-    expect(inHubSpot('companies', betaCompany)).toMatchObject({ name: 'Beta GmbH', domain: 'beta.io', [ORG_KEY]: byDomain });
+    expect(inHubSpot('companies', betaCompany)).toMatchObject({ name: 'Beta GmbH', domain: 'www.Beta.io', [ORG_KEY]: byDomain });
     expect((await organizations()).map((o) => o.sync_status)).toEqual(['synced', 'synced', 'synced']);
   });
 
@@ -186,7 +187,9 @@ describe('deals pull', () => {
     const keyed = await createDeal({ name: 'Keyed', stage: 'proposal', amount: '10' });
     await keyProperty('deals', DEAL_KEY);
     const keyedDeal = await hubspotWrite('POST', 'deals', { dealname: 'Keyed', amount: '10', pipeline: 'default', dealstage: 'presentationscheduled', [DEAL_KEY]: keyed });
+    const ownerId = env.sandbox.control.addOwner(env.portalId, { email: 'seller@example.com', firstName: 'Sel' }).id;
     const made = await hubspotWrite('POST', 'deals', {
+      hubspot_owner_id: ownerId,
       dealname: 'Big one',
       amount: '1500.50',
       deal_currency_code: 'EUR',
@@ -206,6 +209,10 @@ describe('deals pull', () => {
     // HubSpot already holds what the new deal would push: the run sends only the relinked one.
     expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded', created: 0, updated: 1 });
     expect(env.sandbox.control.listObjects(env.portalId, 'deals')).toHaveLength(2);
+    // An edit here sends that field alone: the HubSpot owner no local user stands for stays.
+    expect((await env.admin.patch(`${W}/deals/${big.id}`, { amount: '1600' })).status).toBe(200);
+    expect(await syncNowAgain()).toMatchObject({ status: 'succeeded', updated: 1 });
+    expect(inHubSpot('deals', made)).toMatchObject({ amount: '1600', hubspot_owner_id: ownerId, dealstage: 'closedwon' });
   });
 
   it('reports a HubSpot stage no local stage is mapped to on the deal, which keeps its stage', async () => {
