@@ -58,6 +58,7 @@ import {
   updateRun,
   updateRunIfRunning,
 } from '../store/index.js';
+import { archivePendingDeletions, hasPendingArchives } from './archive-deletions.js';
 import { changedProperties, recordHash } from './field-mapping.js';
 import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter, type PushSuccess } from './objects/index.js';
 import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
@@ -415,8 +416,9 @@ export class PushEngine {
 
   /**
    * Pushes the given records of one object type (those of them still pushable) as one run with
-   * trigger `on_change`, in this process, and returns the finished run — or null when none of
-   * them is pushable any more, or the type is not pushed for the workspace. SYNC_ALREADY_RUNNING when another run is running for the workspace.
+   * trigger `on_change`, in this process, after the type's pending archives, and returns the
+   * finished run — or null when none of them is pushable any more and no archive waits, or the
+   * type is not pushed for the workspace. SYNC_ALREADY_RUNNING when another run is running for the workspace.
    *
    * @example await push.pushRecords('contacts', workspaceId, changedCustomerIds, actor)
    */
@@ -425,7 +427,7 @@ export class PushEngine {
     // A type turned off, or whose scopes the connection lacks, is not pushed (a Sync now run says why).
     if (!(await this.typesFor(this.#deps.db, workspaceId)).some((t) => t.adapter === adapter && t.note === null)) return null;
     const pushable = await adapter.pageIds(this.#deps.db, workspaceId, PUSHABLE_STATUSES, undefined, ids.length, ids);
-    if (pushable.length === 0) return null;
+    if (pushable.length === 0 && !(await hasPendingArchives(this.#deps.db, workspaceId, objectType))) return null;
     let run: SyncRunRow;
     try {
       run = await this.#insertRun(this.#deps.db, workspaceId, { kind: 'on_change', actor }, { adapter, ids: pushable });
@@ -468,6 +470,7 @@ export class PushEngine {
       apiCalls++;
     });
     const counters = { processed: run.processed, created: run.created, updated: run.updated, failed: run.failed };
+    let deletions = run.deletions;
     let source: BatchSource | undefined;
     // Progress is written after every recorded batch without holding the batch's worker up.
     // Writes are chained, so a slower write never overwrites a newer count, and coalesced: while
@@ -496,6 +499,8 @@ export class PushEngine {
       const types = only ? [only.adapter] : (await this.typesFor(db, workspaceId)).flatMap((t) => (t.note === null ? [t.adapter] : []));
       const { twoWay } = await readSyncSettings(db, workspaceId);
       for (const adapter of types) {
+        // Records deleted locally whose deletion is propagated (archive-deletions.ts) go first.
+        deletions += await archivePendingDeletions({ db, clock, client, workspaceId, runId: run.id }, adapter);
         const mapping = await adapter.mapping(db, workspaceId);
         await adapter.begin?.({ db, client, workspaceId, tag: run.id });
         source = new BatchSource(db, workspaceId, run.id, adapter, mapping, twoWay, run.started_at, only?.ids);
@@ -515,7 +520,7 @@ export class PushEngine {
       }
       await progress;
       if (progressError) throw progressError.error;
-      await updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now() });
+      await updateRun(db, run.id, { ...counters, deletions, api_calls: apiCalls, heartbeat_at: clock.now() });
       // Every batch taken was recorded; the run stays running for its next slice.
       if (ended.paused) return 'paused';
       const cancelled = ended.cancelReason !== undefined;
@@ -523,7 +528,7 @@ export class PushEngine {
       return 'ended';
     } catch (error) {
       await progress;
-      await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
+      await updateRun(db, run.id, { ...counters, deletions, api_calls: apiCalls });
       // The credentials were forgotten under the run (disconnect, reconnect): the gateway
       // aborted its calls. Asked to stop, it ends cancelled with the asker's reason.
       const stoppedUnder = isHubSpotApiError(error) ? error.code === 'HUBSPOT_ABORTED' : error instanceof AppError && error.code === 'HUBSPOT_NOT_CONNECTED';
