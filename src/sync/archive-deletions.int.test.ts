@@ -3,7 +3,7 @@
 // HubSpot by the on-change flush job (a run counting it in `deletions`, its sync log saying
 // `archive`); the archive is queued with the delete itself, so it waits in the database for
 // whichever run comes next; a restore before it ran cancels it; with the setting off HubSpot's
-// record is left alone. Organizations go through the same code.
+// record is left alone. Organizations and deals go through the same code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEnded, startSandboxedService, syncNow, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
 import { findWorkspaceBySlug, type Db } from '../store/index.js';
@@ -130,6 +130,29 @@ describe('propagated deletes waiting in the database', () => {
     expect(h.archived('contacts', row.hubspot_id!)).toBe(false);
   });
 
+  it('keeps a customer restored while its archive is in flight in HubSpot (created again when the archive won)', async () => {
+    const { id } = await h.linkedCustomer('racing@example.com');
+    expect((await env.admin.request('DELETE', `${W}/customers/${id}`)).status).toBe(204);
+    await env.admin.post(`${W}/customers`, { email: 'sixth@example.com' });
+    // Every HubSpot answer takes 1.5 s: the restore lands while the run's archive call waits.
+    env.sandbox.control.setLatency(1_500);
+    try {
+      const started = await env.admin.post<{ id: string }>(`${W}/sync/runs`);
+      expect(started.status).toBe(202);
+      await waitForRun(env.admin, started.body.id, (run) => run['phase'] === 'pushing' || run['status'] !== 'running');
+      expect((await env.admin.post(`${W}/customers/${id}/restore`)).status).toBe(200);
+      await waitForRun(env.admin, started.body.id, runEnded);
+    } finally {
+      env.sandbox.control.setLatency(undefined);
+    }
+    // Whichever came first, the customer ends live in HubSpot and Synced (by this run or the next).
+    const again = await env.admin.post<{ id: string }>(`${W}/sync/runs`);
+    if (again.status === 202) await waitForRun(env.admin, again.body.id, runEnded);
+    const row = await h.customer(id);
+    expect(row).toMatchObject({ deleted_at: null, sync_status: 'synced' });
+    expect(h.archived('contacts', row.hubspot_id!)).toBe(false);
+  });
+
   it('archives a deleted linked organization as a company', async () => {
     await h.settings({ syncCompanies: true });
     try {
@@ -144,6 +167,26 @@ describe('propagated deletes waiting in the database', () => {
       expect(await h.pending()).toEqual([]);
     } finally {
       await h.settings({ syncCompanies: false });
+    }
+  });
+
+  it('archives a deleted linked deal', async () => {
+    await h.settings({ syncDeals: true });
+    try {
+      const mappings = [{ pipeline: 'default', stage: 'won', hubspotPipelineId: 'default', hubspotStageId: 'closedwon' }];
+      expect((await env.admin.request('PUT', `${W}/hubspot/deal-stages`, { mappings })).status).toBe(200);
+      const made = await env.admin.post<{ id: string }>(`${W}/deals`, { name: 'Mark II', stage: 'won' });
+      await syncNow(env.admin);
+      const { hubspot_id } = await h.db().selectFrom('deals').select('hubspot_id').where('id', '=', made.body.id).executeTakeFirstOrThrow();
+      expect(hubspot_id).not.toBeNull();
+      expect((await env.admin.request('DELETE', `${W}/deals/${made.body.id}`)).status).toBe(204);
+      expect(await h.pending()).toEqual([expect.objectContaining({ object_type: 'deals', record_id: made.body.id, hubspot_id })]);
+      await env.admin.post(`${W}/customers`, { email: 'fifth@example.com' });
+      await syncNow(env.admin);
+      expect(h.archived('deals', hubspot_id!)).toBe(true);
+      expect(await h.pending()).toEqual([]);
+    } finally {
+      await h.settings({ syncDeals: false });
     }
   });
 });

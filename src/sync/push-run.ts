@@ -1,9 +1,10 @@
 // The push engine, one for every object type: a run pushes every record whose status calls for
 // it (Not synced, Needs update, Error, Outdated) in batches of up to 100 through the
 // rate-governed client, one object type after another in the registry's order
-// (./objects/index.ts). What differs between types — the table, the key, the mapping, how
-// outcomes are stored — is the type's adapter (./objects/object-adapter.ts); a batch's calls
-// and the isolation of refused records are in ./push-batch.ts.
+// (./objects/index.ts), each type's propagated deletes first (./archive-deletions.ts). What
+// differs between types — the table, the key, the mapping, how outcomes are stored — is the
+// type's adapter (./objects/object-adapter.ts); a batch's calls and the isolation of refused
+// records are in ./push-batch.ts.
 //
 // Run states (sync_runs.status):
 //   running      owned by one process, which heartbeats after every batch;

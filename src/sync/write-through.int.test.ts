@@ -2,7 +2,7 @@
 // (SQLite or PostgreSQL): a linked customer's edit is in HubSpot before it is saved, and stays
 // Synced (the next push and pull do nothing); HubSpot refusing a value is a 422 with HubSpot's
 // message and HubSpot failing is a 503, both saving nothing; with the setting off, or for an
-// unlinked customer, the edit is saved as before. Organizations go through the same code.
+// unlinked customer, the edit is saved as before. Organizations and deals go through the same code.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runEnded, startSandboxedService, syncNow, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
 import { findWorkspaceBySlug, type Db } from '../store/index.js';
@@ -181,6 +181,31 @@ describe('write-through of an organization', () => {
     } finally {
       env.sandbox.control.setFaults({});
       await settings({ syncCompanies: false });
+    }
+  });
+});
+
+describe('write-through of a deal', () => {
+  it('writes a linked deal change to HubSpot first and keeps it Synced; a stage the push would refuse is saved as before', async () => {
+    await settings({ syncDeals: true });
+    try {
+      const mappings = [{ pipeline: 'default', stage: 'proposal', hubspotPipelineId: 'default', hubspotStageId: 'presentationscheduled' }];
+      expect((await env.admin.request('PUT', `${W}/hubspot/deal-stages`, { mappings })).status).toBe(200);
+      const made = await env.admin.post<{ id: string }>(`${W}/deals`, { name: 'Engine order', amount: '100', stage: 'proposal' });
+      expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded' });
+      const { hubspot_id: hubspotId } = await db.selectFrom('deals').select('hubspot_id').where('id', '=', made.body.id).executeTakeFirstOrThrow();
+
+      const saved = await env.admin.patch<{ amount: string; sync: { status: string } }>(`${W}/deals/${made.body.id}`, { amount: '250.5' });
+      expect(saved.body).toMatchObject({ sync: { status: 'synced' } });
+      expect(env.sandbox.control.getObject(env.portalId, 'deals', hubspotId!).properties).toMatchObject({ amount: '250.5', dealname: 'Engine order' });
+
+      // An unmapped stage is not sent (the push refuses it before sending, naming the stage): saved, waiting for the push.
+      env.sandbox.control.resetCounts();
+      const unmapped = await env.admin.patch<{ stage: string; sync: { status: string } }>(`${W}/deals/${made.body.id}`, { stage: 'negotiation' });
+      expect(unmapped.body).toMatchObject({ stage: 'negotiation', sync: { status: 'needs_update' } });
+      expect(calls('PATCH /crm/v3/objects/deals/{id}')).toBe(0);
+    } finally {
+      await settings({ syncDeals: false });
     }
   });
 });
