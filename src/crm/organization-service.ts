@@ -22,9 +22,10 @@ import {
   type CustomFieldDefinition,
   type FieldProblem,
   type RecordChangeListener,
+  writeThroughFirst,
+  type CheckedChange,
   type RecordWriteThrough,
   type UpsertItemResult,
-  type WrittenThrough,
 } from '../records/index.js';
 import type { Db, Organization, OrganizationValues } from '../store/index.js';
 import {
@@ -118,10 +119,8 @@ export async function createOrganization(deps: OrganizationServiceDeps, workspac
   });
 }
 
-type CheckedChange = { ok: true; next: Organization; changed: boolean } | { ok: false; problems: FieldProblem[] };
-
 /** Validates `item` as a change to `existing` (nothing is written): the organization it makes. */
-async function checkChange(db: Db, existing: Organization, item: Record<string, unknown>, fields: CustomFieldDefinition[], now: number): Promise<CheckedChange> {
+async function checkChange(db: Db, existing: Organization, item: Record<string, unknown>, fields: CustomFieldDefinition[], now: number): Promise<CheckedChange<Organization>> {
   const checked = validateRecordPatch<OrganizationValues>(item, ORGANIZATION_RULES, fields, { externalId: true });
   const problems = [...(checked.ok ? [] : checked.problems), ...(await ownerProblems(db, existing.workspaceId, item))];
   if (checked.ok && 'name' in checked.patch.values && !checked.patch.values.name) problems.unshift({ field: 'name', message: 'cannot be cleared' });
@@ -154,24 +153,15 @@ async function changeOrganization(
 }
 
 /**
- * With write-through (deps.writeThrough): checks the change against the organization as stored
- * and has HubSpot accept it before anything is saved. Null when nothing had to be sent.
- */
-async function writeThroughFirst(deps: OrganizationServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<WrittenThrough | null> {
-  if (!deps.writeThrough) return null;
-  const existing = await findOrganization(deps.db, workspaceId, id);
-  if (!existing) throw notFound('Organization');
-  const checked = await checkChange(deps.db, existing, input, await loadFieldDefinitions(deps.db, workspaceId, COMPANIES), deps.clock.now());
-  if (!checked.ok) throw invalidFields(checked.problems);
-  return checked.changed ? deps.writeThrough.send(workspaceId, id, checked.next) : null;
-}
-
-/**
  * Partial update; only the fields present in `input` change. With write-through on and the
  * organization linked, HubSpot accepts the change first (else it throws and nothing is saved).
  */
 export async function updateOrganization(deps: OrganizationServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<Organization> {
-  const written = await writeThroughFirst(deps, workspaceId, id, input);
+  const written = await writeThroughFirst(deps.writeThrough, workspaceId, id, async () => {
+    const existing = await findOrganization(deps.db, workspaceId, id);
+    if (!existing) throw notFound('Organization');
+    return checkChange(deps.db, existing, input, await loadFieldDefinitions(deps.db, workspaceId, COMPANIES), deps.clock.now());
+  });
   return deps.db.transaction().execute(async (trx) => {
     const existing = await findOrganization(trx, workspaceId, id);
     if (!existing) throw notFound('Organization');

@@ -12,9 +12,10 @@ import {
   type CustomFieldDefinition,
   type FieldProblem,
   type RecordChangeListener,
+  writeThroughFirst,
+  type CheckedChange,
   type RecordWriteThrough,
   type UpsertItemResult,
-  type WrittenThrough,
 } from '../records/index.js';
 import type { Customer, Db } from '../store/index.js';
 import { findCustomer, findCustomersByExternalIds, insertCustomers, restoreRecord, softDeleteCustomer, updateCustomerContent } from '../store/index.js';
@@ -118,11 +119,8 @@ export async function createCustomer(deps: CustomerServiceDeps, workspaceId: str
   });
 }
 
-/** A change checked against the customer as it was read: the customer it makes, and what moved. */
-type CheckedChange = { ok: true; next: Customer; changed: boolean } | { ok: false; problems: FieldProblem[] };
-
 /** Validates `item` as a change to `existing` (nothing is written): the customer it makes. */
-async function checkChange(deps: CustomerServiceDeps, db: Db, existing: Customer, item: Record<string, unknown>, fields: CustomFieldDefinition[], now: number): Promise<CheckedChange> {
+async function checkChange(deps: CustomerServiceDeps, db: Db, existing: Customer, item: Record<string, unknown>, fields: CustomFieldDefinition[], now: number): Promise<CheckedChange<Customer>> {
   const checked = validateCustomerPatch(item, fields, { externalId: true, ...withoutLinks(deps) });
   const problems = [...(checked.ok ? [] : checked.problems), ...(await checkLinks(deps, db, existing.workspaceId, item))];
   if (!checked.ok || problems.length > 0) return { ok: false, problems };
@@ -156,19 +154,6 @@ async function changeCustomer(
 }
 
 /**
- * With write-through (deps.writeThrough): checks the change against the customer as stored and
- * has HubSpot accept it before anything is saved. Null when nothing had to be sent.
- */
-async function writeThroughFirst(deps: CustomerServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<WrittenThrough | null> {
-  if (!deps.writeThrough) return null;
-  const existing = await findCustomer(deps.db, workspaceId, id);
-  if (!existing) throw notFound('Customer');
-  const checked = await checkChange(deps, deps.db, existing, input, await loadFieldDefinitions(deps.db, workspaceId), deps.clock.now());
-  if (!checked.ok) throw invalidFields(checked.problems);
-  return checked.changed ? deps.writeThrough.send(workspaceId, id, checked.next) : null;
-}
-
-/**
  * Partial update; only the fields present in `input` change. With write-through on and the
  * customer linked, HubSpot accepts the change first (else it throws and nothing is saved).
  */
@@ -178,7 +163,11 @@ export async function updateCustomer(
   id: string,
   input: Record<string, unknown>,
 ): Promise<Customer> {
-  const written = await writeThroughFirst(deps, workspaceId, id, input);
+  const written = await writeThroughFirst(deps.writeThrough, workspaceId, id, async () => {
+    const existing = await findCustomer(deps.db, workspaceId, id);
+    if (!existing) throw notFound('Customer');
+    return checkChange(deps, deps.db, existing, input, await loadFieldDefinitions(deps.db, workspaceId), deps.clock.now());
+  });
   return deps.db.transaction().execute(async (trx) => {
     const existing = await findCustomer(trx, workspaceId, id);
     if (!existing) throw notFound('Customer');

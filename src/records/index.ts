@@ -15,4 +15,4 @@ export {
   type NewCustomField,
 } from './custom-field-service.js';
 export { ADDRESS_ALIASES, importCsv, importRecordsCsv, type CsvColumns, type CsvImportOptions, type CsvImportProgress, type CsvImportResult, type CsvImportTarget, type CsvRowError } from './csv-import.js';
-export type { RecordWriteThrough, WrittenThrough } from './write-through.js';
+export { writeThroughFirst, type CheckedChange, type RecordWriteThrough, type WrittenThrough } from './write-through.js';

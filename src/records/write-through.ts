@@ -4,6 +4,7 @@
 // (sync/write-through.ts), so a service never talks to HubSpot itself.
 
 import type { Db } from '../store/index.js';
+import { invalidFields, type FieldProblem } from './record-input.js';
 
 /** What HubSpot accepted ahead of a save, for `settle` to record once the save is made. */
 export interface WrittenThrough {
@@ -33,4 +34,23 @@ export interface RecordWriteThrough<R> {
   send(workspaceId: string, id: string, next: R): Promise<WrittenThrough | null>;
   /** Inside the saving transaction, after the change listeners ran: the values HubSpot accepted become the base. */
   settle(db: Db, workspaceId: string, written: WrittenThrough): Promise<void>;
+}
+
+/** A change checked against the record as stored: the record it makes, or why it is refused. */
+export type CheckedChange<R> = { ok: true; next: R; changed: boolean } | { ok: false; problems: FieldProblem[] };
+
+/**
+ * A service's first step of an update with write-through: `check` validates the change against
+ * the record as stored (outside any transaction), then HubSpot is asked to accept it. Null when
+ * the service has no write-through, nothing changed, or nothing had to be sent; throws the 400
+ * of an invalid change, or the write-through's refusal.
+ *
+ * @example
+ * const written = await writeThroughFirst(deps.writeThrough, workspaceId, id, async () => checkChange(await find(), input));
+ */
+export async function writeThroughFirst<R>(writeThrough: RecordWriteThrough<R> | undefined, workspaceId: string, id: string, check: () => Promise<CheckedChange<R>>): Promise<WrittenThrough | null> {
+  if (!writeThrough) return null;
+  const checked = await check();
+  if (!checked.ok) throw invalidFields(checked.problems);
+  return checked.changed ? writeThrough.send(workspaceId, id, checked.next) : null;
 }

@@ -18,6 +18,7 @@ import {
   type CustomFieldDefinition,
   type FieldProblem,
   type RecordChangeListener,
+  writeThroughFirst,
   type RecordWriteThrough,
   type UpsertItemResult,
   type WrittenThrough,
@@ -149,27 +150,18 @@ async function changeDeal(deps: DealServiceDeps, workspaceId: string, id: string
 }
 
 /**
- * With write-through (deps.writeThrough): checks the change against the deal as stored and has
- * HubSpot accept it before anything is saved. Null when nothing had to be sent.
- */
-async function writeThroughFirst(deps: DealServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<WrittenThrough | null> {
-  if (!deps.writeThrough) return null;
-  const existing = await findDeal(deps.db, workspaceId, id);
-  if (!existing) throw notFound('Deal');
-  const checked = applyInput(existing, input, await loadFieldDefinitions(deps.db, workspaceId, DEALS), await loadTargets(deps.db, workspaceId, [input]), deps.clock.now());
-  if (!checked.ok) throw invalidFields(checked.problems);
-  if (!checked.changed) return null;
-  await refuseTakenExternalId(deps.db, workspaceId, checked.deal.externalId, id);
-  return deps.writeThrough.send(workspaceId, id, checked.deal);
-}
-
-/**
  * Partial update; only the fields present in `input` change (`customerIds` replaces the set).
  * With write-through on and the deal linked, HubSpot accepts the change first (else it throws
  * and nothing is saved).
  */
 export async function updateDeal(deps: DealServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<Deal> {
-  const written = await writeThroughFirst(deps, workspaceId, id, input);
+  const written = await writeThroughFirst(deps.writeThrough, workspaceId, id, async () => {
+    const existing = await findDeal(deps.db, workspaceId, id);
+    if (!existing) throw notFound('Deal');
+    const checked = applyInput(existing, input, await loadFieldDefinitions(deps.db, workspaceId, DEALS), await loadTargets(deps.db, workspaceId, [input]), deps.clock.now());
+    if (checked.ok) await refuseTakenExternalId(deps.db, workspaceId, checked.deal.externalId, id);
+    return checked.ok ? { ok: true, next: checked.deal, changed: checked.changed } : checked;
+  });
   return changeDeal(deps, workspaceId, id, () => input, written);
 }
 
