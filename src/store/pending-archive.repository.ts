@@ -3,7 +3,7 @@
 // transaction, removed by a restore or once the archive is recorded (sync/archive-deletions.ts).
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import { inChunks, type LiveRecordTable } from './record-rows.js';
+import { inChunks } from './record-rows.js';
 import type { PendingArchiveTable } from './tables.js';
 
 export type PendingArchiveRow = PendingArchiveTable;
@@ -57,18 +57,4 @@ export async function deletePendingArchives(db: Db, rows: readonly PendingArchiv
 export async function workspacesWithPendingArchives(db: Db, requestedBefore: number): Promise<string[]> {
   const rows = await db.selectFrom('pending_archives').select('workspace_id').distinct().where('requested_at', '<', requestedBefore).execute();
   return rows.map((r) => r.workspace_id);
-}
-
-/**
- * Forgets the HubSpot link of records whose HubSpot record was archived: its id, the hash and
- * base HubSpot accepted, and the associations made for it. A deleted record stays unlinked; one
- * restored meanwhile reads Not synced, so the next push creates it in HubSpot again.
- */
-export async function unlinkArchivedRecords(db: Db, table: LiveRecordTable, workspaceId: string, ids: readonly string[]): Promise<void> {
-  await inChunks(ids, async (chunk) => {
-    const unlinked = { hubspot_id: null, synced_hash: null, synced_values: null, synced_at: null, sync_error: null };
-    if (table === 'organizations') await db.updateTable(table).set(unlinked).where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute();
-    else await db.updateTable(table).set({ ...unlinked, synced_links: null }).where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute();
-    return [];
-  });
 }

@@ -6,7 +6,8 @@
 //      transaction: a record restored before its archive ran stays in HubSpot;
 //   3. the push engine archives a type's pending deletions at the start of the type in every run
 //      — the flush's on-change runs and Sync now alike — 100 per batch-archive call, records each
-//      as an `archive` attempt in the sync log, counts them in the run's `deletions`, and unlinks
+//      as an `archive` attempt in the sync log, counts them in the run's `deletions` (in the
+//      transaction that records them, so a run taken over after a crash counts right), and unlinks
 //      the record (its HubSpot id, hash and base are forgotten).
 // With the setting off nothing is queued, and HubSpot's record is left alone. Archiving is
 // idempotent (HubSpot answers 204 for a record already archived), so a crash between the call
@@ -16,6 +17,7 @@ import { isHubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import { newId, type Clock } from '../lib/index.js';
 import type { RecordChangeListener } from '../records/index.js';
 import {
+  addRunDeletions,
   cancelArchives,
   deletePendingArchives,
   findLiveIds,
@@ -24,7 +26,7 @@ import {
   markPending,
   queueArchives,
   readPendingArchives,
-  unlinkArchivedRecords,
+  unlinkRecords,
   type Db,
   type PendingArchiveRow,
   type SyncAttemptRow,
@@ -95,7 +97,7 @@ export async function archivePendingDeletions(context: ArchiveContext, adapter: 
       await deletePendingArchives(trx, rows);
       const restored = await findLiveIds(trx, table, workspaceId, rows.map((r) => r.record_id));
       if (refused === null) {
-        await unlinkArchivedRecords(trx, table, workspaceId, rows.map((r) => r.record_id));
+        await unlinkRecords(trx, table, workspaceId, rows.map((r) => r.record_id));
         // Restored while the call was in flight: created in HubSpot again by the next push.
         if (restored.size > 0) {
           await adapter.refreshStatuses(trx, workspaceId, [...restored]);
@@ -103,6 +105,7 @@ export async function archivePendingDeletions(context: ArchiveContext, adapter: 
         }
       }
       await insertAttempts(trx, rows.map((row) => archiveAttempt(context, row, at, refused, restored.has(row.record_id))));
+      if (refused === null) await addRunDeletions(trx, runId, rows.length);
     });
     if (refused === null) archived += rows.length;
   }

@@ -471,7 +471,6 @@ export class PushEngine {
       apiCalls++;
     });
     const counters = { processed: run.processed, created: run.created, updated: run.updated, failed: run.failed };
-    let deletions = run.deletions;
     let source: BatchSource | undefined;
     // Progress is written after every recorded batch without holding the batch's worker up.
     // Writes are chained, so a slower write never overwrites a newer count, and coalesced: while
@@ -501,7 +500,7 @@ export class PushEngine {
       const { twoWay } = await readSyncSettings(db, workspaceId);
       for (const adapter of types) {
         // Records deleted locally whose deletion is propagated (archive-deletions.ts) go first.
-        deletions += await archivePendingDeletions({ db, clock, client, workspaceId, runId: run.id }, adapter);
+        await archivePendingDeletions({ db, clock, client, workspaceId, runId: run.id }, adapter);
         const mapping = await adapter.mapping(db, workspaceId);
         await adapter.begin?.({ db, client, workspaceId, tag: run.id });
         source = new BatchSource(db, workspaceId, run.id, adapter, mapping, twoWay, run.started_at, only?.ids);
@@ -521,7 +520,7 @@ export class PushEngine {
       }
       await progress;
       if (progressError) throw progressError.error;
-      await updateRun(db, run.id, { ...counters, deletions, api_calls: apiCalls, heartbeat_at: clock.now() });
+      await updateRun(db, run.id, { ...counters, api_calls: apiCalls, heartbeat_at: clock.now() });
       // Every batch taken was recorded; the run stays running for its next slice.
       if (ended.paused) return 'paused';
       const cancelled = ended.cancelReason !== undefined;
@@ -529,7 +528,7 @@ export class PushEngine {
       return 'ended';
     } catch (error) {
       await progress;
-      await updateRun(db, run.id, { ...counters, deletions, api_calls: apiCalls });
+      await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
       // The credentials were forgotten under the run (disconnect, reconnect): the gateway
       // aborted its calls. Asked to stop, it ends cancelled with the asker's reason.
       const stoppedUnder = isHubSpotApiError(error) ? error.code === 'HUBSPOT_ABORTED' : error instanceof AppError && error.code === 'HUBSPOT_NOT_CONNECTED';
