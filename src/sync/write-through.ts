@@ -32,14 +32,12 @@ import { readSyncSettings } from './sync-settings.js';
 export const RECORD_TABLES = { contacts: 'customers', companies: 'organizations', deals: 'deals' } as const satisfies Record<string, LiveRecordTable>;
 export type EditableObjectType = keyof typeof RECORD_TABLES;
 
-/** How long a write-through waits for HubSpot (retries included) before answering 503. */
-export const DEFAULT_WRITE_THROUGH_TIMEOUT_MS = 10_000;
-
 export interface WriteThroughDeps {
   db: Db;
   clock: Clock;
   gateway: HubSpotGateway;
-  timeoutMs?: number;
+  /** How long an edit waits for HubSpot, retries included, before the 503 (HUBSYNC_WRITE_THROUGH_TIMEOUT_MS). */
+  timeoutMs: number;
   /** The push adapters (tests pass their own); by default the registered ones. */
   adapters?: readonly ObjectAdapter[];
 }
@@ -63,7 +61,7 @@ function unavailable(reason: Reason, objectType: string, why: string, cause: unk
 }
 
 /** HubSpot's answer as the API gives it: a refusal of the values (422) or HubSpot unavailable (503). */
-export function writeThroughProblem(error: unknown, objectType: string): AppError {
+function writeThroughProblem(error: unknown, objectType: string): AppError {
   if (isAppError(error)) {
     if (error.code === 'HUBSPOT_NOT_CONNECTED') return unavailable('not_connected', objectType, `HubSpot is not connected: ${error.message}`, error);
     return error;
@@ -120,7 +118,7 @@ function mayHaveApplied(error: unknown): boolean {
 export function recordWriteThrough<R>(deps: WriteThroughDeps, objectType: EditableObjectType): RecordWriteThrough<R> {
   const adapter = adapterFor(objectType, deps.adapters);
   const table = RECORD_TABLES[objectType];
-  const timeoutMs = deps.timeoutMs ?? DEFAULT_WRITE_THROUGH_TIMEOUT_MS;
+  const { timeoutMs } = deps;
 
   /** The call went out and may have landed: the attempted values become the base and the record Needs update. */
   const markUncertain = async (workspaceId: string, id: string, attempted: Readonly<Record<string, string>>): Promise<void> => {
