@@ -14,7 +14,7 @@ import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
 import { createJobQueue, type JobQueue } from './jobs/index.js';
-import { FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PullEngine, PushEngine, SYNC_JOBS, syncPushJob, WebhookInbox, workSyncJobs } from './sync/index.js';
+import { archiveDeletionsListener, FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PullEngine, PushEngine, recordWriteThrough, SYNC_JOBS, syncPushJob, WebhookInbox, workSyncJobs } from './sync/index.js';
 import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
 
 export interface Service {
@@ -95,18 +95,26 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     const flushes = new FlushScheduler(jobs, (error) => reportJobError(error), options.jobs?.flushDelayMs);
     // Changes parked while the workspace was disconnected go out once it is connected again.
     hubspot.onConnected((workspaceId) => flushes.wake(workspaceId));
+    // Propagated deletes are queued with the delete and archived by the flush (archive-deletions.ts).
+    const archives = { clock, wake: (workspaceId: string) => flushes.wake(workspaceId) };
+    const writeThrough = { db: database.db, clock, gateway: hubspot, timeoutMs: config.writeThroughTimeoutMs };
     const context: AppContext = {
       config,
       db: database.db,
       clock,
       throttle: new LoginThrottle(clock),
       verifyPassword: options.verifyPassword ?? verifyPassword,
-      customerListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes })],
-      organizationListeners: [onOrganizationsChanged, pendingChangesListener({ clock, flushes }, 'companies')],
+      customerListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes }), archiveDeletionsListener(archives, 'contacts')],
+      organizationListeners: [onOrganizationsChanged, pendingChangesListener({ clock, flushes }, 'companies'), archiveDeletionsListener(archives, 'companies')],
       // A contact's push carries its associations to companies: members changing is a customer change.
       organizationLinkListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes })],
-      dealListeners: [pendingChangesListener({ clock, flushes }, 'deals')],
+      dealListeners: [pendingChangesListener({ clock, flushes }, 'deals'), archiveDeletionsListener(archives, 'deals')],
       activityListeners: [pendingChangesListener({ clock, flushes }, 'notes')],
+      writeThrough: {
+        customers: recordWriteThrough(writeThrough, 'contacts'),
+        organizations: recordWriteThrough(writeThrough, 'companies'),
+        deals: recordWriteThrough(writeThrough, 'deals'),
+      },
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),
       push,

@@ -26,6 +26,7 @@ const environmentSchema = z.object({
   HUBSYNC_PUBLIC_URL: optionalString,
   HUBSYNC_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   HUBSYNC_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  HUBSYNC_WRITE_THROUGH_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
   HUBSYNC_SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   HUBSYNC_TRUST_PROXY: optionalString,
   HUBSYNC_OPEN_WORKSPACE_CREATION: z.enum(['true', 'false']).default('false'),
@@ -59,6 +60,11 @@ export interface Config {
    * CSV import, how long the upload may sit idle while hubsync waits for its next bytes.
    */
   requestTimeoutMs: number;
+  /**
+   * How long an edit written through to HubSpot (setting writeThrough) waits for HubSpot's
+   * answer, retries included, before it is refused with a 503 and nothing is saved.
+   */
+  writeThroughTimeoutMs: number;
   syncLogRetentionDays: number;
   /**
    * Which proxies may name the client (X-Forwarded-For) and the protocol (X-Forwarded-Proto):
@@ -144,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     publicUrl,
     bodyLimitBytes: e.HUBSYNC_BODY_LIMIT_BYTES,
     requestTimeoutMs: e.HUBSYNC_REQUEST_TIMEOUT_MS,
+    writeThroughTimeoutMs: e.HUBSYNC_WRITE_THROUGH_TIMEOUT_MS,
     syncLogRetentionDays: e.HUBSYNC_SYNC_LOG_RETENTION_DAYS,
     trustProxy,
     openWorkspaceCreation: e.HUBSYNC_OPEN_WORKSPACE_CREATION === 'true',

@@ -1,4 +1,5 @@
-// Organization use cases: create, update, delete, bulk upsert by externalId, CSV import, and
+// Organization use cases: create, update (written through to HubSpot first when the workspace
+// asks), delete, bulk upsert by externalId, CSV import, and
 // members (customers ↔ organizations, one primary per customer). Validation, per-field
 // timestamps, the upsert loop and the CSV stream are the shared record ones (src/records);
 // after every write the registered change listeners run inside the transaction (the sync
@@ -21,6 +22,9 @@ import {
   type CustomFieldDefinition,
   type FieldProblem,
   type RecordChangeListener,
+  writeThroughFirst,
+  type CheckedChange,
+  type RecordWriteThrough,
   type UpsertItemResult,
 } from '../records/index.js';
 import type { Db, Organization, OrganizationValues } from '../store/index.js';
@@ -51,6 +55,8 @@ export interface OrganizationServiceDeps {
    * companies, so their hashes, statuses and the on-change push follow (the customer listeners).
    */
   linkListeners?: RecordChangeListener[] | undefined;
+  /** Writes a linked organization's change to HubSpot before it is saved, when the workspace asks for it. */
+  writeThrough?: RecordWriteThrough<Organization> | undefined;
 }
 
 const COMPANIES = 'companies' as const;
@@ -113,6 +119,24 @@ export async function createOrganization(deps: OrganizationServiceDeps, workspac
   });
 }
 
+/** Validates `item` as a change to `existing` (nothing is written): the organization it makes. */
+async function checkChange(db: Db, existing: Organization, item: Record<string, unknown>, fields: CustomFieldDefinition[], now: number): Promise<CheckedChange<Organization>> {
+  const checked = validateRecordPatch<OrganizationValues>(item, ORGANIZATION_RULES, fields, { externalId: true });
+  const problems = [...(checked.ok ? [] : checked.problems), ...(await ownerProblems(db, existing.workspaceId, item))];
+  if (checked.ok && 'name' in checked.patch.values && !checked.patch.values.name) problems.unshift({ field: 'name', message: 'cannot be cleared' });
+  if (!checked.ok || problems.length > 0) return { ok: false, problems };
+  let externalId = existing.externalId;
+  if ('externalId' in item) {
+    externalId = typeof item['externalId'] === 'string' && item['externalId'] !== '' ? item['externalId'] : null;
+    if (externalId && externalId !== existing.externalId && (await findOrganizationsByExternalIds(db, existing.workspaceId, [externalId])).length > 0) {
+      throw alreadyExists(externalId);
+    }
+  }
+  const applied = applyPatch(existing, existing.fieldUpdatedAt, checked.patch, now);
+  const next: Organization = { ...existing, ...applied.values, externalId, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now };
+  return { ok: true, next, changed: applied.changed.length > 0 || externalId !== existing.externalId };
+}
+
 /** Validates `item` as a change to `existing` and saves it; `changed: false` when nothing differed. */
 async function changeOrganization(
   trx: Db,
@@ -121,34 +145,32 @@ async function changeOrganization(
   item: Record<string, unknown>,
   fields: CustomFieldDefinition[],
 ): Promise<{ ok: true; changed: boolean } | { ok: false; problems: FieldProblem[] }> {
-  const checked = validateRecordPatch<OrganizationValues>(item, ORGANIZATION_RULES, fields, { externalId: true });
-  const problems = [...(checked.ok ? [] : checked.problems), ...(await ownerProblems(trx, existing.workspaceId, item))];
-  if (checked.ok && 'name' in checked.patch.values && !checked.patch.values.name) problems.unshift({ field: 'name', message: 'cannot be cleared' });
-  if (!checked.ok || problems.length > 0) return { ok: false, problems };
-  let externalId = existing.externalId;
-  if ('externalId' in item) {
-    externalId = typeof item['externalId'] === 'string' && item['externalId'] !== '' ? item['externalId'] : null;
-    if (externalId && externalId !== existing.externalId && (await findOrganizationsByExternalIds(trx, existing.workspaceId, [externalId])).length > 0) {
-      throw alreadyExists(externalId);
-    }
-  }
-  const now = clock.now();
-  const applied = applyPatch(existing, existing.fieldUpdatedAt, checked.patch, now);
-  if (applied.changed.length === 0 && externalId === existing.externalId) return { ok: true, changed: false };
-  await updateOrganizationContent(trx, { ...existing, ...applied.values, externalId, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
+  const checked = await checkChange(trx, existing, item, fields, clock.now());
+  if (!checked.ok) return checked;
+  if (!checked.changed) return { ok: true, changed: false };
+  await updateOrganizationContent(trx, checked.next);
   return { ok: true, changed: true };
 }
 
-/** Partial update; only the fields present in `input` change. */
+/**
+ * Partial update; only the fields present in `input` change. With write-through on and the
+ * organization linked, HubSpot accepts the change first (else it throws and nothing is saved).
+ */
 export async function updateOrganization(deps: OrganizationServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<Organization> {
+  const written = await writeThroughFirst(deps.writeThrough, workspaceId, id, async () => {
+    const existing = await findOrganization(deps.db, workspaceId, id);
+    if (!existing) throw notFound('Organization');
+    return checkChange(deps.db, existing, input, await loadFieldDefinitions(deps.db, workspaceId, COMPANIES), deps.clock.now());
+  });
   return deps.db.transaction().execute(async (trx) => {
     const existing = await findOrganization(trx, workspaceId, id);
     if (!existing) throw notFound('Organization');
     const outcome = await changeOrganization(trx, deps.clock, existing, input, await loadFieldDefinitions(trx, workspaceId, COMPANIES));
     if (!outcome.ok) throw invalidFields(outcome.problems);
-    if (!outcome.changed) return existing;
-    await notify(deps.listeners, trx, workspaceId, [id], [existing.domainKey]);
-    return (await findOrganization(trx, workspaceId, id))!;
+    if (outcome.changed) await notify(deps.listeners, trx, workspaceId, [id], [existing.domainKey]);
+    // Settled even when a concurrent save already made the same change: HubSpot holds it now.
+    if (written) await deps.writeThrough!.settle(trx, workspaceId, written);
+    return outcome.changed || written ? (await findOrganization(trx, workspaceId, id))! : existing;
   });
 }
 

@@ -1,4 +1,5 @@
-// Customer use cases: create, update, delete, bulk upsert by external id. Validation and the
+// Customer use cases: create, update (written through to HubSpot first when the workspace asks),
+// delete, restore, bulk upsert by external id. Validation and the
 // per-field timestamps come from customer-input.ts; after every write the registered change
 // listeners run (the sync module uses this to keep each customer's status current).
 import type { Clock } from '../lib/index.js';
@@ -11,10 +12,13 @@ import {
   type CustomFieldDefinition,
   type FieldProblem,
   type RecordChangeListener,
+  writeThroughFirst,
+  type CheckedChange,
+  type RecordWriteThrough,
   type UpsertItemResult,
 } from '../records/index.js';
 import type { Customer, Db } from '../store/index.js';
-import { findCustomer, findCustomersByExternalIds, insertCustomers, softDeleteCustomer, updateCustomerContent } from '../store/index.js';
+import { findCustomer, findCustomersByExternalIds, insertCustomers, restoreRecord, softDeleteCustomer, updateCustomerContent } from '../store/index.js';
 import { applyPatch, EMPTY_VALUES, validateCustomerPatch } from './customer-input.js';
 
 /**
@@ -41,6 +45,8 @@ export interface CustomerServiceDeps {
   clock: Clock;
   listeners: CustomerChangeListener[];
   links?: CustomerLinks | undefined;
+  /** Writes a linked customer's change to HubSpot before it is saved, when the workspace asks for it. */
+  writeThrough?: RecordWriteThrough<Customer> | undefined;
 }
 
 function newCustomer(workspaceId: string, id: string, externalId: string | null, now: number): Customer {
@@ -113,6 +119,24 @@ export async function createCustomer(deps: CustomerServiceDeps, workspaceId: str
   });
 }
 
+/** Validates `item` as a change to `existing` (nothing is written): the customer it makes. */
+async function checkChange(deps: CustomerServiceDeps, db: Db, existing: Customer, item: Record<string, unknown>, fields: CustomFieldDefinition[], now: number): Promise<CheckedChange<Customer>> {
+  const checked = validateCustomerPatch(item, fields, { externalId: true, ...withoutLinks(deps) });
+  const problems = [...(checked.ok ? [] : checked.problems), ...(await checkLinks(deps, db, existing.workspaceId, item))];
+  if (!checked.ok || problems.length > 0) return { ok: false, problems };
+  let externalId = existing.externalId;
+  if ('externalId' in item) {
+    externalId = typeof item['externalId'] === 'string' && item['externalId'] !== '' ? item['externalId'] : null;
+    if (externalId && externalId !== existing.externalId) {
+      const [clash] = await findCustomersByExternalIds(db, existing.workspaceId, [externalId]);
+      if (clash) throw new AppError('ALREADY_EXISTS', `A customer with externalId "${externalId}" already exists.`, { field: 'externalId' });
+    }
+  }
+  const applied = applyPatch(existing, existing.fieldUpdatedAt, checked.patch, now);
+  const next: Customer = { ...existing, ...applied.values, externalId, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now };
+  return { ok: true, next, changed: applied.changed.length > 0 || externalId !== existing.externalId };
+}
+
 /** Validates `item` as a change to `existing` and saves it; `changed: false` when nothing differed. */
 async function changeCustomer(
   deps: CustomerServiceDeps,
@@ -121,40 +145,38 @@ async function changeCustomer(
   item: Record<string, unknown>,
   fields: CustomFieldDefinition[],
 ): Promise<{ ok: true; changed: boolean } | { ok: false; problems: FieldProblem[] }> {
-  const checked = validateCustomerPatch(item, fields, { externalId: true, ...withoutLinks(deps) });
-  const problems = [...(checked.ok ? [] : checked.problems), ...(await checkLinks(deps, trx, existing.workspaceId, item))];
-  if (!checked.ok || problems.length > 0) return { ok: false, problems };
-  let externalId = existing.externalId;
-  if ('externalId' in item) {
-    externalId = typeof item['externalId'] === 'string' && item['externalId'] !== '' ? item['externalId'] : null;
-    if (externalId && externalId !== existing.externalId) {
-      const [clash] = await findCustomersByExternalIds(trx, existing.workspaceId, [externalId]);
-      if (clash) throw new AppError('ALREADY_EXISTS', `A customer with externalId "${externalId}" already exists.`, { field: 'externalId' });
-    }
-  }
-  const now = deps.clock.now();
-  const applied = applyPatch(existing, existing.fieldUpdatedAt, checked.patch, now);
+  const checked = await checkChange(deps, trx, existing, item, fields, deps.clock.now());
+  if (!checked.ok) return checked;
   const linksChanged = (await deps.links?.write(trx, existing.workspaceId, existing.id, item)) ?? false;
-  if (applied.changed.length === 0 && externalId === existing.externalId) return { ok: true, changed: linksChanged };
-  await updateCustomerContent(trx, { ...existing, ...applied.values, externalId, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
+  if (!checked.changed) return { ok: true, changed: linksChanged };
+  await updateCustomerContent(trx, checked.next);
   return { ok: true, changed: true };
 }
 
-/** Partial update; only the fields present in `input` change. */
+/**
+ * Partial update; only the fields present in `input` change. With write-through on and the
+ * customer linked, HubSpot accepts the change first (else it throws and nothing is saved).
+ */
 export async function updateCustomer(
   deps: CustomerServiceDeps,
   workspaceId: string,
   id: string,
   input: Record<string, unknown>,
 ): Promise<Customer> {
+  const written = await writeThroughFirst(deps.writeThrough, workspaceId, id, async () => {
+    const existing = await findCustomer(deps.db, workspaceId, id);
+    if (!existing) throw notFound('Customer');
+    return checkChange(deps, deps.db, existing, input, await loadFieldDefinitions(deps.db, workspaceId), deps.clock.now());
+  });
   return deps.db.transaction().execute(async (trx) => {
     const existing = await findCustomer(trx, workspaceId, id);
     if (!existing) throw notFound('Customer');
     const outcome = await changeCustomer(deps, trx, existing, input, await loadFieldDefinitions(trx, workspaceId));
     if (!outcome.ok) throw invalidFields(outcome.problems);
-    if (!outcome.changed) return existing;
-    await notify(deps, trx, workspaceId, [id], [existing.email]);
-    return (await findCustomer(trx, workspaceId, id))!;
+    if (outcome.changed) await notify(deps, trx, workspaceId, [id], [existing.email]);
+    // Settled even when a concurrent save already made the same change: HubSpot holds it now.
+    if (written) await deps.writeThrough!.settle(trx, workspaceId, written);
+    return outcome.changed || written ? (await findCustomer(trx, workspaceId, id))! : existing;
   });
 }
 
@@ -163,6 +185,15 @@ export async function deleteCustomer(deps: CustomerServiceDeps, workspaceId: str
     const deleted = await softDeleteCustomer(trx, workspaceId, id, deps.clock.now());
     if (!deleted) throw notFound('Customer');
     await notify(deps, trx, workspaceId, [id], [deleted.email]);
+  });
+}
+
+/** Brings a deleted customer back (without its externalId, which deleting freed); 404 when none is deleted. */
+export async function restoreCustomer(deps: CustomerServiceDeps, workspaceId: string, id: string): Promise<Customer> {
+  return deps.db.transaction().execute(async (trx) => {
+    if (!(await restoreRecord(trx, 'customers', workspaceId, id, deps.clock.now()))) throw notFound('Deleted customer');
+    await notify(deps, trx, workspaceId, [id]);
+    return (await findCustomer(trx, workspaceId, id))!;
   });
 }
 

@@ -6,6 +6,7 @@ export {
   bulkUpsertCustomers,
   createCustomer,
   deleteCustomer,
+  restoreCustomer,
   updateCustomer,
   type CustomerChangeListener,
   type CustomerLinks,

@@ -4,9 +4,9 @@ import type { LoginThrottle, PasswordVerifier } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { CustomerChangeListener } from '../customers/index.js';
 import type { Clock } from '../lib/index.js';
-import type { RecordChangeListener } from '../records/index.js';
+import type { RecordChangeListener, RecordWriteThrough } from '../records/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
-import type { Db } from '../store/index.js';
+import type { Customer, Db, Deal, Organization } from '../store/index.js';
 import type { MappingService, PullEngine, PushEngine, WebhookInbox } from '../sync/index.js';
 
 export interface AppContext {
@@ -25,6 +25,8 @@ export interface AppContext {
   dealListeners: RecordChangeListener[];
   /** Told of activities appended (the on-change push's pending set, as notes). */
   activityListeners: RecordChangeListener[];
+  /** Each editable type's write-through (sync/write-through.ts): a linked record's edit reaches HubSpot first when the workspace asks. */
+  writeThrough: { customers: RecordWriteThrough<Customer>; organizations: RecordWriteThrough<Organization>; deals: RecordWriteThrough<Deal> };
   hubspot: HubSpotGateway;
   mappings: MappingService;
   push: PushEngine;

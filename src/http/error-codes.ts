@@ -29,6 +29,8 @@ export const STATUS_BY_CODE: Record<AppErrorCode, number> = {
   HUBSPOT_REJECTED: 422,
   HUBSPOT_PORTAL_MISMATCH: 422,
   HUBSPOT_UNAVAILABLE: 502,
+  /** A write-through edit HubSpot could not take now (unreachable, out of budget, not connected): nothing was saved. */
+  WRITE_THROUGH_UNAVAILABLE: 503,
   OAUTH_NOT_CONFIGURED: 409,
   OAUTH_STATE_INVALID: 400,
   RATE_LIMITED: 429,

@@ -15,3 +15,4 @@ export {
   type NewCustomField,
 } from './custom-field-service.js';
 export { ADDRESS_ALIASES, importCsv, importRecordsCsv, type CsvColumns, type CsvImportOptions, type CsvImportProgress, type CsvImportResult, type CsvImportTarget, type CsvRowError } from './csv-import.js';
+export { writeThroughFirst, type CheckedChange, type RecordWriteThrough, type WrittenThrough } from './write-through.js';

@@ -17,6 +17,7 @@ export * from './sync.repository.js';
 export * from './sync-settings.repository.js';
 export * from './rate-ledger.repository.js';
 export * from './pending-change.repository.js';
+export * from './pending-archive.repository.js';
 export * from './owner.repository.js';
 export * from './deal-stage.repository.js';
 export * from './deal.repository.js';

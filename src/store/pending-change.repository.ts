@@ -60,6 +60,12 @@ export async function deletePendingIfUnchanged(db: Db, rows: readonly PendingCha
   });
 }
 
+/** Takes records out of the set: nothing is left to push for them (a write-through settled them). */
+export async function forgetPending(db: Db, workspaceId: string, objectType: string, recordIds: readonly string[]): Promise<void> {
+  if (recordIds.length === 0) return;
+  await db.deleteFrom('pending_changes').where('workspace_id', '=', workspaceId).where('object_type', '=', objectType).where('record_id', 'in', [...recordIds]).execute();
+}
+
 /** Workspaces with changes of the object type pending since before `changedBefore` (the sweep that wakes lost flushes). */
 export async function workspacesWithPending(db: Db, objectType: string, changedBefore: number): Promise<string[]> {
   const rows = await db.selectFrom('pending_changes').select('workspace_id').distinct().where('object_type', '=', objectType).where('changed_at', '<', changedBefore).execute();

@@ -43,6 +43,41 @@ export async function markRecordDeleted(db: Db, table: LiveRecordTable, workspac
     .execute();
 }
 
+/**
+ * Brings a deleted record back (its external id stays freed: the host app may have reused it);
+ * bumps its version. False when the workspace has no deleted record with this id.
+ */
+export async function restoreRecord(db: Db, table: LiveRecordTable, workspaceId: string, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable(table)
+    .set({ deleted_at: null, updated_at: now, version: sql<number>`version + 1` })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Stores a record's merge base (HubSpot property → the value both sides last agreed on).
+ * `awaitPush` also forgets what HubSpot last accepted and the last attempt: the record reads
+ * Needs update and counts as work for the next Sync now.
+ */
+export async function saveSyncedBase(db: Db, table: LiveRecordTable, workspaceId: string, id: string, values: Readonly<Record<string, string>>, options: { awaitPush?: boolean } = {}): Promise<void> {
+  await db
+    .updateTable(table)
+    .set({ synced_values: JSON.stringify(values), ...(options.awaitPush ? { synced_hash: null, last_attempt_at: null } : {}) })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The merge base of a record (empty when it has none yet). */
+export async function findSyncedBase(db: Db, table: LiveRecordTable, workspaceId: string, id: string): Promise<Record<string, string>> {
+  const row = await db.selectFrom(table).select('synced_values').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return JSON.parse(row?.synced_values ?? '{}') as Record<string, string>;
+}
+
 /** What a record's sync status is computed from (sync/sync-status.ts): its key and sync facts. */
 export interface StatusCandidate {
   id: string;

@@ -339,7 +339,9 @@ export async function countRunAttempts(db: Db, workspaceId: string, runId: strin
     .selectFrom('sync_attempts')
     .select(['outcome', 'operation', (eb) => eb.fn.countAll<number | string>().as('n')])
     .where('workspace_id', '=', workspaceId)
-    .where('run_id', '=', runId);
+    .where('run_id', '=', runId)
+    // Propagated deletes count in the run's `deletions` (addRunDeletions), not as pushed records.
+    .where('operation', '!=', 'archive');
   if (objectType !== undefined) q = q.where('object_type', '=', objectType);
   const rows = await q.groupBy(['outcome', 'operation']).execute();
   const counts = { processed: 0, created: 0, updated: 0, failed: 0 };
@@ -351,6 +353,11 @@ export async function countRunAttempts(db: Db, workspaceId: string, runId: strin
     else counts.updated += n;
   }
   return counts;
+}
+
+/** Adds records archived in HubSpot to a run's `deletions` (in the transaction that records them). */
+export async function addRunDeletions(db: Db, runId: string, count: number): Promise<void> {
+  if (count > 0) await db.updateTable('sync_runs').set({ deletions: sql<number>`deletions + ${count}` }).where('id', '=', runId).execute();
 }
 
 /** A run's summary per object type (sync_run_objects): planned at its start, counted as each type ends. */

@@ -542,6 +542,17 @@ export interface PendingChangeTable {
   version: number;
 }
 
+/** A linked record deleted locally whose HubSpot record is still to be archived (migration 019). */
+export interface PendingArchiveTable {
+  workspace_id: string;
+  /** HubSpot's name of the type: `contacts`, `companies`, `deals`. */
+  object_type: string;
+  record_id: string;
+  /** The HubSpot record to archive (the link when the record was deleted). */
+  hubspot_id: string;
+  requested_at: number;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   users: UserTable;
@@ -564,6 +575,7 @@ export interface Database {
   hubspot_rate_pauses: HubSpotRatePauseTable;
   hubspot_daily_usage: HubSpotDailyUsageTable;
   pending_changes: PendingChangeTable;
+  pending_archives: PendingArchiveTable;
   organizations: OrganizationTable;
   customer_organizations: CustomerOrganizationTable;
   deals: DealTable;

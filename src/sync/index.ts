@@ -19,3 +19,5 @@ export { RUN_TRIGGERS, type RunTrigger } from './run-trigger.js';
 export { FLUSH_DELAY_MS, FlushScheduler, pendingChangesListener, sendDuePulls, sendDueReconciles, SLICE_BUDGET_MS, SYNC_JOBS, syncFlushJob, syncPullJob, syncPushJob, syncScheduledJob, syncTickJob, workSyncJobs } from './sync-jobs.js';
 export { contactPullAdapter, DEFAULT_OVERLAP_MS, LIFECYCLE_TAG_PREFIX, PullEngine, type PullAdapter, type PullEngineDeps, type PullOptions, type PullProgress, type PullSummary } from './pull/index.js';
 export { syncWebhookJob, WebhookInbox, type WebhookReceipt } from './pull/index.js';
+export { recordWriteThrough, type WriteThroughDeps } from './write-through.js';
+export { archiveDeletionsListener } from './archive-deletions.js';

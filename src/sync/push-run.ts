@@ -1,9 +1,10 @@
 // The push engine, one for every object type: a run pushes every record whose status calls for
 // it (Not synced, Needs update, Error, Outdated) in batches of up to 100 through the
 // rate-governed client, one object type after another in the registry's order
-// (./objects/index.ts). What differs between types — the table, the key, the mapping, how
-// outcomes are stored — is the type's adapter (./objects/object-adapter.ts); a batch's calls
-// and the isolation of refused records are in ./push-batch.ts.
+// (./objects/index.ts), each type's propagated deletes first (./archive-deletions.ts). What
+// differs between types — the table, the key, the mapping, how outcomes are stored — is the
+// type's adapter (./objects/object-adapter.ts); a batch's calls and the isolation of refused
+// records are in ./push-batch.ts.
 //
 // Run states (sync_runs.status):
 //   running      owned by one process, which heartbeats after every batch;
@@ -58,6 +59,7 @@ import {
   updateRun,
   updateRunIfRunning,
 } from '../store/index.js';
+import { archivePendingDeletions, hasPendingArchives } from './archive-deletions.js';
 import { changedProperties, recordHash } from './field-mapping.js';
 import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter, type PushSuccess } from './objects/index.js';
 import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
@@ -415,8 +417,9 @@ export class PushEngine {
 
   /**
    * Pushes the given records of one object type (those of them still pushable) as one run with
-   * trigger `on_change`, in this process, and returns the finished run — or null when none of
-   * them is pushable any more, or the type is not pushed for the workspace. SYNC_ALREADY_RUNNING when another run is running for the workspace.
+   * trigger `on_change`, in this process, after the type's pending archives, and returns the
+   * finished run — or null when none of them is pushable any more and no archive waits, or the
+   * type is not pushed for the workspace. SYNC_ALREADY_RUNNING when another run is running for the workspace.
    *
    * @example await push.pushRecords('contacts', workspaceId, changedCustomerIds, actor)
    */
@@ -425,7 +428,7 @@ export class PushEngine {
     // A type turned off, or whose scopes the connection lacks, is not pushed (a Sync now run says why).
     if (!(await this.typesFor(this.#deps.db, workspaceId)).some((t) => t.adapter === adapter && t.note === null)) return null;
     const pushable = await adapter.pageIds(this.#deps.db, workspaceId, PUSHABLE_STATUSES, undefined, ids.length, ids);
-    if (pushable.length === 0) return null;
+    if (pushable.length === 0 && !(await hasPendingArchives(this.#deps.db, workspaceId, objectType))) return null;
     let run: SyncRunRow;
     try {
       run = await this.#insertRun(this.#deps.db, workspaceId, { kind: 'on_change', actor }, { adapter, ids: pushable });
@@ -496,6 +499,8 @@ export class PushEngine {
       const types = only ? [only.adapter] : (await this.typesFor(db, workspaceId)).flatMap((t) => (t.note === null ? [t.adapter] : []));
       const { twoWay } = await readSyncSettings(db, workspaceId);
       for (const adapter of types) {
+        // Records deleted locally whose deletion is propagated (archive-deletions.ts) go first.
+        await archivePendingDeletions({ db, clock, client, workspaceId, runId: run.id }, adapter);
         const mapping = await adapter.mapping(db, workspaceId);
         await adapter.begin?.({ db, client, workspaceId, tag: run.id });
         source = new BatchSource(db, workspaceId, run.id, adapter, mapping, twoWay, run.started_at, only?.ids);

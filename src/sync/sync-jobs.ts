@@ -1,6 +1,7 @@
 // Sync work as jobs (src/jobs). `sync.push` runs a Sync now run in whichever process takes the
 // job, in slices of SLICE_BUDGET_MS; `sync.flush` is the on-change push: it drains the
-// pending-changes set of a workspace in batches of BATCH_SIZE; `sync.flush-sweep` (every
+// pending-changes set of a workspace in batches of BATCH_SIZE, and archives its propagated
+// deletes (archive-deletions.ts); `sync.flush-sweep` (every
 // minute) wakes a flush for any workspace whose rows a lost or early wake-up left behind;
 // `sync.tick` (every minute) sends a `sync.scheduled` for each workspace whose reconcile
 // schedule is due in that minute, delayed to its jittered instant, which starts the run; the
@@ -27,8 +28,10 @@ import {
   pageIdsByStatus,
   readPending,
   workspacesWithPending,
+  workspacesWithPendingArchives,
   type Db,
 } from '../store/index.js';
+import { hasPendingArchives } from './archive-deletions.js';
 import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
 import { WEBHOOK_JOBS, workWebhookJobs, type PullEngine } from './pull/index.js';
@@ -256,9 +259,9 @@ export function pendingChangesListener(
   };
 }
 
-/** Whether any type the flush drains has changes waiting in the workspace. */
+/** Whether any type the flush drains has changes (or archives) waiting in the workspace. */
 async function hasPending(db: Db, workspaceId: string): Promise<boolean> {
-  for (const type of FLUSHED_TYPES) if ((await readPending(db, workspaceId, type, 1)).length > 0) return true;
+  for (const type of FLUSHED_TYPES) if ((await readPending(db, workspaceId, type, 1)).length > 0 || (await hasPendingArchives(db, workspaceId, type))) return true;
   return false;
 }
 
@@ -330,17 +333,21 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
     async ({ workspaceId }, { signal }) => {
       const until = Date.now() + SLICE_BUDGET_MS;
       let pulled = false;
+      // Types whose archives wait for nothing this flush can do (the type is not pushed now).
+      const idle = new Set<string>();
       while (!signal.aborted && Date.now() < until) {
-        // The first type in push order with changes waiting: companies go before the contacts
-        // and deals whose associations need them.
+        // The first type in push order with changes (or propagated deletes) waiting: companies
+        // go before the contacts and deals whose associations need them.
         let rows: Awaited<ReturnType<typeof readPending>> = [];
         let objectType = '';
         for (const type of FLUSHED_TYPES) {
           rows = await readPending(db, workspaceId, type, BATCH_SIZE);
-          objectType = type;
-          if (rows.length > 0) break;
+          if (rows.length > 0 || (!idle.has(type) && (await hasPendingArchives(db, workspaceId, type)))) {
+            objectType = type;
+            break;
+          }
         }
-        if (rows.length === 0) return;
+        if (objectType === '') return;
         // Disconnected (or the credentials were refused): the changes stay parked, no HubSpot
         // call is made; connecting again wakes a flush (HubSpotGateway.onConnected).
         if (!(await connected(db, workspaceId))) return;
@@ -364,6 +371,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
           if (summary?.paused || summary?.superseded) return signal.aborted ? undefined : 'continue';
         }
         const run = await push.pushRecords(objectType, workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
+        if (!run && rows.length === 0) idle.add(objectType);
         // Credentials refused, HubSpot unreachable: keep the changes, try again later.
         if (run && run.status !== 'succeeded') throw new Error(`The on-change push stopped: ${run.error ?? run.status}`);
         await deletePendingIfUnchanged(db, rows);
@@ -377,6 +385,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
     // Only changes their own wake-up should have pushed by now: a burst in progress is left to its flush.
     const waiting = new Set<string>();
     for (const type of FLUSHED_TYPES) for (const workspaceId of await workspacesWithPending(db, type, clock.now() - SWEEP_MIN_AGE_MS)) waiting.add(workspaceId);
+    for (const workspaceId of await workspacesWithPendingArchives(db, clock.now() - SWEEP_MIN_AGE_MS)) waiting.add(workspaceId);
     for (const workspaceId of waiting) {
       if (await connected(db, workspaceId)) await jobs.send(syncFlushJob, { workspaceId });
     }

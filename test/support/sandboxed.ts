@@ -31,6 +31,8 @@ export async function startSandboxedService(
     hubspotBaseUrl?: string;
     /** Configure the service with a HubSpot app and connect through it (OAuth 2); its webhooks call the service's POST /api/hubspot/webhooks. */
     oauth?: { subscriptions: WebhookSubscriptions };
+    /** More of the service's environment. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<SandboxedService> {
   const sandbox = await startSandbox({ ...options.sandbox });
@@ -39,7 +41,7 @@ export async function startSandboxedService(
   const redirectUrl = 'http://127.0.0.1/api/oauth/hubspot/callback';
   const app = options.oauth ? sandbox.control.createOAuthApp({ redirectUris: [redirectUrl], subscriptions: options.oauth.subscriptions }) : undefined;
   const oauthEnv = app ? { HUBSPOT_CLIENT_ID: app.clientId, HUBSPOT_CLIENT_SECRET: app.clientSecret, HUBSPOT_REDIRECT_URL: redirectUrl, HUBSPOT_AUTHORIZE_URL: `${sandbox.baseUrl}/oauth/authorize` } : {};
-  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: options.hubspotBaseUrl ?? sandbox.baseUrl, ...oauthEnv }, ...(options.jobs ? { jobs: options.jobs } : {}), ...(options.onChangePush ? { onChangePush: true } : {}) });
+  const ts = await startTestService({ env: { ...options.env, HUBSPOT_BASE_URL: options.hubspotBaseUrl ?? sandbox.baseUrl, ...oauthEnv }, ...(options.jobs ? { jobs: options.jobs } : {}), ...(options.onChangePush ? { onChangePush: true } : {}) });
   const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   if (options.connect !== false && app) {
     await connectThroughOAuth(sandbox, ts.url, admin, portalId);

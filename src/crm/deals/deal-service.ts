@@ -1,5 +1,5 @@
-// Deal use cases: create, partial update, soft delete, link and unlink customers, bulk upsert
-// by externalId. Each write runs in one transaction that also sets the deal's sync status and
+// Deal use cases: create, partial update (written through to HubSpot first when the workspace
+// asks), soft delete, link and unlink customers, bulk upsert by externalId. Each write runs in one transaction that also sets the deal's sync status and
 // current hash and tells the change listeners which deals changed (the on-change push's
 // listener keeps, in its pending set, those a push would now send).
 //
@@ -18,7 +18,10 @@ import {
   type CustomFieldDefinition,
   type FieldProblem,
   type RecordChangeListener,
+  writeThroughFirst,
+  type RecordWriteThrough,
   type UpsertItemResult,
+  type WrittenThrough,
 } from '../../records/index.js';
 import type { Db, Deal } from '../../store/index.js';
 import { findDeal, findDealsByExternalIds, findLiveIds, findMemberIds, insertDeals, isUniqueViolation, lockDeal, softDeleteDeal, updateDealContent } from '../../store/index.js';
@@ -30,8 +33,10 @@ export const DEALS = 'deals';
 export interface DealServiceDeps {
   db: Db;
   clock: Clock;
-  /** Told of changed deals (the on-change push's pending set keeps those a push would send). */
+  /** Told of changed and deleted deals (the on-change push's pending set, propagated deletes). */
   listeners: RecordChangeListener[];
+  /** Writes a linked deal's change to HubSpot before it is saved, when the workspace asks for it. */
+  writeThrough?: RecordWriteThrough<Deal> | undefined;
 }
 
 /** Loads, in three queries, every link target a batch of input names. */
@@ -124,7 +129,7 @@ async function saveChange(db: Db, context: DealValuesContext, previous: Deal, ne
  * Changes one deal: the input is made from the deal as it is once this transaction holds its
  * row (lockDeal), so two changes at once — two customers linked by two requests — both land.
  */
-async function changeDeal(deps: DealServiceDeps, workspaceId: string, id: string, inputFor: (existing: Deal) => Record<string, unknown>): Promise<Deal> {
+async function changeDeal(deps: DealServiceDeps, workspaceId: string, id: string, inputFor: (existing: Deal) => Record<string, unknown>, written: WrittenThrough | null = null): Promise<Deal> {
   return inTransaction(deps, async (trx) => {
     await lockDeal(trx, workspaceId, id);
     const existing = await findDeal(trx, workspaceId, id);
@@ -133,17 +138,31 @@ async function changeDeal(deps: DealServiceDeps, workspaceId: string, id: string
     const fields = await loadFieldDefinitions(trx, workspaceId, DEALS);
     const checked = applyInput(existing, input, fields, await loadTargets(trx, workspaceId, [input]), deps.clock.now());
     if (!checked.ok) throw invalidFields(checked.problems);
-    if (!checked.changed) return existing;
-    await refuseTakenExternalId(trx, workspaceId, checked.deal.externalId, id);
-    await saveChange(trx, await loadDealValuesContext(trx, workspaceId), existing, checked.deal);
-    await notify(deps, trx, workspaceId, [id]);
-    return (await findDeal(trx, workspaceId, id))!;
+    if (checked.changed) {
+      await refuseTakenExternalId(trx, workspaceId, checked.deal.externalId, id);
+      await saveChange(trx, await loadDealValuesContext(trx, workspaceId), existing, checked.deal);
+      await notify(deps, trx, workspaceId, [id]);
+    }
+    // Settled even when a concurrent save already made the same change: HubSpot holds it now.
+    if (written) await deps.writeThrough!.settle(trx, workspaceId, written);
+    return checked.changed || written ? (await findDeal(trx, workspaceId, id))! : existing;
   });
 }
 
-/** Partial update; only the fields present in `input` change (`customerIds` replaces the set). */
+/**
+ * Partial update; only the fields present in `input` change (`customerIds` replaces the set).
+ * With write-through on and the deal linked, HubSpot accepts the change first (else it throws
+ * and nothing is saved).
+ */
 export async function updateDeal(deps: DealServiceDeps, workspaceId: string, id: string, input: Record<string, unknown>): Promise<Deal> {
-  return changeDeal(deps, workspaceId, id, () => input);
+  const written = await writeThroughFirst(deps.writeThrough, workspaceId, id, async () => {
+    const existing = await findDeal(deps.db, workspaceId, id);
+    if (!existing) throw notFound('Deal');
+    const checked = applyInput(existing, input, await loadFieldDefinitions(deps.db, workspaceId, DEALS), await loadTargets(deps.db, workspaceId, [input]), deps.clock.now());
+    if (checked.ok) await refuseTakenExternalId(deps.db, workspaceId, checked.deal.externalId, id);
+    return checked.ok ? { ok: true, next: checked.deal, changed: checked.changed } : checked;
+  });
+  return changeDeal(deps, workspaceId, id, () => input, written);
 }
 
 /** Links (`link: true`) or unlinks one customer; linking twice is harmless, unlinking what is not linked is a 404. */
@@ -155,8 +174,12 @@ export async function linkDealCustomer(deps: DealServiceDeps, workspaceId: strin
 }
 
 export async function deleteDeal(deps: DealServiceDeps, workspaceId: string, id: string): Promise<void> {
-  const deleted = await softDeleteDeal(deps.db, workspaceId, id, deps.clock.now());
-  if (!deleted) throw notFound('Deal');
+  await inTransaction(deps, async (trx) => {
+    const deleted = await softDeleteDeal(trx, workspaceId, id, deps.clock.now());
+    if (!deleted) throw notFound('Deal');
+    // The listeners hear of it too (a propagated delete is queued in this transaction).
+    await notify(deps, trx, workspaceId, [id]);
+  });
 }
 
 /**

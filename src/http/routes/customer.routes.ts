@@ -1,8 +1,8 @@
-// Customers: CRUD, search and cursor pagination, bulk upsert by externalId, CSV import.
+// Customers: CRUD (and restore), search and cursor pagination, bulk upsert by externalId, CSV import.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { customerOrganizationLinks } from '../../crm/index.js';
-import { bulkUpsertCustomers, createCustomer, deleteCustomer, importCustomersCsv, updateCustomer, type CustomerServiceDeps } from '../../customers/index.js';
+import { bulkUpsertCustomers, createCustomer, deleteCustomer, importCustomersCsv, restoreCustomer, updateCustomer, type CustomerServiceDeps } from '../../customers/index.js';
 import { AppError } from '../../lib/index.js';
 import { MAX_BULK_UPSERT } from '../../records/index.js';
 import type { Customer, Db } from '../../store/index.js';
@@ -39,6 +39,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     clock: ctx.clock,
     listeners: ctx.customerListeners,
     links: customerOrganizationLinks({ db: ctx.db, clock: ctx.clock, listeners: ctx.organizationListeners, linkListeners: ctx.organizationLinkListeners }),
+    writeThrough: ctx.writeThrough.customers,
   });
   return async (app) => {
     app.get(
@@ -123,6 +124,15 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
         await deleteCustomer(deps(), workspace.id, request.params.customerId);
         return reply.status(204).send();
+      },
+    );
+
+    app.post(
+      '/api/workspaces/:workspace/customers/:customerId/restore',
+      { schema: { tags: ['customers'], summary: 'Restore a deleted customer (its externalId stays freed); cancels its propagated delete if that has not run yet', params: customerParams, response: { 200: customerSchema } } },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        return oneCustomerJson(ctx.db, await restoreCustomer(deps(), workspace.id, request.params.customerId));
       },
     );
 

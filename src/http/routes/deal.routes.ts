@@ -64,7 +64,7 @@ export function dealJson(d: Deal): z.infer<typeof dealSchema> {
 }
 
 export function dealRoutes(ctx: AppContext): FastifyPluginAsyncZod {
-  const deps = (): DealServiceDeps => ({ db: ctx.db, clock: ctx.clock, listeners: ctx.dealListeners });
+  const deps = (): DealServiceDeps => ({ db: ctx.db, clock: ctx.clock, listeners: ctx.dealListeners, writeThrough: ctx.writeThrough.deals });
   return async (app) => {
     app.get(
       '/api/workspaces/:workspace/deals',

@@ -36,7 +36,7 @@ async function withMembers(db: Db, o: Organization) {
 }
 
 export function organizationRoutes(ctx: AppContext): FastifyPluginAsyncZod {
-  const deps = (): OrganizationServiceDeps => ({ db: ctx.db, clock: ctx.clock, listeners: ctx.organizationListeners, linkListeners: ctx.organizationLinkListeners });
+  const deps = (): OrganizationServiceDeps => ({ db: ctx.db, clock: ctx.clock, listeners: ctx.organizationListeners, linkListeners: ctx.organizationLinkListeners, writeThrough: ctx.writeThrough.organizations });
   return async (app) => {
     app.get(
       '/api/workspaces/:workspace/organizations',

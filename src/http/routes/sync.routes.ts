@@ -19,7 +19,7 @@ const attemptSchema = z.object({
   recordId: z.string().meta({ description: 'The local record the attempt pushed (a customer id for contacts)' }),
   customerId: z.string().nullable().meta({ description: 'The customer, for contacts (same as recordId); null for other object types' }),
   customerName: z.string().nullable().meta({ description: "The customer's name, else email, else id; null for other object types" }),
-  operation: z.string().meta({ description: '`create` or `update`' }),
+  operation: z.string().meta({ description: '`create`, `update`, or `archive` (a record deleted locally, archived in HubSpot: propagated deletes)' }),
   outcome: z.enum(['success', 'error']),
   message: z.string().nullable().meta({ description: "HubSpot's message (or hubsync's reason) when the attempt failed" }),
   correlationId: z.string().nullable(),

@@ -18,6 +18,7 @@ import * as m015 from './015-pull.js';
 import * as m016 from './016-two-way.js';
 import * as m017 from './017-field-direction.js';
 import * as m018 from './018-inbound-changes.js';
+import * as m019 from './019-pending-archives.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '016-two-way': m016,
   '017-field-direction': m017,
   '018-inbound-changes': m018,
+  '019-pending-archives': m019,
 };
