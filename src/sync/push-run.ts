@@ -502,9 +502,12 @@ export class PushEngine {
         // Records deleted locally whose deletion is propagated (archive-deletions.ts) go first.
         await archivePendingDeletions({ db, clock, client, workspaceId, runId: run.id }, adapter);
         const mapping = await adapter.mapping(db, workspaceId);
-        await adapter.begin?.({ db, client, workspaceId, tag: run.id });
         source = new BatchSource(db, workspaceId, run.id, adapter, mapping, twoWay, run.started_at, only?.ids);
-        const pushing = this.#pushType(run, client, adapter, source, shouldPause, (batch, outcomes) => {
+        // The type's set-up (its key property, say) waits for its first batch: a type with
+        // nothing to push costs no call, which keeps an idle reconcile to its pull's search.
+        let begun: Promise<void> | undefined;
+        const begin = (): Promise<void> => (begun ??= Promise.resolve(adapter.begin?.({ db, client, workspaceId, tag: run.id })));
+        const pushing = this.#pushType(run, client, adapter, source, begin, shouldPause, (batch, outcomes) => {
           if (progressError) throw progressError.error;
           counters.processed += batch.length;
           for (const outcome of outcomes) {
@@ -563,6 +566,8 @@ export class PushEngine {
     client: HubSpotClient,
     adapter: ObjectAdapter,
     source: BatchSource,
+    /** The adapter's `begin`, run once by whichever worker takes the first batch; the others wait for it. */
+    begin: () => Promise<void>,
     shouldPause: () => boolean,
     onRecorded: (batch: PushItem[], outcomes: ItemOutcome[]) => void,
   ): Promise<{ paused: boolean; cancelReason?: string | null }> {
@@ -584,6 +589,7 @@ export class PushEngine {
           exhausted = true;
           return;
         }
+        await begin();
         const outcomes = await pushBatch({ db: this.#deps.db, client, workspaceId: run.workspace_id, tag: run.id }, adapter, batch, this.#deps.clock.now());
         if (adapter.associate) await this.#associate(client, adapter, run, batch, outcomes);
         await this.#record(run, adapter, batch, outcomes);

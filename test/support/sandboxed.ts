@@ -4,6 +4,7 @@
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { SandboxOptions } from '../../src/sandbox/index.js';
 import type { CreateServiceOptions } from '../../src/main.js';
+import type { Clock } from '../../src/lib/index.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from './service.js';
 
 export interface SandboxedService {
@@ -24,6 +25,8 @@ export type WebhookSubscriptions = { subscriptionType: string; propertyName?: st
 export async function startSandboxedService(
   options: {
     sandbox?: SandboxOptions;
+    /** The service's clock (the sandbox takes its own through `sandbox.clock`). */
+    clock?: Clock;
     connect?: boolean;
     jobs?: CreateServiceOptions['jobs'];
     onChangePush?: boolean;
@@ -41,7 +44,7 @@ export async function startSandboxedService(
   const redirectUrl = 'http://127.0.0.1/api/oauth/hubspot/callback';
   const app = options.oauth ? sandbox.control.createOAuthApp({ redirectUris: [redirectUrl], subscriptions: options.oauth.subscriptions }) : undefined;
   const oauthEnv = app ? { HUBSPOT_CLIENT_ID: app.clientId, HUBSPOT_CLIENT_SECRET: app.clientSecret, HUBSPOT_REDIRECT_URL: redirectUrl, HUBSPOT_AUTHORIZE_URL: `${sandbox.baseUrl}/oauth/authorize` } : {};
-  const ts = await startTestService({ env: { ...options.env, HUBSPOT_BASE_URL: options.hubspotBaseUrl ?? sandbox.baseUrl, ...oauthEnv }, ...(options.jobs ? { jobs: options.jobs } : {}), ...(options.onChangePush ? { onChangePush: true } : {}) });
+  const ts = await startTestService({ env: { ...options.env, HUBSPOT_BASE_URL: options.hubspotBaseUrl ?? sandbox.baseUrl, ...oauthEnv }, ...(options.clock ? { clock: options.clock } : {}), ...(options.jobs ? { jobs: options.jobs } : {}), ...(options.onChangePush ? { onChangePush: true } : {}) });
   const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   if (options.connect !== false && app) {
     await connectThroughOAuth(sandbox, ts.url, admin, portalId);

@@ -38,7 +38,6 @@ import {
   type CompanyValues,
 } from '../organization-status.js';
 import { refreshRecordStatuses } from '../status-refresh.js';
-import { PUSHABLE_STATUSES } from '../sync-status.js';
 import type { AssociationContext, ObjectAdapter } from './object-adapter.js';
 
 /** HubSpot's search takes at most 100 values in one IN filter, and a batch holds 100 records. */
@@ -108,9 +107,9 @@ export const companyAdapter: ObjectAdapter<Organization, CompanyValues> = {
   properties: (o, values) => companyPropertiesFor(o, values),
   warning: (o, values) => companyOwnerWarning(o, values),
 
-  async begin({ db, client, workspaceId, tag }) {
-    // Only when there is something to push: a run with every company Synced costs no call.
-    if ((await pageIdsByStatus(db, workspaceId, PUSHABLE_STATUSES, undefined, 1, undefined, 'organizations')).length === 0) return;
+  // Called only when there is something to push (the engine waits for the first batch): a run
+  // with every company Synced costs no call.
+  async begin({ client, tag }) {
     await client.properties.ensureUnique(COMPANIES, { name: ORGANIZATION_KEY_PROPERTY, label: ORGANIZATION_KEY_LABEL, description: 'Set by hubsync: the id of the organization this company is.' }, { tag });
     foreignCompanies.set(tag, await readForeignCompanies(client, tag));
     while (foreignCompanies.size > KEPT_RUNS) foreignCompanies.delete(foreignCompanies.keys().next().value!);

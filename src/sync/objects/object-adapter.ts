@@ -160,7 +160,7 @@ export interface ObjectAdapter<R = unknown, M = unknown> {
 
   // HubSpot-side preparation ------------------------------------------------------------------
 
-  /** Once per run (and slice) before the type's first batch: e.g. make sure its key property exists in HubSpot. */
+  /** Once per run (and slice) before the type's first batch, and not at all when it has none: e.g. make sure its key property exists in HubSpot. */
   begin?(context: AssociationContext): Promise<void>;
   /**
    * For a batch's records that have no HubSpot id yet: HubSpot records to link them to instead
