@@ -5,7 +5,7 @@
 //   npm run bench -- [--customers 50000] [--changed 0.01] [--mixed 5000] [--naive 200]
 //                    [--naive-concurrency 4] [--scale 1000000] [--tier pro]
 //                    [--latency 80-250] [--edit-rate 50] [--edit-seconds 60] [--edit-customers 2000]
-//                    [--scale-out-customers 20000] [--objects 50000]
+//                    [--scale-out-customers 20000] [--objects 50000] [--pull 50000] [--two-way 50000]
 //                    [--hook-rate 20] [--hook-seconds 30] [--hook-contacts 2000] [--hook-deletions 50]
 //                    [--skip naive,scale,…] [--only scale,on-change,scale-out,…] [--no-docs]
 //   npm run bench:smoke      seconds-long: tiny sizes, no latency, unlimited tier, no docs
@@ -22,6 +22,7 @@ import { importMemoryTable, runImportMemoryBench, type ImportMemoryFigures } fro
 import { runScaleOut, type ScaleOutFigures } from './scenarios/scale-out.js';
 import { runObjects, type ObjectsFigures } from './scenarios/objects.js';
 import { runWebhooks, webhooksSection, type WebhooksFigures } from './scenarios/webhooks.js';
+import { initialPullSection, runInitialPull, runTwoWay, twoWaySection, type InitialPullFigures, type TwoWayFigures } from './scenarios/pull.js';
 
 const BATCH_SIZE = 100;
 const MIB = 2 ** 20;
@@ -38,6 +39,10 @@ interface BenchParams {
   scaleOutCustomers: number;
   /** Organizations, customers, deals and activities in the every-object push: this many of each. */
   objects: number;
+  /** Contacts in the portal of the initial-pull scenario. */
+  pull: number;
+  /** Linked contacts in the two-way scenario (1 % changed on each side, 0.2 % on both). */
+  twoWay: number;
   tier: Tier;
   latencyMs: [number, number];
   /** On-change latency: edits per second, for how long, over how many customers. */
@@ -61,7 +66,7 @@ function skipped(argv: readonly string[]): Set<string> {
 }
 
 /** Scenarios with a docs section of their own, in the order they run. */
-const OWN_SECTION_SCENARIOS: string[] = ['on-change', 'scale-out', 'objects', 'webhooks'];
+const OWN_SECTION_SCENARIOS: string[] = ['on-change', 'scale-out', 'objects', 'webhooks', 'initial-pull', 'two-way'];
 
 function parseParams(argv: readonly string[]): BenchParams {
   const smoke = argv.includes('--smoke');
@@ -80,6 +85,8 @@ function parseParams(argv: readonly string[]): BenchParams {
     scale: numberFlag(argv, 'scale', smoke ? 2_000 : 1_000_000),
     scaleOutCustomers: numberFlag(argv, 'scale-out-customers', smoke ? 50 : 20_000),
     objects: numberFlag(argv, 'objects', smoke ? 150 : 50_000),
+    pull: numberFlag(argv, 'pull', smoke ? 300 : 50_000),
+    twoWay: numberFlag(argv, 'two-way', smoke ? 500 : 50_000),
     tier: tier as Tier,
     latencyMs: [Number(match[1]), Number(match[2] ?? match[1])],
     editRate: numberFlag(argv, 'edit-rate', smoke ? 20 : 50),
@@ -104,6 +111,8 @@ interface Figures {
   scaleOut?: ScaleOutFigures;
   objects?: ObjectsFigures;
   webhooks?: WebhooksFigures;
+  initialPull?: InitialPullFigures;
+  twoWay?: TwoWayFigures;
 }
 
 /** The scenarios whose rows go into the shared `bench` section. */
@@ -337,11 +346,22 @@ async function main(): Promise<void> {
   await scenario('webhooks', async () => {
     figures.webhooks = await runWebhooks({ rate: p.hookRate, seconds: p.hookSeconds, contacts: p.hookContacts, deletions: p.hookDeletions, tier: p.tier, latencyMs: p.latencyMs, log });
   });
+  await scenario('initial-pull', async () => {
+    figures.initialPull = await runInitialPull({ records: p.pull, tier: p.tier, latencyMs: p.latencyMs, log });
+  });
+  await scenario('two-way', async () => {
+    figures.twoWay = await runTwoWay({ records: p.twoWay, changedShare: p.changedShare, bothShare: 0.002, tier: p.tier, latencyMs: p.latencyMs, log });
+  });
   const ownSections: OwnSection[] = [];
   if (figures.onChange) ownSections.push(onChangeSection(figures.onChange, machine));
   if (figures.scaleOut) ownSections.push(scaleOutSection(p, figures.scaleOut));
   if (figures.objects) ownSections.push(objectsSection(p, figures.objects));
   if (figures.webhooks) ownSections.push(webhooksSection(figures.webhooks, machine));
+  if (figures.initialPull) {
+    const burst = burstFor(p.tier);
+    ownSections.push(initialPullSection(p, figures.initialPull, burst === undefined ? undefined : burst / 10));
+  }
+  if (figures.twoWay) ownSections.push(twoWaySection(p, figures.twoWay));
   const totalMs = performance.now() - started;
 
   const header = ['scenario', 'measure', 'goal', 'measured', 'met?'];

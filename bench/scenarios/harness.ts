@@ -4,11 +4,14 @@
 // service's own HTTP API.
 import { startSandbox, type RunningSandbox, type Tier } from '../../src/sandbox/index.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from '../../test/support/service.js';
+import type { Clock } from '../../src/lib/index.js';
 
 export interface RigOptions {
   tier: Tier;
   /** Per-request latency range in ms; [0, 0] for none. */
   latencyMs: [number, number];
+  /** One clock for the sandbox and the service (the pull scenarios move it forward); real time by default. */
+  clock?: Clock;
 }
 
 export interface Rig {
@@ -21,10 +24,11 @@ export interface Rig {
 }
 
 export async function startRig(options: RigOptions): Promise<Rig> {
-  const sandbox = await startSandbox({ tier: options.tier, latencyMs: options.latencyMs, logger: false });
+  const clock = options.clock ? { clock: options.clock } : {};
+  const sandbox = await startSandbox({ tier: options.tier, latencyMs: options.latencyMs, logger: false, ...clock });
   const { portalId } = sandbox.control.createPortal({ tier: options.tier });
   const { token } = sandbox.control.createPrivateAppToken({ portalId });
-  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: sandbox.baseUrl } });
+  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: sandbox.baseUrl }, ...clock });
   const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   const connected = await admin.request('PUT', '/api/workspaces/default/hubspot/connection', { accessToken: token });
   if (connected.status !== 200) throw new Error(`connecting HubSpot failed: ${connected.status} ${JSON.stringify(connected.body)}`);
@@ -79,11 +83,14 @@ export interface RunResult {
   wallMs: number;
 }
 
-/** Sync now over the API, polled until the run ends; wall time from the start request. */
-export async function syncNow(admin: ApiClient, pollMs = 100): Promise<RunResult> {
+/**
+ * Sync now (or, with `reconcile`, Reconcile now: with two-way sync on, the run pulls first) over
+ * the API, polled until the run ends; wall time from the start request.
+ */
+export async function syncNow(admin: ApiClient, pollMs = 100, start: 'runs' | 'reconcile' = 'runs'): Promise<RunResult> {
   const started = performance.now();
-  const response = await admin.post<{ id: string }>('/api/workspaces/default/sync/runs');
-  if (response.status !== 202) throw new Error(`Sync now failed to start: ${response.status} ${JSON.stringify(response.body)}`);
+  const response = await admin.post<{ id: string }>(`/api/workspaces/default/sync/${start}`);
+  if (response.status !== 202) throw new Error(`${start === 'runs' ? 'Sync now' : 'Reconcile now'} failed to start: ${response.status} ${JSON.stringify(response.body)}`);
   for (;;) {
     const run = await admin.get(`/api/workspaces/default/sync/runs/${response.body.id}`);
     if (run.body['status'] !== 'running') {

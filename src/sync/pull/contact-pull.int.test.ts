@@ -74,8 +74,10 @@ describe('contacts pull', () => {
     expect(checkpoint.after_cursor).not.toBeNull();
 
     const summary = (await engine().pull(workspaceId))!;
-    // Five pages in all: the resumed pull went on from page 3 (then listed the archived contacts once: none).
-    expect(calls('GET /crm/v3/objects/contacts')).toBe(5 + 1);
+    // Six list requests (the crashed pull's three: page 3 went out while page 2 was being
+    // applied, and was dropped; the resumed pull's pages 3 to 5), then the archived contacts
+    // listed once: none.
+    expect(calls('GET /crm/v3/objects/contacts')).toBe(6 + 1);
     expect(summary.deletions).toBe(0);
     expect(summary).toMatchObject({ created: 280, paused: false });
     const local = await customers();

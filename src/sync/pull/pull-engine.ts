@@ -263,11 +263,25 @@ export class PullEngine {
       await options.onPage?.({ objectType: adapter.objectType, phase: next.phase as CheckpointPhase, pages: summary.pages, pulled: summary.pulled });
     };
 
+    // Each page's request goes out as soon as its cursor (or search key) is known, while the
+    // page before is still being applied, so one request is always in flight; pages are still
+    // applied one after the other, each with its checkpoint. A request sent ahead is dropped
+    // (one call spent) when applying the page before fails; none is sent once the pull is to pause.
+    const ahead = <T>(request: () => Promise<T>): Promise<T> | undefined => {
+      if (options.shouldPause?.()) return undefined;
+      const sent = request();
+      sent.catch(() => undefined);
+      return sent;
+    };
+
     const pageSize = this.#deps.listPageSize ?? LIST_PAGE_SIZE;
+    const list = (after: string | null) => () => client.objects(adapter.objectType).list({ limit: pageSize, properties, ...(after === null ? {} : { after }) });
+    let listing = checkpoint.phase === 'initial' ? ahead(list(checkpoint.after_cursor)) : undefined;
     while (checkpoint.phase === 'initial') {
-      if (options.shouldPause?.()) return true;
-      const page = await client.objects(adapter.objectType).list({ limit: pageSize, properties, ...(checkpoint.after_cursor === null ? {} : { after: checkpoint.after_cursor }) });
+      if (!listing) return true;
+      const page = await listing;
       const after = page.paging?.next?.after;
+      listing = after === undefined ? undefined : ahead(list(after));
       // The listing's start time stays in the checkpoint: the incremental pull reads from it.
       const next: SyncCheckpointRow =
         after === undefined ? { ...checkpoint, phase: 'incremental', ids_at_ms: '[]', after_cursor: null } : { ...checkpoint, after_cursor: after };
@@ -284,10 +298,14 @@ export class PullEngine {
     const from = checkpoint.updated_at > 0 ? Math.min(stored.ms, checkpoint.updated_at - overlap) : stored.ms - overlap;
     let cursor: WindowCursor = from >= stored.ms ? stored : { ms: Math.max(0, from), idsAtMs: [], afterId: null };
     let reached = stored;
-    for (;;) {
-      if (options.shouldPause?.()) return true;
+    const search = (key: WindowCursor) => async () => {
       const searchedAt = clock.now();
-      const result = await client.objects(adapter.objectType).search(nextSearch(cursor, adapter.modifiedProperty, properties, searchSize));
+      return { searchedAt, result: await client.objects(adapter.objectType).search(nextSearch(key, adapter.modifiedProperty, properties, searchSize)) };
+    };
+    let searching = ahead(search(cursor));
+    for (;;) {
+      if (!searching) return true;
+      const { searchedAt, result } = await searching;
       const byId = new Map(result.results.map((r) => [r.id, r]));
       const step = advanceWindow(
         cursor,
@@ -306,6 +324,7 @@ export class PullEngine {
         after_cursor: reached.afterId,
         updated_at: step.done ? searchedAt : checkpoint.updated_at,
       };
+      searching = step.done ? undefined : ahead(search(step.cursor));
       await applyPage(
         step.apply.map((s) => byId.get(s.id)!),
         next,
