@@ -1,8 +1,14 @@
-// The rig every push scenario runs on: the HubSpot sandbox (in this process, with the chosen
-// latency and tier) and the real hubsync service on a temp SQLite file, signed in as the admin
-// and connected with a private-app token — exactly what an operator gets, driven over the
-// service's own HTTP API.
+// The rigs the scenarios run on: the HubSpot sandbox (in this process, with the chosen latency
+// and tier) and the real hubsync service, signed in as the admin and connected with a
+// private-app token — exactly what an operator gets, driven over the service's own HTTP API.
+// `startRig` runs the service in this process on a temp SQLite file; `startServeRig` runs
+// `hubsync serve` as a child process on its embedded SQLite default, so the service's work
+// never holds up the sandbox's answers (or its simulated latency), as a remote HubSpot's.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSandbox, type RunningSandbox, type Tier } from '../../src/sandbox/index.js';
+import { runCli, servingAt, type Cli } from '../../test/support/cli-process.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from '../../test/support/service.js';
 import type { Clock } from '../../src/lib/index.js';
 
@@ -10,8 +16,6 @@ export interface RigOptions {
   tier: Tier;
   /** Per-request latency range in ms; [0, 0] for none. */
   latencyMs: [number, number];
-  /** One clock for the sandbox and the service (the pull scenarios move it forward); real time by default. */
-  clock?: Clock;
 }
 
 export interface Rig {
@@ -24,11 +28,10 @@ export interface Rig {
 }
 
 export async function startRig(options: RigOptions): Promise<Rig> {
-  const clock = options.clock ? { clock: options.clock } : {};
-  const sandbox = await startSandbox({ tier: options.tier, latencyMs: options.latencyMs, logger: false, ...clock });
+  const sandbox = await startSandbox({ tier: options.tier, latencyMs: options.latencyMs, logger: false });
   const { portalId } = sandbox.control.createPortal({ tier: options.tier });
   const { token } = sandbox.control.createPrivateAppToken({ portalId });
-  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: sandbox.baseUrl }, ...clock });
+  const ts = await startTestService({ env: { HUBSPOT_BASE_URL: sandbox.baseUrl } });
   const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   const connected = await admin.request('PUT', '/api/workspaces/default/hubspot/connection', { accessToken: token });
   if (connected.status !== 200) throw new Error(`connecting HubSpot failed: ${connected.status} ${JSON.stringify(connected.body)}`);
@@ -43,6 +46,56 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       await sandbox.close();
     },
   };
+}
+
+export interface ServeRig {
+  sandbox: RunningSandbox;
+  cli: Cli;
+  admin: ApiClient;
+  portalId: number;
+  token: string;
+  /** The service's data directory: its SQLite file is `hubsync.sqlite` there. */
+  dir: string;
+  /** Stops the service (see `stopServe`), removes its data and closes the sandbox. */
+  close(): Promise<void>;
+}
+
+/**
+ * `hubsync serve` as a child process (web and jobs in one, on a fresh data directory) connected
+ * to a sandbox in this process. `sandboxClock` is the sandbox's own clock (the service's is real time).
+ */
+export async function startServeRig(options: RigOptions & { prefix: string; sandboxClock?: Clock }): Promise<ServeRig> {
+  const sandbox = await startSandbox({ tier: options.tier, latencyMs: options.latencyMs, logger: false, ...(options.sandboxClock ? { clock: options.sandboxClock } : {}) });
+  const dir = mkdtempSync(join(tmpdir(), `hubsync-${options.prefix}-`));
+  let cli: Cli | undefined;
+  const close = async () => {
+    if (cli) await stopServe(cli);
+    rmSync(dir, { recursive: true, force: true });
+    await sandbox.close();
+  };
+  try {
+    const { portalId } = sandbox.control.createPortal({ tier: options.tier });
+    const { token } = sandbox.control.createPrivateAppToken({ portalId });
+    cli = runCli(['serve', '--port', '0'], { HUBSYNC_DATA_DIR: dir, HUBSYNC_ADMIN_EMAIL: ADMIN_EMAIL, HUBSYNC_ADMIN_PASSWORD: ADMIN_PASSWORD, HUBSPOT_BASE_URL: sandbox.baseUrl });
+    // The announcement says localhost; the service listens on 127.0.0.1 only.
+    const url = (await servingAt(cli)).replace('//localhost:', '//127.0.0.1:');
+    const admin = await ApiClient.signIn(url, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const connected = await admin.request('PUT', '/api/workspaces/default/hubspot/connection', { accessToken: token });
+    if (connected.status !== 200) throw new Error(`connecting HubSpot failed: ${connected.status} ${JSON.stringify(connected.body)}`);
+    return { sandbox, cli, admin, portalId, token, dir, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Stops a serve process: SIGTERM (it finishes its batch and exits), SIGKILL if it hangs. */
+export async function stopServe(cli: Cli): Promise<void> {
+  if (cli.child.exitCode !== null) return;
+  cli.child.kill('SIGTERM');
+  const timer = setTimeout(() => cli.child.kill('SIGKILL'), 40_000);
+  await cli.exited;
+  clearTimeout(timer);
 }
 
 export interface BenchCustomer {

@@ -18,15 +18,13 @@
 //             (instant its value, or a later edit's value of the same customer, first landed)
 //             − (instant its PATCH returned). An edit superseded before its flush is pushed
 //             with the later value (coalescing): it counts as landed when that value did.
-import { rmSync, mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { seededRandom, startSandbox, type RunningSandbox, type Tier } from '../../src/sandbox/index.js';
-import { runCli, servingAt, type Cli } from '../../test/support/cli-process.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient } from '../../test/support/service.js';
+import { seededRandom, type RunningSandbox, type Tier } from '../../src/sandbox/index.js';
+import type { ApiClient } from '../../test/support/service.js';
 import { formatInt, formatMs, percentiles, type BenchRow, type MachineInfo, type OwnSection, type Percentiles } from '../lib/report.js';
-import { customerAt, sandboxTotals, syncNow } from './harness.js';
+import { customerAt, sandboxTotals, startServeRig, stopServe, syncNow } from './harness.js';
 
 const W = '/api/workspaces/default';
 /** Share of edits that go to a customer edited in the last second or so, instead of the next fresh one. */
@@ -82,15 +80,6 @@ interface Edit {
   returnedAt: number;
 }
 
-/** Stops the serve process: SIGTERM (it finishes its batch and exits), SIGKILL if it hangs. */
-async function stop(cli: Cli): Promise<void> {
-  if (cli.child.exitCode !== null) return;
-  cli.child.kill('SIGTERM');
-  const timer = setTimeout(() => cli.child.kill('SIGKILL'), 40_000);
-  await cli.exited;
-  clearTimeout(timer);
-}
-
 async function onChangeRuns(admin: ApiClient, since: number): Promise<{ count: number; apiCalls: number; failed: number; running: number }> {
   const totals = { count: 0, apiCalls: 0, failed: 0, running: 0 };
   let before: string | undefined;
@@ -121,23 +110,9 @@ function landings(sandbox: RunningSandbox, portalId: number, hubspotId: string):
 export async function runOnChange(params: OnChangeParams): Promise<OnChangeFigures> {
   const { rate, seconds, customers, log } = params;
   if (!(rate > 0 && seconds > 0 && customers >= 1)) throw new Error('--edit-rate, --edit-seconds and --edit-customers must be positive');
-  const sandbox = await startSandbox({ tier: params.tier, latencyMs: params.latencyMs, logger: false });
-  const dir = mkdtempSync(join(tmpdir(), 'hubsync-on-change-'));
-  let cli: Cli | undefined;
+  const rig = await startServeRig({ tier: params.tier, latencyMs: params.latencyMs, prefix: 'on-change' });
+  const { sandbox, cli, admin, portalId, dir } = rig;
   try {
-    const { portalId } = sandbox.control.createPortal({ tier: params.tier });
-    const { token } = sandbox.control.createPrivateAppToken({ portalId });
-    cli = runCli(['serve', '--port', '0'], {
-      HUBSYNC_DATA_DIR: dir,
-      HUBSYNC_ADMIN_EMAIL: ADMIN_EMAIL,
-      HUBSYNC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      HUBSPOT_BASE_URL: sandbox.baseUrl,
-    });
-    // The announcement says localhost; the service listens on 127.0.0.1 only.
-    const url = (await servingAt(cli)).replace('//localhost:', '//127.0.0.1:');
-    const admin = await ApiClient.signIn(url, ADMIN_EMAIL, ADMIN_PASSWORD);
-    const connected = await admin.request('PUT', `${W}/hubspot/connection`, { accessToken: token });
-    if (connected.status !== 200) throw new Error(`connecting HubSpot failed: ${connected.status} ${JSON.stringify(connected.body)}`);
     const setOnChange = async (on: boolean) => {
       const r = await admin.patch(`${W}/hubspot/settings`, { pushContactsOnChange: on });
       if (r.status !== 200) throw new Error(`PATCH settings failed: ${r.status} ${JSON.stringify(r.body)}`);
@@ -254,7 +229,7 @@ export async function runOnChange(params: OnChangeParams): Promise<OnChangeFigur
 
     const runs = await onChangeRuns(admin, since);
     const sandboxSaw = sandboxTotals(sandbox);
-    await stop(cli);
+    await stopServe(cli);
     const jobsDb = new SQLite(join(dir, 'hubsync.sqlite'), { readonly: true });
     const flushJobs = Number(
       (jobsDb.prepare("select count(*) as n from jobs where queue = 'sync.flush' and started_at >= ?").get(since) as { n: number }).n,
@@ -279,9 +254,7 @@ export async function runOnChange(params: OnChangeParams): Promise<OnChangeFigur
       loadAverage,
     };
   } finally {
-    if (cli) await stop(cli);
-    rmSync(dir, { recursive: true, force: true });
-    await sandbox.close();
+    await rig.close();
   }
 }
 

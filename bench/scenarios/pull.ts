@@ -6,21 +6,25 @@
 //                 on each side and a smaller share on both (a conflict per record): one Reconcile
 //                 now pulls, resolves and pushes; API calls against what the changes need, and
 //                 both sides checked to hold the most recent value of every changed field.
-// The sandbox and the service share one clock, moved forward before each measured reconcile, so
-// the seeded contacts are as old to the pull as a real portal's (not inside its 2-minute
-// overlap, which would read them all again) and the reconcile comes a while after the edits.
+// The service is `hubsync serve` in a child process, so its work (SQLite is synchronous) never
+// delays the sandbox's answers or starts its simulated latency late, as with a remote HubSpot.
+// The sandbox's clock runs an hour behind while the contacts are seeded, then catches up: the
+// seeded contacts are as old to the pull as a real portal's, not inside its 2-minute overlap
+// (which would read them all again).
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import type { Tier } from '../../src/sandbox/index.js';
 import { ShiftedClock } from '../../test/support/shifted-clock.js';
 import { formatInt, formatMs, type BenchRow, type OwnSection } from '../lib/report.js';
-import { sandboxTotals, startRig, syncNow, type Rig, type RunResult } from './harness.js';
+import { sandboxTotals, startServeRig, syncNow, type RunResult, type ServeRig } from './harness.js';
 
 const W = '/api/workspaces/default';
 const LIST_PAGE = 100;
 const SEARCH_PAGE = 200;
 const HISTORY_BATCH = 50;
 const UPDATE_BATCH = 100;
-/** How long a workspace sits idle before a measured reconcile. */
-const IDLE_MS = 3_600_000;
+/** How old the seeded contacts are when the first pull reads them. */
+const SEED_AGE_MS = 3_600_000;
 /** The two-way goal's allowance beyond the changes: a last search that comes back empty, a history read split at a page boundary. */
 const TWO_WAY_CONSTANT = 2;
 
@@ -65,14 +69,15 @@ export interface TwoWayFigures {
 const met = (ok: boolean): string => (ok ? 'yes' : '**no**');
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
-function byRoute(rig: Rig): { byRoute: RouteCounts; requests: number; rateLimited: number } {
+function byRoute(rig: ServeRig): { byRoute: RouteCounts; requests: number; rateLimited: number } {
   const totals = sandboxTotals(rig.sandbox);
   return { byRoute: Object.fromEntries(Object.entries(totals.byRoute).map(([route, statuses]) => [route, Object.values(statuses).reduce((a, b) => a + b, 0)])), requests: totals.requests, rateLimited: totals.rateLimited };
 }
 
-/** A rig with two-way sync on (nothing else running on its own: no schedule, no poll, no on-change push) and N contacts in the portal. */
-async function twoWayRig(params: PullParams, clock: ShiftedClock): Promise<{ rig: Rig; hubspotIds: string[]; seedMs: number }> {
-  const rig = await startRig({ tier: params.tier, latencyMs: params.latencyMs, clock });
+/** A rig with two-way sync on (nothing else running on its own: no schedule, no poll, no on-change push) and N contacts in the portal, an hour old. */
+async function twoWayRig(params: PullParams): Promise<{ rig: ServeRig; hubspotIds: string[]; seedMs: number }> {
+  const clock = new ShiftedClock(-SEED_AGE_MS);
+  const rig = await startServeRig({ tier: params.tier, latencyMs: params.latencyMs, prefix: 'pull', sandboxClock: clock });
   const settings = await rig.admin.patch(`${W}/hubspot/settings`, { twoWay: true, reconcileSchedule: null, pollIntervalMinutes: 1440, pushContactsOnChange: false });
   if (settings.status !== 200) throw new Error(`settings: ${settings.status} ${JSON.stringify(settings.body)}`);
   const started = performance.now();
@@ -84,29 +89,37 @@ async function twoWayRig(params: PullParams, clock: ShiftedClock): Promise<{ rig
     });
     hubspotIds.push(...rig.sandbox.control.seedContacts(rig.portalId, chunk));
   }
+  clock.advance(SEED_AGE_MS);
   return { rig, hubspotIds, seedMs: performance.now() - started };
 }
 
-async function localCounts(rig: Rig): Promise<{ all: number; linked: number; synced: number }> {
-  const rows = await rig.ts.service.database.db
-    .selectFrom('customers')
-    .select([(eb) => eb.fn.countAll<number>().as('all'), (eb) => eb.fn.count<number>('hubspot_id').as('linked'), (eb) => eb.fn.sum<number>(eb.case().when('sync_status', '=', 'synced').then(1).else(0).end()).as('synced')])
-    .where('deleted_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return { all: Number(rows.all), linked: Number(rows.linked), synced: Number(rows.synced ?? 0) };
+/** Reads the service's SQLite file (read-only, beside the running service). */
+function query<T>(rig: ServeRig, sqlText: string, ...params: unknown[]): T[] {
+  const db = new SQLite(join(rig.dir, 'hubsync.sqlite'), { readonly: true });
+  try {
+    return db.prepare(sqlText).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+function localCounts(rig: ServeRig): { all: number; linked: number; synced: number } {
+  const [row] = query<{ all: number; linked: number; synced: number | null }>(
+    rig,
+    "select count(*) as \"all\", count(hubspot_id) as linked, sum(sync_status = 'synced') as synced from customers where deleted_at is null",
+  );
+  return { all: row!.all, linked: row!.linked, synced: row!.synced ?? 0 };
 }
 
 export async function runInitialPull(params: PullParams): Promise<InitialPullFigures> {
-  const clock = new ShiftedClock();
-  const { rig, seedMs } = await twoWayRig(params, clock);
+  const { rig, seedMs } = await twoWayRig(params);
   try {
     params.log(`  initial-pull: ${formatInt(params.records)} contacts seeded in ${formatMs(seedMs)}; Reconcile now…`);
-    clock.advance(IDLE_MS);
     rig.sandbox.control.resetCounts();
     const run = await syncNow(rig.admin, 200, 'reconcile');
     if (run.status !== 'succeeded') throw new Error(`initial pull ended ${run.status}: ${run.error ?? ''}`);
     const totals = byRoute(rig);
-    const customers = await localCounts(rig);
+    const customers = localCounts(rig);
     if (customers.all !== params.records || customers.synced !== params.records) throw new Error(`initial pull: ${JSON.stringify(customers)} of ${params.records}`);
     const figures: InitialPullFigures = {
       records: params.records,
@@ -125,7 +138,7 @@ export async function runInitialPull(params: PullParams): Promise<InitialPullFig
   }
 }
 
-async function batchUpdate(rig: Rig, updates: readonly { id: string; properties: Record<string, string> }[]): Promise<void> {
+async function batchUpdate(rig: ServeRig, updates: readonly { id: string; properties: Record<string, string> }[]): Promise<void> {
   for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
     const response = await fetch(`${rig.sandbox.baseUrl}/crm/v3/objects/contacts/batch/update`, {
       method: 'POST',
@@ -164,15 +177,12 @@ function plan(records: number, changedShare: number, bothShare: number): Plan {
 }
 
 export async function runTwoWay(params: PullParams & { changedShare: number; bothShare: number }): Promise<TwoWayFigures> {
-  const clock = new ShiftedClock();
   const setupStarted = performance.now();
-  const { rig, hubspotIds } = await twoWayRig(params, clock);
+  const { rig, hubspotIds } = await twoWayRig(params);
   try {
-    clock.advance(IDLE_MS);
     const initial = await syncNow(rig.admin, 200, 'reconcile');
     if (initial.status !== 'succeeded') throw new Error(`two-way set-up (initial pull) ended ${initial.status}: ${initial.error ?? ''}`);
-    const { db } = rig.ts.service.database;
-    const links = await db.selectFrom('customers').select(['id', 'hubspot_id']).execute();
+    const links = query<{ id: string; hubspot_id: string }>(rig, 'select id, hubspot_id from customers where hubspot_id is not null');
     const localId = new Map(links.map((r) => [r.hubspot_id!, r.id]));
     if (localId.size !== params.records) throw new Error(`two-way set-up: ${localId.size} of ${params.records} linked`);
     const setupMs = performance.now() - setupStarted;
@@ -181,7 +191,6 @@ export async function runTwoWay(params: PullParams & { changedShare: number; bot
     // The edits: HubSpot first for the remote-only records and the conflicts the local side wins,
     // then every local edit, then HubSpot again for the conflicts HubSpot wins.
     const p = plan(params.records, params.changedShare, params.bothShare);
-    clock.advance(IDLE_MS);
     const remote = (i: number) => ({ id: hubspotIds[i]!, properties: { city: `Remote ${i}` } });
     await batchUpdate(rig, [...p.remoteOnly, ...p.bothLocalLast].sort((a, b) => a - b).map(remote));
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -192,7 +201,6 @@ export async function runTwoWay(params: PullParams & { changedShare: number; bot
     await new Promise((resolve) => setTimeout(resolve, 5));
     await batchUpdate(rig, p.bothRemoteLast.map(remote));
 
-    clock.advance(IDLE_MS);
     rig.sandbox.control.resetCounts();
     const run = await syncNow(rig.admin, 100, 'reconcile');
     if (run.status !== 'succeeded') throw new Error(`two-way reconcile ended ${run.status}: ${run.error ?? ''}`);
@@ -205,15 +213,15 @@ export async function runTwoWay(params: PullParams & { changedShare: number; bot
       ...p.remoteOnly.map((i): [number, string] => [i, `Remote ${i}`]),
       ...p.bothRemoteLast.map((i): [number, string] => [i, `Remote ${i}`]),
     ]);
-    const cities = new Map((await db.selectFrom('customers').select(['hubspot_id', 'city']).execute()).map((r) => [r.hubspot_id!, r.city]));
+    const cities = new Map(query<{ hubspot_id: string; city: string | null }>(rig, 'select hubspot_id, city from customers where hubspot_id is not null').map((r) => [r.hubspot_id, r.city]));
     const wrong: string[] = [];
     for (const [i, value] of expected) {
       const id = hubspotIds[i]!;
       const there = rig.sandbox.control.getObject(rig.portalId, 'contacts', id).properties['city'];
       if (cities.get(id) !== value || there !== value) wrong.push(`#${i}: wanted ${value}, local ${cities.get(id) ?? '∅'}, HubSpot ${there ?? '∅'}`);
     }
-    const conflictsRecorded = Number((await db.selectFrom('sync_conflicts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    const counts = await localCounts(rig);
+    const conflictsRecorded = query<{ n: number }>(rig, 'select count(*) as n from sync_conflicts')[0]!.n;
+    const counts = localCounts(rig);
     const conflicts = p.bothLocalLast.length + p.bothRemoteLast.length;
     const figures: TwoWayFigures = {
       records: params.records,
@@ -281,10 +289,11 @@ export function initialPullSection(p: { tier: Tier; latencyMs: [number, number] 
     name: 'initial-pull',
     title: '`npm run bench -- --only initial-pull`: a two-way workspace\'s initial pull',
     intro:
-      `Tier ${p.tier}, latency ${p.latencyMs[0]}–${p.latencyMs[1]} ms per request, SQLite. ${formatInt(f.records)} contacts (customers and subscribers, so all are imported) are seeded in the portal, ` +
-      'two-way sync is turned on and Reconcile now is sent: its run pulls first (the list API, 100 a page, each page applied with its checkpoint in one transaction), then finds nothing to push. ' +
-      'The clock of the sandbox and the service is moved an hour on before the run, so the seeded contacts are older than the pull\'s 2-minute overlap, as in a real portal. ' +
-      'The list API\'s cursor comes from the page before, so one list request is in flight at a time: at this latency a page per mean round trip is the bound, whatever the rate limit allows.',
+      `Tier ${p.tier}, latency ${p.latencyMs[0]}–${p.latencyMs[1]} ms per request. \`hubsync serve\` runs as a child process on its embedded SQLite default, the sandbox in the bench process. ` +
+      `${formatInt(f.records)} contacts (customers and subscribers, so all are imported), an hour old by the sandbox's clock, are seeded in the portal; ` +
+      'two-way sync is turned on and Reconcile now is sent: its run pulls first (the list API, 100 a page, each page applied with its checkpoint in one transaction, the next page requested while it is applied), ' +
+      'then finds nothing to push. The clock runs from the request until the run has ended. ' +
+      'The list API\'s cursor comes from the page before, so one list request is in flight at a time: a page per round trip is the bound, whatever the rate limit allows.',
     rows,
   };
 }
@@ -316,9 +325,10 @@ export function twoWaySection(p: { tier: Tier; latencyMs: [number, number] }, f:
     name: 'two-way',
     title: '`npm run bench -- --only two-way`: an incremental two-way reconcile',
     intro:
-      `Tier ${p.tier}, latency ${p.latencyMs[0]}–${p.latencyMs[1]} ms per request, SQLite. ${formatInt(f.records)} contacts are seeded in the portal and pulled by a first Reconcile now (linked, Synced). ` +
+      `Tier ${p.tier}, latency ${p.latencyMs[0]}–${p.latencyMs[1]} ms per request. \`hubsync serve\` runs as a child process on its embedded SQLite default, the sandbox in the bench process. ` +
+      `${formatInt(f.records)} contacts, an hour old, are seeded in the portal and pulled by a first Reconcile now (linked, Synced: the set-up). ` +
       'Then `city` is changed on some records in HubSpot (batch update), on others here (`PATCH …/customers/{id}`), and on some on both sides — half of those last in HubSpot, half last here — ' +
-      'and, an hour later by the shared clock, one Reconcile now pulls the changes (search from the checkpoint, 200 a page), reads property history for the conflicts (50 a call), ' +
+      'and one Reconcile now pulls the changes (search from the checkpoint, 200 a page), reads property history for the conflicts (50 a call, per search page), ' +
       'and pushes what changed here (update by id, 100 a call). Afterwards every changed record must hold its most recent value here and in HubSpot. ' +
       `Calls are every request the sandbox answered during that reconcile; the goal allows ${TWO_WAY_CONSTANT} beyond what the changes need (a last empty search, a history read split at a page boundary).`,
     rows,

@@ -4,7 +4,12 @@
 import type { Clock } from '../../src/lib/index.js';
 
 export class ShiftedClock implements Clock {
-  #offset = 0;
+  #offset: number;
+
+  /** `offsetMs` from real time to start with (negative: behind). */
+  constructor(offsetMs = 0) {
+    this.#offset = offsetMs;
+  }
 
   now(): number {
     return Date.now() + this.#offset;
