@@ -25,7 +25,10 @@ const HISTORY_BATCH = 50;
 const UPDATE_BATCH = 100;
 /** How old the seeded contacts are when the first pull reads them. */
 const SEED_AGE_MS = 3_600_000;
-/** The two-way goal's allowance beyond the changes: a last search that comes back empty, a history read split at a page boundary. */
+/**
+ * The two-way goal's allowance beyond the changes: history is read per search page, so conflicts
+ * spread over pages take up to a call more per page after the first; or a last search comes back empty.
+ */
 const TWO_WAY_CONSTANT = 2;
 
 export interface PullParams {
@@ -330,7 +333,7 @@ export function twoWaySection(p: { tier: Tier; latencyMs: [number, number] }, f:
       'Then `city` is changed on some records in HubSpot (batch update), on others here (`PATCH …/customers/{id}`), and on some on both sides — half of those last in HubSpot, half last here — ' +
       'and one Reconcile now pulls the changes (search from the checkpoint, 200 a page), reads property history for the conflicts (50 a call, per search page), ' +
       'and pushes what changed here (update by id, 100 a call). Afterwards every changed record must hold its most recent value here and in HubSpot. ' +
-      `Calls are every request the sandbox answered during that reconcile; the goal allows ${TWO_WAY_CONSTANT} beyond what the changes need (a last empty search, a history read split at a page boundary).`,
+      `Calls are every request the sandbox answered during that reconcile; the goal allows ${TWO_WAY_CONSTANT} beyond what the changes need (history is read per search page, so conflicts spread over pages can take a call more per page after the first; or a last search comes back empty).`,
     rows,
   };
 }
