@@ -1,7 +1,7 @@
 // The contacts pull against the sandbox over real HTTP, on the test database (SQLite or
-// PostgreSQL): the initial listing resumed after a crash, the lifecycle filter, linking by email,
-// incremental edits, re-applying, echoes of hubsync's own push, conflicts decided by time, a
-// crowded millisecond, and two-way off.
+// PostgreSQL): the initial listing resumed after a crash and after a pause, the lifecycle
+// filter, linking by email, incremental edits, re-applying, echoes of hubsync's own push,
+// conflicts decided by time, a crowded millisecond, and two-way off.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandboxedService, syncNow, type SandboxedService } from '../../../test/support/sandboxed.js';
 import type { Clock } from '../../lib/index.js';
@@ -92,6 +92,23 @@ describe('contacts pull', () => {
     expect(await db.selectFrom('sync_checkpoints').select('phase').executeTakeFirstOrThrow()).toEqual({ phase: 'incremental' });
     // Nothing pulled waits to be pushed back.
     expect(await db.selectFrom('pending_changes').selectAll().execute()).toEqual([]);
+  });
+
+  it('asked to pause, applies the page already requested and requests no more; the next pull goes on from there', async () => {
+    env.sandbox.control.seedContacts(env.portalId, Array.from({ length: 300 }, (_, i) => contact(`pause${i}@example.com`)));
+    await twoWayOn();
+    const lists = () => calls('GET /crm/v3/objects/contacts');
+    // The slice runs out while page 1 is applied; page 2 had been requested meanwhile.
+    let out = false;
+    const paused = (await engine().pull(workspaceId, { shouldPause: () => out, onPage: () => void (out = true) }))!;
+    expect(paused).toMatchObject({ paused: true, pages: 2, created: 200 });
+    expect(lists()).toBe(2);
+    expect(await customers()).toHaveLength(200);
+
+    const resumed = (await engine().pull(workspaceId))!;
+    expect(resumed).toMatchObject({ paused: false, created: 100 });
+    expect(lists()).toBe(3);
+    expect(await customers()).toHaveLength(300);
   });
 
   it('lets only one of two pulls running at once apply each page: no contact comes in twice', async () => {

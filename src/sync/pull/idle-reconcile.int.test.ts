@@ -68,7 +68,8 @@ async function expectConverged(): Promise<void> {
 
 describe('an idle two-way workspace', () => {
   it('spends at most 2 HubSpot calls on a reconcile once both sides agree, and writes nothing on either side', async () => {
-    const settings = await env.admin.patch(`${W}/hubspot/settings`, { twoWay: true, syncCompanies: true, syncDeals: true, reconcileSchedule: null, pollIntervalMinutes: 1440 });
+    // Only the reconciles this test sends call HubSpot: no schedule, no poll, no on-change push.
+    const settings = await env.admin.patch(`${W}/hubspot/settings`, { twoWay: true, syncCompanies: true, syncDeals: true, pushCompaniesOnChange: false, reconcileSchedule: null, pollIntervalMinutes: 1440 });
     expect(settings.status).toBe(200);
     const stages = await env.admin.request('PUT', `${W}/hubspot/deal-stages`, { mappings: [{ pipeline: 'default', stage: 'proposal', hubspotPipelineId: 'default', hubspotStageId: 'presentationscheduled' }] });
     expect(stages.status).toBe(200);
