@@ -86,7 +86,7 @@ export interface PullSummary extends PullPageOutcome {
 }
 
 export interface PullOptions {
-  /** Asked between pages: true stops the pull there (a job's slice is spent). */
+  /** Asked before each page is requested: true stops the pull there (a job's slice is spent); a page already requested is still applied. */
   shouldPause?: () => boolean;
   /** Told after each applied (and committed) page. */
   onPage?: (progress: PullProgress) => void | Promise<void>;
