@@ -14,7 +14,7 @@ import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
 import { createJobQueue, type JobQueue } from './jobs/index.js';
-import { archiveDeletionsListener, FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PullEngine, PushEngine, recordWriteThrough, SYNC_JOBS, syncPushJob, WebhookInbox, workSyncJobs } from './sync/index.js';
+import { archiveDeletionsListener, FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PullEngine, PushEngine, recordWriteThrough, runPull, SYNC_JOBS, syncPushJob, WebhookInbox, workSyncJobs } from './sync/index.js';
 import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
 
 export interface Service {
@@ -83,10 +83,12 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     await jobs.start();
     jobsToStop = jobs;
     const inlineRuns = options.jobs?.inlineRuns === true;
+    const pull = new PullEngine({ db: database.db, clock, gateway: hubspot });
     const push = new PushEngine({
       db: database.db,
       clock,
       gateway: hubspot,
+      pull: runPull(pull),
       ...(inlineRuns ? {} : { dispatch: async (run) => void (await jobs.send(syncPushJob, { workspaceId: run.workspace_id, runId: run.id })) }),
     });
     // Runs with a stale heartbeat died with their process. A run whose job another process may
@@ -118,7 +120,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),
       push,
-      pull: new PullEngine({ db: database.db, clock, gateway: hubspot }),
+      pull,
       webhooks: new WebhookInbox({ db: database.db, clock, jobs }),
     };
     if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);

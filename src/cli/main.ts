@@ -1,15 +1,17 @@
-// The `hubsync` command: serve, worker, migrate, import, sandbox, sync. Each subcommand reads the
-// environment through loadConfig() once and hands the result to the composition root.
+// The `hubsync` command: serve, worker, migrate, import, sandbox, sync, reconcile (./sync-commands.ts).
+// Each subcommand reads the environment through loadConfig() once and hands the result to the
+// composition root.
 import { createReadStream } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { importCustomersCsv } from '../customers/index.js';
 import { systemClock } from '../lib/index.js';
 import { createService, startService, wantsSandbox } from '../main.js';
-import { findRun, findWorkspaceBySlug, migrateToLatest, openDatabase } from '../store/index.js';
+import { findWorkspaceBySlug, migrateToLatest, openDatabase } from '../store/index.js';
 import { DEFAULT_WORKSPACE_SLUG } from '../workspaces/index.js';
 import { registerSandboxCommand } from '../sandbox/cli.js';
 import { ProgressBar } from './progress.js';
+import { registerSyncCommands } from './sync-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('hubsync')
@@ -125,37 +127,7 @@ export function buildProgram(): Command {
 
   registerSandboxCommand(program);
 
-  program
-    .command('sync')
-    .description('Sync now: push customers to HubSpot (creates, updates, retries) with a progress bar')
-    .option('-w, --workspace <slug>', 'workspace to sync', DEFAULT_WORKSPACE_SLUG)
-    .addHelpText('after', '\nExample:\n  hubsync sync --workspace default\n')
-    .action(async (options: { workspace: string }) => {
-      const config = loadConfig();
-      // In the embedded mode the sandbox lives in the `serve` process; reach it on its port.
-      const service = await createService(config, { logger: false, jobs: { work: false, inlineRuns: true }, ...(wantsSandbox(config) ? { fallbackHubSpotBaseUrl: `http://127.0.0.1:${config.sandbox.port}` } : {}) });
-      try {
-        const workspace = await findWorkspaceBySlug(service.database.db, options.workspace);
-        if (!workspace) throw new Error(`Workspace "${options.workspace}" does not exist.`);
-        const { run } = await service.context.push.start(workspace.id, { kind: 'manual', actor: { type: 'system', id: null, label: 'hubsync CLI' } });
-        const bar = new ProgressBar('Syncing');
-        const done = service.context.push.wait(run.id);
-        let finished = false;
-        void done.finally(() => (finished = true));
-        while (!finished) {
-          const current = await findRun(service.database.db, workspace.id, run.id);
-          if (current) bar.update(current.processed, current.total, `· ${current.created} created · ${current.updated} updated · ${current.failed} failed`);
-          await Promise.race([done, new Promise((r) => setTimeout(r, 500))]);
-        }
-        const last = (await findRun(service.database.db, workspace.id, run.id))!;
-        bar.finish(
-          `Sync ${last.status}: ${last.created} created, ${last.updated} updated, ${last.failed} failed, ${last.skipped} skipped (duplicate or no email); ${last.api_calls} API calls.${last.error ? ` ${last.error}` : ''}`,
-        );
-        process.exitCode = last.status === 'succeeded' ? (last.failed > 0 ? 2 : 0) : 1;
-      } finally {
-        await service.close();
-      }
-    });
+  registerSyncCommands(program);
 
   return program;
 }

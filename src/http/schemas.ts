@@ -57,6 +57,13 @@ export function idCursorQuery(prefix: string) {
     .optional();
 }
 
+/** A local record's id of any type (`cus_…`, `org_…`, …), e.g. to find the sync log's attempts on it. */
+export const recordIdQuery = z
+  .string()
+  .max(100)
+  .regex(/^[a-z]{2,10}_[0-9a-z]{6,40}$/, { error: 'is not a record id (such as cus_01jc8z6m4k7p2q9r8s)' })
+  .optional();
+
 /** An opaque cursor (base64url of an id with this prefix), decoded to the id. */
 export function opaqueCursorQuery(prefix: string) {
   return z

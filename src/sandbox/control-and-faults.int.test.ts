@@ -62,14 +62,15 @@ describe('control API over HTTP', () => {
     const created = await callB<{ id: string }>('POST', '/crm/v3/objects/contacts', { properties: { email: 'w3@example.com' } });
     await callB('GET', `/crm/v3/objects/contacts/${created.body.id}`);
     await callB('POST', '/crm/v3/objects/contacts/search', { filterGroups: [] });
+    await callB('POST', '/crm/v3/objects/contacts/batch/read', { inputs: [{ id: created.body.id }], properties: ['email'] });
     await callB('POST', '/crm/v3/objects/contacts', { properties: { email: 'not an email' } });
     sb.control.setLatency(undefined);
 
     expect(sb.control.counts().byPortal).toEqual({
       [String(a.portalId)]: { total: 1, byStatus: { '200': 1 } },
-      [String(b.portalId)]: { total: 4, byStatus: { '201': 1, '200': 2, '400': 1 } },
+      [String(b.portalId)]: { total: 5, byStatus: { '201': 1, '200': 3, '400': 1 } },
     });
-    // Reads, searches and refused writes are not writes.
+    // Reads (batch reads too), searches and refused writes are not writes.
     const writes = sb.control.writes();
     expect(writes.map((w) => ({ portalId: w.portalId, objectType: w.objectType, ids: w.ids }))).toEqual([
       { portalId: a.portalId, objectType: 'contacts', ids: upserted.body.results.map((r) => r.id) },

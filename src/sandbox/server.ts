@@ -377,7 +377,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       res.setHeader('server-timing', `sandbox;dur=${(performance.now() - startedAt).toFixed(3)}`);
       send(res, reply);
     }
-    if (state.writes && portalId !== undefined && !key.endsWith('/search') && method !== 'GET' && reply.status < 300) {
+    // Searches and batch reads are POSTs that write nothing.
+    if (state.writes && portalId !== undefined && !key.endsWith('/search') && !key.endsWith('/batch/read') && method !== 'GET' && reply.status < 300) {
       const objectType = matched!.params['type'];
       const ids = writtenIds(reply.body);
       if (objectType !== undefined && ids.length > 0) {

@@ -40,6 +40,17 @@ export async function readPendingArchives(db: Db, workspaceId: string, objectTyp
     .execute();
 }
 
+/** How many archives of the type wait in the workspace (what the next run would archive). */
+export async function countPendingArchives(db: Db, workspaceId: string, objectType: string): Promise<number> {
+  const row = await db
+    .selectFrom('pending_archives')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('object_type', '=', objectType)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Deletes the rows read earlier that were not queued again since (same time). */
 export async function deletePendingArchives(db: Db, rows: readonly PendingArchiveRow[]): Promise<void> {
   for (const row of rows) {

@@ -125,18 +125,24 @@ export async function listConflicts(db: Db, workspaceId: string, objectType: str
     .execute();
 }
 
+/** The fields one pull decided (its id names them), in the order they were recorded. */
+export async function listConflictsOfPull(db: Db, workspaceId: string, pullId: string, limit: number): Promise<SyncConflictRow[]> {
+  return db.selectFrom('sync_conflicts').selectAll().where('workspace_id', '=', workspaceId).where('run_id', '=', pullId).orderBy('id').limit(limit).execute();
+}
+
 /**
  * Workspaces with two-way sync on and a usable connection whose last pull of `objectType`
- * (its checkpoint's `updated_at`) is at least their poll interval old, or that were never pulled.
+ * (its checkpoint's `updated_at`) is at least their poll interval old. A workspace never pulled
+ * is not polled: its first pull is the initial reconcile, which an admin previews first.
  */
 export async function listPullsDue(db: Db, objectType: string, now: number): Promise<string[]> {
   const rows = await db
     .selectFrom('sync_settings')
     .innerJoin('hubspot_connections', 'hubspot_connections.workspace_id', 'sync_settings.workspace_id')
-    .leftJoin('sync_checkpoints', (join) => join.onRef('sync_checkpoints.workspace_id', '=', 'sync_settings.workspace_id').on('sync_checkpoints.object_type', '=', objectType))
+    .innerJoin('sync_checkpoints', (join) => join.onRef('sync_checkpoints.workspace_id', '=', 'sync_settings.workspace_id').on('sync_checkpoints.object_type', '=', objectType))
     .select(['sync_settings.workspace_id', 'sync_settings.poll_interval_minutes', 'sync_checkpoints.updated_at'])
     .where('sync_settings.two_way', '=', 1)
     .where('hubspot_connections.status', '!=', 'reconnect_needed')
     .execute();
-  return rows.filter((r) => r.updated_at === null || r.updated_at <= now - r.poll_interval_minutes * 60_000).map((r) => r.workspace_id);
+  return rows.filter((r) => r.updated_at <= now - r.poll_interval_minutes * 60_000).map((r) => r.workspace_id);
 }

@@ -206,6 +206,32 @@ export type SyncRunRow = SyncRunTable;
 /** A run's inbound counts before its pull has read anything (a push-only run keeps them). */
 export const NO_INBOUND_COUNTS = Object.freeze({ pulled: 0, pulled_created: 0, pulled_updated: 0, conflicts: 0, deletions: 0 });
 
+/** What one applied page of a run's pull adds to the run (its inbound counts and the API calls it made). */
+export type RunInbound = Record<keyof typeof NO_INBOUND_COUNTS | 'api_calls', number>;
+
+/**
+ * Adds a page's inbound counts and API calls to a run and beats its heartbeat, in the page's
+ * transaction (so the counts are exactly what the committed pages did, whatever stops the
+ * pull); reads back whether the run was asked to stop. Undefined when the run is gone.
+ */
+export async function addRunInbound(db: Db, runId: string, counts: RunInbound, at: number): Promise<{ cancelRequested: boolean } | undefined> {
+  const row = await db
+    .updateTable('sync_runs')
+    .set((eb) => ({
+      pulled: eb('pulled', '+', counts.pulled),
+      pulled_created: eb('pulled_created', '+', counts.pulled_created),
+      pulled_updated: eb('pulled_updated', '+', counts.pulled_updated),
+      conflicts: eb('conflicts', '+', counts.conflicts),
+      deletions: eb('deletions', '+', counts.deletions),
+      api_calls: eb('api_calls', '+', counts.api_calls),
+      heartbeat_at: at,
+    }))
+    .where('id', '=', runId)
+    .returning('cancel_requested')
+    .executeTakeFirst();
+  return row && { cancelRequested: Number(row.cancel_requested) !== 0 };
+}
+
 export async function insertRun(db: Db, run: SyncRunRow): Promise<void> {
   await db.insertInto('sync_runs').values(run).execute();
 }
@@ -244,7 +270,7 @@ export async function updateRunIfRunning(db: Db, id: string, change: Partial<Omi
 }
 
 /** What a running run is doing (sync_runs.phase); src/sync/push-run.ts describes each phase. */
-export type RunPhase = 'queued' | 'planning' | 'pushing' | 'done';
+export type RunPhase = 'queued' | 'pulling' | 'planning' | 'pushing' | 'done';
 
 /**
  * Moves a run to `phase` only while it is still running, writing `change` in the same statement
@@ -330,9 +356,10 @@ export async function insertAttempts(db: Db, attempts: SyncAttemptRow[]): Promis
 }
 
 /**
- * A run's counters as its recorded attempts say (each batch's attempts are written in the
- * transaction that records its outcomes): what a resumed run carries on from, since the
- * counters on the run row are written after the batch and a crash can come in between.
+ * A run's push counters as its recorded push attempts say (each batch's attempts are written in
+ * the transaction that records its outcomes): what a resumed run carries on from, since the
+ * counters on the run row are written after the batch and a crash can come in between. The
+ * pull's attempts count in the run's inbound counts instead.
  */
 export async function countRunAttempts(db: Db, workspaceId: string, runId: string, objectType?: string): Promise<{ processed: number; created: number; updated: number; failed: number }> {
   let q = db
@@ -340,6 +367,7 @@ export async function countRunAttempts(db: Db, workspaceId: string, runId: strin
     .select(['outcome', 'operation', (eb) => eb.fn.countAll<number | string>().as('n')])
     .where('workspace_id', '=', workspaceId)
     .where('run_id', '=', runId)
+    .where('direction', '=', 'push')
     // Propagated deletes count in the run's `deletions` (addRunDeletions), not as pushed records.
     .where('operation', '!=', 'archive');
   if (objectType !== undefined) q = q.where('object_type', '=', objectType);
@@ -383,7 +411,12 @@ export async function listRunObjects(db: Db, runId: string): Promise<SyncRunObje
   return db.selectFrom('sync_run_objects').selectAll().where('run_id', '=', runId).execute();
 }
 
-export async function listAttempts(db: Db, workspaceId: string, runId: string, options: { after?: string | undefined; outcome?: string | undefined; limit: number }): Promise<(SyncAttemptRow & { customer_name: string | null; customer_email: string | null })[]> {
+export async function listAttempts(
+  db: Db,
+  workspaceId: string,
+  runId: string,
+  options: { after?: string | undefined; outcome?: string | undefined; direction?: string | undefined; recordId?: string | undefined; limit: number },
+): Promise<(SyncAttemptRow & { customer_name: string | null; customer_email: string | null })[]> {
   let q = db
     .selectFrom('sync_attempts')
     .leftJoin('customers', 'customers.id', 'sync_attempts.customer_id')
@@ -393,6 +426,8 @@ export async function listAttempts(db: Db, workspaceId: string, runId: string, o
     .where('sync_attempts.run_id', '=', runId);
   if (options.after) q = q.where('sync_attempts.id', '>', options.after);
   if (options.outcome) q = q.where('sync_attempts.outcome', '=', options.outcome);
+  if (options.direction) q = q.where('sync_attempts.direction', '=', options.direction);
+  if (options.recordId) q = q.where('sync_attempts.record_id', '=', options.recordId);
   return q.orderBy('sync_attempts.id').limit(options.limit).execute();
 }
 

@@ -1,11 +1,13 @@
 // Push sync: field mapping, per-record statuses, the push engine with an adapter per object
 // type, Sync now runs and the sync log.
 export { EMAIL_FIELD, EMAIL_PROPERTY, formatValue, hashProperties, recordHash, localFields, propertiesFor, suggestMapping, validateMapping, type LocalField, type Mapping, type MappingProblem } from './field-mapping.js';
-export { computeStatus, PUSHABLE_STATUSES, type StatusInput } from './sync-status.js';
+export { computeStatus, PUSHABLE_STATUSES, pushPlan, type StatusInput } from './sync-status.js';
 export { effectiveMapping, onCustomersChanged, refreshStatuses, refreshWholeWorkspace } from './status-refresh.js';
 export { companyPropertiesFor, DEFAULT_COMPANY_PROPERTIES, onOrganizationsChanged } from './organization-status.js';
 export { MAPPING_TARGETS, MappingService, type MappingTarget, type MappingView } from './mapping-service.js';
-export { assertRunTransition, PushEngine, RUN_TRANSITIONS, type PushEngineDeps, type RunStatus } from './push-run.js';
+export { assertRunTransition, PushEngine, RUN_TRANSITIONS, type PushEngineDeps, type RunPull, type RunStatus } from './push-run.js';
+export { pullOnItsOwn, pullStarted, runPull } from './pull-runs.js';
+export { PREVIEW_MAX_CONFLICTS, PREVIEW_MAX_MS, PREVIEW_MAX_RECORDS, previewReconcile, type ConflictPreview, type OutboundPreview, type ReconcilePreview } from './reconcile-preview.js';
 export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';
 export { ACTIVITY_LABELS, activityIdIn, NOTE_BODY_MAX, noteAdapter, noteHash, notePropertiesFor } from './objects/index.js';
 export { adapterFor, companyAdapter, contactAdapter, dealAdapter, OBJECT_ADAPTERS, type AcceptedRecord, type AssociationContext, type ObjectAdapter, type SyncedRecord } from './objects/index.js';

@@ -20,7 +20,11 @@
 //   queued       its `sync.push` job waits for a worker (just started, or between slices, or
 //                handed back): no process owns it, so it is never taken for interrupted; a
 //                cancel ends it at once, and a job that fails for good ends it failed;
+//   pulling      with two-way sync on, a process brings HubSpot's changes in first (the run's
+//                inbound counts grow page by page; a cancel stops it after the page);
 //   planning     a process took it over; pushing: batches are going out; done: it ended.
+// A pull made on its own (a poll, the one an on-change push makes first) is a run too, with
+// trigger `pull`, but only once it changed something (`recordPull`): it goes pulling → done.
 //
 // Why it cannot duplicate or lie: new records are written with batch upsert keyed by the
 // adapter's key (email for contacts), so a batch replayed after a crash matches the records it
@@ -39,7 +43,7 @@ import type { Actor } from '../audit/index.js';
 import { isHubSpotApiError, type HubSpotClient } from '../hubspot/index.js';
 import { missingScopesFor, type HubSpotGateway, type SyncedObjectType } from '../integration/index.js';
 import { AppError, newId, type Clock } from '../lib/index.js';
-import type { Db, SyncAttemptRow, SyncRunObjectRow, SyncRunRow } from '../store/index.js';
+import type { Db, RunPhase, SyncAttemptRow, SyncRunObjectRow, SyncRunRow } from '../store/index.js';
 import {
   countRunAttempts,
   countRunObject,
@@ -52,6 +56,7 @@ import {
   insertRunObjects,
   interruptRun,
   interruptStaleRuns,
+  isUniqueViolation,
   lockWorkspaceForRunStart,
   NO_INBOUND_COUNTS,
   saveRunProgress,
@@ -63,6 +68,7 @@ import { archivePendingDeletions, hasPendingArchives } from './archive-deletions
 import { changedProperties, recordHash } from './field-mapping.js';
 import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter, type PushSuccess } from './objects/index.js';
 import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
+import type { PullRunLog } from './pull/index.js';
 import type { RunTrigger } from './run-trigger.js';
 import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
@@ -82,6 +88,8 @@ const HEARTBEAT_STALE_MS = 60_000;
  * since that run started (see hasWorkSince), gets that run back instead of a new one.
  */
 export const RECENT_RUN_MS = 10_000;
+/** How long a run that runs in this process waits before pulling again when another pull held the workspace. */
+const PULL_RETRY_MS = 1_000;
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -111,6 +119,18 @@ export interface PushEngineDeps {
   dispatch?: (run: SyncRunRow) => Promise<void>;
   /** The object types a run pushes, in order; by default every registered one (./objects/index.ts). */
   adapters?: readonly ObjectAdapter[];
+  /** Brings HubSpot's changes in before a run pushes (two-way sync); without it runs only push. */
+  pull?: RunPull;
+}
+
+/**
+ * A run's pull (./pull-runs.ts): whether the run still has to pull before it pushes, and one
+ * slice of that pull, recorded on the run — 'paused' when the slice ended, or another pull held
+ * the workspace, with more to read.
+ */
+export interface RunPull {
+  pending(db: Db, run: SyncRunRow): Promise<boolean>;
+  pull(run: SyncRunRow, shouldPause: () => boolean): Promise<'done' | 'paused'>;
 }
 
 /** True when `owner` names a process on this machine that no longer exists. */
@@ -281,11 +301,15 @@ export class PushEngine {
       }
       const latest = await findLatestRun(trx, workspaceId);
       const now = this.#deps.clock.now();
+      // A pull run (a poll's) pushed nothing: it never answers for a Sync now.
       if (
         latest?.status === 'succeeded' &&
+        latest.trigger !== 'pull' &&
         latest.finished_at !== null &&
         now - latest.finished_at < RECENT_RUN_MS &&
-        !(await this.#hasWorkSince(trx, workspaceId, latest.started_at))
+        !(await this.#hasWorkSince(trx, workspaceId, latest.started_at)) &&
+        // Two-way: HubSpot was not pulled to the end since it started (two-way just turned on).
+        !(await this.#deps.pull?.pending(trx, latest))
       ) {
         return { run: latest, joined: true };
       }
@@ -303,7 +327,7 @@ export class PushEngine {
       }
       return started;
     }
-    const done = this.#execute(run).finally(() => this.#active.delete(run.id));
+    const done = this.#runHere(run).finally(() => this.#active.delete(run.id));
     this.#active.set(run.id, done);
     return started;
   }
@@ -336,7 +360,6 @@ export class PushEngine {
    * (sync_run_objects); `only` gives the one type and ids it is limited to (an on-change push).
    */
   async #insertRun(db: Db, workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }, only?: { adapter: ObjectAdapter; ids: readonly string[] }): Promise<SyncRunRow> {
-    const now = this.#deps.clock.now();
     const id = newId('run', this.#deps.clock);
     const planned: SyncRunObjectRow[] = [];
     const plan = (objectType: string, counts: { total: number; skipped: number }, note: string | null): void => {
@@ -350,9 +373,21 @@ export class PushEngine {
         plan(adapter.objectType, { total: note === null ? PUSHABLE_STATUSES.reduce((sum, s) => sum + counts[s], 0) : 0, skipped: counts.duplicate + counts.no_email }, note);
       }
     }
-    const total = planned.reduce((sum, p) => sum + p.total, 0);
-    const skipped = planned.reduce((sum, p) => sum + p.skipped, 0);
-    const run: SyncRunRow = {
+    const run = this.#runRow(id, workspaceId, trigger, {
+      // A run sent to the job queue waits for a worker; one run here (CLI, on-change) plans at once.
+      phase: this.#deps.dispatch && !only ? 'queued' : 'planning',
+      total: planned.reduce((sum, p) => sum + p.total, 0),
+      skipped: planned.reduce((sum, p) => sum + p.skipped, 0),
+    });
+    await insertRun(db, run);
+    await insertRunObjects(db, planned);
+    return run;
+  }
+
+  /** A new running run owned by this process, its counters at zero but those given. */
+  #runRow(id: string, workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }, start: { phase: RunPhase; total: number; skipped: number }): SyncRunRow {
+    const now = this.#deps.clock.now();
+    return {
       id,
       workspace_id: workspaceId,
       status: 'running',
@@ -363,21 +398,48 @@ export class PushEngine {
       heartbeat_at: now,
       ...NO_INBOUND_COUNTS,
       finished_at: null,
-      // A run sent to the job queue waits for a worker; one run here (CLI, on-change) plans at once.
-      phase: this.#deps.dispatch && !only ? 'queued' : 'planning',
-      total,
+      ...start,
       processed: 0,
       created: 0,
       updated: 0,
       failed: 0,
-      skipped,
       api_calls: 0,
       cancel_requested: 0,
       error: null,
     };
-    await insertRun(db, run);
-    await insertRunObjects(db, planned);
-    return run;
+  }
+
+  /**
+   * Records a pull made on its own — a poll, the pull an on-change push makes first (trigger
+   * `pull`), the reads a webhook asked for (`webhook`) — as a run inserted by the pull with its
+   * first page that changes something locally, so a pull that changes nothing leaves no run
+   * (`pull` passes `log` on to PullEngine.pull or pullByIds, as often as it likes: the run is
+   * inserted once). The run ends with `pull`: succeeded (a paused pull too: the next one carries
+   * on from the checkpoint, as a run of its own if it changes anything), cancelled when asked to,
+   * failed with what stopped it (the error is rethrown). Null when a run started meanwhile and
+   * this pull stepped aside: that run pulls itself.
+   *
+   * @example await push.recordPull(workspaceId, { kind: 'pull', actor }, (log) => pull.pull(workspaceId, { log }));
+   */
+  async recordPull<T>(workspaceId: string, trigger: { kind: RunTrigger; actor: Actor }, pull: (log: PullRunLog) => Promise<T>): Promise<T | null> {
+    const { db } = this.#deps;
+    const id = newId('run', this.#deps.clock);
+    const begin = async (trx: Db): Promise<void> => {
+      if (!(await findRun(trx, workspaceId, id))) await insertRun(trx, this.#runRow(id, workspaceId, trigger, { phase: 'pulling', total: 0, skipped: 0 }));
+    };
+    let result: T;
+    try {
+      result = await pull({ id, begin });
+    } catch (error) {
+      // The one-running-run index refused the pull's run: another run holds the workspace.
+      if (isUniqueViolation(error) && !(await findRun(db, workspaceId, id)) && (await findRunningRun(db, workspaceId))) return null;
+      const run = await findRun(db, workspaceId, id);
+      if (run?.status === 'running') await this.#endOnError(run, error).catch(() => undefined);
+      throw error;
+    }
+    const run = await findRun(db, workspaceId, id);
+    if (run?.status === 'running') await this.#finish(run, run.cancel_requested ? 'cancelled' : 'succeeded', run.cancel_requested ? run.error : null);
+    return result;
   }
 
   /** Resolves when the run finishes (for the CLI and tests). */
@@ -393,18 +455,46 @@ export class PushEngine {
    * this run already saw fail is skipped. Returns 'paused' when the run is still running.
    */
   async resume(workspaceId: string, runId: string, shouldPause: () => boolean): Promise<'ended' | 'paused'> {
-    const run = await findRun(this.#deps.db, workspaceId, runId);
+    const { db, clock } = this.#deps;
+    let run = await findRun(db, workspaceId, runId);
     if (!run || run.status !== 'running') return 'ended';
+    // Two-way: HubSpot's changes come in first (recorded on the run), so the push sends the
+    // merged values. Conditional: a queued run cancelled meanwhile stays cancelled.
+    if (this.#deps.pull && (await this.#deps.pull.pending(db, run))) {
+      if (!(await setRunPhase(db, run.id, 'pulling', { owner: this.#owner, heartbeat_at: clock.now() }))) return 'ended';
+      let pulled: 'done' | 'paused';
+      try {
+        pulled = await this.#deps.pull.pull(run, shouldPause);
+      } catch (error) {
+        return this.#endOnError(run, error);
+      }
+      // Read again: the pull added its counts and API calls to the row, or a cancel came.
+      run = await findRun(db, workspaceId, runId);
+      if (!run || run.status !== 'running') return 'ended';
+      if (run.cancel_requested) {
+        await this.#finish(run, 'cancelled', run.error);
+        return 'ended';
+      }
+      if (pulled === 'paused') {
+        await setRunPhase(db, run.id, 'queued');
+        return 'paused';
+      }
+    }
     // Taken over from another process: the counters carry on from the recorded attempts, since
     // a process killed between recording a batch and writing the run's counters would otherwise
     // leave that batch uncounted. (This process's own earlier slice left them exact.)
-    const counters = run.owner === this.#owner ? {} : await countRunAttempts(this.#deps.db, workspaceId, run.id);
+    const counters = run.owner === this.#owner ? {} : await countRunAttempts(db, workspaceId, run.id);
     // Conditional: a queued run cancelled meanwhile stays cancelled, and nothing is sent.
-    if (!(await setRunPhase(this.#deps.db, run.id, 'planning', { owner: this.#owner, heartbeat_at: this.#deps.clock.now(), ...counters }))) return 'ended';
+    if (!(await setRunPhase(db, run.id, 'planning', { owner: this.#owner, heartbeat_at: clock.now(), ...counters }))) return 'ended';
     const outcome = await this.#execute({ ...run, ...counters, owner: this.#owner }, shouldPause);
     // Paused (slice spent, handed back, timed out): it waits for its job to be taken again.
     if (outcome === 'paused') await setRunPhase(this.#deps.db, run.id, 'queued');
     return outcome;
+  }
+
+  /** Runs a run started here (no job queue: the CLI) to its end; a pull another pull held up is tried again. */
+  async #runHere(run: SyncRunRow): Promise<void> {
+    while ((await this.resume(run.workspace_id, run.id, () => false)) === 'paused') await this.#deps.clock.sleep(PULL_RETRY_MS);
   }
 
   /**
@@ -532,28 +622,38 @@ export class PushEngine {
     } catch (error) {
       await progress;
       await updateRun(db, run.id, { ...counters, api_calls: apiCalls });
-      // The credentials were forgotten under the run (disconnect, reconnect): the gateway
-      // aborted its calls. Asked to stop, it ends cancelled with the asker's reason.
-      const stoppedUnder = isHubSpotApiError(error) ? error.code === 'HUBSPOT_ABORTED' : error instanceof AppError && error.code === 'HUBSPOT_NOT_CONNECTED';
-      const latest = stoppedUnder ? await findRun(db, workspaceId, run.id) : undefined;
-      if (latest?.cancel_requested) {
-        await this.#finish(run, 'cancelled', latest.error ?? 'The sync was cancelled.');
-        return 'ended';
-      }
-      const message = stoppedUnder
-        ? 'HubSpot was disconnected or reconnected while this sync was running; it stopped without using the old credentials again. Run Sync now again.'
-        : error instanceof AppError
-          ? error.message
-          : isHubSpotApiError(error)
-            ? (error.hubspotMessage ?? error.message)
-            : 'The sync stopped because of an unexpected error.';
-      if (isHubSpotApiError(error) && error.code === 'HUBSPOT_UNAUTHORIZED') await gateway.markCredentialsRefused(workspaceId, message);
-      await this.#finish(run, 'failed', message);
-      if (!(error instanceof AppError) && !isHubSpotApiError(error)) throw error;
-      return 'ended';
+      return this.#endOnError(run, error);
     } finally {
       stopCounting();
     }
+  }
+
+  /**
+   * Ends a run that `error` stopped (while it pulled or pushed): failed with HubSpot's message or
+   * the reason; cancelled with the asker's reason when the credentials were forgotten under a run
+   * asked to stop. Rethrows an error that is a bug, once the run is ended.
+   */
+  async #endOnError(run: SyncRunRow, error: unknown): Promise<'ended'> {
+    const { db, gateway } = this.#deps;
+    // The credentials were forgotten under the run (disconnect, reconnect): the gateway
+    // aborted its calls. Asked to stop, it ends cancelled with the asker's reason.
+    const stoppedUnder = isHubSpotApiError(error) ? error.code === 'HUBSPOT_ABORTED' : error instanceof AppError && error.code === 'HUBSPOT_NOT_CONNECTED';
+    const latest = stoppedUnder ? await findRun(db, run.workspace_id, run.id) : undefined;
+    if (latest?.cancel_requested) {
+      await this.#finish(run, 'cancelled', latest.error ?? 'The sync was cancelled.');
+      return 'ended';
+    }
+    const message = stoppedUnder
+      ? 'HubSpot was disconnected or reconnected while this sync was running; it stopped without using the old credentials again. Run Sync now again.'
+      : error instanceof AppError
+        ? error.message
+        : isHubSpotApiError(error)
+          ? (error.hubspotMessage ?? error.message)
+          : 'The sync stopped because of an unexpected error.';
+    if (isHubSpotApiError(error) && error.code === 'HUBSPOT_UNAUTHORIZED') await gateway.markCredentialsRefused(run.workspace_id, message);
+    await this.#finish(run, 'failed', message);
+    if (!(error instanceof AppError) && !isHubSpotApiError(error)) throw error;
+    return 'ended';
   }
 
   /**

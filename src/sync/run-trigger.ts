@@ -3,6 +3,9 @@
 //   manual     Sync now / Reconcile now from the UI, the API or the CLI;
 //   schedule   the workspace's reconcile schedule;
 //   on_change  customers changed and on-change push is on;
-//   webhook    a HubSpot webhook (inbound sync, later).
-export const RUN_TRIGGERS = ['manual', 'schedule', 'on_change', 'webhook'] as const;
+//   pull       HubSpot's changes pulled on their own (the poll, or the pull an on-change push
+//              makes first), recorded only when they changed something locally;
+//   webhook    the records HubSpot's webhooks named, read by id (./pull/webhook-pull.ts),
+//              recorded only when they changed something locally.
+export const RUN_TRIGGERS = ['manual', 'schedule', 'on_change', 'pull', 'webhook'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];

@@ -8,8 +8,9 @@
 // tick also sends a `sync.pull` for each two-way workspace whose poll interval has passed.
 // With two-way sync on, a run started by a person or the schedule (Sync now, Reconcile now, the
 // scheduled reconcile) pulls HubSpot's changes of every pulled type first, inside its
-// `sync.push` job, then pushes; a flush pulls before it pushes too (a push sends whole records).
-// The webhook jobs (`sync.webhook`, ./pull/webhook-pull.ts) are worked beside them.
+// `sync.push` job, then pushes; once the workspace's first pull began, a flush pulls before it
+// pushes too (a push sends whole records). Pulls on their own are recorded as `pull` runs
+// (./pull-runs.ts). The webhook jobs (`sync.webhook`, ./pull/webhook-pull.ts) are worked beside them.
 // The jobs are wake-ups: the run row and the pending-changes set hold what must be done, so a
 // job run twice, merged or lost costs at most a repeated check (docs/ARCHITECTURE.md, "Jobs").
 import { z } from 'zod';
@@ -35,6 +36,7 @@ import { hasPendingArchives } from './archive-deletions.js';
 import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
 import { WEBHOOK_JOBS, workWebhookJobs, type PullEngine } from './pull/index.js';
+import { pullOnItsOwn, pullStarted } from './pull-runs.js';
 import { dueInMinute } from './schedule.js';
 import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
@@ -161,6 +163,7 @@ export async function sendDueReconciles(deps: { db: Db; jobs: JobQueue; clock: C
 
 const ON_CHANGE_ACTOR: Actor = { type: 'system', id: null, label: 'On-change push' };
 const SCHEDULE_ACTOR: Actor = { ...SYSTEM_ACTOR, label: 'Reconcile schedule' };
+const POLL_ACTOR: Actor = { ...SYSTEM_ACTOR, label: 'Two-way poll' };
 
 /** Runs started by a person or a schedule are executed by `sync.push` jobs only (CLI and on-change runs run where they started). */
 const JOB_TRIGGERS = new Set(['manual', 'schedule']);
@@ -286,7 +289,6 @@ export async function sendDuePulls(deps: { db: Db; jobs: JobQueue; clock: Clock 
   return due;
 }
 
-
 /** Works the sync jobs in this process (`serve`, `worker`); `concurrency` overrides the definitions'. */
 export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: number } = {}): Promise<void> {
   const { db, clock, push, jobs, pull } = deps;
@@ -306,13 +308,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
       const giveUp = (why: string) => push.failRun(run.id, `The sync job failed ${attempt} times and will not be retried: ${why}`);
       let outcome: 'ended' | 'paused';
       try {
-        // Two-way: HubSpot's changes come in before the push, so it pushes the merged values.
-        // A pull that ran out of slice time resumes from its checkpoints in the run's next slice.
-        if (pull && run.phase === 'queued' && !(await pull.pulledSince(workspaceId, run.started_at))) {
-          const pulled = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
-          // Paused, or a poll's pull is under way: the push waits for the pull to reach the end.
-          if (pulled?.paused || pulled?.superseded) return signal.aborted ? undefined : 'continue';
-        }
+        // Two-way: the run pulls HubSpot's changes first (the push engine's RunPull).
         outcome = await push.resume(workspaceId, run.id, () => signal.aborted || Date.now() >= until);
       } catch (error) {
         if (lastAttempt) await giveUp(error instanceof Error ? error.message : String(error));
@@ -357,18 +353,19 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
           // done. An on-change run is only ever run by a flush holding this one's key, so one
           // found running was left by a flush whose process died (SIGKILL): ended as
           // interrupted once its process is known dead, it no longer blocks the workspace.
-          if (running.trigger !== 'on_change' || !(await push.endIfDead(running))) return;
+          if ((running.trigger !== 'on_change' && running.trigger !== 'pull') || !(await push.endIfDead(running))) return;
           // A batch the dead process still had in flight lands before the same customers go again.
           await sleepUnlessAborted(DEAD_RUN_SETTLE_MS, signal);
           continue;
         }
         // Two-way: a push sends whole records, so HubSpot's changes come in first (one search per
         // pulled type when nothing changed there), or the push would overwrite them with older
-        // local values.
-        if (pull && !pulled) {
+        // local values. Before the first reconcile began the pull, two-way has not started.
+        if (pull && !pulled && (await pullStarted(db, workspaceId))) {
           pulled = true;
-          const summary = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
-          if (summary?.paused || summary?.superseded) return signal.aborted ? undefined : 'continue';
+          const summary = await pullOnItsOwn({ push, pull }, workspaceId, ON_CHANGE_ACTOR, () => signal.aborted || Date.now() >= until);
+          if (summary?.paused || summary?.superseded || summary?.cancelled) return signal.aborted ? undefined : 'continue';
+          if (summary === null && (await findRunningRun(db, workspaceId))) continue;
         }
         const run = await push.pushRecords(objectType, workspaceId, rows.map((r) => r.record_id), ON_CHANGE_ACTOR);
         if (!run && rows.length === 0) idle.add(objectType);
@@ -396,17 +393,21 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
     syncPullJob,
     async ({ workspaceId }, { signal }) => {
       if (!pull || !(await connected(db, workspaceId))) return;
-      // A run holds the workspace (a person's or the schedule's pulls first itself); the next tick asks again.
-      if (await findRunningRun(db, workspaceId)) return;
+      // A run holds the workspace (a person's or the schedule's pulls first itself); the next
+      // tick asks again. A pull run whose process died no longer does.
+      const running = await findRunningRun(db, workspaceId);
+      if (running && !(running.trigger === 'pull' && (await push.endIfDead(running)))) return;
       const until = Date.now() + SLICE_BUDGET_MS;
-      const summary = await pull.pull(workspaceId, { shouldPause: () => signal.aborted || Date.now() >= until });
+      const summary = await pullOnItsOwn({ push, pull }, workspaceId, POLL_ACTOR, () => signal.aborted || Date.now() >= until);
+      // Changes that waited while this pull's run held the workspace go now.
+      if (await hasPending(db, workspaceId)) await jobs.send(syncFlushJob, { workspaceId });
       return summary?.paused && !signal.aborted ? 'continue' : undefined;
     },
     work,
   );
 
   // Two-way: HubSpot's webhooks are read by their own jobs (./pull/webhook-pull.ts).
-  if (pull) await workWebhookJobs({ db, clock, jobs, pull }, work);
+  if (pull) await workWebhookJobs({ db, clock, jobs, pull, push }, work);
 
   await jobs.work(syncTickJob, async (_tick, { createdAt }) => {
     await sendDueReconciles({ db, jobs, clock }, createdAt);

@@ -36,6 +36,11 @@ export function computeStatus(input: StatusInput): SyncStatus {
 /** Statuses a Sync now run pushes: creates, updates and retries. */
 export const PUSHABLE_STATUSES: readonly SyncStatus[] = ['not_synced', 'needs_update', 'error', 'outdated'];
 
+/** What a run does with records counted by status: creates those never in HubSpot (Not synced, Error), updates the linked ones (Needs update, Outdated). */
+export function pushPlan(counts: Readonly<Record<SyncStatus, number>>): { creates: number; updates: number } {
+  return { creates: counts.not_synced + counts.error, updates: counts.needs_update + counts.outdated };
+}
+
 /** The owner of a key among records sharing it: the one linked to HubSpot, else the oldest. */
 function ownerOf(group: StatusCandidate[]): string {
   const sorted = [...group].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { CustomerJson, customFieldSchema, organizationSchema, STATUS_LABELS as SERVER_STATUS_LABELS } from '../../src/http/schemas.js';
 import type { meSchema } from '../../src/http/routes/auth.routes.js';
 import type { acceptedSchema, createdInvitationSchema, invitationSchema } from '../../src/http/routes/invitation.routes.js';
-import type { runSchema } from '../../src/http/routes/sync.routes.js';
+import type { attemptSchema, previewSchema, runSchema } from '../../src/http/routes/sync.routes.js';
 import type { connectionSchema, syncSettingsSchema } from '../../src/http/routes/hubspot.routes.js';
 import type { ownerSchema } from '../../src/http/routes/owners.routes.js';
 import type { dealStagesSchema } from '../../src/http/routes/deal-stages.routes.js';
@@ -16,7 +16,7 @@ import type { ActivityType as ServerActivityType } from '../../src/crm/activitie
 import type { RunTrigger as ServerRunTrigger } from '../../src/sync/index.js';
 import type { SyncStatus as ServerSyncStatus } from '../../src/store/index.js';
 import type { MappingView as ServerMappingView } from '../../src/sync/index.js';
-import type { Activity, ActivityPage, ActivityType, Connection, CreatedInvitation, Customer, CustomField, Deal, DealPage, DealStagesView, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, Organization, OrganizationPage, RunTrigger, SyncConflict, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
+import type { Activity, ActivityPage, ActivityType, Connection, CreatedInvitation, Customer, CustomField, Deal, DealPage, DealStagesView, HubSpotOwner, Invitation, InvitationAccepted, MappingView, Me, Organization, OrganizationPage, ReconcilePreview, RunTrigger, SyncAttempt, SyncConflict, SyncRun, SyncSettings, SyncStatus } from '../src/api/types.js';
 
 type Assert<T extends true> = T;
 /** True when every value of A is a valid B (A is what the server sends, B what the UI expects). */
@@ -39,6 +39,9 @@ export type OrganizationKeysSame = Assert<Same<keyof ServerOrganization, keyof O
 export type OrganizationPageFits = Assert<Fits<{ organizations: ServerOrganization[]; nextCursor: string | null }, OrganizationPage>>;
 export type CustomFieldFits = Assert<Fits<Omit<z.infer<typeof customFieldSchema>, 'type'>, Omit<CustomField, 'type'>>>;
 export type SyncRunFits = Assert<Fits<z.infer<typeof runSchema>, SyncRun>>;
+// The sync log: attempts in both directions, and the reconcile's dry run.
+export type SyncAttemptFits = Assert<Fits<z.infer<typeof attemptSchema>, SyncAttempt>>;
+export type ReconcilePreviewSame = Assert<Same<z.infer<typeof previewSchema>, ReconcilePreview>>;
 export type MappingFits = Assert<Fits<ServerMappingView, MappingView>>;
 
 // Accounts: who is signed in, invitations and accepting one.

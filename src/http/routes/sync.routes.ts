@@ -1,27 +1,30 @@
 // The Synchronization view: summary, status table, Sync now runs with live progress (SSE),
-// cancel, and the sync log (runs and per-record attempts).
+// cancel, the reconcile and its dry run, and the sync log (runs with their inbound counts, and
+// per-record attempts in both directions).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/index.js';
 import type { SyncRunRow, SyncStatus } from '../../store/index.js';
 import { countByStatus, findRun, listAttempts, listCustomers, listRunObjects, listRuns } from '../../store/index.js';
-import { OBJECT_ADAPTERS, RUN_TRIGGERS, type RunTrigger } from '../../sync/index.js';
+import { OBJECT_ADAPTERS, PREVIEW_MAX_CONFLICTS, PREVIEW_MAX_MS, PREVIEW_MAX_RECORDS, previewReconcile, pullStarted, pushPlan, readSyncSettings, RUN_TRIGGERS, type ReconcilePreview, type RunTrigger } from '../../sync/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { idCursorQuery, iso, limitQuery, opaqueCursor, opaqueCursorQuery, STATUS_LABELS, statusListQuery, textQuery, workspaceParam } from '../schemas.js';
+import { idCursorQuery, iso, limitQuery, opaqueCursor, opaqueCursorQuery, recordIdQuery, STATUS_LABELS, statusListQuery, textQuery, workspaceParam } from '../schemas.js';
 
 const runParams = workspaceParam.extend({ runId: z.string().min(1).max(100) });
 
-const attemptSchema = z.object({
+/** One record's attempt in the sync log. */
+export const attemptSchema = z.object({
   id: z.string(),
   objectType: z.string().meta({ description: "HubSpot's name for the record's object type: `contacts` (a customer); other types follow" }),
-  recordId: z.string().meta({ description: 'The local record the attempt pushed (a customer id for contacts)' }),
+  recordId: z.string().meta({ description: 'The local record the attempt pushed or changed (a customer id for contacts)' }),
   customerId: z.string().nullable().meta({ description: 'The customer, for contacts (same as recordId); null for other object types' }),
   customerName: z.string().nullable().meta({ description: "The customer's name, else email, else id; null for other object types" }),
-  operation: z.string().meta({ description: '`create`, `update`, or `archive` (a record deleted locally, archived in HubSpot: propagated deletes)' }),
+  direction: z.enum(['push', 'pull']).meta({ description: '`push`: written to HubSpot; `pull`: HubSpot\'s change applied locally' }),
+  operation: z.string().meta({ description: 'push: `create`, `update`, or `archive` (a record deleted locally, archived in HubSpot: propagated deletes); pull: `create` (a new local record), `link` (an existing one found by its key) or `update`' }),
   outcome: z.enum(['success', 'error']),
-  message: z.string().nullable().meta({ description: "HubSpot's message (or hubsync's reason) when the attempt failed" }),
+  message: z.string().nullable().meta({ description: "HubSpot's message (or hubsync's reason) when the attempt failed; for a pull, the values that could not be stored" }),
   correlationId: z.string().nullable(),
   hubspotId: z.string().nullable(),
   at: z.string(),
@@ -45,8 +48,17 @@ export const runSchema = z
     startedBy: z.string(),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
-    phase: z.string().describe('queued (its job waits for a worker), planning, pushing, done'),
+    phase: z.string().describe('queued (its job waits for a worker), pulling (two-way: HubSpot\'s changes come in first), planning, pushing, done'),
     ...runCounters,
+    inbound: z
+      .object({
+        pulled: z.number().describe('HubSpot records the run\'s pull read'),
+        created: z.number().describe('Local records it created'),
+        updated: z.number().describe('Local records it updated or linked'),
+        conflicts: z.number().describe('Fields both sides changed differently, decided by the later change'),
+        deletions: z.number().describe('Records deleted on one side for the other: local records unlinked or deleted because HubSpot archived theirs, and HubSpot records the run archived because they were deleted here (propagated deletes)'),
+      })
+      .describe('What the run\'s pull did locally (two-way sync); zeros for a push-only run'),
     apiCalls: z.number(),
     cancelRequested: z.boolean(),
     error: z.string().nullable(),
@@ -62,6 +74,51 @@ export const runSchema = z
       .describe('The run per object type, in push order (on one run and its events; counted as each type ends)'),
   })
   .meta({ id: 'SyncRun' });
+
+const planCounts = { creates: z.number(), updates: z.number() };
+
+/** A reconcile's dry run: what it would do now (src/sync/reconcile-preview.ts). */
+export const previewSchema = z
+  .object({
+    dryRun: z.literal(true),
+    inbound: z
+      .object({
+        complete: z.boolean().describe(`Every HubSpot record the pull would read was read (it stops at ${PREVIEW_MAX_RECORDS} records or ${PREVIEW_MAX_MS / 1000} s; the counts cover what it read)`),
+        pulled: z.number().describe('HubSpot records read'),
+        ...planCounts,
+        links: z.number().describe('Local records found by their key (email) and linked'),
+        deletions: z.number().describe('Local records it would unlink (or delete) because HubSpot archived theirs'),
+        conflicts: z.number().describe('Fields both sides changed differently (every one is in `conflicts`, up to its limit)'),
+        problems: z.number().describe('HubSpot values that could not be stored locally'),
+      })
+      .nullable()
+      .describe('The pull: what would change locally; null when two-way sync is off (a reconcile only pushes)'),
+    outbound: z
+      .object({ ...planCounts, deletions: z.number(), objects: z.array(z.object({ objectType: z.string(), ...planCounts, deletions: z.number(), note: z.string().nullable() })) })
+      .describe('The push after the pull: records HubSpot would get (created), linked records it would update, and records deleted here it would archive (propagated deletes), per object type in push order'),
+    conflicts: z
+      .array(
+        z.object({
+          objectType: z.string(),
+          recordId: z.string(),
+          hubspotId: z.string(),
+          field: z.string(),
+          localValue: z.string(),
+          hubspotValue: z.string(),
+          localChangedAt: z.string().nullable(),
+          hubspotChangedAt: z.string().nullable(),
+          winner: z.enum(['local', 'hubspot']),
+          winningValue: z.string(),
+        }),
+      )
+      .describe(`Each field conflict with the side whose later change wins (at most ${PREVIEW_MAX_CONFLICTS})`),
+  })
+  .meta({ id: 'ReconcilePreview' });
+
+function previewJson(preview: ReconcilePreview): z.infer<typeof previewSchema> {
+  const at = (ms: number) => (ms > 0 ? iso(ms) : null);
+  return { dryRun: true, ...preview, conflicts: preview.conflicts.map((c) => ({ ...c, localChangedAt: at(c.localChangedAt), hubspotChangedAt: at(c.hubspotChangedAt) })) };
+}
 
 /** A run with its summary per object type. */
 async function runWithObjects(ctx: AppContext, run: SyncRunRow): Promise<z.infer<typeof runSchema>> {
@@ -88,6 +145,7 @@ export function runJson(run: SyncRunRow): z.infer<typeof runSchema> {
     updated: run.updated,
     failed: run.failed,
     skipped: run.skipped,
+    inbound: { pulled: run.pulled, created: run.pulled_created, updated: run.pulled_updated, conflicts: run.conflicts, deletions: run.deletions },
     apiCalls: run.api_calls,
     cancelRequested: run.cancel_requested === 1,
     error: run.error,
@@ -97,10 +155,11 @@ export function runJson(run: SyncRunRow): z.infer<typeof runSchema> {
 
 /** What a Sync now would do with one object type's records, from their counts by status. */
 function summaryOf(c: Record<SyncStatus, number>) {
+  const plan = pushPlan(c);
   return {
     total: Object.values(c).reduce((a, b) => a + b, 0),
-    willCreate: c.not_synced + c.error,
-    willUpdate: c.needs_update + c.outdated,
+    willCreate: plan.creates,
+    willUpdate: plan.updates,
     synced: c.synced,
     cantSync: c.no_email,
     duplicate: c.duplicate,
@@ -116,7 +175,8 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['sync'],
-          summary: 'How many customers will be created, updated, are synced, or cannot be synced; `objects`: the same for every object type a run pushes, in push order, with `note` when a run leaves it out',
+          summary:
+            'How many customers will be created, updated, are synced, or cannot be synced; `objects`: the same for every object type a run pushes, in push order, with `note` when a run leaves it out; `twoWay`: whether two-way sync is on and has started (its initial reconcile began pulling: until then, preview it with a dry run)',
           params: workspaceParam,
         },
       },
@@ -131,7 +191,8 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           objects.push({ objectType: adapter.objectType, note, ...summaryOf(counts) });
         }
         c ??= await countByStatus(ctx.db, workspace.id);
-        return { ...summaryOf(c), noEmail: c.no_email, objects };
+        const twoWay = { enabled: (await readSyncSettings(ctx.db, workspace.id)).twoWay, started: await pullStarted(ctx.db, workspace.id) };
+        return { ...summaryOf(c), noEmail: c.no_email, objects, twoWay };
       },
     );
 
@@ -182,8 +243,8 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     );
 
     /** Sync now and Reconcile now: a run started by hand (a person, an API key). */
-    const startManualRun = async (request: FastifyRequest<{ Params: { workspace: string } }>, reply: FastifyReply) => {
-      const access = await workspaceAccess(ctx, request, request.params.workspace);
+    const startManualRun = async (request: FastifyRequest, reply: FastifyReply, slug: string) => {
+      const access = await workspaceAccess(ctx, request, slug);
       const { run, joined } = await ctx.push.start(access.workspace.id, { kind: 'manual', actor: access.actor });
       return reply.status(joined ? 200 : 202).send(runJson(run));
     };
@@ -200,15 +261,32 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: runSchema, 202: runSchema },
         },
       },
-      startManualRun,
+      (request, reply) => startManualRun(request, reply, request.params.workspace),
     );
 
-    // A reconcile pushes everything pending, as Sync now does; with two-way sync on, its run's
-    // job pulls HubSpot's changes first (src/sync/sync-jobs.ts). One run at a time per workspace.
+    // A reconcile pushes everything pending, as Sync now does; with two-way sync on, its run
+    // pulls HubSpot's changes first (src/sync/pull-runs.ts). One run at a time per workspace.
+    // Its dry run answers what it would do, changing nothing.
     app.post(
       '/api/workspaces/:workspace/sync/reconcile',
-      { schema: { tags: ['sync'], summary: 'Reconcile now: the scheduled reconcile, started by hand (409 with the running run id if one is running; 200 with a run that just succeeded, as Sync now)', params: workspaceParam, response: { 200: runSchema, 202: runSchema } } },
-      startManualRun,
+      {
+        schema: {
+          tags: ['sync'],
+          summary: 'Reconcile now: the scheduled reconcile, started by hand; `{ "dryRun": true }` answers what it would do instead (200, ReconcilePreview)',
+          description:
+            '202 with the new run; 409 SYNC_ALREADY_RUNNING (details.runId) while a run is running; 200 with a run that just succeeded, as Sync now. With `dryRun`, 200 with the preview: HubSpot is read (never written), no local data changes and no run is recorded.',
+          params: workspaceParam,
+          // No body at all (null) is a reconcile, as before dry runs existed.
+          body: z.object({ dryRun: z.boolean().optional().describe('Answer what the reconcile would do, without doing it') }).strict().nullish(),
+          response: { 200: z.union([runSchema, previewSchema]), 202: runSchema },
+        },
+      },
+      async (request, reply) => {
+        if (request.body?.dryRun !== true) return startManualRun(request, reply, request.params.workspace);
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const preview = await previewReconcile({ db: ctx.db, clock: ctx.clock, gateway: ctx.hubspot, push: ctx.push, pull: ctx.pull }, workspace.id);
+        return reply.status(200).send(previewJson(preview));
+      },
     );
 
     app.get(
@@ -266,15 +344,18 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['sync'],
-          summary: "One run's record attempts with HubSpot's messages",
+          summary: "One run's record attempts, pushed and pulled, with HubSpot's messages; `recordId` keeps one record's, `direction` one side's",
           params: runParams,
-          querystring: z.object({ outcome: z.enum(['success', 'error']).optional(), after: idCursorQuery('att'), limit: limitQuery(500, 100) }).strict(),
+          querystring: z
+            .object({ outcome: z.enum(['success', 'error']).optional(), direction: z.enum(['push', 'pull']).optional(), recordId: recordIdQuery, after: idCursorQuery('att'), limit: limitQuery(500, 100) })
+            .strict(),
           response: { 200: z.object({ attempts: z.array(attemptSchema), nextCursor: z.string().nullable() }) },
         },
       },
       async (request) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
-        const rows = await listAttempts(ctx.db, workspace.id, request.params.runId, { after: request.query.after, outcome: request.query.outcome, limit: request.query.limit + 1 });
+        const { after, outcome, direction, recordId } = request.query;
+        const rows = await listAttempts(ctx.db, workspace.id, request.params.runId, { after, outcome, direction, recordId, limit: request.query.limit + 1 });
         const page = rows.slice(0, request.query.limit);
         return {
           attempts: page.map((a) => ({
@@ -283,6 +364,7 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             recordId: a.record_id,
             customerId: a.customer_id,
             customerName: a.customer_id === null ? null : a.customer_name || a.customer_email || a.customer_id,
+            direction: a.direction as 'push' | 'pull',
             operation: a.operation,
             outcome: a.outcome as 'success' | 'error',
             message: a.message,

@@ -11,7 +11,7 @@
 // that HubSpot record later leaves it deleted). A local record never disappears otherwise.
 // Both are written through the store, not the record services: no change listener runs, so
 // nothing is pushed back or archived in HubSpot because of it.
-import type { HubSpotClient, ObjectType } from '../../hubspot/index.js';
+import type { CallOptions, HubSpotClient, ObjectType } from '../../hubspot/index.js';
 import type { Clock } from '../../lib/index.js';
 import type { ArchiveCheckRow, Db, LiveRecordTable } from '../../store/index.js';
 import { findArchiveCheck, findLinkedRecords, listOrganizationCustomerIds, markRecordDeleted, saveArchiveCheck, unlinkRecords } from '../../store/index.js';
@@ -74,6 +74,12 @@ export interface ArchiveCheckOptions {
   /** Asked between pages: true stops the listing there (it resumes from its cursor next time). */
   shouldPause?: () => boolean;
   pageSize?: number;
+  /** Options of the listing's calls (a run's tag, a dry run's priority). */
+  call?: CallOptions;
+  /** In each page's transaction, once its deletions were applied (a run counts them). */
+  onApplied?: (db: Db, deletions: number) => Promise<void>;
+  /** A dry run: each page's ids to delete are handed over instead; nothing is applied or stored. */
+  collect?: (hubspotIds: readonly string[]) => void;
 }
 
 /**
@@ -96,7 +102,7 @@ export async function checkArchived(
   if (check.listing_started_at === null) {
     if (check.checked_at > 0 && clock.now() - check.checked_at < settings.pollIntervalMinutes * 60_000) return { deletions: 0, paused: false };
     check = { ...check, listing_started_at: clock.now(), after_cursor: null };
-    await saveArchiveCheck(db, check);
+    if (!options.collect) await saveArchiveCheck(db, check);
   }
   const since = check.checked_at === 0 ? 0 : check.checked_at - ARCHIVE_SKEW_MS;
   let deletions = 0;
@@ -106,17 +112,22 @@ export async function checkArchived(
       archived: true,
       limit: options.pageSize ?? ARCHIVED_PAGE_SIZE,
       properties: ['hs_object_id'],
+      ...options.call,
       ...(check.after_cursor === null ? {} : { after: check.after_cursor }),
     });
     const gone = page.results.filter((r) => stampOf(r.archivedAt) >= since).map((r) => r.id);
     const after = page.paging?.next?.after;
     // The listing's start becomes the mark once it read to the end: what is archived from then on is new next time.
     const next: ArchiveCheckRow = after === undefined ? { ...check, checked_at: check.listing_started_at!, listing_started_at: null, after_cursor: null } : { ...check, after_cursor: after };
-    deletions += await db.transaction().execute(async (trx) => {
-      const changed = await applyHubSpotDeletions(trx, workspaceId, objectType, gone, { archive: settings.archiveOnHubSpotDelete, at: clock.now() });
-      await saveArchiveCheck(trx, next);
-      return changed;
-    });
+    if (options.collect) options.collect(gone);
+    else {
+      deletions += await db.transaction().execute(async (trx) => {
+        const changed = await applyHubSpotDeletions(trx, workspaceId, objectType, gone, { archive: settings.archiveOnHubSpotDelete, at: clock.now() });
+        await saveArchiveCheck(trx, next);
+        if (changed > 0) await options.onApplied?.(trx, changed);
+        return changed;
+      });
+    }
     check = next;
     if (after === undefined) return { deletions, paused: false };
   }

@@ -21,6 +21,20 @@ export interface PullPageOutcome {
   skipped: number;
   /** Values that could not be stored locally (the field keeps its local value). */
   problems: { objectType: ObjectType; hubspotId: string; field: string; message: string }[];
+  /** Every local record the page created, linked or changed, or could not fully change (a problem): the sync log's pull attempts. */
+  changes: PullChange[];
+}
+
+/** One local record a pulled page concerned, as the sync log records it. */
+export interface PullChange {
+  recordId: string;
+  hubspotId: string;
+  /** The customer, when the record is one (the sync log names it). */
+  customerId: string | null;
+  /** create: a new local record; link: an existing one found by its key and linked; update: a linked one. */
+  operation: 'create' | 'link' | 'update';
+  /** False when nothing was stored: every changed value was one of the page's `problems`. */
+  changed: boolean;
 }
 
 export interface PullRun {
@@ -48,8 +62,23 @@ export interface PullAdapter<C = unknown> {
   apply(db: Db, workspaceId: string, context: C, records: readonly CrmObject[], changedAt: ChangeTimes, run: PullRun): Promise<PullPageOutcome>;
 }
 
+/**
+ * What a page changed locally, as the sync log counts it: records created, records found by their
+ * key and linked, and linked records whose values changed (a record whose only news was a value
+ * that could not be stored changed nothing).
+ */
+export function localChanges(outcome: PullPageOutcome): { created: number; linked: number; updated: number } {
+  const counts = { created: 0, linked: 0, updated: 0 };
+  for (const c of outcome.changes) {
+    if (c.operation === 'create') counts.created++;
+    else if (c.operation === 'link') counts.linked++;
+    else if (c.changed) counts.updated++;
+  }
+  return counts;
+}
+
 export function emptyOutcome(): PullPageOutcome {
-  return { created: 0, updated: 0, linked: 0, conflicts: 0, skipped: 0, problems: [] };
+  return { created: 0, updated: 0, linked: 0, conflicts: 0, skipped: 0, problems: [], changes: [] };
 }
 
 /** A HubSpot timestamp property (ISO 8601 or epoch ms) as epoch ms; 0 when absent or unreadable. */

@@ -84,17 +84,22 @@ describe('pull jobs', () => {
     expect(JSON.stringify(doc)).toContain('inboundLifecycleStages');
   });
 
-  it('polls two-way workspaces whose interval has passed, once per interval', async () => {
-    env.sandbox.control.seedContacts(env.portalId, [{ email: 'polled@example.com', lifecyclestage: 'subscriber' }]);
+  it('polls two-way workspaces once their initial reconcile began, once per interval', async () => {
     expect(await sendDuePulls(deps(), Date.now())).toEqual([]);
     await env.admin.patch(`${W}/hubspot/settings`, { twoWay: true, pollIntervalMinutes: 5 });
-    expect(await sendDuePulls(deps(), Date.now())).toEqual([workspaceId]);
-    await expect.poll(async () => (await customers()).map((c) => c.email_lower), { timeout: 20_000 }).toEqual(['polled@example.com']);
-    await expect.poll(async () => (await db.selectFrom('sync_checkpoints').select('updated_at').executeTakeFirst())?.updated_at ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
-    // Pulled to the end just now: not due again within the interval.
+    // Two-way sync starts with the initial reconcile (which an admin previews first): no poll before it.
     expect(await sendDuePulls(deps(), Date.now())).toEqual([]);
+    const started = await env.admin.post<{ id: string }>(`${W}/sync/reconcile`);
+    expect(await waitForRun(env.admin, started.body.id, runEnded)).toMatchObject({ status: 'succeeded' });
+    // Pulled to the end just now: not due within the interval.
+    expect(await sendDuePulls(deps(), Date.now())).toEqual([]);
+    env.sandbox.control.seedContacts(env.portalId, [{ email: 'polled@example.com', lifecyclestage: 'subscriber' }]);
     await db.updateTable('sync_checkpoints').set({ updated_at: Date.now() - 5 * 60_000 }).execute();
-    expect(await sendDuePulls(deps(), Date.now())).toEqual([workspaceId]);
+    // A minute of its own: the service's tick may have sent this minute's poll already (which
+    // stepped aside while the reconcile ran).
+    expect(await sendDuePulls(deps(), Date.now() + 60_000)).toEqual([workspaceId]);
+    await expect.poll(async () => (await customers()).map((c) => c.email_lower), { timeout: 20_000 }).toEqual(['polled@example.com']);
+    await expect.poll(async () => (await db.selectFrom('sync_checkpoints').select('updated_at').executeTakeFirst())?.updated_at ?? 0, { timeout: 20_000 }).toBeGreaterThan(Date.now() - 60_000);
   });
 });
 
@@ -111,6 +116,11 @@ describe('on-change push with two-way sync', () => {
     const hubspotIdOf = async () => (await liveDb.selectFrom('customers').select(['hubspot_id', 'sync_status']).where('id', '=', made.body.id).executeTakeFirstOrThrow());
     await expect.poll(async () => (await hubspotIdOf()).sync_status, { timeout: 20_000 }).toBe('synced');
     await live.admin.patch(`${W}/hubspot/settings`, { twoWay: true });
+    // Two-way sync starts with the initial reconcile; from then on a flush pulls before it pushes.
+    const initial = await live.admin.post<{ id: string }>(`${W}/sync/reconcile`);
+    // Not the on-change run that just pushed the customer: that one did not pull.
+    expect(initial.status).toBe(202);
+    expect(await waitForRun(live.admin, initial.body.id, runEnded)).toMatchObject({ status: 'succeeded' });
     const { hubspot_id: hubspotId } = await hubspotIdOf();
     const res = await fetch(`${live.sandbox.baseUrl}/crm/v3/objects/contacts/${hubspotId}`, {
       method: 'PATCH',

@@ -17,6 +17,8 @@
 //   convert) the record's own value, so the push — which sends only what differs from the base —
 //   neither takes nor clears HubSpot's value there until the field is edited here;
 // - conflicts recorded in sync_conflicts, the base and the link stored for every touched record;
+// - the page's `changes`: each record created, linked or changed (or holding a value that could
+//   not be stored), from which the engine writes the run's sync-log attempts;
 // - statuses: the pull writes through the store, not the record services, so no change listener
 //   runs and nothing enters the pending-changes set (nothing is pushed back). It keeps the
 //   statuses true itself: hashes are recomputed, and a record that read Synced, or was just
@@ -29,7 +31,7 @@ import type { Db, LiveRecordTable, SyncConflictRow, SyncStatus } from '../../sto
 import { insertConflicts, markInAgreement, saveSyncedValues } from '../../store/index.js';
 import { mappingFor, type Directions, type LocalField, type Mapping } from '../field-mapping.js';
 import { conflictWinner, decideField } from './merge.js';
-import { emptyOutcome, stampOf, type PullAdapter, type PullPageOutcome } from './pull-adapter.js';
+import { emptyOutcome, stampOf, type PullAdapter, type PullChange, type PullPageOutcome } from './pull-adapter.js';
 
 /** A local field as the pull reads it from HubSpot. */
 export interface PulledField {
@@ -409,6 +411,14 @@ export function recordPullAdapter<R extends PulledRecord, C extends PullContext>
       const agreed: string[] = [];
       const previousKeys: string[] = [];
       const conflicts: SyncConflictRow[] = [];
+      // The sync log's line for a record (a customer is named by it).
+      const change = (recordId: string, hubspotId: string, operation: PullChange['operation'], changed: boolean): PullChange => ({
+        recordId,
+        hubspotId,
+        customerId: spec.table === 'customers' ? recordId : null,
+        operation,
+        changed,
+      });
       const report = (hubspotId: string, problems: readonly { field: string; message: string }[]): void => {
         outcome.problems.push(...problems.map((p) => ({ objectType: spec.objectType, hubspotId, ...p })));
       };
@@ -431,6 +441,7 @@ export function recordPullAdapter<R extends PulledRecord, C extends PullContext>
           // Synced unless it holds something HubSpot lacks (a contact's lifecycle tag, when tags are mapped).
           if (made.problems.length === 0 && inAgreement(spec, made.record, made.base, context)) agreed.push(made.record.id);
           outcome.created++;
+          outcome.changes.push(change(made.record.id, hubspot.id, 'create', true));
           continue;
         }
         const { record } = found;
@@ -455,6 +466,7 @@ export function recordPullAdapter<R extends PulledRecord, C extends PullContext>
           });
         }
         outcome.conflicts += merged.conflicts.length;
+        if (found.linking || merged.changed || merged.problems.length > 0) outcome.changes.push(change(record.id, hubspot.id, found.linking ? 'link' : 'update', found.linking || merged.changed));
         const baseMoved = JSON.stringify(merged.base) !== JSON.stringify(found.base);
         if (!merged.changed && !baseMoved && !found.linking) continue;
         if (merged.changed) {

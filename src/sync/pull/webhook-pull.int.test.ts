@@ -156,8 +156,8 @@ describe('workspaces that must not be read', () => {
     expect(await deliver([event(id!, 'contact.creation', Date.now())])).toEqual({ status: 200, body: { events: 1, recorded: 1 } });
     expect((await env.admin.request('DELETE', `${W}/hubspot/connection`)).status).toBe(204);
     env.sandbox.control.resetCounts();
-    const { clock, pull } = env.ts.service.context;
-    await workWebhookJobs({ db, clock, jobs: env.ts.service.jobs, pull });
+    const { clock, pull, push } = env.ts.service.context;
+    await workWebhookJobs({ db, clock, jobs: env.ts.service.jobs, pull, push });
     await expect.poll(drained, { timeout: 10_000 }).toBe(true);
     expect(env.sandbox.control.counts().total).toBe(0);
     expect(await byEmail('late@example.com')).toBeUndefined();

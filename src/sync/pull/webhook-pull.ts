@@ -8,18 +8,24 @@
 //
 // Events are hints, never data: the record is read as it is now, and the merge compares with
 // the base, so a duplicated, late or out-of-order event costs at most a read that changes
-// nothing. A workspace that is disconnected or has two-way off when its job runs makes no call;
-// its rows are dropped, and the poll (checkpoint and archived listing) catches up once it is on
-// again. Jobs are wake-ups: a row whose job was lost is found by the minute sweep.
+// nothing. A job's reads that change something are one sync run with trigger `webhook`
+// (PushEngine.recordPull); while another run holds the workspace the rows wait (that run pulls
+// the same changes itself), and the sweep wakes the job again. A workspace that is
+// disconnected, has two-way off, or has not had its initial reconcile yet when its job runs
+// makes no call; its rows are dropped, and the poll (checkpoint and archived listing) or the
+// initial reconcile catches up once it is on again. Jobs are wake-ups: a row whose job was lost is found by the minute sweep.
 import { z } from 'zod';
 import { defineJob, eraseDefinition, type JobQueue } from '../../jobs/index.js';
 import { recordChangeOf, type WebhookEvent } from '../../hubspot/index.js';
+import { SYSTEM_ACTOR } from '../../audit/index.js';
 import type { Clock } from '../../lib/index.js';
 import type { Db, InboundChange, InboundChangeRow } from '../../store/index.js';
-import { deleteInboundIfUnchanged, dropInboundChanges, hasUsableConnection, readInboundChanges, recordInboundChanges, twoWayWorkspacesOnPortals, workspacesWithInbound } from '../../store/index.js';
+import { deleteInboundIfUnchanged, dropInboundChanges, findRunningRun, hasUsableConnection, readInboundChanges, recordInboundChanges, twoWayWorkspacesOnPortals, workspacesWithInbound } from '../../store/index.js';
+import { pullStarted } from '../pull-runs.js';
+import type { PushEngine } from '../push-run.js';
 import { readSyncSettings } from '../sync-settings.js';
 import { linkedHubSpotIds } from './deletions.js';
-import { BATCH_READ_SIZE, type PullEngine } from './pull-engine.js';
+import { BATCH_READ_SIZE, type PullEngine, type PullRunLog } from './pull-engine.js';
 
 /**
  * How long one `sync.webhook` job reads before it hands over (well inside its timeout): short,
@@ -50,6 +56,8 @@ export const syncWebhookSweepJob = defineJob({
 
 /** The webhook jobs, for the queue's catalog. */
 export const WEBHOOK_JOBS = [eraseDefinition(syncWebhookJob), eraseDefinition(syncWebhookSweepJob)];
+
+const WEBHOOK_ACTOR = { ...SYSTEM_ACTOR, label: 'HubSpot webhook' };
 
 /** What one delivery came to. */
 export interface WebhookReceipt {
@@ -87,7 +95,7 @@ export class WebhookInbox {
  * Reads one batch of a workspace's rows (≤ 100, any types) from HubSpot and applies them: one
  * `pullByIds` per type. A deletion of a record nothing here is linked to needs no read.
  */
-async function pullRows(db: Db, pull: PullEngine, workspaceId: string, rows: readonly InboundChangeRow[]): Promise<void> {
+async function pullRows(db: Db, pull: PullEngine, workspaceId: string, rows: readonly InboundChangeRow[], log: PullRunLog): Promise<void> {
   const byType = new Map<string, InboundChangeRow[]>();
   for (const row of rows) {
     const group = byType.get(row.object_type);
@@ -98,29 +106,38 @@ async function pullRows(db: Db, pull: PullEngine, workspaceId: string, rows: rea
     const deleted = group.filter((r) => r.kind === 'deletion').map((r) => r.hubspot_id);
     const linked = await linkedHubSpotIds(db, workspaceId, objectType, deleted);
     const ids = group.filter((r) => r.kind !== 'deletion' || linked.has(r.hubspot_id)).map((r) => r.hubspot_id);
-    if (ids.length > 0) await pull.pullByIds(workspaceId, objectType, ids);
+    if (ids.length > 0) await pull.pullByIds(workspaceId, objectType, ids, { log });
   }
 }
 
 /** Works the webhook jobs in this process (`serve`, `worker`), beside the sync jobs. */
-export async function workWebhookJobs(deps: { db: Db; clock: Clock; jobs: JobQueue; pull: PullEngine }, options: { concurrency?: number } = {}): Promise<void> {
-  const { db, clock, jobs, pull } = deps;
+export async function workWebhookJobs(deps: { db: Db; clock: Clock; jobs: JobQueue; pull: PullEngine; push: PushEngine }, options: { concurrency?: number } = {}): Promise<void> {
+  const { db, clock, jobs, pull, push } = deps;
   await jobs.work(
     syncWebhookJob,
     async ({ workspaceId }, { signal }) => {
-      if (!(await hasUsableConnection(db, workspaceId)) || !(await readSyncSettings(db, workspaceId)).twoWay) {
+      // Before the initial reconcile two-way has not started: that reconcile lists every record.
+      if (!(await hasUsableConnection(db, workspaceId)) || !(await readSyncSettings(db, workspaceId)).twoWay || !(await pullStarted(db, workspaceId))) {
         await dropInboundChanges(db, workspaceId);
         return;
       }
+      // A run holds the workspace and pulls these changes itself: the rows wait for the sweep. A
+      // webhook run whose process died no longer holds it.
+      const running = await findRunningRun(db, workspaceId);
+      if (running && !(running.trigger === 'webhook' && (await push.endIfDead(running)))) return;
       const until = Date.now() + WEBHOOK_SLICE_MS;
-      while (!signal.aborted && Date.now() < until) {
-        const rows = await readInboundChanges(db, workspaceId, BATCH_READ_SIZE);
-        if (rows.length === 0) return;
-        await pullRows(db, pull, workspaceId, rows);
-        // A row that had another event meanwhile stays: its record is read again.
-        await deleteInboundIfUnchanged(db, rows);
-      }
-      return signal.aborted ? undefined : 'continue';
+      // Null: a run started meanwhile (the rows of the batch in hand stay, as above).
+      const more = await push.recordPull(workspaceId, { kind: 'webhook', actor: WEBHOOK_ACTOR }, async (log) => {
+        while (!signal.aborted && Date.now() < until) {
+          const rows = await readInboundChanges(db, workspaceId, BATCH_READ_SIZE);
+          if (rows.length === 0) return false;
+          await pullRows(db, pull, workspaceId, rows, log);
+          // A row that had another event meanwhile stays: its record is read again.
+          await deleteInboundIfUnchanged(db, rows);
+        }
+        return true;
+      });
+      return more && !signal.aborted ? 'continue' : undefined;
     },
     options,
   );

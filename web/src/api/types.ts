@@ -396,6 +396,8 @@ export interface ObjectSummary {
 export interface SyncSummary extends ObjectSummary {
   noEmail: number;
   objects: (ObjectSummary & { objectType: string; note: string | null })[];
+  /** Two-way sync: turned on, and started (the initial reconcile began pulling). */
+  twoWay: { enabled: boolean; started: boolean };
 }
 
 /** A run's line for one object type. */
@@ -433,14 +435,25 @@ export interface SyncRecordPage {
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 /** Why a run started; who started it is `startedBy`. */
-export const RUN_TRIGGERS = ['manual', 'schedule', 'on_change', 'webhook'] as const;
+export const RUN_TRIGGERS = ['manual', 'schedule', 'on_change', 'pull', 'webhook'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 export const TRIGGER_LABELS: Record<RunTrigger, string> = {
   manual: 'Manual',
   schedule: 'Schedule',
   on_change: 'On change',
+  pull: 'HubSpot changes',
   webhook: 'Webhook',
 };
+
+/** What a run's pull did locally (two-way sync); zeros for a push-only run. */
+export interface SyncRunInbound {
+  pulled: number;
+  created: number;
+  /** Updated or linked. */
+  updated: number;
+  conflicts: number;
+  deletions: number;
+}
 
 export interface SyncRun {
   id: string;
@@ -456,6 +469,7 @@ export interface SyncRun {
   updated: number;
   failed: number;
   skipped: number;
+  inbound: SyncRunInbound;
   apiCalls: number;
   cancelRequested?: boolean;
   error: string | null;
@@ -471,7 +485,10 @@ export interface SyncAttempt {
   /** Null when the record is not a customer. */
   customerId: string | null;
   customerName: string | null;
-  operation: 'create' | 'update' | 'skip' | string;
+  /** push: written to HubSpot; pull: HubSpot's change applied locally. */
+  direction: 'push' | 'pull';
+  /** push: create or update; pull: create, link (found by its key) or update. */
+  operation: 'create' | 'update' | 'link' | string;
   outcome: 'success' | 'error';
   message: string | null;
   correlationId: string | null;
@@ -482,6 +499,27 @@ export interface SyncAttempt {
 export interface AttemptPage {
   attempts: SyncAttempt[];
   nextCursor: string | null;
+}
+
+/** What a reconcile would do now (POST …/sync/reconcile with `{ dryRun: true }`). */
+export interface ReconcilePreview {
+  dryRun: true;
+  /** The pull; null when two-way sync is off. `complete` false: it stopped at its limit and counts what it read. */
+  inbound: { complete: boolean; pulled: number; creates: number; updates: number; links: number; deletions: number; conflicts: number; problems: number } | null;
+  /** The push after the pull, per object type in push order; `deletions`: records deleted here to archive in HubSpot. */
+  outbound: { creates: number; updates: number; deletions: number; objects: { objectType: string; creates: number; updates: number; deletions: number; note: string | null }[] };
+  conflicts: {
+    objectType: string;
+    recordId: string;
+    hubspotId: string;
+    field: string;
+    localValue: string;
+    hubspotValue: string;
+    localChangedAt: string | null;
+    hubspotChangedAt: string | null;
+    winner: 'local' | 'hubspot';
+    winningValue: string;
+  }[];
 }
 
 export interface AuditEntry {

@@ -1,9 +1,11 @@
-// Sync log: every run with its trigger and counts, and one run's record attempts with HubSpot's messages.
+// Sync log: every run with its trigger and counts, both ways (what its pull did locally, what its
+// push sent), and one run's record attempts with HubSpot's messages, by direction and record.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { get, query, ws } from '../api/client.js';
-import { TRIGGER_LABELS, type AttemptPage, type SyncRun } from '../api/types.js';
+import { TRIGGER_LABELS, type AttemptPage, type SyncAttempt, type SyncRun, type SyncRunInbound } from '../api/types.js';
+import { useDebounced } from '../components/hooks.js';
 import { ErrorMessage, formatDate, formatNumber, Loading, PageHeader, Pager, QueryView, useCursorPages } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 
@@ -32,6 +34,28 @@ function duration(run: SyncRun): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
+
+/** What a run's pull did locally, in a few words; null when it pulled nothing. */
+export function inboundText(inbound: SyncRunInbound): string | null {
+  const { pulled, created, updated, conflicts, deletions } = inbound;
+  if (pulled + created + updated + conflicts + deletions === 0) return null;
+  return [
+    `${formatNumber(pulled)} read`,
+    `${formatNumber(created)} created`,
+    `${formatNumber(updated)} updated`,
+    ...(conflicts ? [`${formatNumber(conflicts)} conflict${conflicts === 1 ? '' : 's'}`] : []),
+    ...(deletions ? [`${formatNumber(deletions)} deleted`] : []),
+  ].join(' · ');
+}
+
+/** The same, shorter, for the run list: records read, local records changed, conflicts. */
+function inboundShort(inbound: SyncRunInbound): string | null {
+  if (inboundText(inbound) === null) return null;
+  const { pulled, created, updated, conflicts } = inbound;
+  return `${formatNumber(pulled)} read · ${formatNumber(created + updated)} changed${conflicts ? ` · ${formatNumber(conflicts)} conflict${conflicts === 1 ? '' : 's'}` : ''}`;
+}
+
+const DIRECTION_LABELS: Record<SyncAttempt['direction'], string> = { push: 'To HubSpot', pull: 'From HubSpot' };
 
 const RUNS_PAGE = 20;
 
@@ -64,6 +88,7 @@ export function SyncLogPage() {
                     <th scope="col" className="num">Updated</th>
                     <th scope="col" className="num">Failed</th>
                     <th scope="col" className="num hide-narrow">Skipped</th>
+                    <th scope="col" className="hide-narrow">From HubSpot</th>
                     <th scope="col" className="num hide-narrow">API calls</th>
                     <th scope="col" className="hide-narrow">Duration</th>
                     <th scope="col" className="hide-narrow">Started by</th>
@@ -87,6 +112,9 @@ export function SyncLogPage() {
                       <td className="num">{formatNumber(r.updated)}</td>
                       <td className={r.failed ? 'num error-text' : 'num'}>{formatNumber(r.failed)}</td>
                       <td className="num hide-narrow">{formatNumber(r.skipped)}</td>
+                      <td className="hide-narrow nowrap" data-testid="run-inbound" title={inboundText(r.inbound) ?? undefined}>
+                        {inboundShort(r.inbound) ?? <span className="muted">—</span>}
+                      </td>
                       <td className="num hide-narrow">{formatNumber(r.apiCalls)}</td>
                       <td className="hide-narrow">{duration(r)}</td>
                       <td className="hide-narrow">{r.startedBy}</td>
@@ -107,15 +135,18 @@ export function SyncRunPage() {
   const workspace = useWorkspace();
   const { runId = '' } = useParams();
   const [outcome, setOutcome] = useState<'' | 'success' | 'error'>('');
-  const pages = useCursorPages(outcome);
+  const [direction, setDirection] = useState<'' | SyncAttempt['direction']>('');
+  const [record, setRecord] = useState('');
+  const recordId = useDebounced(record.trim());
+  const pages = useCursorPages(`${outcome}|${direction}|${recordId}`);
   const run = useQuery({
     queryKey: ['sync', workspace, 'run', runId],
     queryFn: () => get<SyncRun>(`${ws(workspace)}/sync/runs/${encodeURIComponent(runId)}`),
     refetchInterval: (q) => (q.state.data?.status === 'running' ? 1000 : false),
   });
   const attempts = useQuery({
-    queryKey: ['sync', workspace, 'attempts', runId, { outcome, after: pages.cursor }],
-    queryFn: () => get<AttemptPage>(`${ws(workspace)}/sync/runs/${encodeURIComponent(runId)}/attempts${query({ outcome, after: pages.cursor, limit: 50 })}`),
+    queryKey: ['sync', workspace, 'attempts', runId, { outcome, direction, recordId, after: pages.cursor }],
+    queryFn: () => get<AttemptPage>(`${ws(workspace)}/sync/runs/${encodeURIComponent(runId)}/attempts${query({ outcome, direction, recordId, after: pages.cursor, limit: 50 })}`),
     placeholderData: keepPreviousData,
   });
   const breadcrumb = <Link to={`/w/${workspace}/sync-log`}>← Sync log</Link>;
@@ -158,6 +189,12 @@ export function SyncRunPage() {
               {formatNumber(r.failed)} / {formatNumber(r.skipped)}
             </dd>
           </div>
+          {inboundText(r.inbound) ? (
+            <div>
+              <dt>From HubSpot</dt>
+              <dd data-testid="run-inbound">{inboundText(r.inbound)}</dd>
+            </div>
+          ) : null}
           <div>
             <dt>API calls</dt>
             <dd>{formatNumber(r.apiCalls)}</dd>
@@ -178,22 +215,37 @@ export function SyncRunPage() {
       <section className="card card-flush" aria-labelledby="attempts-title">
         <div className="card-header padded">
           <h2 id="attempts-title">Record attempts</h2>
-          <label className="inline-field">
-            <span>Outcome</span>
-            <select value={outcome} onChange={(e) => setOutcome(e.target.value as '' | 'success' | 'error')}>
-              <option value="">All</option>
-              <option value="success">Succeeded</option>
-              <option value="error">Failed</option>
-            </select>
-          </label>
+          <div className="toolbar toolbar-inline">
+            <label htmlFor="attempt-record" className="visually-hidden">
+              Record id
+            </label>
+            <input id="attempt-record" type="search" placeholder="Record id (cus_…)" value={record} onChange={(e) => setRecord(e.target.value)} />
+            <label className="inline-field">
+              <span>Direction</span>
+              <select value={direction} onChange={(e) => setDirection(e.target.value as '' | SyncAttempt['direction'])}>
+                <option value="">Both</option>
+                <option value="push">{DIRECTION_LABELS.push}</option>
+                <option value="pull">{DIRECTION_LABELS.pull}</option>
+              </select>
+            </label>
+            <label className="inline-field">
+              <span>Outcome</span>
+              <select value={outcome} onChange={(e) => setOutcome(e.target.value as '' | 'success' | 'error')}>
+                <option value="">All</option>
+                <option value="success">Succeeded</option>
+                <option value="error">Failed</option>
+              </select>
+            </label>
+          </div>
         </div>
-        <QueryView query={attempts} isEmpty={(data) => data.attempts.length === 0} empty={<>No record attempts{outcome ? ' with this outcome' : ''} in this run.</>}>
+        <QueryView query={attempts} isEmpty={(data) => data.attempts.length === 0} empty={<>No record attempts{outcome || direction || recordId ? ' match these filters' : ''} in this run.</>}>
           {(data) => (
             <div className="table-wrap">
               <table className="table" aria-label="Record attempts">
                 <thead>
                   <tr>
-                    <th scope="col">Customer</th>
+                    <th scope="col">Record</th>
+                    <th scope="col">Direction</th>
                     <th scope="col">Operation</th>
                     <th scope="col">Outcome</th>
                     <th scope="col">Message</th>
@@ -212,6 +264,9 @@ export function SyncRunPage() {
                             {a.objectType} <code>{a.recordId}</code>
                           </span>
                         )}
+                      </td>
+                      <td>
+                        <span className={`pill direction-${a.direction}`}>{DIRECTION_LABELS[a.direction]}</span>
                       </td>
                       <td className="capitalize">{a.operation}</td>
                       <td>{a.outcome === 'success' ? <span className="pill pill-ok">Success</span> : <span className="pill pill-error">Error</span>}</td>

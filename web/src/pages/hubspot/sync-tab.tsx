@@ -1,14 +1,17 @@
 // Synchronization tab: the summary (will be created / will be updated / already synced /
-// can't be synced), Sync now with a live progress bar, and the table of every customer with
-// its status, filterable and searchable; the table refreshes when the run ends.
+// can't be synced), Sync now with a live progress bar (the pull first, with two-way sync on),
+// and the table of every customer with its status, filterable and searchable; the table
+// refreshes when the run ends. Before the first two-way reconcile, the tab previews what it
+// would do (a dry run: counts per side and the conflicts) with a button that runs it.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError, get, query, ws } from '../../api/client.js';
-import { OBJECT_TYPE_LABELS, STATUS_HELP, SYNC_STATUSES, type SyncRecordPage, type SyncRun, type SyncStatus, type SyncSummary } from '../../api/types.js';
+import { OBJECT_TYPE_LABELS, STATUS_HELP, SYNC_STATUSES, type ReconcilePreview, type SyncRecordPage, type SyncRun, type SyncStatus, type SyncSummary } from '../../api/types.js';
 import { useDebounced } from '../../components/hooks.js';
 import { Empty, ErrorMessage, formatDate, formatNumber, Loading, Pager, StatusBadge, StatusFilter, useCursorPages } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
+import { inboundText } from '../sync-log.js';
 import { useRunProgress } from './run-progress.js';
 
 const PAGE_SIZE = 25;
@@ -30,7 +33,7 @@ export function SyncTab() {
     void client.invalidateQueries({ queryKey: ['hubspot-connection', workspace] });
   });
   const start = useMutation({
-    mutationFn: () => api<SyncRun>('POST', `${ws(workspace)}/sync/runs`),
+    mutationFn: (path: 'runs' | 'reconcile') => api<SyncRun>('POST', `${ws(workspace)}/sync/${path}`),
     onSuccess: (run) => setRunId(run.id),
     onError: (error) => {
       // Someone else's run is already going: follow that one instead.
@@ -46,7 +49,7 @@ export function SyncTab() {
       <section className="card" aria-labelledby="summary-title">
         <div className="card-header">
           <h2 id="summary-title">Summary</h2>
-          <button type="button" className="btn btn-primary" onClick={() => start.mutate()} disabled={running}>
+          <button type="button" className="btn btn-primary" onClick={() => start.mutate('runs')} disabled={running}>
             {running ? 'Syncing…' : 'Sync now'}
           </button>
         </div>
@@ -55,6 +58,7 @@ export function SyncTab() {
         {run || running ? <RunProgress run={run} onCancel={run?.status === 'running' && !run.cancelRequested ? () => cancel.mutate(run.id) : undefined} /> : null}
         <ErrorMessage error={cancel.error} title="The run could not be cancelled." />
       </section>
+      {summary.data?.twoWay.enabled && !summary.data.twoWay.started && !running ? <InitialReconcile onRun={() => start.mutate('reconcile')} /> : null}
       <RecordsTable />
       <details className="card legend">
         <summary>What the statuses mean</summary>
@@ -136,6 +140,119 @@ function ObjectSummaries({ objects }: { objects: SyncSummary['objects'] }) {
   );
 }
 
+/**
+ * Two-way sync is on but has not started: what the initial reconcile would do (its dry run, which
+ * reads HubSpot and changes nothing), and a button that runs it.
+ */
+function InitialReconcile({ onRun }: { onRun: () => void }) {
+  const workspace = useWorkspace();
+  const preview = useQuery({
+    queryKey: ['sync', workspace, 'reconcile-preview'],
+    queryFn: () => api<ReconcilePreview>('POST', `${ws(workspace)}/sync/reconcile`, { dryRun: true }),
+    // It reads HubSpot: asked once per visit, or again on Refresh.
+    staleTime: 5 * 60_000,
+    refetchOnWindowFocus: false,
+    retry: false,
+  });
+  return (
+    <section className="card" aria-labelledby="initial-title">
+      <div className="card-header">
+        <div>
+          <h2 id="initial-title">Initial two-way reconcile</h2>
+          <p className="muted small">
+            Two-way sync is on but has not started. The first reconcile pulls HubSpot&apos;s contacts (those in the import filter, and those matching a customer by email) and pushes the customers HubSpot lacks. Preview — nothing has been changed yet:
+          </p>
+        </div>
+        <div className="toolbar toolbar-inline">
+          <button type="button" className="btn" onClick={() => void preview.refetch()} disabled={preview.isFetching}>
+            Refresh
+          </button>
+          <button type="button" className="btn btn-primary" onClick={onRun} disabled={preview.isFetching}>
+            Run the initial reconcile
+          </button>
+        </div>
+      </div>
+      {preview.isFetching ? <Loading label="Reading HubSpot…" /> : preview.isError ? <ErrorMessage error={preview.error} title="The preview could not be made." /> : preview.data ? <PreviewTables preview={preview.data} /> : null}
+    </section>
+  );
+}
+
+function PreviewTables({ preview }: { preview: ReconcilePreview }) {
+  const workspace = useWorkspace();
+  const { inbound, outbound, conflicts } = preview;
+  return (
+    <>
+      <table className="table compact" aria-label="What the reconcile would do">
+        <thead>
+          <tr>
+            <th scope="col">Side</th>
+            <th scope="col">Create</th>
+            <th scope="col">Link</th>
+            <th scope="col">Update</th>
+            <th scope="col">Delete</th>
+          </tr>
+        </thead>
+        <tbody>
+          {inbound ? (
+            <tr>
+              <th scope="row">From HubSpot</th>
+              <td>{formatNumber(inbound.creates)}</td>
+              <td>{formatNumber(inbound.links)}</td>
+              <td>{formatNumber(inbound.updates)}</td>
+              <td>{formatNumber(inbound.deletions)}</td>
+            </tr>
+          ) : null}
+          <tr>
+            <th scope="row">To HubSpot</th>
+            <td>{formatNumber(outbound.creates)}</td>
+            <td className="muted">—</td>
+            <td>{formatNumber(outbound.updates)}</td>
+            <td>{formatNumber(outbound.deletions)}</td>
+          </tr>
+        </tbody>
+      </table>
+      {inbound ? (
+        <p className="muted small" data-testid="preview-read">
+          {formatNumber(inbound.pulled)} HubSpot records read
+          {inbound.complete ? '' : ' — the preview stopped at its limit; the counts cover those records'}
+          {inbound.problems ? ` · ${formatNumber(inbound.problems)} value${inbound.problems === 1 ? '' : 's'} that cannot be stored here` : ''}
+        </p>
+      ) : null}
+      {conflicts.length > 0 ? (
+        <table className="table compact" aria-label="Conflicts the reconcile would decide">
+          <caption className="muted small">
+            {formatNumber(inbound?.conflicts ?? conflicts.length)} field{(inbound?.conflicts ?? conflicts.length) === 1 ? '' : 's'} changed on both sides: the later change wins
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Record</th>
+              <th scope="col">Field</th>
+              <th scope="col">hubsync</th>
+              <th scope="col">HubSpot</th>
+              <th scope="col">Wins</th>
+            </tr>
+          </thead>
+          <tbody>
+            {conflicts.map((c) => (
+              <tr key={`${c.recordId}:${c.field}`}>
+                <td>{c.objectType === 'contacts' ? <Link to={`/w/${workspace}/customers/${c.recordId}`}>{c.recordId}</Link> : <code>{c.recordId}</code>}</td>
+                <td>{c.field}</td>
+                <td>{c.localValue || <span className="muted">(empty)</span>}</td>
+                <td>{c.hubspotValue || <span className="muted">(empty)</span>}</td>
+                <td>
+                  <strong>{c.winner === 'local' ? 'hubsync' : 'HubSpot'}</strong>: {c.winningValue || <span className="muted">(empty)</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : inbound ? (
+        <p className="muted small">No field was changed differently on both sides.</p>
+      ) : null}
+    </>
+  );
+}
+
 const RUN_OUTCOME: Record<SyncRun['status'], string> = {
   running: 'Sync in progress',
   succeeded: 'Sync finished',
@@ -154,13 +271,16 @@ export function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: 
   const status = run?.status ?? 'running';
   // Its job waits for a worker (none running, or all busy): nothing is being pushed yet.
   const queued = status === 'running' && run?.phase === 'queued';
+  // Two-way: HubSpot's changes come in before the push.
+  const pulling = status === 'running' && run?.phase === 'pulling';
+  const inbound = run ? inboundText(run.inbound) : null;
   return (
     <div className={`run run-${status}`} aria-live="polite">
       <div className="run-head">
-        <strong>{queued ? 'Waiting for a worker' : RUN_OUTCOME[status]}</strong>
+        <strong>{queued ? 'Waiting for a worker' : pulling ? "Pulling HubSpot's changes" : RUN_OUTCOME[status]}</strong>
         <span className="muted">
-          {run ? `${formatNumber(processed)} of ${formatNumber(total)} ${noun}` : 'Starting…'}
-          {run?.phase && status === 'running' && !queued ? ` · ${run.phase}` : ''}
+          {run ? (pulling ? `${formatNumber(run.inbound.pulled)} HubSpot records read` : `${formatNumber(processed)} of ${formatNumber(total)} ${noun}`) : 'Starting…'}
+          {run?.phase && status === 'running' && !queued && !pulling ? ` · ${run.phase}` : ''}
           {run?.cancelRequested && status === 'running' ? ' · stopping after the current batch' : ''}
           {onCancel ? (
             <button type="button" className="btn btn-link" onClick={onCancel}>
@@ -184,6 +304,11 @@ export function RunProgress({ run, onCancel }: { run: SyncRun | null; onCancel: 
         <p className="run-counts small">
           {formatNumber(run.created)} created · {formatNumber(run.updated)} updated · {formatNumber(run.failed)} failed · {formatNumber(run.skipped)} skipped
           {run.finishedAt ? <span className="muted"> · finished {formatDate(run.finishedAt)}</span> : null}
+        </p>
+      ) : null}
+      {inbound ? (
+        <p className="run-counts small" data-testid="run-inbound">
+          From HubSpot: {inbound}
         </p>
       ) : null}
       {noun === 'records' ? (
