@@ -6,6 +6,7 @@
 // and deals alike.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandboxedService, syncNow, type SandboxedService } from '../../test/support/sandboxed.js';
+import { SYSTEM_ACTOR } from '../audit/index.js';
 import { findWorkspaceBySlug, type Db } from '../store/index.js';
 import { PullEngine } from './pull/index.js';
 
@@ -22,7 +23,8 @@ let db: Db;
 let workspaceId: string;
 
 beforeEach(async () => {
-  // Runs go in this process and no job worker polls: nothing pulls unless a test says so.
+  // Runs go in this process and no job worker polls: nothing pulls but a test's own pull and a
+  // Sync now of a two-way workspace (which pulls first).
   env = await startSandboxedService({ jobs: { inlineRuns: true, work: false } });
   db = env.ts.service.database.db;
   workspaceId = (await findWorkspaceBySlug(db, 'default'))!.id;
@@ -171,7 +173,8 @@ describe('field directions', () => {
     await settings({ twoWay: true });
     await patchInHubSpot('contacts', twoId, { firstname: 'Two (HubSpot)' });
     await editCustomer(twoWay, { city: 'Basel' });
-    expect(await syncNow(env.admin)).toMatchObject({ updated: 1, failed: 0 });
+    // Pushed without a pull first (as an on-change push whose flush found nothing to pull yet).
+    expect(await env.ts.service.context.push.pushRecords('contacts', workspaceId, [twoWay], SYSTEM_ACTOR)).toMatchObject({ updated: 1, failed: 0 });
     expect(hubspot('contacts', twoId)).toMatchObject({ firstname: 'Two (HubSpot)', city: 'Basel' });
     const pushed = await row('customers', twoWay);
     expect(pushed.sync_status).toBe('synced');
@@ -204,7 +207,7 @@ describe('field directions', () => {
     expect(run).toMatchObject({ status: 'succeeded', updated: 1, failed: 0 });
     expect(calls('POST /crm/v3/objects/contacts/batch/update') + calls('POST /crm/v3/objects/contacts/batch/upsert')).toBe(0);
     expect((await row('customers', id)).sync_status).toBe('synced');
-    const attempts = await env.admin.get<{ attempts: { recordId: string; operation: string; outcome: string }[] }>(`${W}/sync/runs/${String(run['id'])}/attempts`);
+    const attempts = await env.admin.get<{ attempts: { recordId: string; operation: string; outcome: string }[] }>(`${W}/sync/runs/${String(run['id'])}/attempts?direction=push`);
     expect(attempts.body.attempts).toEqual([expect.objectContaining({ recordId: id, operation: 'update', outcome: 'success' })]);
   });
 

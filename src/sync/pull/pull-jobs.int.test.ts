@@ -144,6 +144,10 @@ describe('on-change push with two-way sync', () => {
     const row = () => liveDb.selectFrom('organizations').select(['name', 'city', 'hubspot_id', 'sync_status']).where('id', '=', made.body.id).executeTakeFirstOrThrow();
     await expect.poll(async () => (await row()).sync_status, { timeout: 20_000 }).toBe('synced');
     await live.admin.patch(`${W}/hubspot/settings`, { twoWay: true });
+    // Two-way sync starts with the initial reconcile; from then on a flush pulls before it pushes.
+    const initial = await live.admin.post<{ id: string }>(`${W}/sync/reconcile`);
+    expect(initial.status).toBe(202);
+    expect(await waitForRun(live.admin, initial.body.id, runEnded)).toMatchObject({ status: 'succeeded' });
     const { hubspot_id: hubspotId } = await row();
     const res = await fetch(`${live.sandbox.baseUrl}/crm/v3/objects/companies/${hubspotId}`, {
       method: 'PATCH',

@@ -80,6 +80,12 @@ describe('webhooks delivered by HubSpot', () => {
     await expect.poll(drained, { timeout: 10_000 }).toBe(true);
     // Every delivery was acknowledged.
     expect(env.sandbox.control.webhookDeliveries().every((d) => d.status === 200)).toBe(true);
+    // The jobs' reads that changed something are `webhook` runs in the sync log, with what they did.
+    const runs = (await env.admin.get<{ runs: { trigger: string; status: string; inbound: Record<string, number> }[] }>(`${W}/sync/runs`)).body.runs;
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.every((r) => r.trigger === 'webhook' && r.status === 'succeeded')).toBe(true);
+    const total = (count: string) => runs.reduce((sum, r) => sum + r.inbound[count]!, 0);
+    expect({ created: total('created'), updated: total('updated'), deletions: total('deletions') }).toEqual({ created: 1, updated: 1, deletions: 1 });
   });
 
   it('with archiveOnHubSpotDelete, a deletion deletes the local record', async () => {
