@@ -1,8 +1,8 @@
 // How pulls are recorded on sync runs (docs/ARCHITECTURE.md "Sync log"). A run started by a
 // person, the schedule or the CLI pulls HubSpot's changes before it pushes, recorded on itself:
 // `runPull` is the push engine's RunPull. A pull on its own (the poll, or the one an on-change
-// push makes before it pushes contacts) becomes a run with trigger `pull` once it changes
-// something (PushEngine.recordPull). Two-way sync starts with the first such run's pull: until a
+// push makes before it pushes) becomes a run with trigger `pull` once it changes something
+// (PushEngine.recordPull); webhook reads become `webhook` runs the same way (./pull/webhook-pull.ts). Two-way sync starts with the first such run's pull: until a
 // workspace's contacts were pulled once, only a reconcile pulls (`pullStarted`), so an admin can
 // preview that first reconcile (a dry run) before anything comes in.
 import type { Actor } from '../audit/index.js';
