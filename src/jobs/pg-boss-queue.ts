@@ -12,12 +12,19 @@
 // is re-sent a second later (merged into any waiting one) and its fetched copy cancelled. The
 // lock dies with its connection, so a SIGKILLed process holds nothing.
 //
+// Wake-ups: a job sent ready to run is announced with a NOTIFY on the schema's channel
+// (job-notifications.ts); a process that works jobs listens and has its workers of that queue
+// look at once — each after a step per job it is already running, so the least busy process
+// takes it — instead of at their next poll. The notification is only a hint: pg-boss's fetch
+// still claims, and polling still finds whatever a lost notification did not announce.
+//
 // Recovery of a SIGKILLed worker: its job stays `active` until started_on + expireIn has passed
 // and pg-boss's supervisor (every maintenanceIntervalSeconds, one process at a time) expires it
 // into `retry` with the queue's backoff; any worker then fetches it. Worst case: timeout +
 // grace + maintenance interval + retry delay + poll interval (see docs/ARCHITECTURE.md).
 import PgBoss from 'pg-boss';
 import pg from 'pg';
+import { JobListener, notifyJobSent } from './job-notifications.js';
 import { eraseDefinition, onceJobId, type AnyJobDefinition, type JobDefinition, type JobHandler } from './job-definition.js';
 import type { JobQueue, JobQueueOptions, QueueCounts, ScheduleOptions, SendOptions, StopOptions, WorkOptions } from './job-queue.js';
 import { startQueueWorker, type QueueWorker, type ClaimedJob, type QueueStore, type Settlement } from './queue-worker.js';
@@ -30,6 +37,11 @@ interface PgBossClaim extends ClaimedJob {
 }
 
 export const DEFAULT_PG_BOSS_SCHEMA = 'hubsync_jobs';
+/**
+ * How long, per job of the queue it already runs, a process waits before claiming an announced
+ * job: every process hears the NOTIFY at about the same moment, so the least busy one wins.
+ */
+const SPREAD_STEP_MS = 100;
 
 export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
   readonly backend = 'pg-boss' as const;
@@ -42,6 +54,10 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
   readonly #lockedKeyDelayMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #workers: QueueWorker<unknown, PgBossClaim>[] = [];
+  /** The NOTIFY channel: the schema's name, so queues in other schemas do not hear each other. */
+  readonly #channel: string;
+  /** Listens for announced jobs once this process works a queue. */
+  readonly #listener: JobListener;
   #started = false;
   #stopped = false;
 
@@ -69,6 +85,19 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
     // complete a job and send its continuation together.
     this.#pool = new pg.Pool({ connectionString: pgOptions.url, max: pgOptions.lockConnections ?? 16, application_name: 'hubsync-jobs-locks' });
     this.#pool.on('error', (error) => this.#onError(error));
+    this.#channel = this.#schema;
+    this.#listener = new JobListener({
+      url: pgOptions.url,
+      channel: this.#channel,
+      onSent: (queue) => {
+        for (const worker of this.#workers) if (worker.queue === queue) worker.announce();
+      },
+      // Back after a gap: what was announced meanwhile is looked for now rather than at the next poll.
+      onListening: () => {
+        for (const worker of this.#workers) worker.announce();
+      },
+      onError: this.#onError,
+    });
   }
 
   async start(): Promise<void> {
@@ -96,14 +125,23 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
     const once = options.onceKey === undefined ? {} : { id: onceJobId(def.name, options.onceKey) };
     const id = await this.#boss.send(def.name, parsed as object, { ...this.#sendOptions(eraseDefinition(def), parsed, options.delayMs), ...once });
     this.#wake(def.name);
+    // A delayed job is found by polling once due; a merged send (null) announces nothing new.
+    if (id !== null && !(options.delayMs && options.delayMs > 0)) await notifyJobSent(this.#pool, this.#channel, def.name).catch(this.#onError);
     return id;
   }
 
   async work<P>(definition: JobDefinition<P>, handler: JobHandler<P>, options: WorkOptions = {}): Promise<void> {
     this.#known(definition);
     if (!this.#started || this.#stopped) throw new Error('work() needs a started job queue');
-    const worker = startQueueWorker(this, definition, handler, options.concurrency, { pollIntervalMs: this.#pollIntervalMs, graceMs: this.#graceMs, onError: this.#onError, spread: true });
+    const worker = startQueueWorker(this, definition, handler, options.concurrency, {
+      pollIntervalMs: this.#pollIntervalMs,
+      graceMs: this.#graceMs,
+      onError: this.#onError,
+      spread: true,
+      spreadStepMs: SPREAD_STEP_MS,
+    });
     this.#workers.push(worker as QueueWorker<unknown, PgBossClaim>);
+    await this.#listener.start();
   }
 
   async schedule<P>(definition: JobDefinition<P>, cron: string, payload: P, options: ScheduleOptions = {}): Promise<void> {
@@ -139,6 +177,7 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
     this.#stopped = true;
     const graceful = options.graceful ?? true;
     await Promise.all(this.#workers.map((w) => w.stop(graceful, graceful ? (options.timeoutMs ?? 30_000) : 0)));
+    await this.#listener.stop();
     if (this.#started) await this.#boss.stop({ graceful: false, close: true, wait: true });
     await this.#pool.end();
   }
@@ -212,6 +251,8 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
         if (copy !== null && end === 'cancel') {
           await client.query(`update ${this.#schema}.job set created_on = to_timestamp($3::double precision / 1000) where name = $1 and id = $2`, [definition.name, copy, job.createdAt]);
         }
+        // Delivered on commit, so a woken process finds the copy.
+        if (copy !== null && delayMs === 0) await notifyJobSent(client, this.#channel, definition.name);
       }
       await client.query('commit');
     } catch (error) {

@@ -63,10 +63,15 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
   readonly #graceMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #spread: boolean;
+  readonly #spreadStepMs: number;
   readonly #running = new Map<string, Running<J>>();
   #stopping = false;
   #woken = false;
+  /** Announcements heard (see `announce`), and how many of them a claim that found nothing answered. */
+  #announced = 0;
+  #answered = 0;
   #wakeUp: (() => void) | undefined;
+  #onAnnounce: (() => void) | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(options: {
@@ -78,6 +83,7 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
     graceMs: number;
     onError: (error: unknown) => void;
     spread?: boolean;
+    spreadStepMs?: number;
   }) {
     this.#definition = options.definition;
     this.#handler = options.handler;
@@ -87,6 +93,7 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
     this.#graceMs = options.graceMs;
     this.#onError = options.onError;
     this.#spread = options.spread ?? false;
+    this.#spreadStepMs = options.spreadStepMs ?? 0;
   }
 
   get queue(): string {
@@ -101,6 +108,18 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
   wake(): void {
     this.#woken = true;
     this.#wakeUp?.();
+  }
+
+  /**
+   * A job of this queue was sent, by this process or another (pg-boss: a NOTIFY). Every
+   * process hears it at about the same moment, so each looks after `running × spreadStepMs`:
+   * the least busy one claims it first. Until a claim finds nothing, the jobs announced may
+   * not all be taken (a claim takes one), so the worker keeps looking a step per running job
+   * after each claim instead of a poll round.
+   */
+  announce(): void {
+    this.#announced++;
+    this.#onAnnounce?.();
   }
 
   /**
@@ -130,6 +149,8 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
       const free = this.#concurrency - this.#running.size;
       let claimed = 0;
       if (free > 0) {
+        // A job announced before this claim began was committed before, so the claim sees it.
+        const heard = this.#announced;
         try {
           const jobs = await this.#store.claim(eraseDefinition(this.#definition), this.#spread ? 1 : free);
           claimed = jobs.length;
@@ -137,49 +158,62 @@ export class QueueWorker<P, J extends ClaimedJob = ClaimedJob> {
         } catch (error) {
           this.#onError(error);
         }
+        // Found nothing (or failed: the poll tries again): those announcements are answered.
+        if (claimed === 0) this.#answered = heard;
       }
       if (this.#stopping) break;
       if (this.#spread && claimed > 0) {
-        // Spreading: the other processes get a poll round to take the next job first. A slot
-        // freed meanwhile (a wake-up) does not cut the round short.
-        await this.#pause(this.#pollIntervalMs);
+        // Spreading: the other processes get the first pick of the next job — a poll round,
+        // or a step per running job while announced jobs may be waiting. A slot freed
+        // meanwhile (a wake-up) does not cut the wait short.
+        await this.#wait(false);
         continue;
       }
       // A full batch means more may be waiting: look again at once (if a slot is free).
       if (claimed > 0 && claimed === free) continue;
-      await this.#idle();
+      await this.#wait(true);
     }
   }
 
-  /** Waits `ms`; only stopping cuts it short. */
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wakeUp = () => {
-        if (this.#stopping) done();
-      };
-    });
-  }
-
-  #idle(): Promise<void> {
-    if (this.#woken) {
+  /**
+   * Waits up to a poll interval before the next claim. Stopping ends the wait; a wake-up too
+   * when `woken` (idle: a slot was freed, or a job sent in this process). While an announced
+   * job is not yet answered by an empty claim, it ends `running × spreadStepMs` after the
+   * wait's start, the announcement or a freed slot, whichever comes with a slot free, if that
+   * is sooner.
+   */
+  #wait(woken: boolean): Promise<void> {
+    if (woken && this.#woken) {
       this.#woken = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
+      let timer: NodeJS.Timeout;
+      let endsAt = Date.now() + this.#pollIntervalMs;
       const done = (): void => {
         clearTimeout(timer);
         this.#wakeUp = undefined;
-        this.#woken = false;
+        this.#onAnnounce = undefined;
+        if (woken) this.#woken = false;
         resolve();
       };
-      const timer = setTimeout(done, this.#pollIntervalMs);
-      this.#wakeUp = done;
+      const endIn = (ms: number): void => {
+        if (Date.now() + ms >= endsAt) return;
+        endsAt = Date.now() + ms;
+        clearTimeout(timer);
+        timer = setTimeout(done, ms);
+      };
+      // Announced jobs may be waiting and a slot is free: look a step per running job from now.
+      const look = (): void => {
+        if (this.#announced > this.#answered && this.#running.size < this.#concurrency) endIn(this.#running.size * this.#spreadStepMs);
+      };
+      timer = setTimeout(done, this.#pollIntervalMs);
+      this.#wakeUp = () => {
+        if (woken || this.#stopping) done();
+        else look(); // a slot was freed
+      };
+      this.#onAnnounce = look;
+      look();
     });
   }
 
@@ -267,6 +301,11 @@ export interface WorkerSettings {
    * together spread over every polling process instead of all going to the first that polls.
    */
   spread?: boolean;
+  /**
+   * With `spread`: once a job is announced (`announce`), a process looks after this many
+   * milliseconds per job of the queue it is running, instead of at its next poll.
+   */
+  spreadStepMs?: number;
 }
 
 /** Starts a worker for one queue of a backend (`work()` of both backends). */
