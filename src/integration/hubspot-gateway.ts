@@ -176,18 +176,24 @@ export class HubSpotGateway {
    * Hands out tokens only while the connection they belong to is still stored: a client held by
    * a run in another process stops within a second of this workspace being disconnected or
    * reconnected (this process aborts its own client at once, see #forgetClient). The stored
-   * row is read at most once a second per client, so a busy run does not pay a query per call.
+   * row is read at most once a second per client, so a busy run does not pay a query per call;
+   * the calls that find the second over while a read is under way wait for that one read.
    */
   #whileConnected(workspaceId: string, key: string, auth: AccessTokenProvider): AccessTokenProvider {
     let checkedAt = Number.NEGATIVE_INFINITY;
-    const check = async (): Promise<void> => {
+    let reading: Promise<void> | undefined;
+    const read = async (): Promise<void> => {
       const now = performance.now();
-      if (now - checkedAt < CONNECTION_RECHECK_MS) return;
       const row = await findConnection(this.#options.db, workspaceId);
       if (!row || `${row.method}:${row.connected_at}` !== key) {
         throw new AppError('HUBSPOT_NOT_CONNECTED', 'HubSpot was disconnected or reconnected: these credentials are no longer used.');
       }
       checkedAt = now;
+    };
+    const check = (): Promise<void> => {
+      if (performance.now() - checkedAt < CONNECTION_RECHECK_MS) return Promise.resolve();
+      reading ??= read().finally(() => (reading = undefined));
+      return reading;
     };
     return {
       getAccessToken: async () => {
