@@ -110,26 +110,27 @@ async function updatePushSuccesses<O>(
  * No email when the email was removed meanwhile, else Synced when the current hash equals the
  * accepted one, else Needs update — unless another live customer shares the email: who owns it
  * decides Duplicate. Returns the ids of those (rare) rows, whose status the caller recomputes
- * with the whole email group (status-refresh.ts). Deleted rows keep their status.
+ * with the whole email group (status-refresh.ts), and of the rows left Needs update (read back
+ * by the same statement). Deleted rows keep their status.
  */
-export async function recordPushSuccesses(db: Db, workspaceId: string, results: readonly PushSuccessRow[], at: number): Promise<string[]> {
+export async function recordPushSuccesses(db: Db, workspaceId: string, results: readonly PushSuccessRow[], at: number): Promise<{ shared: string[]; needsUpdate: string[] }> {
   // `shared` is read in the same statement: another live customer of the workspace has the
   // row's email. "Live" is spelled `coalesce(deleted_at, 0) = 0`, not `deleted_at is null`, so
   // the only index that fits is (workspace_id, email_lower): with `is null`, PostgreSQL without
   // statistics (a table just loaded, autovacuum not yet by) took the partial index over live
   // customers and read the whole workspace once per row — minutes of CPU per run.
-  const rows = await updatePushSuccesses<{ id: string; shared: boolean | number }>(db, 'customers', workspaceId, results, at, {
+  const rows = await updatePushSuccesses<{ id: string; status: SyncStatus; shared: boolean | number }>(db, 'customers', workspaceId, results, at, {
     status: sql<string>`case
           when customers.deleted_at is not null then customers.sync_status
           when customers.email_lower is null then 'no_email'
           when customers.current_hash = v.column3 then 'synced'
           else 'needs_update' end`,
-    returning: sql`customers.id, customers.deleted_at is null and exists (
+    returning: sql`customers.id, customers.sync_status as status, customers.deleted_at is null and exists (
         select 1 from customers other
         where other.workspace_id = customers.workspace_id and other.email_lower = customers.email_lower and other.id <> customers.id and coalesce(other.deleted_at, 0) = 0
       ) as shared`,
   });
-  return rows.filter((row) => row.shared).map((row) => row.id);
+  return { shared: rows.filter((row) => row.shared).map((row) => row.id), needsUpdate: rows.filter((row) => row.status === 'needs_update').map((row) => row.id) };
 }
 
 /** Records a batch of organizations HubSpot accepted (updatePushSuccesses); their statuses are the caller's (the domain groups decide). */

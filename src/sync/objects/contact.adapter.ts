@@ -52,20 +52,13 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
   },
 
   async recordSuccesses(db, workspaceId, results, at) {
-    const shared = await recordPushSuccesses(db, workspaceId, results, at);
+    const { shared, needsUpdate } = await recordPushSuccesses(db, workspaceId, results, at);
     // Rows left Needs update: an edit made while the batch was in flight (their hash is right),
     // or a hash stored before the customer's organizations counted in it, which would otherwise
     // keep it Needs update for good. Recomputing costs nothing when nothing is stale.
-    const unsettled = await db
-      .selectFrom('customers')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', 'in', results.map((r) => r.id))
-      .where('sync_status', '=', 'needs_update')
-      .execute();
-    if (unsettled.length === 0) return shared;
-    await refreshHashes(db, workspaceId, unsettled.map((r) => r.id), await loadContactValues(db, workspaceId));
-    return [...shared, ...unsettled.map((r) => r.id)];
+    if (needsUpdate.length === 0) return shared;
+    await refreshHashes(db, workspaceId, needsUpdate, await loadContactValues(db, workspaceId));
+    return [...shared, ...needsUpdate];
   },
   recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure),
   refreshStatuses: (db, workspaceId, ids) => refreshStatuses(db, workspaceId, [...ids], []),
