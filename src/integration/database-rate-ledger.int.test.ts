@@ -89,3 +89,14 @@ it('pauses the portal for every process after a 429 seen by one', async () => {
   await until(() => waiting.permit !== null);
   expect(await ledgers[1].usage(portalId, day(clock))).toEqual({ calls: 2, errors: 1, rateLimited: 1 });
 });
+
+it('writes a release a tenth of its window later when no reservation of its process takes it first', async () => {
+  const { portalId, a } = twoProcesses(2);
+  (await a.acquire()).settle({ status: 200, headers: {} });
+  // No flush and no further reservation: the release is written on its own (the window is 1 s).
+  const released = async (): Promise<boolean> => {
+    const rows = await opened[1]!.db.selectFrom('hubspot_rate_slots').select('in_flight').where('portal_id', '=', portalId).execute();
+    return rows.length === 1 && Number(rows[0]!.in_flight) === 0;
+  };
+  await until(released);
+});

@@ -2,32 +2,43 @@
 // using the database shares each HubSpot portal's burst window, pauses and daily count. The
 // composition root hands it to the gateway.
 //
-// Releases are buffered and written with the process's next reservation for the portal (or
-// after `flushDelayMs` when none comes), so a permit costs about one transaction. Holding a
-// release back is safe: until it is written the slot counts as in flight, i.e. busy, and a
-// released slot stays busy for a whole window anyway. A release that pauses the portal (a 429)
-// or hands back an unused slot is written at once.
+// Releases are buffered and written with the process's next reservation for the portal, or a
+// tenth of the slot's window after it was released when none comes first (a second for the
+// burst lane, a tenth of a second for search), so a permit costs about one transaction. Holding
+// a release back is safe: until it is written the slot counts as in flight, i.e. busy, and a
+// released slot stays busy for a whole window anyway. This process never waits for it (its next
+// reservation writes it first); another process calling the same portal sees the slot busy at
+// most a tenth of a window longer. A release that pauses the portal (a 429) or hands back an
+// unused slot is written at once.
 import type { RateLedger, SlotReleaseRequest } from '../hubspot/index.js';
 import { findDailyUsage, releaseRateSlots, reserveRateSlots, type DatabaseKind, type Db, type RateSlotRelease } from '../store/index.js';
 
 /** Portal 0 stands for "unknown portal"; the gateway only shares governors of known portals. */
 const UNKNOWN_PORTAL = 0;
 
-export function createDatabaseRateLedger(db: Db, kind: DatabaseKind, options: { flushDelayMs?: number; prefetch?: number } = {}): RateLedger & { flush(): Promise<void> } {
-  const flushDelayMs = options.flushDelayMs ?? 200;
+export function createDatabaseRateLedger(db: Db, kind: DatabaseKind, options: { prefetch?: number } = {}): RateLedger & { flush(): Promise<void> } {
   const pending = new Map<number, RateSlotRelease[]>();
-  let timer: NodeJS.Timeout | undefined;
+  /** Per portal: when its buffered releases are written if no reservation took them first. */
+  const timers = new Map<number, { at: number; timer: NodeJS.Timeout }>();
 
   const take = (portalId: number): RateSlotRelease[] => {
+    clearTimeout(timers.get(portalId)?.timer);
+    timers.delete(portalId);
     const releases = pending.get(portalId) ?? [];
     pending.delete(portalId);
     return releases;
   };
   // A failed write leaves its slots busy until their lease ends; nothing else depends on it.
   const write = (portalId: number): Promise<void> => releaseRateSlots(db, kind, portalId, take(portalId)).catch(() => undefined);
+  const writeBy = (portalId: number, at: number): void => {
+    const armed = timers.get(portalId);
+    if (armed !== undefined && armed.at <= at) return;
+    clearTimeout(armed?.timer);
+    const timer = setTimeout(() => void write(portalId), Math.max(0, at - Date.now()));
+    timer.unref();
+    timers.set(portalId, { at, timer });
+  };
   const flush = async (): Promise<void> => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
     await Promise.all([...pending.keys()].map(write));
   };
 
@@ -47,10 +58,8 @@ export function createDatabaseRateLedger(db: Db, kind: DatabaseKind, options: { 
         await write(portalId);
         return;
       }
-      if (timer === undefined) {
-        timer = setTimeout(() => void flush(), flushDelayMs);
-        timer.unref();
-      }
+      // expiresAt − now is the slot's window (plus the governor's margin).
+      writeBy(portalId, Date.now() + Math.max(0, request.expiresAt - request.now) / 10);
     },
     usage: (portalId, day) => findDailyUsage(db, portalId, day),
     flush,
