@@ -209,6 +209,13 @@ function scaleOutSection(p: BenchParams, f: ScaleOutFigures): OwnSection {
       ratio === undefined ? '' : met(ratio >= 0.9),
     ],
     [name, 'first to last write the sandbox accepted', '', `${formatMs(f.firstToLastWriteMs)} (${formatInt(total / (f.firstToLastWriteMs / 1000 || 1))} rec/s)`, ''],
+    [
+      name,
+      `per portal, s after Sync now: job taken by a worker · first write · ${f.burstPer10s === undefined ? '' : `${f.burstPer10s}th write (the window full) · `}last write`,
+      '',
+      f.timelines.map((t) => [t.jobTaken, t.firstWrite, ...(f.burstPer10s === undefined ? [] : [t.burstWrite ?? Number.NaN]), t.lastWrite].map((x) => x.toFixed(2)).join(' · ')).join(' / '),
+      '',
+    ],
     [name, 'runs: status · processed · failed', `succeeded · ${formatInt(total)} · 0`, `${[...new Set(f.runs.map((r) => r.status))].join(', ')} · ${formatInt(processed)} · ${formatInt(failed)}`, met(f.runs.every((r) => r.status === 'succeeded') && processed === total && failed === 0)],
     [name, 'contacts in the four portals afterwards', formatInt(total), formatInt(f.contactsInHubSpot), met(f.contactsInHubSpot === total)],
     [name, 'API calls (runs counted / sandbox saw)', `≈ ${formatInt(f.workspaces * Math.ceil(f.customersPerWorkspace / BATCH_SIZE))}`, `${formatInt(runCalls)} / ${formatInt(f.sandboxCalls)}`, ''],

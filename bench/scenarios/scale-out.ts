@@ -6,7 +6,8 @@
 // aggregate records/s against the sum of the four portals' ceilings (burst limit of the tier
 // per second × 100 records per batch call), with the calls, 429s and CPU seconds (PostgreSQL
 // backends of the database vs the hubsync processes vs the bench process holding the sandbox)
-// that explain where the time goes.
+// and each portal's timeline (job taken, first, 190th and last write) that explain where the
+// time goes.
 import { PROFILES, type Latency, type Tier } from '../../src/sandbox/index.js';
 import { cpuSecondsOf, startProcessSet, type ProcessSet } from '../../test/support/multi-process.js';
 import { bulkUpsert, customerAt } from './harness.js';
@@ -37,6 +38,11 @@ export interface ScaleOutFigures {
   ceiling: number | undefined;
   burstPer10s: number | undefined;
   runs: { status: string; processed: number; failed: number; apiCalls: number }[];
+  /**
+   * Per workspace, seconds after the Sync now requests: when a worker took its run's first job,
+   * and the sandbox's first, burst-th (the window's last before it must wait) and last write.
+   */
+  timelines: { jobTaken: number; firstWrite: number; burstWrite: number | undefined; lastWrite: number }[];
   sandboxCalls: number;
   rateLimited429: number;
   contactsInHubSpot: number;
@@ -60,6 +66,7 @@ export async function runScaleOut(params: ScaleOutParams): Promise<ScaleOutFigur
     set.sandbox.control.resetCounts();
     const cpuBefore = await cpuSample(set);
     const started = performance.now();
+    const startedAt = performance.timeOrigin + started;
     const runIds = await Promise.all(
       set.workspaces.map(async (w) => {
         const response = await set.admin.post<{ id: string }>(`/api/workspaces/${w.slug}/sync/runs`);
@@ -83,6 +90,24 @@ export async function runScaleOut(params: ScaleOutParams): Promise<ScaleOutFigur
     const firstToLastWriteMs = writes.length === 0 ? 0 : Math.max(...writes.map((w) => w.endedAt)) - Math.min(...writes.map((w) => w.startedAt));
     const byPortal = Object.values(set.sandbox.control.counts().byPortal);
     const burst = PROFILES[params.tier].burst;
+    // pg-boss's job table (its schema is stable in 10.x): the first slice's job of each run.
+    const { rows: taken } = await set.sql.query<{ run: string; at: number }>(
+      `select r.id as run, extract(epoch from min(j.started_on)) * 1000 as at
+       from sync_runs r join hubsync_jobs.job j on j.name = 'sync.push' and j.singleton_key = r.workspace_id || ':contacts'
+       where r.id = any($1) group by r.id`,
+      [runIds],
+    );
+    const seconds = (at: number): number => (at - startedAt) / 1000;
+    const timelines = set.workspaces.map((w, k) => {
+      const mine = writes.filter((x) => x.portalId === w.portalId).sort((a, b) => a.startedAt - b.startedAt);
+      const job = taken.find((t) => t.run === runIds[k]);
+      return {
+        jobTaken: job === undefined ? Number.NaN : seconds(Number(job.at)),
+        firstWrite: seconds(mine[0]?.startedAt ?? Number.NaN),
+        burstWrite: Number.isFinite(burst) && mine.length > burst ? seconds(mine[burst - 1]!.startedAt) : undefined,
+        lastWrite: seconds(mine.at(-1)?.startedAt ?? Number.NaN),
+      };
+    });
     const perPortal = Number.isFinite(burst) ? (burst / 10) * BATCH_SIZE : undefined;
     const total = n * params.workspaces;
     return {
@@ -96,6 +121,7 @@ export async function runScaleOut(params: ScaleOutParams): Promise<ScaleOutFigur
       ceiling: perPortal === undefined ? undefined : perPortal * params.workspaces,
       burstPer10s: Number.isFinite(burst) ? burst : undefined,
       runs,
+      timelines,
       sandboxCalls: byPortal.reduce((sum, p) => sum + p.total, 0),
       rateLimited429: byPortal.reduce((sum, p) => sum + (p.byStatus['429'] ?? 0), 0),
       contactsInHubSpot: set.workspaces.reduce((sum, w) => sum + set.sandbox.control.listObjects(w.portalId, 'contacts').length, 0),
