@@ -148,8 +148,11 @@ export function ownerIsGone(owner: string, host = hostname()): boolean {
 /**
  * Hands out the run's batches in id order, one caller at a time: keyset pages of pushable ids,
  * a page of BATCHES_IN_FLIGHT batches at a time, the next one loaded in the background once half
- * of the current one is handed out (so the batches in flight never wait for a page). Before each
- * page it checks whether the run was cancelled; between pages the run's progress writes tell it
+ * of the current one is handed out (so the batches in flight never wait for a page). The first
+ * page is one batch, so the run's first call does not wait for eight batches to be read and
+ * hashed (up to half a second in a process already pushing another run): on a rate-limited
+ * portal the run cannot end sooner than a window after its first call. Before each page it
+ * checks whether the run was cancelled; between pages the run's progress writes tell it
  * (`stop`), each one reading the cancel back.
  */
 class BatchSource {
@@ -225,7 +228,8 @@ class BatchSource {
   }
 
   async #load(): Promise<void> {
-    const ids = await this.adapter.pageIds(this.db, this.workspaceId, PUSHABLE_STATUSES, this.#after, BATCH_SIZE * BATCHES_IN_FLIGHT, this.onlyIds);
+    const size = this.#after === undefined ? BATCH_SIZE : BATCH_SIZE * BATCHES_IN_FLIGHT;
+    const ids = await this.adapter.pageIds(this.db, this.workspaceId, PUSHABLE_STATUSES, this.#after, size, this.onlyIds);
     if (ids.length === 0) {
       this.#exhausted = true;
       return;
