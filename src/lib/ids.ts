@@ -9,6 +9,23 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 let lastTime = 0;
 let sequence = 0;
 
+/**
+ * The random part of ids is cut from a pool filled 4 KiB at a time: ids are made by the hundred
+ * (a pushed batch's attempts), and a `randomBytes` call per id cost more than the rest of it.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let pooled = 0;
+
+function randomHex(bytes: number): string {
+  if (pooled + bytes > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    pooled = 0;
+  }
+  pooled += bytes;
+  return pool.toString('hex', pooled - bytes, pooled);
+}
+
 function encodeTime(ms: number): string {
   let out = '';
   let value = ms;
@@ -31,7 +48,7 @@ export function newId(prefix: string, clock: Clock = systemClock): string {
     sequence = 0;
   }
   const seq = sequence.toString(32).padStart(4, '0');
-  const random = randomBytes(6).toString('hex');
+  const random = randomHex(6);
   return `${prefix}_${encodeTime(now)}${seq}${random}`;
 }
 
