@@ -14,7 +14,7 @@ import {
   type RecordPatch,
   type RecordPatchResult,
 } from '../../records/index.js';
-import type { DealValues } from '../../store/index.js';
+import type { Deal, DealValues } from '../../store/index.js';
 
 export type DealPatch = RecordPatch<DealValues>;
 
@@ -152,3 +152,20 @@ export const EMPTY_DEAL: DealValues = {
   customerIds: [],
   custom: {},
 };
+
+/** A new, empty deal: created here (`hubspotId` null) or imported from HubSpot by the pull. */
+export function newDeal(workspaceId: string, id: string, now: number, hubspotId: string | null = null): Deal {
+  return {
+    ...EMPTY_DEAL,
+    customerIds: [],
+    custom: {},
+    id,
+    workspaceId,
+    externalId: null,
+    fieldUpdatedAt: {},
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+    sync: { hubspotId, status: 'not_synced', error: null, syncedHash: null, syncedAt: null, lastAttemptAt: null },
+  };
+}

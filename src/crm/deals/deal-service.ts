@@ -26,7 +26,7 @@ import {
 import type { Db, Deal } from '../../store/index.js';
 import { findDeal, findDealsByExternalIds, findLiveIds, findMemberIds, insertDeals, isUniqueViolation, lockDeal, softDeleteDeal, updateDealContent } from '../../store/index.js';
 import { dealCurrentHash, dealStatus, loadDealValuesContext, type DealValuesContext } from '../../sync/index.js';
-import { EMPTY_DEAL, linkProblems, validateDealPatch, type LinkTargets } from './deal-input.js';
+import { linkProblems, newDeal, validateDealPatch, type LinkTargets } from './deal-input.js';
 
 export const DEALS = 'deals';
 
@@ -62,20 +62,6 @@ function applyInput(current: Deal, input: Record<string, unknown>, fields: Custo
   const externalId = 'externalId' in input ? (validateExternalId(input['externalId']) as { value: string | null }).value : current.externalId;
   const changed = applied.changed.length > 0 || externalId !== current.externalId;
   return { ok: true, changed, deal: { ...current, ...applied.values, externalId, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: changed ? now : current.updatedAt } };
-}
-
-function newDeal(workspaceId: string, id: string, now: number): Deal {
-  return {
-    ...EMPTY_DEAL,
-    id,
-    workspaceId,
-    externalId: null,
-    fieldUpdatedAt: {},
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-    sync: { hubspotId: null, status: 'not_synced', error: null, syncedHash: null, syncedAt: null, lastAttemptAt: null },
-  };
 }
 
 /** Tells the listeners which deals changed, after their statuses were written. */

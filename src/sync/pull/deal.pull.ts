@@ -15,7 +15,7 @@ import type { Clock } from '../../lib/index.js';
 import { loadFieldDefinitions, type FieldResult } from '../../records/index.js';
 import type { Deal, DealStageMapping, DealValues } from '../../store/index.js';
 import { dealsOfRows, findRowsForPull, insertDeals, listDealStageMappings, updateDealContent } from '../../store/index.js';
-import { EMPTY_DEAL, validateDealValue } from '../../crm/deals/deal-input.js';
+import { newDeal, validateDealValue } from '../../crm/deals/deal-input.js';
 import { localFields, mappingFor } from '../field-mapping.js';
 import { savedOrDefaultMapping } from '../status-refresh.js';
 import { DEAL_KEY_PROPERTY, DEAL_RULES, DEALS, dealCurrentHash, dealPropertiesFor, loadDealValuesContext, refreshDealSyncStates, type DealValuesContext } from '../deal-values.js';
@@ -92,19 +92,7 @@ export const dealPullSpec: RecordPullSpec<Deal, DealContext> = {
     return locateRows(records, rows, (row) => deals.get(row.id)!, [(record, row) => row.id === keyOf(record)]);
   },
 
-  create: (workspaceId, id, record, _context, now) => ({
-    ...EMPTY_DEAL,
-    customerIds: [],
-    custom: {},
-    id,
-    workspaceId,
-    externalId: null,
-    fieldUpdatedAt: {},
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-    sync: { hubspotId: record.id, status: 'not_synced', error: null, syncedHash: null, syncedAt: null, lastAttemptAt: null },
-  }),
+  create: (workspaceId, id, record, _context, now) => newDeal(workspaceId, id, now, record.id),
 
   insert: (db, deals, context) => insertDeals(db, deals.map((deal) => ({ deal, currentHash: dealCurrentHash(deal, context.values) }))),
   update: (db, deal, before, context) => updateDealContent(db, deal, before.customerIds, { status: before.sync.status, currentHash: dealCurrentHash(deal, context.values) }),
