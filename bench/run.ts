@@ -7,6 +7,7 @@
 //                    [--latency 80-250] [--edit-rate 50] [--edit-seconds 60] [--edit-customers 2000]
 //                    [--scale-out-customers 20000] [--objects 50000] [--pull 50000] [--two-way 50000]
 //                    [--hook-rate 20] [--hook-seconds 30] [--hook-contacts 2000] [--hook-deletions 50]
+//                    [--sync-log 10000000] [--tags 10000]
 //                    [--skip naive,scale,…] [--only scale,on-change,scale-out,…] [--no-docs]
 //   npm run bench:smoke      seconds-long: tiny sizes, no latency, unlimited tier, no docs
 //
@@ -22,6 +23,8 @@ import { importMemoryTable, runImportMemoryBench, type ImportMemoryFigures } fro
 import { runScaleOut, type ScaleOutFigures } from './scenarios/scale-out.js';
 import { runObjects, type ObjectsFigures } from './scenarios/objects.js';
 import { runWebhooks, webhooksSection, type WebhooksFigures } from './scenarios/webhooks.js';
+import { runSyncLog, syncLogSection, type SyncLogFigures } from './scenarios/sync-log.js';
+import { runTags, tagsSection, type TagsFigures } from './scenarios/tags.js';
 import { initialPullSection, runInitialPull, runTwoWay, twoWaySection, type InitialPullFigures, type TwoWayFigures } from './scenarios/pull.js';
 
 const BATCH_SIZE = 100;
@@ -54,6 +57,10 @@ interface BenchParams {
   hookSeconds: number;
   hookContacts: number;
   hookDeletions: number;
+  /** Attempts in the sync-log scenario's log. */
+  syncLog: number;
+  /** Customers the tags-10k scenario tags. */
+  tags: number;
   skip: Set<string>;
   writeDocs: boolean;
 }
@@ -66,7 +73,7 @@ function skipped(argv: readonly string[]): Set<string> {
 }
 
 /** Scenarios with a docs section of their own, in the order they run. */
-const OWN_SECTION_SCENARIOS: string[] = ['on-change', 'scale-out', 'objects', 'webhooks', 'initial-pull', 'two-way'];
+const OWN_SECTION_SCENARIOS: string[] = ['on-change', 'scale-out', 'objects', 'webhooks', 'initial-pull', 'two-way', 'sync-log', 'tags-10k'];
 
 function parseParams(argv: readonly string[]): BenchParams {
   const smoke = argv.includes('--smoke');
@@ -96,6 +103,8 @@ function parseParams(argv: readonly string[]): BenchParams {
     hookSeconds: numberFlag(argv, 'hook-seconds', smoke ? 2 : 30),
     hookContacts: numberFlag(argv, 'hook-contacts', smoke ? 50 : 2_000),
     hookDeletions: numberFlag(argv, 'hook-deletions', smoke ? 5 : 50),
+    syncLog: numberFlag(argv, 'sync-log', smoke ? 10_000 : 10_000_000),
+    tags: numberFlag(argv, 'tags', smoke ? 500 : 10_000),
     skip: skipped(argv),
     writeDocs: !smoke && !argv.includes('--no-docs'),
   };
@@ -113,6 +122,8 @@ interface Figures {
   webhooks?: WebhooksFigures;
   initialPull?: InitialPullFigures;
   twoWay?: TwoWayFigures;
+  syncLog?: SyncLogFigures;
+  tags?: TagsFigures;
 }
 
 /** The scenarios whose rows go into the shared `bench` section. */
@@ -359,6 +370,12 @@ async function main(): Promise<void> {
   await scenario('two-way', async () => {
     figures.twoWay = await runTwoWay({ records: p.twoWay, changedShare: p.changedShare, bothShare: 0.002, tier: p.tier, latencyMs: p.latencyMs, log });
   });
+  await scenario('sync-log', async () => {
+    figures.syncLog = await runSyncLog({ attempts: p.syncLog, log });
+  });
+  await scenario('tags-10k', async () => {
+    figures.tags = await runTags({ customers: p.tags, tier: p.tier, latencyMs: p.latencyMs, log });
+  });
   const ownSections: OwnSection[] = [];
   if (figures.onChange) ownSections.push(onChangeSection(figures.onChange, machine));
   if (figures.scaleOut) ownSections.push(scaleOutSection(p, figures.scaleOut));
@@ -369,6 +386,8 @@ async function main(): Promise<void> {
     ownSections.push(initialPullSection(p, figures.initialPull, burst === undefined ? undefined : burst / 10));
   }
   if (figures.twoWay) ownSections.push(twoWaySection(p, figures.twoWay));
+  if (figures.syncLog) ownSections.push(syncLogSection(figures.syncLog, machine));
+  if (figures.tags) ownSections.push(tagsSection(figures.tags));
   const totalMs = performance.now() - started;
 
   const header = ['scenario', 'measure', 'goal', 'measured', 'met?'];

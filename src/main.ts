@@ -14,8 +14,12 @@ import { createDatabaseRateLedger, HubSpotGateway } from './integration/index.js
 import { loadSecretBox, systemClock, type Clock } from './lib/index.js';
 import { deleteOldSyncLog, findWorkspaceBySlug, migrateToLatest, openDatabase, type OpenedDatabase } from './store/index.js';
 import { createJobQueue, type JobQueue } from './jobs/index.js';
-import { archiveDeletionsListener, FlushScheduler, MappingService, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PullEngine, PushEngine, recordWriteThrough, runPull, SYNC_JOBS, syncPushJob, WebhookInbox, workSyncJobs } from './sync/index.js';
+import { ServiceMetrics } from './metrics/index.js';
+import { activityEventsListener, archiveDeletionsListener, FlushScheduler, MappingService, TagListScheduler, workTagJobs, onCustomersChanged, onOrganizationsChanged, pendingChangesListener, PullEngine, PushEngine, recordWriteThrough, runPull, SYNC_JOBS, syncPushJob, WebhookInbox, workSyncJobs } from './sync/index.js';
+import { activityTagRulesListener, customerTagsListener } from './tags/index.js';
+import type { CustomerChangeListener } from './customers/index.js';
 import { bootstrap, DEFAULT_WORKSPACE_SLUG, type BootstrapOutcome } from './workspaces/index.js';
+import { WebhookEmitter, WebhookWaker, WEBHOOKS_OUT_JOBS, workWebhooksOut } from './webhooks/index.js';
 
 export interface Service {
   app: FastifyInstance;
@@ -46,6 +50,8 @@ export interface CreateServiceOptions {
    * how long after a change its on-change flush is sent (default FLUSH_DELAY_MS).
    */
   jobs?: { work?: boolean; concurrency?: number; inlineRuns?: boolean; flushDelayMs?: number };
+  /** Count metrics even with HUBSYNC_METRICS off (`hubsync worker --metrics-port` serves them itself). */
+  metrics?: boolean;
 }
 
 /** How long a stopping process waits for the jobs it runs to finish their batch and hand back. */
@@ -64,6 +70,12 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     await migrateToLatest(database.db);
     const bootstrapped = await bootstrap(database.db, clock, config.admin);
     const secrets = loadSecretBox({ secretKey: config.secretKey, keyFile: join(config.dataDir, 'secret.key') });
+    // Webhooks out: events go to the outbox in the transaction that made them; the delivery job
+    // (woken once the queue exists) sends them.
+    let wakeWebhooks = (): void => undefined;
+    const webhookEvents = new WebhookEmitter({ clock, wake: () => wakeWebhooks() });
+    // Built once the job queue exists (its gauges read it); the gateway's hook reaches it then.
+    let metrics: ServiceMetrics | undefined;
     const hubspot = new HubSpotGateway({
       db: database.db,
       clock,
@@ -73,22 +85,30 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       expectedPortalId: config.hubspot.portalId,
       // One rate budget per portal for every process sharing this database.
       rateLedger: createDatabaseRateLedger(database.db, database.kind),
+      onCall: (call) => metrics?.hubspotCall(call),
+      events: webhookEvents,
     });
     hubspotToClose = hubspot;
     const jobs = createJobQueue(database, {
-      catalog: SYNC_JOBS,
+      catalog: [...SYNC_JOBS, ...WEBHOOKS_OUT_JOBS],
       ...(config.database.kind === 'postgres' ? { postgres: { url: config.database.url } } : {}),
       onError: (error) => reportJobError(error),
     });
     await jobs.start();
     jobsToStop = jobs;
+    if (config.metrics.enabled || options.metrics === true) metrics = new ServiceMetrics({ db: database.db, clock, jobs });
+    const syncMetrics = metrics ? { metrics } : {};
     const inlineRuns = options.jobs?.inlineRuns === true;
-    const pull = new PullEngine({ db: database.db, clock, gateway: hubspot });
+    const webhookWaker = new WebhookWaker(jobs, (error) => reportJobError(error));
+    wakeWebhooks = webhookWaker.wake;
+    const pull = new PullEngine({ db: database.db, clock, gateway: hubspot, events: webhookEvents, ...syncMetrics });
     const push = new PushEngine({
       db: database.db,
       clock,
       gateway: hubspot,
       pull: runPull(pull),
+      events: webhookEvents,
+      ...syncMetrics,
       ...(inlineRuns ? {} : { dispatch: async (run) => void (await jobs.send(syncPushJob, { workspaceId: run.workspace_id, runId: run.id })) }),
     });
     // Runs with a stale heartbeat died with their process. A run whose job another process may
@@ -100,18 +120,28 @@ export async function createService(config: Readonly<Config>, options: CreateSer
     // Propagated deletes are queued with the delete and archived by the flush (archive-deletions.ts).
     const archives = { clock, wake: (workspaceId: string) => flushes.wake(workspaceId) };
     const writeThrough = { db: database.db, clock, gateway: hubspot, timeoutMs: config.writeThroughTimeoutMs };
+    // Tags: the catalog and list queue follow every customer change; activities apply the rules
+    // (src/tags). The list flush is a job (sync/tag-jobs.ts).
+    const tagLists = new TagListScheduler(jobs, (error) => reportJobError(error));
+    // The tags listener goes first: a new tag joins the catalog before the status refresh computes what the customer pushes.
+    const customerListeners: CustomerChangeListener[] = [
+      customerTagsListener({ clock, wake: (workspaceId) => tagLists.wake(workspaceId) }),
+      onCustomersChanged,
+      pendingChangesListener({ clock, flushes }),
+      archiveDeletionsListener(archives, 'contacts'),
+    ];
     const context: AppContext = {
       config,
       db: database.db,
       clock,
       throttle: new LoginThrottle(clock),
       verifyPassword: options.verifyPassword ?? verifyPassword,
-      customerListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes }), archiveDeletionsListener(archives, 'contacts')],
+      customerListeners,
       organizationListeners: [onOrganizationsChanged, pendingChangesListener({ clock, flushes }, 'companies'), archiveDeletionsListener(archives, 'companies')],
       // A contact's push carries its associations to companies: members changing is a customer change.
       organizationLinkListeners: [onCustomersChanged, pendingChangesListener({ clock, flushes })],
       dealListeners: [pendingChangesListener({ clock, flushes }, 'deals'), archiveDeletionsListener(archives, 'deals')],
-      activityListeners: [pendingChangesListener({ clock, flushes }, 'notes')],
+      activityListeners: [pendingChangesListener({ clock, flushes }, 'notes'), activityTagRulesListener({ clock, customerListeners }), activityEventsListener({ clock, wake: (workspaceId) => tagLists.wake(workspaceId) })],
       writeThrough: {
         customers: recordWriteThrough(writeThrough, 'contacts'),
         organizations: recordWriteThrough(writeThrough, 'companies'),
@@ -119,15 +149,22 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       },
       hubspot,
       mappings: new MappingService(database.db, clock, hubspot),
+      tagLists,
       push,
       pull,
       webhooks: new WebhookInbox({ db: database.db, clock, jobs }),
+      secrets,
+      webhooksOut: { emitter: webhookEvents, wake: webhookWaker.wake },
+      jobs,
+      metrics,
     };
     if (config.hubspot.apiKey) await connectFromEnvironment(context, config.hubspot.apiKey);
     const app = await buildApp(context, { routes: [...(options.extraRoutes ?? []), webUiRoutes({ distDir: DEFAULT_WEB_DIST_DIR })], logger: options.logger ?? true, ...(options.logStream ? { logStream: options.logStream } : {}) });
     const retentionMs = config.syncLogRetentionDays * 24 * 3600_000;
     reportJobError = (error) => app.log.error({ err: error }, 'job queue error');
+    if (options.jobs?.work !== false) await workTagJobs({ db: database.db, clock, jobs, gateway: hubspot }, options.jobs?.concurrency ? { concurrency: options.jobs.concurrency } : {});
     if (options.jobs?.work !== false) await workSyncJobs({ db: database.db, clock, push, jobs, pull: context.pull }, options.jobs?.concurrency ? { concurrency: options.jobs.concurrency } : {});
+    if (options.jobs?.work !== false) await workWebhooksOut({ db: database.db, clock, secrets, allowPrivate: config.webhooks.allowPrivate, jobs });
     const pruneLog = () => deleteOldSyncLog(database.db, clock.now() - retentionMs).catch((error: unknown) => app.log.warn({ err: error }, 'sync log pruning failed'));
     await pruneLog();
     const pruneTimer = setInterval(pruneLog, 3600_000);
@@ -141,6 +178,7 @@ export async function createService(config: Readonly<Config>, options: CreateSer
       url: undefined,
       async close() {
         clearInterval(pruneTimer);
+        webhookWaker.stop();
         await app.close();
         await flushes.flushNow();
         // Running jobs finish the batch they hold and are handed back to be resumed elsewhere.

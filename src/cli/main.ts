@@ -1,4 +1,5 @@
-// The `hubsync` command: serve, worker, migrate, import, sandbox, sync, reconcile (./sync-commands.ts).
+// The `hubsync` command: serve, worker, migrate, import, sandbox, sync, reconcile (./sync-commands.ts),
+// rotate-secret, backup (./operations-commands.ts).
 // Each subcommand reads the environment through loadConfig() once and hands the result to the
 // composition root.
 import { createReadStream } from 'node:fs';
@@ -7,10 +8,12 @@ import { loadConfig } from '../config/index.js';
 import { importCustomersCsv } from '../customers/index.js';
 import { systemClock } from '../lib/index.js';
 import { createService, startService, wantsSandbox } from '../main.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { findWorkspaceBySlug, migrateToLatest, openDatabase } from '../store/index.js';
 import { DEFAULT_WORKSPACE_SLUG } from '../workspaces/index.js';
 import { registerSandboxCommand } from '../sandbox/cli.js';
 import { ProgressBar } from './progress.js';
+import { registerOperationsCommands } from './operations-commands.js';
 import { registerSyncCommands } from './sync-commands.js';
 
 export function buildProgram(): Command {
@@ -53,25 +56,39 @@ export function buildProgram(): Command {
     .command('worker')
     .description('Work the sync jobs (Sync now runs, on-change pushes) without serving HTTP')
     .option('--concurrency <n>', 'jobs of each sync queue this process runs at once (default 4)')
+    .option('--metrics-port <port>', "serve this worker's Prometheus metrics at http://$HUBSYNC_HOST:<port>/metrics (same HUBSYNC_METRICS_TOKEN)")
     .addHelpText(
       'after',
       '\nRun any number of workers beside `serve --web-only` on PostgreSQL. With SQLite the embedded\n' +
         'mode is one `serve` process (a worker works, but shares one database file).\n' +
-        'SIGTERM or SIGINT: stop taking jobs, finish the batch in hand, hand the job back, exit 0.\n\nExample:\n  hubsync worker --concurrency 8\n',
+        'SIGTERM or SIGINT: stop taking jobs, finish the batch in hand, hand the job back, exit 0.\n\nExample:\n  hubsync worker --concurrency 8 --metrics-port 9464\n',
     )
-    .action(async (options: { concurrency?: string }) => {
+    .action(async (options: { concurrency?: string; metricsPort?: string }) => {
       const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new Error('--concurrency must be a whole number ≥ 1.');
+      const metricsPort = options.metricsPort === undefined ? undefined : Number(options.metricsPort);
+      if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) throw new Error('--metrics-port must be a port number (0–65535).');
       const config = loadConfig();
       const service = await createService(config, {
         logger: config.logLevel !== 'silent',
+        metrics: metricsPort !== undefined,
         jobs: { work: true, ...(concurrency ? { concurrency } : {}) },
         // In the embedded mode the sandbox lives in the `serve` process; reach it on its port.
         ...(wantsSandbox(config) ? { fallbackHubSpotBaseUrl: `http://127.0.0.1:${config.sandbox.port}` } : {}),
       });
+      let scrape: MetricsServer | undefined;
+      try {
+        if (metricsPort !== undefined) scrape = await startMetricsServer({ metrics: service.context.metrics!, host: config.host, port: metricsPort, token: config.metrics.token });
+      } catch (error) {
+        await service.close();
+        throw error;
+      }
       // Before announcing readiness: a signal sent on reading the announcement must find the handler.
-      stopOnSignal(() => service.close());
-      process.stdout.write(`hubsync worker ${process.pid} is taking jobs (${service.jobs.backend} queue).\n`);
+      stopOnSignal(async () => {
+        await scrape?.close();
+        await service.close();
+      });
+      process.stdout.write(`hubsync worker ${process.pid} is taking jobs (${service.jobs.backend} queue).${scrape ? ` Metrics: ${scrape.url}` : ''}\n`);
     });
 
   program
@@ -128,6 +145,8 @@ export function buildProgram(): Command {
   registerSandboxCommand(program);
 
   registerSyncCommands(program);
+
+  registerOperationsCommands(program);
 
   return program;
 }

@@ -20,6 +20,7 @@ const environmentSchema = z.object({
   HUBSYNC_DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalString,
   HUBSYNC_SECRET_KEY: optionalString,
+  HUBSYNC_NEW_SECRET_KEY: optionalString,
   HUBSYNC_ADMIN_EMAIL: optionalString,
   HUBSYNC_ADMIN_PASSWORD: optionalString,
   HUBSYNC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -39,6 +40,9 @@ const environmentSchema = z.object({
   HUBSPOT_AUTHORIZE_URL: optionalString,
   HUBSYNC_SANDBOX: z.enum(['auto', 'on', 'off']).default('auto'),
   HUBSYNC_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  HUBSYNC_METRICS: z.enum(['on', 'off']).default('off'),
+  HUBSYNC_METRICS_TOKEN: optionalToken,
+  HUBSYNC_WEBHOOKS_ALLOW_PRIVATE: z.enum(['on', 'off']).default('off'),
 });
 
 export type DatabaseConfig =
@@ -51,6 +55,8 @@ export interface Config {
   dataDir: string;
   database: DatabaseConfig;
   secretKey: string | undefined;
+  /** Read by `hubsync rotate-secret` only: the key the stored secrets are re-encrypted with. */
+  newSecretKey: string | undefined;
   admin: { email: string | undefined; password: string | undefined };
   logLevel: z.infer<typeof environmentSchema>['HUBSYNC_LOG_LEVEL'];
   publicUrl: string;
@@ -83,6 +89,16 @@ export interface Config {
   };
   /** Whether `serve` starts the built-in sandbox: `auto` = when no real HubSpot is configured. */
   sandbox: { mode: 'auto' | 'on' | 'off'; port: number };
+  /**
+   * GET /metrics (Prometheus text): served only when `enabled` (HUBSYNC_METRICS=on); with a
+   * `token` (HUBSYNC_METRICS_TOKEN) a scrape must send `Authorization: Bearer <token>`.
+   */
+  metrics: { enabled: boolean; token: string | undefined };
+  /**
+   * Webhooks out: whether endpoint URLs may resolve to private, loopback or link-local addresses
+   * (HUBSYNC_WEBHOOKS_ALLOW_PRIVATE=on; self-hosted apps often live on a private network).
+   */
+  webhooks: { allowPrivate: boolean };
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -145,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir: e.HUBSYNC_DATA_DIR,
     database,
     secretKey: e.HUBSYNC_SECRET_KEY,
+    newSecretKey: e.HUBSYNC_NEW_SECRET_KEY,
     admin: { email: e.HUBSYNC_ADMIN_EMAIL, password: e.HUBSYNC_ADMIN_PASSWORD },
     logLevel: e.HUBSYNC_LOG_LEVEL,
     publicUrl,
@@ -156,6 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     openWorkspaceCreation: e.HUBSYNC_OPEN_WORKSPACE_CREATION === 'true',
     hubspot: { baseUrl: e.HUBSPOT_BASE_URL, apiKey: e.HUBSPOT_API_KEY, portalId: e.HUBSPOT_PORTAL_ID, oauth },
     sandbox: { mode: e.HUBSYNC_SANDBOX, port: e.HUBSYNC_SANDBOX_PORT },
+    metrics: { enabled: e.HUBSYNC_METRICS === 'on', token: e.HUBSYNC_METRICS_TOKEN },
+    webhooks: { allowPrivate: e.HUBSYNC_WEBHOOKS_ALLOW_PRIVATE === 'on' },
   };
   return Object.freeze(config);
 }

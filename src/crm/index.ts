@@ -8,7 +8,9 @@ export {
   deleteOrganization,
   importOrganizationsCsv,
   linkMember,
+  restoreOrganization,
   unlinkMember,
   updateOrganization,
   type OrganizationServiceDeps,
 } from './organization-service.js';
+export { organizationMergeSpec } from './organization-merge.js';

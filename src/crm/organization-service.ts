@@ -23,6 +23,7 @@ import {
   type FieldProblem,
   type RecordChangeListener,
   writeThroughFirst,
+  writeThroughItems,
   type CheckedChange,
   type RecordWriteThrough,
   type UpsertItemResult,
@@ -37,6 +38,7 @@ import {
   linkOrganizationMember,
   listCustomerOrganizations,
   listOrganizationCustomerIds,
+  restoreRecord,
   softDeleteOrganization,
   touchRecords,
   unlinkOrganizationMembers,
@@ -187,6 +189,22 @@ export async function deleteOrganization(deps: OrganizationServiceDeps, workspac
 }
 
 /**
+ * Brings a deleted organization back (without its externalId, which deleting freed); 404 when
+ * none is deleted. Its member links were kept: they count again, so its members' contacts get
+ * the association back on their next push. A propagated delete not yet run is cancelled (the
+ * listeners see it live); one already run left it unlinked, and the push creates it again.
+ */
+export async function restoreOrganization(deps: OrganizationServiceDeps, workspaceId: string, id: string): Promise<Organization> {
+  return deps.db.transaction().execute(async (trx) => {
+    if (!(await restoreRecord(trx, 'organizations', workspaceId, id, deps.clock.now()))) throw notFound('Deleted organization');
+    await notify(deps.listeners, trx, workspaceId, [id]);
+    const members = await listOrganizationCustomerIds(trx, workspaceId, id);
+    if (members.length > 0) await membersChanged(deps, trx, workspaceId, members, []);
+    return (await findOrganization(trx, workspaceId, id))!;
+  });
+}
+
+/**
  * Creates or updates up to 1,000 organizations keyed by the host's externalId, in one
  * transaction. Each item stands alone: an invalid item is reported and skipped.
  */
@@ -196,6 +214,14 @@ export async function bulkUpsertOrganizations(
   items: Record<string, unknown>[],
   options: { createWithoutExternalId?: boolean } = {},
 ): Promise<UpsertItemResult[]> {
+  // The custom field definitions, read once and only when something is written through.
+  let fieldsRead: Promise<CustomFieldDefinition[]> | undefined;
+  const through = await writeThroughItems(deps.writeThrough, workspaceId, items, {
+    findByExternalIds: (externalIds) => findOrganizationsByExternalIds(deps.db, workspaceId, externalIds),
+    externalIdOf: (o) => o.externalId,
+    idOf: (o) => o.id,
+    check: async (current, item) => checkChange(deps.db, current, item, await (fieldsRead ??= loadFieldDefinitions(deps.db, workspaceId, COMPANIES)), deps.clock.now()),
+  });
   return deps.db.transaction().execute(async (trx) => {
     const fields = await loadFieldDefinitions(trx, workspaceId, COMPANIES);
     const now = deps.clock.now();
@@ -214,9 +240,11 @@ export async function bulkUpsertOrganizations(
         },
         insert: (organizations) => insertOrganizations(trx, organizations),
       },
-      options,
+      { ...options, refused: through.refused },
     );
     if (changedIds.length > 0) await notify(deps.listeners, trx, workspaceId, changedIds, previousKeys);
+    // HubSpot holds what it accepted, whatever this transaction found (as for a single update).
+    for (const written of through.written) await deps.writeThrough!.settle(trx, workspaceId, written);
     return results;
   });
 }

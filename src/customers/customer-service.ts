@@ -13,12 +13,13 @@ import {
   type FieldProblem,
   type RecordChangeListener,
   writeThroughFirst,
+  writeThroughItems,
   type CheckedChange,
   type RecordWriteThrough,
   type UpsertItemResult,
 } from '../records/index.js';
 import type { Customer, Db } from '../store/index.js';
-import { findCustomer, findCustomersByExternalIds, insertCustomers, restoreRecord, softDeleteCustomer, updateCustomerContent } from '../store/index.js';
+import { findCustomer, findCustomers, findCustomersByExternalIds, insertCustomers, restoreRecord, softDeleteCustomer, updateCustomerContent, updateCustomerTags } from '../store/index.js';
 import { applyPatch, EMPTY_VALUES, validateCustomerPatch } from './customer-input.js';
 
 /**
@@ -202,6 +203,8 @@ export type { UpsertItemResult };
 /**
  * Creates or updates up to 1,000 customers keyed by the host's externalId, in one transaction.
  * Each item stands alone: an invalid item is reported and skipped, the valid ones are saved.
+ * With write-through on, an item changing a linked customer is saved only once HubSpot accepted
+ * it; a refused one is reported with HubSpot's message.
  */
 export async function bulkUpsertCustomers(
   deps: CustomerServiceDeps,
@@ -209,6 +212,14 @@ export async function bulkUpsertCustomers(
   items: Record<string, unknown>[],
   options: { createWithoutExternalId?: boolean } = {},
 ): Promise<UpsertItemResult[]> {
+  // The custom field definitions, read once and only when something is written through.
+  let fieldsRead: Promise<CustomFieldDefinition[]> | undefined;
+  const through = await writeThroughItems(deps.writeThrough, workspaceId, items, {
+    findByExternalIds: (externalIds) => findCustomersByExternalIds(deps.db, workspaceId, externalIds),
+    externalIdOf: (c) => c.externalId,
+    idOf: (c) => c.id,
+    check: async (current, item) => checkChange(deps, deps.db, current, item, await (fieldsRead ??= loadFieldDefinitions(deps.db, workspaceId)), deps.clock.now()),
+  });
   return deps.db.transaction().execute(async (trx) => {
     const fields = await loadFieldDefinitions(trx, workspaceId);
     const now = deps.clock.now();
@@ -234,10 +245,40 @@ export async function bulkUpsertCustomers(
         },
         insert: (customers) => insertCustomers(trx, customers),
       },
-      options,
+      { ...options, refused: through.refused },
     );
     for (const { id, input } of linked) await deps.links?.write(trx, workspaceId, id, input);
     if (changedIds.length > 0) await notify(deps, trx, workspaceId, changedIds, previousEmails);
+    // HubSpot holds what it accepted, whatever this transaction found (as for a single update).
+    for (const written of through.written) await deps.writeThrough!.settle(trx, workspaceId, written);
     return results;
   });
+}
+
+/**
+ * Changes the tags of live customers inside the caller's transaction (an activity's rules, a
+ * bulk tag change): `next` gives each customer's new tags. The tag field is stamped like any
+ * field edit and the change listeners run for the customers whose tags changed, so the statuses,
+ * the on-change push and the list queue follow. Write-through does not apply: tags reach HubSpot
+ * with the push. Returns the ids changed; unknown or deleted ids are left out.
+ */
+export async function retagCustomers(
+  deps: Pick<CustomerServiceDeps, 'clock' | 'listeners'>,
+  trx: Db,
+  workspaceId: string,
+  ids: readonly string[],
+  next: (customer: Customer) => string[],
+): Promise<string[]> {
+  const now = deps.clock.now();
+  const changed: string[] = [];
+  const customers = await findCustomers(trx, workspaceId, ids);
+  for (const customer of customers) {
+    const tags = next(customer);
+    const applied = applyPatch(customer, customer.fieldUpdatedAt, { values: { tags }, custom: {} }, now);
+    if (applied.changed.length === 0) continue;
+    await updateCustomerTags(trx, { ...customer, ...applied.values, fieldUpdatedAt: applied.fieldUpdatedAt, updatedAt: now });
+    changed.push(customer.id);
+  }
+  if (changed.length > 0) await notify({ ...deps, db: trx }, trx, workspaceId, changed);
+  return changed;
 }

@@ -7,6 +7,7 @@ export {
   createCustomer,
   deleteCustomer,
   restoreCustomer,
+  retagCustomers,
   updateCustomer,
   type CustomerChangeListener,
   type CustomerLinks,
@@ -15,3 +16,4 @@ export {
 } from './customer-service.js';
 export { importCustomersCsv } from './csv-import.js';
 export type { CsvImportProgress, CsvImportResult, CsvRowError } from '../records/index.js';
+export { customerMergeSpec } from './customer-merge.js';

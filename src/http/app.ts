@@ -15,14 +15,19 @@ import { activityRoutes } from './routes/activity.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { customFieldRoutes } from './routes/custom-field.routes.js';
 import { customerRoutes } from './routes/customer.routes.js';
+import { duplicatesRoutes } from './routes/duplicates.routes.js';
 import { organizationRoutes } from './routes/organization.routes.js';
+import { mergeRoutes } from './routes/merge.routes.js';
 import { dealRoutes } from './routes/deal.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
 import { hubspotRoutes } from './routes/hubspot.routes.js';
 import { hubspotWebhookRoutes } from './routes/hubspot-webhooks.routes.js';
 import { ownerRoutes } from './routes/owners.routes.js';
 import { dealStageRoutes } from './routes/deal-stages.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
+import { tagRoutes } from './routes/tag.routes.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.routes.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
 export type RouteGroup = (app: FastifyInstance) => Promise<void>;
@@ -97,16 +102,14 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  app.get('/api/health', { config: { caller: 'optional' }, schema: { tags: ['health'], summary: 'Liveness: the service and its database answer' } }, async () => {
-    await ctx.db.selectFrom('workspaces').select('id').limit(1).execute();
-    return { status: 'ok', database: ctx.config.database.kind };
-  });
-
+  await app.register(healthRoutes(ctx));
   await app.register(authRoutes(ctx));
   await app.register(workspaceRoutes(ctx));
   await app.register(customFieldRoutes(ctx));
   await app.register(customerRoutes(ctx));
+  await app.register(duplicatesRoutes(ctx));
   await app.register(organizationRoutes(ctx));
+  await app.register(mergeRoutes(ctx));
   await app.register(dealRoutes(ctx));
   await app.register(activityRoutes(ctx));
   await app.register(hubspotRoutes(ctx));
@@ -114,6 +117,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(ownerRoutes(ctx));
   await app.register(dealStageRoutes(ctx));
   await app.register(syncRoutes(ctx));
+  await app.register(tagRoutes(ctx));
+  await app.register(webhookEndpointRoutes(ctx));
   for (const group of options.routes ?? []) await app.register(group);
 
   return app;

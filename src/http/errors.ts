@@ -51,25 +51,37 @@ function classify(error: FastifyError | Error, request: FastifyRequest): AppErro
   return undefined;
 }
 
-export function renderError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): ErrorBody {
+/**
+ * The envelope of an error and its status, without answering: also for an error that happens
+ * once a streamed answer is under way (a CSV import's NDJSON progress), where the status line
+ * has already gone out and the envelope becomes the stream's last line.
+ */
+export function errorEnvelope(error: FastifyError | Error, request: FastifyRequest): { status: number; body: ErrorBody } {
   const appError = classify(error, request);
   if (!appError) {
     request.log.error({ err: error }, 'unexpected error');
-    reply.status(500);
-    return { error: { code: 'INTERNAL', message: `Something went wrong on our side. Reference: ${request.id}.` } };
-  }
-  reply.status(STATUS_BY_CODE[appError.code]);
-  if (appError.code === 'LOGIN_THROTTLED' || appError.code === 'RATE_LIMITED') {
-    const seconds = Number(appError.details?.['retryAfterSeconds'] ?? 0);
-    if (seconds > 0) reply.header('retry-after', String(seconds));
+    return { status: 500, body: { error: { code: 'INTERNAL', message: `Something went wrong on our side. Reference: ${request.id}.` } } };
   }
   return {
-    error: {
-      code: appError.code,
-      message: appError.message,
-      ...(appError.details ? { details: appError.details } : {}),
+    status: STATUS_BY_CODE[appError.code],
+    body: {
+      error: {
+        code: appError.code,
+        message: appError.message,
+        ...(appError.details ? { details: appError.details } : {}),
+      },
     },
   };
+}
+
+export function renderError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): ErrorBody {
+  const { status, body } = errorEnvelope(error, request);
+  reply.status(status);
+  if (body.error.code === 'LOGIN_THROTTLED' || body.error.code === 'RATE_LIMITED') {
+    const seconds = Number(body.error.details?.['retryAfterSeconds'] ?? 0);
+    if (seconds > 0) reply.header('retry-after', String(seconds));
+  }
+  return body;
 }
 
 /**

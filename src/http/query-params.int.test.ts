@@ -13,13 +13,14 @@ beforeAll(async () => {
 });
 afterAll(async () => ts?.close());
 
-const LISTS_WITH_LIMIT = [`${W}/customers`, `${W}/sync/records`, `${W}/sync/runs`, `${W}/sync/runs/run_0000000000/attempts`, `${W}/audit-log`];
+const LISTS_WITH_LIMIT = [`${W}/customers`, `${W}/sync/records`, `${W}/sync/runs`, `${W}/sync/runs/run_0000000000/attempts`, `${W}/sync/attempts`, `${W}/audit-log`];
 const CURSORS: [string, string][] = [
   [`${W}/customers`, 'after'],
   [`${W}/sync/records`, 'after'],
   [`${W}/sync/runs`, 'before'],
   [`${W}/sync/runs/run_0000000000/attempts`, 'after'],
-  [`${W}/audit-log`, 'before'],
+  [`${W}/sync/attempts`, 'cursor'],
+  [`${W}/audit-log`, 'cursor'],
 ];
 
 async function expectRefused(path: string, parameter: string): Promise<void> {
@@ -47,7 +48,7 @@ describe('query parameters', () => {
     expect(second.status).toBe(200);
     expect(second.body.customers).toHaveLength(1);
     const audit = await admin.get<{ nextCursor: string | null; entries: unknown[] }>(`${W}/audit-log?limit=1`);
-    if (audit.body.nextCursor) expect((await admin.get(`${W}/audit-log?before=${audit.body.nextCursor}`)).status).toBe(200);
+    if (audit.body.nextCursor) expect((await admin.get(`${W}/audit-log?cursor=${audit.body.nextCursor}`)).status).toBe(200);
   });
 
   it('reads times with a zone: an offset and Z mean the same instant; no zone or a bad date is refused', async () => {

@@ -8,6 +8,8 @@
 //
 // Routes declare what they need in their `config`:
 //   { caller: 'optional' }                 anyone may call it (sign-in, health, OAuth callback)
+//   { caller: 'none' }                     anyone, and no caller is looked up (the probes: they
+//                                          must answer without the database)
 //   { accepts: ['text/csv'], streamedBody: true }
 //                                          the body's media types; the body is handed to the
 //                                          handler as a stream (its limit is the route's bodyLimit)
@@ -20,13 +22,27 @@ import type { AppContext } from './context.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** `optional`: the route answers callers nobody identified. Every other /api route needs a caller. */
-    caller?: 'optional';
+    /**
+     * `optional`: the route answers callers nobody identified; `none`: nobody is identified (no
+     * session or API key lookup: the probes). Every other /api route needs a caller.
+     */
+    caller?: 'optional' | 'none';
     /** Media types (lower case, no parameters) the body may have. Default: application/json, or none for GET/HEAD. */
     accepts?: readonly string[];
     /** The handler reads the body as a stream; the request timeout then bounds idleness, not the total time. */
     streamedBody?: boolean;
   }
+}
+
+/** Requests whose handler answers while it still reads the body (a streamed answer to a streamed upload). */
+const answeredWhileReading = new WeakSet<IncomingMessage>();
+
+/**
+ * Says that the handler starts its answer before it has read the whole body and goes on reading
+ * it (the CSV import's NDJSON progress), so answering is no refusal: the body is not abandoned.
+ */
+export function keepReadingBody(request: FastifyRequest): void {
+  answeredWhileReading.add(request.raw);
 }
 
 /** Requests whose unread body is already being drained or closed on. */
@@ -242,7 +258,7 @@ export function registerRequestGuard(app: FastifyInstance, ctx: AppContext): voi
       if (request.is404) {
         throw new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);
       }
-      if (isApiRoute(request)) {
+      if (isApiRoute(request) && request.routeOptions.config.caller !== 'none') {
         await identifyCaller(ctx, request);
         if (!request.caller && request.routeOptions.config.caller !== 'optional') throw new AppError('UNAUTHENTICATED', 'Sign in or send an API key.');
       }
@@ -274,7 +290,7 @@ export function registerRequestGuard(app: FastifyInstance, ctx: AppContext): voi
   // refusal in onRequest; otherwise the paused upload would hold the connection for good.
   app.addHook('onSend', async (request, reply, payload) => {
     const guarded = guards.get(request.raw);
-    if (guarded && !request.raw.complete) {
+    if (guarded && !request.raw.complete && !answeredWhileReading.has(request.raw)) {
       guarded.abandon();
       drainOrClose(request.raw, reply, timeoutMs);
     }

@@ -83,6 +83,29 @@ export function opaqueCursorQuery(prefix: string) {
 /** The opaque cursor for an id (the inverse of opaqueCursorQuery). */
 export const opaqueCursor = (id: string): string => Buffer.from(id).toString('base64url');
 
+/**
+ * A log's keyset cursor: base64url of `<epoch ms>.<id>` (the last row of the page before), with
+ * an id of this prefix; decoded to the time and the id.
+ */
+export function logCursorQuery(prefix: string) {
+  return z
+    .string()
+    .max(200)
+    .transform((v, ctx) => {
+      const decoded = /^[A-Za-z0-9_-]+$/.test(v) ? Buffer.from(v, 'base64url').toString() : '';
+      const match = /^(\d{1,15})\.([a-z]{2,10})_([0-9a-z]{6,40})$/.exec(decoded);
+      if (!match || match[2] !== prefix || logCursor(Number(match[1]), `${match[2]}_${match[3]}`) !== v) {
+        ctx.addIssue({ code: 'custom', message: NOT_A_CURSOR });
+        return z.NEVER;
+      }
+      return { at: Number(match[1]), id: `${match[2]}_${match[3]}` };
+    })
+    .optional();
+}
+
+/** The opaque cursor after a log row (the inverse of logCursorQuery). */
+export const logCursor = (at: number, id: string): string => Buffer.from(`${at}.${id}`).toString('base64url');
+
 /** A comma-separated list of values from a fixed set; anything else is named in the 400. */
 export function choiceListQuery<T extends string>(choices: readonly T[], max: number) {
   return z

@@ -10,9 +10,10 @@ import type { CallHook } from './call-recorder.js';
 import { createPipelinesApi, createPropertiesApi, type PipelinesApi, type PropertiesApi } from './crm-settings-api.js';
 import { createKeepAliveAgent, HttpTransport } from './http-transport.js';
 import type { ObjectType } from './hubspot-types.js';
+import { createEventsApi, type EventsApi } from './events-api.js';
 import { createListsApi, type ListsApi } from './lists-api.js';
 import { createOwnersApi, type OwnersApi } from './owners-api.js';
-import { createContactsApi, createObjectsApi, type ContactsApi, type ObjectsApi } from './objects-api.js';
+import { createCompaniesApi, createContactsApi, createObjectsApi, type CompaniesApi, type ContactsApi, type ObjectsApi } from './objects-api.js';
 import { createRateGovernor, RATE_LIMIT_TIERS, type CallPriority, type RateGovernor } from './rate-governor.js';
 import type { RetrySettings } from './retry-policy.js';
 
@@ -55,7 +56,7 @@ export interface HubSpotClient {
   readonly governor: RateGovernor;
   objects(objectType: ObjectType): ObjectsApi;
   readonly contacts: ContactsApi;
-  readonly companies: ObjectsApi;
+  readonly companies: CompaniesApi;
   readonly deals: ObjectsApi;
   /** Create notes with `associations` to attach them (see ASSOCIATION_TYPE_IDS). */
   readonly notes: ObjectsApi;
@@ -65,6 +66,8 @@ export interface HubSpotClient {
   readonly owners: OwnersApi;
   readonly associations: AssociationsApi;
   readonly lists: ListsApi;
+  /** Custom behavioral events (Enterprise hubs only). */
+  readonly events: EventsApi;
   readonly account: AccountApi;
   readonly oauth: OAuthApi;
   /** Closes the keep-alive connections the client opened (not a dispatcher passed in). */
@@ -117,6 +120,8 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
   const objectApis = new Map<ObjectType, ObjectsApi>();
   const contacts = createContactsApi(transport);
   objectApis.set('contacts', contacts);
+  const companies = createCompaniesApi(transport);
+  objectApis.set('companies', companies);
   const objects = (objectType: ObjectType): ObjectsApi => {
     let api = objectApis.get(objectType);
     if (api === undefined) {
@@ -130,7 +135,7 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     governor,
     objects,
     contacts,
-    companies: objects('companies'),
+    companies,
     deals: objects('deals'),
     notes: objects('notes'),
     properties: createPropertiesApi(transport),
@@ -138,6 +143,7 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     owners: createOwnersApi(transport),
     associations: createAssociationsApi(transport),
     lists: createListsApi(transport),
+    events: createEventsApi(transport),
     account: createAccountApi(transport),
     oauth: createOAuthApi(transport),
     close,

@@ -51,9 +51,11 @@ export type { CallHook, CallRecord, DailyCallCounter, DailyCallCounts } from './
 
 export { ASSOCIATION_TYPE_IDS } from './associations-api.js';
 export type { AssociationsApi } from './associations-api.js';
-export type { ContactsApi, ObjectsApi, GetObjectOptions, ListObjectsOptions, BatchReadOptions, ReadOptions } from './objects-api.js';
+export type { CompaniesApi, ContactsApi, ObjectsApi, GetObjectOptions, ListObjectsOptions, BatchReadOptions, ReadOptions } from './objects-api.js';
 export type { PropertiesApi, PipelinesApi, UniquePropertyDefinition } from './crm-settings-api.js';
 export type { ListsApi } from './lists-api.js';
+export { EVENT_BATCH_LIMIT, EVENT_DEFINITIONS_SCOPE, EVENT_SEND_SCOPE } from './events-api.js';
+export type { EventDefinition, EventDefinitionCreate, EventOccurrence, EventPropertyDefinition, EventsApi } from './events-api.js';
 export type { OwnersApi, ListOwnersOptions } from './owners-api.js';
 export type { AccountApi, OAuthApi, OAuthClientCredentials } from './account-api.js';
 export type * from './hubspot-types.js';

@@ -66,6 +66,9 @@ export interface ContactsApi extends ObjectsApi {
   merge(primaryObjectId: string, objectIdToMerge: string, options?: CallOptions): Promise<CrmObject>;
 }
 
+/** Companies merge like contacts (`POST /crm/v3/objects/companies/merge`). */
+export type CompaniesApi = ContactsApi;
+
 const BASE = '/crm/v3/objects/{objectType}';
 
 function readQuery(options: ReadOptions | undefined): Record<string, readonly string[] | boolean | undefined> {
@@ -206,13 +209,22 @@ export function createObjectsApi(transport: HttpTransport, objectType: ObjectTyp
 }
 
 export function createContactsApi(transport: HttpTransport): ContactsApi {
+  return createMergeableApi(transport, 'contacts');
+}
+
+export function createCompaniesApi(transport: HttpTransport): CompaniesApi {
+  return createMergeableApi(transport, 'companies');
+}
+
+function createMergeableApi(transport: HttpTransport, objectType: 'contacts' | 'companies'): ContactsApi {
   return {
-    ...createObjectsApi(transport, 'contacts'),
+    ...createObjectsApi(transport, objectType),
     async merge(primaryObjectId, objectIdToMerge, options) {
       const response = await transport.send<CrmObject>(
         {
           method: 'POST',
-          route: '/crm/v3/objects/contacts/merge',
+          route: `${BASE}/merge`,
+          params: { objectType },
           json: { primaryObjectId, objectIdToMerge },
           idempotent: false,
         },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
 import { HubSpotApiError } from './errors.js';
-import { createMemoryRateLedger } from './rate-ledger.js';
+import { createMemoryRateLedger, type RateLedger } from './rate-ledger.js';
 import {
   createRateGovernor,
   createRateGovernorRegistry,
@@ -313,6 +313,98 @@ describe('rate governor: one ledger shared by several governors (one per process
     (await a!.acquire()).settle({ status: 429, headers: {}, rateLimit: 'DAILY' });
     await flush();
     await expect(b!.acquire({ priority: 'interactive' })).rejects.toMatchObject({ code: 'HUBSPOT_DAILY_LIMIT_REACHED' });
+  });
+});
+
+describe('rate governor: slots reserved ahead (a ledger with prefetch)', () => {
+  /** A memory ledger that reserves `prefetch` ahead, counting its reservations and the spares handed back. */
+  function prefetching(prefetch: number) {
+    const clock = new ManualClock();
+    const inner = createMemoryRateLedger();
+    const counts = { reservations: 0, returned: 0 };
+    const ledger: RateLedger = {
+      prefetch,
+      reserve: (request) => {
+        counts.reservations++;
+        return inner.reserve(request);
+      },
+      release: (request) => {
+        if (request.unused) counts.returned++;
+        return inner.release(request);
+      },
+      usage: (portalId, day) => inner.usage(portalId, day),
+    };
+    const governor = createRateGovernor({ clock, ledger, portalId: 7, limits: limits({ burstMax: 100, dailyMax: 1_000 }), safetyMarginMs: MARGIN });
+    return { clock, ledger, governor, counts };
+  }
+
+  it('serves calls from the spares without asking the ledger, and keeps them while calls keep coming', async () => {
+    const { clock, ledger, governor, counts } = prefetching(4);
+    (await governor.acquire()).settle({ status: 200, headers: {} });
+    expect(counts.reservations).toBe(1);
+    // One call every 600 ms: none waits when the idle check comes, but the spares are wanted.
+    for (let i = 0; i < 4; i++) {
+      clock.advance(600);
+      await flush();
+      (await governor.acquire()).settle({ status: 200, headers: {} });
+    }
+    expect(counts).toEqual({ reservations: 1, returned: 0 });
+    expect((await ledger.usage(7, '2026-01-01')).calls).toBe(5);
+  });
+
+  it('hands the spares back a second after the last call asked, uncounted', async () => {
+    const { clock, ledger, governor, counts } = prefetching(4);
+    (await governor.acquire()).settle({ status: 200, headers: {} });
+    clock.advance(600);
+    await flush();
+    (await governor.acquire()).settle({ status: 200, headers: {} });
+    clock.advance(999);
+    await flush();
+    expect(counts.returned).toBe(0);
+    clock.advance(1);
+    await flush();
+    expect(counts.returned).toBe(3);
+    expect((await ledger.usage(7, '2026-01-01')).calls).toBe(2);
+  });
+});
+
+describe('rate governor: primed before the first call', () => {
+  it('reserves the first calls\' slots ahead, once, and hands back what no call took', async () => {
+    const clock = new ManualClock();
+    const inner = createMemoryRateLedger();
+    const counts = { reservations: 0, returned: 0 };
+    const ledger: RateLedger = {
+      prefetch: 2,
+      reserve: (request) => {
+        counts.reservations++;
+        return inner.reserve(request);
+      },
+      release: (request) => {
+        if (request.unused) counts.returned++;
+        return inner.release(request);
+      },
+      usage: (portalId, day) => inner.usage(portalId, day),
+    };
+    const governor = createRateGovernor({ clock, ledger, portalId: 8, limits: limits({ burstMax: 100 }), safetyMarginMs: MARGIN });
+    governor.prime!(5);
+    governor.prime!(5); // already under way: no second reservation
+    await flush();
+    expect(counts.reservations).toBe(1);
+    for (let i = 0; i < 3; i++) (await governor.acquire()).settle({ status: 200, headers: {} });
+    expect(counts.reservations).toBe(1);
+    clock.advance(1_000);
+    await flush();
+    expect(counts.returned).toBe(2);
+    expect((await ledger.usage(8, '2026-01-01')).calls).toBe(3);
+  });
+
+  it('does nothing with a ledger that does not reserve ahead', async () => {
+    const { governor } = setup({ burstMax: 2 });
+    governor.prime!(2);
+    await flush();
+    expect(governor.snapshot().burst.busy).toBe(0);
+    const states = await acquireMany(governor, 3);
+    expect(states.map((s) => s.permit !== null)).toEqual([true, true, false]);
   });
 });
 

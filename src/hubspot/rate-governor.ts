@@ -105,6 +105,12 @@ export interface RateGovernorSnapshot {
 /** The interface the client depends on; tests may supply their own. */
 export interface RateGovernor {
   acquire(options?: AcquireOptions): Promise<RatePermit>;
+  /**
+   * Calls are about to come (a run starts pushing): with a ledger that reserves ahead, reserves
+   * up to `count` standard slots now, unless slots are already reserved ahead or a reservation is
+   * under way, so the first calls find theirs waiting. Unused, they go back like any spare.
+   */
+  prime?(count: number): void;
   snapshot(): RateGovernorSnapshot;
   /** Hands slots reserved ahead back to the ledger (on shutdown). */
   close?(): Promise<void>;
@@ -146,6 +152,8 @@ class LaneState {
   spare: { slot: string; day: string }[] = [];
   /** An idle-return of the spare slots is scheduled. */
   spareReturnArmed = false;
+  /** When a call last asked for a slot of this lane (the spares' idle time counts from it). */
+  lastDemandAt = 0;
 
   constructor(
     public limit: number,
@@ -237,9 +245,32 @@ class WindowedRateGovernor implements RateGovernor {
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.#lanes[lane].lastDemandAt = this.#clock.now();
       this.#queues[lane].push(waiter);
       this.#pump(lane);
     });
+  }
+
+  prime(count: number): void {
+    const lane: RateLane = 'standard';
+    const state = this.#lanes[lane];
+    const now = this.#clock.now();
+    this.#rollDay(now);
+    if (this.#prefetch === 0 || count <= 0 || state.reserving || state.spare.length > 0 || now < state.pausedUntil || this.#dailyRefusal('background') !== null) return;
+    state.lastDemandAt = now;
+    state.reserving = true;
+    state.again = false;
+    const day = this.#day;
+    this.#ledger
+      .reserve({ portalId: this.#portalId, lane, count, limit: state.limit, windowMs: state.windowMs, dailyCap: this.#dailyCap('background'), day, now, leaseMs: this.#leaseMs })
+      .then(
+        (reservation) => this.#reserved(lane, 0, day, reservation),
+        () => {
+          // Only a head start: the calls reserve for themselves (and meet the error, if it lasts).
+          state.reserving = false;
+          this.#pump(lane);
+        },
+      );
   }
 
   snapshot(): RateGovernorSnapshot {
@@ -414,17 +445,25 @@ class WindowedRateGovernor implements RateGovernor {
   }
 
   /**
-   * Spare slots not wanted for a while go back to the ledger, so they neither hold the window
-   * for other processes nor count as calls of the day.
+   * Spare slots not wanted for a while (SPARE_IDLE_MS since the last call asked for a slot) go
+   * back to the ledger, so they neither hold the window for other processes nor count as calls
+   * of the day. Calls that keep coming keep them, even when none happens to wait at the moment
+   * the idle time is checked: handing them back and reserving again costs two transactions.
    */
   #returnIdleSpares(lane: RateLane): void {
     const state = this.#lanes[lane];
     if (state.spare.length === 0 || state.spareReturnArmed) return;
     state.spareReturnArmed = true;
-    void this.#clock.sleep(SPARE_IDLE_MS).then(() => {
+    const check = (): void => {
+      const idleFor = this.#clock.now() - state.lastDemandAt;
+      if (this.#queues[lane].length === 0 && idleFor < SPARE_IDLE_MS && state.spare.length > 0) {
+        void this.#clock.sleep(SPARE_IDLE_MS - idleFor).then(check);
+        return;
+      }
       state.spareReturnArmed = false;
       if (this.#queues[lane].length === 0) void this.#returnSpares(lane);
-    });
+    };
+    void this.#clock.sleep(SPARE_IDLE_MS).then(check);
   }
 
   #returnSpares(lane: RateLane): Promise<unknown> {

@@ -74,7 +74,26 @@ describe('what an event says', () => {
     expect(recordChangeOf(event('contact.privacyDeletion'))).toMatchObject({ objectType: 'contacts', kind: 'deletion' });
   });
 
-  it('ignores merges, association changes, other objects and unknown types', () => {
-    for (const type of ['contact.merge', 'company.associationChange', 'ticket.creation', 'contact', 'contact.somethingNew']) expect(recordChangeOf(event(type))).toBeNull();
+  it('reads a contact or company merge as a change of the merged record, by its new id', () => {
+    expect(recordChangeOf({ ...event('contact.merge', 5), newObjectId: 77 })).toEqual({ objectType: 'contacts', hubspotId: '77', kind: 'change', occurredAt: 1000 });
+    expect(recordChangeOf({ ...event('company.merge', 6), newObjectId: '88' })).toMatchObject({ objectType: 'companies', hubspotId: '88' });
+    // Without a new id, the primary's id (which resolves to the merged record) is read.
+    expect(recordChangeOf(event('contact.merge', 5))).toMatchObject({ hubspotId: '5' });
+  });
+
+  it('reads an association change as a change of the record holding the link: the contact for its companies, the deal for its contacts and company', () => {
+    const change = (subscriptionType: string, associationType: string) => recordChangeOf({ ...event(subscriptionType, 5), associationType, fromObjectId: 5, toObjectId: 6 });
+    expect(change('contact.associationChange', 'CONTACT_TO_COMPANY')).toEqual({ objectType: 'contacts', hubspotId: '5', kind: 'change', occurredAt: 1000 });
+    expect(change('company.associationChange', 'COMPANY_TO_CONTACT')).toMatchObject({ objectType: 'contacts', hubspotId: '6' });
+    expect(change('deal.associationChange', 'DEAL_TO_CONTACT')).toMatchObject({ objectType: 'deals', hubspotId: '5' });
+    expect(change('contact.associationChange', 'CONTACT_TO_DEAL')).toMatchObject({ objectType: 'deals', hubspotId: '6' });
+    expect(change('company.associationChange', 'COMPANY_TO_DEAL')).toMatchObject({ objectType: 'deals', hubspotId: '6' });
+    // Links hubsync does not keep (notes, tickets) and events without their ids say nothing.
+    expect(change('contact.associationChange', 'CONTACT_TO_NOTE')).toBeNull();
+    expect(recordChangeOf({ ...event('company.associationChange'), associationType: 'COMPANY_TO_CONTACT' })).toBeNull();
+  });
+
+  it('ignores deal merges, association changes without their type, other objects and unknown types', () => {
+    for (const type of ['deal.merge', 'company.associationChange', 'ticket.creation', 'contact', 'contact.somethingNew']) expect(recordChangeOf(event(type))).toBeNull();
   });
 });

@@ -90,13 +90,34 @@ export interface WebhookEvent {
   /** `contact.propertyChange`, `company.deletion`, … */
   subscriptionType: string;
   occurredAt: number;
+  /** A merge's record: the id the merged record has now (`contact.merge`, `company.merge`). */
+  newObjectId?: number | string | undefined;
+  /** `associationChange` events: `CONTACT_TO_COMPANY`, `DEAL_TO_CONTACT`, … and the two records. */
+  associationType?: string | undefined;
+  fromObjectId?: number | string | undefined;
+  toObjectId?: number | string | undefined;
 }
+
+/**
+ * The record whose links an association change concerns: the side the pull keeps the link on
+ * (a contact's companies, a deal's contacts and company), whichever side the event came from.
+ */
+const LINK_HOLDERS: Readonly<Record<string, { objectType: ObjectType; side: 'from' | 'to' }>> = {
+  CONTACT_TO_COMPANY: { objectType: 'contacts', side: 'from' },
+  COMPANY_TO_CONTACT: { objectType: 'contacts', side: 'to' },
+  DEAL_TO_CONTACT: { objectType: 'deals', side: 'from' },
+  CONTACT_TO_DEAL: { objectType: 'deals', side: 'to' },
+  DEAL_TO_COMPANY: { objectType: 'deals', side: 'from' },
+  COMPANY_TO_DEAL: { objectType: 'deals', side: 'to' },
+};
 
 const OBJECT_TYPES: Readonly<Record<string, ObjectType>> = { contact: 'contacts', company: 'companies', deal: 'deals' };
 const CHANGES = new Set(['creation', 'propertyChange', 'restore']);
 const DELETIONS = new Set(['deletion', 'privacyDeletion']);
+/** The types whose merges are read: the merged record (by its new id) carries the ids it replaced. */
+const MERGED = new Set(['contacts', 'companies']);
 
-/** What an event says about a record, or null for events that do not concern its values (merges, associations). */
+/** What an event says about a record, or null for events that do not concern its values (associations). */
 export interface WebhookRecordChange {
   objectType: ObjectType;
   hubspotId: string;
@@ -106,13 +127,25 @@ export interface WebhookRecordChange {
 
 /**
  * The record an event concerns and whether HubSpot says it changed (`creation`,
- * `propertyChange`, `restore`) or is gone (`deletion`, `contact.privacyDeletion`); null for the
- * other types (merges and association changes are not read from webhooks).
+ * `propertyChange`, `restore`, and an `associationChange` of the record holding the link:
+ * LINK_HOLDERS) or is gone (`deletion`, `contact.privacyDeletion`). A contact or company merge
+ * is a change of the merged record, under its new id (read, it lists the ids it replaced:
+ * sync/pull/hubspot-merges.ts). Null for the other types (deal merges, links hubsync keeps none of).
  */
 export function recordChangeOf(event: WebhookEvent): WebhookRecordChange | null {
   const [object = '', action = ''] = event.subscriptionType.split('.');
+  if (action === 'associationChange') {
+    const holder = LINK_HOLDERS[(event.associationType ?? '').toUpperCase()];
+    const id = holder ? (holder.side === 'from' ? (event.fromObjectId ?? event.objectId) : event.toObjectId) : undefined;
+    if (!holder || id === undefined || id === null || String(id) === '') return null;
+    return { objectType: holder.objectType, hubspotId: String(id), kind: 'change', occurredAt: event.occurredAt };
+  }
   const objectType = OBJECT_TYPES[object];
   if (!objectType) return null;
+  if (action === 'merge') {
+    if (!MERGED.has(objectType)) return null;
+    return { objectType, hubspotId: String(event.newObjectId ?? event.objectId), kind: 'change', occurredAt: event.occurredAt };
+  }
   const kind = CHANGES.has(action) ? 'change' : DELETIONS.has(action) ? 'deletion' : null;
   if (kind === null) return null;
   return { objectType, hubspotId: String(event.objectId), kind, occurredAt: event.occurredAt };

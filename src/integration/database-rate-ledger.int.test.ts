@@ -100,3 +100,21 @@ it('writes a release a tenth of its window later when no reservation of its proc
   };
   await until(released);
 });
+
+/** The portal's slots as the ledger holds them (busy now: in flight, or released within the window). */
+const slotsOf = async (portalId: number): Promise<number> =>
+  (await opened[0]!.db.selectFrom('hubspot_rate_slots').select('id').where('portal_id', '=', portalId).execute()).length;
+
+it('books what HubSpot counted beyond the ledger (another app on the portal), with a reservation or on its own', async () => {
+  const { portalId, ledgers, a, b } = twoProcesses(10);
+  // HubSpot says 4 of 10 are used while the ledger holds 1: 3 more are booked busy.
+  const seen = { 'x-hubspot-ratelimit-max': '10', 'x-hubspot-ratelimit-remaining': '6' };
+  (await a.acquire()).settle({ status: 200, headers: seen });
+  await a.acquire(); // the release rides along with this reservation
+  expect(await slotsOf(portalId)).toBe(5);
+  expect(a.snapshot().burst.busy).toBe(5);
+  // Written on its own (no reservation follows): the same booking, counted in that transaction.
+  (await b.acquire()).settle({ status: 200, headers: { ...seen, 'x-hubspot-ratelimit-remaining': '2' } });
+  await ledgers[1].flush();
+  expect(await slotsOf(portalId)).toBe(8);
+});

@@ -1,6 +1,7 @@
 // Each workspace's way to HubSpot: connecting (private-app token or OAuth 2), keeping the
 // credentials encrypted, handing out a rate-governed client, refreshing OAuth access tokens
 // (one refresh in flight per connection), and reporting connection health.
+import type { WebhookEmitter } from '../webhooks/index.js';
 import { randomBytes } from 'node:crypto';
 import { audit, type Actor } from '../audit/index.js';
 import { sha256 } from '../auth/index.js';
@@ -21,7 +22,20 @@ import {
 } from '../hubspot/index.js';
 import { AppError, type Clock, type SecretBox } from '../lib/index.js';
 import type { Db, Workspace } from '../store/index.js';
-import { consumeOAuthState, deleteConnection, findConnection, findWorkspaceById, insertOAuthState, requestRunCancel, saveConnection, updateConnection } from '../store/index.js';
+import {
+  consumeOAuthState,
+  deleteConnection,
+  findAuthorizationLink,
+  findConnection,
+  findOAuthStateLink,
+  findWorkspaceById,
+  insertOAuthState,
+  markAuthorizationLinkUsed,
+  requestRunCancel,
+  saveConnection,
+  updateConnection,
+} from '../store/index.js';
+import { authorizationLinkProblem } from './authorization-link-problem.js';
 import { OPTIONAL_SCOPES, OWNERS_SCOPE, REQUIRED_SCOPES, scopesFor, type SyncedObjectType } from './object-scopes.js';
 
 /** What the OAuth install asks for at least: contacts, plus `oauth` which HubSpot requires. */
@@ -65,6 +79,10 @@ export interface HubSpotGatewayOptions {
    * the database ledger so all processes share one budget per portal; default: this process.
    */
   rateLedger?: RateLedger;
+  /** Also told of every HTTP attempt any workspace's client makes (GET /metrics counts them). */
+  onCall?: (call: CallRecord) => void;
+  /** Webhooks out: `connection.failed` when HubSpot refuses a working connection's credentials. */
+  events?: Pick<WebhookEmitter, 'emit'>;
 }
 
 const OAUTH_STATE_TTL_MS = 10 * 60_000;
@@ -126,6 +144,11 @@ export class HubSpotGateway {
     return this.#options.baseUrl;
   }
 
+  /** Whether OAuth 2 is configured (HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET). */
+  get oauthAvailable(): boolean {
+    return this.#options.oauth !== undefined;
+  }
+
   /** Called after a workspace is (re)connected (the on-change push resumes its parked changes). */
   onConnected(listener: (workspaceId: string) => void): void {
     this.#connectedListeners.push(listener);
@@ -139,6 +162,7 @@ export class HubSpotGateway {
 
   #onCall = (call: CallRecord) => {
     this.calls.record(call);
+    this.#options.onCall?.(call);
     if (call.tag) this.#tagListeners.get(call.tag)?.(call);
   };
 
@@ -221,9 +245,10 @@ export class HubSpotGateway {
 
   /**
    * Checks a private-app token live and stores it encrypted. A missing required scope is named;
-   * any other refusal carries HubSpot's own message.
+   * any other refusal carries HubSpot's own message. With `enteredPortalId` (the Portal ID an
+   * admin typed beside the token) a token of another portal is refused.
    */
-  async connectPrivateApp(workspace: Workspace, actor: Actor, rawToken: string, source: 'api' | 'environment' = 'api'): Promise<ConnectionView> {
+  async connectPrivateApp(workspace: Workspace, actor: Actor, rawToken: string, source: 'api' | 'environment' = 'api', enteredPortalId?: string): Promise<ConnectionView> {
     const token = rawToken.trim();
     if (token === '') throw new AppError('VALIDATION_FAILED', 'accessToken: paste the private app access token (pat-…).', { field: 'accessToken' });
     const probe = this.#newClient(staticToken(token));
@@ -245,6 +270,14 @@ export class HubSpotGateway {
         'HUBSPOT_MISSING_SCOPES',
         `The access token is missing the scope${missing.length > 1 ? 's' : ''} ${list}. Add ${missing.length > 1 ? 'them' : 'it'} to the private app in HubSpot (Development → Private apps → Scopes), then paste the token again.`,
         { missingScopes: missing, grantedScopes: scopes },
+      );
+    }
+    // The Portal ID typed beside the key (seed 001's Platform Settings) must be the token's account.
+    if (enteredPortalId !== undefined && String(portalId) !== enteredPortalId) {
+      throw new AppError(
+        'HUBSPOT_PORTAL_MISMATCH',
+        `This token belongs to HubSpot portal ${portalId}, but the Portal ID entered is ${enteredPortalId}. Use a token from portal ${enteredPortalId}, or correct the Portal ID.`,
+        { field: 'portalId', tokenPortalId: portalId, expectedPortalId: enteredPortalId },
       );
     }
     if (this.#options.expectedPortalId && String(portalId) !== this.#options.expectedPortalId) {
@@ -373,10 +406,12 @@ export class HubSpotGateway {
   async markCredentialsRefused(workspaceId: string, message: string): Promise<void> {
     const row = await findConnection(this.#options.db, workspaceId);
     if (!row) return;
-    await updateConnection(this.#options.db, workspaceId, {
-      status: row.method === 'oauth' ? 'reconnect_needed' : 'token_invalid',
-      last_error: message,
-      updated_at: this.#options.clock.now(),
+    const status = row.method === 'oauth' ? 'reconnect_needed' : 'token_invalid';
+    const events = this.#options.events;
+    await this.#options.db.transaction().execute(async (trx) => {
+      await updateConnection(trx, workspaceId, { status, last_error: message, updated_at: this.#options.clock.now() });
+      // Told once, when a connection that worked stops working (not on every refused call after).
+      if (events && row.status === 'connected') await events.emit(trx, workspaceId, [{ type: 'connection.failed', data: { status, method: row.method, portalId: row.portal_id, message } }]);
     });
   }
 
@@ -386,13 +421,23 @@ export class HubSpotGateway {
     return this.#options.secrets.sign(`oauth-state.${nonce}.${workspaceId}`).slice(0, 22);
   }
 
-  /** A single-use, expiring, signed authorization link for this workspace. */
-  async startOAuth(workspace: Workspace, userId: string, objectTypes: readonly SyncedObjectType[] = []): Promise<string> {
+  /**
+   * A single-use, expiring, signed authorization link for this workspace. With
+   * `authorizationLinkId` the state is bound to that link (authorization-links.ts): completing
+   * it marks the link used.
+   */
+  async startOAuth(workspace: Workspace, userId: string, objectTypes: readonly SyncedObjectType[] = [], authorizationLinkId?: string): Promise<string> {
     const oauth = this.#options.oauth;
     if (!oauth) throw new AppError('OAUTH_NOT_CONFIGURED', 'OAuth is not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.');
     const nonce = randomBytes(18).toString('base64url');
     const state = `${nonce}.${this.#stateSignature(nonce, workspace.id)}`;
-    await insertOAuthState(this.#options.db, { stateHash: sha256(state), workspaceId: workspace.id, userId, expiresAt: this.#options.clock.now() + OAUTH_STATE_TTL_MS });
+    await insertOAuthState(this.#options.db, {
+      stateHash: sha256(state),
+      workspaceId: workspace.id,
+      userId,
+      expiresAt: this.#options.clock.now() + OAUTH_STATE_TTL_MS,
+      authorizationLinkId: authorizationLinkId ?? null,
+    });
     const url = new URL(oauth.authorizeUrl);
     url.searchParams.set('client_id', oauth.clientId);
     url.searchParams.set('redirect_uri', oauth.redirectUrl);
@@ -403,8 +448,17 @@ export class HubSpotGateway {
     return url.toString();
   }
 
-  /** Handles HubSpot's redirect: checks the state, exchanges the code, stores the tokens. */
-  async completeOAuth(code: string, state: string): Promise<Workspace> {
+  /** Whether an OAuth state (used or not) was started from an authorization link: the callback then answers that person's page. */
+  async startedFromAuthorizationLink(state: string): Promise<boolean> {
+    return (await findOAuthStateLink(this.#options.db, sha256(state))) !== null;
+  }
+
+  /**
+   * Handles HubSpot's redirect: checks the state, exchanges the code, stores the tokens. A state
+   * started from an authorization link must find the link still active, and marks it used in the
+   * transaction that stores the connection (so it connects once).
+   */
+  async completeOAuth(code: string, state: string): Promise<{ workspace: Workspace; authorizationLinkId: string | null }> {
     const oauth = this.#options.oauth;
     if (!oauth) throw new AppError('OAUTH_NOT_CONFIGURED', 'OAuth is not configured.');
     const consumed = await consumeOAuthState(this.#options.db, sha256(state), this.#options.clock.now());
@@ -414,13 +468,32 @@ export class HubSpotGateway {
     }
     const workspace = await findWorkspaceById(this.#options.db, consumed.workspaceId);
     if (!workspace) throw new AppError('NOT_FOUND', 'Workspace was not found.');
+    const linkId = consumed.authorizationLinkId;
+    // Revoked or expired since the person pressed Approve: refused before the code is exchanged.
+    if (linkId) {
+      const problem = authorizationLinkProblem(await findAuthorizationLink(this.#options.db, linkId), this.#options.clock.now());
+      if (problem) throw problem;
+    }
     const client = createHubSpotOAuthClient({ baseUrl: this.#options.baseUrl, clock: this.#options.clock });
     try {
       const tokens = await client.exchangeAuthorizationCode({ clientId: oauth.clientId, clientSecret: oauth.clientSecret, code, redirectUri: oauth.redirectUrl });
       const info = await client.getAccessTokenInfo(tokens.access_token);
       const now = this.#options.clock.now();
-      const actor: Actor = { type: 'user', id: consumed.userId, label: info.user ?? consumed.userId };
+      // Through a link, the approving person has no hubsync account: HubSpot's user names them.
+      const actor: Actor = linkId ? { type: 'user', id: null, label: `${info.user ?? 'HubSpot user'} (authorization link)` } : { type: 'user', id: consumed.userId, label: info.user ?? consumed.userId };
       await this.#options.db.transaction().execute(async (trx) => {
+        if (linkId) {
+          if (!(await markAuthorizationLinkUsed(trx, linkId, now, { portalId: info.hub_id, connectedBy: info.user ?? null }))) {
+            throw authorizationLinkProblem(await findAuthorizationLink(trx, linkId), now) ?? new AppError('AUTHORIZATION_LINK_USED', 'This authorization link was already used.');
+          }
+          await audit(trx, this.#options.clock, {
+            workspaceId: workspace.id,
+            actor,
+            action: 'hubspot.authorization_link.used',
+            target: { type: 'authorization_link', id: linkId },
+            details: { portalId: info.hub_id, hubspotUser: info.user ?? null },
+          });
+        }
         await saveConnection(trx, {
           workspace_id: workspace.id,
           method: 'oauth',
@@ -433,11 +506,11 @@ export class HubSpotGateway {
           token_hint: tokenHint(tokens.refresh_token),
           status: 'connected',
           last_error: null,
-          connected_by: actor.label,
+          connected_by: info.user ?? actor.label,
           connected_at: now,
           updated_at: now,
         });
-        await audit(trx, this.#options.clock, { workspaceId: workspace.id, actor, action: 'hubspot.connected', details: { method: 'oauth', portalId: info.hub_id } });
+        await audit(trx, this.#options.clock, { workspaceId: workspace.id, actor, action: 'hubspot.connected', details: { method: 'oauth', portalId: info.hub_id, ...(linkId ? { authorizationLinkId: linkId } : {}) } });
       });
     } catch (error) {
       if (error instanceof AppError) throw error;
@@ -447,7 +520,7 @@ export class HubSpotGateway {
     }
     await this.#forgetClient(workspace.id);
     for (const listener of this.#connectedListeners) listener(workspace.id);
-    return workspace;
+    return { workspace, authorizationLinkId: linkId };
   }
 
   #oauthProvider(workspaceId: string): AccessTokenProvider {

@@ -9,6 +9,8 @@ import { findConnection, type Db } from '../store/index.js';
 export interface ScopedRead {
   /** What is read, as it follows "Reading": "HubSpot's owners". */
   subject: string;
+  /** The whole action when it is not a read, replacing "Reading <subject>": "Creating a HubSpot contact property". */
+  action?: string;
   /** Why a connection is needed, as it follows "Connect HubSpot first: ". */
   needsConnection: string;
   /** What the admin should do, the sentences after the missing scope is named. */
@@ -30,7 +32,7 @@ export async function requireScopes(db: Db, workspaceId: string, scopes: readonl
   if (missing.length > 0) {
     throw new AppError(
       'HUBSPOT_MISSING_SCOPES',
-      `Reading ${what.subject} needs the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which this connection was not granted. ${what.remedy}`,
+      `${what.action ?? `Reading ${what.subject}`} needs the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which this connection was not granted. ${what.remedy}`,
       { missingScopes: missing },
     );
   }

@@ -24,7 +24,10 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   database = openDatabase(testDb.config);
   await migrateToLatest(database.db);
-  if (testDb.config.kind === 'postgres') sql = new pg.Pool({ connectionString: testDb.config.url, max: 2 });
+  if (testDb.config.kind === 'postgres') {
+    sql = new pg.Pool({ connectionString: testDb.config.url, max: 2 });
+    sql.on('error', (error) => errors.push(error));
+  }
 });
 
 afterEach(async () => {
@@ -120,6 +123,33 @@ describe.runIf(TEST_DB_KIND === 'postgres')('job notifications (pg-boss)', () =>
     await eventually('the job sent after the reconnect to run', () => ran.length === 2);
     expect(ran).toEqual([1, 2]);
     expect(errors.length).toBeGreaterThan(0); // the lost connection was reported
+  });
+
+  it("reports a keyed job's lock connection lost while the job runs, and still settles the job", async () => {
+    const job = defineJob({ name: 't.lock-lost', payload: byKey, exclusiveKey: (p) => p.key });
+    const worker = await startProcess([job]);
+    let release: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    await worker.work(job, async () => {
+      started++;
+      await running;
+    });
+    await worker.send(job, { key: 'a' });
+    await eventually('the job to start', () => started === 1);
+    const { rows } = await sql.query<{ pid: number }>(
+      `select l.pid from pg_locks l join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and a.datname = current_database()`,
+    );
+    expect(rows).toHaveLength(1);
+    const before = errors.length;
+    // Before the fix this 'error' event had no listener and was thrown as an uncaught exception.
+    await sql.query('select pg_terminate_backend($1, 10000)', [rows[0]?.pid]);
+    await eventually('the lost lock connection to be reported', () => errors.length > before);
+    release();
+    await eventually('the job to be completed', async () => {
+      const done = await sql.query<{ n: number }>(`select count(*)::int as n from hubsync_jobs.job where name = $1 and state = 'completed'`, [job.name]);
+      return done.rows[0]?.n === 1;
+    });
   });
 
   it('runs every job once when three processes are woken for each of many jobs', async () => {

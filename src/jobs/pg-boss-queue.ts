@@ -41,7 +41,7 @@ export const DEFAULT_PG_BOSS_SCHEMA = 'hubsync_jobs';
  * How long, per job of the queue it already runs, a process waits before claiming an announced
  * job: every process hears the NOTIFY at about the same moment, so the least busy one wins.
  */
-const SPREAD_STEP_MS = 100;
+const SPREAD_STEP_MS = 50;
 
 export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
   readonly backend = 'pg-boss' as const;
@@ -194,9 +194,14 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
         claimed.push({ ...base, lock: undefined });
         continue;
       }
-      const lock = await this.#tryLock(definition.name, key);
+      // A lock that cannot be taken (connection refused, pool ended) is reported here rather
+      // than thrown: the jobs already locked in this claim must still run and release theirs.
+      const lock = await this.#tryLock(definition.name, key).catch((error: unknown) => {
+        this.#onError(error);
+        return null;
+      });
       if (lock) claimed.push({ ...base, lock });
-      else await this.#requeue(definition, base, this.#lockedKeyDelayMs, 'cancel').catch(this.#onError);
+      else await this.#requeue(definition, base, lock === null ? 0 : this.#lockedKeyDelayMs, 'cancel').catch(this.#onError);
     }
     return claimed;
   }
@@ -275,7 +280,12 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
     const client = await this.#pool.connect();
     try {
       const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [this.#lockName(queue, key)]);
-      if (rows[0]?.ok) return client;
+      if (rows[0]?.ok) {
+        // pg-pool listens for errors only on idle connections: a held lock's connection lost
+        // (server restart, backend terminated) is reported, not an uncaught 'error' event.
+        client.on('error', this.#onLockLost);
+        return client;
+      }
       client.release();
       return undefined;
     } catch (error) {
@@ -284,15 +294,19 @@ export class PgBossJobQueue implements JobQueue, QueueStore<PgBossClaim> {
     }
   }
 
+  readonly #onLockLost = (error: Error): void => this.#onError(error);
+
   async #unlock(queue: string, job: PgBossClaim): Promise<void> {
     const client = job.lock;
     if (!client || job.key === null) return;
     job.lock = undefined;
     try {
       await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [this.#lockName(queue, job.key)]);
+      client.removeListener('error', this.#onLockLost);
       client.release();
     } catch (error) {
       // Dropping the connection releases the lock too.
+      client.removeListener('error', this.#onLockLost);
       client.release(true);
       this.#onError(error);
     }

@@ -35,25 +35,31 @@ export class SecretBox {
   }
 }
 
-function parseKey(text: string): Buffer {
+/** A key as HUBSYNC_SECRET_KEY or a key file holds it: 32 bytes as 64 hex characters or base64. */
+export function parseSecretKey(text: string): Buffer {
   const trimmed = text.trim();
   const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
   if (key.length !== 32) throw new Error('HUBSYNC_SECRET_KEY must be 32 bytes, written as 64 hex characters or base64.');
   return key;
 }
 
+/** A new random key, written as base64 (what a key file holds). */
+export function generateSecretKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
 /** The configured key, or the key file (created with mode 0600 when missing). */
 export function loadSecretBox(options: { secretKey: string | undefined; keyFile: string }): SecretBox {
-  if (options.secretKey) return new SecretBox(parseKey(options.secretKey));
+  if (options.secretKey) return new SecretBox(parseSecretKey(options.secretKey));
   if (!existsSync(options.keyFile)) {
     mkdirSync(dirname(options.keyFile), { recursive: true, mode: 0o700 });
     try {
-      writeFileSync(options.keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+      writeFileSync(options.keyFile, `${generateSecretKey()}\n`, { mode: 0o600, flag: 'wx' });
     } catch (error) {
       // Another process created it first: use theirs.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
   chmodSync(options.keyFile, 0o600);
-  return new SecretBox(parseKey(readFileSync(options.keyFile, 'utf8')));
+  return new SecretBox(parseSecretKey(readFileSync(options.keyFile, 'utf8')));
 }

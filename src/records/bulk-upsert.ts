@@ -2,9 +2,12 @@
 // unchanged or refused on its own (an invalid item never blocks its neighbours), an externalId
 // twice in one request is refused the second time, and new records are inserted together.
 // The caller runs this inside its transaction and tells its listeners about `changedIds`.
+// With write-through on, the items HubSpot refused beforehand (`writeThroughItems` in
+// records/write-through.ts) are reported with HubSpot's answer and not saved.
 import type { Db } from '../store/index.js';
 import { validateExternalId } from './fields.js';
 import type { FieldProblem } from './record-input.js';
+import type { WriteThroughRefusal } from './write-through.js';
 
 /**
  * Told, inside the writing transaction, which records of a type changed and the keys they held
@@ -18,7 +21,9 @@ export const MAX_BULK_UPSERT = 1000;
 
 export type UpsertItemResult =
   | { index: number; externalId: string; status: 'created' | 'updated' | 'unchanged'; id: string }
-  | { index: number; externalId: string | null; status: 'error'; error: { code: 'VALIDATION_FAILED'; message: string; problems: FieldProblem[] } };
+  | { index: number; externalId: string | null; status: 'error'; error: { code: 'VALIDATION_FAILED'; message: string; problems: FieldProblem[] } }
+  /** With write-through on: HubSpot refused the item's change (its message), or could not be reached; nothing of it was saved. */
+  | { index: number; externalId: string; status: 'error'; error: WriteThroughRefusal };
 
 export type Built<R> = { ok: true; record: R } | { ok: false; problems: FieldProblem[] };
 
@@ -38,7 +43,7 @@ export interface UpsertAdapter<R> {
 export async function upsertByExternalId<R>(
   items: Record<string, unknown>[],
   adapter: UpsertAdapter<R>,
-  options: { createWithoutExternalId?: boolean } = {},
+  options: { createWithoutExternalId?: boolean; refused?: ReadonlyMap<number, WriteThroughRefusal> } = {},
 ): Promise<{ results: UpsertItemResult[]; changedIds: string[] }> {
   const results: UpsertItemResult[] = [];
   const externalIds = items.map((item) => (typeof item['externalId'] === 'string' ? item['externalId'] : ''));
@@ -70,6 +75,11 @@ export async function upsertByExternalId<R>(
     }
     if (externalId) seen.add(externalId);
     const current = externalId ? existing.get(externalId) : undefined;
+    const refusal = options.refused?.get(index);
+    if (current && refusal) {
+      results.push({ index, externalId, status: 'error', error: refusal });
+      continue;
+    }
     if (!current) {
       const built = await adapter.build(item);
       if (!built.ok) {

@@ -91,7 +91,22 @@ export interface CsvImportOptions {
   batchSize?: number;
   keepErrors?: number;
   onProgress?: (progress: CsvImportProgress) => void;
-  onRowError?: (error: CsvRowError) => void;
+  /** Each refused row, with the row's cells as read (for a report of the rejected rows). */
+  onRowError?: (error: CsvRowError, cells: readonly string[]) => void;
+  /**
+   * Aborted when the caller went away (the client closed the request): reading stops at once, a
+   * batch being saved finishes (its one transaction), the rows read but not saved yet are dropped,
+   * and the import rejects with an {@link ImportCancelledError} holding what was saved.
+   */
+  signal?: AbortSignal;
+}
+
+/** The import stopped because its signal was aborted; `imported` is what was saved before (and is kept). */
+export class ImportCancelledError extends Error {
+  constructor(readonly imported: CsvImportProgress & { lastLine: number }) {
+    super(`The import was cancelled: ${imported.created + imported.updated + imported.unchanged} rows were saved (up to line ${imported.lastLine}); nothing after that.`);
+    this.name = 'ImportCancelledError';
+  }
 }
 
 type ColumnTarget = { kind: 'builtin'; key: string } | { kind: 'tags' } | { kind: 'externalId' } | { kind: 'custom'; field: CustomFieldDefinition };
@@ -164,25 +179,36 @@ export async function importCsv(input: Readable, target: CsvImportTarget, option
   input.on('error', (error) => utf8.destroy(error));
   const parser = input.pipe(utf8).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
   utf8.on('error', (error) => parser.destroy(error));
+  const { signal } = options;
+  const cancelled = new Error('import cancelled');
+  const cancel = () => {
+    input.unpipe(utf8);
+    parser.destroy(cancelled);
+  };
+  if (signal?.aborted) cancel();
+  else signal?.addEventListener('abort', cancel, { once: true });
   const result: CsvImportResult = { rowsRead: 0, created: 0, updated: 0, unchanged: 0, failed: 0, errors: [], columns: [] };
   let targets: (ColumnTarget | null)[] | undefined;
-  let batch: { line: number; item: Record<string, unknown> }[] = [];
+  let batch: { line: number; item: Record<string, unknown>; cells: string[] }[] = [];
   /** The last line read; when the file breaks, every row up to it is saved or reported. */
   let lastLine = 0;
+  /** The line of the last row saved (a cancelled import reports it). */
+  let savedLine = 0;
 
-  const report = (error: CsvRowError) => {
+  const report = (error: CsvRowError, cells: string[]) => {
     result.failed++;
     if (result.errors.length < keepErrors) result.errors.push(error);
-    options.onRowError?.(error);
+    options.onRowError?.(error, cells);
   };
 
   const flush = async () => {
     if (batch.length === 0) return;
     const outcomes = await target.upsert(batch.map((b) => b.item));
     for (const outcome of outcomes) {
-      if (outcome.status === 'error') report({ line: batch[outcome.index]!.line, message: outcome.error.message });
+      if (outcome.status === 'error') report({ line: batch[outcome.index]!.line, message: outcome.error.message }, batch[outcome.index]!.cells);
       else result[outcome.status]++;
     }
+    savedLine = batch.at(-1)!.line;
     batch = [];
     options.onProgress?.({ rowsRead: result.rowsRead, created: result.created, updated: result.updated, unchanged: result.unchanged, failed: result.failed });
   };
@@ -229,14 +255,18 @@ export async function importCsv(input: Readable, target: CsvImportTarget, option
         }
       }
       if (rowError) {
-        report({ line, message: rowError });
+        report({ line, message: rowError }, cells);
         continue;
       }
       if (Object.keys(custom).length > 0) item['custom'] = custom;
-      batch.push({ line, item });
+      batch.push({ line, item, cells });
       if (batch.length >= batchSize) await flush();
     }
   } catch (error) {
+    if (error === cancelled || signal?.aborted) {
+      // The rows read since the last saved batch are dropped: only whole batches were saved.
+      throw new ImportCancelledError({ ...progressOf(result), lastLine: savedLine });
+    }
     const fileProblem = error instanceof InvalidUtf8Error || String((error as { code?: unknown }).code ?? '').startsWith('CSV_');
     if (!fileProblem) throw error;
     // The rows read before the damage are saved (they were valid), and the answer says so.
@@ -264,8 +294,14 @@ export async function importCsv(input: Readable, target: CsvImportTarget, option
       { cause: error },
     );
   }
+  if (signal?.aborted) throw new ImportCancelledError({ ...progressOf(result), lastLine: savedLine });
   await flush();
+  signal?.removeEventListener('abort', cancel);
   return result;
+}
+
+function progressOf(r: CsvImportProgress): CsvImportProgress {
+  return { rowsRead: r.rowsRead, created: r.created, updated: r.updated, unchanged: r.unchanged, failed: r.failed };
 }
 
 /** A cell holding a list: values separated by `;` or `,`, blanks dropped. */

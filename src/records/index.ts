@@ -14,5 +14,24 @@ export {
   type CustomFieldObjectType,
   type NewCustomField,
 } from './custom-field-service.js';
-export { ADDRESS_ALIASES, importCsv, importRecordsCsv, type CsvColumns, type CsvImportOptions, type CsvImportProgress, type CsvImportResult, type CsvImportTarget, type CsvRowError } from './csv-import.js';
-export { writeThroughFirst, type CheckedChange, type RecordWriteThrough, type WrittenThrough } from './write-through.js';
+export { ADDRESS_ALIASES, ImportCancelledError, importCsv, importRecordsCsv, type CsvColumns, type CsvImportOptions, type CsvImportProgress, type CsvImportResult, type CsvImportTarget, type CsvRowError } from './csv-import.js';
+export { WRITE_THROUGH_REFUSALS, writeThroughFirst, writeThroughItems, type BulkWriteThrough, type BulkWriteThroughSource, type CheckedChange, type RecordWriteThrough, type WriteThroughRefusal, type WrittenThrough } from './write-through.js';
+export {
+  applyMergeChoices,
+  defaultWinner,
+  differingFields,
+  loadMergePair,
+  mergeRecords,
+  mergeRecordsIn,
+  previewMerge,
+  restoreMerge,
+  type MergeableRecord,
+  type MergeField,
+  type MergeOutcome,
+  type MergePreview,
+  type MergeRequest,
+  type MergeSide,
+  type RecordMergeDeps,
+  type RecordMergeListeners,
+  type RecordMergeSpec,
+} from './record-merge.js';

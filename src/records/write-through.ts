@@ -3,6 +3,7 @@
 // record services call this port around their save; the sync module implements it
 // (sync/write-through.ts), so a service never talks to HubSpot itself.
 
+import { isAppError } from '../lib/index.js';
 import type { Db } from '../store/index.js';
 import { invalidFields, type FieldProblem } from './record-input.js';
 
@@ -23,6 +24,8 @@ export interface WrittenThrough {
 
 /** One object type's write-through, plugged into its service (customers, organizations, deals). */
 export interface RecordWriteThrough<R> {
+  /** Whether changes of this type are written through in the workspace now (its setting, and the type's sync setting). */
+  enabled(workspaceId: string): Promise<boolean>;
   /**
    * Called before a change to record `id` is saved, outside any transaction, with the record as
    * it will be saved (validated). Sends the HubSpot properties the change alters and returns
@@ -53,4 +56,98 @@ export async function writeThroughFirst<R>(writeThrough: RecordWriteThrough<R> |
   const checked = await check();
   if (!checked.ok) throw invalidFields(checked.problems);
   return checked.changed ? writeThrough.send(workspaceId, id, checked.next) : null;
+}
+
+/** The error codes of a write-through refusal (the single edit's 422 and 503). */
+export const WRITE_THROUGH_REFUSALS = ['HUBSPOT_REJECTED', 'WRITE_THROUGH_UNAVAILABLE'] as const;
+
+/** Why HubSpot did not take one item of a bulk change: the single edit's error, as a value. */
+export interface WriteThroughRefusal {
+  code: (typeof WRITE_THROUGH_REFUSALS)[number];
+  /** HubSpot's message is in it (for HUBSPOT_REJECTED), as in the single edit's answer. */
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** The items of a bulk change HubSpot refused (by index), and the changes it accepted, to settle in the saving transaction. */
+export interface BulkWriteThrough {
+  refused: Map<number, WriteThroughRefusal>;
+  written: WrittenThrough[];
+}
+
+/** How a bulk change's items are matched to stored records and checked, outside any transaction. */
+export interface BulkWriteThroughSource<R> {
+  findByExternalIds(externalIds: string[]): Promise<R[]>;
+  externalIdOf(record: R): string | null;
+  idOf(record: R): string;
+  /** The item as a change to `current`; a thrown error or a refusal leaves the item to the upsert, which reports it. */
+  check(current: R, item: Record<string, unknown>): Promise<CheckedChange<R>>;
+}
+
+/** How many items of one bulk change are written through at once (one PATCH each). */
+const BULK_WRITE_THROUGH_CONCURRENCY = 4;
+
+/**
+ * The write-through of a bulk upsert (and so of a CSV import's batches): every item that changes
+ * a linked record is sent to HubSpot first, one PATCH per item, so each is accepted or refused
+ * on its own — a batch update would refuse the whole batch for one bad value. Returns the items
+ * HubSpot refused, which the upsert reports (with HubSpot's message) and does not save, and what
+ * it accepted, which the caller settles after saving. New records and items that change no
+ * mapped value of a linked record are not sent (the push sends them). Once HubSpot cannot be
+ * reached (not connected, out of budget, failing past the edit timeout), the items not sent yet
+ * are refused with that same answer instead of each waiting out the timeout again.
+ *
+ * @example
+ * const through = await writeThroughItems(deps.writeThrough, workspaceId, items, { findByExternalIds, externalIdOf, idOf, check });
+ * // in the transaction: upsertByExternalId(items, adapter, { refused: through.refused }), then settle each of through.written
+ */
+export async function writeThroughItems<R>(
+  writeThrough: RecordWriteThrough<R> | undefined,
+  workspaceId: string,
+  items: readonly Record<string, unknown>[],
+  source: BulkWriteThroughSource<R>,
+): Promise<BulkWriteThrough> {
+  const out: BulkWriteThrough = { refused: new Map(), written: [] };
+  if (!writeThrough || !(await writeThrough.enabled(workspaceId))) return out;
+  // Only an item's first use of an externalId updates a record (the upsert refuses the others).
+  const firstIndex = new Map<string, number>();
+  for (const [index, item] of items.entries()) {
+    const externalId = item['externalId'];
+    if (typeof externalId === 'string' && externalId !== '' && !firstIndex.has(externalId)) firstIndex.set(externalId, index);
+  }
+  if (firstIndex.size === 0) return out;
+  const stored = await source.findByExternalIds([...firstIndex.keys()]);
+  const queue = stored.map((record) => ({ record, index: firstIndex.get(source.externalIdOf(record) ?? '')! })).filter((q) => q.index !== undefined);
+  let unreachable: WriteThroughRefusal | null = null;
+  const sendOne = async (record: R, index: number): Promise<void> => {
+    if (unreachable) {
+      out.refused.set(index, unreachable);
+      return;
+    }
+    let checked: CheckedChange<R>;
+    try {
+      checked = await source.check(record, items[index]!);
+    } catch {
+      return;
+    }
+    if (!checked.ok || !checked.changed) return;
+    try {
+      const written = await writeThrough.send(workspaceId, source.idOf(record), checked.next);
+      if (written) out.written.push(written);
+    } catch (error) {
+      if (!isAppError(error) || !(WRITE_THROUGH_REFUSALS as readonly string[]).includes(error.code)) throw error;
+      const refusal: WriteThroughRefusal = { code: error.code as WriteThroughRefusal['code'], message: error.message, details: { ...error.details } };
+      out.refused.set(index, refusal);
+      if (refusal.code === 'WRITE_THROUGH_UNAVAILABLE') unreachable = refusal;
+    }
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < queue.length) {
+      const { record, index } = queue[next++]!;
+      await sendOne(record, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BULK_WRITE_THROUGH_CONCURRENCY, queue.length) }, worker));
+  return out;
 }

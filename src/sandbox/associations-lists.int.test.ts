@@ -72,6 +72,24 @@ describe('associations v4', () => {
   });
 });
 
+describe('a contact merge and primary companies', () => {
+  it("keeps the primary contact's primary company; the other's stays associated, without the Primary label", async () => {
+    const other = (await call<{ id: string }>('POST', '/crm/v3/objects/contacts', { properties: { email: 'other@example.com' } })).body.id;
+    const otherCompany = (await call<{ id: string }>('POST', '/crm/v3/objects/companies', { properties: { name: 'Globex' } })).body.id;
+    const primaryLink = (from: string, to: string) => call('PUT', `/crm/v4/objects/contacts/${from}/associations/companies/${to}`, [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 1 }]);
+    expect((await primaryLink(contact, company)).status).toBe(201);
+    expect((await primaryLink(other, otherCompany)).status).toBe(201);
+    // The other contact is the merge's primary: its company stays primary.
+    const merged = (await call<{ id: string }>('POST', '/crm/v3/objects/contacts/merge', { primaryObjectId: other, objectIdToMerge: contact })).body.id;
+    const companies = (await call<Assoc>('GET', `/crm/v4/objects/contacts/${merged}/associations/companies`)).body.results;
+    const typesOf = (id: string) => companies.find((r) => r.toObjectId === Number(id))?.associationTypes.map((t) => t.typeId).sort((a, b) => a - b);
+    expect(typesOf(otherCompany)).toEqual([1, 279]);
+    expect(typesOf(company)).toEqual([279]);
+    // Read from the company, too: only the kept one says Primary.
+    expect((await call<Assoc>('GET', `/crm/v4/objects/companies/${company}/associations/contacts`)).body.results).toEqual([{ toObjectId: Number(merged), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 280, label: null }] }]);
+  });
+});
+
 describe('lists v3', () => {
   it('creates a manual list, adds and removes members, and keeps names unique', async () => {
     const created = await call<{ list: { listId: string; name: string; processingType: string; objectTypeId: string } }>('POST', '/crm/v3/lists', { name: 'Customers', objectTypeId: '0-1', processingType: 'MANUAL' });

@@ -23,6 +23,9 @@ export const DEFAULT_SCOPES: readonly string[] = [
   'crm.lists.read',
   'crm.lists.write',
   'crm.objects.owners.read',
+  // Custom behavioral events: only a portal with them (an Enterprise hub) honours these.
+  'behavioral_events.event_definitions.read_write',
+  'analytics.behavioral_events.send',
   'oauth',
 ];
 

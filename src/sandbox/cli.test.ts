@@ -18,6 +18,7 @@ describe('hubsync sandbox flags', () => {
       tokenTtl: '60',
       controlApi: false,
       portalId: '123',
+      customEvents: 'off',
     });
     expect(options).toMatchObject({
       port: 4010,
@@ -29,6 +30,7 @@ describe('hubsync sandbox flags', () => {
       retryAfter: true,
       accessTokenTtlSeconds: 60,
       controlApi: false,
+      customEvents: false,
     });
     expect(options.privateAppTokens).toEqual([
       { token: 'pat-na1-a', portalId: 123, scopes: ['crm.objects.contacts.read', 'oauth'], tier: 'free' },
@@ -42,6 +44,7 @@ describe('hubsync sandbox flags', () => {
 
   it('rejects unknown tiers, faults, latencies and portal ids that are not positive whole numbers', () => {
     expect(() => sandboxOptionsFromFlags({ ...base, tier: 'gold' })).toThrow(/--tier/);
+    expect(() => sandboxOptionsFromFlags({ ...base, customEvents: 'yes' })).toThrow(/--custom-events/);
     expect(() => sandboxOptionsFromFlags({ ...base, faults: 'boom=1' })).toThrow(/Unknown fault/);
     expect(() => sandboxOptionsFromFlags({ ...base, latency: 'slow' })).toThrow(/Latency/);
     for (const portalId of ['0', '1.5', '-3', 'abc', '1e5']) {
@@ -54,7 +57,7 @@ describe('hubsync sandbox flags', () => {
     registerSandboxCommand(program);
     const sandbox = program.commands.find((c) => c.name() === 'sandbox');
     const help = sandbox?.helpInformation() ?? '';
-    for (const flag of ['--port', '--host', '--private-app-token', '--scopes', '--tier', '--latency', '--faults', '--search-lag', '--retry-after', '--no-control-api']) {
+    for (const flag of ['--port', '--host', '--private-app-token', '--scopes', '--tier', '--latency', '--faults', '--search-lag', '--retry-after', '--custom-events', '--no-control-api']) {
       expect(help).toContain(flag);
     }
   });

@@ -20,6 +20,7 @@ export interface SandboxCliFlags {
   tokenTtl?: string;
   controlApi: boolean;
   portalId?: string;
+  customEvents?: string;
 }
 
 function wrap<T>(fn: () => T): T {
@@ -64,6 +65,10 @@ export function sandboxOptionsFromFlags(flags: SandboxCliFlags): SandboxOptions 
   if (flags.latency !== undefined) options.latencyMs = wrap(() => parseLatency(flags.latency!));
   if (flags.faults !== undefined) options.faults = wrap(() => parseFaults(flags.faults!));
   if (flags.searchLag !== undefined) options.searchLagMs = nonNegative(flags.searchLag, '--search-lag');
+  if (flags.customEvents !== undefined) {
+    if (flags.customEvents !== 'on' && flags.customEvents !== 'off') throw new InvalidArgumentError(`--custom-events must be on or off, got "${flags.customEvents}".`);
+    options.customEvents = flags.customEvents === 'on';
+  }
   if (flags.tokenTtl !== undefined) options.accessTokenTtlSeconds = nonNegative(flags.tokenTtl, '--token-ttl');
   return options;
 }
@@ -87,6 +92,7 @@ export function registerSandboxCommand(program: Command): Command {
     .option('--faults <list>', 'fault probabilities, e.g. 429=0.02,500=0.01,timeout=0.005,drop=0.001')
     .option('--search-lag <ms>', 'new or changed records become searchable after this many milliseconds')
     .option('--retry-after', 'add a Retry-After header to 429 answers (HubSpot sends none)')
+    .option('--custom-events <on|off>', 'whether portals have custom behavioral events (an Enterprise hub); without them the events API answers 403 (default: enterprise tier only)')
     .option('--token-ttl <seconds>', 'OAuth access-token lifetime in seconds', '1800')
     .option('--no-control-api', 'do not serve the /_sandbox control API')
     .action(async (flags: SandboxCliFlags, command: Command) => {

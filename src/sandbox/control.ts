@@ -110,9 +110,24 @@ export class SandboxControl {
     return portal;
   }
 
-  createPortal(opts: { portalId?: number; tier?: Tier } = {}): { portalId: number; tier: Tier } {
-    const portal = this.#state.createPortal({ portalId: checkPortalId(opts.portalId), tier: checkTier(opts.tier) });
-    return { portalId: portal.portalId, tier: portal.tier };
+  /** A portal; `customEvents` (default: on for the `enterprise` tier) says whether it has custom behavioral events. */
+  createPortal(opts: { portalId?: number; tier?: Tier; customEvents?: boolean } = {}): { portalId: number; tier: Tier; customEvents: boolean } {
+    const portal = this.#state.createPortal({ portalId: checkPortalId(opts.portalId), tier: checkTier(opts.tier), customEvents: opts.customEvents });
+    return { portalId: portal.portalId, tier: portal.tier, customEvents: portal.customEvents };
+  }
+
+  /** Gives a portal custom behavioral events (an Enterprise hub) or takes them away (its events API then answers 403). */
+  setCustomEvents(portalId: number, on: boolean): void {
+    this.#portal(portalId).customEvents = on;
+  }
+
+  /** The custom event definitions and occurrences a portal holds (not an API call: neither counted nor rate limited). */
+  customEvents(portalId: number): { definitions: { name: string; fullyQualifiedName: string; label: string }[]; occurrences: { eventName: string; objectId: string; occurredAt: string; uuid: string; properties: Record<string, string> }[] } {
+    const portal = this.#portal(portalId);
+    return {
+      definitions: [...portal.eventDefinitions.values()].map((d) => ({ name: d.name, fullyQualifiedName: d.fullyQualifiedName, label: d.label })),
+      occurrences: [...portal.eventOccurrences.values()].map(({ receivedAt: _, ...o }) => structuredClone(o)),
+    };
   }
 
   /** A private-app token; its portal is created when it does not exist yet. Scopes default to every scope hubsync uses. */
@@ -391,7 +406,8 @@ const latencySchema = z.union([z.number().nonnegative(), z.tuple([z.number().non
 const seedValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 const schemas = {
-  portal: z.object({ portalId: portalIdSchema.optional(), tier: tierSchema.optional() }).strict(),
+  portal: z.object({ portalId: portalIdSchema.optional(), tier: tierSchema.optional(), customEvents: z.boolean().optional() }).strict(),
+  customEvents: z.object({ enabled: z.boolean() }).strict(),
   token: z.object({ token: tokenSchema.optional(), portalId: portalIdSchema.optional(), scopes: scopesSchema.optional(), tier: tierSchema.optional() }).strict(),
   app: z
     .object({ redirectUris: z.array(z.url()).min(1), scopes: scopesSchema.optional(), webhookUrl: z.url().optional(), subscriptions: subscriptionsSchema.optional() })
@@ -492,7 +508,7 @@ function ok(value: unknown, status = 200): Reply {
 /** The HTTP form of `SandboxControl`, mounted under /_sandbox/. */
 export function controlRoutes(state: SandboxState, control: SandboxControl): Route[] {
   const r = (method: string, path: string, handler: (req: RequestInfo) => Reply): Route => ({ method, path: `/_sandbox${path}`, auth: 'control', handler });
-  const portals = () => [...state.portals.values()].map((p) => ({ portalId: p.portalId, tier: p.tier }));
+  const portals = () => [...state.portals.values()].map((p) => ({ portalId: p.portalId, tier: p.tier, customEvents: p.customEvents }));
   return [
     r('GET', '', () => ok({ portals: portals(), settings: control.settings() })),
     r('GET', '/portals', () => ok({ results: portals() })),
@@ -533,6 +549,12 @@ export function controlRoutes(state: SandboxState, control: SandboxControl): Rou
       return ok(control.addOwner(portalId, { email: b.email, ...defined({ firstName: b.firstName, lastName: b.lastName, userId: b.userId, teams: b.teams }) }), 201);
     }),
     r('GET', '/portals/{portalId}/owners', (req) => ok({ results: control.listOwners(portalParam(req)) })),
+    r('PUT', '/portals/{portalId}/custom-events', (req) => {
+      const portalId = portalParam(req);
+      control.setCustomEvents(portalId, parse(schemas.customEvents, req).enabled);
+      return ok({ portalId, customEvents: state.portal(portalId).customEvents });
+    }),
+    r('GET', '/portals/{portalId}/custom-events', (req) => ok(control.customEvents(portalParam(req)))),
     r('DELETE', '/portals/{portalId}/owners/{ownerId}', (req) => {
       const portalId = portalParam(req);
       parse(schemas.empty, req);

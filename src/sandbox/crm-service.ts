@@ -310,6 +310,35 @@ export function archiveRecord(ctx: CrmContext, portal: Portal, type: ObjectType,
   ctx.emit(portal, { kind: 'deletion', type, objectId: record.id }, source);
 }
 
+/** The association types labelled Primary from a record of `type` to a company (a contact's or a deal's primary company). */
+const primaryCompanyTypes = (type: ObjectType) => [...ASSOCIATION_TYPES.values()].filter((t) => t.label === 'Primary' && t.from === type && t.to === 'companies');
+
+/** The companies a record holds with a Primary label, per label type. */
+function primaryLabelledCompanies(portal: Portal, type: ObjectType, id: string): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const t of primaryCompanyTypes(type)) out.set(t.typeId, portal.associations.list(type, id, 'companies').flatMap(([companyId, typeIds]) => (typeIds.includes(t.typeId) ? [companyId] : [])));
+  return out;
+}
+
+/**
+ * After a merge both records' associations are the merged record's, and it may hold two
+ * companies labelled Primary. HubSpot keeps the primary record's and drops the excess Primary
+ * labels of the other (their plain association stays): a record has at most one primary company.
+ */
+function keepOnePrimaryCompany(portal: Portal, type: ObjectType, mergedId: string, primaryLabelled: ReadonlyMap<number, string[]>): void {
+  for (const t of primaryCompanyTypes(type)) {
+    const labelled = portal.associations.list(type, mergedId, 'companies').flatMap(([companyId, typeIds]) => (typeIds.includes(t.typeId) ? [companyId] : []));
+    if (labelled.length <= 1) continue;
+    const keep = labelled.find((companyId) => primaryLabelled.get(t.typeId)?.includes(companyId)) ?? labelled[0]!;
+    const plain = defaultAssociationType(type, 'companies');
+    for (const companyId of labelled) {
+      if (companyId === keep) continue;
+      if (plain) portal.associations.add(type, mergedId, 'companies', companyId, plain.typeId);
+      portal.associations.remove(type, mergedId, 'companies', companyId, t.typeId);
+    }
+  }
+}
+
 export function mergeRecords(
   ctx: CrmContext,
   portal: Portal,
@@ -326,8 +355,10 @@ export function mergeRecords(
   }
   if (primary === other) throw validationError('An object cannot be merged with itself.');
   const merged = store.merge(primary, other, portal.nextObjectId(), ctx.now(), source);
+  const primaryLabelled = primaryLabelledCompanies(portal, type, primary.id);
   portal.associations.move(type, primary.id, merged.id);
   portal.associations.move(type, other.id, merged.id);
+  keepOnePrimaryCompany(portal, type, merged.id, primaryLabelled);
   for (const list of portal.lists.values()) {
     for (const old of [primary.id, other.id]) {
       const joined = list.members.get(old);

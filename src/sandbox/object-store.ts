@@ -216,6 +216,23 @@ export class ObjectStore {
     return merged;
   }
 
+  /** The first position in `order` whose id is ≥ `id`. */
+  #positionOf(id: number): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.order[mid]!.num < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Every record ever created with an id from `from` up to `to` (both included), in id order. */
+  between(from: number, to: number): CrmRecord[] {
+    return this.order.slice(this.#positionOf(from), this.#positionOf(to + 1));
+  }
+
   /** One page of live (or archived) records with id ≥ `after`, in id order. */
   list(after: number, limit: number, archived: boolean): { records: CrmRecord[]; next: string | undefined } {
     let lo = 0;

@@ -34,9 +34,38 @@ export interface CrmList {
   members: Map<string, number>;
 }
 
+/** A custom behavioral event definition (Enterprise hubs). */
+export interface EventDefinitionRecord {
+  name: string;
+  label: string;
+  description: string;
+  fullyQualifiedName: string;
+  primaryObject: string;
+  propertyDefinitions: { name: string; label: string; type: string }[];
+  createdAt: number;
+}
+
+/** One custom event occurrence as received (kept by uuid: a resend is the same occurrence). */
+export interface EventOccurrenceRecord {
+  eventName: string;
+  objectId: string;
+  occurredAt: string;
+  uuid: string;
+  properties: Record<string, string>;
+  receivedAt: number;
+}
+
 export class Portal {
   readonly portalId: number;
   tier: Tier;
+  /**
+   * Whether the portal has custom behavioral events (an Enterprise hub). Without them the
+   * events API answers 403 MISSING_SCOPES naming the events scope: a private app of such a
+   * portal cannot be granted it. Default: on for the `enterprise` tier only.
+   */
+  customEvents: boolean;
+  readonly eventDefinitions = new Map<string, EventDefinitionRecord>();
+  readonly eventOccurrences = new Map<string, EventOccurrenceRecord>();
   readonly objects: Record<ObjectType, ObjectStore>;
   readonly properties: Record<ObjectType, Map<string, PropertyDefinition>>;
   readonly groups: Record<ObjectType, Map<string, PropertyGroup>>;
@@ -48,9 +77,10 @@ export class Portal {
   #nextListId = 1;
   #nextPipelineId = 30_000_001;
 
-  constructor(portalId: number, tier: Tier, now = 0) {
+  constructor(portalId: number, tier: Tier, now = 0, customEvents = tier === 'enterprise') {
     this.portalId = portalId;
     this.tier = tier;
+    this.customEvents = customEvents;
     this.owners = new OwnerStore(portalId);
     // Every portal has the owner of its one synthetic user (the one tokens act as).
     this.owners.add({ email: userEmailFor(portalId), firstName: 'Sandbox', lastName: 'User', userId: userIdFor(portalId) }, now);

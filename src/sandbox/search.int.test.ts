@@ -41,6 +41,22 @@ describe('search over HTTP', () => {
     expect(res.results.map((r) => r.properties['email'])).toEqual(['p250@example.com']);
   });
 
+  it('reads ranges of hs_object_id (bounds in each group, OR across groups), with the other filters still applied', async () => {
+    const ids = sb.control.seedContacts(sb.portalId, Array.from({ length: 50 }, (_, i) => ({ email: `r${i}@example.com`, city: i % 2 === 0 ? 'Even' : 'Odd' }))).map(Number);
+    const idsOf = (res: SearchResult) => res.results.map((r) => Number(r.id));
+    const range = (lo: number, hi: number) => ({ filters: [{ propertyName: 'hs_object_id', operator: 'GTE', value: String(lo) }, { propertyName: 'hs_object_id', operator: 'LT', value: String(hi) }] });
+    const down = [{ propertyName: 'hs_object_id', direction: 'DESCENDING' }];
+    const first = await search({ filterGroups: [range(ids[10]!, ids[20]!)], sorts: down, limit: 200 });
+    expect(idsOf(first)).toEqual(ids.slice(10, 20).reverse());
+    expect(first.total).toBe(10);
+    const odd = await search({ filterGroups: [{ filters: [...range(ids[10]!, ids[20]!).filters, { propertyName: 'city', operator: 'EQ', value: 'Odd' }] }], limit: 200 });
+    expect(idsOf(odd)).toEqual([11, 13, 15, 17, 19].map((i) => ids[i]));
+    const two = await search({ filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'LTE', value: String(ids[1]) }] }, { filters: [{ propertyName: 'hs_object_id', operator: 'BETWEEN', value: String(ids[48]), highValue: String(ids[49]! + 1000) }] }], limit: 200 });
+    expect(idsOf(two)).toEqual([ids[0], ids[1], ids[48], ids[49]]);
+    const after = await search({ filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'GT', value: String(ids[47]) }] }], limit: 200 });
+    expect(idsOf(after)).toEqual([ids[48], ids[49]]);
+  });
+
   it('pages with offset after and reports total; page size at most 200', async () => {
     sb.control.seedContacts(sb.portalId, Array.from({ length: 25 }, (_, i) => ({ email: `s${i}@example.com` })));
     const first = await search({ limit: 10 });

@@ -16,6 +16,7 @@ import { pickFault, pickLatency } from './faults.js';
 import { ApiError, burstLimitError, dailyLimitError, missingScopes, requestRefusal, searchLimitError, serverFault } from './hubspot-errors.js';
 import { PROFILES } from './rate-limiter.js';
 import { associationRoutes } from './routes/associations.js';
+import { eventRoutes } from './routes/events.js';
 import { listRoutes } from './routes/lists.js';
 import { objectRoutes } from './routes/objects.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -134,6 +135,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       controlApi: options.controlApi ?? true,
       hangMs: options.hangMs ?? 30_000,
       defaultLifecycleStage: options.defaultLifecycleStage ?? true,
+      customEvents: options.customEvents ?? null,
     },
     options.webhookRetryScale ?? 1,
     options.webhookBatchDelayMs ?? 50,
@@ -147,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   router.add(propertyRoutes(state));
   router.add(associationRoutes(state));
   router.add(listRoutes(state));
+  router.add(eventRoutes(state));
   router.add(ownerRoutes());
   router.add(oauthRoutes(state));
   router.add(controlRoutes(state, control));

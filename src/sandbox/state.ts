@@ -22,6 +22,8 @@ export interface Settings {
   controlApi: boolean;
   hangMs: number;
   defaultLifecycleStage: boolean;
+  /** Whether new portals have custom behavioral events; null: only those of the `enterprise` tier. */
+  customEvents: boolean | null;
 }
 
 export interface Counts {
@@ -79,15 +81,17 @@ export class SandboxState {
     };
   }
 
-  createPortal(opts: { portalId?: number | undefined; tier?: Tier | undefined } = {}): Portal {
+  createPortal(opts: { portalId?: number | undefined; tier?: Tier | undefined; customEvents?: boolean | undefined } = {}): Portal {
     const portalId = opts.portalId ?? this.#nextPortalId++;
     const existing = this.portals.get(portalId);
     if (existing) {
       if (opts.tier) existing.tier = opts.tier;
+      if (opts.customEvents !== undefined) existing.customEvents = opts.customEvents;
       return existing;
     }
     if (portalId >= this.#nextPortalId) this.#nextPortalId = portalId + 1;
-    const portal = new Portal(portalId, opts.tier ?? this.settings.tier, this.clock.now());
+    const tier = opts.tier ?? this.settings.tier;
+    const portal = new Portal(portalId, tier, this.clock.now(), opts.customEvents ?? this.settings.customEvents ?? tier === 'enterprise');
     portal.setSearchLag(this.settings.searchLagMs);
     this.portals.set(portalId, portal);
     return portal;

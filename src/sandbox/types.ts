@@ -105,4 +105,9 @@ export interface SandboxOptions {
   requestTimeoutMs?: number;
   /** Gives API-created contacts and companies `lifecyclestage=lead` when none is sent, as HubSpot does. Default true. */
   defaultLifecycleStage?: boolean;
+  /**
+   * Whether portals created without saying have custom behavioral events (an Enterprise hub):
+   * without them the events API answers 403 MISSING_SCOPES. Default: only `enterprise`-tier portals.
+   */
+  customEvents?: boolean;
 }

@@ -32,15 +32,21 @@ export async function deleteConnection(db: Db, workspaceId: string): Promise<voi
   await db.deleteFrom('hubspot_connections').where('workspace_id', '=', workspaceId).execute();
 }
 
-export async function insertOAuthState(db: Db, state: { stateHash: string; workspaceId: string; userId: string; expiresAt: number }): Promise<void> {
+export async function insertOAuthState(db: Db, state: { stateHash: string; workspaceId: string; userId: string; expiresAt: number; authorizationLinkId?: string | null }): Promise<void> {
   await db
     .insertInto('oauth_states')
-    .values({ state_hash: state.stateHash, workspace_id: state.workspaceId, user_id: state.userId, expires_at: state.expiresAt, used_at: null })
+    .values({ state_hash: state.stateHash, workspace_id: state.workspaceId, user_id: state.userId, expires_at: state.expiresAt, used_at: null, authorization_link_id: state.authorizationLinkId ?? null })
     .execute();
 }
 
+/** The authorization link an OAuth state was started from (used or not), if any. */
+export async function findOAuthStateLink(db: Db, stateHash: string): Promise<string | null> {
+  const row = await db.selectFrom('oauth_states').select('authorization_link_id').where('state_hash', '=', stateHash).executeTakeFirst();
+  return row?.authorization_link_id ?? null;
+}
+
 /** Marks the state used and returns it, or undefined when unknown, expired or already used. */
-export async function consumeOAuthState(db: Db, stateHash: string, now: number): Promise<{ workspaceId: string; userId: string } | undefined> {
+export async function consumeOAuthState(db: Db, stateHash: string, now: number): Promise<{ workspaceId: string; userId: string; authorizationLinkId: string | null } | undefined> {
   const result = await db
     .updateTable('oauth_states')
     .set({ used_at: now })
@@ -49,6 +55,6 @@ export async function consumeOAuthState(db: Db, stateHash: string, now: number):
     .where('expires_at', '>', now)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return undefined;
-  const row = await db.selectFrom('oauth_states').select(['workspace_id', 'user_id']).where('state_hash', '=', stateHash).executeTakeFirstOrThrow();
-  return { workspaceId: row.workspace_id, userId: row.user_id };
+  const row = await db.selectFrom('oauth_states').select(['workspace_id', 'user_id', 'authorization_link_id']).where('state_hash', '=', stateHash).executeTakeFirstOrThrow();
+  return { workspaceId: row.workspace_id, userId: row.user_id, authorizationLinkId: row.authorization_link_id };
 }

@@ -1,9 +1,10 @@
 // Customers: the local system of record that gets synced to HubSpot. Rows keep JSON columns for
 // tags, custom values and per-field timestamps; this module maps them to the Customer type.
 import { sql } from 'kysely';
+import { personNameKey, phoneKey } from '../lib/index.js';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
-import { findLiveByExternalIds, findLiveRecord, recordColumnsOf, recordPartsOf, softDeleteRecord } from './record-rows.js';
+import { emailKey, findLiveByExternalIds, findLiveRecord, inChunks, recordColumnsOf, recordPartsOf, softDeleteRecord } from './record-rows.js';
 import type { RecordSyncState } from './sync-state.js';
 import type { CustomerTable } from './tables.js';
 
@@ -78,7 +79,7 @@ export function customerToRow(c: Customer): Row {
     first_name: c.firstName,
     last_name: c.lastName,
     email: c.email,
-    email_lower: c.email ? c.email.trim().toLowerCase() : null,
+    email_lower: emailKey(c.email),
     phone: c.phone,
     street: c.street,
     city: c.city,
@@ -89,6 +90,8 @@ export function customerToRow(c: Customer): Row {
     lifecycle_stage: c.lifecycleStage,
     owner_user_id: c.ownerUserId,
     search_text: searchText(c),
+    phone_key: phoneKey(c.phone),
+    name_key: personNameKey(c.firstName, c.lastName, c.companyName),
     deleted_at: null,
     ...recordColumnsOf(c),
   };
@@ -129,6 +132,8 @@ export async function updateCustomerContent(db: Db, c: Customer): Promise<void> 
       custom_values: row.custom_values,
       field_updated_at: row.field_updated_at,
       search_text: row.search_text,
+      phone_key: row.phone_key,
+      name_key: row.name_key,
       updated_at: row.updated_at,
       version: sql<number>`version + 1`,
     })
@@ -140,6 +145,22 @@ export async function updateCustomerContent(db: Db, c: Customer): Promise<void> 
 export async function findCustomer(db: Db, workspaceId: string, id: string): Promise<Customer | undefined> {
   const row = await findLiveRecord(db, 'customers', workspaceId, id);
   return row && rowToCustomer(row);
+}
+
+/** The live customers among `ids` (any order). */
+export async function findCustomers(db: Db, workspaceId: string, ids: readonly string[]): Promise<Customer[]> {
+  const rows = await inChunks(ids, (chunk) => db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', chunk).where('deleted_at', 'is', null).execute());
+  return rows.map(rowToCustomer);
+}
+
+/** Writes a customer's tags and their timestamp (nothing else) and bumps its version. */
+export async function updateCustomerTags(db: Db, c: Customer): Promise<void> {
+  await db
+    .updateTable('customers')
+    .set({ tags: JSON.stringify(c.tags), field_updated_at: JSON.stringify(c.fieldUpdatedAt), updated_at: c.updatedAt, version: sql<number>`version + 1` })
+    .where('id', '=', c.id)
+    .where('workspace_id', '=', c.workspaceId)
+    .execute();
 }
 
 export async function findCustomersByExternalIds(db: Db, workspaceId: string, externalIds: string[]): Promise<Customer[]> {

@@ -2,7 +2,7 @@
 // JSON columns for tags, custom values and per-field timestamps; this module maps them to the
 // Organization type. `domain_key` is derived here from the domain, like customers' email_lower.
 import { sql } from 'kysely';
-import { normalizeDomain } from '../lib/index.js';
+import { normalizeDomain, organizationNameKey, phoneKey } from '../lib/index.js';
 import type { CustomerSyncState, SyncStatus } from './customer.repository.js';
 import type { Db } from './database.js';
 import { listOrder, pageOf, recordListConditions, searchTextOf, type RecordListQuery } from './record-list.js';
@@ -91,6 +91,8 @@ function contentColumns(o: Organization) {
     custom_values: JSON.stringify(o.custom),
     field_updated_at: JSON.stringify(o.fieldUpdatedAt),
     search_text: searchTextOf([o.name, key?.ok ? key.key : o.domain]),
+    phone_key: phoneKey(o.phone),
+    name_key: organizationNameKey(o.name),
     updated_at: o.updatedAt,
   };
 }

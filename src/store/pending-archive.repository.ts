@@ -51,6 +51,31 @@ export async function countPendingArchives(db: Db, workspaceId: string, objectTy
   return Number(row?.n ?? 0);
 }
 
+/**
+ * How many archives wait in the workspace, over every object type, leaving out records that also
+ * wait in `pending_changes` (a record edited, then deleted before its push went out, has a row
+ * in each and is one record waiting): added to `countPending`, each waiting record counts once.
+ */
+export async function countWaitingArchives(db: Db, workspaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('pending_archives as a')
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .where('a.workspace_id', '=', workspaceId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('pending_changes as c')
+            .select('c.record_id')
+            .whereRef('c.workspace_id', '=', 'a.workspace_id')
+            .whereRef('c.object_type', '=', 'a.object_type')
+            .whereRef('c.record_id', '=', 'a.record_id'),
+        ),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Deletes the rows read earlier that were not queued again since (same time). */
 export async function deletePendingArchives(db: Db, rows: readonly PendingArchiveRow[]): Promise<void> {
   for (const row of rows) {

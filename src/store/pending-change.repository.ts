@@ -71,3 +71,13 @@ export async function workspacesWithPending(db: Db, objectType: string, changedB
   const rows = await db.selectFrom('pending_changes').select('workspace_id').distinct().where('object_type', '=', objectType).where('changed_at', '<', changedBefore).execute();
   return rows.map((r) => r.workspace_id);
 }
+
+/** Records waiting for their on-change push, per object type, over every workspace (GET /metrics). */
+export async function countPendingChangesByType(db: Db): Promise<{ objectType: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('pending_changes')
+    .select(['object_type', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy('object_type')
+    .execute();
+  return rows.map((row) => ({ objectType: row.object_type, count: Number(row.n) }));
+}

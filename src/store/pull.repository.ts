@@ -33,7 +33,7 @@ export async function createCheckpoint(db: Db, row: SyncCheckpointRow): Promise<
 export async function advanceCheckpoint(db: Db, expected: SyncCheckpointRow, next: SyncCheckpointRow): Promise<boolean> {
   let q = db
     .updateTable('sync_checkpoints')
-    .set({ phase: next.phase, last_modified_ms: next.last_modified_ms, ids_at_ms: next.ids_at_ms, after_cursor: next.after_cursor, updated_at: next.updated_at })
+    .set({ phase: next.phase, last_modified_ms: next.last_modified_ms, ids_at_ms: next.ids_at_ms, after_cursor: next.after_cursor, updated_at: next.updated_at, split: next.split })
     .where('workspace_id', '=', expected.workspace_id)
     .where('object_type', '=', expected.object_type)
     .where('phase', '=', expected.phase)
@@ -41,6 +41,7 @@ export async function advanceCheckpoint(db: Db, expected: SyncCheckpointRow, nex
     .where('ids_at_ms', '=', expected.ids_at_ms)
     .where('updated_at', '=', expected.updated_at);
   q = expected.after_cursor === null ? q.where('after_cursor', 'is', null) : q.where('after_cursor', '=', expected.after_cursor);
+  q = expected.split === null ? q.where('split', 'is', null) : q.where('split', '=', expected.split);
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

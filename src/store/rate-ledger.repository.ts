@@ -70,9 +70,15 @@ async function lockPortal(trx: Transaction<Database>, kind: DatabaseKind, portal
   // SQLite: the caller's first statement is a write, which takes the write lock.
 }
 
-/** Applies released slots (one portal's) and what their responses taught. */
-async function applyReleases(trx: Transaction<Database>, portalId: number, releases: readonly RateSlotRelease[]): Promise<void> {
-  const booked = new Map<string, { count: number; until: number; now: number }>();
+/** Per lane: how many requests HubSpot said it counted in the window (the highest heard), until when, and as of when. */
+type ServerBusy = Map<string, { count: number; until: number; now: number }>;
+
+/**
+ * Applies released slots (one portal's) and what their responses taught. Returns what HubSpot
+ * said it counted, for `bookServerBusy` (a reservation books it with the count it reads anyway).
+ */
+async function applyReleases(trx: Transaction<Database>, portalId: number, releases: readonly RateSlotRelease[]): Promise<ServerBusy> {
+  const booked: ServerBusy = new Map();
   const usage = new Map<string, { calls: number; errors: number; rateLimited: number }>();
   // Unused slots are deleted, used ones freed at their `expiresAt`: a statement each for all.
   const unused = releases.filter((release) => release.unused === true).map((release) => release.slot);
@@ -109,26 +115,43 @@ async function applyReleases(trx: Transaction<Database>, portalId: number, relea
     if (release.failed) day.errors += 1;
     if (release.rateLimited) day.rateLimited += 1;
   }
-  // HubSpot counted more than the ledger holds (another app on the portal): book the rest.
+  for (const [day, add] of usage) {
+    if (add.calls !== 0 || add.errors !== 0 || add.rateLimited !== 0) await addUsage(trx, portalId, day, add);
+  }
+  return booked;
+}
+
+/**
+ * HubSpot counted more than the ledger holds (another app on the portal): books the rest as
+ * busy until the window HubSpot counted them in ends. `known` gives a lane's busy slots already
+ * counted in this transaction (a reservation's, at its `now`, which is no earlier than the
+ * responses': it counts no more slots than they saw, so it books no fewer); other lanes are
+ * counted here. Returns the slots booked per lane.
+ */
+async function bookServerBusy(trx: Transaction<Database>, portalId: number, booked: ServerBusy, known?: { lane: string; busy: number }): Promise<Map<string, number>> {
+  const added = new Map<string, number>();
   for (const [lane, { count, until, now }] of booked) {
-    const { n } = await trx
-      .selectFrom('hubspot_rate_slots')
-      .select((e) => e.fn.countAll<number>().as('n'))
-      .where('portal_id', '=', portalId)
-      .where('lane', '=', lane)
-      .where('expires_at', '>', now)
-      .executeTakeFirstOrThrow();
-    const missing = count - Number(n);
+    let busy = known?.lane === lane ? known.busy : undefined;
+    if (busy === undefined) {
+      const { n } = await trx
+        .selectFrom('hubspot_rate_slots')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .where('portal_id', '=', portalId)
+        .where('lane', '=', lane)
+        .where('expires_at', '>', now)
+        .executeTakeFirstOrThrow();
+      busy = Number(n);
+    }
+    const missing = count - busy;
     if (missing > 0) {
       await trx
         .insertInto('hubspot_rate_slots')
         .values(Array.from({ length: missing }, () => ({ id: randomUUID(), portal_id: portalId, lane, expires_at: until, in_flight: 0 })))
         .execute();
+      added.set(lane, missing);
     }
   }
-  for (const [day, add] of usage) {
-    if (add.calls !== 0 || add.errors !== 0 || add.rateLimited !== 0) await addUsage(trx, portalId, day, add);
-  }
+  return added;
 }
 
 async function addUsage(trx: Transaction<Database>, portalId: number, day: string, add: { calls: number; errors: number; rateLimited: number }): Promise<number> {
@@ -156,7 +179,7 @@ export async function reserveRateSlots(db: Db, kind: DatabaseKind, request: Rate
   const { portalId, lane, now, day } = request;
   return db.transaction().execute(async (trx) => {
     await lockPortal(trx, kind, portalId);
-    await applyReleases(trx, portalId, releases);
+    const serverBusy = await applyReleases(trx, portalId, releases);
     await trx.deleteFrom('hubspot_rate_slots').where('portal_id', '=', portalId).where('expires_at', '<=', now).execute();
     const state = await trx
       .selectNoFrom((eb) => [
@@ -166,7 +189,8 @@ export async function reserveRateSlots(db: Db, kind: DatabaseKind, request: Rate
         eb.selectFrom('hubspot_daily_usage').select('calls').where('portal_id', '=', portalId).where('day', '=', day).as('daily_used'),
       ])
       .executeTakeFirstOrThrow();
-    const busy = Number(state.busy ?? 0);
+    const counted = Number(state.busy ?? 0);
+    const busy = counted + ((await bookServerBusy(trx, portalId, serverBusy, { lane, busy: counted })).get(lane) ?? 0);
     const lanePaused = state.lane_paused === null || Number(state.lane_paused) <= now ? null : Number(state.lane_paused);
     const dailyExhausted = state.daily_paused !== null && Number(state.daily_paused) > now;
     let dailyUsed = Number(state.daily_used ?? 0);
@@ -208,7 +232,7 @@ export async function releaseRateSlots(db: Db, kind: DatabaseKind, portalId: num
   if (releases.length === 0) return;
   await db.transaction().execute(async (trx) => {
     await lockPortal(trx, kind, portalId);
-    await applyReleases(trx, portalId, releases);
+    await bookServerBusy(trx, portalId, await applyReleases(trx, portalId, releases));
   });
 }
 
@@ -216,4 +240,10 @@ export async function releaseRateSlots(db: Db, kind: DatabaseKind, portalId: num
 export async function findDailyUsage(db: Db, portalId: number, day: string): Promise<DailyUsageRow> {
   const row = await db.selectFrom('hubspot_daily_usage').selectAll().where('portal_id', '=', portalId).where('day', '=', day).executeTakeFirst();
   return { calls: Number(row?.calls ?? 0), errors: Number(row?.errors ?? 0), rateLimited: Number(row?.rate_limited ?? 0) };
+}
+
+/** Every portal's counted calls on one UTC day (GET /metrics: the daily quota used per portal). */
+export async function listDailyUsage(db: Db, day: string): Promise<(DailyUsageRow & { portalId: number })[]> {
+  const rows = await db.selectFrom('hubspot_daily_usage').selectAll().where('day', '=', day).execute();
+  return rows.map((row) => ({ portalId: Number(row.portal_id), calls: Number(row.calls), errors: Number(row.errors), rateLimited: Number(row.rate_limited) }));
 }

@@ -1,7 +1,7 @@
 // Statements every record table (customers, organizations, deals) shares: reading by a list of
 // values in chunks that stay under SQLite's bound-parameter limit, the soft delete, live ids and
 // rows (one by id, or many by external id), and the sync state as the domain types carry it.
-import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type RawBuilder, type Selectable } from 'kysely';
 import type { RecordSyncState, SyncStatus } from './sync-state.js';
 import type { Db } from './database.js';
 import type { CustomerTable, Database, SyncColumns } from './tables.js';
@@ -21,6 +21,50 @@ export type LiveRecordTable = RecordTable | 'deals';
  */
 export function workspaceOfJoinedRow(table: string, workspaceId: string): RawBuilder<unknown> {
   return sql`${sql.ref(`${table}.workspace_id`)} || '' = ${workspaceId}`;
+}
+
+/** A person's name from first and last name as stored, or null when neither is set. */
+export function personName(firstName: string | null, lastName: string | null): string | null {
+  return [firstName, lastName].filter(Boolean).join(' ') || null;
+}
+
+/** An email as customers are found by it (`email_lower`): trimmed, lower case; null when absent. */
+export function emailKey(email: string | null): string | null {
+  return email ? email.trim().toLowerCase() : null;
+}
+
+/** What the sync log stores of an attempt's record, so it lists and searches without a join: its name, and a customer's email (`emailKey`). */
+export interface RecordLabel {
+  name: string | null;
+  email: string | null;
+}
+
+/** A customer's label in the sync log. */
+export function customerLabel(customer: { firstName: string | null; lastName: string | null; email: string | null }): RecordLabel {
+  return { name: personName(customer.firstName, customer.lastName), email: emailKey(customer.email) };
+}
+
+/** Whether `db` (a transaction of it too) is PostgreSQL rather than SQLite. */
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** PostgreSQL's element type of a column of `rowsTable`. */
+export type RowsColumnType = 'text' | 'bigint';
+
+/**
+ * A batch of rows as a table `v` with columns column1 … columnN, to join to or select from in
+ * one statement. On PostgreSQL each column is one array parameter, unnested: a batch of 100
+ * rows of 13 columns is 13 parameters to send, parse and plan instead of 1,300. On SQLite (no
+ * arrays) it is a VALUES list, whose columns have the same names. Up to 500 rows on SQLite
+ * (its bound-parameter limit); any number on PostgreSQL.
+ */
+export function rowsTable(db: Db, types: readonly RowsColumnType[], rows: readonly (readonly unknown[])[]): RawBuilder<unknown> {
+  if (isPostgres(db)) {
+    const columns = types.map((type, i) => sql`cast(${rows.map((row) => row[i] ?? null)} as ${sql.raw(type)}[])`);
+    return sql`unnest(${sql.join(columns)}) as v(${sql.raw(types.map((_, i) => `column${i + 1}`).join(', '))})`;
+  }
+  return sql`(values ${sql.join(rows.map((row) => sql`(${sql.join(row.map((value) => value ?? null))})`))}) as v`;
 }
 
 /** Runs `read` over `values` 500 at a time and joins the answers (an empty list reads nothing). */

@@ -110,18 +110,60 @@ export async function findActiveApiKeyByHash(db: Db, keyHash: string): Promise<A
   return row && toApiKey(row);
 }
 
-export async function touchApiKey(db: Db, id: string, now: number): Promise<void> {
-  await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+/** How stale `last_used_at` may get: a busy key is written at most once per this interval. */
+export const API_KEY_TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * Records that a key was used, unless that was recorded less than a minute ago. The condition is
+ * in the UPDATE too, so several processes seeing the same stale value still write once or twice,
+ * not once per request.
+ */
+export async function touchApiKey(db: Db, key: Pick<ApiKeyRecord, 'id' | 'lastUsedAt'>, now: number): Promise<boolean> {
+  const staleBefore = now - API_KEY_TOUCH_INTERVAL_MS;
+  if (key.lastUsedAt !== null && key.lastUsedAt > staleBefore) return false;
+  const result = await db
+    .updateTable('api_keys')
+    .set({ last_used_at: now })
+    .where('id', '=', key.id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', staleBefore)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
-export async function listApiKeys(db: Db, workspaceId: string): Promise<ApiKeyRecord[]> {
+/** Ends every session of a user (their password was reset by an admin). */
+export async function deleteAllSessionsOf(db: Db, userId: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export interface ListedApiKey extends ApiKeyRecord {
+  /** Who created the key, while that account exists. */
+  creator: { id: string; email: string; name: string } | null;
+}
+
+export async function listApiKeys(db: Db, workspaceId: string): Promise<ListedApiKey[]> {
   const rows = await db
     .selectFrom('api_keys')
-    .select(['id', 'workspace_id', 'name', 'prefix', 'created_by', 'created_at', 'last_used_at', 'revoked_at'])
-    .where('workspace_id', '=', workspaceId)
-    .orderBy('id')
+    .leftJoin('users', 'users.id', 'api_keys.created_by')
+    .select([
+      'api_keys.id',
+      'api_keys.workspace_id',
+      'api_keys.name',
+      'api_keys.prefix',
+      'api_keys.created_by',
+      'api_keys.created_at',
+      'api_keys.last_used_at',
+      'api_keys.revoked_at',
+      'users.email as creator_email',
+      'users.name as creator_name',
+    ])
+    .where('api_keys.workspace_id', '=', workspaceId)
+    .orderBy('api_keys.id')
     .execute();
-  return rows.map(toApiKey);
+  return rows.map((row) => ({
+    ...toApiKey(row),
+    creator: row.created_by !== null && row.creator_email !== null ? { id: row.created_by, email: row.creator_email, name: row.creator_name ?? '' } : null,
+  }));
 }
 
 export async function revokeApiKey(db: Db, workspaceId: string, id: string, now: number): Promise<boolean> {

@@ -4,7 +4,7 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { SyncAttemptTable, SyncRunObjectTable, SyncRunTable } from './tables.js';
 import type { SyncStatus } from './customer.repository.js';
-import { countLiveByStatus, findStatusCandidates, liveRecordPendingSince, pushInputsChangedSince, workspaceOfJoinedRow, type LiveRecordTable, type RecordTable } from './record-rows.js';
+import { countLiveByStatus, findStatusCandidates, inChunks, isPostgres, liveRecordPendingSince, personName, pushInputsChangedSince, rowsTable, workspaceOfJoinedRow, type LiveRecordTable, type RecordLabel, type RecordTable } from './record-rows.js';
 
 /** One field's saved mapping row: its property (null: not synced) and its direction (`both`, `push`, `pull`). */
 export interface MappingRow {
@@ -94,11 +94,11 @@ async function updatePushSuccesses<O>(
   const column = (name: string) => sql.ref(`${table}.${name}`);
   for (let i = 0; i < results.length; i += 500) {
     const chunk = results.slice(i, i + 500);
-    // A VALUES list is named column1, column2, … on both PostgreSQL and SQLite.
+    const values = rowsTable(db, ['text', 'text', 'text', 'text'], chunk.map((r) => [r.id, r.hubspotId, r.hash, r.properties === undefined ? null : JSON.stringify(r.properties)]));
     const { rows } = await sql<O>`
       update ${sql.table(table)} set hubspot_id = v.column2, synced_hash = v.column3, sync_error = null, synced_at = ${at}, last_attempt_at = ${at},
         synced_values = coalesce(v.column4, ${column('synced_values')})${rules.status ? sql`, sync_status = ${rules.status}` : sql``}
-      from (values ${sql.join(chunk.map((r) => sql`(${r.id}, ${r.hubspotId}, ${r.hash}, ${r.properties === undefined ? null : JSON.stringify(r.properties)})`))}) as v
+      from ${values}
       where ${column('id')} = v.column1 and ${workspaceOfJoinedRow(table, workspaceId)}${rules.returning ? sql` returning ${rules.returning}` : sql``}`.execute(db);
     out.push(...rows);
   }
@@ -241,6 +241,11 @@ export async function findRun(db: Db, workspaceId: string, id: string): Promise<
   return db.selectFrom('sync_runs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
 }
 
+/** A run by id alone, whatever its workspace (a job that names only the run). */
+export async function findRunById(db: Db, id: string): Promise<SyncRunRow | undefined> {
+  return db.selectFrom('sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function findRunningRun(db: Db, workspaceId: string): Promise<SyncRunRow | undefined> {
   return db.selectFrom('sync_runs').selectAll().where('workspace_id', '=', workspaceId).where('status', '=', 'running').executeTakeFirst();
 }
@@ -352,8 +357,69 @@ export async function interruptRun(db: Db, runId: string, owner: string, options
 
 export type SyncAttemptRow = SyncAttemptTable;
 
-export async function insertAttempts(db: Db, attempts: SyncAttemptRow[]): Promise<void> {
-  for (let i = 0; i < attempts.length; i += 500) await db.insertInto('sync_attempts').values(attempts.slice(i, i + 500)).execute();
+/** The columns of sync_attempts in the order `insertAttempts` sends them, with their PostgreSQL types. */
+const ATTEMPT_COLUMNS = [
+  ['id', 'text'],
+  ['run_id', 'text'],
+  ['workspace_id', 'text'],
+  ['object_type', 'text'],
+  ['record_id', 'text'],
+  ['customer_id', 'text'],
+  ['operation', 'text'],
+  ['outcome', 'text'],
+  ['message', 'text'],
+  ['correlation_id', 'text'],
+  ['hubspot_id', 'text'],
+  ['at', 'bigint'],
+  ['direction', 'text'],
+  ['record_name', 'text'],
+  ['record_email', 'text'],
+] as const satisfies readonly (readonly [keyof SyncAttemptRow, 'text' | 'bigint'])[];
+
+/** An attempt's label columns from its record's label (none known: both null). */
+export function attemptLabel(label: RecordLabel | undefined): Pick<SyncAttemptRow, 'record_name' | 'record_email'> {
+  return { record_name: label?.name ?? null, record_email: label?.email ?? null };
+}
+
+/**
+ * Inserts attempts, a pushed batch's hundred in one statement: on PostgreSQL from one array per
+ * column (rowsTable), so the statement has 15 parameters however many rows it carries. Each
+ * carries its record's name and email (`RecordLabel`) as the recorder had the record, so the
+ * sync log reads and searches them without joining the record tables, and recording a batch
+ * reads nothing back.
+ */
+export async function insertAttempts(db: Db, attempts: readonly SyncAttemptRow[]): Promise<void> {
+  if (attempts.length === 0) return;
+  if (!isPostgres(db)) {
+    for (let i = 0; i < attempts.length; i += 500) await db.insertInto('sync_attempts').values(attempts.slice(i, i + 500)).execute();
+    return;
+  }
+  const rows = rowsTable(
+    db,
+    ATTEMPT_COLUMNS.map(([, type]) => type),
+    attempts.map((attempt) => ATTEMPT_COLUMNS.map(([name]) => attempt[name])),
+  );
+  await sql`insert into sync_attempts (${sql.raw(ATTEMPT_COLUMNS.map(([name]) => name).join(', '))})
+    select ${sql.raw(ATTEMPT_COLUMNS.map((_, i) => `v.column${i + 1}`).join(', '))} from ${rows}`.execute(db);
+}
+
+/**
+ * The sync log's label of each of these records of an object type, by id, as they are now: for a
+ * recorder that holds only the records' ids (the archives of deleted records).
+ */
+export async function findRecordLabels(db: Db, objectType: string, ids: readonly string[]): Promise<Map<string, RecordLabel>> {
+  const labels = new Map<string, RecordLabel>();
+  const unique = [...new Set(ids)];
+  if (objectType === 'contacts') {
+    const rows = await inChunks(unique, (chunk) => db.selectFrom('customers').select(['id', 'first_name', 'last_name', 'email_lower']).where('id', 'in', chunk).execute());
+    for (const c of rows) labels.set(c.id, { name: personName(c.first_name, c.last_name), email: c.email_lower });
+  } else if (objectType === 'companies' || objectType === 'deals') {
+    const table = objectType === 'companies' ? 'organizations' : 'deals';
+    for (const r of await inChunks(unique, (chunk) => db.selectFrom(table).select(['id', 'name']).where('id', 'in', chunk).execute())) labels.set(r.id, { name: r.name, email: null });
+  } else if (objectType === 'notes') {
+    for (const r of await inChunks(unique, (chunk) => db.selectFrom('activities').select(['id', 'title']).where('id', 'in', chunk).execute())) labels.set(r.id, { name: r.title, email: null });
+  }
+  return labels;
 }
 
 /**

@@ -44,6 +44,19 @@ export interface InvitationTable {
   revoked_at: number | null;
 }
 
+export interface PasswordResetTable {
+  id: string;
+  user_id: string;
+  workspace_id: string;
+  /** SHA-256 of the one-time token; the token itself is shown to the admin once (migration 031). */
+  token_hash: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface SessionTable {
   token_hash: string;
   user_id: string;
@@ -104,6 +117,10 @@ export interface CustomerTable {
   field_updated_at: string;
   /** Lower-cased "first last email" used by search. */
   search_text: string;
+  /** The phone as digits with a leading `+` (lib's phoneKey; migration 024): the duplicates report's key. */
+  phone_key: string | null;
+  /** Folded "first last|company" when both are known (lib's personNameKey; migration 024). */
+  name_key: string | null;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -166,6 +183,10 @@ export interface OrganizationTable extends SyncColumns {
   /** JSON object: field name (or `custom.<key>`) → epoch ms of its last change. */
   field_updated_at: string;
   search_text: string;
+  /** The phone as digits with a leading `+` (lib's phoneKey; migration 024): the duplicates report's key. */
+  phone_key: string | null;
+  /** The folded name (lib's organizationNameKey; migration 024). */
+  name_key: string | null;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -306,6 +327,25 @@ export interface OAuthStateTable {
   user_id: string;
   expires_at: number;
   used_at: number | null;
+  /** The authorization link this OAuth flow was started from (migration 030); null for an admin's own start. */
+  authorization_link_id: string | null;
+}
+
+/** Migration 030: a single-use link to approve the HubSpot app without a hubsync account. */
+export interface AuthorizationLinkTable {
+  id: string;
+  workspace_id: string;
+  /** SHA-256 of the link's token; the token itself is shown to the creating admin once. */
+  token_hash: string;
+  created_by: string | null;
+  created_by_label: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+  /** What the approval connected: the HubSpot portal and the approving HubSpot user. */
+  portal_id: number | null;
+  connected_by: string | null;
 }
 
 export interface FieldMappingTable {
@@ -365,7 +405,10 @@ export interface SyncAttemptTable {
   hubspot_id: string | null;
   at: number;
   /** `push` (a write to HubSpot) or `pull` (HubSpot's change applied locally). */
-  direction: string;
+  direction: string;  /** The record's name when the attempt was recorded (a customer's first and last name, a company's or deal's name, a note's title). */
+  record_name: string | null;
+  /** A customer's lower-cased email when the attempt was recorded (the sync log's search by email); null for other types. */
+  record_email: string | null;
 }
 
 export interface SyncSettingsTable {
@@ -394,6 +437,8 @@ export interface SyncSettingsTable {
   propagate_deletes: number;
   /** 1 = a record archived in HubSpot is deleted locally too (else only unlinked). */
   archive_on_hubspot_delete: number;
+  /** Seconds within which the same email created on both sides is merged into one record; 0 = off (migration 028). */
+  dedup_window_seconds: number;
   updated_at: number;
 }
 
@@ -411,6 +456,8 @@ export interface SyncCheckpointTable {
   after_cursor: string | null;
   /** When a pull last read to the end (epoch ms; 0 until one did). */
   updated_at: number;
+  /** Initial, while id-range searches read from the top beside the listing: their checkpoint (JSON, src/sync/pull/pull-split.ts); null otherwise (migration 021). */
+  split: string | null;
 }
 
 /** A HubSpot record a webhook announced changed or deleted, waiting for the `sync.webhook` job (migration 018). */
@@ -553,18 +600,151 @@ export interface PendingArchiveTable {
   requested_at: number;
 }
 
+/** One merge of two records of a type (migration 022): the secondary was soft-deleted into the survivor. */
+/** When a workspace's last de-duplication pass started (migration 033, sync/dedup.ts). */
+export interface DedupCheckpointTable {
+  workspace_id: string;
+  checked_at: number;
+}
+
+export interface RecordMergeTable {
+  id: string;
+  workspace_id: string;
+  /** `customers` or `organizations`. */
+  record_type: string;
+  survivor_id: string;
+  secondary_id: string;
+  /** `local` (the Merge action) or `hubspot` (a merge made in HubSpot, found by a pull or a webhook). */
+  source: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string;
+  /** JSON object: field → `survivor` | `other`, the side whose value the survivor kept. */
+  choices: string;
+  /** JSON: the secondary's row just before the merge and the references moved from it. */
+  snapshot: string;
+  /** The HubSpot ids the two records were linked to before the merge, and the survivor's after it. */
+  survivor_hubspot_id: string | null;
+  secondary_hubspot_id: string | null;
+  merged_hubspot_id: string | null;
+  merged_at: number;
+  /** When an admin restored the secondary (it is live again; references stay on the survivor). */
+  restored_at: number | null;
+  restored_by: string | null;
+}
+
+/** A tag's row (migration 025): an admin-defined tag, or a built-in one's overrides. */
+export interface TagDefinitionTable {
+  workspace_id: string;
+  key: string;
+  label: string;
+  built_in: number;
+  list_enabled: number;
+  /** `recreate` or `report`: what happens when HubSpot no longer has the tag's list. */
+  list_missing: string;
+  list_id: string | null;
+  /** null (no list yet), `ok`, `missing` (deleted in HubSpot, reported) or `error`. */
+  list_status: string | null;
+  list_error: string | null;
+  list_pushed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TagSettingsTable {
+  workspace_id: string;
+  /** JSON: the workspace's activity rules, or null for the defaults. */
+  rules: string | null;
+  property_enabled: number;
+  /** `none` (not created yet), `ready` or `error`. */
+  property_state: string;
+  /** Hash of the options last written to the property (the catalog's keys and labels). */
+  property_hash: string | null;
+  property_error: string | null;
+  property_synced_at: number | null;
+  updated_at: number;
+}
+
+export interface ActivityEventSettingsTable {
+  workspace_id: string;
+  enabled: number;
+  /** `off`, `pending`, `ready`, `unavailable` or `error` (migration 034). */
+  state: string;
+  message: string | null;
+  /** JSON: activity type → the event definition's fullyQualifiedName. */
+  definitions: string | null;
+  sent_count: number;
+  sent_at: number | null;
+  checked_at: number | null;
+  updated_at: number;
+}
+
+export interface ActivityEventQueueTable {
+  workspace_id: string;
+  activity_id: string;
+  queued_at: number;
+}
+
+export interface TagListMemberTable {
+  workspace_id: string;
+  tag_key: string;
+  customer_id: string;
+  wanted: number;
+  synced: number;
+  changed_at: number;
+}
+
+/** An endpoint of the host app that receives hubsync's events (migration 029). */
+export interface WebhookEndpointTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of the event types sent to it. */
+  events: string;
+  /** The signing secret, sealed with the install's key. */
+  secret_enc: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event for one endpoint: the outbox row and its delivery record (migration 029). */
+export interface WebhookDeliveryTable {
+  id: string;
+  workspace_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  /** The JSON body, exactly as sent on every attempt. */
+  body: string;
+  /** `pending` (an attempt is due at next_attempt_at), `delivered`, or `failed` (attempts exhausted). */
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  last_response_ms: number | null;
+  last_error: string | null;
+  replay_of: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   users: UserTable;
   memberships: MembershipTable;
   invitations: InvitationTable;
   sessions: SessionTable;
+  password_resets: PasswordResetTable;
   api_keys: ApiKeyTable;
   custom_fields: CustomFieldTable;
   customers: CustomerTable;
   audit_log: AuditLogTable;
   hubspot_connections: HubSpotConnectionTable;
   oauth_states: OAuthStateTable;
+  authorization_links: AuthorizationLinkTable;
   field_mappings: FieldMappingTable;
   sync_runs: SyncRunTable;
   sync_attempts: SyncAttemptTable;
@@ -588,5 +768,14 @@ export interface Database {
   sync_conflicts: SyncConflictTable;
   inbound_changes: InboundChangeTable;
   archive_checks: ArchiveCheckTable;
+  record_merges: RecordMergeTable;
+  dedup_checkpoints: DedupCheckpointTable;
+  tag_definitions: TagDefinitionTable;
+  tag_settings: TagSettingsTable;
+  tag_list_members: TagListMemberTable;
+  activity_event_settings: ActivityEventSettingsTable;
+  activity_event_queue: ActivityEventQueueTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
   schema_probe: { id: Generated<number> };
 }

@@ -55,6 +55,9 @@ describe('propagated deletes through the on-change flush job', () => {
     expect(await h.pending()).toEqual([]);
     const log = await env.admin.get<{ attempts: Record<string, unknown>[] }>(`${W}/sync/runs/${run.id}/attempts`);
     expect(log.body.attempts).toEqual([expect.objectContaining({ objectType: 'contacts', recordId: id, customerId: id, operation: 'archive', outcome: 'success', hubspotId })]);
+    // The sync log names the deleted customer by its email (its labels are read for the archive).
+    const search = await env.admin.get<{ attempts: Record<string, unknown>[] }>(`${W}/sync/attempts?runId=${run.id}`);
+    expect(search.body.attempts).toEqual([expect.objectContaining({ recordId: id, email: 'gone@example.com', operation: 'archive' })]);
     // The deleted customer is no longer linked to the archived contact.
     expect(await h.customer(id)).toMatchObject({ hubspot_id: null, synced_hash: null, synced_values: null });
   });

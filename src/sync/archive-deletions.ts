@@ -18,9 +18,11 @@ import { newId, type Clock } from '../lib/index.js';
 import type { RecordChangeListener } from '../records/index.js';
 import {
   addRunDeletions,
+  attemptLabel,
   cancelArchives,
   deletePendingArchives,
   findLiveIds,
+  findRecordLabels,
   inChunks,
   insertAttempts,
   markPending,
@@ -29,11 +31,13 @@ import {
   unlinkRecords,
   type Db,
   type PendingArchiveRow,
+  type RecordLabel,
   type SyncAttemptRow,
 } from '../store/index.js';
 import type { ObjectAdapter } from './objects/index.js';
 import { BATCH_SIZE } from './push-batch.js';
 import { isRunFatal } from './run-fatal.js';
+import type { SyncMetrics } from './sync-metrics.js';
 import { readSyncSettings } from './sync-settings.js';
 import { RECORD_TABLES, type EditableObjectType } from './write-through.js';
 
@@ -68,6 +72,8 @@ export interface ArchiveContext {
   workspaceId: string;
   /** The run the archives belong to (its calls are tagged with it, its sync log shows them). */
   runId: string;
+  /** Told of the archive attempts recorded. */
+  metrics?: SyncMetrics;
 }
 
 /**
@@ -93,6 +99,7 @@ export async function archivePendingDeletions(context: ArchiveContext, adapter: 
       refused = error.hubspotMessage ?? error.message;
     }
     const at = clock.now();
+    let attempts: SyncAttemptRow[] = [];
     await db.transaction().execute(async (trx) => {
       await deletePendingArchives(trx, rows);
       const restored = await findLiveIds(trx, table, workspaceId, rows.map((r) => r.record_id));
@@ -104,14 +111,18 @@ export async function archivePendingDeletions(context: ArchiveContext, adapter: 
           await markPending(trx, workspaceId, objectType, [...restored], at);
         }
       }
-      await insertAttempts(trx, rows.map((row) => archiveAttempt(context, row, at, refused, restored.has(row.record_id))));
+      // The deleted records are not loaded for their archive: their labels are read here.
+      const labels = await findRecordLabels(trx, objectType, rows.map((r) => r.record_id));
+      attempts = rows.map((row) => archiveAttempt(context, row, at, refused, restored.has(row.record_id), labels.get(row.record_id)));
+      await insertAttempts(trx, attempts);
       if (refused === null) await addRunDeletions(trx, runId, rows.length);
     });
+    context.metrics?.recordsSynced(attempts);
     if (refused === null) archived += rows.length;
   }
 }
 
-function archiveAttempt(context: ArchiveContext, row: PendingArchiveRow, at: number, refused: string | null, restored: boolean): SyncAttemptRow {
+function archiveAttempt(context: ArchiveContext, row: PendingArchiveRow, at: number, refused: string | null, restored: boolean, label: RecordLabel | undefined): SyncAttemptRow {
   return {
     id: newId('att', context.clock),
     run_id: context.runId,
@@ -126,5 +137,6 @@ function archiveAttempt(context: ArchiveContext, row: PendingArchiveRow, at: num
     hubspot_id: row.hubspot_id,
     at,
     direction: 'push',
+    ...attemptLabel(label),
   };
 }

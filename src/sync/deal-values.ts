@@ -154,8 +154,17 @@ export function dealStatus(sync: { hubspotId: string | null; error: string | nul
 }
 
 /**
- * Recomputes the current hash and status of these deals (after the stage mapping or an owner
- * link changed); writes only those that changed. Runs in the caller's transaction.
+ * The listener a record merge tells of the deals whose links it moved (`RecordMergeListeners.deals`):
+ * their links name the survivor now, so their current hash and status are computed again — else
+ * the push, which hashes the links as they are, leaves the deal Needs update after sending it.
+ */
+export async function onDealLinksMoved(db: Db, workspaceId: string, dealIds: string[]): Promise<void> {
+  await refreshDealSyncStates(db, workspaceId, dealIds);
+}
+
+/**
+ * Recomputes the current hash and status of these deals (after the stage mapping, an owner
+ * link or a merge moving its links changed); writes only those that changed. Runs in the caller's transaction.
  */
 export async function refreshDealSyncStates(db: Db, workspaceId: string, dealIds: readonly string[]): Promise<void> {
   const ids = [...new Set(dealIds)];

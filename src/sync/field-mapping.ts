@@ -118,17 +118,34 @@ export function suggestMapping(fields: LocalField[], properties: Property[], rul
   return mapping;
 }
 
+/**
+ * Why one field's mapping was refused, stable for clients: TYPE_MISMATCH (the local type cannot
+ * fill the property's), OPTIONS_MISSING (the property lacks some of the field's choices),
+ * UNKNOWN_FIELD, UNKNOWN_PROPERTY, READ_ONLY, RESERVED (hubsync fills it), TAKEN (another field
+ * has it), LOCKED (the field always maps to one property).
+ */
+export type MappingProblemCode = 'TYPE_MISMATCH' | 'OPTIONS_MISSING' | 'UNKNOWN_FIELD' | 'UNKNOWN_PROPERTY' | 'READ_ONLY' | 'RESERVED' | 'TAKEN' | 'LOCKED';
+
 export interface MappingProblem {
   field: string;
+  code: MappingProblemCode;
   message: string;
 }
 
-function compatibility(field: LocalField, property: Property): string | null {
+function compatibility(field: LocalField, property: Property): Pick<MappingProblem, 'code' | 'message'> | null {
+  const problem = mismatch(field, property);
+  if (problem !== null) return { code: 'TYPE_MISMATCH', message: problem };
+  if ((field.type !== 'single_choice' && field.type !== 'multiple_choice') || property.type !== 'enumeration') return null;
+  const optionValues = new Set(property.options.map((o) => o.value));
+  const missing = field.options.map((o) => o.value).filter((v) => !optionValues.has(v));
+  if (missing.length === 0) return null;
+  return { code: 'OPTIONS_MISSING', message: `${property.label} (${property.name}) does not allow the option${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; allowed: ${[...optionValues].join(', ')}.` };
+}
+
+function mismatch(field: LocalField, property: Property): string | null {
   const t = property.type;
   const label = `${property.label} (${property.name}) is a ${t} property`;
   const isText = t === 'string' || t === 'phone_number';
-  const optionValues = new Set(property.options.map((o) => o.value));
-  const missingOptions = () => field.options.map((o) => o.value).filter((v) => !optionValues.has(v));
   switch (field.type) {
     case 'text':
       if (isText) return null;
@@ -153,8 +170,7 @@ function compatibility(field: LocalField, property: Property): string | null {
       if (field.type === 'multiple_choice' && property.fieldType !== 'checkbox') {
         return `${field.label} allows several choices but ${property.label} (${property.name}) holds only one.`;
       }
-      const missing = missingOptions();
-      return missing.length === 0 ? null : `${property.label} (${property.name}) does not allow the option${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; allowed: ${[...optionValues].join(', ')}.`;
+      return null; // the options are compared by compatibility()
     }
   }
 }
@@ -166,36 +182,37 @@ export function validateMapping(mapping: Record<string, string | null>, fields: 
   const allByName = new Map(properties.map((p) => [p.name, p]));
   const used = new Map<string, string>();
   for (const [field, lock] of Object.entries(rules.locked)) {
-    if (mapping[field] !== undefined && mapping[field] !== lock.property) problems.push({ field, message: lock.message });
+    if (mapping[field] !== undefined && mapping[field] !== lock.property) problems.push({ field, code: 'LOCKED', message: lock.message });
   }
   for (const [fieldName, propertyName] of Object.entries(mapping)) {
     const field = fields.find((f) => f.field === fieldName);
     if (!field) {
-      problems.push({ field: fieldName, message: `is not a ${rules.noun} field of this workspace.` });
+      problems.push({ field: fieldName, code: 'UNKNOWN_FIELD', message: `is not a ${rules.noun} field of this workspace.` });
       continue;
     }
     if (propertyName === null || propertyName === '') continue;
     const reserved = rules.reserved?.[propertyName];
     if (reserved) {
-      problems.push({ field: fieldName, message: `${propertyName} is filled by hubsync itself: ${reserved}` });
+      problems.push({ field: fieldName, code: 'RESERVED', message: `${propertyName} is filled by hubsync itself: ${reserved}` });
       continue;
     }
     const property = byName.get(propertyName);
     if (!property) {
       problems.push({
         field: fieldName,
+        code: allByName.has(propertyName) ? 'READ_ONLY' : 'UNKNOWN_PROPERTY',
         message: allByName.has(propertyName) ? `${propertyName} is read-only in HubSpot.` : `HubSpot has no ${rules.hubspotNoun} property named ${propertyName}.`,
       });
       continue;
     }
     const other = used.get(propertyName);
     if (other) {
-      problems.push({ field: fieldName, message: `${property.label} (${propertyName}) is already filled by ${fields.find((f) => f.field === other)?.label ?? other}; one property takes one field.` });
+      problems.push({ field: fieldName, code: 'TAKEN', message: `${property.label} (${propertyName}) is already filled by ${fields.find((f) => f.field === other)?.label ?? other}; one property takes one field.` });
       continue;
     }
     used.set(propertyName, fieldName);
     const problem = compatibility(field, property);
-    if (problem) problems.push({ field: fieldName, message: problem });
+    if (problem) problems.push({ field: fieldName, ...problem });
   }
   return problems;
 }

@@ -3,10 +3,10 @@
 // `runPull` is the push engine's RunPull. A pull on its own (the poll, or the one an on-change
 // push makes before it pushes) becomes a run with trigger `pull` once it changes something
 // (PushEngine.recordPull); webhook reads become `webhook` runs the same way (./pull/webhook-pull.ts). Two-way sync starts with the first such run's pull: until a
-// workspace's contacts were pulled once, only a reconcile pulls (`pullStarted`), so an admin can
+// workspace's contacts were pulled once, only a reconcile pulls (`pullStarted`, ./pull/checkpoints.ts), so an admin can
 // preview that first reconcile (a dry run) before anything comes in.
 import type { Actor } from '../audit/index.js';
-import { findCheckpoint, type Db, type SyncRunRow } from '../store/index.js';
+import type { Db, SyncRunRow } from '../store/index.js';
 import type { PullEngine, PullSummary } from './pull/index.js';
 import type { PushEngine, RunPull } from './push-run.js';
 
@@ -22,11 +22,6 @@ export function runPull(pull: PullEngine): RunPull {
       return summary?.paused || summary?.superseded ? 'paused' : 'done';
     },
   };
-}
-
-/** Whether the workspace's two-way sync has started: its contacts were pulled once (the initial reconcile began). */
-export async function pullStarted(db: Db, workspaceId: string): Promise<boolean> {
-  return (await findCheckpoint(db, workspaceId, 'contacts')) !== undefined;
 }
 
 /**

@@ -110,6 +110,7 @@ const firmAdapter: ObjectAdapter<Firm> = {
     }
   },
   customerIdOf: () => null,
+  labelOf: (firm) => ({ name: firm.record.name, email: null }),
   async associate(_context, accepted) {
     return new Map(accepted.filter((a) => unlinkable.has(a.record.id)).map((a) => [a.record.id, 'Its contact is not in HubSpot yet; the links will be pushed again.']));
   },

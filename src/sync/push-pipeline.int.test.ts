@@ -28,8 +28,9 @@ describe('push pipeline', () => {
     const count = BATCH_SIZE * BATCHES_IN_FLIGHT * 3 + 37;
     await addCustomers(count, 'p');
     // Long enough that every worker's next batch is sent before the first answers, even on a
-    // loaded machine where recording a batch takes tens of milliseconds.
-    env.sandbox.control.setLatency(300);
+    // loaded machine where recording a batch takes tens of milliseconds and reading and hashing
+    // the second page (ten batches) hundreds.
+    env.sandbox.control.setLatency(800);
     env.sandbox.control.resetCounts();
     const run = await syncNow(env.admin);
     env.sandbox.control.setLatency(undefined);

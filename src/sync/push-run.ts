@@ -13,8 +13,8 @@
 //                daily limit reached, HubSpot unreachable after retries);
 //   cancelled    an operator asked it to stop; finished batches stay done;
 //   interrupted  its process died (found by a stale heartbeat or at start-up).
-// Allowed moves: running → succeeded | failed | cancelled | interrupted. Nothing leaves the
-// final states; a new run starts fresh from the stored statuses.
+// Allowed moves (RUN_TRANSITIONS, ./run-types.ts): running → succeeded | failed | cancelled |
+// interrupted. Nothing leaves the final states; a new run starts fresh from the stored statuses.
 //
 // A running run's phase (sync_runs.phase) says what it is doing:
 //   queued       its `sync.push` job waits for a worker (just started, or between slices, or
@@ -45,11 +45,13 @@ import { missingScopesFor, type HubSpotGateway, type SyncedObjectType } from '..
 import { AppError, newId, type Clock } from '../lib/index.js';
 import type { Db, RunPhase, SyncAttemptRow, SyncRunObjectRow, SyncRunRow } from '../store/index.js';
 import {
+  attemptLabel,
   countRunAttempts,
   countRunObject,
   findConnection,
   findLatestRun,
   findRun,
+  findRunById,
   findRunningRun,
   insertAttempts,
   insertRun,
@@ -68,18 +70,25 @@ import { archivePendingDeletions, hasPendingArchives } from './archive-deletions
 import { changedProperties, recordHash } from './field-mapping.js';
 import { adapterFor, OBJECT_ADAPTERS, type ObjectAdapter, type PushSuccess } from './objects/index.js';
 import { BATCH_SIZE, pushBatch, type ItemOutcome, type PushItem } from './push-batch.js';
-import type { PullRunLog } from './pull/index.js';
+import { dedupCustomers } from './dedup.js';
 import type { RunTrigger } from './run-trigger.js';
+import { assertRunTransition, type PullRunLog, type RunStatus } from './run-types.js';
+import { NO_SYNC_METRICS, type SyncMetrics } from './sync-metrics.js';
 import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
+import type { WebhookEmitter } from '../webhooks/index.js';
 
 export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';
 /**
  * Batches in flight at once per run. A batch's turn is its call (80–250 ms) plus recording it
- * in the database, which on a busy machine takes as long again; 8 keep a 19 requests/s portal
- * busy through that, and the portal's shared rate budget keeps the total within its limits.
+ * in the database, which on a busy machine takes as long again; 8 would keep a 19 requests/s
+ * portal busy through that, and the portal's shared rate budget keeps the total within its
+ * limits. 10, because a run's first ten calls set its end on a rate-limited portal: each of
+ * the last ten calls of a 200-call run waits for one of the first ten's slots to free, a window
+ * after its response. With ten workers those ten go out as soon as the first two pages are
+ * read, instead of two of them waiting for a call and its recording to finish first.
  */
-export const BATCHES_IN_FLIGHT = 8;
+export const BATCHES_IN_FLIGHT = 10;
 const HEARTBEAT_STALE_MS = 60_000;
 /**
  * How long a finished run answers Sync now in its place. A burst of clicks (or a retrying
@@ -91,20 +100,7 @@ export const RECENT_RUN_MS = 10_000;
 /** How long a run that runs in this process waits before pulling again when another pull held the workspace. */
 const PULL_RETRY_MS = 1_000;
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
-
 const FINAL: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
-export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
-  running: ['succeeded', 'failed', 'cancelled', 'interrupted'],
-  succeeded: [],
-  failed: [],
-  cancelled: [],
-  interrupted: [],
-};
-
-export function assertRunTransition(from: RunStatus, to: RunStatus): void {
-  if (!RUN_TRANSITIONS[from].includes(to)) throw new Error(`A sync run cannot go from ${from} to ${to}.`);
-}
 
 export interface PushEngineDeps {
   db: Db;
@@ -121,6 +117,28 @@ export interface PushEngineDeps {
   adapters?: readonly ObjectAdapter[];
   /** Brings HubSpot's changes in before a run pushes (two-way sync); without it runs only push. */
   pull?: RunPull;
+  /** Told of the records each batch recorded and of each run that ends (GET /metrics). */
+  metrics?: SyncMetrics;
+  /** Webhooks out: `run.finished`, `customer.synced` and `customer.sync_failed` are recorded in the transactions that end a run and record a batch. */
+  events?: WebhookEmitter;
+}
+
+/** The `run.finished` event's data: the run as it ended. */
+export function runFinishedData(run: SyncRunRow): Record<string, unknown> {
+  return {
+    runId: run.id,
+    status: run.status,
+    trigger: run.trigger,
+    startedAt: new Date(Number(run.started_at)).toISOString(),
+    finishedAt: run.finished_at === null ? null : new Date(Number(run.finished_at)).toISOString(),
+    processed: run.processed,
+    created: run.created,
+    updated: run.updated,
+    failed: run.failed,
+    pulled: run.pulled,
+    conflicts: run.conflicts,
+    error: run.error,
+  };
 }
 
 /**
@@ -258,9 +276,11 @@ export class PushEngine {
   readonly #owner: string;
   readonly #adapters: readonly ObjectAdapter[];
   readonly #active = new Map<string, Promise<unknown>>();
+  readonly #metrics: SyncMetrics;
 
   constructor(deps: PushEngineDeps) {
     this.#deps = deps;
+    this.#metrics = deps.metrics ?? NO_SYNC_METRICS;
     this.#adapters = deps.adapters ?? OBJECT_ADAPTERS;
     this.#owner = deps.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
@@ -506,7 +526,14 @@ export class PushEngine {
    * False when it had already ended.
    */
   async failRun(runId: string, reason: string): Promise<boolean> {
-    return updateRunIfRunning(this.#deps.db, runId, { status: 'failed', phase: 'done', finished_at: this.#deps.clock.now(), error: reason });
+    const finishedAt = this.#deps.clock.now();
+    const failed = await updateRunIfRunning(this.#deps.db, runId, { status: 'failed', phase: 'done', finished_at: finishedAt, error: reason });
+    if (failed) {
+      const run = await findRunById(this.#deps.db, runId);
+      if (run) this.#metrics.runEnded(run, 'failed', finishedAt);
+      if (run) await this.#deps.events?.emit(this.#deps.db, run.workspace_id, [{ type: 'run.finished', data: runFinishedData(run) }]);
+    }
+    return failed;
   }
 
   /**
@@ -541,14 +568,27 @@ export class PushEngine {
     if (run.status !== 'running') throw new AppError('CONFLICT', `This run is already ${run.status}.`);
     // Still waiting for a worker: it ends now; its job, when taken, finds it ended.
     const ended = { status: 'cancelled', phase: 'done', finished_at: this.#deps.clock.now(), cancel_requested: 1 } as const;
-    if (run.phase === 'queued' && (await updateRunIfRunning(this.#deps.db, runId, ended, 'queued'))) return { ...run, ...ended };
+    if (run.phase === 'queued' && (await updateRunIfRunning(this.#deps.db, runId, ended, 'queued'))) {
+      this.#metrics.runEnded(run, 'cancelled', ended.finished_at);
+      return { ...run, ...ended };
+    }
     await updateRun(this.#deps.db, runId, { cancel_requested: 1 });
     return { ...run, cancel_requested: 1 };
   }
 
   async #finish(run: SyncRunRow, status: RunStatus, error: string | null): Promise<void> {
     assertRunTransition('running', status);
-    await updateRun(this.#deps.db, run.id, { status, phase: 'done', finished_at: this.#deps.clock.now(), error });
+    const finishedAt = this.#deps.clock.now();
+    const events = this.#deps.events;
+    if (events) {
+      // The run's end and its `run.finished` event are one commit.
+      await this.#deps.db.transaction().execute(async (trx) => {
+        await updateRun(trx, run.id, { status, phase: 'done', finished_at: finishedAt, error });
+        const ended = await findRunById(trx, run.id);
+        if (ended) await events.emit(trx, run.workspace_id, [{ type: 'run.finished', data: runFinishedData(ended) }]);
+      });
+    } else await updateRun(this.#deps.db, run.id, { status, phase: 'done', finished_at: finishedAt, error });
+    if (status !== 'running') this.#metrics.runEnded(run, status, finishedAt);
   }
 
   /**
@@ -588,14 +628,24 @@ export class PushEngine {
     };
     try {
       const client = await gateway.clientFor(workspaceId);
-      await updateRun(db, run.id, { phase: 'pushing' });
+      // The first calls' rate slots are reserved while the run reads what it needs (a run's end
+      // on a rate-limited portal follows its first ten calls): a head start of up to one call
+      // per batch in flight, handed back after a second if nothing calls.
+      const left = Math.ceil(Math.max(0, (only?.ids.length ?? run.total) - run.processed) / BATCH_SIZE);
+      client.governor.prime?.(Math.min(BATCHES_IN_FLIGHT, left));
       let ended: { paused: boolean; cancelReason?: string | null } = { paused: false };
-      const types = only ? [only.adapter] : (await this.typesFor(db, workspaceId)).flatMap((t) => (t.note === null ? [t.adapter] : []));
-      const { twoWay } = await readSyncSettings(db, workspaceId);
+      const [, types, { twoWay }] = await Promise.all([
+        updateRun(db, run.id, { phase: 'pushing' }),
+        only ? [only.adapter] : this.typesFor(db, workspaceId).then((all) => all.flatMap((t) => (t.note === null ? [t.adapter] : []))),
+        readSyncSettings(db, workspaceId),
+      ]);
+      // The same person created on both sides within the window becomes one record (./dedup.ts)
+      // before contacts are pushed: a run of all types only, an on-change push has its own ids.
+      if (!only && types.some((t) => t.objectType === 'contacts')) await dedupCustomers({ db, clock, client, workspaceId, tag: run.id, events: this.#deps.events });
       for (const adapter of types) {
-        // Records deleted locally whose deletion is propagated (archive-deletions.ts) go first.
-        await archivePendingDeletions({ db, clock, client, workspaceId, runId: run.id }, adapter);
-        const mapping = await adapter.mapping(db, workspaceId);
+        // Records deleted locally whose deletion is propagated (archive-deletions.ts) go first;
+        // the mapping is read meanwhile.
+        const [, mapping] = await Promise.all([archivePendingDeletions({ db, clock, client, workspaceId, runId: run.id, metrics: this.#metrics }, adapter), adapter.mapping(db, workspaceId)]);
         source = new BatchSource(db, workspaceId, run.id, adapter, mapping, twoWay, run.started_at, only?.ids);
         // The type's set-up (its key property, say) waits for its first batch: a type with
         // nothing to push costs no call, which keeps an idle reconcile to its pull's search.
@@ -732,8 +782,8 @@ export class PushEngine {
   async #record(run: SyncRunRow, adapter: ObjectAdapter, items: PushItem[], outcomes: ItemOutcome[]): Promise<void> {
     const { db, clock } = this.#deps;
     const now = clock.now();
+    const attempts: SyncAttemptRow[] = [];
     await db.transaction().execute(async (trx) => {
-      const attempts: SyncAttemptRow[] = [];
       const successes: PushSuccess[] = [];
       for (const [i, item] of items.entries()) {
         const outcome = outcomes[i]!;
@@ -758,6 +808,7 @@ export class PushEngine {
           hubspot_id: outcome.kind === 'success' ? outcome.hubspotId : (outcome.hubspotId ?? record.hubspotId),
           at: now,
           direction: 'push',
+          ...attemptLabel(adapter.labelOf(record)),
         });
       }
       // One statement for the batch's successes and their statuses (failures are rare and
@@ -766,9 +817,21 @@ export class PushEngine {
       // email another customer shares) are recomputed in full.
       const unsettled = successes.length > 0 ? await adapter.recordSuccesses(trx, run.workspace_id, successes, now) : [];
       await insertAttempts(trx, attempts);
+      if (this.#deps.events && adapter.objectType === 'contacts') {
+        await this.#deps.events.emit(
+          trx,
+          run.workspace_id,
+          attempts.map((a) =>
+            a.outcome === 'success'
+              ? { type: 'customer.synced' as const, data: { customerId: a.record_id, hubspotId: a.hubspot_id, operation: a.operation, runId: run.id } }
+              : { type: 'customer.sync_failed' as const, data: { customerId: a.record_id, hubspotId: a.hubspot_id, operation: a.operation, runId: run.id, message: a.message } },
+          ),
+        );
+      }
       const failed = items.filter((_, i) => outcomes[i]!.kind === 'failure').map((item) => item.record.id);
       if (failed.length > 0 || unsettled.length > 0) await adapter.refreshStatuses(trx, run.workspace_id, [...failed, ...unsettled]);
     });
+    this.#metrics.recordsSynced(attempts);
   }
 
   isFinal(status: string): boolean {

@@ -13,7 +13,10 @@ import {
   rowToCustomer,
   setCurrentHashes,
   setStatuses,
+  listTagDefinitions,
+  tagsPropertyReady,
 } from '../store/index.js';
+import { BUILT_IN_TAG_KEYS, TAGS_PROPERTY } from '../tags/catalog.js';
 import { CONTACT_RULES, isDirection, localFields, mappingFor, OWNER_PROPERTY, propertiesFor, recordHash, type Direction, type Directions, type Mapping, type MappingRules } from './field-mapping.js';
 import { ownerIdsFor } from './owner-ids.js';
 import { statusChanges } from './sync-status.js';
@@ -49,7 +52,11 @@ export async function mappingInForce(db: Db, workspaceId: string, objectType: Cu
 /** The contacts mapping the push sends (Pull only fields left out): the saved one, else the seed's built-in defaults. */
 export async function effectiveMapping(db: Db, workspaceId: string): Promise<{ mapping: Mapping; saved: boolean }> {
   const { mapping, directions, saved } = await savedOrDefaultMapping(db, workspaceId, CONTACTS, CONTACT_RULES);
-  return { mapping: mappingFor(mapping, directions, 'push'), saved };
+  const push = mappingFor(mapping, directions, 'push');
+  // Tags go to hubsync's own property once it exists (sync/tag-property.ts), unless the admin
+  // mapped them to another property. Push only: the pull never reads it.
+  if (push['tags'] === undefined && (await tagsPropertyReady(db, workspaceId))) push['tags'] = TAGS_PROPERTY;
+  return { mapping: push, saved };
 }
 
 /**
@@ -61,11 +68,19 @@ export interface ContactValues {
   mapping: Mapping;
   /** Local user id → the HubSpot owner to push, or why there is none (ownerIdsFor). */
   owners: ReadonlyMap<string, { ownerId: string } | { problem: string }>;
+  /**
+   * When tags go to `hubsync_tags`: the catalog's keys, the only values that property has
+   * options for (a tag outside the catalog, e.g. one a pull added, is not sent).
+   */
+  tagKeys?: ReadonlySet<string>;
 }
 
 export async function loadContactValues(db: Db, workspaceId: string): Promise<ContactValues> {
   const [{ mapping }, members] = await Promise.all([effectiveMapping(db, workspaceId), listMembersOfWorkspace(db, workspaceId)]);
-  return { mapping, owners: await ownerIdsFor(db, workspaceId, members.map((m) => m.id)) };
+  const owners = await ownerIdsFor(db, workspaceId, members.map((m) => m.id));
+  if (mapping['tags'] !== TAGS_PROPERTY) return { mapping, owners };
+  const tagKeys = new Set([...BUILT_IN_TAG_KEYS, ...(await listTagDefinitions(db, workspaceId)).map((r) => r.key)]);
+  return { mapping, owners, tagKeys };
 }
 
 /**
@@ -86,6 +101,8 @@ function contactOwner(customer: Customer, values: ContactValues): { ownerId: str
  */
 export function pushPropertiesFor(customer: Customer, values: ContactValues): Record<string, string> {
   const properties = propertiesFor(customer, values.mapping, new Map());
+  const tagKeys = values.tagKeys;
+  if (tagKeys && values.mapping['tags'] === TAGS_PROPERTY) properties[TAGS_PROPERTY] = customer.tags.filter((t) => tagKeys.has(t)).join(';');
   const owner = contactOwner(customer, values);
   if (owner !== null && 'ownerId' in owner) properties[OWNER_PROPERTY] = owner.ownerId;
   return properties;

@@ -76,4 +76,24 @@ describe('health.pendingChanges', () => {
     expect((await env.admin.patch(`${W}/customers/${ids[2]}`, { firstName: 'Edited while off' })).status).toBe(200);
     expect(await pendingChanges()).toBe(0);
   });
+
+  it('counts archives waiting to be pushed (propagated deletes), a record edited then deleted once, until a flush archives them', async () => {
+    expect((await env.admin.patch(`${W}/hubspot/settings`, { propagateDeletes: true, pushContactsOnChange: true })).status).toBe(200);
+    const db = env.ts.service.database.db;
+    const linked = await db.selectFrom('customers').select(['id', 'hubspot_id']).where('id', 'in', [ids[2]!, ids[3]!]).orderBy('id').execute();
+    expect(linked.every((c) => c.hubspot_id !== null)).toBe(true);
+    expect(await pendingChanges()).toBe(0);
+    expect((await env.admin.request('DELETE', `${W}/customers/${ids[3]}`)).status).toBe(204);
+    expect(await pendingChanges()).toBe(1);
+    // Edited (a pending change), then deleted before the flush (an archive): one record waiting.
+    expect((await env.admin.patch(`${W}/customers/${ids[2]}`, { firstName: 'Edited, then deleted' })).status).toBe(200);
+    expect(await pendingChanges()).toBe(2);
+    expect((await env.admin.request('DELETE', `${W}/customers/${ids[2]}`)).status).toBe(204);
+    expect(await db.selectFrom('pending_archives').select('record_id').orderBy('record_id').execute()).toHaveLength(2);
+    expect(await pendingChanges()).toBe(2);
+    const workspace = await findWorkspaceBySlug(db, 'default');
+    await env.ts.service.jobs.send(syncFlushJob, { workspaceId: workspace!.id });
+    await pendingBecomes(0);
+    for (const { hubspot_id } of linked) expect(env.sandbox.control.getObject(env.portalId, 'contacts', hubspot_id!).archived).toBe(true);
+  }, 90_000);
 });

@@ -1,9 +1,9 @@
 // Sync health for the Connection tab (F16): one state a person can act on, the last run, when
-// the next scheduled reconcile starts, and how many changed records wait to be pushed. The state comes from the connection first (a
+// the next scheduled reconcile starts, and how many changed or deleted records wait to be pushed. The state comes from the connection first (a
 // refused token or an exhausted daily limit explains everything after it), then from the last
 // finished run.
-import { countPending, type Db, type SyncRunRow } from '../store/index.js';
-import type { RunStatus } from './push-run.js';
+import { countPending, countWaitingArchives, type Db, type SyncRunRow } from '../store/index.js';
+import type { RunStatus } from './run-types.js';
 import type { RunTrigger } from './run-trigger.js';
 import { readSyncSettings, syncSettingsView } from './sync-settings.js';
 
@@ -16,7 +16,10 @@ export interface SyncHealth {
   lastRun: { id: string; status: RunStatus; trigger: RunTrigger; startedAt: string; finishedAt: string | null } | null;
   /** ISO time of the next scheduled reconcile; null when the schedule is off or HubSpot is not connected. */
   nextReconcileAt: string | null;
-  /** Distinct changed records in the pending-changes set, waiting for the on-change push. */
+  /**
+   * Distinct records waiting to be pushed: changed records in the pending-changes set (for the
+   * on-change push) and deleted ones whose archive in HubSpot waits (propagated deletes), each once.
+   */
   pendingChanges: number;
 }
 
@@ -50,7 +53,12 @@ async function latestRun(db: Db, workspaceId: string, finishedOnly: boolean): Pr
 }
 
 export async function syncHealth(db: Db, workspaceId: string, connection: ConnectionState, now: number): Promise<SyncHealth> {
-  const [last, lastFinished, pendingChanges] = await Promise.all([latestRun(db, workspaceId, false), latestRun(db, workspaceId, true), countPending(db, workspaceId)]);
+  const [last, lastFinished, changes, archives] = await Promise.all([
+    latestRun(db, workspaceId, false),
+    latestRun(db, workspaceId, true),
+    countPending(db, workspaceId),
+    countWaitingArchives(db, workspaceId),
+  ]);
   const settings = await readSyncSettings(db, workspaceId);
   const view = syncSettingsView(settings, workspaceId, { now, grantedScopes: connection.status === 'not_connected' ? null : (connection.scopes ?? []) });
   return {
@@ -65,6 +73,6 @@ export async function syncHealth(db: Db, workspaceId: string, connection: Connec
         }
       : null,
     nextReconcileAt: view.nextReconcileAt,
-    pendingChanges,
+    pendingChanges: changes + archives,
   };
 }

@@ -35,11 +35,12 @@ import {
 import { hasPendingArchives } from './archive-deletions.js';
 import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
-import { WEBHOOK_JOBS, workWebhookJobs, type PullEngine } from './pull/index.js';
-import { pullOnItsOwn, pullStarted } from './pull-runs.js';
+import { pullStarted, WEBHOOK_JOBS, workWebhookJobs, type PullEngine } from './pull/index.js';
+import { pullOnItsOwn } from './pull-runs.js';
 import { dueInMinute } from './schedule.js';
 import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
+import { TAG_JOBS, wakeTagLists } from './tag-jobs.js';
 
 /** How long one slice of a job pushes before it hands over to the next slice (well inside timeoutMs). */
 export const SLICE_BUDGET_MS = 20_000;
@@ -141,6 +142,7 @@ export const SYNC_JOBS = [
   eraseDefinition(syncTickJob),
   eraseDefinition(syncScheduledJob),
   ...WEBHOOK_JOBS,
+  ...TAG_JOBS,
 ];
 
 /**
@@ -320,6 +322,8 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
       }
       // Changes that waited for this run (their flush found it running) go now.
       if (await hasPending(db, workspaceId)) await jobs.send(syncFlushJob, { workspaceId });
+      // Customers it linked may be waiting for their tags' lists.
+      await wakeTagLists(db, jobs, workspaceId);
     },
     work,
   );
@@ -372,6 +376,7 @@ export async function workSyncJobs(deps: SyncJobDeps, options: { concurrency?: n
         // Credentials refused, HubSpot unreachable: keep the changes, try again later.
         if (run && run.status !== 'succeeded') throw new Error(`The on-change push stopped: ${run.error ?? run.status}`);
         await deletePendingIfUnchanged(db, rows);
+        if (objectType === 'contacts' && run) await wakeTagLists(db, jobs, workspaceId);
       }
       return 'continue';
     },

@@ -143,6 +143,14 @@ describe('a reconcile in the sync log', () => {
     const longAttempt = logged.find((a) => a.recordId === ids.long)!;
     expect(longAttempt).toMatchObject({ customerId: ids.long, hubspotId: await hubspotIdOf('long@example.com') });
     expect(longAttempt.message).toMatch(/^HubSpot.s firstname "x+…" must be at most 200 characters$/);
+    // Each attempt carries its record's name and email as the run left the record: what the sync log shows and searches.
+    const labelled = (await env.admin.get<{ attempts: { direction: string; recordId: string; recordName: string | null; email: string | null }[] }>(`${W}/sync/attempts?runId=${runId}`)).body.attempts;
+    const labelOf = (direction: string, id: string) => labelled.filter((a) => a.direction === direction && a.recordId === id).map((a) => [a.recordName, a.email]);
+    expect(labelOf('pull', ids.remote)).toEqual([['Remote', 'remote@example.com']]);
+    expect(labelOf('pull', ids.both)).toEqual([['Both', 'both@example.com']]);
+    expect(labelOf('pull', conflictId)).toEqual([['HubSpot edit', 'conflict@example.com']]);
+    expect(labelOf('push', conflictId)).toEqual([['HubSpot edit', 'conflict@example.com']]);
+    expect(labelOf('push', ids.local)).toEqual([['Local only', 'local@example.com']]);
 
     // One record's attempts, both directions; one side's.
     expect((await attempts(runId, `?recordId=${conflictId}`)).map((a) => [a.direction, a.operation])).toEqual([

@@ -123,6 +123,24 @@ describe('settings API', () => {
     await env.admin.patch(`${W}/hubspot/settings`, { twoWay: false, inboundLifecycleStages: ['customer', 'subscriber'], pollIntervalMinutes: 5, writeThrough: false, propagateDeletes: false });
   });
 
+  it('keeps a de-duplication window of 60 s by default, 0 turns it off, validated and audited', async () => {
+    const before = (await env.admin.get<Settings & Record<string, unknown>>(`${W}/hubspot/settings`)).body;
+    expect(before['dedupWindowSeconds']).toBe(60);
+    for (const bad of [-1, 86_401, 1.5]) {
+      const refused = await env.admin.request('PATCH', `${W}/hubspot/settings`, { dedupWindowSeconds: bad });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'dedupWindowSeconds' } } });
+    }
+    expect((await env.admin.request('PATCH', `${W}/hubspot/settings`, { dedupWindowSeconds: '60' })).status).toBe(400);
+    expect((await env.admin.get(`${W}/hubspot/settings`)).body).toEqual(before);
+    const off = await env.admin.patch<Record<string, unknown>>(`${W}/hubspot/settings`, { dedupWindowSeconds: 0 });
+    expect(off.body['dedupWindowSeconds']).toBe(0);
+    expect((await env.admin.get<Record<string, unknown>>(`${W}/hubspot/settings`)).body['dedupWindowSeconds']).toBe(0);
+    const audit = await env.admin.get<{ entries: { details: { changes: Record<string, unknown> } }[] }>(`${W}/audit-log?action=hubspot.sync_settings_changed`);
+    expect(audit.body.entries[0]!.details.changes).toEqual({ dedupWindowSeconds: { from: 60, to: 0 } });
+    await env.admin.patch(`${W}/hubspot/settings`, { dedupWindowSeconds: 60 });
+  });
+
   it('lets members read the settings but only admins change them', async () => {
     const member = await inviteMember(env.admin, env.ts.url, 'default', { email: 'member@example.com', role: 'member', password: 'member-password-1' });
     expect((await member.get(`${W}/hubspot/settings`)).status).toBe(200);

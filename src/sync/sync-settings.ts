@@ -38,6 +38,8 @@ export interface SyncSettings {
   propagateDeletes: boolean;
   /** A record archived in HubSpot is deleted locally too; off: it is only unlinked and stays. */
   archiveOnHubSpotDelete: boolean;
+  /** The same email created on both sides this many seconds apart or less becomes one record (seed 004); 0 turns it off. */
+  dedupWindowSeconds: number;
 }
 
 export type SyncSettingsPatch = Partial<SyncSettings>;
@@ -46,6 +48,9 @@ export type SyncSettingsPatch = Partial<SyncSettings>;
 export const DEFAULT_INBOUND_LIFECYCLE_STAGES: readonly string[] = Object.freeze(['customer', 'subscriber']);
 export const DEFAULT_POLL_INTERVAL_MINUTES = 5;
 export const MAX_POLL_INTERVAL_MINUTES = 1440;
+export const DEFAULT_DEDUP_WINDOW_SECONDS = 60;
+/** A day: records created further apart are duplicates to review, not the same creation. */
+export const MAX_DEDUP_WINDOW_SECONDS = 86_400;
 /** A HubSpot lifecycle stage's internal value: a built-in name (`customer`) or a custom stage's id. */
 const LIFECYCLE_STAGE_VALUE = /^[a-z0-9_]{1,100}$/;
 
@@ -64,6 +69,7 @@ export const NEW_WORKSPACE_SETTINGS: Readonly<SyncSettings> = Object.freeze({
   writeThrough: false,
   propagateDeletes: false,
   archiveOnHubSpotDelete: false,
+  dedupWindowSeconds: DEFAULT_DEDUP_WINDOW_SECONDS,
 });
 
 /** The settings with what they mean now: the schedule in words, the jitter and the next run. */
@@ -119,6 +125,7 @@ const fromRow = (row: SyncSettingsRow): SyncSettings => ({
   writeThrough: row.write_through === 1,
   propagateDeletes: row.propagate_deletes === 1,
   archiveOnHubSpotDelete: row.archive_on_hubspot_delete === 1,
+  dedupWindowSeconds: row.dedup_window_seconds,
 });
 
 const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSettingsRow => ({
@@ -136,6 +143,7 @@ const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSe
   write_through: settings.writeThrough ? 1 : 0,
   propagate_deletes: settings.propagateDeletes ? 1 : 0,
   archive_on_hubspot_delete: settings.archiveOnHubSpotDelete ? 1 : 0,
+  dedup_window_seconds: settings.dedupWindowSeconds,
   updated_at: now,
 });
 
@@ -187,6 +195,9 @@ export async function updateSyncSettings(db: Db, clock: Clock, workspace: Worksp
   }
   if (patch.pollIntervalMinutes !== undefined && !(Number.isInteger(patch.pollIntervalMinutes) && patch.pollIntervalMinutes >= 1 && patch.pollIntervalMinutes <= MAX_POLL_INTERVAL_MINUTES)) {
     throw new AppError('VALIDATION_FAILED', `pollIntervalMinutes: must be a whole number of minutes from 1 to ${MAX_POLL_INTERVAL_MINUTES}.`, { field: 'pollIntervalMinutes' });
+  }
+  if (patch.dedupWindowSeconds !== undefined && !(Number.isInteger(patch.dedupWindowSeconds) && patch.dedupWindowSeconds >= 0 && patch.dedupWindowSeconds <= MAX_DEDUP_WINDOW_SECONDS)) {
+    throw new AppError('VALIDATION_FAILED', `dedupWindowSeconds: must be a whole number of seconds from 0 (off) to ${MAX_DEDUP_WINDOW_SECONDS}.`, { field: 'dedupWindowSeconds' });
   }
   return db.transaction().execute(async (trx) => {
     const current = await readSyncSettings(trx, workspace.id);

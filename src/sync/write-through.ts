@@ -18,7 +18,11 @@
 // Not written through (saved as before, the push sends them): unlinked records, changes that
 // alter no mapped value (or only links, which are associations), values the push itself would
 // refuse to send (a deal's unmapped stage), a record HubSpot no longer has (the push creates it
-// again), bulk upserts and CSV imports.
+// again).
+// Bulk upserts and CSV imports (which upsert in batches) are written through item by item
+// (`writeThroughItems` in records/write-through.ts, one PATCH per changed linked record): an item
+// HubSpot refuses is reported in the answer with HubSpot's message (`error.code` HUBSPOT_REJECTED,
+// or WRITE_THROUGH_UNAVAILABLE) and not saved; the other items are saved as usual.
 import { isHubSpotApiError } from '../hubspot/index.js';
 import type { HubSpotGateway } from '../integration/index.js';
 import { AppError, isAppError, type Clock } from '../lib/index.js';
@@ -128,10 +132,16 @@ export function recordWriteThrough<R>(deps: WriteThroughDeps, objectType: Editab
     });
   };
 
+  const enabled = async (workspaceId: string): Promise<boolean> => {
+    const settings = await readSyncSettings(deps.db, workspaceId);
+    return settings.writeThrough && (adapter.setting === undefined || settings[adapter.setting]);
+  };
+
   return {
+    enabled,
+
     async send(workspaceId, id, next) {
-      const settings = await readSyncSettings(deps.db, workspaceId);
-      if (!settings.writeThrough || (adapter.setting !== undefined && !settings[adapter.setting])) return null;
+      if (!(await enabled(workspaceId))) return null;
       const [stored] = await adapter.load(deps.db, workspaceId, [id]);
       if (!stored?.hubspotId) return null;
       const mapping = await adapter.mapping(deps.db, workspaceId);

@@ -86,11 +86,14 @@ async function ensureFirstAdmin(db: Db, clock: Clock, input: { email: string; na
   return user;
 }
 
+/** The only admin cannot be demoted or removed: nobody could manage the workspace after. */
+const lastAdmin = () => new AppError('LAST_ADMIN', 'A workspace needs at least one admin: make another member an admin first.');
+
 export async function changeRole(db: Db, clock: Clock, actor: Actor, workspace: Workspace, userId: string, role: Role): Promise<void> {
   const current = await findMembership(db, workspace.id, userId);
   if (!current) throw new AppError('NOT_FOUND', 'User was not found in this workspace.');
   if (current === 'admin' && role !== 'admin' && (await countAdmins(db, workspace.id)) <= 1) {
-    throw new AppError('CONFLICT', 'A workspace needs at least one admin.');
+    throw lastAdmin();
   }
   await upsertMembership(db, { workspaceId: workspace.id, userId, role, createdAt: clock.now() });
   await audit(db, clock, { workspaceId: workspace.id, actor, action: 'user.role_changed', target: { type: 'user', id: userId }, details: { from: current, to: role } });
@@ -99,7 +102,7 @@ export async function changeRole(db: Db, clock: Clock, actor: Actor, workspace: 
 export async function removeMember(db: Db, clock: Clock, actor: Actor, workspace: Workspace, userId: string): Promise<void> {
   const current = await findMembership(db, workspace.id, userId);
   if (!current) throw new AppError('NOT_FOUND', 'User was not found in this workspace.');
-  if (current === 'admin' && (await countAdmins(db, workspace.id)) <= 1) throw new AppError('CONFLICT', 'A workspace needs at least one admin.');
+  if (current === 'admin' && (await countAdmins(db, workspace.id)) <= 1) throw lastAdmin();
   await deleteMembership(db, workspace.id, userId);
   await audit(db, clock, { workspaceId: workspace.id, actor, action: 'user.removed', target: { type: 'user', id: userId } });
 }

@@ -110,3 +110,19 @@ export async function syncNow(admin: ApiClient, workspace = 'default'): Promise<
   if (started.status !== 202) throw new Error(`sync start failed: ${started.status} ${JSON.stringify(started.body)}`);
   return waitForRun(admin, started.body.id, runEnded, workspace);
 }
+
+/** A HubSpot list's member ids, sorted, as the sandbox answers them over HTTP with the portal's token ([] when no list has that name). */
+export async function hubspotListMembers(env: SandboxedService, name: string): Promise<string[]> {
+  const headers = { authorization: `Bearer ${env.token}` };
+  const found = await fetch(`${env.sandbox.baseUrl}/crm/v3/lists/object-type-id/0-1/name/${encodeURIComponent(name)}`, { headers });
+  if (found.status === 404) return [];
+  const { list } = (await found.json()) as { list: { listId: string } };
+  const ids: string[] = [];
+  let after: string | undefined;
+  do {
+    const page = (await (await fetch(`${env.sandbox.baseUrl}/crm/v3/lists/${list.listId}/memberships?limit=250${after ? `&after=${after}` : ''}`, { headers })).json()) as { results: { recordId: string }[]; paging?: { next: { after: string } } };
+    ids.push(...page.results.map((r) => r.recordId));
+    after = page.paging?.next.after;
+  } while (after);
+  return ids.sort();
+}

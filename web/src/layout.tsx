@@ -1,6 +1,6 @@
 // The frame around every signed-in page: top bar (product, workspace switcher, user, sign out)
 // and the side navigation, which folds into a menu button on narrow screens.
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { NoAccess } from './components/ui.js';
 import { useMembership, useSession } from './session.js';
@@ -13,6 +13,22 @@ export function Shell({ children }: { children: ReactNode }) {
   const location = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const nav = useRef<HTMLElement>(null);
+
+  // The open menu (narrow screens) takes focus to its first link; Escape closes it and gives focus
+  // back to the menu button.
+  useEffect(() => {
+    if (!menuOpen) return;
+    nav.current?.querySelector<HTMLElement>('a[href]')?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setMenuOpen(false);
+      menuButton.current?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
 
   const switchWorkspace = (slug: string) => {
     // Stay in the same section of the new workspace, without record ids of the old one.
@@ -46,7 +62,7 @@ export function Shell({ children }: { children: ReactNode }) {
       </a>
       <header className="topbar">
         {workspace ? (
-          <button type="button" className="menu-button" aria-expanded={menuOpen} aria-controls="sidenav" onClick={() => setMenuOpen((o) => !o)}>
+          <button type="button" ref={menuButton} className="menu-button" aria-expanded={menuOpen} aria-controls="sidenav" onClick={() => setMenuOpen((o) => !o)}>
             <span aria-hidden="true">☰</span>
             <span className="visually-hidden">Menu</span>
           </button>
@@ -87,11 +103,12 @@ export function Shell({ children }: { children: ReactNode }) {
       </header>
       <div className="body">
         {workspace && membership ? (
-          <nav id="sidenav" className={menuOpen ? 'sidenav open' : 'sidenav'} aria-label="Main">
+          <nav id="sidenav" ref={nav} className={menuOpen ? 'sidenav open' : 'sidenav'} aria-label="Main">
             <ul>
               {link('customers', 'Customers')}
               {link('organizations', 'Organizations')}
               {link('deals', 'Deals')}
+              {link('tags', 'Tags')}
               {link('sync-log', 'Sync log')}
             </ul>
             <p className="nav-heading">Config</p>
@@ -101,7 +118,10 @@ export function Shell({ children }: { children: ReactNode }) {
                 <span className="nav-group-label">Integrations</span>
                 <ul>{link('integrations/hubspot', 'HubSpot')}</ul>
               </li>
+              {membership.role === 'admin' ? link('webhooks', 'Webhooks') : null}
               {membership.role === 'admin' ? link('audit-log', 'Audit log') : null}
+              {membership.role === 'admin' ? link('users', 'Users') : null}
+              {membership.role === 'admin' ? link('api-keys', 'API keys') : null}
             </ul>
           </nav>
         ) : null}

@@ -1,22 +1,8 @@
 // "Connect with HubSpot" (OAuth 2) end to end: the button appears only when OAuth is
 // configured, leads to the sandbox's consent page, and comes back Connected.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, openBrowser, signIn, startUiService, type UiService } from './support/browser.js';
-
-/** A port that was free a moment ago: the redirect URL must be known before the service starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { ADMIN_EMAIL, ADMIN_PASSWORD, freePort, openBrowser, signIn, startUiService, type UiService } from './support/browser.js';
 
 let sandbox: RunningSandbox;
 let ui: UiService;

@@ -2,7 +2,9 @@
 // reconcile the Synchronization tab previews it (counts per side, the conflicts and the value
 // that wins) without changing anything, and its button runs it; the run's progress shows what
 // came from HubSpot, and the sync log shows the run's inbound counts and its attempts by
-// direction, filtered by direction and by record.
+// direction, filtered by direction and by record. The sync log's search finds one email's
+// attempts across runs (by keyboard), its export links download the rows the table shows, and
+// its tables fit at 1,280 px and 390 px.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
@@ -101,5 +103,63 @@ describe('the initial two-way reconcile and the sync log', () => {
     await page.getByText('No record attempts match these filters in this run.').waitFor();
     await page.getByLabel('Record id').fill('not an id');
     await page.getByText(/is not a record id/).waitFor();
+  });
+
+  it('searches every attempt by email and outcome from the keyboard, and exports what it shows', async () => {
+    await page.goto(`${ui.url}/w/default/sync-log`);
+    const form = page.getByRole('search', { name: 'Search the sync log' });
+    await form.getByLabel('Email').focus();
+    await page.keyboard.type('CONFLICT@example.com');
+    await form.getByLabel('Outcome').selectOption('success');
+    await form.getByLabel('Email').press('Enter');
+    const table = page.getByRole('table', { name: 'Sync log attempts' });
+    const id = await customerId('conflict@example.com');
+    // Its push in the first run, then its pull and push in the reconcile: newest first.
+    await expect.poll(() => table.locator('tbody tr td:nth-child(3) .pill').allTextContents()).toEqual(['To HubSpot', 'From HubSpot', 'To HubSpot']);
+    expect(new Set(await table.locator('tbody tr td:nth-child(2) .small').allTextContents())).toEqual(new Set(['conflict@example.com']));
+
+    const csvLink = page.getByRole('link', { name: 'Export CSV' });
+    const href = await csvLink.getAttribute('href');
+    expect(href).toBe(`${W}/sync/attempts?email=conflict%40example.com&outcome=success&format=csv`);
+    expect(await page.getByRole('link', { name: 'Export NDJSON' }).getAttribute('href')).toBe(`${W}/sync/attempts?email=conflict%40example.com&outcome=success&format=ndjson`);
+    const [download] = await Promise.all([page.waitForEvent('download'), csvLink.click()]);
+    const { readFile } = await import('node:fs/promises');
+    const csv = await readFile((await download.path())!, 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('id,at,objectType,recordId,recordName,email,direction,operation,outcome,message,correlationId,hubspotId,runId,trigger,runApiCalls');
+    expect(lines.slice(1).map((l) => l.split(',')[3])).toEqual([id, id, id]);
+    const api = await ui.admin.get<{ attempts: { id: string }[] }>(`${W}/sync/attempts?email=conflict%40example.com&outcome=success`);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(api.body.attempts.map((a) => a.id));
+
+    // A bad value is the API's 400, shown in place; Clear brings every attempt back.
+    await form.getByLabel('Run id').fill('nope');
+    await form.getByRole('button', { name: 'Search' }).click();
+    await page.getByText(/runId: is not a cursor this API returned/).waitFor();
+    await form.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(3);
+  });
+
+  it('fits its tables at 1,280 px (Duration included); at 390 px the page fits and the search form too', async () => {
+    // How far each table (and the page) is wider than its box: more than 0 is cut off.
+    const overflow = () =>
+      page.evaluate<number[]>(
+        "[...document.querySelectorAll('.table-wrap')].map((w) => w.scrollWidth - w.clientWidth).concat(document.documentElement.scrollWidth - window.innerWidth)",
+      );
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.goto(`${ui.url}/w/default/sync-log`);
+    await page.getByRole('table', { name: 'Sync log attempts' }).waitFor();
+    await page.getByRole('columnheader', { name: 'Duration' }).waitFor();
+    expect((await overflow()).map((px) => Math.max(0, px))).toEqual([0, 0, 0]);
+    const duration = await page.getByTestId('run-duration').first().boundingBox();
+    expect(duration!.x + duration!.width).toBeLessThanOrEqual(1280);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByRole('table', { name: 'Sync log attempts' }).waitFor();
+    // The page itself never scrolls sideways; a table wider than the phone scrolls in its own box.
+    expect((await overflow()).at(-1)).toBeLessThanOrEqual(0);
+    expect(await page.evaluate<string[]>("[...document.querySelectorAll('.table-wrap')].map((w) => getComputedStyle(w).overflowX)")).toEqual(['auto', 'auto']);
+    const search = await page.getByRole('button', { name: 'Search' }).boundingBox();
+    expect(search!.x + search!.width).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 });

@@ -19,12 +19,13 @@ import {
   type FieldProblem,
   type RecordChangeListener,
   writeThroughFirst,
+  writeThroughItems,
   type RecordWriteThrough,
   type UpsertItemResult,
   type WrittenThrough,
 } from '../../records/index.js';
 import type { Db, Deal } from '../../store/index.js';
-import { findDeal, findDealsByExternalIds, findLiveIds, findMemberIds, insertDeals, isUniqueViolation, lockDeal, softDeleteDeal, updateDealContent } from '../../store/index.js';
+import { findDeal, findDealsByExternalIds, findLiveIds, findMemberIds, insertDeals, isUniqueViolation, lockDeal, restoreRecord, softDeleteDeal, updateDealContent } from '../../store/index.js';
 import { dealCurrentHash, dealStatus, loadDealValuesContext, type DealValuesContext } from '../../sync/index.js';
 import { linkProblems, newDeal, validateDealPatch, type LinkTargets } from './deal-input.js';
 
@@ -169,6 +170,22 @@ export async function deleteDeal(deps: DealServiceDeps, workspaceId: string, id:
 }
 
 /**
+ * Brings a deleted deal back (without its externalId, which deleting freed); 404 when none is
+ * deleted. Its status and hash are computed again (its customers or organization may have gone
+ * meanwhile, or a propagated delete unlinked it: then it reads Not synced and the push creates
+ * it again); a propagated delete not yet run is cancelled by the listeners.
+ */
+export async function restoreDeal(deps: DealServiceDeps, workspaceId: string, id: string): Promise<Deal> {
+  return inTransaction(deps, async (trx) => {
+    if (!(await restoreRecord(trx, 'deals', workspaceId, id, deps.clock.now()))) throw notFound('Deleted deal');
+    const deal = (await findDeal(trx, workspaceId, id))!;
+    await saveChange(trx, await loadDealValuesContext(trx, workspaceId), deal, deal);
+    await notify(deps, trx, workspaceId, [id]);
+    return (await findDeal(trx, workspaceId, id))!;
+  });
+}
+
+/**
  * Creates or updates up to 1,000 deals keyed by the host's externalId, in one transaction.
  * Each item stands alone: an invalid item is reported and skipped, the valid ones are saved.
  */
@@ -178,6 +195,17 @@ export async function bulkUpsertDeals(
   items: Record<string, unknown>[],
   options: { createWithoutExternalId?: boolean } = {},
 ): Promise<UpsertItemResult[]> {
+  // The custom field definitions, read once and only when something is written through.
+  let fieldsRead: Promise<CustomFieldDefinition[]> | undefined;
+  const through = await writeThroughItems(deps.writeThrough, workspaceId, items, {
+    findByExternalIds: (externalIds) => findDealsByExternalIds(deps.db, workspaceId, externalIds),
+    externalIdOf: (d) => d.externalId,
+    idOf: (d) => d.id,
+    check: async (current, item) => {
+      const checked = applyInput(current, item, await (fieldsRead ??= loadFieldDefinitions(deps.db, workspaceId, DEALS)), await loadTargets(deps.db, workspaceId, [item]), deps.clock.now());
+      return checked.ok ? { ok: true, next: checked.deal, changed: checked.changed } : checked;
+    },
+  });
   return inTransaction(deps, async (trx) => {
     const fields = await loadFieldDefinitions(trx, workspaceId, DEALS);
     const targets = await loadTargets(trx, workspaceId, items);
@@ -201,9 +229,11 @@ export async function bulkUpsertDeals(
         },
         insert: (deals) => insertDeals(trx, deals.map((deal) => ({ deal, currentHash: dealCurrentHash(deal, context) }))),
       },
-      options,
+      { ...options, refused: through.refused },
     );
     await notify(deps, trx, workspaceId, changedIds);
+    // HubSpot holds what it accepted, whatever this transaction found (as for a single update).
+    for (const written of through.written) await deps.writeThrough!.settle(trx, workspaceId, written);
     return results;
   });
 }

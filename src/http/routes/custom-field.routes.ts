@@ -18,7 +18,7 @@ const label = safeText(z.string().min(1).max(200));
 const objectType = z.enum(CUSTOM_FIELD_OBJECT_TYPES).describe('contacts (customers, the default), companies (organizations) or deals');
 
 /** The built-in keys a custom field of the type may not shadow. */
-const BUILT_IN_KEYS: Record<CustomFieldObjectType, readonly string[]> = { contacts: BUILT_IN_FIELD_KEYS, companies: ORGANIZATION_FIELD_KEYS, deals: DEAL_FIELD_KEYS };
+export const BUILT_IN_KEYS: Record<CustomFieldObjectType, readonly string[]> = { contacts: BUILT_IN_FIELD_KEYS, companies: ORGANIZATION_FIELD_KEYS, deals: DEAL_FIELD_KEYS };
 
 export function customFieldRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {

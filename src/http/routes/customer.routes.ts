@@ -152,6 +152,6 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
-    csvImportRoute(app, ctx, 'customers', (workspaceId, body) => importCustomersCsv(deps(), workspaceId, body));
+    csvImportRoute(app, ctx, 'customers', (workspaceId, body, options) => importCustomersCsv(deps(), workspaceId, body, options));
   };
 }

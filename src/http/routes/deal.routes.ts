@@ -1,9 +1,9 @@
-// Deals: CRUD, search and cursor pagination, customer links, bulk upsert by externalId, CSV
+// Deals: CRUD (and restore), search and cursor pagination, customer links, bulk upsert by externalId, CSV
 // import. Field-level validation is the deals module's (it names the field); the schemas here
 // only say the body is an object and document the answer.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bulkUpsertDeals, createDeal, deleteDeal, importDealsCsv, linkDealCustomer, updateDeal, type DealServiceDeps } from '../../crm/deals/index.js';
+import { bulkUpsertDeals, createDeal, deleteDeal, importDealsCsv, linkDealCustomer, restoreDeal, updateDeal, type DealServiceDeps } from '../../crm/deals/index.js';
 import { notFound } from '../../lib/index.js';
 import { MAX_BULK_UPSERT } from '../../records/index.js';
 import type { Deal } from '../../store/index.js';
@@ -156,6 +156,15 @@ export function dealRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
+    app.post(
+      '/api/workspaces/:workspace/deals/:dealId/restore',
+      { schema: { tags: ['deals'], summary: 'Restore a deleted deal (its externalId stays freed); cancels its propagated delete if that has not run yet', params: dealParams, response: { 200: dealSchema } } },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        return dealJson(await restoreDeal(deps(), workspace.id, request.params.dealId));
+      },
+    );
+
     for (const [method, link] of [['PUT', true], ['DELETE', false]] as const) {
       app.route({
         method,
@@ -184,6 +193,6 @@ export function dealRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
-    csvImportRoute(app, ctx, 'deals', (workspaceId, body) => importDealsCsv(deps(), workspaceId, body));
+    csvImportRoute(app, ctx, 'deals', (workspaceId, body, options) => importDealsCsv(deps(), workspaceId, body, options));
   };
 }

@@ -157,9 +157,16 @@ describe('POST /api/hubspot/webhooks', () => {
     expect(await inbound()).toEqual([]);
   });
 
-  it('acknowledges and ignores merges, association changes, other objects and portals no two-way workspace is connected to', async () => {
+  it('records a contact merge as a change of the merged record, under its new id', async () => {
+    const merge = event(contactId, 'contact.merge', { primaryObjectId: 1, mergedObjectIds: [2], newObjectId: 3 });
+    expect(await deliver(JSON.stringify([merge]))).toEqual({ status: 200, body: { events: 1, recorded: 1 } });
+    // Its job reads record 3 (src/hubspot/webhooks.test.ts: the new id is the one recorded) and drains the row.
+    await expect.poll(async () => (await inbound()).length, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('acknowledges and ignores deal merges, association changes, other objects and portals no two-way workspace is connected to', async () => {
     const ignored = [
-      event(contactId, 'contact.merge', { primaryObjectId: 1, mergedObjectIds: [2], newObjectId: 3 }),
+      event(contactId, 'deal.merge', { primaryObjectId: 1, mergedObjectIds: [2], newObjectId: 3 }),
       event(contactId, 'contact.associationChange'),
       event(contactId, 'ticket.creation'),
       { ...event(contactId), portalId: env.portalId + 1 },

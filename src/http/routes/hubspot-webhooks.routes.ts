@@ -25,6 +25,12 @@ const eventSchema = z.object({
   objectId: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/, 'must be a HubSpot record id (digits)')]),
   subscriptionType: z.string().min(1).max(100),
   occurredAt: z.number().int().nonnegative(),
+  /** A merge's new record id (`contact.merge`, `company.merge`). */
+  newObjectId: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/, 'must be a HubSpot record id (digits)')]).optional(),
+  // associationChange events: which link changed (the pull reads the record holding it).
+  associationType: z.string().max(100).optional(),
+  fromObjectId: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/)]).optional(),
+  toObjectId: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/)]).optional(),
 });
 const deliverySchema = z.array(eventSchema).max(WEBHOOK_MAX_EVENTS, `a delivery holds at most ${WEBHOOK_MAX_EVENTS} events`);
 

@@ -9,7 +9,9 @@ import { findConnection } from '../../store/index.js';
 import { enabledObjectTypes, readSyncSettings, RUN_TRIGGERS, syncHealth, syncSettingsView, updateSyncSettings } from '../../sync/index.js';
 import { requireUser, workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { workspaceParam } from '../schemas.js';
+import { customFieldJson, customFieldSchema, safeText, workspaceParam } from '../schemas.js';
+import { authorizationLinkRoutes } from './authorization-link.routes.js';
+import { BUILT_IN_KEYS } from './custom-field.routes.js';
 
 export const connectionSchema = z
   .object({
@@ -61,6 +63,7 @@ export const syncSettingsSchema = z
     writeThrough: z.boolean(),
     propagateDeletes: z.boolean(),
     archiveOnHubSpotDelete: z.boolean(),
+    dedupWindowSeconds: z.number().int(),
     objectTypes: z.array(
       z.object({ objectType: z.enum(SYNCED_OBJECT_TYPES), enabled: z.boolean(), requiredScopes: z.array(z.string()), missingScopes: z.array(z.string()) }),
     ),
@@ -89,6 +92,7 @@ const settingsPatchSchema = z
     writeThrough: z.boolean().optional(),
     propagateDeletes: z.boolean().optional(),
     archiveOnHubSpotDelete: z.boolean().optional(),
+    dedupWindowSeconds: z.number().int().optional(),
   })
   .strict();
 
@@ -113,6 +117,8 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   };
 
   return async (app) => {
+    await app.register(authorizationLinkRoutes(ctx));
+
     app.get('/api/workspaces/:workspace/hubspot/connection', { schema: { tags: ['hubspot'], summary: 'Connection status and health', params: workspaceParam, response: { 200: connectionSchema } } }, async (request) => {
       const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
       return withHealth(workspace.id, await ctx.hubspot.view(workspace.id));
@@ -123,15 +129,15 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['hubspot'],
-          summary: 'Connect with a private-app access token (checked live against HubSpot)',
+          summary: 'Connect with a private-app access token (checked live against HubSpot); with portalId, a token of another portal is refused',
           params: workspaceParam,
-          body: z.object({ accessToken: accessTokenInput }).strict(),
+          body: z.object({ accessToken: accessTokenInput, portalId: z.string().trim().regex(/^\d{1,20}$/, { error: 'must be the HubSpot portal (account) ID: digits only' }).optional() }).strict(),
           response: { 200: connectionSchema },
         },
       },
       async (request) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
-        return withHealth(access.workspace.id, await ctx.hubspot.connectPrivateApp(access.workspace, access.actor, request.body.accessToken));
+        return withHealth(access.workspace.id, await ctx.hubspot.connectPrivateApp(access.workspace, access.actor, request.body.accessToken, 'api', request.body.portalId));
       },
     );
 
@@ -173,16 +179,25 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { code, state, error } = request.query;
+        // Started from an authorization link: the person has no hubsync session, so both outcomes
+        // go to the public page (/authorize/done), never to the admin UI.
+        const viaLink = state ? await ctx.hubspot.startedFromAuthorizationLink(state) : false;
+        const failed = (message: string, errorCode?: string) =>
+          viaLink
+            ? reply.redirect(`/authorize/done?error=${encodeURIComponent(message)}${errorCode ? `&code=${encodeURIComponent(errorCode)}` : ''}`)
+            : reply.redirect(`/?oauthError=${encodeURIComponent(message)}`);
         if (error || !code || !state) {
-          const reason = encodeURIComponent(request.query.error_description ?? error ?? 'The authorization was not completed.');
-          return reply.redirect(`/?oauthError=${reason}`);
+          // Cancelled in HubSpot: the link's state was not used, so the same link can be opened again.
+          if (viaLink && error === 'access_denied') return failed('The approval was cancelled in HubSpot. Open the link again to approve.', 'ACCESS_DENIED');
+          return failed(request.query.error_description ?? error ?? 'The authorization was not completed.');
         }
         try {
-          const workspace = await ctx.hubspot.completeOAuth(code, state);
+          const { workspace } = await ctx.hubspot.completeOAuth(code, state);
+          if (viaLink) return reply.redirect(`/authorize/done?workspace=${encodeURIComponent(workspace.name)}`);
           return reply.redirect(`/w/${workspace.slug}/integrations/hubspot/connection?connected=oauth`);
         } catch (failure) {
-          const message = failure instanceof AppError ? failure.message : 'The authorization could not be completed.';
-          return reply.redirect(`/?oauthError=${encodeURIComponent(message)}`);
+          if (failure instanceof AppError) return failed(failure.message, failure.code);
+          return failed('The authorization could not be completed.');
         }
       },
     );
@@ -201,7 +216,7 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['hubspot'],
-          summary: 'Change the sync settings (admins; audited): the object types synced besides contacts, on-change push, reconcileSchedule (a 5-field cron or null for off), timezone (an IANA name), twoWay (pull HubSpot contacts too), inboundLifecycleStages, pollIntervalMinutes (1–1440), writeThrough, propagateDeletes and archiveOnHubSpotDelete',
+          summary: 'Change the sync settings (admins; audited): the object types synced besides contacts, on-change push, reconcileSchedule (a 5-field cron or null for off), timezone (an IANA name), twoWay (pull HubSpot contacts too), inboundLifecycleStages, pollIntervalMinutes (1–1440), writeThrough, propagateDeletes, archiveOnHubSpotDelete and dedupWindowSeconds (0–86400, 0 = off)',
           params: workspaceParam,
           body: settingsPatchSchema,
           response: { 200: syncSettingsSchema },
@@ -248,6 +263,51 @@ export function hubspotRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
         return ctx.mappings.save(access.workspace, access.actor, request.body.mappings, request.query.objectType);
+      },
+    );
+
+    app.post(
+      '/api/workspaces/:workspace/hubspot/mapping/fields',
+      {
+        schema: {
+          tags: ['hubspot'],
+          summary:
+            'Create a local custom field from a HubSpot property (admins; audited): its type and choice options are carried over, the key is the property name unless given, and the field is mapped to the property, both ways',
+          params: workspaceParam,
+          body: z
+            .object({
+              objectType: mappingObjectType,
+              property: z.string().min(1).max(200),
+              key: safeText(z.string().min(1).max(63)).optional(),
+              label: safeText(z.string().min(1).max(200)).optional(),
+            })
+            .strict(),
+          response: { 201: z.object({ customField: customFieldSchema, mapping: z.unknown() }) },
+        },
+      },
+      async (request, reply) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+        const { objectType, ...input } = request.body;
+        const made = await ctx.mappings.fieldFromProperty(access.workspace, access.actor, objectType, input, BUILT_IN_KEYS[objectType]);
+        return reply.status(201).send({ customField: customFieldJson(made.customField), mapping: made.mapping });
+      },
+    );
+
+    app.post(
+      '/api/workspaces/:workspace/hubspot/mapping/properties',
+      {
+        schema: {
+          tags: ['hubspot'],
+          summary:
+            "Create a HubSpot property for a local custom field (admins; audited; needs the type's crm.schemas.<type>.write scope): named after the field's key, type and options carried over, and the field is mapped to it",
+          params: workspaceParam,
+          body: z.object({ objectType: mappingObjectType, field: z.string().min(1).max(80).describe('custom.<key>') }).strict(),
+          response: { 201: z.object({ property: z.object({ name: z.string(), label: z.string(), type: z.string(), fieldType: z.string(), groupName: z.string() }).loose(), mapping: z.unknown() }) },
+        },
+      },
+      async (request, reply) => {
+        const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
+        return reply.status(201).send(await ctx.mappings.propertyFromField(access.workspace, access.actor, request.body.objectType, request.body.field));
       },
     );
   };

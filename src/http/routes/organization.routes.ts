@@ -1,4 +1,4 @@
-// Organizations (→ HubSpot companies): CRUD, search and cursor pagination, bulk upsert by
+// Organizations (→ HubSpot companies): CRUD (and restore), search and cursor pagination, bulk upsert by
 // externalId, CSV import, and members (link / unlink a customer, one primary per customer).
 // The same shapes, rights and error envelope as the customers' routes.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -9,6 +9,7 @@ import {
   deleteOrganization,
   importOrganizationsCsv,
   linkMember,
+  restoreOrganization,
   unlinkMember,
   updateOrganization,
   type OrganizationServiceDeps,
@@ -115,6 +116,22 @@ export function organizationRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
+    app.post(
+      '/api/workspaces/:workspace/organizations/:organizationId/restore',
+      {
+        schema: {
+          tags: ['organizations'],
+          summary: 'Restore a deleted organization (its externalId stays freed; its members count again); cancels its propagated delete if that has not run yet',
+          params: organizationParams,
+          response: { 200: organizationSchema },
+        },
+      },
+      async (request) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        return withMembers(ctx.db, await restoreOrganization(deps(), workspace.id, request.params.organizationId));
+      },
+    );
+
     app.put(
       '/api/workspaces/:workspace/organizations/:organizationId/customers/:customerId',
       {
@@ -158,6 +175,6 @@ export function organizationRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
-    csvImportRoute(app, ctx, 'organizations', (workspaceId, body) => importOrganizationsCsv(deps(), workspaceId, body));
+    csvImportRoute(app, ctx, 'organizations', (workspaceId, body, options) => importOrganizationsCsv(deps(), workspaceId, body, options));
   };
 }

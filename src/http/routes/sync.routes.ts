@@ -6,11 +6,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/index.js';
 import type { SyncRunRow, SyncStatus } from '../../store/index.js';
-import { countByStatus, findRun, listAttempts, listCustomers, listRunObjects, listRuns } from '../../store/index.js';
+import { countByStatus, findRun, listAttempts, listCustomers, listRunObjects, listRuns, searchAttempts, streamAttempts, type AttemptFilter, type SyncLogRow } from '../../store/index.js';
 import { OBJECT_ADAPTERS, PREVIEW_MAX_CONFLICTS, PREVIEW_MAX_MS, PREVIEW_MAX_RECORDS, previewReconcile, pullStarted, pushPlan, readSyncSettings, RUN_TRIGGERS, type ReconcilePreview, type RunTrigger } from '../../sync/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { idCursorQuery, iso, limitQuery, opaqueCursor, opaqueCursorQuery, recordIdQuery, STATUS_LABELS, statusListQuery, textQuery, workspaceParam } from '../schemas.js';
+import { sendExport } from '../export-stream.js';
+import { idCursorQuery, iso, limitQuery, logCursor, logCursorQuery, opaqueCursor, opaqueCursorQuery, recordIdQuery, STATUS_LABELS, statusListQuery, textQuery, timestampQuery, workspaceParam } from '../schemas.js';
+import { checkTimeRange, exportFormatQuery } from '../log-query.js';
 
 const runParams = workspaceParam.extend({ runId: z.string().min(1).max(100) });
 
@@ -29,6 +31,52 @@ export const attemptSchema = z.object({
   hubspotId: z.string().nullable(),
   at: z.string(),
 });
+
+/** One attempt of the workspace's sync log (its search and export): the attempt with its record and run. */
+export const logAttemptSchema = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    objectType: z.string().meta({ description: '`contacts`, `companies`, `deals` or `notes`' }),
+    recordId: z.string(),
+    recordName: z.string().nullable().meta({ description: "The record's name when the attempt was recorded (a customer's first and last name, a company's or deal's name, a note's title)" }),
+    email: z.string().nullable().meta({ description: "A customer's email (lower-cased) when the attempt was recorded; null for other types" }),
+    direction: z.enum(['push', 'pull']),
+    operation: z.string(),
+    outcome: z.enum(['success', 'error']),
+    message: z.string().nullable().meta({ description: "HubSpot's message (or hubsync's reason) when the attempt failed" }),
+    correlationId: z.string().nullable().meta({ description: "HubSpot's correlation id of the call, to quote to HubSpot support" }),
+    hubspotId: z.string().nullable(),
+    runId: z.string(),
+    trigger: z.enum(RUN_TRIGGERS).nullable().meta({ description: "The run's trigger" }),
+    runApiCalls: z.number().nullable().meta({ description: 'HubSpot calls the attempt\'s run spent (a batch of up to 100 records shares one call, so calls are counted per run)' }),
+  })
+  .meta({ id: 'SyncLogAttempt' });
+
+type LogAttempt = z.infer<typeof logAttemptSchema>;
+
+/** The CSV export's columns, in order (the JSON row's fields). */
+const LOG_ATTEMPT_COLUMNS = Object.keys(logAttemptSchema.shape) as (keyof LogAttempt)[];
+
+function logAttemptJson(a: SyncLogRow): LogAttempt {
+  return {
+    id: a.id,
+    at: iso(a.at),
+    objectType: a.object_type,
+    recordId: a.record_id,
+    recordName: a.record_name,
+    email: a.record_email,
+    direction: a.direction as LogAttempt['direction'],
+    operation: a.operation,
+    outcome: a.outcome as LogAttempt['outcome'],
+    message: a.message,
+    correlationId: a.correlation_id,
+    hubspotId: a.hubspot_id,
+    runId: a.run_id,
+    trigger: a.run_trigger as RunTrigger | null,
+    runApiCalls: a.run_api_calls,
+  };
+}
 
 /** A run's counters, for the whole run and for each object type in it. */
 const runCounters = {
@@ -338,6 +386,51 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       }
       out.end();
     });
+
+    app.get(
+      '/api/workspaces/:workspace/sync/attempts',
+      {
+        schema: {
+          tags: ['sync'],
+          summary: 'The sync log: every push and pull attempt, newest first, filtered; `format=csv|ndjson` downloads the whole filtered view',
+          description:
+            'Filters combine (AND). `cursor` is the `nextCursor` of the page before (stable while new attempts arrive). With `format`, the response streams every matching attempt (`cursor` and `limit` do not apply) as CSV with a header row or NDJSON, the same fields as the JSON rows. 400 VALIDATION_FAILED (`details.field`) for a bad parameter.',
+          params: workspaceParam,
+          querystring: z
+            .object({
+              recordId: recordIdQuery,
+              objectType: z.enum(['contacts', 'companies', 'deals', 'notes']).optional(),
+              email: z.string().trim().toLowerCase().min(1).max(254).optional().describe("A customer's email (any case)"),
+              outcome: z.enum(['success', 'error']).optional(),
+              direction: z.enum(['push', 'pull']).optional(),
+              runId: idCursorQuery('run').describe('One run (run_…)'),
+              from: timestampQuery.describe('From this time (inclusive), ISO 8601 with a zone'),
+              to: timestampQuery.describe('Up to this time (exclusive)'),
+              cursor: logCursorQuery('att'),
+              limit: limitQuery(500, 50),
+              format: exportFormatQuery,
+            })
+            .strict(),
+          response: { 200: z.object({ attempts: z.array(logAttemptSchema), nextCursor: z.string().nullable() }) },
+        },
+      },
+      async (request, reply) => {
+        const { workspace } = await workspaceAccess(ctx, request, request.params.workspace);
+        const q = request.query;
+        checkTimeRange(q.from, q.to);
+        const filter: AttemptFilter = { workspaceId: workspace.id, recordId: q.recordId, objectType: q.objectType, email: q.email, outcome: q.outcome, direction: q.direction, runId: q.runId, from: q.from, to: q.to };
+        if (q.format !== 'json') {
+          const chunks = (async function* () {
+            for await (const rows of streamAttempts(ctx.db, filter)) yield rows.map(logAttemptJson);
+          })();
+          return sendExport(reply, q.format, `sync-log-${request.params.workspace}`, LOG_ATTEMPT_COLUMNS, chunks);
+        }
+        const rows = await searchAttempts(ctx.db, filter, { after: q.cursor, limit: q.limit + 1 });
+        const page = rows.slice(0, q.limit);
+        const last = page.at(-1);
+        return { attempts: page.map(logAttemptJson), nextCursor: rows.length > q.limit && last ? logCursor(last.at, last.id) : null };
+      },
+    );
 
     app.get(
       '/api/workspaces/:workspace/sync/runs/:runId/attempts',

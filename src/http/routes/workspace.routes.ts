@@ -5,19 +5,37 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../audit/index.js';
 import { newApiKey, sha256 } from '../../auth/index.js';
-import { AppError, newId } from '../../lib/index.js';
-import { insertApiKey, listApiKeys, listAuditEntries, listMembersOfWorkspace, revokeApiKey, upsertMembership } from '../../store/index.js';
+import { AppError, newId, validationFailed } from '../../lib/index.js';
+import { insertApiKey, listApiKeys, listMembersOfWorkspace, revokeApiKey, searchAuditLog, streamAuditLog, upsertMembership, type AuditFilter, type AuditLogRow } from '../../store/index.js';
 import { changeRole, createWorkspace, removeMember } from '../../workspaces/index.js';
 import { requireUser, workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
-import { idCursorQuery, iso, limitQuery, noQuery, textQuery, workspaceParam } from '../schemas.js';
+import { sendExport } from '../export-stream.js';
+import { checkTimeRange, exportFormatQuery } from '../log-query.js';
+import { iso, limitQuery, logCursor, logCursorQuery, noQuery, textQuery, timestampQuery, workspaceParam } from '../schemas.js';
 import { invitationRoutes } from './invitation.routes.js';
+import { passwordResetRoutes } from './password-reset.routes.js';
 
 const role = z.enum(['admin', 'member']);
+
+function auditEntryJson(row: AuditLogRow) {
+  return {
+    id: row.id,
+    createdAt: iso(row.created_at),
+    actor: { type: row.actor_type as 'user' | 'api_key' | 'system', id: row.actor_id, label: row.actor_label },
+    action: row.action,
+    target: row.target_type && row.target_id ? { type: row.target_type, id: row.target_id } : null,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
+}
+
+/** The audit export's CSV columns (actor and target flattened, details as JSON text). */
+const AUDIT_CSV_COLUMNS = ['id', 'createdAt', 'actorType', 'actorId', 'actorLabel', 'action', 'targetType', 'targetId', 'details'];
 
 export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     await app.register(invitationRoutes(ctx));
+    await app.register(passwordResetRoutes(ctx));
 
     app.post(
       '/api/workspaces',
@@ -54,7 +72,7 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.patch(
       '/api/workspaces/:workspace/users/:userId',
-      { schema: { tags: ['users'], summary: 'Change a member role (admins only)', params: workspaceParam.extend({ userId: z.string() }), body: z.object({ role }).strict() } },
+      { schema: { tags: ['users'], summary: 'Change a member role (admins only); 409 LAST_ADMIN for the only admin', params: workspaceParam.extend({ userId: z.string() }), body: z.object({ role }).strict() } },
       async (request) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
         await ctx.db.transaction().execute((trx) => changeRole(trx, ctx.clock, access.actor, access.workspace, request.params.userId, request.body.role));
@@ -64,7 +82,7 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.delete(
       '/api/workspaces/:workspace/users/:userId',
-      { schema: { tags: ['users'], summary: 'Remove a member (admins only)', params: workspaceParam.extend({ userId: z.string() }) } },
+      { schema: { tags: ['users'], summary: 'Remove a member (admins only); 409 LAST_ADMIN for the only admin', params: workspaceParam.extend({ userId: z.string() }) } },
       async (request, reply) => {
         const access = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
         await ctx.db.transaction().execute((trx) => removeMember(trx, ctx.clock, access.actor, access.workspace, request.params.userId));
@@ -72,7 +90,7 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/api/workspaces/:workspace/api-keys', { schema: { tags: ['api keys'], summary: 'API keys (admins only; secrets are never shown again)', params: workspaceParam, querystring: noQuery } }, async (request) => {
+    app.get('/api/workspaces/:workspace/api-keys', { schema: { tags: ['api keys'], summary: 'API keys (admins only; secrets are never shown again): who created each, when it was last used (recorded at most once a minute)', params: workspaceParam, querystring: noQuery } }, async (request) => {
       const { workspace } = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
       const keys = await listApiKeys(ctx.db, workspace.id);
       return {
@@ -81,6 +99,7 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           name: k.name,
           prefix: k.prefix,
           createdAt: iso(k.createdAt),
+          createdBy: k.creator,
           lastUsedAt: k.lastUsedAt === null ? null : iso(k.lastUsedAt),
           revokedAt: k.revokedAt === null ? null : iso(k.revokedAt),
         })),
@@ -129,19 +148,47 @@ export function workspaceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['audit'],
-          summary: 'Configuration changes, newest first (admins only)',
+          summary: 'Configuration changes, newest first, filtered (admins only); `format=csv|ndjson` downloads the whole filtered view',
+          description:
+            '`action` keeps the actions starting with it (`api_key.` for every API key change); `actorId` one user or API key; `targetType` with `targetId` one changed thing. `cursor` is the `nextCursor` of the page before. With `format`, every matching entry streams as CSV (a header row; `details` as JSON text) or NDJSON. 400 VALIDATION_FAILED (`details.field`) for a bad parameter.',
           params: workspaceParam,
-          querystring: z.object({ action: textQuery(100), before: idCursorQuery('aud'), limit: limitQuery(500, 50) }).strict(),
+          querystring: z
+            .object({
+              action: textQuery(100),
+              actorId: z.string().min(1).max(100).optional(),
+              targetType: z.string().min(1).max(50).optional(),
+              targetId: z.string().min(1).max(100).optional(),
+              from: timestampQuery.describe('From this time (inclusive)'),
+              to: timestampQuery.describe('Up to this time (exclusive)'),
+              cursor: logCursorQuery('aud'),
+              limit: limitQuery(500, 50),
+              format: exportFormatQuery,
+            })
+            .strict(),
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { workspace } = await workspaceAccess(ctx, request, request.params.workspace, 'admin');
-        const entries = await listAuditEntries(ctx.db, { workspaceId: workspace.id, action: request.query.action, before: request.query.before, limit: request.query.limit + 1 });
-        const page = entries.slice(0, request.query.limit);
-        return {
-          entries: page.map((e) => ({ id: e.id, actor: e.actor, action: e.action, target: e.target, details: e.details, createdAt: iso(e.createdAt) })),
-          nextCursor: entries.length > request.query.limit ? page.at(-1)!.id : null,
-        };
+        const q = request.query;
+        checkTimeRange(q.from, q.to);
+        if (q.targetId !== undefined && q.targetType === undefined) throw validationFailed('querystring.targetType', 'is needed with targetId');
+        const filter: AuditFilter = { workspaceId: workspace.id, action: q.action, actorId: q.actorId, targetType: q.targetType, targetId: q.targetId, from: q.from, to: q.to };
+        if (q.format !== 'json') {
+          const chunks = (async function* () {
+            for await (const rows of streamAuditLog(ctx.db, filter)) {
+              yield rows.map((row) => {
+                const e = auditEntryJson(row);
+                if (q.format !== 'csv') return e;
+                return { id: e.id, createdAt: e.createdAt, actorType: e.actor.type, actorId: e.actor.id, actorLabel: e.actor.label, action: e.action, targetType: e.target?.type ?? null, targetId: e.target?.id ?? null, details: JSON.stringify(e.details) };
+              });
+            }
+          })();
+          return sendExport(reply, q.format, `audit-log-${request.params.workspace}`, AUDIT_CSV_COLUMNS, chunks);
+        }
+        const rows = await searchAuditLog(ctx.db, filter, { after: q.cursor, limit: q.limit + 1 });
+        const page = rows.slice(0, q.limit);
+        const last = page.at(-1);
+        return { entries: page.map(auditEntryJson), nextCursor: rows.length > q.limit && last ? logCursor(last.created_at, last.id) : null };
       },
     );
   };

@@ -32,8 +32,12 @@ function findList(portal: Portal, listId: string | undefined): CrmList {
   return list;
 }
 
+/** The most record ids one membership change takes (HubSpot's per-request limit). */
+export const MAX_MEMBERSHIP_IDS = 100_000;
+
 function idArray(body: unknown): string[] {
   if (!Array.isArray(body)) throw validationError('The request body must be a JSON array of record ids.');
+  if (body.length > MAX_MEMBERSHIP_IDS) throw validationError(`At most ${MAX_MEMBERSHIP_IDS} record ids per membership change; got ${body.length}.`);
   return body.map((v) => String(v));
 }
 

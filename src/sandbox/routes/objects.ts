@@ -347,7 +347,7 @@ export function objectRoutes(state: SandboxState): Route[] {
       if (q.query !== undefined && !matchesQuery(q.query, get, SEARCHABLE_TEXT[type])) return;
       matches.push({ record, view });
     };
-    const candidates = emailCandidates(store, type, q.groups);
+    const candidates = emailCandidates(store, type, q.groups) ?? idRangeCandidates(store, q.groups);
     if (candidates) for (const r of candidates) consider(r);
     else for (const r of store.order) consider(r);
 
@@ -473,6 +473,30 @@ function assertNoDuplicates(ids: string[]): void {
   const dupes = new Set<string>();
   for (const id of ids) (seen.has(id) ? dupes : seen).add(id);
   if (dupes.size > 0) throw validationError(`Duplicate IDs found in batch input: [${[...dupes].join(', ')}]. IDs must be unique`);
+}
+
+/**
+ * When every filter group bounds `hs_object_id` (a pull reading a range of ids), the records in
+ * those bounds, from the id-ordered array, instead of a scan over every record; the filters are
+ * still matched on each. Ids only grow, so the array holds them in order.
+ */
+function idRangeCandidates(store: ObjectStore, groups: ReturnType<typeof parseSearchRequest>['groups']): CrmRecord[] | undefined {
+  if (groups.length === 0) return undefined;
+  const found = new Set<CrmRecord>();
+  for (const filters of groups) {
+    let from = 0;
+    let to = Number.MAX_SAFE_INTEGER;
+    for (const f of filters) {
+      if (f.propertyName !== 'hs_object_id' || f.value === undefined || !/^\d{1,15}$/.test(f.value)) continue;
+      const v = Number(f.value);
+      if (f.operator === 'GT' || f.operator === 'GTE' || f.operator === 'EQ' || f.operator === 'BETWEEN') from = Math.max(from, f.operator === 'GT' ? v + 1 : v);
+      if (f.operator === 'LT' || f.operator === 'LTE' || f.operator === 'EQ') to = Math.min(to, f.operator === 'LT' ? v - 1 : v);
+      if (f.operator === 'BETWEEN' && f.highValue !== undefined && /^\d{1,15}$/.test(f.highValue)) to = Math.min(to, Number(f.highValue));
+    }
+    if (from === 0 && to === Number.MAX_SAFE_INTEGER) return undefined;
+    for (const r of store.between(from, to)) found.add(r);
+  }
+  return [...found].sort((x, y) => x.num - y.num);
 }
 
 /**

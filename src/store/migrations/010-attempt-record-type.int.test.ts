@@ -52,12 +52,14 @@ it('names existing attempts as contacts by their customer, keeps every value, an
   expect((await migrateToLatest(typed)).applied).toContain('010-attempt-record-type');
 
   const rows = await db.selectFrom('sync_attempts').selectAll().orderBy('id').execute();
-  // Migration 016 names every old attempt a push.
+  // Migration 016 names every old attempt a push; 026 finds no record to take a name from.
+  const later = { direction: 'push', record_name: null, record_email: null };
   expect(rows.map((r) => ({ ...r, at: Number(r['at']) }))).toEqual([
-    { ...attempt, id: 'att_1', object_type: 'contacts', record_id: 'cus_1', customer_id: 'cus_1', outcome: 'success', message: null, hubspot_id: '101', direction: 'push' },
-    { ...attempt, id: 'att_2', object_type: 'contacts', record_id: 'cus_2', customer_id: 'cus_2', outcome: 'error', message: 'Property values were not valid: « not-a-stage »', hubspot_id: null, direction: 'push' },
+    { ...attempt, id: 'att_1', object_type: 'contacts', record_id: 'cus_1', customer_id: 'cus_1', outcome: 'success', message: null, hubspot_id: '101', ...later },
+    { ...attempt, id: 'att_2', object_type: 'contacts', record_id: 'cus_2', customer_id: 'cus_2', outcome: 'error', message: 'Property values were not valid: « not-a-stage »', hubspot_id: null, ...later },
   ]);
-  expect(await attemptIndexes(typed)).toEqual(INDEXES);
+  // Migration 026 replaced (workspace_id, at) with its search indexes (attempt_log_*).
+  expect(await attemptIndexes(typed)).toEqual(INDEXES.filter((name) => name !== 'sync_attempts_workspace_at'));
 
   // Another object type's attempt has no customer; an insert that names no type is a contact's.
   await db.insertInto('sync_attempts').values({ ...attempt, id: 'att_3', object_type: 'companies', record_id: 'org_1', customer_id: null, outcome: 'success', message: null, hubspot_id: '9' }).execute();

@@ -19,6 +19,17 @@ import * as m016 from './016-two-way.js';
 import * as m017 from './017-field-direction.js';
 import * as m018 from './018-inbound-changes.js';
 import * as m019 from './019-pending-archives.js';
+import * as m021 from './021-split-initial-pull.js';
+import * as m022 from './022-record-merges.js';
+import * as m024 from './024-duplicate-keys.js';
+import * as m025 from './025-tags.js';
+import * as m026 from './026-sync-log-search.js';
+import * as m028 from './028-dedup-window.js';
+import * as m029 from './029-webhooks-out.js';
+import * as m030 from './030-authorization-links.js';
+import * as m031 from './031-password-resets.js';
+import * as m033 from './033-dedup-recent.js';
+import * as m034 from './034-activity-events.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -39,4 +50,15 @@ export const migrations: Record<string, Migration> = {
   '017-field-direction': m017,
   '018-inbound-changes': m018,
   '019-pending-archives': m019,
+  '021-split-initial-pull': m021,
+  '022-record-merges': m022,
+  '024-duplicate-keys': m024,
+  '025-tags': m025,
+  '026-sync-log-search': m026,
+  '028-dedup-window': m028,
+  '029-webhooks-out': m029,
+  '030-authorization-links': m030,
+  '031-password-resets': m031,
+  '033-dedup-recent': m033,
+  '034-activity-events': m034,
 };

@@ -175,4 +175,5 @@ export const companyAdapter: ObjectAdapter<Organization, CompanyValues> = {
   recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure, 'organizations'),
   refreshStatuses: (db, workspaceId, ids) => refreshRecordStatuses(db, 'organizations', workspaceId, [...ids], [], false),
   customerIdOf: () => null,
+  labelOf: (record) => ({ name: record.record.name, email: null }),
 };

@@ -9,10 +9,11 @@
 // run with the mapping); an owner HubSpot does not know is left out and noted, never failing it.
 import { emailRefusalReason, invalidEmailMessage } from '../../hubspot/index.js';
 import type { Customer, OrganizationMember } from '../../store/index.js';
-import { countByStatus, hasWorkSince, listMembershipsOfCustomers, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer, syncedValuesOf } from '../../store/index.js';
+import { countByStatus, customerLabel, findRestoredMergedAwayCustomers, hasWorkSince, listMembershipsOfCustomers, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer, syncedValuesOf } from '../../store/index.js';
 import { pushCompanyLinks } from '../contact-companies.js';
 import { DEFAULT_PROPERTIES, EMAIL_PROPERTY } from '../field-mapping.js';
 import { CONTACTS, contactLinksOf, contactOwnerWarning, loadContactValues, pushPropertiesFor, refreshHashes, refreshStatuses, type ContactValues } from '../status-refresh.js';
+import { prepareTagProperty } from '../tag-property.js';
 import type { ObjectAdapter } from './object-adapter.js';
 
 /** A customer with what its push associates: its live organizations (primary first) and the companies last associated. */
@@ -20,6 +21,11 @@ export interface LinkedCustomer extends Customer {
   organizations: OrganizationMember[];
   /** `customers.synced_links` (contact-companies.ts). */
   syncedLinks: string | null;
+  /**
+   * Set when the customer (not linked) was restored from a merge in which HubSpot merged its
+   * contact into another: HubSpot still finds that contact by the email it had then.
+   */
+  mergedAway?: { email: string | null; mergedHubSpotId: string; survivorId: string };
 }
 
 export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
@@ -33,8 +39,10 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
     if (ids.length === 0) return [];
     const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [...ids]).orderBy('id').execute();
     const memberships = await listMembershipsOfCustomers(db, workspaceId, ids);
+    const mergedAway = await findRestoredMergedAwayCustomers(db, workspaceId, rows.filter((r) => r.hubspot_id === null).map((r) => r.id));
     return rows.map((row) => {
-      const customer: LinkedCustomer = { ...rowToCustomer(row), organizations: memberships.get(row.id) ?? [], syncedLinks: row.synced_links };
+      const away = mergedAway.get(row.id);
+      const customer: LinkedCustomer = { ...rowToCustomer(row), organizations: memberships.get(row.id) ?? [], syncedLinks: row.synced_links, ...(away ? { mergedAway: away } : {}) };
       return { id: customer.id, hubspotId: customer.sync.hubspotId, status: customer.sync.status, lastAttemptAt: customer.sync.lastAttemptAt, record: customer, base: syncedValuesOf(row.synced_values) };
     });
   },
@@ -45,8 +53,14 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
   properties: (customer, values) => pushPropertiesFor(customer, values),
   warning: (customer, values) => contactOwnerWarning(customer, values),
   links: (customer) => contactLinksOf(customer.organizations),
-  refusal(properties) {
+  refusal(properties, customer) {
     const email = properties[EMAIL_PROPERTY] ?? '';
+    const away = customer.mergedAway;
+    // Upserted by email, it would land on the contact HubSpot merged it into — the survivor's —
+    // and overwrite it: not sent until its email changes (then it is a contact of its own).
+    if (away && customer.sync.hubspotId === null && away.email !== null && email.toLowerCase() === away.email) {
+      return `HubSpot merged this customer's contact into contact ${away.mergedHubSpotId} (customer ${away.survivorId}), which still answers to ${email}: pushing it would update that contact instead of creating one (not sent). Give it another email to push it as a contact of its own, or merge it into ${away.survivorId} again.`;
+    }
     const refused = emailRefusalReason(email);
     return refused === null ? null : `${invalidEmailMessage(email)} (not sent: ${refused}).`;
   },
@@ -63,5 +77,8 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
   recordFailure: (db, workspaceId, id, failure) => recordPushFailure(db, workspaceId, id, failure),
   refreshStatuses: (db, workspaceId, ids) => refreshStatuses(db, workspaceId, [...ids], []),
   customerIdOf: (record) => record.id,
+  labelOf: (record) => customerLabel(record.record),
+  // The tags property's options follow the catalog before any contact carries a new tag.
+  begin: (context) => prepareTagProperty(context),
   associate: (context, accepted) => pushCompanyLinks(context, accepted),
 };

@@ -40,13 +40,13 @@ const TO_PRIMARY_COMPANY: AssociationSpec = { associationCategory: 'HUBSPOT_DEFI
  * deals.synced_links: the HubSpot ids hubsync last associated the deal with, by kind, and the
  * HubSpot deal they were made for (a deal recreated in HubSpot starts with none).
  */
-interface SyncedLinks {
+export interface SyncedLinks {
   deal: string;
   contacts: string[];
   companies: string[];
 }
 
-function parseSyncedLinks(raw: string | null | undefined, hubspotDealId: string): SyncedLinks {
+export function parseSyncedLinks(raw: string | null | undefined, hubspotDealId: string): SyncedLinks {
   const parsed = raw ? (JSON.parse(raw) as Partial<SyncedLinks>) : undefined;
   if (parsed?.deal !== hubspotDealId) return { deal: hubspotDealId, contacts: [], companies: [] };
   return { deal: hubspotDealId, contacts: parsed.contacts ?? [], companies: parsed.companies ?? [] };
@@ -204,4 +204,5 @@ export const dealAdapter: ObjectAdapter<Deal, DealValuesContext> = {
     await setDealSyncStates(db, workspaceId, changes);
   },
   customerIdOf: () => null,
+  labelOf: (record) => ({ name: record.record.name, email: null }),
 };

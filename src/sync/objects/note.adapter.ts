@@ -210,6 +210,7 @@ export const noteAdapter: ObjectAdapter<NoteSource, Mapping> = {
     await setActivityHashesAndStatuses(db, workspaceId, changes);
   },
   customerIdOf: (record) => record.record.activity.customerId,
+  labelOf: (record) => ({ name: record.record.activity.title, email: null }),
 
   async match(context, items) {
     // Only an activity whose create was sent before may have a note already: the rest cost nothing.

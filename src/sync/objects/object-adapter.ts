@@ -7,7 +7,7 @@
 // the associations to push with them. `contact.adapter.ts` is the first; see
 // docs/ARCHITECTURE.md, "One push engine, an adapter per object type".
 import type { HubSpotClient, ObjectAssociationInput, ObjectType } from '../../hubspot/index.js';
-import type { Db, SyncStatus } from '../../store/index.js';
+import type { Db, RecordLabel, SyncStatus } from '../../store/index.js';
 import type { Mapping } from '../field-mapping.js';
 
 /** A local record as the engine sees it: its sync state, and the adapter's own view of it. */
@@ -157,6 +157,8 @@ export interface ObjectAdapter<R = unknown, M = unknown> {
   refreshStatuses(db: Db, workspaceId: string, ids: readonly string[]): Promise<void>;
   /** The customer an attempt concerns, for the sync log's `customerId` (contacts: the record itself). */
   customerIdOf(record: SyncedRecord<R>): string | null;
+  /** The record's name (and a customer's email) as the sync log shows and searches it, taken from the record as loaded for the batch. */
+  labelOf(record: SyncedRecord<R>): RecordLabel;
 
   // HubSpot-side preparation ------------------------------------------------------------------
 

@@ -87,6 +87,23 @@ describe('merging a pulled contact', () => {
     expect(localLater.base['firstname']).toBe('Ada K.');
   });
 
+  it('for a customer just linked whose contact was created seconds from it, gives every conflict to the older copy, whatever the change times', () => {
+    const windowed = contactPullContext({ mapping, owners: new Map() }, { mapping, directions: {} }, customFields, ['customer'], new Map(), 60_000);
+    const local = customer({ firstName: 'Ada L.', city: null, createdAt: 1_000, fieldUpdatedAt: { firstName: 1_000 }, sync: { hubspotId: null, status: 'not_synced', error: null, syncedHash: null, syncedAt: null, lastAttemptAt: null } });
+    const made = (createdAt: string) => ({ ...contact({ firstname: 'Ada K.', city: 'Basel' }), createdAt });
+    // Here first, HubSpot 3 s later (its first name is the later change): the local copy is canonical; HubSpot's fills the empty city.
+    const localOlder = made(new Date(4_000).toISOString());
+    const canonical = contactPullSpec.canonicalOnLink!(local, localOlder, windowed);
+    expect(canonical).toBe('local');
+    const merged = mergeRecord(contactPullSpec, local, {}, localOlder, windowed, new Map([['firstname', 4_000]]), 9_000, canonical);
+    expect(merged.values).toMatchObject({ firstName: 'Ada L.', city: 'Basel' });
+    expect(merged.conflicts.map((c) => [c.field, c.winner])).toEqual([['firstName', 'local']]);
+    // Five minutes apart: no longer the same creation, the later change wins.
+    expect(contactPullSpec.canonicalOnLink!(local, made(new Date(301_000).toISOString()), windowed)).toBeNull();
+    // The window off: by time.
+    expect(contactPullSpec.canonicalOnLink!(local, localOlder, context)).toBeNull();
+  });
+
   it('takes HubSpot\'s value of a Pull only field both sides changed, without a conflict, and keeps a local edit HubSpot did not touch', () => {
     const pullOnly = contactPullContext({ mapping, owners: new Map() }, { mapping, directions: { firstName: 'pull' } }, customFields, ['customer']);
     const local = customer({ firstName: 'Ada L.', fieldUpdatedAt: { firstName: 500 } });

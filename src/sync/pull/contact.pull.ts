@@ -1,19 +1,27 @@
 // HubSpot contacts → customers, on the shared record pull (./record-pull.ts). A pulled contact is
-// found locally by its link (hubspot_id), else by email (an existing customer is linked, never
-// duplicated, whatever its stage), else created — only when its lifecycle stage is in the
-// workspace's import filter (seed 004), with the stage as the local lifecycle field and a
-// `lifecycle:<stage>` tag. Emails compare ignoring case, as HubSpot's do.
+// found locally by its link (hubspot_id), else by email, then by one of its
+// `hs_additional_emails` (an existing customer is linked, never duplicated, whatever its stage;
+// created within the de-duplication window of the contact, the older of the two is canonical),
+// else created — only when its lifecycle stage is in the workspace's import filter (seed 004),
+// with the stage as the local lifecycle field and a `lifecycle:<stage>` tag, or whatever its
+// stage when a Closed Won deal brings it (./closed-won.ts). Emails compare ignoring case, as
+// HubSpot's do. Its owner comes in as the local user linked to HubSpot's owner (record-pull.ts
+// `ownerField`), its companies as its organizations (./links.pull.ts).
 import type { CrmObject } from '../../hubspot/index.js';
 import type { Clock } from '../../lib/index.js';
 import { loadFieldDefinitions, type CustomFieldDefinition } from '../../records/index.js';
 import { validateBuiltInValue, type BuiltInTextField } from '../../customers/index.js';
 import type { Customer } from '../../store/index.js';
-import { findRowsForPull, insertCustomers, rowToCustomer, updateCustomerContent } from '../../store/index.js';
+import { customerLabel, findRowsForPull, insertCustomers, rowToCustomer, updateCustomerContent } from '../../store/index.js';
+import type { WebhookEmitter } from '../../webhooks/index.js';
 import { CONTACT_RULES, EMAIL_FIELD, EMAIL_PROPERTY, localFields, mappingFor, type Directions, type Mapping } from '../field-mapping.js';
 import { CONTACTS, loadContactValues, pushPropertiesFor, refreshHashes, refreshStatuses, savedOrDefaultMapping, type ContactValues } from '../status-refresh.js';
 import { readSyncSettings } from '../sync-settings.js';
+import { MERGED_IDS_PROPERTY } from './hubspot-merges.js';
+import { canonicalOnLink } from './merge.js';
 import type { PullAdapter } from './pull-adapter.js';
-import { locateRows, mappedFields, recordPullAdapter, writeField, type PullContext, type RecordPullSpec } from './record-pull.js';
+import { applyContactLinks } from './links.pull.js';
+import { locateRows, mappedFields, ownerField, pulledOwners, recordPullAdapter, writeField, type PulledOwner, type PullContext, type RecordPullSpec } from './record-pull.js';
 
 export const LIFECYCLE_PROPERTY = 'lifecyclestage';
 export const LIFECYCLE_TAG_PREFIX = 'lifecycle:';
@@ -21,9 +29,15 @@ export const LIFECYCLE_TAG_PREFIX = 'lifecycle:';
 export interface ContactPullContext extends PullContext<ContactValues> {
   /** The lifecycle stages whose unknown contacts are imported. */
   stages: ReadonlySet<string>;
+  /** The workspace's `dedupWindowSeconds` in ms: a contact linked to a customer created this close to it is the same person created on both sides. */
+  dedupWindowMs: number;
 }
 
 const emailOf = (contact: CrmObject) => (contact.properties[EMAIL_PROPERTY] ?? '').trim().toLowerCase();
+/** HubSpot's other addresses of the contact (`;`-separated, e.g. left by a merge): the same person. */
+export const ADDITIONAL_EMAILS_PROPERTY = 'hs_additional_emails';
+const additionalEmailsOf = (contact: CrmObject) =>
+  (contact.properties[ADDITIONAL_EMAILS_PROPERTY] ?? '').split(';').map((e) => e.trim().toLowerCase()).filter((e) => e !== '');
 const stageOf = (contact: CrmObject) => (contact.properties[LIFECYCLE_PROPERTY] ?? '').trim().toLowerCase();
 
 /**
@@ -31,12 +45,19 @@ const stageOf = (contact: CrmObject) => (contact.properties[LIFECYCLE_PROPERTY] 
  * fields of the saved mapping the pull reads (`directions`: Push only ones left out), email
  * always among them.
  */
-export function contactPullContext(values: ContactValues, saved: { mapping: Mapping; directions: Directions }, customFields: CustomFieldDefinition[], stages: Iterable<string>): ContactPullContext {
+export function contactPullContext(
+  values: ContactValues,
+  saved: { mapping: Mapping; directions: Directions },
+  customFields: CustomFieldDefinition[],
+  stages: Iterable<string>,
+  owners: ReadonlyMap<string, PulledOwner> = new Map(),
+  dedupWindowMs = 0,
+): ContactPullContext {
   const mapping = { ...saved.mapping, [EMAIL_FIELD]: EMAIL_PROPERTY };
   const fields = mappedFields(mapping, saved.directions, localFields(customFields), customFields, (field, text) => validateBuiltInValue(field.field as BuiltInTextField, text)).map((f) =>
     f.field === EMAIL_FIELD ? { ...f, canonical: (value: string) => value.trim().toLowerCase() } : f,
   );
-  return { values, pulled: { ...values, mapping: mappingFor(mapping, saved.directions, 'pull') }, fields, stages: new Set(stages) };
+  return { values, pulled: { ...values, mapping: mappingFor(mapping, saved.directions, 'pull') }, fields: [...fields, ownerField(owners)], stages: new Set(stages), dedupWindowMs };
 }
 
 /** The contacts side of the record pull. */
@@ -45,28 +66,38 @@ export const contactPullSpec: RecordPullSpec<Customer, ContactPullContext> = {
   modifiedProperty: 'lastmodifieddate',
   table: 'customers',
   idPrefix: 'cus',
-  lookupProperties: [EMAIL_PROPERTY, LIFECYCLE_PROPERTY],
+  lookupProperties: [EMAIL_PROPERTY, LIFECYCLE_PROPERTY, MERGED_IDS_PROPERTY, ADDITIONAL_EMAILS_PROPERTY],
+  merges: { table: 'customers', keyOf: (contact) => emailOf(contact) || null },
+  labelOf: (customer) => customerLabel(customer),
 
   async context(db, workspaceId) {
-    const [values, saved, customFields, settings] = await Promise.all([
+    const [values, saved, customFields, settings, owners] = await Promise.all([
       loadContactValues(db, workspaceId),
       savedOrDefaultMapping(db, workspaceId, CONTACTS, CONTACT_RULES),
       loadFieldDefinitions(db, workspaceId),
       readSyncSettings(db, workspaceId),
+      pulledOwners(db, workspaceId),
     ]);
-    return contactPullContext(values, saved, customFields, settings.inboundLifecycleStages);
+    return contactPullContext(values, saved, customFields, settings.inboundLifecycleStages, owners, settings.dedupWindowSeconds * 1000);
   },
   properties: (customer, values) => pushPropertiesFor(customer, values),
+  // Created here and in HubSpot seconds apart: the older is canonical, as ../dedup.ts decides when the copy was pulled in first.
+  canonicalOnLink: (customer, contact, context) => canonicalOnLink(customer.createdAt, Date.parse(contact.createdAt || (contact.properties['createdate'] ?? '')), context.dedupWindowMs),
   write: writeField,
 
   async locate(db, workspaceId, contacts) {
-    const emails = contacts.map(emailOf).filter((e) => e !== '');
+    const emails = contacts.flatMap((c) => [emailOf(c), ...additionalEmailsOf(c)]).filter((e) => e !== '');
     const rows = await findRowsForPull(db, 'customers', workspaceId, contacts.map((c) => c.id), [{ column: 'email_lower', values: emails }]);
-    return locateRows(contacts, rows, rowToCustomer, [(contact, row) => row.email_lower === emailOf(contact)]);
+    // A customer holding one of the contact's additional emails is the same person: linked, not
+    // imported again (after the primary email's matches took their customers).
+    return locateRows(contacts, rows, rowToCustomer, [
+      (contact, row) => row.email_lower === emailOf(contact),
+      (contact, row) => row.email_lower !== null && additionalEmailsOf(contact).includes(row.email_lower),
+    ]);
   },
 
-  create(workspaceId, id, contact, context, now) {
-    if (!context.stages.has(stageOf(contact))) return null;
+  create(workspaceId, id, contact, context, now, forced) {
+    if (!forced && !context.stages.has(stageOf(contact))) return null;
     return {
       id,
       workspaceId,
@@ -100,6 +131,8 @@ export const contactPullSpec: RecordPullSpec<Customer, ContactPullContext> = {
     customer.fieldUpdatedAt['tags'] = now;
   },
 
+  linkKinds: ['companies'],
+  links: (db, workspaceId, pairs, associations, now) => applyContactLinks(db, workspaceId, pairs, associations.get('companies') ?? new Map(), now),
   insert: (db, customers) => insertCustomers(db, customers),
   update: (db, customer) => updateCustomerContent(db, customer),
   duplicateKey: (customer) => customer.email?.trim().toLowerCase() ?? null,
@@ -109,6 +142,7 @@ export const contactPullSpec: RecordPullSpec<Customer, ContactPullContext> = {
   refreshStatuses: (db, workspaceId, ids, previousEmails) => refreshStatuses(db, workspaceId, ids, previousEmails),
 };
 
-export function contactPullAdapter(clock: Clock): PullAdapter<ContactPullContext> {
-  return recordPullAdapter(contactPullSpec, clock);
+/** `events`: webhooks out, told of the merges found in HubSpot (`record.merged`). */
+export function contactPullAdapter(clock: Clock, events?: Pick<WebhookEmitter, 'emit'>): PullAdapter<ContactPullContext> {
+  return recordPullAdapter(contactPullSpec, clock, events);
 }

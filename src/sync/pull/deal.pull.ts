@@ -6,7 +6,8 @@
 // mapped back through the saved deal stage mapping (HubSpot → Deal stages) to the local
 // pipeline and stage — the first mapped to it when several are. A HubSpot stage no local stage is
 // mapped to is reported as a problem on the deal, and its stage stays (a new deal has none).
-// Owners and associations are not pulled.
+// Its owner comes in as the local user linked to HubSpot's owner (record-pull.ts `ownerField`),
+// its contacts and Primary company as its customers and organization (./links.pull.ts).
 //
 // The deal's field rules are read from their own module, not the crm folder's door: that door
 // also opens the deal service, which depends on this sync module.
@@ -20,7 +21,8 @@ import { localFields, mappingFor } from '../field-mapping.js';
 import { savedOrDefaultMapping } from '../status-refresh.js';
 import { DEAL_KEY_PROPERTY, DEAL_RULES, DEALS, dealCurrentHash, dealPropertiesFor, loadDealValuesContext, refreshDealSyncStates, type DealValuesContext } from '../deal-values.js';
 import type { PullAdapter } from './pull-adapter.js';
-import { dayOf, locateRows, mappedFields, quoted, recordPullAdapter, writeField, type PulledField, type PullContext, type RecordPullSpec } from './record-pull.js';
+import { applyDealLinks } from './links.pull.js';
+import { dayOf, locateRows, mappedFields, ownerField, pulledOwners, quoted, recordPullAdapter, writeField, type PulledField, type PullContext, type RecordPullSpec } from './record-pull.js';
 
 const STAGE_FIELD = 'stage';
 const PIPELINE_PROPERTY = 'pipeline';
@@ -65,18 +67,20 @@ export const dealPullSpec: RecordPullSpec<Deal, DealContext> = {
   table: 'deals',
   idPrefix: 'deal',
   lookupProperties: [DEAL_KEY_PROPERTY],
+  labelOf: (deal) => ({ name: deal.name, email: null }),
 
   async context(db, workspaceId) {
-    const [values, saved, customFields, stages] = await Promise.all([
+    const [values, saved, customFields, stages, owners] = await Promise.all([
       loadDealValuesContext(db, workspaceId),
       savedOrDefaultMapping(db, workspaceId, DEALS, DEAL_RULES),
       loadFieldDefinitions(db, workspaceId, DEALS),
       listDealStageMappings(db, workspaceId),
+      pulledOwners(db, workspaceId),
     ]);
     const mapped = mappedFields(saved.mapping, saved.directions, localFields(customFields, DEAL_RULES), customFields, (field, text) =>
       validateDealValue(field.field as Exclude<keyof DealValues, 'custom'>, field.type === 'date' ? dayOf(text) : text),
     );
-    return { values, pulled: { ...values, mapping: mappingFor(saved.mapping, saved.directions, 'pull') }, fields: [...mapped, stageField(stages)] };
+    return { values, pulled: { ...values, mapping: mappingFor(saved.mapping, saved.directions, 'pull') }, fields: [...mapped, stageField(stages), ownerField(owners)] };
   },
   properties: (deal, values) => dealPropertiesFor(deal, values),
   write(deal, field, value) {
@@ -94,6 +98,8 @@ export const dealPullSpec: RecordPullSpec<Deal, DealContext> = {
 
   create: (workspaceId, id, record, _context, now) => newDeal(workspaceId, id, now, record.id),
 
+  linkKinds: ['contacts', 'companies'],
+  links: (db, workspaceId, pairs, associations, now) => applyDealLinks(db, workspaceId, pairs, associations, now),
   insert: (db, deals, context) => insertDeals(db, deals.map((deal) => ({ deal, currentHash: dealCurrentHash(deal, context.values) }))),
   update: (db, deal, before, context) => updateDealContent(db, deal, before.customerIds, { status: before.sync.status, currentHash: dealCurrentHash(deal, context.values) }),
   // A deal's hash and status are recomputed together (deals have no Duplicate key).

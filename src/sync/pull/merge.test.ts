@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conflictWinner, decideField, hubspotChangedAt } from './merge.js';
+import { canonicalOnLink, conflictWinner, decideField, hubspotChangedAt } from './merge.js';
 
 describe('three-way merge of a field', () => {
   it('does nothing when HubSpot sends back the base (hubsync\'s own push coming back)', () => {
@@ -20,6 +20,15 @@ describe('three-way merge of a field', () => {
     expect(conflictWinner(1000, 2000)).toBe('hubspot');
     expect(conflictWinner(2000, 1000)).toBe('local');
     expect(conflictWinner(1500, 1500)).toBe('local');
+  });
+  it('makes the older copy canonical when a link meets two created within the window, a tie going to HubSpot; further apart or off, none', () => {
+    expect(canonicalOnLink(1_000, 4_000, 60_000)).toBe('local');
+    expect(canonicalOnLink(4_000, 1_000, 60_000)).toBe('hubspot');
+    expect(canonicalOnLink(1_000, 1_000, 60_000)).toBe('hubspot');
+    expect(canonicalOnLink(1_000, 1_000 + 60_000, 60_000)).toBe('local');
+    expect(canonicalOnLink(1_000, 1_001 + 60_000, 60_000)).toBeNull();
+    expect(canonicalOnLink(1_000, 4_000, 0)).toBeNull();
+    expect(canonicalOnLink(1_000, Number.NaN, 60_000)).toBeNull();
   });
   it('reads HubSpot\'s change time from the newest history entry, else the fallback', () => {
     expect(hubspotChangedAt([{ timestamp: '2026-01-01T00:00:00.000Z' }, { timestamp: '2026-03-01T00:00:00.000Z' }], 5)).toBe(Date.parse('2026-03-01T00:00:00.000Z'));

@@ -6,7 +6,9 @@
 //   HubSpot = base              only local changed (or hubsync's own push came back): the push sends it
 //   local = base                only HubSpot changed: written locally, the base moves
 //   no base (a record just linked) and one side empty: the other side's value fills it
-//   all three differ, or no base and the two sides differ: a conflict, decided by time
+//   all three differ, or no base and the two sides differ: a conflict, decided by time — or, for
+//                               a record just linked whose two copies were created within the
+//                               de-duplication window, by which is older (`canonicalOnLink`)
 //
 // Ties: when the local change and HubSpot's are stamped with the same millisecond, the local
 // value wins (hubsync's record is the host app's own; HubSpot receives it with the next push).
@@ -37,6 +39,18 @@ export type ConflictWinner = 'local' | 'hubspot';
 /** The later change wins; the local value wins a tie (see the header). */
 export function conflictWinner(localChangedAt: number, hubspotChangedAt: number): ConflictWinner {
   return hubspotChangedAt > localChangedAt ? 'hubspot' : 'local';
+}
+
+/**
+ * The canonical side of a record linked by its key (no base yet) when both copies were created
+ * within the de-duplication window of each other (pure): the same person created on both sides
+ * seconds apart, so the older is canonical (seed 004) and wins every field both hold differently,
+ * as the de-duplication's merge does (../dedup.ts); a tie goes to HubSpot's, as there. Null when
+ * further apart, the window is 0 (off) or HubSpot's creation time is unknown: decided by time.
+ */
+export function canonicalOnLink(localCreatedAt: number, hubspotCreatedAt: number, windowMs: number): ConflictWinner | null {
+  if (windowMs <= 0 || !Number.isFinite(hubspotCreatedAt) || Math.abs(localCreatedAt - hubspotCreatedAt) > windowMs) return null;
+  return localCreatedAt < hubspotCreatedAt ? 'local' : 'hubspot';
 }
 
 /**

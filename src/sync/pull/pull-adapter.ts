@@ -5,7 +5,8 @@
 // window, the checkpoint, the history reads for conflicts, transactions. Every type builds its
 // adapter from a small spec with ./record-pull.ts (contact.pull.ts, company.pull.ts, deal.pull.ts).
 import type { CrmObject, ObjectType } from '../../hubspot/index.js';
-import type { Db } from '../../store/index.js';
+import type { Db, RecordLabel } from '../../store/index.js';
+import type { PageAssociations } from './links.pull.js';
 
 /** What applying one page did, counted per record. */
 export interface PullPageOutcome {
@@ -31,10 +32,22 @@ export interface PullChange {
   hubspotId: string;
   /** The customer, when the record is one (the sync log names it). */
   customerId: string | null;
+  /** The record's name (and a customer's email) as the page left it: the sync log shows and searches it. */
+  label: RecordLabel;
   /** create: a new local record; link: an existing one found by its key and linked; update: a linked one. */
   operation: 'create' | 'link' | 'update';
   /** False when nothing was stored: every changed value was one of the page's `problems`. */
   changed: boolean;
+  /** Why the record came in when the import filter alone would have left it out (a Closed Won deal's contact): the sync log's message. */
+  reason?: string;
+}
+
+/** What a page brings besides its records, read before its transaction. */
+export interface PageExtras {
+  /** The HubSpot associations of the page's records, per kind read (./links.pull.ts). */
+  associations?: PageAssociations;
+  /** HubSpot ids imported whatever the import filter says, each with why (./closed-won.ts). */
+  forced?: ReadonlyMap<string, string>;
 }
 
 export interface PullRun {
@@ -52,14 +65,25 @@ export interface PullAdapter<C = unknown> {
   readonly modifiedProperty: string;
   /** The sync setting that turns the type on (with two-way sync); contacts have none: always pulled. */
   readonly setting?: 'syncCompanies' | 'syncDeals';
+  /** The types whose associations to this type's records are read and brought in as links (those the workspace pulls). */
+  readonly linkKinds?: readonly ObjectType[];
   /** What a pull reads once: the mapping, the local field types, the import filter. */
   context(db: Db, workspaceId: string): Promise<C>;
   /** The HubSpot properties to read. */
   properties(context: C): string[];
   /** Read-only, before the page's transaction: the records whose fields conflict (HubSpot id → properties), whose history must be read. */
   conflicts(db: Db, workspaceId: string, context: C, records: readonly CrmObject[]): Promise<ReadonlyMap<string, readonly string[]>>;
+  /**
+   * Read-only, before the page's transaction: the HubSpot ids of the page whose associations are
+   * to be read — records that will be here after the page (a record the import filter leaves out,
+   * or one deleted here, has no links to bring). With `all` false (a pull's page), a linked record
+   * HubSpot holds nothing new of (every pulled field as the base has it: hubsync's own push coming
+   * back) is left out too: an association change alone does not move a record's modification time
+   * (its webhook names the record, read with `all`).
+   */
+  linkable(db: Db, workspaceId: string, context: C, records: readonly CrmObject[], all: boolean): Promise<string[]>;
   /** Merges the page into the local records, inside the page's transaction (which also stores the checkpoint). */
-  apply(db: Db, workspaceId: string, context: C, records: readonly CrmObject[], changedAt: ChangeTimes, run: PullRun): Promise<PullPageOutcome>;
+  apply(db: Db, workspaceId: string, context: C, records: readonly CrmObject[], changedAt: ChangeTimes, run: PullRun, page?: PageExtras): Promise<PullPageOutcome>;
 }
 
 /**

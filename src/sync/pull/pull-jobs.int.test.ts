@@ -48,7 +48,8 @@ describe('pull jobs', () => {
   });
 
   it('Reconcile now pulls every type switched on (companies and deals too) before it pushes', async () => {
-    expect((await env.admin.patch(`${W}/hubspot/settings`, { twoWay: true, syncCompanies: true, syncDeals: true })).status).toBe(200);
+    // On-change pushes off: the organization created below would otherwise start its own run, and Reconcile now would answer 409 with it.
+    expect((await env.admin.patch(`${W}/hubspot/settings`, { twoWay: true, syncCompanies: true, syncDeals: true, pushContactsOnChange: false, pushCompaniesOnChange: false })).status).toBe(200);
     const mapped = await env.admin.request('PUT', `${W}/hubspot/deal-stages`, { mappings: [{ pipeline: 'default', stage: 'won', hubspotPipelineId: 'default', hubspotStageId: 'closedwon' }] });
     expect(mapped.status).toBe(200);
     const [companyId] = env.sandbox.control.seedObjects(env.portalId, 'companies', [{ name: 'Remote AG', domain: 'remote.example' }]);

@@ -27,10 +27,13 @@
 import type { CrmObject, ObjectType } from '../../hubspot/index.js';
 import { newId, type Clock } from '../../lib/index.js';
 import { parseCustomValueText, validateTags, type CustomFieldDefinition, type CustomValue, type FieldResult } from '../../records/index.js';
-import type { Db, LiveRecordTable, SyncConflictRow, SyncStatus } from '../../store/index.js';
-import { insertConflicts, markInAgreement, saveSyncedValues } from '../../store/index.js';
+import type { Db, LiveRecordTable, RecordLabel, RecordTable, SyncConflictRow, SyncStatus } from '../../store/index.js';
+import type { WebhookEmitter } from '../../webhooks/index.js';
+import { insertConflicts, listOwners, markInAgreement, saveSyncedValues } from '../../store/index.js';
 import { mappingFor, type Directions, type LocalField, type Mapping } from '../field-mapping.js';
-import { conflictWinner, decideField } from './merge.js';
+import { applyHubSpotMerges, mergedIdsOf, type HubSpotMerge } from './hubspot-merges.js';
+import { conflictWinner, decideField, type ConflictWinner } from './merge.js';
+import type { LinkedPair, LinkOutcome, PageAssociations } from './links.pull.js';
 import { emptyOutcome, stampOf, type PullAdapter, type PullChange, type PullPageOutcome } from './pull-adapter.js';
 
 /** A local field as the pull reads it from HubSpot. */
@@ -45,6 +48,11 @@ export interface PulledField {
   canonical?(value: string): string;
   /** Pull only: never pushed, so HubSpot's value is taken even when the local one changed too. */
   pullOnly?: boolean;
+  /**
+   * A value it cannot convert is reported but does not keep the record from reading Synced (the
+   * owner: HubSpot's owner linked to no user here is left in HubSpot, never cleared by the push).
+   */
+  soft?: boolean;
 }
 
 /** What a type's pull reads once per pull. */
@@ -92,15 +100,32 @@ export interface RecordPullSpec<R extends PulledRecord, C extends PullContext> {
   write(record: R, field: string, value: unknown): void;
   /** The page's records found locally: by link (a deleted record means "leave it"), else by the type's keys (`locateRows`). */
   locate(db: Db, workspaceId: string, records: readonly CrmObject[]): Promise<Map<string, Located<R> | 'deleted'>>;
-  /** An empty local record linked to an unknown HubSpot record, or null when the type's import rule leaves it out. Its fields are filled after. */
-  create(workspaceId: string, id: string, hubspot: CrmObject, context: C, now: number): R | null;
+  /**
+   * An empty local record linked to an unknown HubSpot record, or null when the type's import
+   * rule leaves it out (`forced`: imported whatever the rule says). Its fields are filled after.
+   */
+  create(workspaceId: string, id: string, hubspot: CrmObject, context: C, now: number, forced: boolean): R | null;
+  /** The types whose associations to these records come in as links (./links.pull.ts). */
+  readonly linkKinds?: readonly ObjectType[];
+  /** Brings the page's associations in as links, after its records were written; per local record, whether its links changed and agree. */
+  links?(db: Db, workspaceId: string, pairs: readonly LinkedPair[], associations: PageAssociations, now: number): Promise<Map<string, LinkOutcome>>;
   /** After an imported record's fields are filled: what the type adds (a contact's lifecycle tag). */
   imported?(record: R, hubspot: CrmObject, context: C, now: number): void;
   insert(db: Db, records: R[], context: C): Promise<void>;
   /** Writes a merged record's content (not its sync state), bumping its version. */
   update(db: Db, record: R, before: R, context: C): Promise<void>;
+  /** The record's name (and a customer's email) as the sync log shows them. */
+  labelOf(record: R): RecordLabel;
+  /**
+   * For a record just linked by its key: the side that wins the fields both hold differently
+   * because the two copies were created within the de-duplication window (the older: contacts,
+   * ./merge.ts `canonicalOnLink`), or null to decide them by time.
+   */
+  canonicalOnLink?(record: R, hubspot: CrmObject, context: C): ConflictWinner | null;
   /** The record's Duplicate key (lower-cased email, domain key): the statuses of its old group may change with it. */
   duplicateKey?(record: R): string | null;
+  /** Types HubSpot merges (contacts, companies): merged records' old ids are merged locally first (./hubspot-merges.ts), keyed by `keyOf`. */
+  readonly merges?: { table: RecordTable; keyOf(hubspot: CrmObject): string | null };
   /** Recomputes the current hashes of these records (before the agreement is marked). */
   refreshHashes(db: Db, workspaceId: string, ids: string[], context: C): Promise<void>;
   /** Recomputes their statuses, and those of the records sharing their Duplicate keys, old or new. */
@@ -175,6 +200,46 @@ export function mappedFields(
   });
 }
 
+/** The HubSpot property a record's owner is read from (and pushed to). */
+export const OWNER_PROPERTY = 'hubspot_owner_id';
+
+/** A HubSpot owner as the pull maps it: the local user it is linked to (HubSpot → Owners), or none. */
+export interface PulledOwner {
+  userId: string | null;
+  email: string | null;
+}
+
+/**
+ * The record's owner as a pulled field (pure): HubSpot's `hubspot_owner_id` → the local user
+ * linked to that owner (`owners`: owner id → its link, as last read from HubSpot). No owner in
+ * HubSpot clears the local one. An owner hubsync has not read, or one linked to no local user,
+ * is reported as a problem on the record, which keeps its owner; nothing else about the record
+ * fails. Compared in the form the push writes it (the linked owner's id).
+ */
+export function ownerField(owners: ReadonlyMap<string, PulledOwner>): PulledField {
+  return {
+    field: 'ownerUserId',
+    properties: [OWNER_PROPERTY],
+    soft: true,
+    convert(properties): FieldResult<unknown> {
+      const ownerId = (properties[OWNER_PROPERTY] ?? '').trim();
+      if (ownerId === '') return { ok: true, value: null };
+      const owner = owners.get(ownerId);
+      if (!owner) return { ok: false, message: `HubSpot's owner ${quoted(ownerId)} is not among the owners hubsync read: read them again (HubSpot → Owners) and link it to a user; the record keeps its owner.` };
+      if (owner.userId === null) {
+        const who = owner.email === null ? '' : ` (${owner.email})`;
+        return { ok: false, message: `HubSpot's owner ${quoted(ownerId)}${who} is linked to no user here: link it on HubSpot → Owners; the record keeps its owner.` };
+      }
+      return { ok: true, value: owner.userId };
+    },
+  };
+}
+
+/** The workspace's HubSpot owners by id, for `ownerField`. */
+export async function pulledOwners(db: Db, workspaceId: string): Promise<Map<string, PulledOwner>> {
+  return new Map((await listOwners(db, workspaceId)).map((o) => [o.ownerId, { userId: o.userId, email: o.email }]));
+}
+
 /** Writes a plain field (`name`) or a custom one (`custom.<key>`; null removes it). */
 export function writeField(record: PulledRecord, field: string, value: unknown): void {
   if (field.startsWith('custom.')) {
@@ -236,6 +301,8 @@ export function mergeRecord<R extends PulledRecord, C extends PullContext>(
   context: C,
   changedAt: ReadonlyMap<string, number> | undefined,
   now: number,
+  /** The side that wins every conflict whatever the times (a record just linked whose copies were created seconds apart: the older). */
+  canonical: ConflictWinner | null = null,
 ): RecordMerge<R> {
   const merge: RecordMerge<R> = { values: copyOf(record), changed: false, base: { ...base }, conflicts: [], problems: [] };
   const modified = stampOf(hubspot.properties[spec.modifiedProperty]);
@@ -274,7 +341,7 @@ export function mergeRecord<R extends PulledRecord, C extends PullContext>(
         const localChangedAt = record.fieldUpdatedAt[field.field] ?? 0;
         const times = field.properties.flatMap((p) => changedAt?.get(p) ?? []);
         const hubspotChangedAt = times.length > 0 ? Math.max(...times) : modified;
-        const winner = conflictWinner(localChangedAt, hubspotChangedAt);
+        const winner = canonical ?? conflictWinner(localChangedAt, hubspotChangedAt);
         merge.conflicts.push({
           field: field.field,
           property: field.properties[0]!,
@@ -308,8 +375,9 @@ export function importRecord<R extends PulledRecord, C extends PullContext>(
   hubspot: CrmObject,
   context: C,
   now: number,
+  forced = false,
 ): { record: R; base: Record<string, string>; problems: { field: string; message: string }[] } | null {
-  const record = spec.create(workspaceId, id, hubspot, context, now);
+  const record = spec.create(workspaceId, id, hubspot, context, now, forced);
   if (!record) return null;
   const empty = copyOf(record);
   const base: Record<string, string> = {};
@@ -333,7 +401,12 @@ export function importRecord<R extends PulledRecord, C extends PullContext>(
 /** Whether HubSpot holds exactly what the record's pulled fields push (then it may read Synced). */
 export function inAgreement<R extends PulledRecord, C extends PullContext>(spec: RecordPullSpec<R, C>, record: R, base: Readonly<Record<string, string>>, context: C): boolean {
   const pushed = spec.properties(record, context.pulled);
-  return context.fields.every((field) => field.properties.every((p) => base[p] !== undefined) && keyOf(field, base) === keyOf(field, pushed));
+  return context.fields.every((field) => {
+    const known = field.properties.every((p) => base[p] !== undefined);
+    // A soft field never agreed on (HubSpot's owner no user here stands for) is left to HubSpot.
+    if (!known) return field.soft === true;
+    return keyOf(field, base) === keyOf(field, pushed);
+  });
 }
 
 /** The columns every record row has that `locateRows` reads. */
@@ -379,8 +452,11 @@ export function locateRows<Row extends LocatableRow, R>(
   return found;
 }
 
-/** The pull engine's adapter for a type: the merge, imports, conflicts, bases and statuses above, over the type's spec. */
-export function recordPullAdapter<R extends PulledRecord, C extends PullContext>(spec: RecordPullSpec<R, C>, clock: Clock): PullAdapter<C> {
+/**
+ * The pull engine's adapter for a type: the merge, imports, conflicts, bases and statuses above,
+ * over the type's spec. `events` (webhooks out) is told of the merges found in HubSpot.
+ */
+export function recordPullAdapter<R extends PulledRecord, C extends PullContext>(spec: RecordPullSpec<R, C>, clock: Clock, events?: Pick<WebhookEmitter, 'emit'>): PullAdapter<C> {
   const adapter: PullAdapter<C> = {
     objectType: spec.objectType,
     modifiedProperty: spec.modifiedProperty,
@@ -402,50 +478,82 @@ export function recordPullAdapter<R extends PulledRecord, C extends PullContext>
       return out;
     },
 
-    async apply(db, workspaceId, context, records, changedAt, run) {
+    async linkable(db, workspaceId, context, records, all) {
+      const located = await spec.locate(db, workspaceId, records);
+      return records.flatMap((hubspot) => {
+        const found = located.get(hubspot.id);
+        if (found === 'deleted') return [];
+        if (!found) return spec.create(workspaceId, hubspot.id, hubspot, context, 0, false) === null ? [] : [hubspot.id];
+        if (all || found.linking) return [hubspot.id];
+        const merged = mergeRecord(spec, found.record, found.base, hubspot, context, undefined, 0);
+        const unchanged = !merged.changed && merged.conflicts.length === 0 && merged.problems.length === 0 && JSON.stringify(merged.base) === JSON.stringify(found.base);
+        return unchanged ? [] : [hubspot.id];
+      });
+    },
+
+    async apply(db, workspaceId, context, records, changedAt, run, page = {}) {
       const outcome: PullPageOutcome = emptyOutcome();
+      if (spec.merges) {
+        const { table, keyOf } = spec.merges;
+        const merges: HubSpotMerge[] = records.flatMap((r) => (mergedIdsOf(r).length > 0 ? [{ newId: r.id, mergedIds: mergedIdsOf(r), key: keyOf(r) }] : []));
+        if (merges.length > 0) await applyHubSpotMerges(db, clock, workspaceId, table, merges, events);
+      }
       const located = await spec.locate(db, workspaceId, records);
       const created: R[] = [];
       const bases: { id: string; hubspotId: string; values: Record<string, string> }[] = [];
       const touched: string[] = [];
-      const agreed: string[] = [];
+      /** Records that may read Synced once their links agree too: HubSpot holds their pulled fields exactly. */
+      const fieldsAgree = new Set<string>();
+      /** Every local record the page concerns, for its links. */
+      const pairs: LinkedPair[] = [];
       const previousKeys: string[] = [];
       const conflicts: SyncConflictRow[] = [];
+      /** Each record of the page as the page leaves it, for its label in the sync log. */
+      const labels = new Map<string, RecordLabel>();
       // The sync log's line for a record (a customer is named by it).
       const change = (recordId: string, hubspotId: string, operation: PullChange['operation'], changed: boolean): PullChange => ({
         recordId,
         hubspotId,
         customerId: spec.table === 'customers' ? recordId : null,
+        label: labels.get(recordId) ?? { name: null, email: null },
         operation,
         changed,
       });
       const report = (hubspotId: string, problems: readonly { field: string; message: string }[]): void => {
         outcome.problems.push(...problems.map((p) => ({ objectType: spec.objectType, hubspotId, ...p })));
       };
+      const soft = new Set(context.fields.filter((f) => f.soft).map((f) => f.field));
+      const blocking = (problems: readonly { field: string }[]) => problems.some((p) => !soft.has(p.field));
       for (const hubspot of records) {
         const found = located.get(hubspot.id);
         if (found === 'deleted') {
           outcome.skipped++;
           continue;
         }
+        const reason = page.forced?.get(hubspot.id);
         if (!found) {
-          const made = importRecord(spec, workspaceId, newId(spec.idPrefix, clock), hubspot, context, run.at);
+          const made = importRecord(spec, workspaceId, newId(spec.idPrefix, clock), hubspot, context, run.at, reason !== undefined);
           if (!made) {
             outcome.skipped++;
             continue;
           }
           created.push(made.record);
+          labels.set(made.record.id, spec.labelOf(made.record));
           report(hubspot.id, made.problems);
           bases.push({ id: made.record.id, hubspotId: hubspot.id, values: made.base });
           touched.push(made.record.id);
+          pairs.push({ id: made.record.id, hubspotId: hubspot.id });
           // Synced unless it holds something HubSpot lacks (a contact's lifecycle tag, when tags are mapped).
-          if (made.problems.length === 0 && inAgreement(spec, made.record, made.base, context)) agreed.push(made.record.id);
+          if (!blocking(made.problems) && inAgreement(spec, made.record, made.base, context)) fieldsAgree.add(made.record.id);
           outcome.created++;
-          outcome.changes.push(change(made.record.id, hubspot.id, 'create', true));
+          outcome.changes.push({ ...change(made.record.id, hubspot.id, 'create', true), ...(reason === undefined ? {} : { reason }) });
           continue;
         }
         const { record } = found;
-        const merged = mergeRecord(spec, record, found.base, hubspot, context, changedAt.get(hubspot.id), run.at);
+        pairs.push({ id: record.id, hubspotId: hubspot.id });
+        const canonical = found.linking ? (spec.canonicalOnLink?.(record, hubspot, context) ?? null) : null;
+        const merged = mergeRecord(spec, record, found.base, hubspot, context, changedAt.get(hubspot.id), run.at, canonical);
+        labels.set(record.id, spec.labelOf(merged.changed ? merged.values : record));
         report(hubspot.id, merged.problems);
         for (const c of merged.conflicts) {
           conflicts.push({
@@ -467,6 +575,9 @@ export function recordPullAdapter<R extends PulledRecord, C extends PullContext>
         }
         outcome.conflicts += merged.conflicts.length;
         if (found.linking || merged.changed || merged.problems.length > 0) outcome.changes.push(change(record.id, hubspot.id, found.linking ? 'link' : 'update', found.linking || merged.changed));
+        // Synced again only when it was Synced before: a record that was waiting for a push (or
+        // was just linked) may still have to send what the pull does not compare.
+        if (record.sync.status === 'synced' && !blocking(merged.problems) && inAgreement(spec, merged.values, merged.base, context)) fieldsAgree.add(record.id);
         const baseMoved = JSON.stringify(merged.base) !== JSON.stringify(found.base);
         if (!merged.changed && !baseMoved && !found.linking) continue;
         if (merged.changed) {
@@ -478,13 +589,27 @@ export function recordPullAdapter<R extends PulledRecord, C extends PullContext>
         if (found.linking) outcome.linked++;
         bases.push({ id: record.id, hubspotId: hubspot.id, values: merged.base });
         touched.push(record.id);
-        // Synced again only when it was Synced before: a record that was waiting for a push (or
-        // was just linked) may still have to send what the pull does not compare (its links).
-        if (record.sync.status === 'synced' && merged.problems.length === 0 && inAgreement(spec, merged.values, merged.base, context)) agreed.push(record.id);
       }
       await spec.insert(db, created, context);
       await saveSyncedValues(db, spec.table, workspaceId, bases);
       await insertConflicts(db, conflicts);
+      // HubSpot's associations, once every record of the page is written (./links.pull.ts).
+      const links = spec.links && page.associations && page.associations.size > 0 ? await spec.links(db, workspaceId, pairs, page.associations, run.at) : new Map<string, LinkOutcome>();
+      const isTouched = new Set(touched);
+      const hubspotIdOf = new Map(pairs.map((p) => [p.id, p.hubspotId]));
+      for (const [id, linked] of links) {
+        if (!linked.changed) continue;
+        // A record whose links alone changed is one the pull updated all the same.
+        const logged = outcome.changes.find((c) => c.recordId === id);
+        if (!logged) outcome.changes.push(change(id, hubspotIdOf.get(id)!, 'update', true));
+        if (!logged || (logged.operation === 'update' && !logged.changed)) outcome.updated++;
+        if (logged) logged.changed = true;
+        if (!isTouched.has(id)) {
+          touched.push(id);
+          isTouched.add(id);
+        }
+      }
+      const agreed = touched.filter((id) => fieldsAgree.has(id) && (links.get(id)?.agreed ?? true));
       if (touched.length > 0) {
         await spec.refreshHashes(db, workspaceId, touched, context);
         await markInAgreement(db, spec.table, workspaceId, agreed, run.at);
@@ -493,6 +618,7 @@ export function recordPullAdapter<R extends PulledRecord, C extends PullContext>
       return outcome;
     },
   };
-  if (spec.setting !== undefined) return { ...adapter, setting: spec.setting };
-  return adapter;
+  const withLinks = spec.linkKinds === undefined ? adapter : { ...adapter, linkKinds: spec.linkKinds };
+  if (spec.setting !== undefined) return { ...withLinks, setting: spec.setting };
+  return withLinks;
 }

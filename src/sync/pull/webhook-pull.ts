@@ -6,6 +6,11 @@
 // read per type, however many events each record had) and merges them through the pull
 // engine's own apply (`PullEngine.pullByIds`); records HubSpot no longer has are deletions.
 //
+// An `associationChange` is recorded as a change of the record holding the link (a contact for
+// its companies, a deal for its contacts and company), whose associations a read by id always
+// reads (./links.pull.ts); a `deal.propertyChange` of `dealstage` into a won stage brings the
+// deal's contacts in (./closed-won.ts).
+//
 // Events are hints, never data: the record is read as it is now, and the merge compares with
 // the base, so a duplicated, late or out-of-order event costs at most a read that changes
 // nothing. A job's reads that change something are one sync run with trigger `webhook`
@@ -21,9 +26,9 @@ import { SYSTEM_ACTOR } from '../../audit/index.js';
 import type { Clock } from '../../lib/index.js';
 import type { Db, InboundChange, InboundChangeRow } from '../../store/index.js';
 import { deleteInboundIfUnchanged, dropInboundChanges, findRunningRun, hasUsableConnection, readInboundChanges, recordInboundChanges, twoWayWorkspacesOnPortals, workspacesWithInbound } from '../../store/index.js';
-import { pullStarted } from '../pull-runs.js';
 import type { PushEngine } from '../push-run.js';
 import { readSyncSettings } from '../sync-settings.js';
+import { pullStarted } from './checkpoints.js';
 import { linkedHubSpotIds } from './deletions.js';
 import { BATCH_READ_SIZE, type PullEngine, type PullRunLog } from './pull-engine.js';
 
@@ -63,7 +68,7 @@ const WEBHOOK_ACTOR = { ...SYSTEM_ACTOR, label: 'HubSpot webhook' };
 export interface WebhookReceipt {
   /** Events in the delivery. */
   events: number;
-  /** Rows recorded (an event counts once per two-way workspace on its portal; merges and association changes count none). */
+  /** Rows recorded (an event counts once per two-way workspace on its portal; a contact or company merge counts as its merged record's change; an association change for the record holding the link). */
   recorded: number;
 }
 

@@ -80,3 +80,71 @@ export const ws = (slug: string) => `/api/workspaces/${encodeURIComponent(slug)}
 
 /** The query key of GET …/hubspot/connection, shared by every page that reads it. */
 export const connectionKey = (workspace: string) => ['hubspot-connection', workspace];
+
+/**
+ * POSTs a file with upload progress (fetch reports none, XMLHttpRequest does) and asks for an
+ * NDJSON answer, handing over each line as it arrives: the CSV import's progress stream. Resolves
+ * once the answer is complete; an error answer (the envelope, before the stream started) or no
+ * answer rejects with an ApiError as `api` would; aborting `signal` rejects with code ABORTED.
+ *
+ * @example await postWithProgress(`${ws(w)}/customers/import`, file, 'text/csv', { onUpload: (sent, total) => …, onLine: (line) => … });
+ */
+export function postWithProgress(
+  path: string,
+  body: Blob,
+  contentType: string,
+  handlers: { onUpload: (sent: number, total: number) => void; onLine: (line: unknown) => void; signal?: AbortSignal },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    // Aborting closes the request: the server stops the import (see the CSV import route).
+    const { signal } = handlers;
+    if (signal?.aborted) return reject(new ApiError(0, 'ABORTED', 'The request was cancelled.'));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.onabort = () => reject(new ApiError(0, 'ABORTED', 'The request was cancelled.'));
+    xhr.open('POST', path);
+    xhr.setRequestHeader('content-type', contentType);
+    xhr.setRequestHeader('accept', 'application/x-ndjson');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.withCredentials = true;
+    let read = 0;
+    /** Hands over the complete lines not handed over yet (`end`: the rest too). */
+    const drain = (end: boolean) => {
+      if (xhr.status < 200 || xhr.status >= 300) return;
+      const text = xhr.responseText;
+      let next: number;
+      while ((next = text.indexOf('\n', read)) !== -1) {
+        const line = text.slice(read, next);
+        read = next + 1;
+        if (line.trim()) handlers.onLine(JSON.parse(line));
+      }
+      if (end && text.slice(read).trim()) {
+        handlers.onLine(JSON.parse(text.slice(read)));
+        read = text.length;
+      }
+    };
+    xhr.upload.onprogress = (event) => handlers.onUpload(event.loaded, event.lengthComputable ? event.total : body.size);
+    xhr.onprogress = () => drain(false);
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'hubsync could not be reached. Check your connection and try again.'));
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          drain(true);
+          resolve();
+        } catch (cause) {
+          reject(new ApiError(xhr.status, 'BAD_ANSWER', `The answer could not be read: ${String(cause)}`));
+        }
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(xhr.responseText);
+      } catch {
+        parsed = undefined;
+      }
+      if (isErrorBody(parsed)) reject(new ApiError(xhr.status, parsed.error.code, parsed.error.message, parsed.error.details ?? {}));
+      else reject(new ApiError(xhr.status, 'HTTP_' + xhr.status, `The server answered ${xhr.status} ${xhr.statusText}.`));
+    };
+    xhr.send(body);
+  });
+}

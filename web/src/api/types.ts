@@ -34,7 +34,8 @@ export interface ApiErrorBody {
 
 export interface ErrorDetails {
   field?: string;
-  problems?: { field: string; message: string }[];
+  /** `code` (mapping saves): TYPE_MISMATCH, OPTIONS_MISSING, UNKNOWN_PROPERTY, READ_ONLY, RESERVED, TAKEN, … */
+  problems?: { field: string; message: string; code?: string }[];
   missingScopes?: string[];
   runId?: string;
   [key: string]: unknown;
@@ -74,6 +75,65 @@ export interface Invitation {
 export interface CreatedInvitation extends Invitation {
   token: string;
   url: string;
+}
+
+export type AuthorizationLinkStatus = 'active' | 'used' | 'revoked' | 'expired';
+
+/** A link for whoever holds the HubSpot account to approve the app (…/hubspot/authorization-links). */
+export interface AuthorizationLink {
+  id: string;
+  status: AuthorizationLinkStatus;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  revokedAt: string | null;
+  portalId: number | null;
+  connectedBy: string | null;
+}
+
+/** POST …/authorization-links: the link (token in its fragment) is in this answer only. */
+export interface CreatedAuthorizationLink extends AuthorizationLink {
+  url: string;
+}
+
+/** POST /api/authorization-links/resolve: what the public page shows before Approve. */
+export interface ResolvedAuthorizationLink {
+  workspace: { name: string };
+  requestedBy: string;
+  expiresAt: string;
+  connectedPortalId: number | null;
+}
+
+/** POST …/users/:userId/password-reset: the one-time token and link are in this answer only. */
+export interface CreatedPasswordReset {
+  id: string;
+  userId: string;
+  email: string;
+  createdAt: string;
+  expiresAt: string;
+  token: string;
+  url: string;
+}
+
+/** GET …/api-keys: a key without its secret. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The key's first characters, to tell keys apart. */
+  prefix: string;
+  createdAt: string;
+  createdBy: { id: string; email: string; name: string } | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** POST …/api-keys: the key itself is in this answer only. */
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  key: string;
 }
 
 export type CustomValue = string | number | boolean | string[];
@@ -347,6 +407,8 @@ export interface SyncSettings {
   propagateDeletes: boolean;
   /** A HubSpot archive deletes the local record too (else it is only unlinked). */
   archiveOnHubSpotDelete: boolean;
+  /** The same email created on both sides this many seconds apart or less is merged into one record; 0 = off. */
+  dedupWindowSeconds: number;
   objectTypes: ObjectTypeState[];
 }
 
@@ -570,3 +632,153 @@ export interface DealStagesView {
   stages: { pipeline: string; stage: string; deals: number; mapping: HubSpotStageRef | null; suggested: HubSpotStageRef | null; problem: string | null }[];
   saved: boolean;
 }
+
+/** One record of a duplicates group (GET …/customers/duplicates). */
+export interface DuplicateRecord {
+  id: string;
+  name: string | null;
+  email: string | null;
+  /** A customer's Company; an organization's domain. */
+  organization: string | null;
+  phone: string | null;
+  createdAt: string;
+  hubspot: { linked: boolean; hubspotId: string | null; status: SyncStatus; statusLabel: string };
+}
+
+export interface DuplicateGroup {
+  reason: 'email' | 'phone' | 'name' | 'domain';
+  key: string;
+  count: number;
+  records: DuplicateRecord[];
+}
+
+export interface DuplicatesPage {
+  groups: DuplicateGroup[];
+  nextCursor: string | null;
+}
+
+/** GET …/{customers|organizations}/:id/merge-preview?otherId=: every differing field, with the side that wins by default. */
+export interface MergePreview<R = Customer> {
+  survivor: R;
+  other: R;
+  fields: { field: string; label: string; survivorValue: unknown; otherValue: unknown; winner: 'survivor' | 'other' }[];
+}
+
+/** POST …/hubspot/mapping/fields: the field made from a property, and the mapping after. */
+export interface FieldFromProperty {
+  customField: CustomField;
+  mapping: MappingView;
+}
+
+/** POST …/hubspot/mapping/properties: the property made for a field, and the mapping after. */
+export interface PropertyFromField {
+  property: Omit<HubSpotProperty, 'options'> & { options?: ChoiceOption[] };
+  mapping: MappingView;
+}
+
+// Tags (GET /api/workspaces/:workspace/tags) -------------------------------------------------
+
+export type ListMissingAction = 'recreate' | 'report';
+
+export interface TagList {
+  enabled: boolean;
+  missing: ListMissingAction;
+  /** The HubSpot list's name: `hubsync: <key>`. */
+  name: string;
+  listId: string | null;
+  status: 'ok' | 'missing' | 'error' | null;
+  error: string | null;
+  pushedAt: number | null;
+  /** Membership changes waiting for HubSpot. */
+  pending: number;
+}
+
+export interface Tag {
+  key: string;
+  label: string;
+  builtIn: boolean;
+  /** Live customers carrying the tag. */
+  customers: number;
+  list: TagList;
+}
+
+export interface TagRule {
+  activityType: ActivityType;
+  add: string[];
+  remove: string[];
+}
+
+export interface TagProperty {
+  name: string;
+  enabled: boolean;
+  state: 'none' | 'ready' | 'error';
+  error: string | null;
+  syncedAt: number | null;
+  upToDate: boolean;
+}
+
+/**
+ * "Also send activities as HubSpot custom events" (Enterprise hubs): `unavailable` means the
+ * portal refused (message: HubSpot's words); nothing is tried again until an admin turns it on again.
+ */
+export interface ActivityEvents {
+  enabled: boolean;
+  state: 'off' | 'pending' | 'ready' | 'unavailable' | 'error';
+  message: string | null;
+  /** Event definitions by activity type (their fullyQualifiedName). */
+  definitions: Record<string, string>;
+  queued: number;
+  sent: number;
+  sentAt: number | null;
+}
+
+export interface TagsView {
+  tags: Tag[];
+  rules: TagRule[];
+  property: TagProperty;
+  events: ActivityEvents;
+  lastContactPushAt: number | null;
+}
+
+/** One attempt of the workspace's sync log (GET …/sync/attempts). */
+export interface SyncLogAttempt {
+  id: string;
+  at: string;
+  objectType: string;
+  recordId: string;
+  recordName: string | null;
+  email: string | null;
+  direction: 'push' | 'pull';
+  operation: string;
+  outcome: 'success' | 'error';
+  message: string | null;
+  correlationId: string | null;
+  hubspotId: string | null;
+  runId: string;
+  trigger: RunTrigger | null;
+  /** The HubSpot calls the attempt's run spent. */
+  runApiCalls: number | null;
+}
+
+export interface SyncLogPage {
+  attempts: SyncLogAttempt[];
+  nextCursor: string | null;
+}
+
+/** A CSV import's answer (POST …/<records>/import): counts, the first refused rows, how each header was read. */
+export interface CsvImportResult {
+  rowsRead: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  errors: { line: number; message: string }[];
+  columns: { header: string; field: string | null }[];
+}
+
+/** One line of the import's NDJSON answer (Accept: application/x-ndjson). */
+export type CsvImportLine =
+  | { type: 'progress'; rowsRead: number; created: number; updated: number; unchanged: number; rejected: number }
+  | { type: 'rejected'; line: number; message: string; values: string[] }
+  | ({ type: 'result' } & CsvImportResult)
+  | ({ type: 'error' } & ApiErrorBody);

@@ -43,8 +43,16 @@ function draftOf<R extends EditableRecord>(record: R, keys: readonly (keyof R & 
   return draft;
 }
 
-/** The PATCH body: the fields that differ from `before`; empty text clears; `numberKeys` are sent as numbers. */
-function changes(before: Draft, draft: Draft, fields: CustomField[], numberKeys: readonly string[] = []): Record<string, unknown> {
+/** The draft of a record not created yet: every input empty. */
+export function emptyDraft(keys: readonly string[], fields: CustomField[]): Draft {
+  return draftOf({ custom: {}, tags: [] } as EditableRecord & Record<string, unknown>, keys, fields);
+}
+
+/**
+ * The PATCH body: the fields that differ from `before`; empty text clears; `numberKeys` are sent
+ * as numbers. From an `emptyDraft`, the body of a create: the fields filled in.
+ */
+export function changes(before: Draft, draft: Draft, fields: CustomField[], numberKeys: readonly string[] = []): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   const custom: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(draft)) {
@@ -132,12 +140,12 @@ export function FormActions({ busy, onCancel }: { busy: boolean; onCancel: () =>
   );
 }
 
-export function TextField(props: { id: string; label: string; field: string; value: string; onChange: (v: string) => void; error: unknown; type?: string; hint?: string }) {
+export function TextField(props: { id: string; label: string; field: string; value: string; onChange: (v: string) => void; error: unknown; type?: string; hint?: string; list?: string }) {
   const errorId = `${props.id}-error`;
   return (
     <div className="form-field">
       <label htmlFor={props.id}>{props.label}</label>
-      <input id={props.id} type={props.type ?? 'text'} value={props.value} onChange={(e) => props.onChange(e.target.value)} aria-describedby={errorId} />
+      <input id={props.id} type={props.type ?? 'text'} list={props.list} value={props.value} onChange={(e) => props.onChange(e.target.value)} aria-describedby={errorId} />
       {props.hint ? <p className="hint">{props.hint}</p> : null}
       <FieldError id={errorId} error={props.error} field={props.field} />
     </div>

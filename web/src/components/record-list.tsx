@@ -28,17 +28,19 @@ export interface RecordList<P extends { nextCursor: string | null }> {
  *
  * @example const deals = useRecordList<DealPage>(workspace, 'deals');
  */
-export function useRecordList<P extends { nextCursor: string | null }>(workspace: string, resource: 'customers' | 'organizations' | 'deals'): RecordList<P> {
+export function useRecordList<P extends { nextCursor: string | null }>(workspace: string, resource: 'customers' | 'organizations' | 'deals', filters: Record<string, string> = {}): RecordList<P> {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState<SyncStatus | ''>('');
   const q = useDebounced(search.trim());
-  const pages = useCursorPages(`${q}|${status}`);
+  // More filters of the resource (customers: `tag`), left out when empty.
+  const extra = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== ''));
+  const pages = useCursorPages(`${q}|${status}|${JSON.stringify(extra)}`);
   const list = useQuery({
-    queryKey: [resource, workspace, { q, status, after: pages.cursor }],
-    queryFn: () => get<P>(`${ws(workspace)}/${resource}${query({ q, status, after: pages.cursor, limit: PAGE_SIZE })}`),
+    queryKey: [resource, workspace, { q, status, ...extra, after: pages.cursor }],
+    queryFn: () => get<P>(`${ws(workspace)}/${resource}${query({ q, status, ...extra, after: pages.cursor, limit: PAGE_SIZE })}`),
     placeholderData: keepPreviousData,
   });
-  return { search, setSearch, status, setStatus, narrowed: Boolean(q || status), list, pages };
+  return { search, setSearch, status, setStatus, narrowed: Boolean(q || status || Object.keys(extra).length > 0), list, pages };
 }
 
 /** The search box (labelled `label` for screen readers) and the status filter above a record table. */

@@ -31,7 +31,7 @@ export const RECORD_KINDS = {
  * The custom fields of one object type. Customers' are read without an object type, under the
  * custom fields page's own query key, so the two pages share one read.
  */
-function useCustomFields(workspace: string, objectType: 'contacts' | 'companies' | 'deals') {
+export function useCustomFields(workspace: string, objectType: 'contacts' | 'companies' | 'deals') {
   const contacts = objectType === 'contacts';
   return useQuery({
     queryKey: contacts ? ['custom-fields', workspace] : ['custom-fields', workspace, objectType],

@@ -114,24 +114,33 @@ export function Pager({ page, hasNext, onPrev, onNext, label }: { page: number; 
   );
 }
 
-/** A modal confirmation; Escape or Cancel closes it. */
+/**
+ * A modal confirmation: focus starts on Cancel and stays inside (Tab and Shift-Tab go round its
+ * buttons), Escape or Cancel closes it, and focus goes back to what opened it.
+ */
 export function ConfirmDialog(props: { title: string; children: ReactNode; confirmLabel: string; danger?: boolean; busy?: boolean; onConfirm: () => void; onCancel: () => void }) {
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const dialogRef = useRef<HTMLDivElement>(null);
   const onCancel = useRef(props.onCancel);
   useEffect(() => {
     onCancel.current = props.onCancel;
   });
   useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     cancelRef.current?.focus();
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Escape') onCancel.current();
+      else if (event.key === 'Tab' && dialogRef.current) keepFocusInside(dialogRef.current, event);
     };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+      <div className="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" ref={dialogRef}>
         <h2 id="confirm-title">{props.title}</h2>
         <div className="modal-body">{props.children}</div>
         <div className="modal-actions">
@@ -145,6 +154,21 @@ export function ConfirmDialog(props: { title: string; children: ReactNode; confi
       </div>
     </div>
   );
+}
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Tab from the last focusable element of `box` goes to its first, Shift-Tab from the first to its last. */
+function keepFocusInside(box: HTMLElement, event: KeyboardEvent): void {
+  const items = [...box.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.getClientRects().length > 0);
+  const first = items[0];
+  const last = items.at(-1);
+  if (!first || !last) return;
+  const active = document.activeElement;
+  const leaving = !box.contains(active) || (event.shiftKey ? active === first : active === last);
+  if (!leaving) return;
+  event.preventDefault();
+  (event.shiftKey ? last : first).focus();
 }
 
 export function PageHeader({ title, children, breadcrumb }: { title: string; children?: ReactNode; breadcrumb?: ReactNode }) {

@@ -55,7 +55,7 @@ export function AcceptInvitationPage({ me }: { me: Me | null }) {
 
   const fieldErrors = error instanceof ApiError && ['name', 'password'].includes(error.details.field ?? '');
   return (
-    <div className="sign-in">
+    <main className="sign-in" id="main">
       <form className="card sign-in-card" onSubmit={submit} aria-labelledby="accept-title">
         <div className="brand brand-large">
           <span className="brand-mark" aria-hidden="true">
@@ -118,6 +118,6 @@ export function AcceptInvitationPage({ me }: { me: Me | null }) {
           </>
         )}
       </form>
-    </div>
+    </main>
   );
 }

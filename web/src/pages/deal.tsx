@@ -4,17 +4,42 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, get, ws } from '../api/client.js';
-import type { Deal, Organization } from '../api/types.js';
+import type { Deal, Organization, WorkspaceUser } from '../api/types.js';
 import { ActivityTimeline } from '../components/activity-timeline.js';
 import { LinkedCustomers } from '../components/linked-customers.js';
-import { displayValue, OwnerInput, ownerName, TextField, useMembers } from '../components/record-fields.js';
+import { displayValue, OwnerInput, ownerName, TextField, useMembers, type Draft } from '../components/record-fields.js';
 import { Fact, RecordFrame, useRecordPage } from '../components/record-page.js';
 import { CustomerPicker, OrganizationPicker } from '../components/record-pickers.js';
 import { dealName, formatAmount, formatDay } from './deals.js';
 import { organizationName } from './organizations.js';
 
 /** The fields the edit form holds; the links (organization, customers) have their own cards. */
-const DEAL_KEYS = ['name', 'amount', 'currency', 'closeDate', 'pipeline', 'stage', 'ownerUserId'] as const;
+export const DEAL_KEYS = ['name', 'amount', 'currency', 'closeDate', 'pipeline', 'stage', 'ownerUserId'] as const;
+
+/** A deal's built-in inputs: the edit form's and the new deal's (whose stage offers the workspace's local stages). */
+export function DealInputs({ draft, set, error, users, stages = [] }: { draft: Draft; set: (key: string, value: string) => void; error: unknown; users: WorkspaceUser[] | undefined; stages?: string[] }) {
+  const text = (id: string, label: string, extra: { type?: string; hint?: string; list?: string } = {}) => (
+    <TextField id={`f-${id}`} label={label} field={id} value={String(draft[id] ?? '')} onChange={(v) => set(id, v)} error={error} {...extra} />
+  );
+  return (
+    <>
+      {text('name', 'Name')}
+      {text('amount', 'Amount', { hint: 'A decimal number, such as 1250.50' })}
+      {text('currency', 'Currency', { hint: 'An ISO 4217 code, such as CHF, EUR or USD' })}
+      {text('closeDate', 'Close date', { type: 'date' })}
+      {text('pipeline', 'Pipeline', { hint: 'Empty is the default pipeline' })}
+      {text('stage', 'Stage', { hint: 'A key such as qualified or closed_won; mapped to a HubSpot stage under HubSpot → Deal stages', ...(stages.length > 0 ? { list: 'f-stage-options' } : {}) })}
+      {stages.length > 0 ? (
+        <datalist id="f-stage-options">
+          {stages.map((s) => (
+            <option key={s} value={s} />
+          ))}
+        </datalist>
+      ) : null}
+      <OwnerInput users={users} value={String(draft['ownerUserId'] ?? '')} onChange={(v) => set('ownerUserId', v)} error={error} />
+    </>
+  );
+}
 
 export function DealPage() {
   const { dealId = '' } = useParams();
@@ -28,22 +53,7 @@ export function DealPage() {
     <RecordFrame
       page={page}
       title={dealName(d)}
-      inputs={(draft) => {
-        const text = (id: string, label: string, extra: { type?: string; hint?: string } = {}) => (
-          <TextField id={`f-${id}`} label={label} field={id} value={String(draft[id] ?? '')} onChange={(v) => set(id, v)} error={save.error} {...extra} />
-        );
-        return (
-          <>
-            {text('name', 'Name')}
-            {text('amount', 'Amount', { hint: 'A decimal number, such as 1250.50' })}
-            {text('currency', 'Currency', { hint: 'An ISO 4217 code, such as CHF, EUR or USD' })}
-            {text('closeDate', 'Close date', { type: 'date' })}
-            {text('pipeline', 'Pipeline', { hint: 'Empty is the default pipeline' })}
-            {text('stage', 'Stage', { hint: 'Mapped to a HubSpot stage under HubSpot → Deal stages' })}
-            <OwnerInput users={users.data?.users} value={String(draft['ownerUserId'] ?? '')} onChange={(v) => set('ownerUserId', v)} error={save.error} />
-          </>
-        );
-      }}
+      inputs={(draft) => <DealInputs draft={draft} set={set} error={save.error} users={users.data?.users} />}
       facts={
         <>
           <Fact label="Name">{displayValue(d.name)}</Fact>

@@ -108,7 +108,14 @@ export function DealsPage() {
 
   return (
     <>
-      <PageHeader title="Deals" />
+      <PageHeader title="Deals">
+        <Link className="btn btn-secondary" to={`/w/${workspace}/deals/import`}>
+          Import CSV
+        </Link>
+        <Link className="btn btn-primary" to={`/w/${workspace}/deals/new`}>
+          New deal
+        </Link>
+      </PageHeader>
       <ListToolbar state={state} id="deal-search" label="Search deals" placeholder="Search by deal name" />
       <div className="card card-flush">
         <QueryView query={list} isEmpty={(data) => data.deals.length === 0} empty={narrowed ? 'No deals match this search.' : 'No deals yet. Your application adds them through the API or a CSV import.'}>

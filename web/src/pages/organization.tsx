@@ -7,21 +7,44 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams } from 'react-router';
 import { api, ws } from '../api/client.js';
-import { ORGANIZATION_TEXT_FIELDS } from '../api/types.js';
+import { ORGANIZATION_TEXT_FIELDS, type WorkspaceUser } from '../api/types.js';
 import { CustomerPicker } from '../components/record-pickers.js';
 import { ActivityTimeline } from '../components/activity-timeline.js';
 import { LinkedCustomers } from '../components/linked-customers.js';
-import { displayValue, OwnerInput, ownerName, TextField, useMembers } from '../components/record-fields.js';
+import { displayValue, OwnerInput, ownerName, TextField, useMembers, type Draft } from '../components/record-fields.js';
 import { Fact, RecordFrame, useRecordPage } from '../components/record-page.js';
 import { LinkedDeals } from './deals.js';
 import { organizationName } from './organizations.js';
 
-const ORGANIZATION_KEYS = [...ORGANIZATION_TEXT_FIELDS.map((f) => f.key), 'numberOfEmployees', 'ownerUserId'] as const;
-const NUMBER_KEYS = ['numberOfEmployees'];
+export const ORGANIZATION_KEYS = [...ORGANIZATION_TEXT_FIELDS.map((f) => f.key), 'numberOfEmployees', 'ownerUserId'] as const;
+export const ORGANIZATION_NUMBER_KEYS = ['numberOfEmployees'];
+
+/** An organization's built-in inputs: the edit form's and the new organization's. */
+export function OrganizationInputs({ draft, set, error, users }: { draft: Draft; set: (key: string, value: string) => void; error: unknown; users: WorkspaceUser[] | undefined }) {
+  return (
+    <>
+      {ORGANIZATION_TEXT_FIELDS.map((f) => (
+        <TextField
+          key={f.key}
+          id={`f-${f.key}`}
+          label={f.label}
+          field={f.key}
+          {...(f.key === 'annualRevenue' ? { hint: 'A decimal number, such as 1250000.50' } : {})}
+          value={String(draft[f.key] ?? '')}
+          onChange={(v) => set(f.key, v)}
+          error={error}
+        />
+      ))}
+      <TextField id="f-numberOfEmployees" label="Employees" field="numberOfEmployees" type="number" value={String(draft['numberOfEmployees'] ?? '')} onChange={(v) => set('numberOfEmployees', v)} error={error} />
+      <OwnerInput users={users} value={String(draft['ownerUserId'] ?? '')} onChange={(v) => set('ownerUserId', v)} error={error} />
+      <TextField id="f-tags" label="Tags" hint="Separate tags with commas" field="tags" value={String(draft['tags'] ?? '')} onChange={(v) => set('tags', v)} error={error} />
+    </>
+  );
+}
 
 export function OrganizationPage() {
   const { organizationId = '' } = useParams();
-  const page = useRecordPage('organizations', organizationId, ORGANIZATION_KEYS, NUMBER_KEYS);
+  const page = useRecordPage('organizations', organizationId, ORGANIZATION_KEYS, ORGANIZATION_NUMBER_KEYS);
   const users = useMembers(page.workspace);
   if (!page.ready) return page.view;
   const { workspace, record: o, form } = page;
@@ -31,25 +54,7 @@ export function OrganizationPage() {
     <RecordFrame
       page={page}
       title={organizationName(o)}
-      inputs={(draft) => (
-        <>
-          {ORGANIZATION_TEXT_FIELDS.map((f) => (
-            <TextField
-              key={f.key}
-              id={`f-${f.key}`}
-              label={f.label}
-              field={f.key}
-              {...(f.key === 'annualRevenue' ? { hint: 'A decimal number, such as 1250000.50' } : {})}
-              value={String(draft[f.key] ?? '')}
-              onChange={(v) => set(f.key, v)}
-              error={save.error}
-            />
-          ))}
-          <TextField id="f-numberOfEmployees" label="Employees" field="numberOfEmployees" type="number" value={String(draft['numberOfEmployees'] ?? '')} onChange={(v) => set('numberOfEmployees', v)} error={save.error} />
-          <OwnerInput users={users.data?.users} value={String(draft['ownerUserId'] ?? '')} onChange={(v) => set('ownerUserId', v)} error={save.error} />
-          <TextField id="f-tags" label="Tags" hint="Separate tags with commas" field="tags" value={String(draft['tags'] ?? '')} onChange={(v) => set('tags', v)} error={save.error} />
-        </>
-      )}
+      inputs={(draft) => <OrganizationInputs draft={draft} set={set} error={save.error} users={users.data?.users} />}
       facts={
         <>
           {ORGANIZATION_TEXT_FIELDS.map((f) => (

@@ -2,8 +2,9 @@
 // through with cursors — the customers list's twin.
 import { Link } from 'react-router';
 import type { OrganizationPage } from '../api/types.js';
-import { ListPager, ListToolbar, useRecordList } from '../components/record-list.js';
-import { formatDate, PageHeader, QueryView, StatusBadge } from '../components/ui.js';
+import { PagedTable } from '../components/paged-table.js';
+import { ListToolbar, useRecordList } from '../components/record-list.js';
+import { formatDate, PageHeader, StatusBadge } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 
 /** An organization's name, else its domain, else its id (the API requires a name, but old rows may lack one). */
@@ -18,49 +19,36 @@ export function OrganizationsPage() {
 
   return (
     <>
-      <PageHeader title="Organizations" />
+      <PageHeader title="Organizations">
+        <Link className="btn btn-secondary" to={`/w/${workspace}/organizations/import`}>
+          Import CSV
+        </Link>
+        <Link className="btn btn-secondary" to={`/w/${workspace}/organizations/duplicates`}>
+          Duplicates
+        </Link>
+        <Link className="btn btn-primary" to={`/w/${workspace}/organizations/new`}>
+          New organization
+        </Link>
+      </PageHeader>
       <ListToolbar state={state} id="organization-search" label="Search organizations" placeholder="Search by name or domain" />
       <div className="card card-flush">
-        <QueryView
+        <PagedTable
           query={list}
-          isEmpty={(data) => data.organizations.length === 0}
+          rows={(data) => data.organizations}
+          rowKey={(o) => o.id}
+          label="Organizations"
           empty={narrowed ? 'No organizations match this search.' : 'No organizations yet. Your application adds them through the API or a CSV import.'}
-        >
-          {(data) => (
-            <div className="table-wrap">
-              <table className="table" aria-label="Organizations">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Domain</th>
-                    <th scope="col" className="hide-narrow">Industry</th>
-                    <th scope="col" className="hide-narrow">City</th>
-                    <th scope="col">Sync status</th>
-                    <th scope="col" className="hide-narrow">Updated</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.organizations.map((o) => (
-                    <tr key={o.id}>
-                      <td>
-                        <Link to={`/w/${workspace}/organizations/${encodeURIComponent(o.id)}`}>{organizationName(o)}</Link>
-                      </td>
-                      <td>{o.domain ?? <span className="muted">—</span>}</td>
-                      <td className="hide-narrow">{o.industry ?? '—'}</td>
-                      <td className="hide-narrow">{o.city ?? '—'}</td>
-                      <td>
-                        <StatusBadge status={o.sync.status} />
-                      </td>
-                      <td className="hide-narrow">{formatDate(o.updatedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </QueryView>
+          pages={{ state: state.pages, nextCursor: (data) => data.nextCursor, label: 'Organization' }}
+          columns={[
+            { header: 'Name', cell: (o) => <Link to={`/w/${workspace}/organizations/${encodeURIComponent(o.id)}`}>{organizationName(o)}</Link> },
+            { header: 'Domain', cell: (o) => o.domain ?? <span className="muted">—</span> },
+            { header: 'Industry', className: 'hide-narrow', cell: (o) => o.industry ?? '—' },
+            { header: 'City', className: 'hide-narrow', cell: (o) => o.city ?? '—' },
+            { header: 'Sync status', cell: (o) => <StatusBadge status={o.sync.status} /> },
+            { header: 'Updated', className: 'hide-narrow', cell: (o) => formatDate(o.updatedAt) },
+          ]}
+        />
       </div>
-      <ListPager state={state} label="Organization" />
     </>
   );
 }

@@ -30,7 +30,7 @@ export function SignInPage() {
   };
 
   return (
-    <div className="sign-in">
+    <main className="sign-in" id="main">
       <form className="card sign-in-card" onSubmit={submit} aria-labelledby="sign-in-title">
         <div className="brand brand-large">
           <span className="brand-mark" aria-hidden="true">
@@ -53,6 +53,6 @@ export function SignInPage() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-    </div>
+    </main>
   );
 }

@@ -1,12 +1,16 @@
 // Sync log: every run with its trigger and counts, both ways (what its pull did locally, what its
-// push sent), and one run's record attempts with HubSpot's messages, by direction and record.
+// push sent); the search of every attempt across runs (by email, record, outcome, direction,
+// object type, run, time) with its CSV and NDJSON export; and one run's record attempts with
+// HubSpot's messages, by direction and record.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { get, query, ws } from '../api/client.js';
-import { TRIGGER_LABELS, type AttemptPage, type SyncAttempt, type SyncRun, type SyncRunInbound } from '../api/types.js';
+import { TRIGGER_LABELS, type AttemptPage, type SyncAttempt, type SyncLogPage, type SyncRun, type SyncRunInbound } from '../api/types.js';
+import { ExportLinks, LogSearchForm, type LogField, type LogFilter } from '../components/log-search.js';
 import { useDebounced } from '../components/hooks.js';
-import { ErrorMessage, formatDate, formatNumber, Loading, PageHeader, Pager, QueryView, useCursorPages } from '../components/ui.js';
+import { PagedTable, type Column } from '../components/paged-table.js';
+import { ErrorMessage, formatDate, formatNumber, Loading, PageHeader, useCursorPages } from '../components/ui.js';
 import { useWorkspace } from '../layout.js';
 
 const RUN_STATUS: Record<SyncRun['status'], string> = {
@@ -59,6 +63,33 @@ const DIRECTION_LABELS: Record<SyncAttempt['direction'], string> = { push: 'To H
 
 const RUNS_PAGE = 20;
 
+/** The run list's columns; what is left out on a phone is on the run's own page. */
+const RUN_COLUMNS = (workspace: string): Column<SyncRun>[] => [
+  { header: 'Started', cell: (r) => <Link to={`/w/${workspace}/sync-log/${r.id}`}>{formatDate(r.startedAt)}</Link> },
+  { header: 'Status', cell: (r) => <RunStatusPill run={r} /> },
+  {
+    header: 'Trigger',
+    cell: (r) => (
+      <>
+        <span data-testid="run-trigger">{TRIGGER_LABELS[r.trigger]}</span>
+        <div className="muted small hide-narrow break-anywhere">{r.startedBy}</div>
+      </>
+    ),
+  },
+  { header: 'Customers', className: 'num', cell: (r) => `${formatNumber(r.processed)}${r.status === 'running' ? ` / ${formatNumber(r.total)}` : ''}` },
+  { header: 'Created / updated', className: 'num', cellClassName: 'nowrap', cell: (r) => `${formatNumber(r.created)} / ${formatNumber(r.updated)}` },
+  { header: 'Failed', className: 'num', cellClassName: (r) => (r.failed ? 'error-text' : undefined), cell: (r) => formatNumber(r.failed) },
+  { header: 'Skipped', className: 'num hide-narrow', cell: (r) => formatNumber(r.skipped) },
+  {
+    header: 'From HubSpot',
+    className: 'hide-narrow',
+    cellProps: (r) => ({ 'data-testid': 'run-inbound', title: inboundText(r.inbound) ?? undefined }),
+    cell: (r) => inboundShort(r.inbound) ?? <span className="muted">—</span>,
+  },
+  { header: 'API calls', className: 'num hide-narrow', cell: (r) => formatNumber(r.apiCalls) },
+  { header: 'Duration', className: 'hide-narrow', cellClassName: 'nowrap', cellProps: () => ({ 'data-testid': 'run-duration' }), cell: duration },
+];
+
 export function SyncLogPage() {
   const workspace = useWorkspace();
   const pages = useCursorPages('runs');
@@ -68,68 +99,131 @@ export function SyncLogPage() {
     placeholderData: keepPreviousData,
     refetchInterval: (q) => (q.state.data?.runs.some((r) => r.status === 'running') ? 2000 : false),
   });
-  const list = runs.data?.runs ?? [];
-  const last = list.at(-1);
   return (
     <>
       <PageHeader title="Sync log" />
       <div className="card card-flush">
-        <QueryView query={runs} isEmpty={(data) => data.runs.length === 0} empty={<>No sync runs yet. Start one with Sync now on the <Link to={`/w/${workspace}/integrations/hubspot/sync`}>Synchronization tab</Link>.</>}>
-          {(data) => (
-            <div className="table-wrap">
-              <table className="table" aria-label="Sync runs">
-                <thead>
-                  <tr>
-                    <th scope="col">Started</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Trigger</th>
-                    <th scope="col" className="num">Customers</th>
-                    <th scope="col" className="num">Created</th>
-                    <th scope="col" className="num">Updated</th>
-                    <th scope="col" className="num">Failed</th>
-                    <th scope="col" className="num hide-narrow">Skipped</th>
-                    <th scope="col" className="hide-narrow">From HubSpot</th>
-                    <th scope="col" className="num hide-narrow">API calls</th>
-                    <th scope="col" className="hide-narrow">Duration</th>
-                    <th scope="col" className="hide-narrow">Started by</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.runs.map((r) => (
-                    <tr key={r.id}>
-                      <td>
-                        <Link to={`/w/${workspace}/sync-log/${r.id}`}>{formatDate(r.startedAt)}</Link>
-                      </td>
-                      <td>
-                        <RunStatusPill run={r} />
-                      </td>
-                      <td data-testid="run-trigger">{TRIGGER_LABELS[r.trigger]}</td>
-                      <td className="num">
-                        {formatNumber(r.processed)}
-                        {r.status === 'running' ? ` / ${formatNumber(r.total)}` : ''}
-                      </td>
-                      <td className="num">{formatNumber(r.created)}</td>
-                      <td className="num">{formatNumber(r.updated)}</td>
-                      <td className={r.failed ? 'num error-text' : 'num'}>{formatNumber(r.failed)}</td>
-                      <td className="num hide-narrow">{formatNumber(r.skipped)}</td>
-                      <td className="hide-narrow nowrap" data-testid="run-inbound" title={inboundText(r.inbound) ?? undefined}>
-                        {inboundShort(r.inbound) ?? <span className="muted">—</span>}
-                      </td>
-                      <td className="num hide-narrow">{formatNumber(r.apiCalls)}</td>
-                      <td className="hide-narrow">{duration(r)}</td>
-                      <td className="hide-narrow">{r.startedBy}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </QueryView>
+        <PagedTable
+          query={runs}
+          rows={(data) => data.runs}
+          rowKey={(r) => r.id}
+          columns={RUN_COLUMNS(workspace)}
+          label="Sync runs"
+          compact
+          empty={<>No sync runs yet. Start one with Sync now on the <Link to={`/w/${workspace}/integrations/hubspot/sync`}>Synchronization tab</Link>.</>}
+          pages={{ state: pages, nextCursor: (data) => (data.runs.length === RUNS_PAGE ? data.runs.at(-1)?.id : null), label: 'Sync run' }}
+        />
       </div>
-      {runs.data ? <Pager label="Sync run" page={pages.page} hasNext={list.length === RUNS_PAGE} onPrev={pages.prev} onNext={() => last && pages.next(last.id)} /> : null}
+      <AttemptSearch />
     </>
   );
 }
+
+const ATTEMPT_FIELDS: readonly LogField[] = [
+  { name: 'email', label: 'Email', type: 'email', placeholder: 'name@example.com' },
+  { name: 'recordId', label: 'Record id', placeholder: 'cus_…' },
+  { name: 'outcome', label: 'Outcome', choices: [['', 'All'], ['error', 'Failed'], ['success', 'Succeeded']] },
+  { name: 'direction', label: 'Direction', choices: [['', 'Both'], ['push', 'To HubSpot'], ['pull', 'From HubSpot']] },
+  { name: 'objectType', label: 'Object type', choices: [['', 'All'], ['contacts', 'Contacts'], ['companies', 'Companies'], ['deals', 'Deals'], ['notes', 'Notes']] },
+  { name: 'runId', label: 'Run id', placeholder: 'run_…' },
+  { name: 'from', label: 'From', type: 'datetime' },
+  { name: 'to', label: 'To', type: 'datetime' },
+];
+
+const ATTEMPTS_PAGE = 50;
+
+type SearchedAttempt = SyncLogPage['attempts'][number];
+
+const outcomePill = (a: { outcome: 'success' | 'error' }) => (a.outcome === 'success' ? <span className="pill pill-ok">Success</span> : <span className="pill pill-error">Error</span>);
+
+const SEARCH_COLUMNS = (workspace: string): Column<SearchedAttempt>[] => [
+  { header: 'At', cell: (a) => formatDate(a.at) },
+  {
+    header: 'Record',
+    cell: (a) => (
+      <>
+        {a.objectType === 'contacts' ? <Link to={`/w/${workspace}/customers/${a.recordId}`}>{a.recordName ?? a.email ?? a.recordId}</Link> : <span>{a.recordName ?? a.recordId}</span>}
+        <div className="muted small">{a.email ?? `${a.objectType} · ${a.recordId}`}</div>
+      </>
+    ),
+  },
+  {
+    header: 'Direction',
+    cell: (a) => (
+      <>
+        <span className={`pill direction-${a.direction}`}>{DIRECTION_LABELS[a.direction]}</span>
+        <div className="muted small capitalize">{a.operation}</div>
+      </>
+    ),
+  },
+  { header: 'Outcome', cell: outcomePill },
+  { header: 'Message', cellClassName: (a) => (a.outcome === 'error' ? 'error-text break-anywhere' : 'break-anywhere'), cell: (a) => a.message ?? <span className="muted">—</span> },
+  {
+    header: 'Run',
+    className: 'hide-narrow',
+    cell: (a) => (
+      <>
+        <Link to={`/w/${workspace}/sync-log/${a.runId}`}>{a.trigger ? TRIGGER_LABELS[a.trigger] : a.runId}</Link>
+        {a.runApiCalls !== null ? <div className="muted small">{formatNumber(a.runApiCalls)} API calls</div> : null}
+      </>
+    ),
+  },
+  { header: 'Correlation id', className: 'hide-narrow', cellClassName: 'break-anywhere', cell: (a) => (a.correlationId ? <code>{a.correlationId}</code> : '—') },
+];
+
+/** Every attempt of every run, searched and exported (GET …/sync/attempts). */
+function AttemptSearch() {
+  const workspace = useWorkspace();
+  const [filter, setFilter] = useState<LogFilter>({});
+  const pages = useCursorPages(JSON.stringify(filter));
+  const attempts = useQuery({
+    queryKey: ['sync', workspace, 'log', filter, pages.cursor],
+    queryFn: () => get<SyncLogPage>(`${ws(workspace)}/sync/attempts${query({ ...filter, cursor: pages.cursor, limit: ATTEMPTS_PAGE })}`),
+    placeholderData: keepPreviousData,
+  });
+  const filtered = Object.keys(filter).length > 0;
+  return (
+    <section className="card card-flush log-section" aria-labelledby="log-search-title">
+      <div className="card-header padded">
+        <h2 id="log-search-title">Search attempts</h2>
+        <ExportLinks path={`${ws(workspace)}/sync/attempts`} filter={filter} />
+      </div>
+      <div className="padded">
+        <LogSearchForm fields={ATTEMPT_FIELDS} label="Search the sync log" onSearch={setFilter} />
+      </div>
+      <PagedTable
+        query={attempts}
+        rows={(data) => data.attempts}
+        rowKey={(a) => a.id}
+        columns={SEARCH_COLUMNS(workspace)}
+        label="Sync log attempts"
+        compact
+        empty={filtered ? 'No attempts match this search.' : 'No attempts yet.'}
+        pages={{ state: pages, nextCursor: (data) => data.nextCursor, label: 'Sync log attempt' }}
+      />
+    </section>
+  );
+}
+
+const RUN_ATTEMPT_COLUMNS = (workspace: string): Column<AttemptPage['attempts'][number]>[] => [
+  {
+    header: 'Record',
+    cell: (a) =>
+      a.customerId !== null ? (
+        <Link to={`/w/${workspace}/customers/${a.customerId}`}>{a.customerName}</Link>
+      ) : (
+        <span>
+          {a.objectType} <code>{a.recordId}</code>
+        </span>
+      ),
+  },
+  { header: 'Direction', cell: (a) => <span className={`pill direction-${a.direction}`}>{DIRECTION_LABELS[a.direction]}</span> },
+  { header: 'Operation', cellClassName: 'capitalize', cell: (a) => a.operation },
+  { header: 'Outcome', cell: outcomePill },
+  { header: 'Message', cellClassName: (a) => (a.outcome === 'error' ? 'error-text' : undefined), cell: (a) => a.message ?? <span className="muted">—</span> },
+  { header: 'Correlation id', className: 'hide-narrow', cell: (a) => (a.correlationId ? <code>{a.correlationId}</code> : '—') },
+  { header: 'At', className: 'hide-narrow', cell: (a) => formatDate(a.at) },
+];
 
 export function SyncRunPage() {
   const workspace = useWorkspace();
@@ -238,53 +332,15 @@ export function SyncRunPage() {
             </label>
           </div>
         </div>
-        <QueryView query={attempts} isEmpty={(data) => data.attempts.length === 0} empty={<>No record attempts{outcome || direction || recordId ? ' match these filters' : ''} in this run.</>}>
-          {(data) => (
-            <div className="table-wrap">
-              <table className="table" aria-label="Record attempts">
-                <thead>
-                  <tr>
-                    <th scope="col">Record</th>
-                    <th scope="col">Direction</th>
-                    <th scope="col">Operation</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Message</th>
-                    <th scope="col" className="hide-narrow">Correlation id</th>
-                    <th scope="col" className="hide-narrow">At</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.attempts.map((a) => (
-                    <tr key={a.id}>
-                      <td>
-                        {a.customerId !== null ? (
-                          <Link to={`/w/${workspace}/customers/${a.customerId}`}>{a.customerName}</Link>
-                        ) : (
-                          <span>
-                            {a.objectType} <code>{a.recordId}</code>
-                          </span>
-                        )}
-                      </td>
-                      <td>
-                        <span className={`pill direction-${a.direction}`}>{DIRECTION_LABELS[a.direction]}</span>
-                      </td>
-                      <td className="capitalize">{a.operation}</td>
-                      <td>{a.outcome === 'success' ? <span className="pill pill-ok">Success</span> : <span className="pill pill-error">Error</span>}</td>
-                      <td className={a.outcome === 'error' ? 'error-text' : undefined}>{a.message ?? <span className="muted">—</span>}</td>
-                      <td className="hide-narrow">{a.correlationId ? <code>{a.correlationId}</code> : '—'}</td>
-                      <td className="hide-narrow">{formatDate(a.at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </QueryView>
-        {attempts.data ? (
-          <div className="padded">
-            <Pager label="Attempt" page={pages.page} hasNext={Boolean(attempts.data.nextCursor)} onPrev={pages.prev} onNext={() => attempts.data.nextCursor && pages.next(attempts.data.nextCursor)} />
-          </div>
-        ) : null}
+        <PagedTable
+          query={attempts}
+          rows={(data) => data.attempts}
+          rowKey={(a) => a.id}
+          columns={RUN_ATTEMPT_COLUMNS(workspace)}
+          label="Record attempts"
+          empty={<>No record attempts{outcome || direction || recordId ? ' match these filters' : ''} in this run.</>}
+          pages={{ state: pages, nextCursor: (data) => data.nextCursor, label: 'Attempt' }}
+        />
       </section>
     </>
   );

@@ -1,6 +1,7 @@
 // Browser-test support: the real hubsync service serving the built UI on a random port, and
 // Debian's Chromium driven by playwright-core with a fresh profile per browser.
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,19 @@ export { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient };
 
 export const DIST_DIR = DEFAULT_WEB_DIST_DIR;
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
+
+/** A port that was free a moment ago: for a service whose own URL (OAuth redirect, public URL) must be known before it starts. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export interface UiService {
   url: string;

@@ -1,6 +1,8 @@
 // Connection tab: paste a HubSpot access token and Save; hubsync checks it live and shows
 // the outcome (Connected with the portal id, the exact scope to add, or HubSpot's message).
-// The stored token can be revealed with the eye button; Disconnect asks first.
+// The stored token can be revealed with the eye button; Disconnect asks first. Seed 001's
+// Platform Settings sit here too: the Portal ID beside the key (checked against the token's
+// account) and the "Sync Contacts" / "Sync Companies" toggles (on-change push, companies).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
@@ -8,6 +10,8 @@ import { api, ApiError, connectionKey, get, ws } from '../../api/client.js';
 import { TRIGGER_LABELS, type Connection, type ConnectionStatus, type HealthState, type SyncSettings } from '../../api/types.js';
 import { ConfirmDialog, ErrorMessage, formatDate, formatNumber, Loading } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
+import { useMembership } from '../../session.js';
+import { AuthorizationLinks } from './authorization-links.js';
 import { settingsKey } from './settings-tab.js';
 
 const STATUS_TEXT: Record<ConnectionStatus, { label: string; tone: 'ok' | 'warn' | 'error' | 'off' }> = {
@@ -54,6 +58,12 @@ export function ConnectionTab() {
   // The scopes to ask for follow the object types turned on in Settings.
   const settings = useQuery({ queryKey: settingsKey(workspace), queryFn: () => get<SyncSettings>(`${ws(workspace)}/hubspot/settings`) });
   const [token, setToken] = useState('');
+  const [portalId, setPortalId] = useState('');
+  const isAdmin = useMembership(workspace)?.role === 'admin';
+  const toggle = useMutation({
+    mutationFn: (patch: Partial<Pick<SyncSettings, 'pushContactsOnChange' | 'syncCompanies'>>) => api<SyncSettings>('PATCH', `${ws(workspace)}/hubspot/settings`, patch),
+    onSuccess: (next) => client.setQueryData(settingsKey(workspace), next),
+  });
   const [revealed, setRevealed] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
 
@@ -65,7 +75,7 @@ export function ConnectionTab() {
   };
 
   const save = useMutation({
-    mutationFn: (accessToken: string) => api<Connection>('PUT', `${ws(workspace)}/hubspot/connection`, { accessToken }),
+    mutationFn: (accessToken: string) => api<Connection>('PUT', `${ws(workspace)}/hubspot/connection`, { accessToken, ...(portalId.trim() ? { portalId: portalId.trim() } : {}) }),
     onSuccess: (next) => {
       setToken('');
       setRevealed(null);
@@ -212,6 +222,13 @@ export function ConnectionTab() {
               aria-invalid={saveError ? true : undefined}
             />
           </div>
+          <div className="form-field">
+            <label htmlFor="portal-id">Portal ID</label>
+            <input id="portal-id" inputMode="numeric" autoComplete="off" placeholder={c.portalId ? String(c.portalId) : 'e.g. 12345678'} value={portalId} onChange={(e) => setPortalId(e.target.value)} aria-describedby="portal-id-hint" />
+            <p className="hint" id="portal-id-hint">
+              Your HubSpot account ID (HubSpot → account menu). When given, a token from another portal is refused.
+            </p>
+          </div>
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={save.isPending || !token.trim()}>
               {save.isPending ? 'Checking with HubSpot…' : 'Save'}
@@ -232,6 +249,31 @@ export function ConnectionTab() {
           {saveError ? <SaveFailure error={saveError} /> : null}
         </div>
         <ErrorMessage error={oauth.error} />
+      </section>
+
+      {isAdmin && c.oauthAvailable ? <AuthorizationLinks workspace={workspace} /> : null}
+
+      <section className="card" aria-labelledby="conn-sync-title">
+        <h2 id="conn-sync-title">What syncs</h2>
+        <ErrorMessage error={toggle.error} />
+        {settings.data ? (
+          <div className="stack">
+            <label className="inline-field">
+              <input type="checkbox" checked={settings.data.pushContactsOnChange} disabled={!isAdmin || toggle.isPending} onChange={(e) => toggle.mutate({ pushContactsOnChange: e.target.checked })} />
+              <span>
+                <strong>Sync Contacts</strong> — push customers to HubSpot contacts as they change (off: only Sync now and the schedule)
+              </span>
+            </label>
+            <label className="inline-field">
+              <input type="checkbox" checked={settings.data.syncCompanies} disabled={!isAdmin || toggle.isPending} onChange={(e) => toggle.mutate({ syncCompanies: e.target.checked })} />
+              <span>
+                <strong>Sync Companies</strong> — sync organizations as HubSpot companies
+              </span>
+            </label>
+          </div>
+        ) : (
+          <Loading />
+        )}
       </section>
 
       {confirming ? (

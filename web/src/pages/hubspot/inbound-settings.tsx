@@ -1,7 +1,7 @@
 // The Settings tab's Inbound section: two-way sync on or off, the HubSpot lifecycle stages whose
 // unknown contacts a pull imports (HubSpot's eight as checkboxes, a custom stage's id typed in),
 // how often HubSpot is polled, and write-through, propagate deletes and archive on HubSpot
-// delete, each with what it does. Its draft is part of the settings form's and saved with it
+// delete, each with what it does, and the de-duplication window. Its draft is part of the settings form's and saved with it
 // (PATCH …/hubspot/settings); the API's errors are shown beside the field they name.
 import { useState } from 'react';
 import { ApiError } from '../../api/client.js';
@@ -28,6 +28,8 @@ export interface InboundDraft {
   writeThrough: boolean;
   propagateDeletes: boolean;
   archiveOnHubSpotDelete: boolean;
+  /** As typed; sent as a number. */
+  dedupWindow: string;
 }
 
 const TOGGLES = ['twoWay', 'writeThrough', 'propagateDeletes', 'archiveOnHubSpotDelete'] as const;
@@ -39,6 +41,7 @@ export const inboundDraftOf = (s: SyncSettings): InboundDraft => ({
   writeThrough: s.writeThrough,
   propagateDeletes: s.propagateDeletes,
   archiveOnHubSpotDelete: s.archiveOnHubSpotDelete,
+  dedupWindow: String(s.dedupWindowSeconds),
 });
 
 const sameStages = (a: readonly string[], b: readonly string[]) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
@@ -50,10 +53,12 @@ export function inboundPatchOf(saved: SyncSettings, draft: InboundDraft): SyncSe
   if (!sameStages(draft.inboundLifecycleStages, saved.inboundLifecycleStages)) patch.inboundLifecycleStages = draft.inboundLifecycleStages;
   const minutes = Number(draft.pollInterval.trim() || 0);
   if (minutes !== saved.pollIntervalMinutes) patch.pollIntervalMinutes = minutes;
+  const seconds = Number(draft.dedupWindow.trim() || 0);
+  if (seconds !== saved.dedupWindowSeconds) patch.dedupWindowSeconds = seconds;
   return patch;
 }
 
-const FIELDS_WITH_ERRORS = ['inboundLifecycleStages', 'pollIntervalMinutes'] as const;
+const FIELDS_WITH_ERRORS = ['inboundLifecycleStages', 'pollIntervalMinutes', 'dedupWindowSeconds'] as const;
 
 /** True when an API error's field is `field` or one of its items (`inboundLifecycleStages.2`). */
 const names = (errorField: string | undefined, field: string) => errorField !== undefined && (errorField === field || errorField.startsWith(`${field}.`));
@@ -217,6 +222,27 @@ export function InboundSection({ draft, set, error, disabled }: { draft: Inbound
           disabled={disabled}
           onChange={(archiveOnHubSpotDelete) => set({ archiveOnHubSpotDelete })}
         />
+      </div>
+
+      <div className="form-field inbound-field">
+        <label htmlFor="dedup-window">De-duplication window (seconds)</label>
+        <input
+          id="dedup-window"
+          type="number"
+          min={0}
+          max={86400}
+          step={1}
+          inputMode="numeric"
+          value={draft.dedupWindow}
+          disabled={disabled}
+          onChange={(e) => set({ dedupWindow: e.target.value })}
+          aria-invalid={invalid(error, 'dedupWindowSeconds')}
+          aria-describedby="dedup-window-hint dedup-window-error"
+        />
+        <p className="hint" id="dedup-window-hint">
+          The same email created here and in HubSpot at most this many seconds apart becomes one record at the next sync: the older is kept and the other merged into it. 0 turns it off; records further apart are left as duplicates to review.
+        </p>
+        <InboundFieldError id="dedup-window-error" error={error} field="dedupWindowSeconds" />
       </div>
     </section>
   );

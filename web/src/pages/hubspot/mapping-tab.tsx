@@ -3,11 +3,13 @@
 // properties. An empty dropdown means "don't sync this field". With two-way sync on (or once a
 // field syncs one way only), each row also picks its direction: Both, Push only or Pull only. A
 // contact's email is locked to the HubSpot email property, both ways (seed 000's warning explains why).
+// Below the table, HubSpot's schema comes into the app: a local custom field made from a HubSpot
+// property no field fills yet, and (per unmapped custom field) a HubSpot property made for it.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError, get, query, ws } from '../../api/client.js';
-import type { FieldDirection, HubSpotProperty, MappingView, SyncSettings } from '../../api/types.js';
+import type { FieldDirection, FieldFromProperty, HubSpotProperty, MappingView, PropertyFromField, SyncSettings } from '../../api/types.js';
 import { ErrorMessage, Loading, LockIcon } from '../../components/ui.js';
 import { useWorkspace } from '../../layout.js';
 import { settingsKey } from './settings-tab.js';
@@ -91,6 +93,24 @@ function TypeMapping({ objectType, twoWay }: { objectType: MappedType; twoWay: b
     },
   });
   const groups = useMemo(() => groupProperties(mapping.data?.properties ?? []), [mapping.data]);
+  const [schemaNote, setSchemaNote] = useState<string | null>(null);
+  const afterSchemaChange = (view: MappingView, note: string) => {
+    client.setQueryData(key, view);
+    setDraft(null);
+    save.reset();
+    setSchemaNote(note);
+    void client.invalidateQueries({ queryKey: ['custom-fields', workspace] });
+    void client.invalidateQueries({ queryKey: [words.records, workspace] });
+  };
+  const fromProperty = useMutation({
+    mutationFn: (property: string) => api<FieldFromProperty>('POST', `${ws(workspace)}/hubspot/mapping/fields`, { objectType, property }),
+    onSuccess: (made) => afterSchemaChange(made.mapping, `Created the custom field ${made.customField.label} (${made.customField.type.replace('_', ' ')}${made.customField.options.length > 0 ? `, ${made.customField.options.length} options` : ''}), mapped to ${made.customField.key}.`),
+  });
+  const forField = useMutation({
+    mutationFn: (field: string) => api<PropertyFromField>('POST', `${ws(workspace)}/hubspot/mapping/properties`, { objectType, field }),
+    onSuccess: (made) => afterSchemaChange(made.mapping, `Created the HubSpot ${words.hubspot} property ${made.property.label} (${made.property.name}) and mapped the field to it.`),
+  });
+  const [newFieldProperty, setNewFieldProperty] = useState('');
 
   if (mapping.isPending) return <Loading label="Loading HubSpot properties…" />;
   if (mapping.isError) {
@@ -221,6 +241,21 @@ function TypeMapping({ objectType, twoWay }: { objectType: MappedType; twoWay: b
                             {problem}
                           </p>
                         ) : null}
+                        {f.kind === 'custom' && !f.property && draft === null ? (
+                          <button
+                            type="button"
+                            className="btn btn-secondary btn-small"
+                            aria-label={`Create a HubSpot property for ${f.label}`}
+                            disabled={forField.isPending}
+                            onClick={() => {
+                              setSchemaNote(null);
+                              fromProperty.reset();
+                              forField.mutate(f.field);
+                            }}
+                          >
+                            Create in HubSpot
+                          </button>
+                        ) : null}
                       </>
                     )}
                   </td>
@@ -246,6 +281,51 @@ function TypeMapping({ objectType, twoWay }: { objectType: MappedType; twoWay: b
           </tbody>
         </table>
       </div>
+      <section className="padded schema-tools" aria-labelledby="schema-title">
+        <h3 id="schema-title">HubSpot properties without a field</h3>
+        <p className="muted small">
+          Make a {words.local.toLowerCase()} custom field from a HubSpot {words.hubspot} property: its type and choices are copied, and the field is mapped to it straight away. Choices added in HubSpot
+          later are taken over each time this page loads its properties.
+        </p>
+        {schemaNote ? (
+          <p className="alert alert-success" role="status">
+            {schemaNote}
+          </p>
+        ) : null}
+        {fromProperty.error ? <ErrorMessage error={fromProperty.error} /> : null}
+        {forField.error ? <ErrorMessage error={forField.error} /> : null}
+        {(() => {
+          const mapped = new Set(Object.values(current).map((r) => r.property).concat(view.fields.map((f) => f.property ?? '')));
+          const free = view.properties.filter((p) => !mapped.has(p.name));
+          if (free.length === 0) return <p className="muted small">Every HubSpot {words.hubspot} property is mapped to a field.</p>;
+          return (
+            <div className="inline-form">
+              <label htmlFor="new-field-property">HubSpot property</label>
+              <select id="new-field-property" value={newFieldProperty} onChange={(e) => setNewFieldProperty(e.target.value)}>
+                <option value="">— Pick a property —</option>
+                {free.map((p) => (
+                  <option key={p.name} value={p.name}>
+                    {p.label} ({p.name}) · {p.type}
+                  </option>
+                ))}
+              </select>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                disabled={!newFieldProperty || fromProperty.isPending || draft !== null}
+                title={draft !== null ? 'Save or discard your mapping changes first.' : undefined}
+                onClick={() => {
+                  setSchemaNote(null);
+                  forField.reset();
+                  fromProperty.mutate(newFieldProperty, { onSuccess: () => setNewFieldProperty('') });
+                }}
+              >
+                {fromProperty.isPending ? 'Creating…' : 'Create field'}
+              </button>
+            </div>
+          );
+        })()}
+      </section>
       <div className="form-actions padded">
         <button type="submit" className="btn btn-primary" disabled={save.isPending}>
           {save.isPending ? 'Saving…' : 'Save'}
