@@ -84,8 +84,12 @@ describe('memory', () => {
     const clock = new ManualClock();
     const options: LoginThrottleOptions = { ...DEFAULT_LOGIN_THROTTLE, maxEntries: 100 };
     const throttle = new LoginThrottle(clock, options);
-    for (let i = 0; i < 5_000; i++) throttle.recordFailure({ account: `rotating${i}@example.com`, address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` });
-    expect(throttle.sizes).toEqual({ pairs: 100, addresses: 100, accounts: 100 });
+    for (let i = 0; i < 5_000; i++) {
+      const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      throttle.recordFailure({ account: `rotating${i}@example.com`, address });
+      throttle.recordLinkTokenFailure(address);
+    }
+    expect(throttle.sizes).toEqual({ pairs: 100, addresses: 100, accounts: 100, linkTokens: 100 });
   });
 
   it('forgets a pair a day after its last failure', () => {

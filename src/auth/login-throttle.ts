@@ -10,6 +10,11 @@
 //   failures for the account is still let through, so the right password from a clean address is
 //   never refused.
 //
+// A fourth guard, per address only, brakes guessing the tokens of the public link routes
+// (authorization links, password resets, invitations): each token that names no usable link
+// counts a failure for the address. Tokens are 32 random bytes, so guessing cannot succeed; the
+// brake keeps a caller from spending the instance's reads on trying, and slows only that address.
+//
 // State is in memory (a restart forgives: hashing cost still bounds the guess rate) and bounded:
 // each guard keeps at most `maxEntries` keys, forgetting the least recently failed first, and a
 // key is forgotten once its last failure is older than `forgetAfterMs`.
@@ -31,9 +36,14 @@ export interface LoginThrottleOptions {
   /** Failures of one account (from all addresses) after which its pairs get no free failures. */
   accountHotAfter: number;
   accountForgetAfterMs: number;
+  /** Per address: link tokens that named no usable link (default DEFAULT_LINK_TOKEN_RULE). */
+  linkToken?: BackoffRule;
   /** Keys kept per guard; the least recently failed are dropped beyond it. */
   maxEntries: number;
 }
+
+/** 20 bad link tokens an hour are free (a person retyping a link); then 1 s, doubling, at most 15 min. */
+export const DEFAULT_LINK_TOKEN_RULE: BackoffRule = { freeFailures: 20, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000, forgetAfterMs: 3600_000 };
 
 export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
   pair: { freeFailures: 5, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000, forgetAfterMs: 24 * 3600_000 },
@@ -109,6 +119,8 @@ export class LoginThrottle {
   readonly #pairs: BoundedCounts;
   readonly #addresses: BoundedCounts;
   readonly #accounts: BoundedCounts;
+  readonly #linkTokens: BoundedCounts;
+  readonly #linkTokenRule: BackoffRule;
 
   constructor(clock: Clock, options: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE) {
     this.#clock = clock;
@@ -116,6 +128,8 @@ export class LoginThrottle {
     this.#pairs = new BoundedCounts(options.maxEntries, options.pair.forgetAfterMs);
     this.#addresses = new BoundedCounts(options.maxEntries, options.address.forgetAfterMs);
     this.#accounts = new BoundedCounts(options.maxEntries, options.accountForgetAfterMs);
+    this.#linkTokenRule = options.linkToken ?? DEFAULT_LINK_TOKEN_RULE;
+    this.#linkTokens = new BoundedCounts(options.maxEntries, this.#linkTokenRule.forgetAfterMs);
   }
 
   /** Milliseconds to wait before this attempt may be tried, or 0. */
@@ -126,9 +140,18 @@ export class LoginThrottle {
     const account = this.#accounts.get(attempt.account, now);
     const hot = (account?.failures ?? 0) >= this.#options.accountHotAfter;
     const pairRule = hot ? { ...this.#options.pair, freeFailures: 0 } : this.#options.pair;
-    const waitFor = (count: FailureCount | undefined, rule: Pick<BackoffRule, 'freeFailures' | 'baseDelayMs' | 'maxDelayMs'>) =>
-      count ? Math.max(0, count.lastFailureAt + backoffDelayMs(count.failures, rule) - now) : 0;
-    return Math.max(waitFor(pair, pairRule), waitFor(address, this.#options.address));
+    return Math.max(waitFor(pair, pairRule, now), waitFor(address, this.#options.address, now));
+  }
+
+  /** Milliseconds this address must wait before trying another link token, or 0. */
+  linkTokenRetryAfterMs(address: string): number {
+    const now = this.#clock.now();
+    return waitFor(this.#linkTokens.get(address, now), this.#linkTokenRule, now);
+  }
+
+  /** A link token from this address named no usable link. */
+  recordLinkTokenFailure(address: string): void {
+    this.#linkTokens.increment(address, this.#clock.now());
   }
 
   recordFailure(attempt: LoginAttempt): void {
@@ -144,9 +167,14 @@ export class LoginThrottle {
   }
 
   /** How many keys each guard holds (to prove the memory bound). */
-  get sizes(): { pairs: number; addresses: number; accounts: number } {
-    return { pairs: this.#pairs.size, addresses: this.#addresses.size, accounts: this.#accounts.size };
+  get sizes(): { pairs: number; addresses: number; accounts: number; linkTokens: number } {
+    return { pairs: this.#pairs.size, addresses: this.#addresses.size, accounts: this.#accounts.size, linkTokens: this.#linkTokens.size };
   }
+}
+
+/** What is left of the delay `count`'s failures owe under `rule`, at `now`. */
+function waitFor(count: FailureCount | undefined, rule: Pick<BackoffRule, 'freeFailures' | 'baseDelayMs' | 'maxDelayMs'>, now: number): number {
+  return count ? Math.max(0, count.lastFailureAt + backoffDelayMs(count.failures, rule) - now) : 0;
 }
 
 const pairKey = (attempt: LoginAttempt) => `${attempt.account}\n${attempt.address}`;

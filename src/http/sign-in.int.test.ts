@@ -1,10 +1,10 @@
 // Sign-in cannot be used to lock people out, over real HTTP: an attacker's failures delay their
-// own address only, delays grow, the client address and protocol come from X-Forwarded-* only
+// own address only (so do tokens guessed on the public link routes), delays grow, the client address and protocol come from X-Forwarded-* only
 // when HUBSYNC_TRUST_PROXY says so, and an unknown email costs the same scrypt verification.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../auth/index.js';
 import { ManualClock } from '../lib/index.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestService, type TestService } from '../../test/support/service.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ApiClient, startTestService, type TestService } from '../../test/support/service.js';
 
 const ATTACKER = '203.0.113.66';
 const OWNER = '192.0.2.10';
@@ -70,6 +70,44 @@ describe('behind a trusted proxy (HUBSYNC_TRUST_PROXY=true)', () => {
     expect(secure.setCookie).toMatch(/;\s*Secure/i);
     const plain = await login(ts, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, { 'x-forwarded-for': OWNER });
     expect(plain.setCookie).not.toMatch(/;\s*Secure/i);
+  });
+
+  it('brakes guessing link tokens per address on every public link route, before the token is looked up', async () => {
+    const GUESSER = '203.0.113.99';
+    const post = async (path: string, body: unknown, address: string) => {
+      const response = await fetch(`${ts.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': address }, body: JSON.stringify(body) });
+      return { status: response.status, code: ((await response.json()) as { error?: { code: string } }).error?.code, retryAfter: response.headers.get('retry-after') };
+    };
+    const guesses = [
+      (i: number, from: string) => post('/api/authorization-links/resolve', { token: `guess-${i}` }, from),
+      (i: number, from: string) => post('/api/authorization-links/start', { token: `guess-${i}` }, from),
+      (i: number, from: string) => post('/api/password-resets/accept', { token: `guess-${i}`, password: 'a-new-password-1' }, from),
+      (i: number, from: string) => post('/api/invitations/accept', { token: `guess-${i}`, name: 'Guess', password: 'a-new-password-1' }, from),
+    ];
+    const codes = new Set<string | undefined>();
+    for (let i = 0; i < 20; i++) {
+      const refused = await guesses[i % guesses.length]!(i, GUESSER);
+      expect(refused.status).toBe(404);
+      codes.add(refused.code);
+    }
+    expect([...codes].sort()).toEqual(['AUTHORIZATION_LINK_NOT_FOUND', 'INVITATION_INVALID', 'PASSWORD_RESET_INVALID']);
+
+    // A real invitation: refused from the guessing address while it owes a wait, accepted from another.
+    const admin = await ApiClient.signIn(ts.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const invited = await admin.request('POST', '/api/workspaces/default/invitations', { email: 'link-brake@example.com', role: 'member' });
+    expect(invited.status).toBe(201);
+    const accept = { token: invited.body.token as string, name: 'Linda Brake', password: 'a-new-password-1' };
+    const braked = await post('/api/invitations/accept', accept, GUESSER);
+    expect(braked).toMatchObject({ status: 429, code: 'RATE_LIMITED', retryAfter: '1' });
+    for (const guess of guesses) expect((await guess(99, GUESSER)).status).toBe(429);
+    expect((await guesses[0]!(100, '198.51.100.77')).code).toBe('AUTHORIZATION_LINK_NOT_FOUND');
+
+    // The waits grow while the guessing goes on, and end when waited out.
+    clock.advance(1_000);
+    expect((await guesses[0]!(101, GUESSER)).code).toBe('AUTHORIZATION_LINK_NOT_FOUND');
+    expect(await post('/api/invitations/accept', accept, GUESSER)).toMatchObject({ status: 429, retryAfter: '2' });
+    clock.advance(2_000);
+    expect((await post('/api/invitations/accept', accept, GUESSER)).status).toBe(200);
   });
 
   it('verifies an unknown email against the dummy hash, a known one against its own', async () => {

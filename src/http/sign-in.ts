@@ -31,6 +31,27 @@ export async function verifyThrottled(ctx: AppContext, attempt: LoginAttempt, pa
   return ok;
 }
 
+/** The refusals that mean a public route's link token named no usable link. */
+const BAD_LINK_TOKEN = new Set(['AUTHORIZATION_LINK_NOT_FOUND', 'AUTHORIZATION_LINK_EXPIRED', 'AUTHORIZATION_LINK_USED', 'AUTHORIZATION_LINK_REVOKED', 'PASSWORD_RESET_INVALID', 'INVITATION_INVALID']);
+
+/**
+ * Runs a public route's use of a link token (authorization link, password reset, invitation)
+ * under the link-token brake: refused with RATE_LIMITED while the client's address owes a wait
+ * (before the token is looked up), and a token that names no usable link counts against it.
+ */
+export async function withLinkToken<T>(ctx: AppContext, request: FastifyRequest, use: () => Promise<T>): Promise<T> {
+  const wait = ctx.throttle.linkTokenRetryAfterMs(request.ip);
+  if (wait > 0) {
+    throw new AppError('RATE_LIMITED', 'Too many links that are not valid were tried from this address. Check the link, and try again later.', { retryAfterSeconds: Math.ceil(wait / 1000) });
+  }
+  try {
+    return await use();
+  } catch (error) {
+    if (error instanceof AppError && BAD_LINK_TOKEN.has(error.code)) ctx.throttle.recordLinkTokenFailure(request.ip);
+    throw error;
+  }
+}
+
 /** Starts a session for the user and sets its cookie; returns the session's CSRF token. */
 export async function openSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, userId: string): Promise<string> {
   const token = newSessionToken();

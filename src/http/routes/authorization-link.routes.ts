@@ -19,6 +19,7 @@ import { enabledObjectTypes, readSyncSettings } from '../../sync/index.js';
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { workspaceParam } from '../schemas.js';
+import { withLinkToken } from '../sign-in.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -136,7 +137,7 @@ export function authorizationLinkRoutes(ctx: AppContext): FastifyPluginAsyncZod 
         },
       },
       async (request) => {
-        const resolved = await resolveAuthorizationLink(ctx.db, ctx.clock, request.body.token);
+        const resolved = await withLinkToken(ctx, request, () => resolveAuthorizationLink(ctx.db, ctx.clock, request.body.token));
         return { workspace: { name: resolved.workspace.name }, requestedBy: resolved.requestedBy, expiresAt: iso(resolved.expiresAt), connectedPortalId: resolved.connectedPortalId };
       },
     );
@@ -153,7 +154,9 @@ export function authorizationLinkRoutes(ctx: AppContext): FastifyPluginAsyncZod 
         },
       },
       async (request) => {
-        const url = await startFromAuthorizationLink(ctx.db, ctx.clock, ctx.hubspot, request.body.token, async (workspaceId) => enabledObjectTypes(await readSyncSettings(ctx.db, workspaceId)));
+        const url = await withLinkToken(ctx, request, () =>
+          startFromAuthorizationLink(ctx.db, ctx.clock, ctx.hubspot, request.body.token, async (workspaceId) => enabledObjectTypes(await readSyncSettings(ctx.db, workspaceId))),
+        );
         return { url };
       },
     );

@@ -9,7 +9,7 @@ import { acceptInvitation, createInvitation, revokeInvitation } from '../../work
 import { workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { iso, workspaceParam } from '../schemas.js';
-import { loginAttempt, openSession, verifyThrottled } from '../sign-in.js';
+import { loginAttempt, openSession, verifyThrottled, withLinkToken } from '../sign-in.js';
 import { meSchema, meView } from './auth.routes.js';
 
 const role = z.enum(['admin', 'member']);
@@ -113,13 +113,15 @@ export function invitationRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const caller = request.caller;
         if (caller?.kind === 'api_key') throw new AppError('FORBIDDEN', 'This action needs a person, not an API key.');
         const signedIn = caller?.kind === 'user' ? caller : undefined;
-        const outcome = await acceptInvitation(ctx.db, ctx.clock, {
-          token: request.body.token,
-          name: request.body.name,
-          password: request.body.password,
-          signedIn: signedIn?.user,
-          checkPassword: (user, password) => verifyThrottled(ctx, loginAttempt(request, user.email), password, user.passwordHash),
-        });
+        const outcome = await withLinkToken(ctx, request, () =>
+          acceptInvitation(ctx.db, ctx.clock, {
+            token: request.body.token,
+            name: request.body.name,
+            password: request.body.password,
+            signedIn: signedIn?.user,
+            checkPassword: (user, password) => verifyThrottled(ctx, loginAttempt(request, user.email), password, user.passwordHash),
+          }),
+        );
         const csrfToken = outcome.needsSession || !signedIn ? await openSession(ctx, request, reply, outcome.user.id) : signedIn.csrfToken;
         return { ...(await meView(ctx, outcome.user, csrfToken)), joined: { slug: outcome.workspace.slug, name: outcome.workspace.name, role: outcome.role } };
       },

@@ -8,6 +8,7 @@ import { acceptPasswordReset, createPasswordReset } from '../../workspaces/index
 import { requireUser, workspaceAccess } from '../caller.js';
 import type { AppContext } from '../context.js';
 import { iso, workspaceParam } from '../schemas.js';
+import { withLinkToken } from '../sign-in.js';
 
 export const createdPasswordResetSchema = z.object({
   id: z.string(),
@@ -60,7 +61,7 @@ export function passwordResetRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         if (request.caller?.kind === 'api_key') throw new AppError('FORBIDDEN', 'This action needs a person, not an API key.');
-        await acceptPasswordReset(ctx.db, ctx.clock, request.body);
+        await withLinkToken(ctx, request, () => acceptPasswordReset(ctx.db, ctx.clock, request.body));
         return reply.status(204).send();
       },
     );
