@@ -27,6 +27,7 @@ export * from './activity-event.repository.js';
 export { isUniqueViolation } from './database-errors.js';
 export * from './pull.repository.js';
 export * from './inbound.repository.js';
+export * from './contact-email.repository.js';
 export * from './record-merge.repository.js';
 export { ENCRYPTED_COLUMNS, resealAll, type EncryptedColumns, type ResealOutcome } from './encrypted-columns.js';
 export * from './duplicate.repository.js';

@@ -607,6 +607,13 @@ export interface DedupCheckpointTable {
   checked_at: number;
 }
 
+/** An email HubSpot keeps on a contact besides its primary one, as last pulled (migration 035). */
+export interface ContactAdditionalEmailTable {
+  workspace_id: string;
+  email_lower: string;
+  hubspot_id: string;
+}
+
 export interface RecordMergeTable {
   id: string;
   workspace_id: string;
@@ -770,6 +777,7 @@ export interface Database {
   archive_checks: ArchiveCheckTable;
   record_merges: RecordMergeTable;
   dedup_checkpoints: DedupCheckpointTable;
+  contact_additional_emails: ContactAdditionalEmailTable;
   tag_definitions: TagDefinitionTable;
   tag_settings: TagSettingsTable;
   tag_list_members: TagListMemberTable;

@@ -30,6 +30,7 @@ import * as m030 from './030-authorization-links.js';
 import * as m031 from './031-password-resets.js';
 import * as m033 from './033-dedup-recent.js';
 import * as m034 from './034-activity-events.js';
+import * as m035 from './035-contact-additional-emails.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -61,4 +62,5 @@ export const migrations: Record<string, Migration> = {
   '031-password-resets': m031,
   '033-dedup-recent': m033,
   '034-activity-events': m034,
+  '035-contact-additional-emails': m035,
 };

@@ -9,7 +9,7 @@
 // run with the mapping); an owner HubSpot does not know is left out and noted, never failing it.
 import { emailRefusalReason, invalidEmailMessage } from '../../hubspot/index.js';
 import type { Customer, OrganizationMember } from '../../store/index.js';
-import { countByStatus, customerLabel, findRestoredMergedAwayCustomers, hasWorkSince, listMembershipsOfCustomers, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer, syncedValuesOf } from '../../store/index.js';
+import { countByStatus, customerLabel, findAdditionalEmailOwners, findRestoredMergedAwayCustomers, hasWorkSince, listMembershipsOfCustomers, pageIdsByStatus, recordPushFailure, recordPushSuccesses, rowToCustomer, syncedValuesOf } from '../../store/index.js';
 import { pushCompanyLinks } from '../contact-companies.js';
 import { DEFAULT_PROPERTIES, EMAIL_PROPERTY } from '../field-mapping.js';
 import { CONTACTS, contactLinksOf, contactOwnerWarning, loadContactValues, pushPropertiesFor, refreshHashes, refreshStatuses, type ContactValues } from '../status-refresh.js';
@@ -26,6 +26,11 @@ export interface LinkedCustomer extends Customer {
    * contact into another: HubSpot still finds that contact by the email it had then.
    */
   mergedAway?: { email: string | null; mergedHubSpotId: string; survivorId: string };
+  /**
+   * Set when the customer (not linked) has an email another customer's contact keeps as an
+   * additional email (as last pulled): HubSpot finds that contact by it.
+   */
+  answeredBy?: { email: string; hubspotId: string; customerId: string };
 }
 
 export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
@@ -39,10 +44,20 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
     if (ids.length === 0) return [];
     const rows = await db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [...ids]).orderBy('id').execute();
     const memberships = await listMembershipsOfCustomers(db, workspaceId, ids);
-    const mergedAway = await findRestoredMergedAwayCustomers(db, workspaceId, rows.filter((r) => r.hubspot_id === null).map((r) => r.id));
+    const unlinked = rows.filter((r) => r.hubspot_id === null);
+    const mergedAway = await findRestoredMergedAwayCustomers(db, workspaceId, unlinked.map((r) => r.id));
+    const owners = await findAdditionalEmailOwners(db, workspaceId, unlinked.flatMap((r) => (r.email_lower === null ? [] : [r.email_lower])));
     return rows.map((row) => {
       const away = mergedAway.get(row.id);
-      const customer: LinkedCustomer = { ...rowToCustomer(row), organizations: memberships.get(row.id) ?? [], syncedLinks: row.synced_links, ...(away ? { mergedAway: away } : {}) };
+      const owner = row.hubspot_id === null && row.email_lower !== null ? owners.get(row.email_lower) : undefined;
+      const answeredBy = owner && owner.customerId !== row.id ? { email: row.email_lower!, ...owner } : undefined;
+      const customer: LinkedCustomer = {
+        ...rowToCustomer(row),
+        organizations: memberships.get(row.id) ?? [],
+        syncedLinks: row.synced_links,
+        ...(away ? { mergedAway: away } : {}),
+        ...(answeredBy ? { answeredBy } : {}),
+      };
       return { id: customer.id, hubspotId: customer.sync.hubspotId, status: customer.sync.status, lastAttemptAt: customer.sync.lastAttemptAt, record: customer, base: syncedValuesOf(row.synced_values) };
     });
   },
@@ -60,6 +75,11 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
     // and overwrite it: not sent until its email changes (then it is a contact of its own).
     if (away && customer.sync.hubspotId === null && away.email !== null && email.toLowerCase() === away.email) {
       return `HubSpot merged this customer's contact into contact ${away.mergedHubSpotId} (customer ${away.survivorId}), which still answers to ${email}: pushing it would update that contact instead of creating one (not sent). Give it another email to push it as a contact of its own, or merge it into ${away.survivorId} again.`;
+    }
+    // The same, for an email another customer's contact keeps as an additional one (a merge in HubSpot, or set there).
+    const owner = customer.answeredBy;
+    if (owner && customer.sync.hubspotId === null && email.toLowerCase() === owner.email) {
+      return `HubSpot contact ${owner.hubspotId} (customer ${owner.customerId}) has ${email} as an additional email: pushing this customer would update that contact instead of creating one (not sent). It is likely the same person: merge it into ${owner.customerId}, or give it another email to push it as a contact of its own.`;
     }
     const refused = emailRefusalReason(email);
     return refused === null ? null : `${invalidEmailMessage(email)} (not sent: ${refused}).`;

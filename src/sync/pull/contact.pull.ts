@@ -12,7 +12,7 @@ import type { Clock } from '../../lib/index.js';
 import { loadFieldDefinitions, type CustomFieldDefinition } from '../../records/index.js';
 import { validateBuiltInValue, type BuiltInTextField } from '../../customers/index.js';
 import type { Customer } from '../../store/index.js';
-import { customerLabel, findRowsForPull, insertCustomers, rowToCustomer, updateCustomerContent } from '../../store/index.js';
+import { customerLabel, findRowsForPull, insertCustomers, rowToCustomer, saveContactAdditionalEmails, updateCustomerContent } from '../../store/index.js';
 import type { WebhookEmitter } from '../../webhooks/index.js';
 import { CONTACT_RULES, EMAIL_FIELD, EMAIL_PROPERTY, localFields, mappingFor, type Directions, type Mapping } from '../field-mapping.js';
 import { CONTACTS, loadContactValues, pushPropertiesFor, refreshHashes, refreshStatuses, savedOrDefaultMapping, type ContactValues } from '../status-refresh.js';
@@ -133,6 +133,8 @@ export const contactPullSpec: RecordPullSpec<Customer, ContactPullContext> = {
 
   linkKinds: ['companies'],
   links: (db, workspaceId, pairs, associations, now) => applyContactLinks(db, workspaceId, pairs, associations.get('companies') ?? new Map(), now),
+  // HubSpot finds a contact by these too: kept, so a push by one of them is not sent into another customer's contact.
+  pageWritten: (db, workspaceId, contacts) => saveContactAdditionalEmails(db, workspaceId, contacts.map((c) => ({ hubspotId: c.id, emails: additionalEmailsOf(c) }))),
   insert: (db, customers) => insertCustomers(db, customers),
   update: (db, customer) => updateCustomerContent(db, customer),
   duplicateKey: (customer) => customer.email?.trim().toLowerCase() ?? null,

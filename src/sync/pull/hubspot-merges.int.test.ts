@@ -188,6 +188,32 @@ describe('a contact’s additional emails', () => {
     await pull();
     expect((await live('customers')).map((c) => [c.id, c.hubspot_id])).toEqual([[local, merged]]);
   });
+
+  it('a new customer holding an additional email of another customer’s contact is not pushed into that contact (Error, with the reason) until its email changes', async () => {
+    await start();
+    const [main, alias] = env.sandbox.control.seedContacts(env.portalId, [{ email: 'owner@example.com', firstname: 'Owner', lifecyclestage: 'customer' }, { email: 'old.address@example.com', lifecyclestage: 'customer' }]);
+    const merged = await mergeInHubSpot('contacts', main!, alias!);
+    await pull();
+    const [owner] = await live('customers');
+    expect(owner).toMatchObject({ hubspot_id: merged, email: 'owner@example.com' });
+
+    // Made here afterwards with the address HubSpot keeps on the owner's contact: upserted by email, it would land there.
+    const newcomer = (await env.admin.post<{ id: string }>(`${W}/customers`, { email: 'Old.Address@example.com', firstName: 'Newcomer' })).body.id;
+    expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded', created: 0, failed: 1 });
+    expect(env.sandbox.control.getObject(env.portalId, 'contacts', merged).properties).toMatchObject({ email: 'owner@example.com', firstname: 'Owner' });
+    expect(env.sandbox.control.listObjects(env.portalId, 'contacts').map((c) => c.id)).toEqual([merged]);
+    const refused = await row('customers', newcomer);
+    expect(refused).toMatchObject({ hubspot_id: null, sync_status: 'error' });
+    expect(refused.sync_error).toContain(`HubSpot contact ${merged} (customer ${owner!.id}) has Old.Address@example.com as an additional email`);
+
+    // With another email it is a person of its own: created in HubSpot, linked.
+    expect((await env.admin.patch(`${W}/customers/${newcomer}`, { email: 'newcomer@example.com' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded', created: 1, failed: 0 });
+    const created = (await row('customers', newcomer)).hubspot_id!;
+    expect(created).not.toBe(merged);
+    expect(env.sandbox.control.getObject(env.portalId, 'contacts', merged).properties['email']).toBe('owner@example.com');
+  });
 });
 
 describe('merges in HubSpot, told by webhooks', () => {

@@ -109,6 +109,8 @@ export interface RecordPullSpec<R extends PulledRecord, C extends PullContext> {
   readonly linkKinds?: readonly ObjectType[];
   /** Brings the page's associations in as links, after its records were written; per local record, whether its links changed and agree. */
   links?(db: Db, workspaceId: string, pairs: readonly LinkedPair[], associations: PageAssociations, now: number): Promise<Map<string, LinkOutcome>>;
+  /** After the page's records are written: what the type keeps of them besides (a contact's additional emails). */
+  pageWritten?(db: Db, workspaceId: string, records: readonly CrmObject[]): Promise<void>;
   /** After an imported record's fields are filled: what the type adds (a contact's lifecycle tag). */
   imported?(record: R, hubspot: CrmObject, context: C, now: number): void;
   insert(db: Db, records: R[], context: C): Promise<void>;
@@ -593,6 +595,7 @@ export function recordPullAdapter<R extends PulledRecord, C extends PullContext>
       await spec.insert(db, created, context);
       await saveSyncedValues(db, spec.table, workspaceId, bases);
       await insertConflicts(db, conflicts);
+      await spec.pageWritten?.(db, workspaceId, records);
       // HubSpot's associations, once every record of the page is written (./links.pull.ts).
       const links = spec.links && page.associations && page.associations.size > 0 ? await spec.links(db, workspaceId, pairs, page.associations, run.at) : new Map<string, LinkOutcome>();
       const isTouched = new Set(touched);
