@@ -4,7 +4,9 @@
 // the next pull and by `contact.merge` webhooks; companies likewise. After it: one live local
 // record linked to the new HubSpot id, every reference on it, the others soft-deleted and
 // recorded (record_merges, audit trail), nothing created in HubSpot, and an edit waiting to be
-// pushed on a merged-away record pushed from the survivor. Each merge found in HubSpot reaches a
+// pushed on a merged-away record pushed from the survivor; a deal of the merged-away record
+// pushed again stays associated with the merged contact; a new customer holding an additional
+// email of another customer's contact is not pushed into it. Each merge found in HubSpot reaches a
 // webhooks-out endpoint as `record.merged` (source `hubspot`), as a local merge does.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -144,6 +146,30 @@ describe('contacts merged in HubSpot, found by the pull', () => {
     expect(created).not.toBe(newId);
     expect(env.sandbox.control.getObject(env.portalId, 'contacts', created).properties['email']).toBe('restored.new@example.com');
     expect(env.sandbox.control.getObject(env.portalId, 'contacts', newId).properties['email']).toBe('kept@example.com');
+  });
+
+  it('a deal of the merged-away customer keeps its association with the merged contact when it is pushed again', async () => {
+    await start();
+    expect((await env.admin.patch(`${W}/hubspot/settings`, { syncDeals: true })).status).toBe(200);
+    const mappings = [{ pipeline: 'default', stage: 'open', hubspotPipelineId: 'default', hubspotStageId: 'appointmentscheduled' }];
+    expect((await env.admin.request('PUT', `${W}/hubspot/deal-stages`, { mappings })).status).toBe(200);
+    const refs = await linkedCustomersWithReferences('deal.kept@example.com', 'deal.merged@example.com');
+    for (const deal of refs.dealIds) expect((await env.admin.patch(`${W}/deals/${deal}`, { stage: 'open' })).status).toBe(200);
+    expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded', failed: 0 });
+    const dealHubSpotId = async (id: string) => (await db.selectFrom('deals').select('hubspot_id').where('id', '=', id).executeTakeFirstOrThrow()).hubspot_id!;
+    const [keptDeal, movedDeal] = [await dealHubSpotId(refs.dealIds[0]!), await dealHubSpotId(refs.dealIds[1]!)];
+    const contactsOf = (deal: string) => env.sandbox.control.associationsOf(env.portalId, 'deals', deal, 'contacts').map((a) => a.id);
+    expect(contactsOf(movedDeal)).toEqual([refs.hubspotIds[1]]);
+    const newId = await mergeInHubSpot('contacts', refs.hubspotIds[0]!, refs.hubspotIds[1]!);
+    await pull();
+    expect(contactsOf(movedDeal)).toEqual([newId]);
+
+    for (const deal of refs.dealIds) expect((await env.admin.patch(`${W}/deals/${deal}`, { amount: '1234' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await syncNow(env.admin)).toMatchObject({ status: 'succeeded', failed: 0 });
+    expect(contactsOf(movedDeal)).toEqual([newId]);
+    expect(contactsOf(keptDeal)).toEqual([newId]);
+    expect(env.sandbox.control.getObject(env.portalId, 'deals', movedDeal).properties['amount']).toBe('1234');
   });
 
   it('an edit waiting to be pushed on the merged-away customer is pushed from the survivor', async () => {
