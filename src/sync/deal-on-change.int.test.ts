@@ -31,13 +31,16 @@ it('pushes a new deal and its contact on change, associated, without Sync now', 
   const pushed = await eventually(() => env.sandbox.control.listObjects(env.portalId, 'deals').find((d) => d.properties['hubsync_deal_id'] === deal));
   expect(pushed.properties).toMatchObject({ dealname: 'On change', amount: '42', dealstage: 'appointmentscheduled' });
   const contact = env.sandbox.control.listObjects(env.portalId, 'contacts').find((c) => c.properties['email'] === 'onchange@example.com')!;
-  const read = await fetch(`${env.sandbox.baseUrl}/crm/v4/associations/deals/contacts/batch/read`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ inputs: [{ id: pushed.id }] }),
-  });
-  const links = ((await read.json()) as { results: { to: { toObjectId: number }[] }[] }).results;
-  expect(links.map((l) => l.to.map((t) => String(t.toObjectId)))).toEqual([[contact.id]]);
+  // The deal is created first and associated by a call after it: read until the association is there.
+  const associated = async () => {
+    const read = await fetch(`${env.sandbox.baseUrl}/crm/v4/associations/deals/contacts/batch/read`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ id: pushed.id }] }),
+    });
+    return ((await read.json()) as { results: { to: { toObjectId: number }[] }[] }).results.map((l) => l.to.map((t) => String(t.toObjectId)));
+  };
+  await expect.poll(associated, { timeout: 20_000, interval: 50 }).toEqual([[contact.id]]);
   const status = async () => (await env.admin.get<{ sync: { status: string } }>(`${W}/deals/${deal}`)).body.sync.status;
   const until = Date.now() + 10_000;
   while ((await status()) !== 'synced' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
