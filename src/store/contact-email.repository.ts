@@ -3,28 +3,27 @@
 import type { Db } from './database.js';
 import { inChunks } from './record-rows.js';
 
+/** Rows or ids per statement (well under SQLite's and PostgreSQL's parameter limits). */
+const CHUNK = 500;
+
 /** Replaces what is kept of these contacts' additional emails (lower-cased) with what the pull just read. */
 export async function saveContactAdditionalEmails(db: Db, workspaceId: string, contacts: readonly { hubspotId: string; emails: readonly string[] }[]): Promise<void> {
   if (contacts.length === 0) return;
-  await inChunks(
-    contacts.map((c) => c.hubspotId),
-    async (ids) => {
-      await db.deleteFrom('contact_additional_emails').where('workspace_id', '=', workspaceId).where('hubspot_id', 'in', ids).execute();
-      return [];
-    },
-  );
+  const ids = contacts.map((c) => c.hubspotId);
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    await db.deleteFrom('contact_additional_emails').where('workspace_id', '=', workspaceId).where('hubspot_id', 'in', ids.slice(i, i + CHUNK)).execute();
+  }
   // One email on two contacts (HubSpot refuses that; a stale row would): the contact read last keeps it.
   const byEmail = new Map<string, string>();
   for (const contact of contacts) for (const email of contact.emails) byEmail.set(email, contact.hubspotId);
   const rows = [...byEmail].map(([email, hubspotId]) => ({ workspace_id: workspaceId, email_lower: email, hubspot_id: hubspotId }));
-  await inChunks(rows, async (chunk) => {
+  for (let i = 0; i < rows.length; i += CHUNK) {
     await db
       .insertInto('contact_additional_emails')
-      .values(chunk)
+      .values(rows.slice(i, i + CHUNK))
       .onConflict((oc) => oc.columns(['workspace_id', 'email_lower']).doUpdateSet((eb) => ({ hubspot_id: eb.ref('excluded.hubspot_id') })))
       .execute();
-    return [];
-  });
+  }
 }
 
 /**

@@ -50,7 +50,7 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
     return rows.map((row) => {
       const away = mergedAway.get(row.id);
       const owner = row.hubspot_id === null && row.email_lower !== null ? owners.get(row.email_lower) : undefined;
-      const answeredBy = owner && owner.customerId !== row.id ? { email: row.email_lower!, ...owner } : undefined;
+      const answeredBy = owner ? { email: row.email_lower!, ...owner } : undefined;
       const customer: LinkedCustomer = {
         ...rowToCustomer(row),
         organizations: memberships.get(row.id) ?? [],
@@ -78,7 +78,7 @@ export const contactAdapter: ObjectAdapter<LinkedCustomer, ContactValues> = {
     }
     // The same, for an email another customer's contact keeps as an additional one (a merge in HubSpot, or set there).
     const owner = customer.answeredBy;
-    if (owner && customer.sync.hubspotId === null && email.toLowerCase() === owner.email) {
+    if (owner && email.toLowerCase() === owner.email) {
       return `HubSpot contact ${owner.hubspotId} (customer ${owner.customerId}) has ${email} as an additional email: pushing this customer would update that contact instead of creating one (not sent). It is likely the same person: merge it into ${owner.customerId}, or give it another email to push it as a contact of its own.`;
     }
     const refused = emailRefusalReason(email);
