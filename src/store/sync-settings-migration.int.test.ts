@@ -26,8 +26,8 @@ it('gives existing workspaces on-change push off and the nightly schedule, and n
   expect((await migrateToLatest(db)).applied).toContain('008-sync-settings');
 
   expect(await db.selectFrom('sync_settings').selectAll().execute()).toEqual([
-    // Migration 012 then leaves them syncing contacts only; 015 leaves two-way off; 016 leaves write-through and both deletion settings off; 028 gives the 60 s de-duplication window.
-    { workspace_id: 'ws_old', push_contacts_on_change: 0, push_companies_on_change: 0, reconcile_schedule: '0 3 * * *', timezone: 'UTC', updated_at: expect.anything(), sync_companies: 0, sync_deals: 0, sync_activities: 0, two_way: 0, inbound_lifecycle_stages: '["customer","subscriber"]', poll_interval_minutes: 5, write_through: 0, propagate_deletes: 0, archive_on_hubspot_delete: 0, dedup_window_seconds: 60 },
+    // Migration 012 then leaves them syncing contacts only; 015 leaves two-way off; 016 leaves write-through and both deletion settings off; 028 gives the 60 s de-duplication window; 036 leaves the schedule's change time unknown.
+    { workspace_id: 'ws_old', push_contacts_on_change: 0, push_companies_on_change: 0, reconcile_schedule: '0 3 * * *', timezone: 'UTC', updated_at: expect.anything(), sync_companies: 0, sync_deals: 0, sync_activities: 0, two_way: 0, inbound_lifecycle_stages: '["customer","subscriber"]', poll_interval_minutes: 5, write_through: 0, propagate_deletes: 0, archive_on_hubspot_delete: 0, dedup_window_seconds: 60, schedule_changed_at: null },
   ]);
   const triggers = await db.selectFrom('sync_runs').select(['id', 'trigger']).orderBy('id').execute();
   expect(triggers.map((r) => r.trigger)).toEqual(['manual', 'manual', 'manual', 'schedule']);

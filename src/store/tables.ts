@@ -439,6 +439,8 @@ export interface SyncSettingsTable {
   archive_on_hubspot_delete: number;
   /** Seconds within which the same email created on both sides is merged into one record; 0 = off (migration 028). */
   dedup_window_seconds: number;
+  /** When `reconcile_schedule` or `timezone` last changed (ms); null when not since migration 036. */
+  schedule_changed_at: number | null;
   updated_at: number;
 }
 

@@ -12,7 +12,7 @@ export { PREVIEW_MAX_CONFLICTS, PREVIEW_MAX_MS, PREVIEW_MAX_RECORDS, previewReco
 export { BATCH_SIZE, inputsNamedByError, type ItemOutcome, type PushItem } from './push-batch.js';
 export { ACTIVITY_LABELS, activityIdIn, NOTE_BODY_MAX, noteAdapter, noteHash, notePropertiesFor } from './objects/index.js';
 export { adapterFor, companyAdapter, contactAdapter, dealAdapter, OBJECT_ADAPTERS, type AcceptedRecord, type AssociationContext, type ObjectAdapter, type SyncedRecord } from './objects/index.js';
-export { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE, describeSchedule, dueInMinute, MAX_JITTER_MS, nextReconcileAt, scheduleInterval, scheduleJitter } from './schedule.js';
+export { checkCron, checkTimezone, DEFAULT_RECONCILE_SCHEDULE, DEFAULT_TIMEZONE, describeSchedule, firingsBetween, MAX_JITTER_MS, nextReconcileAt, scheduleInterval, scheduleJitter } from './schedule.js';
 export { enabledObjectTypes, initSyncSettings, NEW_WORKSPACE_SETTINGS, objectTypeStates, readSyncSettings, syncSettingsView, updateSyncSettings, type ObjectTypeState, type SyncSettings, type SyncSettingsPatch, type SyncSettingsView } from './sync-settings.js';
 export { healthState, syncHealth, type HealthState, type SyncHealth } from './sync-health.js';
 export { linkSuggestedOwners, ownerIdsFor, readOwners, refreshOwners, setOwnerUser, type OwnerView } from './owners.js';

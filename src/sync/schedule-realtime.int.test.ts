@@ -1,8 +1,8 @@
 // The reconcile schedule in real time with real processes (PostgreSQL + pg-boss only): a web
 // process (this one, working no jobs) and two `hubsync worker` child processes share one
 // database; a workspace connected to a sandbox portal over HTTP reconciles every minute. Over
-// two real minutes each minute starts exactly one run with trigger `schedule`, and exactly one
-// `sync.scheduled` job is created per run (read from pg-boss's own tables). After disconnect
+// two real minutes exactly one `sync.scheduled` job is created per minute (read from pg-boss's
+// own tables), and the runs they start carry trigger `schedule`. After disconnect
 // the next minute's tick sends nothing, no run starts and the portal gets no request; both
 // workers then exit 0 on SIGTERM.
 import { sql } from 'kysely';
@@ -61,20 +61,27 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('an every-minute schedule with two 
     workers.push(runCli(['worker'], workerEnv), runCli(['worker'], workerEnv));
     await Promise.all(workers.map(takingJobs));
 
-    // Two minutes: the first run's minute and the one after it.
-    await until(async () => (await scheduledRuns()).length >= 2, 'two scheduled runs', workers);
-    const first = minuteOf((await scheduledRuns())[0]!.started);
-    const second = first + MINUTE;
-    // A duplicate firing of the second minute would have started well before 45 s into it
+    // Two firings handed out and done: the first one's minute and the one after it.
+    const completed = (jobs: { state: string }[]): number => jobs.filter((j) => j.state === 'completed').length;
+    await until(async () => completed(await bossJobs('sync.scheduled')) >= 2, 'two scheduled firings done', workers);
+    const first = minuteOf(Math.min(...(await bossJobs('sync.scheduled')).map((j) => j.fireAt!)));
+    // A duplicate firing of the second minute would have been sent well before 45 s into it
     // (jitter < 6 s, pg-boss turns a tick into a job within seconds); the next minute's tick
     // comes only after 60 s.
-    await until(() => Date.now() >= second + 45_000, 'late in the second minute', workers);
-    const runs = await scheduledRuns();
-    expect(runs.map((r) => at(minuteOf(r.started)))).toEqual([at(first), at(second)]);
-    // One sync.scheduled job per run, each fired for its run's minute.
+    await until(() => Date.now() >= first + MINUTE + 45_000, 'late in the second minute', workers);
+    // One sync.scheduled job per minute, each fired for its minute: none skipped, none twice. (On
+    // a loaded machine a minute's tick can come late and the firing be handed out by the next
+    // tick, so the jobs, not when the runs started, tell the minutes.)
     const jobs = await bossJobs('sync.scheduled');
-    expect(jobs.map((j) => at(minuteOf(j.fireAt!)))).toEqual([at(first), at(second)]);
-    expect(jobs).toHaveLength(runs.length);
+    const minutes = jobs.map((j) => j.fireAt!).sort((a, b) => a - b).map((fireAt) => at(minuteOf(fireAt)));
+    expect(minutes.length).toBeGreaterThanOrEqual(2);
+    expect(minutes).toEqual(minutes.map((_, i) => at(first + i * MINUTE)));
+    // Each firing starts one run, or is answered by the run of the firing before it (nothing
+    // changed since it, a moment before): never more runs than firings.
+    const runs = await scheduledRuns();
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.length).toBeLessThanOrEqual(completed(jobs));
+    expect(runs[0]!.started).toBeGreaterThanOrEqual(first);
     // The first run pushed the customers: the scheduled runs did call HubSpot.
     expect(env.sandbox.control.listObjects(env.portalId, 'contacts')).toHaveLength(20);
 
@@ -84,6 +91,8 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('an every-minute schedule with two 
     expect((await env.admin.request('DELETE', `${W}/hubspot/connection`)).status).toBe(204);
     const disconnectedAt = Date.now();
     env.sandbox.control.resetCounts();
+    const firedBeforeDisconnect = await bossJobs('sync.scheduled');
+    const runsBeforeDisconnect = await scheduledRuns();
 
     // The next minute's tick has run (and sent whatever it sends before it completes), and no
     // scheduled job is left waiting for its jittered instant.
@@ -94,8 +103,8 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('an every-minute schedule with two 
 
     const after = await bossJobs('sync.scheduled');
     expect(after.filter((j) => j.created >= disconnectedAt)).toEqual([]);
-    expect(after).toHaveLength(jobs.length);
-    expect((await scheduledRuns()).map((r) => r.id)).toEqual(runs.map((r) => r.id));
+    expect(after).toHaveLength(firedBeforeDisconnect.length);
+    expect((await scheduledRuns()).map((r) => r.id)).toEqual(runsBeforeDisconnect.map((r) => r.id));
     expect(env.sandbox.control.counts().total).toBe(0);
     expect(env.sandbox.control.listObjects(env.portalId, 'contacts')).toHaveLength(20);
 

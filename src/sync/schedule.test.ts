@@ -1,6 +1,6 @@
 import parser from 'cron-parser';
 import { describe, expect, it } from 'vitest';
-import { checkCron, checkTimezone, describeSchedule, dueInMinute, MAX_JITTER_MS, nextReconcileAt, scheduleInterval, scheduleJitter } from './schedule.js';
+import { checkCron, checkTimezone, describeSchedule, firingsBetween, MAX_JITTER_MS, nextReconcileAt, scheduleInterval, scheduleJitter } from './schedule.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -144,14 +144,17 @@ describe('the wall-clock walk', () => {
   });
 });
 
-describe('dueInMinute', () => {
-  /** Every minute tick in [from, to) at which the workspace is due. */
+describe('firingsBetween', () => {
+  /** Asked minute by minute over [from, to): every minute with a firing, and the firing. */
   const dueTicks = (schedule: string, zone: string, workspaceId: string, from: number, to: number) => {
     const due: { tick: number; at: number }[] = [];
     for (let tick = from; tick < to; tick += MIN) {
-      const at = dueInMinute(schedule, zone, workspaceId, tick);
-      if (at) due.push({ tick, at: at.getTime() });
+      const firings = firingsBetween(schedule, zone, workspaceId, tick, tick + MIN);
+      expect(firings.length).toBeLessThanOrEqual(1);
+      if (firings[0]) due.push({ tick, at: firings[0].getTime() });
     }
+    // The whole span at once answers the same firings.
+    expect(firingsBetween(schedule, zone, workspaceId, from, to).map((f) => f.getTime())).toEqual(due.map((d) => d.at));
     return due;
   };
 
@@ -180,8 +183,13 @@ describe('dueInMinute', () => {
     expect(dueTicks('*/30 * * * *', ZURICH, 'ws_c', day, day + 25 * HOUR)).toHaveLength(50);
   });
 
-  it('is null when the schedule is off', () => {
-    expect(dueInMinute(null, 'UTC', 'ws', Date.UTC(2026, 0, 1, 3))).toBeNull();
+  it('answers every firing of a span of minutes once, and none when the schedule is off', () => {
+    const start = Date.UTC(2026, 0, 1, 3);
+    const jitter = scheduleJitter('*/2 * * * *', 'ws');
+    expect(firingsBetween('*/2 * * * *', 'UTC', 'ws', start, start + 5 * MIN).map((f) => f.getTime())).toEqual([0, 2, 4].map((m) => start + m * MIN + jitter));
+    // A span ending at a firing leaves it to the next span.
+    expect(firingsBetween('*/2 * * * *', 'UTC', 'ws', start, start + 2 * MIN + jitter)).toHaveLength(1);
+    expect(firingsBetween(null, 'UTC', 'ws', start, start + 60 * MIN)).toEqual([]);
   });
 });
 

@@ -14,8 +14,9 @@
 //   time that occurs twice runs once, at its first occurrence, unless the hour field is a
 //   wildcard (`*` or a `*` step): such schedules run at both (`*/30 * * * *` keeps firing every
 //   30 real minutes through the repeated hour).
-// - A scheduler that wakes once a minute asks `dueInMinute` for each tick: every jittered fire
-//   time falls in exactly one minute, so each firing is handed out exactly once.
+// - A scheduler asks `firingsBetween` for the span of minutes a tick covers: every jittered
+//   fire time falls in exactly one minute, so spans that only touch hand each firing out once,
+//   and spans that overlap hand it out again (the tick sends each firing once by its key).
 import { createHash } from 'node:crypto';
 import parser from 'cron-parser';
 
@@ -236,14 +237,16 @@ export function nextReconcileAt(schedule: string | null, timezone: string, works
 }
 
 /**
- * For a scheduler that ticks once a minute: the instant within the minute holding `tick` at
- * which the workspace's reconcile is due, or null when none is. Consecutive minutes never
- * return the same firing twice, and no firing falls between two minutes.
+ * The workspace's jittered fire times `f` with `from <= f < to`, oldest first ([] when the
+ * schedule is off). Asked for one minute, it answers that minute's firing; spans that only
+ * touch never answer the same firing twice, and no firing falls between them.
  */
-export function dueInMinute(schedule: string | null, timezone: string, workspaceId: string, tick: number): Date | null {
-  const minute = Math.floor(tick / MINUTE_MS) * MINUTE_MS;
-  const next = nextReconcileAt(schedule, timezone, workspaceId, minute);
-  return next !== null && next.getTime() < minute + MINUTE_MS ? next : null;
+export function firingsBetween(schedule: string | null, timezone: string, workspaceId: string, from: number, to: number): Date[] {
+  const firings: Date[] = [];
+  for (let next = nextReconcileAt(schedule, timezone, workspaceId, from); next !== null && next.getTime() < to; next = nextReconcileAt(schedule, timezone, workspaceId, next.getTime() + 1)) {
+    firings.push(next);
+  }
+  return firings;
 }
 
 const DAY_NAMES = ['Sundays', 'Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays'];

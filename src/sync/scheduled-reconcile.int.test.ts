@@ -1,6 +1,7 @@
 // The reconcile schedule, through the jobs a running service works: the minute tick sends a
-// due workspace's reconcile once (a tick handled twice sends nothing twice), the run carries
-// trigger `schedule`, and a disconnected workspace's schedule fires no more and calls nothing.
+// due workspace's reconcile once (a tick handled twice sends nothing twice), a later tick sends
+// a firing whose own tick never came, the run carries trigger `schedule`, and a disconnected
+// workspace's schedule fires no more and calls nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEnded, startSandboxedService, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
 import { findWorkspaceBySlug } from '../store/index.js';
@@ -49,12 +50,35 @@ describe('scheduled reconcile', () => {
     expect(await scheduledRuns()).toHaveLength(1);
   });
 
+  it('sends a firing whose own minute had no tick with one of the next three, once, and never one from before the schedule was saved', async () => {
+    const workspace = await findWorkspaceBySlug(env.ts.service.database.db, 'default');
+    // The next hour's firing: its minute's tick never comes (pg-boss late, or merged into a
+    // tick still waiting); the tick two minutes on sends it, at once.
+    // A customer added since the last run, so the firing starts a run of its own.
+    expect((await env.admin.post(`${W}/customers`, { email: 'late@example.com', firstName: 'Late' })).status).toBe(201);
+    const nextFiring = fireAt + 60 * 60_000;
+    const lateTick = nextFiring + 2 * 60_000;
+    expect(await sendDueReconciles(tickDeps(lateTick), lateTick)).toEqual([workspace!.id]);
+    await expect.poll(async () => (await scheduledRuns()).length, { timeout: 30_000 }).toBe(2);
+    expect(await waitForRun(env.admin, (await scheduledRuns())[0]!.id, runEnded)).toMatchObject({ status: 'succeeded', created: 1 });
+    // The tick after it hands the same firing out again: sent once all the same.
+    await sendDueReconciles(tickDeps(lateTick + 60_000), lateTick + 60_000);
+    // Four minutes on, the firing is out of reach.
+    expect(await sendDueReconciles(tickDeps(nextFiring + 4 * 60_000), nextFiring + 4 * 60_000)).toEqual([]);
+    // The firing an hour before the first one came before the schedule was saved: a tick just
+    // after it sends nothing.
+    const beforeSaved = fireAt - 60 * 60_000;
+    expect(await sendDueReconciles(tickDeps(beforeSaved + 60_000), beforeSaved + 60_000)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await scheduledRuns()).toHaveLength(2);
+  });
+
   it('fires no more after disconnect, and calls nothing', async () => {
     expect((await env.admin.request('DELETE', `${W}/hubspot/connection`)).status).toBe(204);
     env.sandbox.control.resetCounts();
     expect(await sendDueReconciles(tickDeps(fireAt), fireAt)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await scheduledRuns()).toHaveLength(1);
+    expect(await scheduledRuns()).toHaveLength(2);
     expect(env.sandbox.control.counts().total).toBe(0);
   });
 });

@@ -37,7 +37,7 @@ import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
 import { pullStarted, WEBHOOK_JOBS, workWebhookJobs, type PullEngine } from './pull/index.js';
 import { pullOnItsOwn } from './pull-runs.js';
-import { dueInMinute } from './schedule.js';
+import { firingsBetween } from './schedule.js';
 import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
 import { TAG_JOBS, wakeTagLists } from './tag-jobs.js';
@@ -96,8 +96,8 @@ export const syncFlushSweepJob = defineJob({
 
 /**
  * Once a minute across all processes: sends the scheduled reconciles due in the minute it was
- * fired for (its createdAt), however late it runs; so a retry, or a late or repeated tick, can
- * neither skip a minute nor send one twice.
+ * fired for (its createdAt) and in the few minutes before, however late it runs; so a retry, a
+ * late, merged or repeated tick can neither skip a firing nor send one twice.
  */
 export const syncTickJob = defineJob({
   name: 'sync.tick',
@@ -146,19 +146,35 @@ export const SYNC_JOBS = [
 ];
 
 /**
+ * How many minutes before its own a tick hands out firings again. pg-boss turns a minute's cron
+ * tick into its job up to a minute late when loaded, and a tick sent while the last one still
+ * waits is merged into it: the firings of such a minute are handed out by the next tick.
+ */
+export const TICK_CATCH_UP_MINUTES = 3;
+/** The most minutes one tick hands out (a tick that waited out a long stop does not replay it). */
+const TICK_MAX_MINUTES = 10;
+const MINUTE_MS = 60_000;
+
+/**
  * The tick's work for the minute holding `tick` (the minute the tick was fired for, not the
- * clock's): for every connected workspace with a schedule due in that minute, sends its
- * `sync.scheduled` job to start at the due instant (at once when that has passed), once per
- * firing. Returns the workspaces whose firing is due (sent now or before).
+ * clock's): for every connected workspace, sends a `sync.scheduled` job for each firing of its
+ * schedule from TICK_CATCH_UP_MINUTES before that minute to the end of the current one, no
+ * earlier than the schedule was saved or the workspace connected, to start at the firing's
+ * instant (at once when that has passed); each firing once, by its onceKey, so ticks that
+ * overlap, repeat or retry send nothing twice. Returns the workspaces with a firing in the span.
  */
 export async function sendDueReconciles(deps: { db: Db; jobs: JobQueue; clock: Clock }, tick: number): Promise<string[]> {
+  const now = deps.clock.now();
+  const end = Math.floor(Math.max(tick, now) / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  const start = Math.max(Math.floor(tick / MINUTE_MS) * MINUTE_MS - TICK_CATCH_UP_MINUTES * MINUTE_MS, end - TICK_MAX_MINUTES * MINUTE_MS);
   const sent: string[] = [];
-  for (const { workspaceId, schedule, timezone } of await listScheduledWorkspaces(deps.db)) {
-    const due = dueInMinute(schedule, timezone, workspaceId, tick);
-    if (!due) continue;
-    const fireAt = due.getTime();
-    await deps.jobs.send(syncScheduledJob, { workspaceId, fireAt }, { delayMs: Math.max(0, fireAt - deps.clock.now()), onceKey: `${workspaceId}@${fireAt}` });
-    sent.push(workspaceId);
+  for (const { workspaceId, schedule, timezone, since } of await listScheduledWorkspaces(deps.db)) {
+    const firings = firingsBetween(schedule, timezone, workspaceId, Math.max(start, since), end);
+    for (const firing of firings) {
+      const fireAt = firing.getTime();
+      await deps.jobs.send(syncScheduledJob, { workspaceId, fireAt }, { delayMs: Math.max(0, fireAt - now), onceKey: `${workspaceId}@${fireAt}` });
+    }
+    if (firings.length > 0) sent.push(workspaceId);
   }
   return sent;
 }

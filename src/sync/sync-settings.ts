@@ -128,7 +128,7 @@ const fromRow = (row: SyncSettingsRow): SyncSettings => ({
   dedupWindowSeconds: row.dedup_window_seconds,
 });
 
-const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSettingsRow => ({
+const toRow = (workspaceId: string, settings: SyncSettings, now: number): Omit<SyncSettingsRow, 'schedule_changed_at'> => ({
   workspace_id: workspaceId,
   sync_companies: settings.syncCompanies ? 1 : 0,
   sync_deals: settings.syncDeals ? 1 : 0,
@@ -149,7 +149,7 @@ const toRow = (workspaceId: string, settings: SyncSettings, now: number): SyncSe
 
 /** Writes a new workspace's settings row (in the caller's transaction). */
 export async function initSyncSettings(db: Db, workspaceId: string, now: number): Promise<void> {
-  await saveSyncSettings(db, toRow(workspaceId, NEW_WORKSPACE_SETTINGS, now));
+  await saveSyncSettings(db, { ...toRow(workspaceId, NEW_WORKSPACE_SETTINGS, now), schedule_changed_at: now });
 }
 
 export async function readSyncSettings(db: Db, workspaceId: string): Promise<SyncSettings> {
@@ -211,7 +211,10 @@ export async function updateSyncSettings(db: Db, clock: Clock, workspace: Worksp
       (next as unknown as Record<string, unknown>)[key] = value;
     }
     if (Object.keys(changes).length === 0) return current;
-    await saveSyncSettings(trx, toRow(workspace.id, next, clock.now()));
+    const now = clock.now();
+    // The tick fires no firing from before the schedule it belongs to (sync-jobs.ts).
+    const scheduleChanged = 'reconcileSchedule' in changes || 'timezone' in changes;
+    await saveSyncSettings(trx, { ...toRow(workspace.id, next, now), ...(scheduleChanged ? { schedule_changed_at: now } : {}) });
     // Contacts pushed while companies were off carry no company associations yet: sent again.
     if (!current.syncCompanies && next.syncCompanies) await resendCustomersWithOrganizations(trx, workspace.id);
     await audit(trx, clock, { workspaceId: workspace.id, actor, action: 'hubspot.sync_settings_changed', details: { changes } });

@@ -62,6 +62,10 @@ beforeAll(async () => {
   const base = Math.ceil((minute - jitter) / MINUTE) * MINUTE;
   const saved = await env.admin.patch(`${W}/hubspot/settings`, { reconcileSchedule: `${new Date(base).getUTCMinutes()} * * * *`, timezone: 'UTC' });
   expect(saved.status).toBe(200);
+  // As if the schedule had been saved and HubSpot connected an hour before that minute: a tick
+  // sends no firing from before either.
+  await db().updateTable('sync_settings').set({ schedule_changed_at: minute - 60 * MINUTE }).where('workspace_id', '=', workspace!.id).execute();
+  await db().updateTable('hubspot_connections').set({ connected_at: minute - 60 * MINUTE }).where('workspace_id', '=', workspace!.id).execute();
 }, 60_000);
 afterAll(async () => env?.close());
 

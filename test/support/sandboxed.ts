@@ -104,6 +104,18 @@ export async function waitForRun(admin: ApiClient, runId: string, until: (run: R
 /** True once a run has left `running`. */
 export const runEnded = (run: Record<string, unknown>): boolean => run['status'] !== 'running';
 
+/**
+ * Polls the workspace's runs until none is running: a record is marked Synced a moment before
+ * the run that pushed it ends, and a run started meanwhile is refused (409).
+ */
+export async function waitForNoRunningRun(admin: ApiClient, workspace = 'default'): Promise<void> {
+  for (;;) {
+    const { body } = await admin.get<{ runs: { status: string }[] }>(`/api/workspaces/${workspace}/sync/runs?limit=20`);
+    if (!body.runs.some((run) => run.status === 'running')) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Starts Sync now and polls the run until it ends; returns the finished run. */
 export async function syncNow(admin: ApiClient, workspace = 'default'): Promise<Record<string, unknown>> {
   const started = await admin.post<{ id: string }>(`/api/workspaces/${workspace}/sync/runs`);

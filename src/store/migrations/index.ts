@@ -31,6 +31,7 @@ import * as m031 from './031-password-resets.js';
 import * as m033 from './033-dedup-recent.js';
 import * as m034 from './034-activity-events.js';
 import * as m035 from './035-contact-additional-emails.js';
+import * as m036 from './036-schedule-changed-at.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -63,4 +64,5 @@ export const migrations: Record<string, Migration> = {
   '033-dedup-recent': m033,
   '034-activity-events': m034,
   '035-contact-additional-emails': m035,
+  '036-schedule-changed-at': m036,
 };

@@ -2,7 +2,7 @@
 // pulls before it pushes when two-way sync is on, and the poll sends a `sync.pull` for two-way
 // workspaces whose interval has passed (and for no other).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runEnded, startSandboxedService, waitForRun, type SandboxedService } from '../../../test/support/sandboxed.js';
+import { runEnded, startSandboxedService, waitForNoRunningRun, waitForRun, type SandboxedService } from '../../../test/support/sandboxed.js';
 import { findWorkspaceBySlug, type Db } from '../../store/index.js';
 import { sendDuePulls } from '../sync-jobs.js';
 
@@ -118,6 +118,8 @@ describe('on-change push with two-way sync', () => {
     await expect.poll(async () => (await hubspotIdOf()).sync_status, { timeout: 20_000 }).toBe('synced');
     await live.admin.patch(`${W}/hubspot/settings`, { twoWay: true });
     // Two-way sync starts with the initial reconcile; from then on a flush pulls before it pushes.
+    // The on-change run ends a moment after it marked the record Synced.
+    await waitForNoRunningRun(live.admin);
     const initial = await live.admin.post<{ id: string }>(`${W}/sync/reconcile`);
     // Not the on-change run that just pushed the customer: that one did not pull.
     expect(initial.status).toBe(202);
@@ -146,6 +148,8 @@ describe('on-change push with two-way sync', () => {
     await expect.poll(async () => (await row()).sync_status, { timeout: 20_000 }).toBe('synced');
     await live.admin.patch(`${W}/hubspot/settings`, { twoWay: true });
     // Two-way sync starts with the initial reconcile; from then on a flush pulls before it pushes.
+    // The on-change run ends a moment after it marked the record Synced.
+    await waitForNoRunningRun(live.admin);
     const initial = await live.admin.post<{ id: string }>(`${W}/sync/reconcile`);
     expect(initial.status).toBe(202);
     expect(await waitForRun(live.admin, initial.body.id, runEnded)).toMatchObject({ status: 'succeeded' });
