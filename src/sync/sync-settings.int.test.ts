@@ -31,13 +31,13 @@ beforeAll(async () => {
 afterAll(async () => env?.close());
 
 describe('settings API', () => {
-  // The test service switches the default workspace's on-change push off (so these tests count
-  // their own runs); a new workspace's on-change push is checked below.
+  // The test service switches the default workspace's on-change push off, contacts and
+  // companies (so these tests count their own runs); a new workspace's is checked below.
   it('gives a workspace created on a fresh install the nightly reconcile at 03:00 UTC', async () => {
     const before = Date.now();
     const { status, body } = await env.admin.get<Settings>(`${W}/hubspot/settings`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ pushCompaniesOnChange: true, reconcileSchedule: '0 3 * * *', timezone: 'UTC', scheduleDescription: 'every day at 03:00, UTC' });
+    expect(body).toMatchObject({ pushContactsOnChange: false, pushCompaniesOnChange: false, reconcileSchedule: '0 3 * * *', timezone: 'UTC', scheduleDescription: 'every day at 03:00, UTC' });
     expect(body.jitterSeconds).toBeGreaterThanOrEqual(0);
     expect(body.jitterSeconds).toBeLessThan(600);
     const next = Date.parse(body.nextReconcileAt!);
@@ -49,9 +49,9 @@ describe('settings API', () => {
   });
 
   it('saves a schedule in a zone, answers with its reading and next run, and audits old and new values', async () => {
-    const saved = await env.admin.patch<Settings>(`${W}/hubspot/settings`, { reconcileSchedule: ' 30  9 * * 1 ', timezone: 'Europe/Zurich', pushCompaniesOnChange: false });
+    const saved = await env.admin.patch<Settings>(`${W}/hubspot/settings`, { reconcileSchedule: ' 30  9 * * 1 ', timezone: 'Europe/Zurich', pushCompaniesOnChange: true });
     expect(saved.status).toBe(200);
-    expect(saved.body).toMatchObject({ reconcileSchedule: '30 9 * * 1', timezone: 'Europe/Zurich', pushContactsOnChange: false, pushCompaniesOnChange: false, scheduleDescription: 'Mondays at 09:30, Europe/Zurich' });
+    expect(saved.body).toMatchObject({ reconcileSchedule: '30 9 * * 1', timezone: 'Europe/Zurich', pushContactsOnChange: false, pushCompaniesOnChange: true, scheduleDescription: 'Mondays at 09:30, Europe/Zurich' });
     const next = Date.parse(saved.body.nextReconcileAt!);
     expect(wallClock(next - saved.body.jitterSeconds! * 1000, 'Europe/Zurich')).toBe('Mon 09:30:00');
     expect(next - Date.now()).toBeLessThanOrEqual(7 * 24 * HOUR);
@@ -63,7 +63,7 @@ describe('settings API', () => {
       changes: {
         reconcileSchedule: { from: '0 3 * * *', to: '30 9 * * 1' },
         timezone: { from: 'UTC', to: 'Europe/Zurich' },
-        pushCompaniesOnChange: { from: true, to: false },
+        pushCompaniesOnChange: { from: false, to: true },
       },
     });
     // Saving the same values again changes nothing and records nothing.

@@ -116,11 +116,21 @@ export async function waitForNoRunningRun(admin: ApiClient, workspace = 'default
   }
 }
 
-/** Starts Sync now and polls the run until it ends; returns the finished run. */
+/**
+ * Starts Sync now and polls the run until it ends; returns the finished run. A run already
+ * going (an on-change push that woke first on a loaded machine) is waited for, and Sync now
+ * asked again — then answered by that run when it did the work (200), or a new one (202).
+ */
 export async function syncNow(admin: ApiClient, workspace = 'default'): Promise<Record<string, unknown>> {
-  const started = await admin.post<{ id: string }>(`/api/workspaces/${workspace}/sync/runs`);
-  if (started.status !== 202) throw new Error(`sync start failed: ${started.status} ${JSON.stringify(started.body)}`);
-  return waitForRun(admin, started.body.id, runEnded, workspace);
+  for (let waited = false; ; waited = true) {
+    const started = await admin.post<{ id: string; error?: { code: string } }>(`/api/workspaces/${workspace}/sync/runs`);
+    if (started.status === 409 && started.body.error?.code === 'SYNC_ALREADY_RUNNING') {
+      await waitForNoRunningRun(admin, workspace);
+      continue;
+    }
+    if (started.status !== 202 && !(waited && started.status === 200)) throw new Error(`sync start failed: ${started.status} ${JSON.stringify(started.body)}`);
+    return waitForRun(admin, started.body.id, runEnded, workspace);
+  }
 }
 
 /** A HubSpot list's member ids, sorted, as the sandbox answers them over HTTP with the portal's token ([] when no list has that name). */

@@ -25,7 +25,7 @@ export interface TestService {
  * the service's workspaces so no on-change push races them.
  */
 export async function switchOffOnChangePush(service: Service): Promise<void> {
-  await service.database.db.updateTable('sync_settings').set({ push_contacts_on_change: 0 }).execute();
+  await service.database.db.updateTable('sync_settings').set({ push_contacts_on_change: 0, push_companies_on_change: 0 }).execute();
 }
 
 export async function startTestService(

@@ -36,7 +36,8 @@ describe('Config → Integrations → HubSpot → Settings', () => {
     await page.goto(`${ui.url}/w/default/integrations/hubspot/settings`);
     await page.getByRole('tab', { name: 'Settings', selected: true }).waitFor();
     expect(await page.getByLabel('Sync contacts when a customer changes').isChecked()).toBe(false);
-    expect(await page.getByLabel('Sync companies when an organization changes').isChecked()).toBe(true);
+    // The test service switched both off (tests count their own runs).
+    expect(await page.getByLabel('Sync companies when an organization changes').isChecked()).toBe(false);
     expect(await page.getByLabel('Schedule', { exact: true }).inputValue()).toBe('nightly');
     expect(await page.getByLabel('Time zone').inputValue()).toBe('UTC');
     await expect.poll(() => page.getByTestId('schedule-reading').textContent()).toBe('every day at 03:00, UTC');
@@ -65,7 +66,7 @@ describe('Config → Integrations → HubSpot → Settings', () => {
     expect(await zoneError.textContent()).toContain('Mars/Olympus');
 
     await page.getByLabel('Time zone').fill('Europe/Zurich');
-    await page.getByLabel('Sync companies when an organization changes').uncheck();
+    await page.getByLabel('Sync companies when an organization changes').check();
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.getByTestId('schedule-reading').textContent()).toBe('Mondays at 09:30, Europe/Zurich');
     expect(await zoneError.count()).toBe(0);
@@ -74,13 +75,13 @@ describe('Config → Integrations → HubSpot → Settings', () => {
     const next = await page.getByTestId('next-reconcile').textContent();
     expect(next).toBe(await formatLikeTheUi(page, saved.body.nextReconcileAt, 'Europe/Zurich'));
     expect(next).toMatch(/Mon.*09:(3\d|40)/);
-    expect(saved.body).toMatchObject({ reconcileSchedule: '30 9 * * 1', timezone: 'Europe/Zurich', pushContactsOnChange: false, pushCompaniesOnChange: false });
+    expect(saved.body).toMatchObject({ reconcileSchedule: '30 9 * * 1', timezone: 'Europe/Zurich', pushContactsOnChange: false, pushCompaniesOnChange: true });
     // After a reload the form shows what was saved.
     await page.reload();
     await page.getByTestId('schedule-reading').waitFor();
     expect(await page.getByLabel('Schedule', { exact: true }).inputValue()).toBe('custom');
     expect(await page.getByLabel('Cron expression').inputValue()).toBe('30 9 * * 1');
-    expect(await page.getByLabel('Sync companies when an organization changes').isChecked()).toBe(false);
+    expect(await page.getByLabel('Sync companies when an organization changes').isChecked()).toBe(true);
     await screenshot(page, 'hubspot-settings.png');
   });
 
