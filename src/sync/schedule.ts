@@ -25,7 +25,10 @@ export const DEFAULT_TIMEZONE = 'UTC';
 /** The jitter never exceeds this, whatever the interval. */
 export const MAX_JITTER_MS = 10 * 60_000;
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
+
+/** The start of the minute holding `t` (ms). */
+export const startOfMinute = (t: number): number => Math.floor(t / MINUTE_MS) * MINUTE_MS;
 const INTERVAL_SAMPLE = 50;
 const INTERVAL_REFERENCE = Date.UTC(2001, 0, 1);
 

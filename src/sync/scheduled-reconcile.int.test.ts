@@ -3,7 +3,7 @@
 // a firing whose own tick never came, the run carries trigger `schedule`, and a disconnected
 // workspace's schedule fires no more and calls nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEnded, startSandboxedService, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
+import { jobsSent, runEnded, startSandboxedService, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
 import { findWorkspaceBySlug } from '../store/index.js';
 import { sendDueReconciles } from './sync-jobs.js';
 
@@ -48,6 +48,8 @@ describe('scheduled reconcile', () => {
     // Give a wrongly sent firing time to start a run before counting again.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await scheduledRuns()).toHaveLength(1);
+    // A second job would not show as a run either (the run just succeeded answers it): one job.
+    expect(await jobsSent(env, 'sync.scheduled')).toBe(1);
   });
 
   it('sends a firing whose own minute had no tick with one of the next three, once, and never one from before the schedule was saved', async () => {
@@ -61,8 +63,11 @@ describe('scheduled reconcile', () => {
     expect(await sendDueReconciles(tickDeps(lateTick), lateTick)).toEqual([workspace!.id]);
     await expect.poll(async () => (await scheduledRuns()).length, { timeout: 30_000 }).toBe(2);
     expect(await waitForRun(env.admin, (await scheduledRuns())[0]!.id, runEnded)).toMatchObject({ status: 'succeeded', created: 1 });
-    // The tick after it hands the same firing out again: sent once all the same.
+    // The tick after it hands the same firing out again: sent once all the same (a second job
+    // would not show as a run: it would be answered by the run that just succeeded).
+    const sent = await jobsSent(env, 'sync.scheduled');
     await sendDueReconciles(tickDeps(lateTick + 60_000), lateTick + 60_000);
+    expect(await jobsSent(env, 'sync.scheduled')).toBe(sent);
     // Four minutes on, the firing is out of reach.
     expect(await sendDueReconciles(tickDeps(nextFiring + 4 * 60_000), nextFiring + 4 * 60_000)).toEqual([]);
     // The firing an hour before the first one came before the schedule was saved: a tick just

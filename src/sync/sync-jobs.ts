@@ -37,7 +37,7 @@ import { OBJECT_ADAPTERS } from './objects/index.js';
 import { BATCH_SIZE, type PushEngine } from './push-run.js';
 import { pullStarted, WEBHOOK_JOBS, workWebhookJobs, type PullEngine } from './pull/index.js';
 import { pullOnItsOwn } from './pull-runs.js';
-import { firingsBetween } from './schedule.js';
+import { firingsBetween, MINUTE_MS, startOfMinute } from './schedule.js';
 import { readSyncSettings } from './sync-settings.js';
 import { PUSHABLE_STATUSES } from './sync-status.js';
 import { TAG_JOBS, wakeTagLists } from './tag-jobs.js';
@@ -153,7 +153,6 @@ export const SYNC_JOBS = [
 export const TICK_CATCH_UP_MINUTES = 3;
 /** The most minutes one tick hands out (a tick that waited out a long stop does not replay it). */
 const TICK_MAX_MINUTES = 10;
-const MINUTE_MS = 60_000;
 
 /**
  * The tick's work for the minute holding `tick` (the minute the tick was fired for, not the
@@ -165,8 +164,8 @@ const MINUTE_MS = 60_000;
  */
 export async function sendDueReconciles(deps: { db: Db; jobs: JobQueue; clock: Clock }, tick: number): Promise<string[]> {
   const now = deps.clock.now();
-  const end = Math.floor(Math.max(tick, now) / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
-  const start = Math.max(Math.floor(tick / MINUTE_MS) * MINUTE_MS - TICK_CATCH_UP_MINUTES * MINUTE_MS, end - TICK_MAX_MINUTES * MINUTE_MS);
+  const end = startOfMinute(Math.max(tick, now)) + MINUTE_MS;
+  const start = Math.max(startOfMinute(tick) - TICK_CATCH_UP_MINUTES * MINUTE_MS, end - TICK_MAX_MINUTES * MINUTE_MS);
   const sent: string[] = [];
   for (const { workspaceId, schedule, timezone, since } of await listScheduledWorkspaces(deps.db)) {
     const firings = firingsBetween(schedule, timezone, workspaceId, Math.max(start, since), end);
@@ -301,7 +300,7 @@ export interface SyncJobDeps {
  * other types with their settings), so the contacts checkpoint's time is the poll's clock.
  */
 export async function sendDuePulls(deps: { db: Db; jobs: JobQueue; clock: Clock }, tick: number): Promise<string[]> {
-  const minute = Math.floor(tick / 60_000) * 60_000;
+  const minute = startOfMinute(tick);
   const due = await listPullsDue(deps.db, 'contacts', deps.clock.now());
   for (const workspaceId of due) await deps.jobs.send(syncPullJob, { workspaceId }, { onceKey: `${workspaceId}:pull@${minute}` });
   return due;

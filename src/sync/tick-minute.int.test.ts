@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DB_KIND } from '../../test/support/database.js';
-import { runEnded, startSandboxedService, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
+import { jobsSent, runEnded, startSandboxedService, waitForRun, type SandboxedService } from '../../test/support/sandboxed.js';
 import { DEFAULT_PG_BOSS_SCHEMA } from '../jobs/index.js';
 import { findWorkspaceBySlug } from '../store/index.js';
 import { scheduleJitter } from './schedule.js';
@@ -34,11 +34,7 @@ async function stateOf(id: string): Promise<string | undefined> {
       : await sql<{ state: string }>`select state from jobs where id = ${id}`.execute(db());
   return rows[0]?.state;
 }
-/** Every sync.scheduled job ever sent, whatever its state. */
-async function scheduledJobCount(): Promise<number> {
-  const counts = (await env.ts.service.jobs.counts()).find((c) => c.queue === 'sync.scheduled')!;
-  return counts.queued + counts.retry + counts.active + counts.completed + counts.failed;
-}
+const scheduledJobCount = () => jobsSent(env, 'sync.scheduled');
 /** Sends a tick as fired at `createdAt` and waits until a worker has completed it. */
 async function tickFiredAt(createdAt: number): Promise<void> {
   // Held back a second, so no worker takes it before it is backdated.

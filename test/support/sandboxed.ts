@@ -92,6 +92,12 @@ export function workerEnvOf(env: SandboxedService): Record<string, string> {
   };
 }
 
+/** Every job of one queue the service's job layer ever sent, whatever its state (until pruned). */
+export async function jobsSent(env: SandboxedService, queue: string): Promise<number> {
+  const counts = (await env.ts.service.jobs.counts()).find((c) => c.queue === queue)!;
+  return counts.queued + counts.retry + counts.active + counts.completed + counts.failed;
+}
+
 /** Polls a sync run until `until` holds for it; returns the run as it was then. */
 export async function waitForRun(admin: ApiClient, runId: string, until: (run: Record<string, unknown>) => boolean, workspace = 'default'): Promise<Record<string, unknown>> {
   for (;;) {
